@@ -1,0 +1,3 @@
+from exact_desktop.cli import main
+
+raise SystemExit(main())

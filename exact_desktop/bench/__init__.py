@@ -1,0 +1,1 @@
+"""Benchmarks behind `exact-desktop bench`: each prints one JSON object of figures."""

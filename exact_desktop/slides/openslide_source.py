@@ -1,0 +1,84 @@
+"""Every format OpenSlide reads (Aperio, Hamamatsu, MIRAX, generic tiled TIFF, ...)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import openslide
+
+from exact_desktop.slides.base import SlideError, SlideReadError, SlideSource
+
+
+def openslide_format(path: Path) -> str | None:
+    try:
+        return openslide.OpenSlide.detect_format(str(path))
+    except openslide.OpenSlideError:
+        return None
+
+
+class OpenSlideSource(SlideSource):
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            self._slide = openslide.OpenSlide(str(path))
+        except openslide.OpenSlideUnsupportedFormatError as err:
+            raise SlideError(path, f"format not supported by OpenSlide ({err})") from None
+        except openslide.OpenSlideError as err:
+            raise SlideError(path, str(err) or "OpenSlide could not open it") from None
+        self._levels = tuple(self._slide.level_dimensions)
+        self._downsamples = tuple(self._slide.level_downsamples)
+        self._properties = dict(self._slide.properties)
+
+    @property
+    def level_dimensions(self) -> tuple[tuple[int, int], ...]:
+        return self._levels
+
+    @property
+    def level_downsamples(self) -> tuple[float, ...]:
+        return self._downsamples
+
+    @property
+    def properties(self) -> dict[str, str]:
+        return self._properties
+
+    @property
+    def mpp(self) -> float | None:
+        value = self._properties.get(openslide.PROPERTY_NAME_MPP_X)
+        return float(value) if value else None
+
+    @property
+    def objective_power(self) -> float | None:
+        value = self._properties.get(openslide.PROPERTY_NAME_OBJECTIVE_POWER)
+        try:
+            return float(value) if value else None
+        except ValueError:
+            return None
+
+    @property
+    def vendor(self) -> str:
+        return self._properties.get(openslide.PROPERTY_NAME_VENDOR, "openslide")
+
+    def read_region(self, l0_location: tuple[int, int], level: int, size: tuple[int, int]) -> np.ndarray:
+        try:
+            rgba = np.asarray(self._slide.read_region(l0_location, level, size))
+        except openslide.OpenSlideError as err:
+            raise SlideReadError(self.path, f"pixels cannot be decoded ({err})") from None
+        return _rgba_over_white(rgba)
+
+    def raw_read_region(self, l0_location: tuple[int, int], level: int, size: tuple[int, int]) -> object:
+        """OpenSlide's own call, untouched: the baseline the viewer benchmark compares to."""
+        return self._slide.read_region(l0_location, level, size)
+
+    def close(self) -> None:
+        self._slide.close()
+
+
+def _rgba_over_white(rgba: np.ndarray) -> np.ndarray:
+    """OpenSlide marks pixels outside the scanned area transparent; show them as glass."""
+    alpha = rgba[..., 3]
+    if alpha.min() == 255:
+        return np.ascontiguousarray(rgba[..., :3])
+    a = alpha[..., None].astype(np.uint16)
+    rgb = (rgba[..., :3].astype(np.uint16) * a + 255 * (255 - a)) // 255
+    return rgb.astype(np.uint8)

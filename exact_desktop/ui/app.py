@@ -1,0 +1,57 @@
+"""Start the GUI, optionally render one screenshot once the first frame is complete and exit."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from exact_desktop.paths import resource_path
+from exact_desktop.ui.main_window import MainWindow
+
+SCREENSHOT_TIMEOUT_MS = 120_000
+
+
+def application() -> QApplication:
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("exact-desktop")
+    app.setStyleSheet(resource_path("style.qss").read_text(encoding="utf-8"))
+    return app  # type: ignore[return-value]
+
+
+def run_gui(paths: list[Path], screenshot: Path | None = None, view: tuple[float, float, float] | None = None) -> int:
+    """Open the slides; with `screenshot`, save the window once every visible tile is drawn."""
+    app = application()
+    window = MainWindow(interactive_errors=screenshot is None)
+    window.show()
+    failures = window.open_paths(paths)
+    for err in failures:
+        print(f"exact-desktop: {err}", file=sys.stderr)
+    if screenshot is None:
+        return app.exec()
+    if failures or not window.sources:
+        return 2
+    if view is not None:
+        window.view.state.set_downsample(view[2])
+        window.view.state.center_on(view[0], view[1])
+    outcome = {"code": 3}
+
+    def save() -> None:
+        screenshot.parent.mkdir(parents=True, exist_ok=True)
+        ok = window.grab().save(str(screenshot))
+        outcome["code"] = 0 if ok else 4
+        if not ok:
+            print(f"exact-desktop: could not write the screenshot '{screenshot}'", file=sys.stderr)
+        app.quit()
+
+    def give_up() -> None:
+        print("exact-desktop: the first frame did not complete in time", file=sys.stderr)
+        app.quit()
+
+    window.view.frameCompleted.connect(save)
+    QTimer.singleShot(SCREENSHOT_TIMEOUT_MS, give_up)
+    app.exec()
+    window.close()
+    return outcome["code"]

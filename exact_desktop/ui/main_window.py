@@ -1,0 +1,162 @@
+"""The main window: image list, slide view, status bar with position, µm and magnification."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QIcon, QKeySequence
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QToolBar,
+)
+
+from exact_desktop.model.scale_bar import magnification
+from exact_desktop.paths import resource_path
+from exact_desktop.slides.base import SlideError, SlideSource, open_slide
+from exact_desktop.viewer.slide_view import SlideView
+
+SLIDE_PATTERNS = "*.svs *.tif *.tiff *.ndpi *.vms *.vmu *.scn *.mrxs *.svslide *.bif *.dcm *.png *.jpg *.jpeg *.bmp"
+SLIDE_FILTER = f"Slides ({SLIDE_PATTERNS});;All files (*)"
+
+
+class MainWindow(QMainWindow):
+    errorShown = Signal(str)
+
+    def __init__(self, interactive_errors: bool = True) -> None:
+        super().__init__()
+        self.setWindowTitle("exact-desktop")
+        self.resize(1600, 1000)
+        self._interactive_errors = interactive_errors
+        self.errors: list[str] = []
+        self.sources: list[SlideSource] = []
+        self.view = SlideView(parent=self)
+        self.setCentralWidget(self.view)
+        self.images = QListWidget()
+        self.images.currentRowChanged.connect(self._show_row)
+        dock = QDockWidget("Images", self)
+        dock.setObjectName("images-dock")
+        dock.setWidget(self.images)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
+        self._build_status_bar()
+        self._build_actions(dock)
+        self.view.cursorMoved.connect(self._show_cursor)
+        self.view.state.events.downsample.connect(self._show_magnification)
+        self.view.readFailed.connect(self.show_error)
+
+    # --- building ---------------------------------------------------------------------------
+    def _build_status_bar(self) -> None:
+        self.position_label = QLabel("")
+        self.micron_label = QLabel("")
+        self.magnification_label = QLabel("")
+        for label in (self.position_label, self.micron_label, self.magnification_label):
+            label.setMinimumWidth(150)
+            self.statusBar().addPermanentWidget(label)
+
+    def _action(self, text: str, icon: str | None, slot: object, shortcut: str | None = None) -> QAction:
+        action = QAction(text, self)
+        if icon:
+            action.setIcon(QIcon(str(resource_path(f"icons/{icon}.svg"))))
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        return action
+
+    def _build_actions(self, dock: QDockWidget) -> None:
+        # Keys the view handles itself (+, -, F, arrows) are shown after a tab, not registered twice.
+        self.open_action = self._action("&Open slide\u2026", "open", self.choose_files, "Ctrl+O")
+        quit_action = self._action("&Quit", None, self.close, "Ctrl+Q")
+        self.zoom_in_action = self._action("Zoom &in\t+", "zoom-in", self.view.zoom_in)
+        self.zoom_out_action = self._action("Zoom &out\t-", "zoom-out", self.view.zoom_out)
+        self.fit_action = self._action("&Fit slide\tF", "fit", self.view.fit)
+        self.overview_action = self._action("Show &overview", None, self._toggle_overview)
+        self.overview_action.setCheckable(True)
+        self.overview_action.setChecked(True)
+        file_menu = self.menuBar().addMenu("&File")
+        file_menu.addAction(self.open_action)
+        file_menu.addSeparator()
+        file_menu.addAction(quit_action)
+        view_menu = self.menuBar().addMenu("&View")
+        for action in (self.zoom_in_action, self.zoom_out_action, self.fit_action):
+            view_menu.addAction(action)
+        view_menu.addSeparator()
+        view_menu.addAction(self.overview_action)
+        view_menu.addAction(dock.toggleViewAction())
+        toolbar = QToolBar("Navigation", self)
+        toolbar.setObjectName("navigation-toolbar")
+        for action in (self.open_action, self.zoom_in_action, self.zoom_out_action, self.fit_action):
+            toolbar.addAction(action)
+        self.addToolBar(toolbar)
+
+    # --- slides -----------------------------------------------------------------------------
+    def choose_files(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(self, "Open slides", "", SLIDE_FILTER)
+        self.open_paths([Path(p) for p in paths])
+
+    def open_paths(self, paths: list[Path]) -> list[SlideError]:
+        """Open each slide; failures are reported (named) and the rest still open."""
+        failures: list[SlideError] = []
+        first_new = len(self.sources)
+        for path in paths:
+            try:
+                source = open_slide(path)
+            except SlideError as err:
+                failures.append(err)
+                self.show_error(str(err))
+                continue
+            self.sources.append(source)
+            item = QListWidgetItem(source.path.name)
+            item.setToolTip(str(source.path))
+            self.images.addItem(item)
+        if len(self.sources) > first_new:
+            self.images.setCurrentRow(first_new)
+        return failures
+
+    def _show_row(self, row: int) -> None:
+        source = self.sources[row] if 0 <= row < len(self.sources) else None
+        self.view.set_source(source)
+        if source is not None:
+            width, height = source.dimensions
+            mpp = f", {source.mpp:.3f} µm/px" if source.mpp else ""
+            self.setWindowTitle(f"{source.path.name} ({width:,} x {height:,} px{mpp}) - exact-desktop")
+            self._show_magnification()
+
+    def show_error(self, message: str) -> None:
+        self.errors.append(message)
+        self.statusBar().showMessage(message, 15000)
+        self.errorShown.emit(message)
+        if self._interactive_errors:
+            box = QMessageBox(QMessageBox.Icon.Warning, "exact-desktop", message, QMessageBox.StandardButton.Ok, self)
+            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            box.open()
+
+    # --- status bar -------------------------------------------------------------------------
+    def _show_cursor(self, x: float, y: float) -> None:
+        self.position_label.setText(f"x {x:,.0f}  y {y:,.0f} px")
+        mpp = self.view.source.mpp if self.view.source else None
+        self.micron_label.setText(f"{x * mpp:,.1f}, {y * mpp:,.1f} µm" if mpp else "")
+
+    def _show_magnification(self, *_args: object) -> None:
+        source = self.view.source
+        if source is None:
+            self.magnification_label.setText("")
+            return
+        ds = self.view.state.downsample
+        mag = magnification(source.objective_power, source.mpp, ds)
+        zoom = f"{100 / ds:.1f} %"
+        self.magnification_label.setText(f"{mag:.2f}x  ({zoom})" if mag else zoom)
+
+    def _toggle_overview(self, checked: bool) -> None:
+        self.view.overview.setVisible(checked and self.view.source is not None)
+
+    def closeEvent(self, event: object) -> None:  # noqa: N802
+        self.view.set_source(None)
+        for source in self.sources:
+            source.close()
+        super().closeEvent(event)  # type: ignore[arg-type]

@@ -1,0 +1,232 @@
+"""The slide view: tiles from a thread pool, pan/zoom by mouse and keys, scale bar, overview.
+
+The widget commands and observes a Qt-free `ViewState`; it never reads pixels itself.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+from PySide6.QtCore import QObject, QPointF, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QImage, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QResizeEvent, QWheelEvent
+from PySide6.QtWidgets import QWidget
+
+from exact_desktop.model.view_state import ViewState
+from exact_desktop.slides.base import SlideError, SlideSource
+from exact_desktop.slides.tile_cache import DEFAULT_CACHE_BYTES, TileCache
+from exact_desktop.slides.tile_loader import TileLoader
+from exact_desktop.slides.tiling import TileKey, TilePyramid
+from exact_desktop.viewer.overview import OverviewWidget
+from exact_desktop.viewer.qimage_convert import qimage_nbytes, rgb_to_qimage
+from exact_desktop.viewer.scale_bar_painter import paint_scale_bar
+from exact_desktop.viewer.tile_painter import FramePlan, TilePainter
+
+_OUTSIDE = QColor(58, 58, 62)
+_WHEEL_STEP = 1.25  # zoom per wheel notch
+_KEY_ZOOM = 1.5
+_KEY_PAN = 120  # screen pixels per arrow key press
+_SETTLE_MS = 150  # after this much stillness, repaint with smooth scaling
+_slide_ids = itertools.count(1)
+
+
+class _LoaderBridge(QObject):
+    """Carries loader-thread callbacks to the GUI thread as queued signals."""
+
+    tile_loaded = Signal()
+    tile_failed = Signal(str)
+
+
+class SlideView(QWidget):
+    frameCompleted = Signal()
+    cursorMoved = Signal(float, float)  # level-0 pixels
+    readFailed = Signal(str)
+
+    def __init__(
+        self, state: ViewState | None = None, cache: TileCache[QImage] | None = None, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.state = state or ViewState()
+        self.cache = cache or TileCache(DEFAULT_CACHE_BYTES, qimage_nbytes)
+        self.source: SlideSource | None = None
+        self.pyramid: TilePyramid | None = None
+        self.loader: TileLoader | None = None
+        self._painter: TilePainter | None = None
+        self.last_plan: FramePlan | None = None
+        self._completed_for: tuple[float, ...] | None = None
+        self._drag_from: QPointF | None = None
+        self._interacting = False
+        self._settle = QTimer(self, singleShot=True, interval=_SETTLE_MS, timeout=self._settled)
+        self._bridge = _LoaderBridge(self)
+        self._bridge.tile_loaded.connect(self.update, Qt.ConnectionType.QueuedConnection)
+        self._bridge.tile_failed.connect(self.readFailed, Qt.ConnectionType.QueuedConnection)
+        self.overview = OverviewWidget(self.state, self)
+        self.overview.hide()
+        self.state.events.all.connect(self._state_changed)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setMouseTracking(True)
+        self.setMinimumSize(200, 150)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+
+    # --- slide ------------------------------------------------------------------------------
+    def set_source(self, source: SlideSource | None) -> None:
+        """Show a slide (already opened and checked by `open_slide`), or nothing."""
+        if self.loader:
+            self.loader.shutdown()
+        self.source, self.loader, self._painter, self.pyramid = source, None, None, None
+        self._completed_for = None
+        if source is None:
+            self.overview.set_image(None)
+            self.overview.hide()
+            self.update()
+            return
+        self.pyramid = TilePyramid(source.level_dimensions, source.level_downsamples, slide_id=next(_slide_ids))
+        overview = rgb_to_qimage(source.get_thumbnail(1024))
+        self._painter = TilePainter(self.pyramid, self.cache, overview)
+        self.loader = TileLoader(
+            source,
+            self.pyramid,
+            self.cache,
+            convert=rgb_to_qimage,
+            on_loaded=lambda _key: self._bridge.tile_loaded.emit(),
+            on_error=lambda err: self._bridge.tile_failed.emit(str(err)),
+        )
+        self.overview.set_image(overview)
+        self.overview.show()
+        self.state.set_viewport(self.width(), self.height())
+        self.state.reset(*source.dimensions)
+        self._place_overview()
+        self.update()
+
+    def close_source(self) -> None:
+        self.set_source(None)
+
+    # --- painting ---------------------------------------------------------------------------
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), _OUTSIDE)
+        if self._painter is None or self.loader is None:
+            painter.setPen(QColor(200, 200, 200))
+            painter.drawText(
+                self.rect(), Qt.AlignmentFlag.AlignCenter, "Open a slide: File \u2192 Open slide\u2026 (Ctrl+O)"
+            )
+            return
+        smooth = not self._interacting
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, smooth)
+        plan = self._painter.plan(self.state)
+        self._painter.paint(painter, self.state, plan)
+        if self.source and self.source.mpp:
+            paint_scale_bar(painter, self.source.mpp, self.state.downsample, self.height())
+        painter.end()
+        self.last_plan = plan
+        wanted = [k for k in plan.missing if not self.loader.has_failed(k)]
+        self.loader.want(wanted + [k for k in self._painter.ring(self.state, plan.z) if k not in self.cache])
+        if not wanted:
+            self._frame_done()
+
+    def _frame_done(self) -> None:
+        signature = self._view_signature()
+        if signature != self._completed_for:
+            self._completed_for = signature
+            QTimer.singleShot(0, self.frameCompleted.emit)
+
+    def frame_is_complete(self) -> bool:
+        """True once every visible tile of the right level has been drawn for this view."""
+        return self._completed_for == self._view_signature()
+
+    def _view_signature(self) -> tuple[float, ...]:
+        s = self.state
+        return (s.center_x, s.center_y, s.downsample, s.viewport_width, s.viewport_height)
+
+    def visible_tiles(self) -> list[TileKey]:
+        return self.last_plan.visible if self.last_plan else []
+
+    # --- observing the model ----------------------------------------------------------------
+    def _state_changed(self, *_info: object) -> None:
+        self.update()
+
+    def begin_interaction(self) -> None:
+        """Draw fast (unsmoothed) until the view has been still for a moment."""
+        self._interacting = True
+        self._settle.start()
+
+    def _settled(self) -> None:
+        self._interacting = False
+        self.update()
+
+    # --- commands ---------------------------------------------------------------------------
+    def zoom_in(self) -> None:
+        self.state.zoom(_KEY_ZOOM)
+
+    def zoom_out(self) -> None:
+        self.state.zoom(1 / _KEY_ZOOM)
+
+    def fit(self) -> None:
+        self.state.fit()
+
+    # --- Qt events --------------------------------------------------------------------------
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        fitted = self.source is not None and abs(self.state.downsample - self.state.fit_downsample()) < 1e-9
+        self.state.set_viewport(self.width(), self.height())
+        if fitted:
+            self.state.fit()
+        self._place_overview()
+        super().resizeEvent(event)
+
+    def _place_overview(self) -> None:
+        self.overview.fit_within(self.width() // 4, self.height() // 3)
+        self.overview.move(self.width() - self.overview.width() - 10, 10)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        if event.button() in (Qt.MouseButton.LeftButton, Qt.MouseButton.MiddleButton):
+            self._drag_from = event.position()
+            self.setCursor(Qt.CursorShape.ClosedHandCursor)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        pos = event.position()
+        if self._drag_from is not None:
+            delta = pos - self._drag_from
+            self._drag_from = pos
+            self.begin_interaction()
+            self.state.pan_by_screen(delta.x(), delta.y())
+        if self.source is not None:
+            self.cursorMoved.emit(*self.state.screen_to_l0(pos.x(), pos.y()))
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        self._drag_from = None
+        self.unsetCursor()
+
+    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802
+        notches = event.angleDelta().y() / 120
+        if notches and self.source is not None:
+            self.begin_interaction()
+            pos = event.position()
+            self.state.zoom_at(_WHEEL_STEP**notches, pos.x(), pos.y())
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        step = _KEY_PAN * (4 if event.modifiers() & Qt.KeyboardModifier.ShiftModifier else 1)
+        moves = {
+            Qt.Key.Key_Left: (step, 0),
+            Qt.Key.Key_Right: (-step, 0),
+            Qt.Key.Key_Up: (0, step),
+            Qt.Key.Key_Down: (0, -step),
+        }
+        key = event.key()
+        if key in moves:
+            self.begin_interaction()
+            self.state.pan_by_screen(*moves[key])
+        elif key in (Qt.Key.Key_Plus, Qt.Key.Key_Equal):
+            self.zoom_in()
+        elif key == Qt.Key.Key_Minus:
+            self.zoom_out()
+        elif key in (Qt.Key.Key_F, Qt.Key.Key_0):
+            self.fit()
+        else:
+            super().keyPressEvent(event)
+
+    def closeEvent(self, event: object) -> None:  # noqa: N802
+        if self.loader:
+            self.loader.shutdown()
+        super().closeEvent(event)  # type: ignore[arg-type]
+
+
+__all__ = ["SlideError", "SlideView"]
