@@ -126,7 +126,7 @@ def _render_row(args: tuple[int, int, int]) -> list[np.ndarray]:
 
 def ensure_demo_slides(folder: Path, size: tuple[int, int] = DEMO_SIZE) -> list[DemoSlide]:
     """The demo slide and a second, smaller one (so an image set holds more than one image)."""
-    small = (min(SMALL_SIZE[0], size[0]), min(SMALL_SIZE[1], size[1]))
+    small = (max(1024, min(SMALL_SIZE[0], size[0] // 2)), max(1024, min(SMALL_SIZE[1], size[1] // 2)))
     return [
         ensure_demo_slide(folder, "demo", size, seed=7),
         ensure_demo_slide(folder, "demo-small", small, seed=23),

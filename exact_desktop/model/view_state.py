@@ -65,7 +65,7 @@ class ViewState:
         self.viewport_width, self.viewport_height = max(1, width), max(1, height)
 
     def fit(self) -> None:
-        self.downsample = self.fit_downsample()
+        self.downsample = max(MIN_DOWNSAMPLE, self.fit_downsample())
         self.center_x, self.center_y = self.slide_width / 2, self.slide_height / 2
 
     def center_on(self, l0_x: float, l0_y: float) -> None:

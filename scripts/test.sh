@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Installs exact-desktop with its test tools and runs lint and the whole test suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/venv.sh test
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+QT_QPA_PLATFORM=offscreen exec .venv/bin/python -m pytest -q -p no:cacheprovider "$@"
