@@ -39,6 +39,8 @@ def run_gui(paths: list[Path], screenshot: Path | None = None, view: tuple[float
     outcome = {"code": 3}
 
     def save() -> None:
+        if not window.view.frame_is_complete():  # a late signal from an earlier view
+            return
         screenshot.parent.mkdir(parents=True, exist_ok=True)
         ok = window.grab().save(str(screenshot))
         outcome["code"] = 0 if ok else 4

@@ -47,7 +47,7 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self._build_actions(dock)
         self.view.cursorMoved.connect(self._show_cursor)
-        self.view.state.events.downsample.connect(self._show_magnification)
+        self.view.state.changed.connect(self._show_magnification)
         self.view.readFailed.connect(self.show_error)
 
     # --- building ---------------------------------------------------------------------------
@@ -142,7 +142,7 @@ class MainWindow(QMainWindow):
         mpp = self.view.source.mpp if self.view.source else None
         self.micron_label.setText(f"{x * mpp:,.1f}, {y * mpp:,.1f} µm" if mpp else "")
 
-    def _show_magnification(self, *_args: object) -> None:
+    def _show_magnification(self, _state: object = None) -> None:
         source = self.view.source
         if source is None:
             self.magnification_label.setText("")

@@ -14,7 +14,7 @@ class OverviewWidget(QWidget):
         super().__init__(parent)
         self.state = state
         self._image: QImage | None = None
-        self.state.events.all.connect(self._state_changed)
+        self.state.changed.connect(self._state_changed)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.setToolTip("Overview: click or drag to move the view")
 
@@ -29,7 +29,7 @@ class OverviewWidget(QWidget):
         scale = min(max(60, max_w) / self._image.width(), max(45, max_h) / self._image.height(), 1.0)
         self.resize(round(self._image.width() * scale) + 4, round(self._image.height() * scale) + 4)
 
-    def _state_changed(self, *_info: object) -> None:
+    def _state_changed(self, _state: object) -> None:
         self.update()
 
     def _image_rect(self) -> QRectF:

@@ -55,13 +55,13 @@ class SlideView(QWidget):
         self._completed_for: tuple[float, ...] | None = None
         self._drag_from: QPointF | None = None
         self._interacting = False
-        self._settle = QTimer(self, singleShot=True, interval=_SETTLE_MS, timeout=self._settled)
+        self._settle = QTimer(self, singleShot=True, interval=_SETTLE_MS, timeout=self.end_interaction)
         self._bridge = _LoaderBridge(self)
         self._bridge.tile_loaded.connect(self.update, Qt.ConnectionType.QueuedConnection)
         self._bridge.tile_failed.connect(self.readFailed, Qt.ConnectionType.QueuedConnection)
         self.overview = OverviewWidget(self.state, self)
         self.overview.hide()
-        self.state.events.all.connect(self._state_changed)
+        self.state.changed.connect(self._state_changed)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setMouseTracking(True)
         self.setMinimumSize(200, 150)
@@ -141,7 +141,7 @@ class SlideView(QWidget):
         return self.last_plan.visible if self.last_plan else []
 
     # --- observing the model ----------------------------------------------------------------
-    def _state_changed(self, *_info: object) -> None:
+    def _state_changed(self, _state: object) -> None:
         self.update()
 
     def begin_interaction(self) -> None:
@@ -149,7 +149,7 @@ class SlideView(QWidget):
         self._interacting = True
         self._settle.start()
 
-    def _settled(self) -> None:
+    def end_interaction(self) -> None:
         self._interacting = False
         self.update()
 
