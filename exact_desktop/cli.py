@@ -59,9 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_gui_options(open_)
 
     bench = commands.add_parser("bench", help="measure speed; prints JSON")
-    bench.add_argument("target", choices=["viewer"])
+    bench.add_argument("target", choices=["viewer", "store"])
     bench.add_argument("--json", action="store_true", help="print one JSON object (the default output)")
-    bench.add_argument("--dir", type=Path, help="demo slide folder (default: DATA/demo)")
+    bench.add_argument("--dir", type=Path, help="viewer: demo slide folder (default: DATA/demo); store: scratch folder")
     return parser
 
 
@@ -105,11 +105,15 @@ def _run_gui(paths: list[Path], args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
+    if args.target == "store":
+        from exact_desktop.bench.store_bench import bench_store
+
+        print(json.dumps(bench_store(args.dir)))
+        return 0
     if "QT_QPA_PLATFORM" not in os.environ:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     from exact_desktop.bench.viewer_bench import bench_viewer
     from exact_desktop.paths import demo_dir
 
-    result = bench_viewer(args.dir or demo_dir())
-    print(json.dumps(result))
+    print(json.dumps(bench_viewer(args.dir or demo_dir())))
     return 0

@@ -1,0 +1,107 @@
+"""EXACT's `vector` JSON: validation on every write, and nodes/bounding boxes for drawing.
+
+Vectors hold numbered corner keys in level-0 pixels: {"x1", "y1", ..., "xn", "yn"}, plus an
+optional "frame". A rejected vector raises InvalidVectorError naming the annotation and the reason.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from exact_desktop.model.entities import VectorType
+
+_MIN_NODES = {
+    VectorType.BOUNDING_BOX: (2, 2),
+    VectorType.FIXED_SIZE_BOUNDING_BOX: (2, 2),
+    VectorType.POINT: (1, 1),
+    VectorType.LINE: (2, 2),
+    VectorType.MULTI_LINE: (2, None),
+    VectorType.POLYGON: (3, None),
+    VectorType.SEGMENTATION: (3, None),
+}
+_NAMES = {
+    VectorType.BOUNDING_BOX: "box", VectorType.FIXED_SIZE_BOUNDING_BOX: "fixed-size box",
+    VectorType.POINT: "point", VectorType.LINE: "line", VectorType.MULTI_LINE: "multi-line",
+    VectorType.POLYGON: "polygon", VectorType.SEGMENTATION: "segmentation", VectorType.GLOBAL: "global",
+}  # fmt: skip
+
+
+class InvalidVectorError(ValueError):
+    def __init__(self, who: str, reason: str) -> None:
+        self.who, self.reason = who, reason
+        super().__init__(f"{who}: {reason}")
+
+
+def validate_vector(vector: Any, vector_type: int, node_count: int = 0, who: str = "annotation") -> None:
+    """Raise InvalidVectorError unless `vector` fits an annotation type of `vector_type`."""
+    try:
+        kind = VectorType(vector_type)
+    except ValueError:
+        raise InvalidVectorError(who, f"unknown vector_type {vector_type!r} (EXACT knows 1-8)") from None
+    name = _NAMES[kind]
+    if kind == VectorType.GLOBAL:
+        if vector not in (None, {}):
+            raise InvalidVectorError(who, "a global annotation has no geometry: vector must be null")
+        return
+    if kind == VectorType.SEGMENTATION and vector is None:
+        return  # the mask lives on the server
+    if not isinstance(vector, dict):
+        raise InvalidVectorError(who, f"a {name} needs a vector object, got {type(vector).__name__}")
+    nodes = _count_nodes(vector, who)
+    low, high = _MIN_NODES[kind]
+    if nodes < low or (high is not None and nodes > high):
+        want = f"exactly {low}" if low == high else f"at least {low}"
+        raise InvalidVectorError(who, f"a {name} needs {want} nodes, got {nodes}")
+    if node_count and kind in (VectorType.POLYGON, VectorType.MULTI_LINE) and nodes != node_count:
+        raise InvalidVectorError(who, f"this annotation type requires {node_count} nodes, got {nodes}")
+    if kind in (VectorType.BOUNDING_BOX, VectorType.FIXED_SIZE_BOUNDING_BOX) and (
+        vector["x2"] < vector["x1"] or vector["y2"] < vector["y1"]
+    ):
+        raise InvalidVectorError(who, "a box needs x1 <= x2 and y1 <= y2 (x1, y1 is the top-left corner)")
+
+
+def _count_nodes(vector: dict[str, Any], who: str) -> int:
+    indices: set[int] = set()
+    for key, value in vector.items():
+        if key == "frame":
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise InvalidVectorError(who, f"frame must be a positive integer, got {value!r}")
+            continue
+        if len(key) < 2 or key[0] not in "xy" or not key[1:].isdigit():
+            raise InvalidVectorError(who, f"unexpected key {key!r} (expected x1, y1, x2, y2, ...)")
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            raise InvalidVectorError(who, f"{key} must be a finite number, got {value!r}")
+        indices.add(int(key[1:]))
+    count = len(indices)
+    for i in range(1, count + 1):
+        if f"x{i}" not in vector or f"y{i}" not in vector:
+            raise InvalidVectorError(who, f"node {i} is incomplete: both x{i} and y{i} are needed, numbered from 1")
+    return count
+
+
+def vector_nodes(vector: dict[str, Any] | None) -> np.ndarray:
+    """The nodes in order as an (n, 2) float64 array (empty for global annotations)."""
+    if not vector:
+        return np.empty((0, 2))
+    n = sum(1 for k in vector if k[0] == "x")
+    return np.array([(vector[f"x{i}"], vector[f"y{i}"]) for i in range(1, n + 1)], dtype=np.float64)
+
+
+def vector_bbox(vector: dict[str, Any] | None) -> tuple[float, float, float, float] | None:
+    """(min_x, min_y, max_x, max_y) of the nodes, or None without geometry."""
+    if not vector:
+        return None
+    xs = [v for k, v in vector.items() if k[0] == "x"]
+    ys = [v for k, v in vector.items() if k[0] == "y"]
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def nodes_to_vector(nodes: np.ndarray | list[tuple[float, float]]) -> dict[str, float]:
+    vector: dict[str, float] = {}
+    for i, (x, y) in enumerate(nodes, start=1):
+        vector[f"x{i}"] = float(x)
+        vector[f"y{i}"] = float(y)
+    return vector

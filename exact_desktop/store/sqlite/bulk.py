@@ -1,0 +1,147 @@
+"""Bulk creation in one transaction: the path for imports, plugin results and sync.
+
+Annotations and result annotations skip SQLAlchemy's per-row work (a million boxes must go
+in within seconds): a helper thread validates and encodes chunks of rows while this thread
+hands the previous chunk to SQLite (which releases the GIL while it writes), and the R*Tree
+rows go in the same transaction. Ids are handed out after max(id): the transaction holds the
+write lock (BEGIN IMMEDIATE), so no other writer can take them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import queue
+import sqlite3
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import Connection, insert
+
+from exact_desktop.model import entities as e
+from exact_desktop.store.base import StoreError
+from exact_desktop.store.sqlite import spatial
+from exact_desktop.store.sqlite import tables as t
+from exact_desktop.store.sqlite.rows import LINKS, column_values, dumps, geometry, table_of
+from exact_desktop.store.sqlite.tables import to_iso
+from exact_desktop.store.sqlite.validation import AnnotationTypes
+
+CHUNK = 20_000
+Prepared = tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]  # (rows, index entries)
+
+
+def bulk_insert(conn: Connection, cursor: sqlite3.Cursor, entities: list[Any]) -> list[int]:
+    kind = type(entities[0])
+    table = table_of(kind)
+    first = cursor.execute(f'SELECT coalesce(max(id), 0) + 1 FROM "{table.name}"').fetchone()[0]
+    ids = list(range(first, first + len(entities)))
+    try:
+        if kind is e.Annotation:
+            _pipeline(
+                cursor,
+                "annotation",
+                t.ANNOTATION_COLUMNS_SQL,
+                t.ANNOTATION_RTREE,
+                _annotation_rows(conn),
+                entities,
+                ids,
+            )
+        elif kind is e.PluginResultAnnotation:
+            _pipeline(
+                cursor,
+                "plugin_result_annotation",
+                t.RESULT_COLUMNS_SQL,
+                t.RESULT_RTREE,
+                _result_rows(conn),
+                entities,
+                ids,
+            )
+        else:
+            conn.execute(insert(table), [{**column_values(x), "id": i} for x, i in zip(entities, ids, strict=True)])
+            if kind in LINKS:
+                field, link, owner, member = LINKS[kind]
+                pairs = [
+                    {owner: i, member: m} for x, i in zip(entities, ids, strict=True) for m in set(getattr(x, field))
+                ]
+                if pairs:
+                    conn.execute(insert(link), pairs)
+    except sqlite3.IntegrityError as err:
+        raise StoreError(f"bulk create of {len(entities)} {kind.__name__} refused, nothing written: {err}") from None
+    return ids
+
+
+def _pipeline(
+    cursor: sqlite3.Cursor, table: str, columns_sql: str, tree: str,
+    prepare: Callable[[list[Any], list[int]], Prepared], entities: list[Any], ids: list[int],
+) -> None:  # fmt: skip
+    """Prepare chunk k+1 on a helper thread while chunk k is written here."""
+    chunks: queue.Queue[Prepared | BaseException | None] = queue.Queue(maxsize=2)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for start in range(0, len(entities), CHUNK):
+                if stop.is_set():
+                    return
+                chunks.put(prepare(entities[start : start + CHUNK], ids[start : start + CHUNK]))
+            chunks.put(None)
+        except BaseException as err:
+            chunks.put(err)
+
+    helper = threading.Thread(target=produce, name="bulk-prepare", daemon=True)
+    helper.start()
+    insert_sql = f"INSERT INTO {table} ({columns_sql}) VALUES ({','.join('?' * (columns_sql.count(',') + 1))})"
+    try:
+        while (chunk := chunks.get()) is not None:
+            if isinstance(chunk, BaseException):
+                raise chunk
+            rows, entries = chunk
+            cursor.executemany(insert_sql, rows)
+            spatial.index_rows(cursor, tree, entries)
+    finally:
+        stop.set()
+        while helper.is_alive():  # unblock a helper waiting on a full queue
+            with contextlib.suppress(queue.Empty):
+                chunks.get(timeout=0.05)
+        helper.join()
+
+
+def _annotation_rows(conn: Connection) -> Callable[[list[e.Annotation], list[int]], Prepared]:
+    types = AnnotationTypes(conn)
+
+    def prepare(items: list[e.Annotation], ids: list[int]) -> Prepared:
+        rows, entries = [], []
+        for a, new_id in zip(items, ids, strict=True):
+            types.check(a.annotation_type, a.vector, f"annotation {a.unique_identifier}")
+            coords, box = geometry(a.vector)
+            created = to_iso(a.time)
+            edited = created if a.last_edit_time == a.time else to_iso(a.last_edit_time)
+            rows.append((
+                new_id, a.annotation_type, a.image, dumps(a.vector), coords, a.unique_identifier, a.deleted,
+                a.description, dumps(a.meta_data), a.user, a.last_editor, created, edited, a.concealed,
+                a.blurred, a.generated, a.remote_id,
+            ))  # fmt: skip
+            if box is not None and not a.deleted:
+                entries.append((new_id, a.image, a.annotation_type, *box))
+        return rows, entries
+
+    return prepare
+
+
+def _result_rows(conn: Connection) -> Callable[[list[e.PluginResultAnnotation], list[int]], Prepared]:
+    types = AnnotationTypes(conn)
+
+    def prepare(items: list[e.PluginResultAnnotation], ids: list[int]) -> Prepared:
+        rows, entries = [], []
+        for r, new_id in zip(items, ids, strict=True):
+            types.check(r.annotation_type, r.vector, f"result annotation {r.unique_identifier}")
+            coords, box = geometry(r.vector)
+            rows.append((
+                new_id, r.annotation_type, r.pluginresultentry, r.image, dumps(r.vector), coords,
+                float(r.score), dumps(r.meta_data), r.unique_identifier, to_iso(r.time), r.remote_id,
+            ))  # fmt: skip
+            if box is not None:
+                entries.append((new_id, r.image, r.pluginresultentry, *box))
+        return rows, entries
+
+    return prepare

@@ -1,0 +1,80 @@
+"""SQLite connections set up for many writers: WAL, a busy timeout, BEGIN IMMEDIATE for writes.
+
+pysqlite's own transaction handling is switched off (isolation_level=None) so the BEGIN we send
+is the one that runs: readers take a snapshot with BEGIN, writers take the write lock up front
+with BEGIN IMMEDIATE, so two writers never deadlock upgrading a read lock.
+"""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.exc import OperationalError
+
+T = TypeVar("T")
+BUSY_TIMEOUT_S = 30.0
+WRITE_ATTEMPTS = 8
+
+
+def make_engine(path: Path) -> Engine:
+    engine = create_engine(
+        f"sqlite:///{path}",
+        connect_args={"timeout": BUSY_TIMEOUT_S, "check_same_thread": False},
+        pool_pre_ping=False,
+    )
+    event.listen(engine, "connect", _on_connect)
+    event.listen(engine, "begin", _on_begin)
+    return engine
+
+
+def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
+    dbapi_conn.isolation_level = None
+    cursor = dbapi_conn.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")  # durable at each checkpoint; never corrupt
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
+    cursor.execute("PRAGMA cache_size=-262144")  # up to 256 MiB of pages, allocated as used
+    cursor.execute("PRAGMA mmap_size=1073741824")  # reads map the file: no copy per page
+    cursor.close()
+
+
+def _on_begin(conn: Connection) -> None:
+    conn.exec_driver_sql(conn.info.pop("begin", "BEGIN"))
+
+
+@contextmanager
+def reading(engine: Engine) -> Iterator[Connection]:
+    """A consistent snapshot for several reads."""
+    with engine.connect() as conn, conn.begin():
+        yield conn
+
+
+def write(engine: Engine, work: Callable[[Connection], T]) -> T:
+    """Run `work` in one write transaction; retried with back-off while the file is busy.
+
+    The whole transaction is retried, never half of it: `work` must do all its writing itself.
+    """
+    for attempt in range(WRITE_ATTEMPTS):
+        try:
+            with engine.connect() as conn:
+                conn.info["begin"] = "BEGIN IMMEDIATE"
+                with conn.begin():
+                    return work(conn)
+        except OperationalError as err:
+            if not _is_busy(err) or attempt == WRITE_ATTEMPTS - 1:
+                raise
+            time.sleep(min(2.0, 0.05 * 2**attempt) * (0.5 + random.random()))
+    raise AssertionError("unreachable")
+
+
+def _is_busy(err: OperationalError) -> bool:
+    text = str(err.orig).lower()
+    return "locked" in text or "busy" in text

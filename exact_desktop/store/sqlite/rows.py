@@ -1,0 +1,99 @@
+"""Entities to rows and back, and the geometry columns derived from a vector."""
+
+from __future__ import annotations
+
+import math
+import struct
+from dataclasses import fields
+from typing import Any
+
+import orjson
+from sqlalchemy import Table
+
+from exact_desktop.model import entities as e
+from exact_desktop.store.sqlite import tables as t
+
+TABLE_OF: dict[type, Table] = {
+    e.Team: t.team, e.User: t.user, e.TeamMembership: t.team_membership, e.Product: t.product,
+    e.ImageSet: t.image_set, e.Image: t.image, e.AnnotationType: t.annotation_type,
+    e.Annotation: t.annotation, e.AnnotationVersion: t.annotation_version, e.Plugin: t.plugin,
+    e.PluginJob: t.plugin_job, e.PluginResult: t.plugin_result, e.PluginResultEntry: t.plugin_result_entry,
+    e.PluginResultAnnotation: t.plugin_result_annotation, e.PluginResultBitmap: t.plugin_result_bitmap,
+}  # fmt: skip
+
+# list-valued fields kept in link tables: field -> (link table, owner column, member column)
+LINKS: dict[type, tuple[str, Table, str, str]] = {
+    e.ImageSet: ("product_set", t.image_set_product, "image_set", "product"),
+    e.Plugin: ("products", t.plugin_product, "plugin", "annotation_type"),
+}
+
+SPATIAL: dict[type, str] = {e.Annotation: t.ANNOTATION_RTREE, e.PluginResultAnnotation: t.RESULT_RTREE}
+# what a spatial band groups by, within an image
+SPATIAL_GROUP: dict[type, str] = {e.Annotation: "annotation_type", e.PluginResultAnnotation: "pluginresultentry"}
+
+_FIELDS: dict[type, list[str]] = {kind: [f.name for f in fields(kind)] for kind in TABLE_OF}
+
+
+def table_of(kind: type) -> Table:
+    try:
+        return TABLE_OF[kind]
+    except KeyError:
+        raise TypeError(f"{kind.__name__} is not an entity this store keeps") from None
+
+
+def column_values(entity: Any) -> dict[str, Any]:
+    """The entity's fields that are columns of its table (link lists excluded)."""
+    table = table_of(type(entity))
+    values = {name: getattr(entity, name) for name in _FIELDS[type(entity)] if name in table.c}
+    if type(entity) in SPATIAL:
+        values["coords"] = pack_coords(entity.vector)
+    return values
+
+
+def entity_from_row(kind: type, row: Any, links: list[int] | None = None) -> Any:
+    mapping = row._mapping
+    values = {name: mapping[name] for name in _FIELDS[kind] if name in mapping}
+    if kind in LINKS:
+        values[LINKS[kind][0]] = list(links or [])
+    return kind(**values)
+
+
+def pack_coords(vector: dict[str, Any] | None) -> bytes | None:
+    """The nodes as little-endian float32 x, y pairs, in order."""
+    if not vector:
+        return None
+    n = sum(1 for key in vector if key[0] == "x")
+    flat = []
+    for i in range(1, n + 1):
+        flat.append(vector[f"x{i}"])
+        flat.append(vector[f"y{i}"])
+    return struct.pack(f"<{2 * n}f", *flat)
+
+
+def bbox_of(vector: dict[str, Any] | None) -> tuple[float, float, float, float] | None:
+    """(min_x, max_x, min_y, max_y), the order SQLite's R*Tree takes."""
+    if not vector:
+        return None
+    xs = [v for k, v in vector.items() if k[0] == "x"]
+    ys = [v for k, v in vector.items() if k[0] == "y"]
+    return min(xs), max(xs), min(ys), max(ys)
+
+
+_BOX_KEYS = frozenset(("x1", "y1", "x2", "y2"))
+_BOX = struct.Struct("<4f")
+
+
+def geometry(vector: dict[str, Any] | None) -> tuple[bytes | None, tuple[float, float, float, float] | None]:
+    """(coords, bbox) in one pass; boxes, the bulk of any import, take a short cut."""
+    if type(vector) is dict and vector.keys() == _BOX_KEYS:
+        x1, y1, x2, y2 = vector["x1"], vector["y1"], vector["x2"], vector["y2"]
+        return _BOX.pack(x1, y1, x2, y2), (min(x1, x2), max(x1, x2), min(y1, y2), max(y1, y2))
+    return pack_coords(vector), bbox_of(vector)
+
+
+def dumps(value: Any) -> str | None:
+    return None if value is None else orjson.dumps(value).decode()
+
+
+def finite(value: Any) -> bool:
+    return not isinstance(value, bool) and isinstance(value, int | float) and math.isfinite(value)

@@ -1,0 +1,159 @@
+"""R*Tree upkeep (same transaction as the rows) and the viewport query.
+
+The trees are 3-D: (band, x, y). A band is one (image, group) pair, numbered in the table
+`spatial_band`; group is the annotation type for annotations and the result entry for result
+annotations. Band b occupies [2b, 2b + 1] on the first axis. Two reasons:
+- SQLite's R*Tree chooses leaves by least area growth. With a zero-extent axis every area is
+  0, so it never separates objects in x and y: a 2,000-object query over a million boxes took
+  35 ms instead of 1.2 ms. Unit-width bands keep areas meaningful.
+- The band says the image and the group, so a viewport of boxes is answered from the tree alone,
+  without touching the annotation rows (the join cost ~2 µs per object).
+Coordinates are float32 (SQLite rounds outward); bands stay exact below 2**23.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+import numpy as np
+
+from exact_desktop.store.base import ViewportObjects, ViewportQuery
+from exact_desktop.store.sqlite import tables as t
+from exact_desktop.store.sqlite.rows import bbox_of
+
+BOX_TYPES = (1, 6)  # vector types whose bounding box is the whole geometry
+
+
+class Bands:
+    """Band numbers of (image, group) pairs for one tree, made on first use."""
+
+    def __init__(self, cursor: sqlite3.Cursor, tree: str) -> None:
+        self.cursor, self.tree = cursor, tree
+        self._known: dict[tuple[int, int], int] = {}
+
+    def __call__(self, image: int, group: int) -> int:
+        key = (image, group)
+        band = self._known.get(key)
+        if band is None:
+            sql = "SELECT band FROM spatial_band WHERE tree = ? AND image = ? AND grp = ?"
+            row = self.cursor.execute(sql, (self.tree, image, group)).fetchone()
+            if row is None:
+                self.cursor.execute(
+                    "INSERT INTO spatial_band (tree, image, grp) VALUES (?, ?, ?)", (self.tree, image, group)
+                )
+                band = int(self.cursor.lastrowid or 0)
+            else:
+                band = int(row[0])
+            self._known[key] = band
+        return band
+
+
+def index_rows(cursor: sqlite3.Cursor, tree: str, rows: list[tuple[int, int, int, float, float, float, float]]) -> None:
+    """rows: (id, image, group, min_x, max_x, min_y, max_y)."""
+    bands = Bands(cursor, tree)
+    entries = []
+    for row_id, image, group, x0, x1, y0, y1 in rows:
+        band = bands(image, group)
+        entries.append((row_id, 2 * band, 2 * band + 1, x0, x1, y0, y1))
+    cursor.executemany(f"INSERT OR REPLACE INTO {tree} VALUES (?, ?, ?, ?, ?, ?, ?)", entries)
+
+
+def reindex(cursor: sqlite3.Cursor, tree: str, row_id: int, image: int, group: int, vector: Any, live: bool) -> None:
+    """Bring one object's entry in line with its row (none when deleted or without geometry)."""
+    cursor.execute(f"DELETE FROM {tree} WHERE id = ?", (row_id,))
+    box = bbox_of(vector) if live else None
+    if box is not None:
+        index_rows(cursor, tree, [(row_id, image, group, *box)])
+
+
+def query(cursor: sqlite3.Cursor, q: ViewportQuery) -> ViewportObjects:
+    if q.entries is None:
+        return _annotations(cursor, q)
+    return _results(cursor, q)
+
+
+def _bands(cursor: sqlite3.Cursor, tree: str, image: int, groups: tuple[int, ...] | None) -> list[tuple[int, int]]:
+    sql = "SELECT band, grp FROM spatial_band WHERE tree = ? AND image = ?"
+    params: list[Any] = [tree, image]
+    if groups is not None:
+        sql += f" AND grp IN ({','.join('?' * len(groups))})"
+        params += list(groups)
+    return cursor.execute(sql, params).fetchall()
+
+
+_IN_BAND = "r.max_band >= ? AND r.min_band <= ? AND r.max_x >= ? AND r.min_x <= ? AND r.max_y >= ? AND r.min_y <= ?"
+
+
+def _annotations(cursor: sqlite3.Cursor, q: ViewportQuery) -> ViewportObjects:
+    bands = _bands(cursor, t.ANNOTATION_RTREE, q.image, q.annotation_types)
+    if not bands:
+        return ViewportObjects()
+    kinds = dict(cursor.execute(
+        f"SELECT id, vector_type FROM annotation_type WHERE id IN ({','.join('?' * len(bands))})",
+        [group for _, group in bands],
+    ).fetchall())  # fmt: skip
+    r = q.rect
+    parts = []
+    for band, group in bands:
+        middle = 2 * band + 0.5
+        params = (middle, middle, r.x, r.right, r.y, r.bottom)
+        if kinds.get(group) in BOX_TYPES:
+            sql = (
+                f"SELECT r.id, {group}, r.min_x, r.min_y, r.max_x, r.max_y, NULL, NULL "
+                f"FROM {t.ANNOTATION_RTREE} r WHERE {_IN_BAND}"
+            )
+        else:
+            sql = (
+                f"SELECT r.id, {group}, r.min_x, r.min_y, r.max_x, r.max_y, NULL, o.coords "
+                f"FROM {t.ANNOTATION_RTREE} r CROSS JOIN annotation o ON o.id = r.id WHERE {_IN_BAND}"
+            )
+        if q.limit is not None:
+            sql += f" LIMIT {int(q.limit)}"
+        parts.append(cursor.execute(sql, params).fetchall())
+    return _to_arrays([row for part in parts for row in part])
+
+
+def _results(cursor: sqlite3.Cursor, q: ViewportQuery) -> ViewportObjects:
+    bands = _bands(cursor, t.RESULT_RTREE, q.image, q.entries)
+    r = q.rect
+    rows: list[tuple[Any, ...]] = []
+    for band, _entry in bands:
+        middle = 2 * band + 0.5
+        sql = (
+            "SELECT r.id, o.annotation_type, r.min_x, r.min_y, r.max_x, r.max_y, o.score, o.coords "
+            f"FROM {t.RESULT_RTREE} r CROSS JOIN plugin_result_annotation o ON o.id = r.id "
+            f"WHERE {_IN_BAND} AND o.score >= ?"
+        )
+        params: list[Any] = [middle, middle, r.x, r.right, r.y, r.bottom, q.min_score]
+        if q.annotation_types is not None:
+            sql += f" AND o.annotation_type IN ({','.join('?' * len(q.annotation_types))})"
+            params += list(q.annotation_types)
+        rows += cursor.execute(sql, params).fetchall()
+    return _to_arrays(rows)
+
+
+def _to_arrays(rows: list[tuple[Any, ...]]) -> ViewportObjects:
+    """Boxes carry no coords: their two corners are their bounding box."""
+    if not rows:
+        return ViewportObjects()
+    ids, types, x0, y0, x1, y1, scores, blobs = zip(*rows, strict=True)
+    bboxes = np.array([x0, y0, x1, y1], np.float32).T.copy()
+    lengths = np.fromiter((2 if b is None else len(b) // 8 for b in blobs), np.int64, len(blobs))
+    offsets = np.zeros(len(rows) + 1, np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    if all(b is None for b in blobs):
+        nodes = bboxes.reshape(-1, 2)
+    else:
+        corners = bboxes.tobytes()
+        nodes = np.frombuffer(
+            b"".join(corners[16 * i : 16 * i + 16] if b is None else b for i, b in enumerate(blobs)), "<f4"
+        ).reshape(-1, 2)
+    return ViewportObjects(
+        ids=np.array(ids, np.int64),
+        types=np.array(types, np.int32),
+        bboxes=bboxes,
+        scores=np.array([np.nan if s is None else s for s in scores], np.float32),
+        offsets=offsets,
+        nodes=nodes,
+    )

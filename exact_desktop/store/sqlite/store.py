@@ -1,0 +1,255 @@
+"""The local mirror: a Store over one SQLite file (one project)."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from exact_desktop.model import entities as e
+from exact_desktop.store.base import NotFoundError, Store, StoreError, ViewportObjects, ViewportQuery
+from exact_desktop.store.sqlite import spatial
+from exact_desktop.store.sqlite import tables as t
+from exact_desktop.store.sqlite.bulk import bulk_insert
+from exact_desktop.store.sqlite.engine import make_engine, reading, write
+from exact_desktop.store.sqlite.rows import LINKS, SPATIAL, SPATIAL_GROUP, column_values, entity_from_row, table_of
+from exact_desktop.store.sqlite.schema import upgrade
+from exact_desktop.store.sqlite.validation import AnnotationTypes
+
+E = TypeVar("E")
+_VERSIONED_FIELDS = ("annotation_type", "vector", "deleted", "description", "meta_data")
+
+
+def driver_cursor(conn: Connection) -> sqlite3.Cursor:
+    return conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+
+
+class SqliteStore(Store):
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.engine = make_engine(self.path)
+        upgrade(self.engine, self.path)
+
+    @property
+    def bitmap_folder(self) -> Path:
+        """Result bitmaps live in files beside the database, named in their rows."""
+        return self.path.with_name(self.path.name + ".bitmaps")
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # --- reads ------------------------------------------------------------------------------
+    def list(self, kind: type[E], limit: int | None = None, offset: int = 0, **filters: Any) -> list[E]:
+        table = table_of(kind)
+        statement = select(table).where(*self._where(table, filters)).order_by(table.c.id).offset(offset)
+        if limit is not None:
+            statement = statement.limit(limit)
+        with reading(self.engine) as conn:
+            rows = conn.execute(statement).fetchall()
+            links = self._links(conn, kind, [row.id for row in rows])
+        return [entity_from_row(kind, row, links.get(row.id)) for row in rows]
+
+    def count(self, kind: type[Any], **filters: Any) -> int:
+        table = table_of(kind)
+        with reading(self.engine) as conn:
+            return int(
+                conn.execute(select(func.count()).select_from(table).where(*self._where(table, filters))).scalar_one()
+            )
+
+    def get(self, kind: type[E], id: int) -> E:
+        with reading(self.engine) as conn:
+            return self._get(conn, kind, id)
+
+    def viewport(self, query: ViewportQuery) -> ViewportObjects:
+        with self.engine.connect() as conn:
+            return spatial.query(driver_cursor(conn), query)
+
+    # --- writes -----------------------------------------------------------------------------
+    def create(self, entity: E) -> E:
+        kind = type(entity)
+        if kind is e.Annotation:
+            return write(self.engine, lambda conn: self._upsert_annotation(conn, entity))  # type: ignore[arg-type,return-value]
+        return write(self.engine, lambda conn: self._insert(conn, entity))
+
+    def update(self, kind: type[E], id: int, **changes: Any) -> E:
+        return write(self.engine, lambda conn: self._update(conn, kind, id, changes))
+
+    def delete(self, kind: type[Any], id: int) -> None:
+        if kind is e.Annotation:
+            self.update(e.Annotation, id, deleted=True)
+            return
+        table = table_of(kind)
+
+        def work(conn: Connection) -> None:
+            if conn.execute(delete(table).where(table.c.id == id)).rowcount == 0:
+                raise NotFoundError(f"{kind.__name__} {id} does not exist")
+            if kind in SPATIAL:
+                driver_cursor(conn).execute(f"DELETE FROM {SPATIAL[kind]} WHERE id = ?", (id,))
+
+        write(self.engine, work)
+
+    def bulk_create(self, entities: Sequence[E]) -> list[int]:
+        if not entities:
+            return []
+        kinds = {type(x) for x in entities}
+        if len(kinds) != 1:
+            raise StoreError("bulk_create takes entities of one kind at a time")
+        return write(self.engine, lambda conn: bulk_insert(conn, driver_cursor(conn), list(entities)))
+
+    # --- helpers ----------------------------------------------------------------------------
+    @staticmethod
+    def _where(table: Any, filters: dict[str, Any]) -> list[Any]:
+        clauses = []
+        for key, value in filters.items():
+            name, _, op = key.partition("__")
+            if name not in table.c:
+                raise StoreError(f"unknown filter {key!r} for {table.name}")
+            column = table.c[name]
+            if op == "in":
+                clauses.append(column.in_(list(value)))
+            elif op == "":
+                clauses.append(column.is_(None) if value is None else column == value)
+            elif op == "gte":
+                clauses.append(column >= value)
+            else:
+                raise StoreError(f"unknown filter operator {op!r} in {key!r}")
+        return clauses
+
+    def _links(self, conn: Connection, kind: type, ids: list[int]) -> dict[int, list[int]]:
+        if kind not in LINKS or not ids:
+            return {}
+        _field, link, owner, member = LINKS[kind]
+        found: dict[int, list[int]] = {}
+        rows = conn.execute(
+            select(link.c[owner], link.c[member]).where(link.c[owner].in_(ids)).order_by(link.c[member])
+        )
+        for owner_id, member_id in rows:
+            found.setdefault(owner_id, []).append(member_id)
+        return found
+
+    def _get(self, conn: Connection, kind: type[E], id: int) -> E:
+        table = table_of(kind)
+        row = conn.execute(select(table).where(table.c.id == id)).first()
+        if row is None:
+            raise NotFoundError(f"{kind.__name__} {id} does not exist")
+        return entity_from_row(kind, row, self._links(conn, kind, [id]).get(id))
+
+    def _set_links(self, conn: Connection, entity: Any, id: int) -> None:
+        field, link, owner, member = LINKS[type(entity)]
+        conn.execute(delete(link).where(link.c[owner] == id))
+        members = sorted(set(getattr(entity, field)))
+        if members:
+            conn.execute(insert(link), [{owner: id, member: m} for m in members])
+
+    @contextmanager
+    def _integrity(self, what: str) -> Iterator[None]:
+        try:
+            yield
+        except IntegrityError as err:
+            raise StoreError(f"{what}: {_integrity_reason(err)}") from None
+
+    def _insert(self, conn: Connection, entity: E) -> E:
+        kind = type(entity)
+        values = column_values(entity)
+        values.pop("id", None)
+        if kind is e.PluginResultAnnotation:
+            AnnotationTypes(conn).check(
+                entity.annotation_type, entity.vector, f"result annotation {entity.unique_identifier}"
+            )  # type: ignore[attr-defined]
+        with self._integrity(f"cannot create {kind.__name__}"):
+            new_id = conn.execute(insert(table_of(kind)).values(values)).inserted_primary_key[0]
+        if kind in LINKS:
+            with self._integrity(f"cannot link {kind.__name__} {new_id}"):
+                self._set_links(conn, entity, new_id)
+        if kind in SPATIAL:
+            live = not getattr(entity, "deleted", False)
+            self._reindex(conn, replace(entity, id=new_id), live)  # type: ignore[type-var]
+        return replace(entity, id=new_id)  # type: ignore[type-var]
+
+    @staticmethod
+    def _reindex(conn: Connection, entity: Any, live: bool) -> None:
+        kind = type(entity)
+        group = getattr(entity, SPATIAL_GROUP[kind])
+        spatial.reindex(driver_cursor(conn), SPATIAL[kind], entity.id, entity.image, group, entity.vector, live)
+
+    def _upsert_annotation(self, conn: Connection, annotation: e.Annotation) -> e.Annotation:
+        """EXACT's create: upsert on (image, unique_identifier)."""
+        existing = conn.execute(
+            select(t.annotation.c.id).where(
+                t.annotation.c.image == annotation.image,
+                t.annotation.c.unique_identifier == annotation.unique_identifier,
+            )
+        ).scalar()
+        if existing is not None:
+            changes = {
+                name: getattr(annotation, name) for name in (*_VERSIONED_FIELDS, "last_editor", "concealed", "blurred")
+            }
+            return self._update(conn, e.Annotation, existing, changes)
+        AnnotationTypes(conn).check(
+            annotation.annotation_type, annotation.vector, f"annotation {annotation.unique_identifier}"
+        )
+        created = self._insert(conn, annotation)
+        if annotation.deleted:
+            spatial.reindex(driver_cursor(conn), t.ANNOTATION_RTREE, created.id, annotation.image, None, False)  # type: ignore[arg-type]
+        return created
+
+    def _update(self, conn: Connection, kind: type[E], id: int, changes: dict[str, Any]) -> E:
+        old = self._get(conn, kind, id)
+        unknown = set(changes) - set(vars(old))
+        if unknown or "id" in changes:
+            raise StoreError(f"cannot change {sorted(unknown | ({'id'} & set(changes)))} of {kind.__name__}")
+        new = replace(old, **changes)  # type: ignore[type-var]
+        if kind is e.Annotation:
+            self._version_annotation(conn, old, new)  # type: ignore[arg-type]
+            new = replace(new, last_edit_time=changes.get("last_edit_time", e.utcnow()))  # type: ignore[type-var]
+        if kind in SPATIAL and ("vector" in changes or "annotation_type" in changes):
+            AnnotationTypes(conn).check(new.annotation_type, new.vector, f"{kind.__name__} {new.unique_identifier}")  # type: ignore[attr-defined]
+        values = column_values(new)
+        values.pop("id")
+        with self._integrity(f"cannot update {kind.__name__} {id}"):
+            conn.execute(update(table_of(kind)).where(table_of(kind).c.id == id).values(values))
+        if kind in LINKS:
+            self._set_links(conn, new, id)
+        if kind in SPATIAL:
+            self._reindex(conn, new, live=not getattr(new, "deleted", False))
+        return new
+
+    @staticmethod
+    def _version_annotation(conn: Connection, old: e.Annotation, new: e.Annotation) -> None:
+        """Keep the state before this change; the newest version is what undo restores."""
+        if all(getattr(old, f) == getattr(new, f) for f in _VERSIONED_FIELDS):
+            return
+        if new.deleted and not old.deleted:
+            action = "delete"
+        elif old.deleted and not new.deleted:
+            action = "restore"
+        else:
+            action = "update"
+        last = conn.execute(
+            select(func.max(t.annotation_version.c.version)).where(t.annotation_version.c.annotation == old.id)
+        ).scalar()
+        conn.execute(
+            insert(t.annotation_version).values(
+                annotation=old.id, version=(last or 0) + 1, action=action, annotation_type=old.annotation_type,
+                vector=old.vector, deleted=old.deleted, description=old.description, meta_data=old.meta_data,
+                editor=new.last_editor, time=e.utcnow(),
+            )
+        )  # fmt: skip
+
+
+def _integrity_reason(err: IntegrityError) -> str:
+    text = str(err.orig)
+    if "FOREIGN KEY" in text:
+        return "it refers to a row that does not exist"
+    if "UNIQUE" in text:
+        return f"a row with the same {text.split(':')[-1].strip()} exists already"
+    if "NOT NULL" in text:
+        return f"{text.split(':')[-1].strip()} is required"
+    return text

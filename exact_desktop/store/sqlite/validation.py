@@ -1,0 +1,39 @@
+"""Checks before a write: the annotation type exists and the vector fits it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from exact_desktop.model.vectors import InvalidVectorError, validate_vector
+from exact_desktop.store.base import StoreError
+from exact_desktop.store.sqlite import tables as t
+from exact_desktop.store.sqlite.rows import finite
+
+_BOX_KEYS = {"x1", "y1", "x2", "y2"}
+
+
+class AnnotationTypes:
+    """(vector_type, node_count) per annotation type id, read once per transaction."""
+
+    def __init__(self, conn: Connection) -> None:
+        rows = conn.execute(
+            select(t.annotation_type.c.id, t.annotation_type.c.vector_type, t.annotation_type.c.node_count)
+        )
+        self._types = {row.id: (row.vector_type, row.node_count) for row in rows}
+
+    def check(self, annotation_type: int, vector: Any, who: str) -> None:
+        found = self._types.get(annotation_type)
+        if found is None:
+            raise StoreError(f"{who}: unknown annotation type {annotation_type!r}")
+        vector_type, node_count = found
+        if vector_type == 1 and type(vector) is dict and vector.keys() == _BOX_KEYS:
+            # the common case, a million times over in bulk imports: checked inline
+            x1, y1, x2, y2 = vector["x1"], vector["y1"], vector["x2"], vector["y2"]
+            if finite(x1) and finite(y1) and finite(x2) and finite(y2) and x1 <= x2 and y1 <= y2:
+                return
+        try:
+            validate_vector(vector, vector_type, node_count, who=who)
+        except InvalidVectorError as err:
+            raise StoreError(str(err)) from None
