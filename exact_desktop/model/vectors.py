@@ -7,6 +7,7 @@ optional "frame". A rejected vector raises InvalidVectorError naming the annotat
 from __future__ import annotations
 
 import math
+import numbers
 from typing import Any
 
 import numpy as np
@@ -72,7 +73,7 @@ def _count_nodes(vector: dict[str, Any], who: str) -> int:
             continue
         if len(key) < 2 or key[0] not in "xy" or not key[1:].isdigit():
             raise InvalidVectorError(who, f"unexpected key {key!r} (expected x1, y1, x2, y2, ...)")
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
             raise InvalidVectorError(who, f"{key} must be a finite number, got {value!r}")
         indices.add(int(key[1:]))
     count = len(indices)

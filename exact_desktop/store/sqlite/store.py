@@ -195,10 +195,7 @@ class SqliteStore(Store):
         AnnotationTypes(conn).check(
             annotation.annotation_type, annotation.vector, f"annotation {annotation.unique_identifier}"
         )
-        created = self._insert(conn, annotation)
-        if annotation.deleted:
-            spatial.reindex(driver_cursor(conn), t.ANNOTATION_RTREE, created.id, annotation.image, None, False)  # type: ignore[arg-type]
-        return created
+        return self._insert(conn, annotation)
 
     def _update(self, conn: Connection, kind: type[E], id: int, changes: dict[str, Any]) -> E:
         old = self._get(conn, kind, id)

@@ -1,0 +1,80 @@
+"""Vectors are checked on every write and a refusal names the annotation and the reason."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from exact_desktop.model import entities as e
+from exact_desktop.model.vectors import InvalidVectorError, validate_vector
+from exact_desktop.store.base import StoreError
+
+
+@pytest.mark.parametrize(
+    ("vector_type", "vector", "reason"),
+    [
+        (1, {"x1": 0, "y1": 0, "x2": 5}, "node 2 is incomplete"),
+        (1, {"x1": 0, "y1": 0, "x2": 5, "y2": 5, "x3": 1, "y3": 1}, "exactly 2 nodes, got 3"),
+        (1, {"x1": 9, "y1": 0, "x2": 5, "y2": 5}, "x1 <= x2"),
+        (1, {"x1": math.nan, "y1": 0, "x2": 5, "y2": 5}, "x1 must be a finite number"),
+        (1, {"x1": "3", "y1": 0, "x2": 5, "y2": 5}, "x1 must be a finite number"),
+        (1, {"x1": True, "y1": 0, "x2": 5, "y2": 5}, "x1 must be a finite number"),
+        (1, {"left": 0, "y1": 0}, "unexpected key 'left'"),
+        (1, [0, 0, 5, 5], "needs a vector object, got list"),
+        (2, {"x1": 1, "y1": 1, "x2": 2, "y2": 2}, "exactly 1 nodes, got 2"),
+        (3, {"x1": 1, "y1": 1}, "exactly 2 nodes, got 1"),
+        (4, {"x1": 1, "y1": 1}, "at least 2 nodes, got 1"),
+        (5, {"x1": 0, "y1": 0, "x2": 5, "y2": 5}, "at least 3 nodes, got 2"),
+        (5, {"x1": 0, "y1": 0, "x2": 5, "y2": 5, "x4": 1, "y4": 1}, "node 3 is incomplete"),
+        (5, {"x1": 0, "y1": 0, "x2": 5, "y2": 5, "x3": 1, "y3": math.inf}, "y3 must be a finite number"),
+        (7, {"x1": 0, "y1": 0}, "vector must be null"),
+        (9, None, "unknown vector_type 9"),
+        (1, {"x1": 0, "y1": 0, "x2": 5, "y2": 5, "frame": 0}, "frame must be a positive integer"),
+    ],
+)
+def test_bad_vectors_are_named(vector_type, vector, reason):
+    with pytest.raises(InvalidVectorError, match="annotation 42") as caught:
+        validate_vector(vector, vector_type, who="annotation 42")
+    assert reason in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("vector_type", "vector"),
+    [
+        (1, {"x1": 0, "y1": 0, "x2": 5.5, "y2": 5}),
+        (1, {"x1": 0, "y1": 0, "x2": 5, "y2": 5, "frame": 2}),
+        (2, {"x1": 1, "y1": 1}),
+        (3, {"x1": 1, "y1": 1, "x2": 7, "y2": 3}),
+        (4, {"x1": 1, "y1": 1, "x2": 7, "y2": 3, "x3": 9, "y3": 9}),
+        (5, {"x1": 0, "y1": 0, "x2": 5, "y2": 0, "x3": 5, "y3": 5}),
+        (6, {"x1": 0, "y1": 0, "x2": 50, "y2": 50}),
+        (7, None),
+        (8, None),
+    ],
+)
+def test_good_vectors_pass(vector_type, vector):
+    validate_vector(vector, vector_type)
+
+
+def test_node_count_of_the_type_is_respected(store, seeded):
+    quad = store.create(e.AnnotationType("Quad", 5, seeded.product.id, node_count=4))
+    triangle = {"x1": 0, "y1": 0, "x2": 5, "y2": 0, "x3": 5, "y3": 5}
+    with pytest.raises(StoreError, match="requires 4 nodes, got 3"):
+        store.create(e.Annotation(quad.id, seeded.image.id, triangle))
+    store.create(e.Annotation(quad.id, seeded.image.id, {**triangle, "x4": 0, "y4": 5}))
+
+
+def test_invalid_updates_change_nothing(store, seeded):
+    a = store.create(e.Annotation(seeded.box.id, seeded.image.id, {"x1": 0, "y1": 0, "x2": 5, "y2": 5}))
+    with pytest.raises(StoreError, match=f"Annotation {a.unique_identifier}: a polygon needs at least 3 nodes"):
+        store.update(e.Annotation, a.id, annotation_type=seeded.polygon.id)
+    assert store.get(e.Annotation, a.id) == a
+    assert store.count(e.AnnotationVersion) == 0
+    with pytest.raises(StoreError, match=r"result annotation .*: a point needs exactly 1 nodes"):
+        plugin = store.create(e.Plugin("p"))
+        result = store.create(e.PluginResult(seeded.image.id, None, plugin.id))
+        entry = store.create(e.PluginResultEntry(result.id, "x"))
+        store.create(
+            e.PluginResultAnnotation(seeded.point.id, entry.id, seeded.image.id, {"x1": 0, "y1": 0, "x2": 1, "y2": 1})
+        )

@@ -1,0 +1,101 @@
+"""The viewport query returns exactly what a brute-force scan would, as compact arrays."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from exact_desktop.model import entities as e
+from exact_desktop.model.geometry import Rect
+from exact_desktop.store.base import ViewportQuery
+from tests.store.conftest import box
+
+
+def brute_force(vectors: dict[int, dict], rect: Rect) -> set[int]:
+    found = set()
+    for i, v in vectors.items():
+        xs = [val for k, val in v.items() if k[0] == "x"]
+        ys = [val for k, val in v.items() if k[0] == "y"]
+        if max(xs) >= rect.x and min(xs) <= rect.right and max(ys) >= rect.y and min(ys) <= rect.bottom:
+            found.add(i)
+    return found
+
+
+def test_viewport_matches_brute_force_per_type_and_image(store, seeded):
+    rng = np.random.default_rng(3)
+    boxes = [
+        e.Annotation(seeded.box.id, seeded.image.id, box(x, y, s))
+        for x, y, s in rng.uniform([0, 0, 5], [5000, 4000, 60], (3000, 3))
+    ]
+    polygons = []
+    for cx, cy in rng.uniform(100, 3900, (500, 2)):
+        angles = np.linspace(0, 2 * np.pi, 7, endpoint=False)
+        vector = {}
+        for i, a in enumerate(angles, start=1):
+            vector[f"x{i}"], vector[f"y{i}"] = float(cx + 40 * np.cos(a)), float(cy + 40 * np.sin(a))
+        polygons.append(e.Annotation(seeded.polygon.id, seeded.image.id, vector))
+    elsewhere = [
+        e.Annotation(seeded.box.id, seeded.other_image.id, box(x, y)) for x, y in rng.uniform(0, 4000, (500, 2))
+    ]
+    box_ids = store.bulk_create(boxes)
+    polygon_ids = store.bulk_create(polygons)
+    store.bulk_create(elsewhere)
+    vectors = {i: a.vector for i, a in zip(box_ids + polygon_ids, boxes + polygons, strict=True)}
+    for _ in range(20):
+        x, y = rng.uniform(0, 4000, 2)
+        rect = Rect(x, y, 700, 450)
+        got = store.viewport(ViewportQuery(seeded.image.id, rect))
+        assert set(got.ids.tolist()) == brute_force(vectors, rect)
+        only_polygons = store.viewport(ViewportQuery(seeded.image.id, rect, annotation_types=(seeded.polygon.id,)))
+        assert set(only_polygons.ids.tolist()) == brute_force({i: vectors[i] for i in polygon_ids}, rect)
+        assert set(only_polygons.types.tolist()) <= {seeded.polygon.id}
+    whole = store.viewport(ViewportQuery(seeded.image.id, Rect(-10, -10, 6000, 6000)))
+    assert len(whole) == 3500
+    for i in range(len(whole)):
+        oid = int(whole.ids[i])
+        expected = np.array(
+            [(vectors[oid][f"x{k}"], vectors[oid][f"y{k}"]) for k in range(1, 1 + len(vectors[oid]) // 2)], np.float32
+        )
+        np.testing.assert_allclose(whole.nodes_of(i), expected, rtol=1e-6)
+        np.testing.assert_allclose(whole.bboxes[i], [*expected.min(0), *expected.max(0)], rtol=1e-5)
+    assert np.isnan(whole.scores).all()
+
+
+def test_edits_and_deletes_move_objects_in_the_index(store, seeded):
+    a = store.create(e.Annotation(seeded.box.id, seeded.image.id, box(10, 10)))
+    near, far = Rect(0, 0, 100, 100), Rect(5000, 5000, 100, 100)
+    assert store.viewport(ViewportQuery(seeded.image.id, near)).ids.tolist() == [a.id]
+    store.update(e.Annotation, a.id, vector=box(5020, 5020))
+    assert len(store.viewport(ViewportQuery(seeded.image.id, near))) == 0
+    assert store.viewport(ViewportQuery(seeded.image.id, far)).ids.tolist() == [a.id]
+    store.delete(e.Annotation, a.id)
+    assert len(store.viewport(ViewportQuery(seeded.image.id, far))) == 0
+    store.update(e.Annotation, a.id, deleted=False)
+    assert store.viewport(ViewportQuery(seeded.image.id, far)).ids.tolist() == [a.id]
+    deleted_at_birth = store.create(e.Annotation(seeded.box.id, seeded.image.id, box(20, 20), deleted=True))
+    assert deleted_at_birth.id not in store.viewport(ViewportQuery(seeded.image.id, near)).ids
+
+
+@pytest.mark.parametrize("min_score", [0.0, 0.5, 0.9])
+def test_result_annotations_filter_by_entry_and_score(store, seeded, min_score):
+    plugin = store.create(e.Plugin("detector"))
+    result = store.create(e.PluginResult(seeded.image.id, None, plugin.id))
+    entry = store.create(e.PluginResultEntry(result.id, "nuclei"))
+    other_entry = store.create(e.PluginResultEntry(result.id, "other"))
+    scores = np.linspace(0, 1, 101)
+    store.bulk_create(
+        [
+            e.PluginResultAnnotation(seeded.box.id, entry.id, seeded.image.id, box(i, i), score=float(s))
+            for i, s in enumerate(scores)
+        ]
+    )
+    store.bulk_create(
+        [
+            e.PluginResultAnnotation(seeded.box.id, other_entry.id, seeded.image.id, box(i, i), score=1.0)
+            for i in range(10)
+        ]
+    )
+    got = store.viewport(ViewportQuery(seeded.image.id, Rect(0, 0, 200, 200), entries=(entry.id,), min_score=min_score))
+    assert len(got) == int((scores >= min_score).sum())
+    assert (got.scores >= min_score).all()
+    assert set(got.types.tolist()) == {seeded.box.id}
