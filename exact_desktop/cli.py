@@ -52,6 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--dir", type=Path, help="where the demo slides live (default: DATA/demo)")
     demo.add_argument("--no-gui", action="store_true", help="only make the demo data; print where it is as JSON")
     demo.add_argument("--size", type=_size, help=argparse.SUPPRESS)
+    demo.add_argument(
+        "--db", type=Path, metavar="FILE", help="project database (default: DATA/projects/local-project.db)"
+    )
     _add_gui_options(demo)
 
     open_ = commands.add_parser("open", help="open slide files")
@@ -62,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("target", choices=["viewer", "store"])
     bench.add_argument("--json", action="store_true", help="print one JSON object (the default output)")
     bench.add_argument("--dir", type=Path, help="viewer: demo slide folder (default: DATA/demo); store: scratch folder")
+    # store files are picked with --db everywhere they are used
     return parser
 
 
@@ -84,24 +88,40 @@ def _dispatch(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
+    from exact_desktop.demo.project import ensure_demo_project
     from exact_desktop.demo.synthetic_slide import DEMO_SIZE, ensure_demo_slides
     from exact_desktop.paths import demo_dir
+    from exact_desktop.store.base import StoreError
+    from exact_desktop.store.project import open_project
 
     folder = args.dir or demo_dir()
     print(f"exact-desktop: preparing the demo slides in {folder} (made once, then reused)", file=sys.stderr)
     slides = ensure_demo_slides(folder, args.size or DEMO_SIZE)
+    try:
+        store = open_project(args.db)
+    except StoreError as err:
+        print(f"exact-desktop: {err}", file=sys.stderr)
+        return 2
+    image_set = ensure_demo_project(store, slides)
     if args.no_gui:
-        print(json.dumps({"slides": [str(s.slide) for s in slides], "ground_truth": str(slides[0].ground_truth)}))
+        summary = {
+            "slides": [str(s.slide) for s in slides],
+            "ground_truth": str(slides[0].ground_truth),
+            "project": str(store.path),
+            "image_set": image_set.id,
+        }
+        print(json.dumps(summary))
+        store.close()
         return 0
-    return _run_gui([s.slide for s in slides], args)
+    return _run_gui([], args, store=store, image_set=image_set.id)
 
 
-def _run_gui(paths: list[Path], args: argparse.Namespace) -> int:
+def _run_gui(paths: list[Path], args: argparse.Namespace, store: object = None, image_set: int | None = None) -> int:
     if args.screenshot and "QT_QPA_PLATFORM" not in os.environ and not os.environ.get("DISPLAY"):
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     from exact_desktop.ui.app import run_gui
 
-    return run_gui(paths, screenshot=args.screenshot, view=args.view)
+    return run_gui(paths, screenshot=args.screenshot, view=args.view, store=store, image_set=image_set)
 
 
 def _bench(args: argparse.Namespace) -> int:

@@ -9,6 +9,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from exact_desktop.paths import resource_path
+from exact_desktop.store.base import Store
 from exact_desktop.ui.main_window import MainWindow
 
 SCREENSHOT_TIMEOUT_MS = 120_000
@@ -21,12 +22,20 @@ def application() -> QApplication:
     return app  # type: ignore[return-value]
 
 
-def run_gui(paths: list[Path], screenshot: Path | None = None, view: tuple[float, float, float] | None = None) -> int:
-    """Open the slides; with `screenshot`, save the window once every visible tile is drawn."""
+def run_gui(
+    paths: list[Path],
+    screenshot: Path | None = None,
+    view: tuple[float, float, float] | None = None,
+    store: Store | None = None,
+    image_set: int | None = None,
+) -> int:
+    """Open the slides (or an image set of a project); with `screenshot`, save the window once
+    every visible tile is drawn, and exit."""
     app = application()
-    window = MainWindow(interactive_errors=screenshot is None)
+    window = MainWindow(interactive_errors=screenshot is None, store=store)
     window.show()
-    failures = window.open_paths(paths)
+    failures = window.open_image_set(image_set) if image_set is not None else []
+    failures += window.open_paths(paths)
     for err in failures:
         print(f"exact-desktop: {err}", file=sys.stderr)
     if screenshot is None:

@@ -17,9 +17,11 @@ from PySide6.QtWidgets import (
     QToolBar,
 )
 
+from exact_desktop.model.entities import Image, ImageSet
 from exact_desktop.model.scale_bar import magnification
 from exact_desktop.paths import resource_path
 from exact_desktop.slides.base import SlideError, SlideSource, open_slide
+from exact_desktop.store.base import Store
 from exact_desktop.viewer.slide_view import SlideView
 
 SLIDE_PATTERNS = "*.svs *.tif *.tiff *.ndpi *.vms *.vmu *.scn *.mrxs *.svslide *.bif *.dcm *.png *.jpg *.jpeg *.bmp"
@@ -29,8 +31,9 @@ SLIDE_FILTER = f"Slides ({SLIDE_PATTERNS});;All files (*)"
 class MainWindow(QMainWindow):
     errorShown = Signal(str)
 
-    def __init__(self, interactive_errors: bool = True) -> None:
+    def __init__(self, interactive_errors: bool = True, store: Store | None = None) -> None:
         super().__init__()
+        self.store = store
         self.setWindowTitle("exact-desktop")
         self.resize(1600, 1000)
         self._interactive_errors = interactive_errors
@@ -41,6 +44,7 @@ class MainWindow(QMainWindow):
         self.images = QListWidget()
         self.images.currentRowChanged.connect(self._show_row)
         dock = QDockWidget("Images", self)
+        self.images_dock = dock
         dock.setObjectName("images-dock")
         dock.setWidget(self.images)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
@@ -101,9 +105,20 @@ class MainWindow(QMainWindow):
 
     def open_paths(self, paths: list[Path]) -> list[SlideError]:
         """Open each slide; failures are reported (named) and the rest still open."""
+        return self._open([(path.name, path) for path in paths])
+
+    def open_image_set(self, image_set_id: int) -> list[SlideError]:
+        """Show the images of an image set of the project (those with a local file)."""
+        assert self.store is not None, "an image set needs a project"
+        image_set = self.store.get(ImageSet, image_set_id)
+        self.images_dock.setWindowTitle(f"Image set: {image_set.name}")
+        images = self.store.list(Image, image_set=image_set_id)
+        return self._open([(image.name, Path(image.local_path)) for image in images if image.local_path])
+
+    def _open(self, named_paths: list[tuple[str, Path]]) -> list[SlideError]:
         failures: list[SlideError] = []
         first_new = len(self.sources)
-        for path in paths:
+        for name, path in named_paths:
             try:
                 source = open_slide(path)
             except SlideError as err:
@@ -111,7 +126,7 @@ class MainWindow(QMainWindow):
                 self.show_error(str(err))
                 continue
             self.sources.append(source)
-            item = QListWidgetItem(source.path.name)
+            item = QListWidgetItem(name)
             item.setToolTip(str(source.path))
             self.images.addItem(item)
         if len(self.sources) > first_new:
@@ -159,4 +174,6 @@ class MainWindow(QMainWindow):
         self.view.set_source(None)
         for source in self.sources:
             source.close()
+        if self.store is not None:
+            self.store.close()
         super().closeEvent(event)  # type: ignore[arg-type]

@@ -81,7 +81,9 @@ def test_a_file_from_a_newer_release_is_refused_by_name(tmp_path):
 def test_the_tables_in_code_match_what_the_migrations_build(tmp_path):
     store = SqliteStore(tmp_path / "fresh.db")
     with store.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"include_name": lambda name, kind, parents: kind != "table" or "_rtree" not in name})
+        context = MigrationContext.configure(
+            conn, opts={"include_name": lambda name, kind, parents: kind != "table" or "_rtree" not in name}
+        )
         differences = compare_metadata(context, metadata)
     assert differences == []
     store.close()
