@@ -61,6 +61,22 @@ def build_parser() -> argparse.ArgumentParser:
     open_.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     _add_gui_options(open_)
 
+    serve = commands.add_parser("serve", help="serve the project through the EXACT REST API on loopback")
+    serve.add_argument(
+        "--db", type=Path, metavar="FILE", help="project database (default: DATA/projects/local-project.db)"
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=0, help="port (default: a free one, printed on the first line)")
+    serve.add_argument("--allow-remote", action="store_true", help="allow a non-loopback --host")
+
+    users = commands.add_parser("users", help="local users (for HTTP Basic against `serve`)")
+    users_commands = users.add_subparsers(dest="users_command", required=True)
+    add_user = users_commands.add_parser(
+        "add", help="add a user or set a password; the password is asked, or read from EXACT_DESKTOP_PASSWORD"
+    )
+    add_user.add_argument("name")
+    add_user.add_argument("--db", type=Path, metavar="FILE", help="project database")
+
     bench = commands.add_parser("bench", help="measure speed; prints JSON")
     bench.add_argument("target", choices=["viewer", "store"])
     bench.add_argument("--json", action="store_true", help="print one JSON object (the default output)")
@@ -84,7 +100,56 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _run_gui(args.paths, args)
     if args.command == "bench":
         return _bench(args)
+    if args.command == "serve":
+        return _serve(args)
+    if args.command == "users":
+        return _add_user(args)
     return 2
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from exact_desktop.store.api.server import RemoteBindRefused, check_host, serve_forever
+    from exact_desktop.store.base import StoreError
+    from exact_desktop.store.project import open_project
+
+    try:
+        check_host(args.host, args.allow_remote)
+        store = open_project(args.db)
+    except (RemoteBindRefused, StoreError) as err:
+        print(f"exact-desktop: {err}", file=sys.stderr)
+        return 2
+    try:
+        return serve_forever(store, args.host, args.port)
+    except OSError as err:
+        print(f"exact-desktop: cannot listen on {args.host}:{args.port}: {err.strerror}", file=sys.stderr)
+        return 2
+    finally:
+        store.close()
+
+
+def _add_user(args: argparse.Namespace) -> int:
+    import getpass
+
+    from exact_desktop.model.entities import User
+    from exact_desktop.store.api.passwords import hash_password
+    from exact_desktop.store.project import open_project
+
+    password = os.environ.get("EXACT_DESKTOP_PASSWORD")
+    if password is None:
+        password = getpass.getpass(f"Password for {args.name}: ")
+        if password != getpass.getpass("Again: "):
+            print("exact-desktop: the passwords differ; nothing changed", file=sys.stderr)
+            return 2
+    if len(password) < 8:
+        print("exact-desktop: a password needs at least 8 characters; nothing changed", file=sys.stderr)
+        return 2
+    store = open_project(args.db)
+    found = store.list(User, username=args.name)
+    user = found[0] if found else store.create(User(args.name))
+    store.set_password_hash(user.id, hash_password(password))  # type: ignore[arg-type]
+    print(f"exact-desktop: user {args.name} {'updated' if found else 'added'} in {store.path}", file=sys.stderr)
+    store.close()
+    return 0
 
 
 def _demo(args: argparse.Namespace) -> int:

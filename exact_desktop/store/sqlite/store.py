@@ -67,6 +67,44 @@ class SqliteStore(Store):
         with reading(self.engine) as conn:
             return self._get(conn, kind, id)
 
+    def ids_by(self, kind: type[Any], field: str, values: Sequence[int], **filters: Any) -> dict[int, list[int]]:
+        """Ids of `kind` grouped by `field` (EXACT's reverse lists: an image's annotations, ...)."""
+        table = table_of(kind)
+        found: dict[int, list[int]] = {value: [] for value in values}
+        if not values:
+            return found
+        statement = (
+            select(table.c[field], table.c.id)
+            .where(table.c[field].in_(list(values)), *self._where(table, filters))
+            .order_by(table.c.id)
+        )
+        with reading(self.engine) as conn:
+            for owner, row_id in conn.execute(statement):
+                found[owner].append(row_id)
+        return found
+
+    def linked(self, kind: type[Any], field: str, values: Sequence[int]) -> dict[int, list[int]]:
+        """For link tables: owners of each member (a product's image sets, a type's plugins)."""
+        for owner_kind, (link_field, link, owner, member) in LINKS.items():
+            if owner_kind is kind and link_field == field:
+                found: dict[int, list[int]] = {value: [] for value in values}
+                statement = select(link.c[member], link.c[owner]).where(link.c[member].in_(list(values)))
+                with reading(self.engine) as conn:
+                    for member_id, owner_id in conn.execute(statement):
+                        found[member_id].append(owner_id)
+                return found
+        raise StoreError(f"{kind.__name__}.{field} is not a link")
+
+    def password_hash(self, user_id: int) -> str | None:
+        with reading(self.engine) as conn:
+            return conn.execute(select(t.user.c.password_hash).where(t.user.c.id == user_id)).scalar()
+
+    def set_password_hash(self, user_id: int, password_hash: str) -> None:
+        write(
+            self.engine,
+            lambda conn: conn.execute(update(t.user).where(t.user.c.id == user_id).values(password_hash=password_hash)),
+        )
+
     def viewport(self, query: ViewportQuery) -> ViewportObjects:
         with self.engine.connect() as conn:
             return spatial.query(driver_cursor(conn), query)

@@ -1,0 +1,58 @@
+"""The FastAPI application: routes, authentication, and EXACT-style errors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from exact_desktop.store.api.auth import Authenticator
+from exact_desktop.store.api.listing import BadRequest
+from exact_desktop.store.api.routes import annotations, core, images, processing
+from exact_desktop.store.api.slides_cache import OpenSlides
+from exact_desktop.store.base import NotFoundError, StoreError
+from exact_desktop.store.sqlite.store import SqliteStore
+
+
+def create_app(store: SqliteStore, token: str) -> FastAPI:
+    app = FastAPI(title="exact-desktop embedded EXACT API", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.store = store
+    app.state.authenticate = Authenticator(store, token)
+    app.state.slides = OpenSlides()
+    app.include_router(core.router, prefix="/api/v1")
+    app.include_router(annotations.router, prefix="/api/v1")
+    app.include_router(images.router)
+    app.include_router(processing.router)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse(_field_errors(exc.errors()), status_code=400)
+
+    @app.exception_handler(BadRequest)
+    async def bad_request(_request: Request, exc: BadRequest) -> JSONResponse:
+        return JSONResponse(exc.errors, status_code=400)
+
+    @app.exception_handler(NotFoundError)
+    async def not_found(_request: Request, exc: NotFoundError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=404)
+
+    @app.exception_handler(StoreError)
+    async def refused(_request: Request, exc: StoreError) -> JSONResponse:
+        return JSONResponse({"non_field_errors": [str(exc)]}, status_code=400)
+
+    @app.on_event("shutdown")
+    def close_slides() -> None:
+        app.state.slides.close()
+
+    return app
+
+
+def _field_errors(errors: Any) -> dict[str, list[str]]:
+    """Pydantic's error list as DRF's {"field": ["message", ...]} (path without the body prefix)."""
+    named: dict[str, list[str]] = {}
+    for error in errors:
+        location = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path", "form")]
+        named.setdefault(".".join(location) or "non_field_errors", []).append(error.get("msg", "invalid"))
+    return named

@@ -1,0 +1,52 @@
+"""Who is calling: the session token (Bearer or Token) or HTTP Basic for local users."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+from dataclasses import dataclass
+
+from fastapi import HTTPException, Request
+
+from exact_desktop.model.entities import User
+from exact_desktop.store.api.passwords import check_password
+from exact_desktop.store.sqlite.store import SqliteStore
+
+
+@dataclass(frozen=True)
+class Caller:
+    user_id: int | None
+    name: str
+
+
+class Authenticator:
+    def __init__(self, store: SqliteStore, token: str) -> None:
+        self.store, self.token = store, token
+        self._basic_cache: dict[str, int] = {}  # header -> user id, so scrypt runs once per credential
+
+    def __call__(self, request: Request) -> Caller:
+        header = request.headers.get("authorization", "")
+        scheme, _, value = header.partition(" ")
+        scheme = scheme.lower()
+        if scheme in ("bearer", "token") and hmac.compare_digest(value.strip().encode(), self.token.encode()):
+            return Caller(None, "session")
+        if scheme == "basic":
+            return self._basic(header, value)
+        raise HTTPException(
+            401, "Authentication credentials were not provided or are wrong.", {"WWW-Authenticate": "Bearer"}
+        )
+
+    def _basic(self, header: str, value: str) -> Caller:
+        if header in self._basic_cache:
+            user_id = self._basic_cache[header]
+            return Caller(user_id, str(user_id))
+        try:
+            name, _, password = base64.b64decode(value.strip()).decode().partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            raise HTTPException(401, "Malformed Basic credentials.") from None
+        users = self.store.list(User, username=name)
+        if not users or not check_password(password, self.store.password_hash(users[0].id)):  # type: ignore[arg-type]
+            raise HTTPException(401, "Invalid username/password.", {"WWW-Authenticate": "Basic"})
+        self._basic_cache[header] = users[0].id  # type: ignore[assignment]
+        return Caller(users[0].id, name)

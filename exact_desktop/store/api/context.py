@@ -1,0 +1,39 @@
+"""What every route needs: the store, the caller, and the helpers to list and serialise."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import Depends, Request
+
+from exact_desktop.store.api.auth import Caller
+from exact_desktop.store.api.listing import page, page_params, parse_filters
+from exact_desktop.store.sqlite.store import SqliteStore
+
+
+def store_of(request: Request) -> SqliteStore:
+    return request.app.state.store
+
+
+def caller_of(request: Request) -> Caller:
+    return request.app.state.authenticate(request)
+
+
+StoreDep = Depends(store_of)
+CallerDep = Depends(caller_of)
+
+
+def list_response(
+    request: Request,
+    store: SqliteStore,
+    kind: type,
+    allowed: dict[str, str],
+    serialize_page: Callable[[list[Any]], list[dict[str, Any]]],
+    **fixed: Any,
+) -> dict[str, Any]:
+    """One page of `kind` with EXACT's filters, as {count, next, previous, results}."""
+    filters = {**parse_filters(request, allowed), **fixed}
+    limit, offset = page_params(request)
+    items = store.list(kind, limit=limit, offset=offset, **filters)
+    return page(request, serialize_page(items), store.count(kind, **filters), limit, offset)

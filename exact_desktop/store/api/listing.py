@@ -1,0 +1,99 @@
+"""DRF-style lists: limit/offset pages with count/next/previous, and fields/omit selection."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+
+DEFAULT_PAGE = 50
+MAX_PAGE = 10_000
+
+
+def page_params(request: Request) -> tuple[int, int]:
+    query = request.query_params
+    limit = _int(query.get("limit"), DEFAULT_PAGE, "limit")
+    offset = _int(query.get("offset"), 0, "offset")
+    return max(1, min(limit, MAX_PAGE)), max(0, offset)
+
+
+def page(request: Request, results: list[dict[str, Any]], count: int, limit: int, offset: int) -> dict[str, Any]:
+    def link(new_offset: int) -> str:
+        return str(request.url.include_query_params(limit=limit, offset=new_offset))
+
+    return {
+        "count": count,
+        "next": link(offset + limit) if offset + limit < count else None,
+        "previous": link(max(0, offset - limit)) if offset > 0 else None,
+        "results": [select_fields(request, r) for r in results],
+    }
+
+
+def select_fields(request: Request, body: dict[str, Any]) -> dict[str, Any]:
+    fields = request.query_params.get("fields")
+    omit = request.query_params.get("omit")
+    if fields:
+        wanted = set(fields.split(","))
+        body = {k: v for k, v in body.items() if k in wanted}
+    if omit:
+        unwanted = set(omit.split(","))
+        body = {k: v for k, v in body.items() if k not in unwanted}
+    return body
+
+
+def wants(request: Request, field: str) -> bool:
+    """Whether a costly field is asked for (so lists can skip computing it)."""
+    fields = request.query_params.get("fields")
+    omit = request.query_params.get("omit")
+    return (not fields or field in fields.split(",")) and not (omit and field in omit.split(","))
+
+
+class BadRequest(Exception):  # noqa: N818 - mirrors the HTTP status
+    """400 with a JSON body naming each bad field."""
+
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        self.errors = errors
+        super().__init__(str(errors))
+
+
+def _int(text: str | None, default: int, name: str) -> int:
+    if text in (None, ""):
+        return default
+    try:
+        return int(text)
+    except ValueError:
+        raise BadRequest({name: [f"A valid integer is required, got {text!r}."]}) from None
+
+
+def parse_filters(request: Request, allowed: dict[str, str]) -> dict[str, Any]:
+    """Query parameters to store filters; `allowed` maps EXACT names to kinds (int, bool, str, ints)."""
+    filters: dict[str, Any] = {}
+    errors: dict[str, list[str]] = {}
+    for name, raw in request.query_params.items():
+        kind = allowed.get(name)
+        if kind is None or raw == "":
+            continue
+        try:
+            filters[name] = _convert(raw, kind)
+        except ValueError:
+            errors[name] = [f"Enter a valid {kind.rstrip('s')}, got {raw!r}."]
+    if errors:
+        raise BadRequest(errors)
+    return filters
+
+
+def _convert(raw: str, kind: str) -> Any:
+    if kind == "int":
+        return int(raw)
+    if kind == "ints":
+        return [int(v) for v in raw.split(",") if v]
+    if kind == "strs":
+        return [v for v in raw.split(",") if v]
+    if kind == "bool":
+        lowered = raw.lower()
+        if lowered in ("true", "1", "yes"):
+            return True
+        if lowered in ("false", "0", "no"):
+            return False
+        raise ValueError(raw)
+    return raw

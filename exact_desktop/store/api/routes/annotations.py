@@ -1,0 +1,185 @@
+"""Annotations: filtered lists, upserting single create, bulk list create, PATCH, delete, count."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Body, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from exact_desktop.model import entities as e
+from exact_desktop.model.vectors import InvalidVectorError, validate_vector
+from exact_desktop.store.api import serialize as s
+from exact_desktop.store.api.auth import Caller
+from exact_desktop.store.api.context import CallerDep, StoreDep, list_response
+from exact_desktop.store.api.listing import BadRequest, parse_filters, select_fields
+from exact_desktop.store.base import NotFoundError
+from exact_desktop.store.sqlite.store import SqliteStore
+
+router = APIRouter()
+FILTERS = {
+    "id": "int", "id__in": "ints", "image": "int", "image__in": "ints", "annotation_type": "int",
+    "annotation_type__in": "ints", "deleted": "bool", "unique_identifier": "str", "unique_identifier__in": "strs",
+    "user": "int", "time__gte": "str", "last_edit_time__gte": "str", "description": "str",
+}  # fmt: skip
+RELATED = {"image__image_set": "int", "vector_type": "int"}
+
+
+class AnnotationIn(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    annotation_type: int
+    image: int
+    vector: dict[str, Any] | None = None
+    unique_identifier: str | None = None
+    deleted: bool = False
+    description: str = ""
+    meta_data: dict[str, Any] | None = None
+    concealed: bool = False
+    blurred: bool = False
+    generated: bool = False
+    time: datetime | None = None
+    last_edit_time: datetime | None = None
+
+
+class AnnotationPatch(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    annotation_type: int | None = None
+    vector: dict[str, Any] | None = Field(default=None)
+    deleted: bool | None = None
+    description: str | None = None
+    meta_data: dict[str, Any] | None = None
+    concealed: bool | None = None
+    blurred: bool | None = None
+
+
+def _serialize(store: SqliteStore, items: list[e.Annotation]) -> list[dict[str, Any]]:
+    versions = store.ids_by(e.AnnotationVersion, "annotation", [a.id for a in items])  # type: ignore[misc]
+    return [s.annotation(a, versions[a.id]) for a in items]  # type: ignore[index]
+
+
+def _filters(request: Request, store: SqliteStore) -> dict[str, Any]:
+    """EXACT's filters; the ones across relations become id lists here."""
+    related = parse_filters(request, RELATED)
+    fixed: dict[str, Any] = {}
+    if "image__image_set" in related:
+        fixed["image__in"] = [i.id for i in store.list(e.Image, image_set=related["image__image_set"])]
+    if "vector_type" in related:
+        fixed["annotation_type__in"] = [t.id for t in store.list(e.AnnotationType, vector_type=related["vector_type"])]
+    for key in ("time__gte", "last_edit_time__gte"):
+        if key in request.query_params:
+            fixed[key] = _datetime(key, request.query_params[key])
+    return fixed
+
+
+@router.get("/annotations/annotations/", dependencies=[CallerDep])
+def list_annotations(request: Request, store: SqliteStore = StoreDep) -> dict[str, Any]:
+    allowed = {k: v for k, v in FILTERS.items() if not k.endswith("__gte")}
+    return list_response(
+        request, store, e.Annotation, allowed, lambda items: _serialize(store, items), **_filters(request, store)
+    )
+
+
+@router.get("/annotations/annotations/count/", dependencies=[CallerDep])
+def count_annotations(request: Request, store: SqliteStore = StoreDep) -> dict[str, int]:
+    allowed = {k: v for k, v in FILTERS.items() if not k.endswith("__gte")}
+    return {"count": store.count(e.Annotation, **parse_filters(request, allowed), **_filters(request, store))}
+
+
+@router.get("/annotations/annotations/{id}/", dependencies=[CallerDep])
+def get_annotation(id: int, request: Request, store: SqliteStore = StoreDep) -> dict[str, Any]:
+    return select_fields(request, _serialize(store, [store.get(e.Annotation, id)])[0])
+
+
+@router.post("/annotations/annotations/", status_code=201)
+def create_annotations(
+    request: Request,
+    body: AnnotationIn | list[AnnotationIn] = Body(...),
+    store: SqliteStore = StoreDep,
+    caller: Caller = CallerDep,
+) -> Any:
+    """An object upserts on (image, unique_identifier); a list is one bulk create, no upsert."""
+    if isinstance(body, list):
+        checked = [_checked(store, item, caller) for item in body]
+        errors = [err for _, err in checked]
+        if any(errors):
+            raise BadRequest({"non_field_errors": [str(i) + ": " + str(err) for i, err in enumerate(errors) if err]})
+        items = [a for a, _ in checked if a is not None]
+        ids = store.bulk_create(items)
+        return [s.annotation(e.Annotation(**{**a.__dict__, "id": i}), []) for a, i in zip(items, ids, strict=True)]
+    annotation, errors = _checked(store, body, caller)
+    if errors:
+        raise BadRequest(errors)
+    created = store.create(annotation)
+    return select_fields(request, _serialize(store, [created])[0])
+
+
+@router.patch("/annotations/annotations/{id}/")
+def patch_annotation(
+    id: int, request: Request, body: AnnotationPatch, store: SqliteStore = StoreDep, caller: Caller = CallerDep
+) -> dict[str, Any]:
+    current = store.get(e.Annotation, id)
+    changes = body.model_dump(exclude_unset=True)
+    merged = {**current.__dict__, **changes}
+    errors = _vector_errors(
+        store, merged["annotation_type"], merged["vector"], f"annotation {current.unique_identifier}"
+    )
+    if errors:
+        raise BadRequest(errors)
+    updated = store.update(e.Annotation, id, **changes, last_editor=caller.user_id)
+    return select_fields(request, _serialize(store, [updated])[0])
+
+
+@router.delete("/annotations/annotations/multiple_delete/", status_code=204, dependencies=[CallerDep])
+def multiple_delete(request: Request, store: SqliteStore = StoreDep) -> None:
+    ids = parse_filters(request, {"id__in": "ints"}).get("id__in", [])
+    for annotation_id in ids:
+        store.delete(e.Annotation, annotation_id)
+
+
+@router.delete("/annotations/annotations/{id}/", status_code=204, dependencies=[CallerDep])
+def delete_annotation(id: int, store: SqliteStore = StoreDep) -> None:
+    store.delete(e.Annotation, id)
+
+
+def _checked(
+    store: SqliteStore, item: AnnotationIn, caller: Caller
+) -> tuple[e.Annotation | None, dict[str, list[str]]]:
+    identifier = item.unique_identifier or e.new_uuid()
+    errors: dict[str, list[str]] = {}
+    try:
+        uuid.UUID(identifier)
+    except ValueError:
+        errors["unique_identifier"] = [f"Must be a valid UUID, got {identifier!r}."]
+    errors.update(_vector_errors(store, item.annotation_type, item.vector, f"annotation {identifier}"))
+    try:
+        store.get(e.Image, item.image)
+    except NotFoundError:
+        errors["image"] = [f'Invalid pk "{item.image}" - object does not exist.']
+    if errors:
+        return None, errors
+    fields = item.model_dump(exclude={"unique_identifier", "time", "last_edit_time"})
+    annotation = e.Annotation(**fields, unique_identifier=identifier, user=caller.user_id, last_editor=caller.user_id)
+    if item.time:
+        annotation.time = annotation.last_edit_time = item.time
+    return annotation, {}
+
+
+def _vector_errors(store: SqliteStore, type_id: int, vector: Any, who: str) -> dict[str, list[str]]:
+    try:
+        kind = store.get(e.AnnotationType, type_id)
+    except NotFoundError:
+        return {"annotation_type": [f'Invalid pk "{type_id}" - object does not exist.']}
+    try:
+        validate_vector(vector, kind.vector_type, kind.node_count, who=who)
+    except InvalidVectorError as err:
+        return {"vector": [str(err)]}
+    return {}
+
+
+def _datetime(name: str, text: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise BadRequest({name: [f"Enter a valid date/time, got {text!r}."]}) from None

@@ -1,0 +1,88 @@
+"""Teams, users, products, image sets, annotation types."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+
+from exact_desktop.model import entities as e
+from exact_desktop.store.api import serialize as s
+from exact_desktop.store.api.context import CallerDep, StoreDep, list_response
+from exact_desktop.store.api.listing import select_fields
+from exact_desktop.store.sqlite.store import SqliteStore
+
+router = APIRouter(dependencies=[CallerDep])
+ID_FILTERS = {"id": "int", "id__in": "ints", "name": "str"}
+
+
+def _teams(store: SqliteStore, items: list[e.Team]) -> list[dict[str, Any]]:
+    ids = [t.id for t in items]
+    members = store.ids_by(e.TeamMembership, "team", ids)
+    memberships = {m.id: m.user for m in store.list(e.TeamMembership, team__in=ids)}
+    image_sets = store.ids_by(e.ImageSet, "team", ids)
+    products = store.ids_by(e.Product, "team", ids)
+    return [s.team(t, [memberships[m] for m in members[t.id]], image_sets[t.id], products[t.id]) for t in items]
+
+
+@router.get("/users/teams/")
+def list_teams(request: Request, store: SqliteStore = StoreDep) -> dict[str, Any]:
+    return list_response(request, store, e.Team, ID_FILTERS, lambda items: _teams(store, items))
+
+
+@router.get("/users/teams/{id}/")
+def get_team(id: int, request: Request, store: SqliteStore = StoreDep) -> dict[str, Any]:
+    return select_fields(request, _teams(store, [store.get(e.Team, id)])[0])
+
+
+@router.get("/users/users/")
+def list_users(request: Request, store: SqliteStore = StoreDep) -> dict[str, Any]:
+    filters = {**ID_FILTERS, "username": "str"}
+    return list_response(
+        request, store, e.User, filters, lambda items: [{"id": u.id, "username": u.username} for u in items]
+    )
+
+
+def _products(store: SqliteStore, items: list[e.Product]) -> list[dict[str, Any]]:
+    ids = [p.id for p in items]
+    image_sets = store.linked(e.ImageSet, "product_set", ids)
+    types = store.ids_by(e.AnnotationType, "product", ids)
+    return [s.product(p, image_sets[p.id], types[p.id]) for p in items]
+
+
+@router.get("/administration/products/")
+def list_products(request: Request, store: SqliteStore = StoreDep) -> dict[str, Any]:
+    filters = {**ID_FILTERS, "team": "int"}
+    return list_response(request, store, e.Product, filters, lambda items: _products(store, items))
+
+
+@router.get("/administration/products/{id}/")
+def get_product(id: int, request: Request, store: SqliteStore = StoreDep) -> dict[str, Any]:
+    return select_fields(request, _products(store, [store.get(e.Product, id)])[0])
+
+
+def _image_sets(store: SqliteStore, items: list[e.ImageSet]) -> list[dict[str, Any]]:
+    images = store.ids_by(e.Image, "image_set", [i.id for i in items])
+    return [s.image_set(i, images[i.id]) for i in items]
+
+
+@router.get("/images/image_sets/")
+def list_image_sets(request: Request, store: SqliteStore = StoreDep) -> dict[str, Any]:
+    filters = {**ID_FILTERS, "team": "int"}
+    return list_response(request, store, e.ImageSet, filters, lambda items: _image_sets(store, items))
+
+
+@router.get("/images/image_sets/{id}/")
+def get_image_set(id: int, request: Request, store: SqliteStore = StoreDep) -> dict[str, Any]:
+    return select_fields(request, _image_sets(store, [store.get(e.ImageSet, id)])[0])
+
+
+@router.get("/annotations/annotation_types/")
+def list_annotation_types(request: Request, store: SqliteStore = StoreDep) -> dict[str, Any]:
+    filters = {**ID_FILTERS, "product": "int", "vector_type": "int", "active": "bool"}
+    return list_response(request, store, e.AnnotationType, filters, lambda items: [s.plain(t) for t in items])
+
+
+@router.get("/annotations/annotation_types/{id}/")
+def get_annotation_type(id: int, request: Request, store: SqliteStore = StoreDep) -> dict[str, Any]:
+    return select_fields(request, s.plain(store.get(e.AnnotationType, id)))

@@ -1,0 +1,312 @@
+"""Plugins, jobs and their results, as EXACT's processing app serves them."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Body, File, Form, Request, UploadFile
+from fastapi.responses import FileResponse
+from pydantic import BaseModel, ConfigDict
+
+from exact_desktop.model import entities as e
+from exact_desktop.model.entities import JobStatus, utcnow
+from exact_desktop.model.vectors import InvalidVectorError, validate_vector
+from exact_desktop.store.api import serialize as s
+from exact_desktop.store.api.auth import Caller
+from exact_desktop.store.api.context import CallerDep, StoreDep, list_response
+from exact_desktop.store.api.listing import BadRequest, page, page_params, parse_filters, select_fields
+from exact_desktop.store.base import NotFoundError
+from exact_desktop.store.sqlite.store import SqliteStore
+
+router = APIRouter(dependencies=[CallerDep])
+V1 = "/api/v1/processing"
+
+
+# --- plugins -----------------------------------------------------------------------------------
+def _plugins(store: SqliteStore, items: list[e.Plugin]) -> list[dict[str, Any]]:
+    results = store.ids_by(e.PluginResult, "plugin", [p.id for p in items])  # type: ignore[misc]
+    return [s.plugin(p, results[p.id]) for p in items]  # type: ignore[index]
+
+
+@router.get(f"{V1}/plugins/")
+def list_plugins(request: Request, store: SqliteStore = StoreDep) -> dict[str, Any]:
+    return list_response(request, store, e.Plugin, {"id": "int", "name": "str"}, lambda items: _plugins(store, items))
+
+
+@router.get(f"{V1}/plugins/{{id}}/")
+def get_plugin(id: int, request: Request, store: SqliteStore = StoreDep) -> dict[str, Any]:
+    return select_fields(request, _plugins(store, [store.get(e.Plugin, id)])[0])
+
+
+# --- jobs ----------------------------------------------------------------------------------------
+class JobPatch(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    attached_worker: str | None = None
+    processing_complete: float | None = None
+    eta_time: datetime | None = None
+    error_message: str | None = None
+    error_detail: str | None = None
+    result: int | None = None
+
+
+@router.get(f"{V1}/pluginjobs/")
+def list_jobs(request: Request, store: SqliteStore = StoreDep) -> dict[str, Any]:
+    """Newest first; `image_id`, `user_id`, `plugin_id` and `filter_ids` (plugin ids) filter."""
+    raw = parse_filters(
+        request, {"image_id": "int", "user_id": "int", "plugin_id": "int", "filter_ids": "ints", "id": "int"}
+    )
+    renamed = {"image_id": "image", "user_id": "creator", "plugin_id": "plugin", "filter_ids": "plugin__in", "id": "id"}
+    filters = {renamed[k]: v for k, v in raw.items()}
+    limit, offset = page_params(request)
+    count = store.count(e.PluginJob, **filters)
+    newest_first_offset = max(0, count - offset - limit)
+    items = store.list(e.PluginJob, limit=min(limit, max(0, count - offset)), offset=newest_first_offset, **filters)
+    return page(request, [s.plain(j) for j in reversed(items)], count, limit, offset)
+
+
+@router.get(f"{V1}/pluginjobs/{{id}}/")
+def get_job(id: int, request: Request, store: SqliteStore = StoreDep) -> dict[str, Any]:
+    return select_fields(request, s.plain(store.get(e.PluginJob, id)))
+
+
+@router.patch(f"{V1}/pluginjobs/{{id}}/")
+def patch_job(id: int, request: Request, body: JobPatch, store: SqliteStore = StoreDep) -> dict[str, Any]:
+    changes = body.model_dump(exclude_unset=True)
+    if "processing_complete" in changes and not 0 <= (changes["processing_complete"] or 0) <= 100:
+        raise BadRequest({"processing_complete": ["must be between 0 and 100 (percent)"]})
+    job = store.get(e.PluginJob, id)
+    merged = {**job.__dict__, **changes}
+    changes["status"] = _status(job.status, merged)
+    changes["updated_time"] = utcnow()
+    return select_fields(request, s.plain(store.update(e.PluginJob, id, **changes)))
+
+
+def _status(current: str, job: dict[str, Any]) -> str:
+    """The desktop's own job state, derived from what EXACT's fields say."""
+    if current in (JobStatus.CANCELLED, JobStatus.INTERRUPTED):
+        return current
+    if job.get("error_message"):
+        return JobStatus.FAILED
+    if (job.get("processing_complete") or 0) >= 100:
+        return JobStatus.DONE
+    return JobStatus.RUNNING if job.get("attached_worker") else JobStatus.PENDING
+
+
+@router.post(f"{V1}/pluginjobs/")
+def refuse_job_post() -> None:
+    raise BadRequest(
+        {"result": ["This field is required."], "detail": ["create jobs with POST /processing/api/plugin_job/create/"]}
+    )
+
+
+@router.post("/processing/api/plugin_job/create/", status_code=201)
+def create_job(
+    request: Request, body: dict[str, Any] = Body(...), store: SqliteStore = StoreDep, caller: Caller = CallerDep
+) -> dict[str, Any]:
+    errors: dict[str, list[str]] = {}
+    ids: dict[str, int] = {}
+    for name, kind in (("image_id", e.Image), ("plugin_id", e.Plugin)):
+        try:
+            ids[name] = int(body[name])
+            store.get(kind, ids[name])
+        except (KeyError, TypeError, ValueError):
+            errors[name] = ["A valid integer is required."]
+        except NotFoundError:
+            errors[name] = [f'Invalid pk "{body[name]}" - object does not exist.']
+    if errors:
+        raise BadRequest(errors)
+    if store.count(e.PluginJob, image=ids["image_id"], plugin=ids["plugin_id"]):
+        raise BadRequest({"non_field_errors": ["A job of this plugin for this image exists already."]})
+    job = store.create(e.PluginJob(ids["plugin_id"], ids["image_id"], creator=caller.user_id))
+    return s.plain(job)
+
+
+# --- results -------------------------------------------------------------------------------------
+@router.get(f"{V1}/pluginresults/")
+def list_results(request: Request, store: SqliteStore = StoreDep) -> dict[str, Any]:
+    raw = parse_filters(request, {"image_id": "int", "job_id": "int", "plugin_id": "int"})
+    fixed = {k.removesuffix("_id"): v for k, v in raw.items()}
+    return list_response(request, store, e.PluginResult, {}, lambda items: _results(store, items), **fixed)
+
+
+def _results(store: SqliteStore, items: list[e.PluginResult]) -> list[dict[str, Any]]:
+    entries = store.ids_by(e.PluginResultEntry, "pluginresult", [r.id for r in items])  # type: ignore[misc]
+    return [s.plugin_result(r, entries[r.id]) for r in items]  # type: ignore[index]
+
+
+@router.get(f"{V1}/pluginresults/{{id}}/")
+def get_result(id: int, request: Request, store: SqliteStore = StoreDep) -> dict[str, Any]:
+    return select_fields(request, _results(store, [store.get(e.PluginResult, id)])[0])
+
+
+class ResultIn(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    image: int
+    plugin: int
+    job: int | None = None
+    default_alpha: float = 1.0
+    completed_time: datetime | None = None
+    entries: list[int] = []
+
+
+@router.post(f"{V1}/pluginresults/", status_code=201)
+def create_result(body: ResultIn, store: SqliteStore = StoreDep) -> dict[str, Any]:
+    values = body.model_dump(exclude={"entries"})
+    return _results(store, [store.create(e.PluginResult(**values))])[0]
+
+
+def _entries(store: SqliteStore, items: list[e.PluginResultEntry]) -> list[dict[str, Any]]:
+    ids = [x.id for x in items]
+    annotations = store.ids_by(e.PluginResultAnnotation, "pluginresultentry", ids)  # type: ignore[arg-type]
+    bitmaps = store.ids_by(e.PluginResultBitmap, "pluginresultentry", ids)  # type: ignore[arg-type]
+    return [s.result_entry(x, annotations[x.id], bitmaps[x.id]) for x in items]  # type: ignore[index]
+
+
+@router.get(f"{V1}/pluginresultentrys/")
+def list_entries(request: Request, store: SqliteStore = StoreDep) -> dict[str, Any]:
+    return list_response(
+        request, store, e.PluginResultEntry, {"pluginresult": "int", "id": "int"}, lambda items: _entries(store, items)
+    )
+
+
+@router.get(f"{V1}/pluginresultentrys/{{id}}/")
+def get_entry(id: int, request: Request, store: SqliteStore = StoreDep) -> dict[str, Any]:
+    return select_fields(request, _entries(store, [store.get(e.PluginResultEntry, id)])[0])
+
+
+class EntryIn(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    pluginresult: int
+    name: str
+    visible: bool = True
+    default_threshold: float = 0.0
+    annotation_results: list[int] = []
+    bitmap_results: list[int] = []
+
+
+@router.post(f"{V1}/pluginresultentrys/", status_code=201)
+def create_entry(body: EntryIn, store: SqliteStore = StoreDep) -> dict[str, Any]:
+    values = body.model_dump(exclude={"annotation_results", "bitmap_results"})
+    return _entries(store, [store.create(e.PluginResultEntry(**values))])[0]
+
+
+class ResultAnnotationIn(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    annotation_type: int
+    pluginresultentry: int
+    image: int
+    vector: dict[str, Any] | None = None
+    score: float = 1.0
+    meta_data: dict[str, Any] | None = None
+    unique_identifier: str | None = None
+
+
+def _plugin_of_entries(store: SqliteStore, entry_ids: set[int]) -> dict[int, int]:
+    entries = {x.id: x.pluginresult for x in store.list(e.PluginResultEntry, id__in=sorted(entry_ids))}
+    results = {r.id: r.plugin for r in store.list(e.PluginResult, id__in=sorted(set(entries.values())))}
+    return {entry: results[result] for entry, result in entries.items()}  # type: ignore[index,misc]
+
+
+@router.get(f"{V1}/pluginresultannotations/")
+def list_result_annotations(request: Request, store: SqliteStore = StoreDep) -> dict[str, Any]:
+    allowed = {"image": "int", "annotation_type": "int", "pluginresultentry": "int", "id": "int", "id__in": "ints"}
+    plugin = parse_filters(request, {"plugin": "int"}).get("plugin")
+    fixed: dict[str, Any] = {}
+    if plugin is not None:
+        results = [r.id for r in store.list(e.PluginResult, plugin=plugin)]
+        fixed["pluginresultentry__in"] = [x.id for x in store.list(e.PluginResultEntry, pluginresult__in=results)]
+
+    def serialize(items: list[e.PluginResultAnnotation]) -> list[dict[str, Any]]:
+        plugins = _plugin_of_entries(store, {x.pluginresultentry for x in items})
+        return [s.result_annotation(x, plugins.get(x.pluginresultentry)) for x in items]
+
+    return list_response(request, store, e.PluginResultAnnotation, allowed, serialize, **fixed)
+
+
+@router.post(f"{V1}/pluginresultannotations/", status_code=201)
+def create_result_annotations(
+    body: ResultAnnotationIn | list[ResultAnnotationIn] = Body(...), store: SqliteStore = StoreDep
+) -> Any:
+    items = body if isinstance(body, list) else [body]
+    types = {t.id: t for t in store.list(e.AnnotationType, id__in=sorted({i.annotation_type for i in items}))}
+    errors: list[str] = []
+    made = []
+    for index, item in enumerate(items):
+        identifier = item.unique_identifier or e.new_uuid()
+        kind = types.get(item.annotation_type)
+        if kind is None:
+            errors.append(f"{index}: annotation_type {item.annotation_type} does not exist")
+            continue
+        try:
+            validate_vector(item.vector, kind.vector_type, kind.node_count, who=f"result annotation {identifier}")
+        except InvalidVectorError as err:
+            errors.append(f"{index}: vector: {err}")
+            continue
+        made.append(
+            e.PluginResultAnnotation(**item.model_dump(exclude={"unique_identifier"}), unique_identifier=identifier)
+        )
+    if errors:
+        raise BadRequest({"vector" if "vector:" in errors[0] else "annotation_type": errors})
+    ids = store.bulk_create(made)
+    plugins = _plugin_of_entries(store, {x.pluginresultentry for x in made})
+    out = [
+        s.result_annotation(e.PluginResultAnnotation(**{**x.__dict__, "id": i}), plugins.get(x.pluginresultentry))
+        for x, i in zip(made, ids, strict=True)
+    ]
+    return out if isinstance(body, list) else out[0]
+
+
+@router.get(f"{V1}/pluginresultbitmaps/")
+def list_bitmaps(request: Request, store: SqliteStore = StoreDep) -> dict[str, Any]:
+    allowed = {"image": "int", "pluginresultentry": "int", "id": "int"}
+    return list_response(
+        request, store, e.PluginResultBitmap, allowed, lambda items: [_bitmap(request, b) for b in items]
+    )
+
+
+def _bitmap(request: Request, bitmap: e.PluginResultBitmap) -> dict[str, Any]:
+    return s.result_bitmap(bitmap, str(request.url_for("bitmap_file", id=bitmap.id)))
+
+
+@router.post(f"{V1}/pluginresultbitmaps/", status_code=201)
+async def create_bitmap(
+    request: Request,
+    bitmap: UploadFile = File(...),
+    pluginresultentry: int = Form(...),
+    image: int = Form(...),
+    name: str = Form(""),
+    channels: int = Form(1),
+    scale_min: float = Form(0.0),
+    scale_max: float = Form(1.0),
+    default_alpha: float = Form(0.5),
+    default_threshold: float = Form(0.0),
+    location_rect: str = Form("{}"),
+    frame: int = Form(1),
+    meta_data: str = Form("null"),
+    store: SqliteStore = StoreDep,
+) -> dict[str, Any]:
+    try:
+        rect, meta = json.loads(location_rect), json.loads(meta_data)
+    except ValueError:
+        raise BadRequest({"location_rect": ['must be JSON like {"x": 0, "y": 0, "w": 512, "h": 512}']}) from None
+    folder: Path = store.bitmap_folder
+    folder.mkdir(parents=True, exist_ok=True)
+    suffix = Path(bitmap.filename or "bitmap.png").suffix or ".png"
+    stored = f"{secrets.token_hex(8)}{suffix}"
+    (folder / stored).write_bytes(await bitmap.read())
+    row = e.PluginResultBitmap(
+        pluginresultentry, image, stored, name=name, channels=channels, scale_min=scale_min, scale_max=scale_max,
+        default_alpha=default_alpha, default_threshold=default_threshold, location_rect=rect or {}, frame=frame,
+        meta_data=meta,
+    )  # fmt: skip
+    return _bitmap(request, store.create(row))
+
+
+@router.get(f"{V1}/pluginresultbitmaps/{{id}}/file/", name="bitmap_file")
+def bitmap_file(id: int, store: SqliteStore = StoreDep) -> FileResponse:
+    row = store.get(e.PluginResultBitmap, id)
+    return FileResponse(store.bitmap_folder / row.bitmap)

@@ -1,0 +1,69 @@
+"""Entities to the JSON shapes EXACT's serializers send (every field exact-sync requires)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import UTC, datetime
+from typing import Any
+
+from exact_desktop.model import entities as e
+
+_DROP = {"remote_id", "local_path", "script", "queue", "parameter_schema", "parameters", "status", "is_local"}
+
+
+def when(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    return value.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def plain(entity: Any) -> dict[str, Any]:
+    """The entity's own EXACT fields, times as ISO-8601."""
+    body = {k: v for k, v in asdict(entity).items() if k not in _DROP}
+    for key, value in body.items():
+        if isinstance(value, datetime):
+            body[key] = when(value)
+    return body
+
+
+def team(x: e.Team, members: list[int], image_sets: list[int], products: list[int]) -> dict[str, Any]:
+    return {**plain(x), "members": members, "image_sets": image_sets, "product_set": products}
+
+
+def product(x: e.Product, image_sets: list[int], annotation_types: list[int]) -> dict[str, Any]:
+    return {**plain(x), "creator": None, "imagesets": image_sets, "annotationtype_set": annotation_types}
+
+
+def image_set(x: e.ImageSet, images: list[int]) -> dict[str, Any]:
+    return {**plain(x), "images": images, "path": "", "location": "", "set_tags": [], "creator": None}
+
+
+def image(x: e.Image, annotations: list[int] | None) -> dict[str, Any]:
+    body = {**plain(x), "time": None}
+    if annotations is not None:
+        body["annotations"] = annotations
+    return body
+
+
+def annotation(x: e.Annotation, versions: list[int]) -> dict[str, Any]:
+    return {**plain(x), "annotationversion_set": versions, "uploaded_media_files": [], "verified_by_user": []}
+
+
+def plugin(x: e.Plugin, results: list[int]) -> dict[str, Any]:
+    return {**plain(x), "results": results}
+
+
+def plugin_result(x: e.PluginResult, entries: list[int]) -> dict[str, Any]:
+    return {**plain(x), "entries": entries}
+
+
+def result_entry(x: e.PluginResultEntry, annotations: list[int], bitmaps: list[int]) -> dict[str, Any]:
+    return {**plain(x), "annotation_results": annotations, "bitmap_results": bitmaps}
+
+
+def result_annotation(x: e.PluginResultAnnotation, plugin_id: int | None) -> dict[str, Any]:
+    return {**plain(x), "plugin": plugin_id, "generated": True}
+
+
+def result_bitmap(x: e.PluginResultBitmap, url: str) -> dict[str, Any]:
+    return {**plain(x), "bitmap": url}

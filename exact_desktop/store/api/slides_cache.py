@@ -1,0 +1,35 @@
+"""Open slides of the project's images, kept open across requests (opening costs a first read)."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from exact_desktop.model.entities import Image
+from exact_desktop.slides.base import SlideError, SlideSource, open_slide
+from exact_desktop.store.api.listing import BadRequest
+
+
+class OpenSlides:
+    def __init__(self) -> None:
+        self._open: dict[int, SlideSource] = {}
+        self._lock = threading.Lock()
+
+    def get(self, image: Image) -> SlideSource:
+        with self._lock:
+            source = self._open.get(image.id)  # type: ignore[arg-type]
+            if source is None:
+                if not image.local_path:
+                    raise BadRequest({"image": [f"image {image.id} has no file on this machine"]})
+                try:
+                    source = open_slide(Path(image.local_path))
+                except SlideError as err:
+                    raise BadRequest({"image": [str(err)]}) from None
+                self._open[image.id] = source  # type: ignore[index]
+            return source
+
+    def close(self) -> None:
+        with self._lock:
+            for source in self._open.values():
+                source.close()
+            self._open.clear()
