@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from exact_desktop.store.api.auth import Authenticator
-from exact_desktop.store.api.listing import BadRequest
+from exact_desktop.store.api.listing import BadRequest, field_errors
 from exact_desktop.store.api.routes import annotations, core, images, processing
 from exact_desktop.store.api.slides_cache import OpenSlides
 from exact_desktop.store.base import NotFoundError, StoreError
@@ -28,7 +26,7 @@ def create_app(store: SqliteStore, token: str) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        return JSONResponse(_field_errors(exc.errors()), status_code=400)
+        return JSONResponse(field_errors(exc.errors()), status_code=400)
 
     @app.exception_handler(BadRequest)
     async def bad_request(_request: Request, exc: BadRequest) -> JSONResponse:
@@ -47,12 +45,3 @@ def create_app(store: SqliteStore, token: str) -> FastAPI:
         app.state.slides.close()
 
     return app
-
-
-def _field_errors(errors: Any) -> dict[str, list[str]]:
-    """Pydantic's error list as DRF's {"field": ["message", ...]} (path without the body prefix)."""
-    named: dict[str, list[str]] = {}
-    for error in errors:
-        location = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path", "form")]
-        named.setdefault(".".join(location) or "non_field_errors", []).append(error.get("msg", "invalid"))
-    return named

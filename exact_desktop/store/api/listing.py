@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import Request
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 DEFAULT_PAGE = 50
 MAX_PAGE = 10_000
@@ -97,3 +98,24 @@ def _convert(raw: str, kind: str) -> Any:
             return False
         raise ValueError(raw)
     return raw
+
+
+def field_errors(errors: Any) -> dict[str, list[str]]:
+    """Pydantic's error list as DRF's {"field": ["message", ...]}; list items as "index.field"."""
+    named: dict[str, list[str]] = {}
+    for error in errors:
+        location = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path", "form")]
+        named.setdefault(".".join(location) or "non_field_errors", []).append(error.get("msg", "invalid"))
+    return named
+
+
+def one_or_many(model: type[BaseModel], body: Any) -> BaseModel | list[BaseModel]:
+    """EXACT's create endpoints take an object (one) or a list (bulk): validate as what was sent."""
+    try:
+        if isinstance(body, list):
+            return TypeAdapter(list[model]).validate_python(body)  # type: ignore[valid-type]
+        if isinstance(body, dict):
+            return model.model_validate(body)
+    except ValidationError as err:
+        raise BadRequest(field_errors(err.errors())) from None
+    raise BadRequest({"non_field_errors": [f"Expected an object or a list of objects, got {type(body).__name__}."]})

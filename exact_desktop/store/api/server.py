@@ -77,10 +77,15 @@ def prepare(store: SqliteStore, host: str = "127.0.0.1", port: int = 0) -> tuple
 def serve_forever(store: SqliteStore, host: str, port: int) -> int:
     """`exact-desktop serve`: print the JSON line, serve until SIGTERM or Ctrl+C."""
     running, sock = prepare(store, host, port)
-    # uvicorn catches SIGTERM/SIGINT, finishes the requests in flight, then re-raises the signal
-    # into the handlers it found: make those no-ops so a requested stop ends with status 0
+
+    # uvicorn catches SIGTERM/SIGINT once it runs, finishes the requests in flight, then re-raises
+    # the signal into the handlers it found. These ask for the stop (also if the signal comes
+    # before uvicorn is listening for it) instead of killing the process, so a stop ends with 0.
+    def request_stop(*_: object) -> None:
+        running.server.should_exit = True
+
     for stop_signal in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(stop_signal, lambda *_: None)
+        signal.signal(stop_signal, request_stop)
     print(json.dumps({"url": running.url, "token": running.token}), flush=True)
     running.server.run(sockets=[sock])
     return 0

@@ -14,7 +14,7 @@ from exact_desktop.model.vectors import InvalidVectorError, validate_vector
 from exact_desktop.store.api import serialize as s
 from exact_desktop.store.api.auth import Caller
 from exact_desktop.store.api.context import CallerDep, StoreDep, list_response
-from exact_desktop.store.api.listing import BadRequest, parse_filters, select_fields
+from exact_desktop.store.api.listing import BadRequest, one_or_many, parse_filters, select_fields
 from exact_desktop.store.base import NotFoundError
 from exact_desktop.store.sqlite.store import SqliteStore
 
@@ -95,20 +95,21 @@ def get_annotation(id: int, request: Request, store: SqliteStore = StoreDep) -> 
 @router.post("/annotations/annotations/", status_code=201)
 def create_annotations(
     request: Request,
-    body: AnnotationIn | list[AnnotationIn] = Body(...),
+    payload: Any = Body(...),
     store: SqliteStore = StoreDep,
     caller: Caller = CallerDep,
 ) -> Any:
     """An object upserts on (image, unique_identifier); a list is one bulk create, no upsert."""
+    body = one_or_many(AnnotationIn, payload)
     if isinstance(body, list):
-        checked = [_checked(store, item, caller) for item in body]
+        checked = [_checked(store, item, caller) for item in body]  # type: ignore[arg-type]
         errors = [err for _, err in checked]
         if any(errors):
             raise BadRequest({"non_field_errors": [str(i) + ": " + str(err) for i, err in enumerate(errors) if err]})
         items = [a for a, _ in checked if a is not None]
         ids = store.bulk_create(items)
         return [s.annotation(e.Annotation(**{**a.__dict__, "id": i}), []) for a, i in zip(items, ids, strict=True)]
-    annotation, errors = _checked(store, body, caller)
+    annotation, errors = _checked(store, body, caller)  # type: ignore[arg-type]
     if errors:
         raise BadRequest(errors)
     created = store.create(annotation)

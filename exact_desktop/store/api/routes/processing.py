@@ -18,7 +18,7 @@ from exact_desktop.model.vectors import InvalidVectorError, validate_vector
 from exact_desktop.store.api import serialize as s
 from exact_desktop.store.api.auth import Caller
 from exact_desktop.store.api.context import CallerDep, StoreDep, list_response
-from exact_desktop.store.api.listing import BadRequest, page, page_params, parse_filters, select_fields
+from exact_desktop.store.api.listing import BadRequest, one_or_many, page, page_params, parse_filters, select_fields
 from exact_desktop.store.base import NotFoundError
 from exact_desktop.store.sqlite.store import SqliteStore
 
@@ -228,10 +228,9 @@ def list_result_annotations(request: Request, store: SqliteStore = StoreDep) -> 
 
 
 @router.post(f"{V1}/pluginresultannotations/", status_code=201)
-def create_result_annotations(
-    body: ResultAnnotationIn | list[ResultAnnotationIn] = Body(...), store: SqliteStore = StoreDep
-) -> Any:
-    items = body if isinstance(body, list) else [body]
+def create_result_annotations(payload: Any = Body(...), store: SqliteStore = StoreDep) -> Any:
+    body = one_or_many(ResultAnnotationIn, payload)
+    items: list[ResultAnnotationIn] = body if isinstance(body, list) else [body]  # type: ignore[list-item,assignment]
     types = {t.id: t for t in store.list(e.AnnotationType, id__in=sorted({i.annotation_type for i in items}))}
     errors: list[str] = []
     made = []

@@ -1,0 +1,156 @@
+"""Who may call, where it listens, and how bad input is answered (400 naming fields, 404, nothing half-written)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import requests
+
+from exact_desktop.model import entities as e
+from exact_desktop.store.sqlite.store import SqliteStore
+from tests.api.conftest import start_server, stop_server
+from tests.conftest import PROJECT
+
+
+def get(served, path, token=None, scheme="Bearer", **kwargs):
+    headers = {"Authorization": f"{scheme} {token or served.token}"} if token is not False else {}
+    return requests.get(f"{served.url}{path}", headers=headers, timeout=10, **kwargs)
+
+
+def post(served, path, body, **kwargs):
+    return requests.post(
+        f"{served.url}{path}", json=body, headers={"Authorization": f"Bearer {served.token}"}, timeout=10, **kwargs
+    )
+
+
+def test_no_token_or_a_wrong_one_is_401(served):
+    assert get(served, "/api/v1/images/images/", token=False).status_code == 401
+    assert get(served, "/api/v1/images/images/", token="wrong").status_code == 401
+    assert get(served, "/api/v1/images/images/", scheme="Bearer").status_code == 200
+    assert get(served, "/api/v1/images/images/", scheme="Token").status_code == 200
+    assert get(served, "/images/api/image/download/1/", token=False).status_code == 401
+
+
+def test_basic_auth_for_local_users_made_on_the_command_line(served):
+    env = {**os.environ, "EXACT_DESKTOP_PASSWORD": "correct horse battery"}
+    made = subprocess.run([sys.executable, "-m", "exact_desktop", "users", "add", "alice", "--db", str(served.db)],
+                          cwd=PROJECT, env=env, capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    assert "correct horse" not in made.stderr + made.stdout
+    ok = requests.get(f"{served.url}/api/v1/users/teams/", auth=("alice", "correct horse battery"), timeout=10)
+    assert ok.status_code == 200
+    assert requests.get(f"{served.url}/api/v1/users/teams/", auth=("alice", "wrong"), timeout=10).status_code == 401
+    assert requests.get(f"{served.url}/api/v1/users/teams/", auth=("mallory", "x"), timeout=10).status_code == 401
+    store = SqliteStore(served.db)
+    stored = store.password_hash(store.list(e.User, username="alice")[0].id)
+    assert stored.startswith("scrypt$") and "correct horse" not in stored
+    store.close()
+
+
+def test_short_passwords_are_refused(served):
+    env = {**os.environ, "EXACT_DESKTOP_PASSWORD": "short"}
+    made = subprocess.run([sys.executable, "-m", "exact_desktop", "users", "add", "bob", "--db", str(served.db)],
+                          cwd=PROJECT, env=env, capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert made.returncode == 2 and "at least 8 characters" in made.stderr
+
+
+def test_only_loopback_unless_allowed(tmp_path):
+    db = tmp_path / "p.db"
+    SqliteStore(db).close()
+    refused = subprocess.run([sys.executable, "-m", "exact_desktop", "serve", "--db", str(db), "--host", "0.0.0.0"],
+                             cwd=PROJECT, capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert refused.returncode == 2 and "--allow-remote" in refused.stderr and refused.stdout == ""
+    process, info = start_server(db)
+    assert info["url"].startswith("http://127.0.0.1:")
+    assert stop_server(process) == 0
+
+
+def test_bad_annotations_are_400_with_each_field_named_and_nothing_written(served):
+    s = served.seed
+    good = {"annotation_type": s.box.id, "image": s.image.id, "vector": {"x1": 0, "y1": 0, "x2": 5, "y2": 5}}
+    cases = [
+        ({**good, "annotation_type": 999}, "annotation_type", "does not exist"),
+        ({**good, "annotation_type": s.polygon.id}, "vector", "polygon needs at least 3 nodes"),
+        ({**good, "vector": {"x1": 0, "y1": 0, "x2": "a", "y2": 5}}, "vector", "x2 must be a finite number"),
+        ({**good, "image": 999}, "image", "does not exist"),
+        ({**good, "image": "abc"}, "image", "integer"),
+        ({**good, "unique_identifier": "not-a-uuid"}, "unique_identifier", "valid UUID"),
+    ]
+    for body, field, words in cases:
+        answer = post(served, "/api/v1/annotations/annotations/", body)
+        assert answer.status_code == 400, (body, answer.text)
+        assert field in answer.json() and words in " ".join(answer.json()[field]), answer.json()
+    bulk = post(served, "/api/v1/annotations/annotations/", [good, good, {**good, "annotation_type": s.polygon.id}])
+    assert bulk.status_code == 400 and "2:" in bulk.text
+    assert post(served, "/api/v1/annotations/annotations/", "not json at all").status_code == 400
+    raw = requests.post(f"{served.url}/api/v1/annotations/annotations/", data="{broken", timeout=10,
+                        headers={"Authorization": f"Bearer {served.token}", "Content-Type": "application/json"})  # fmt: skip
+    assert raw.status_code == 400
+    store = SqliteStore(served.db)
+    assert store.count(e.Annotation) == 0
+    store.close()
+
+
+def test_ids_filters_and_patches(served):
+    assert get(served, "/api/v1/annotations/annotations/abc/").status_code == 400
+    assert "id" in get(served, "/api/v1/annotations/annotations/abc/").json()
+    assert get(served, "/api/v1/annotations/annotations/12345/").status_code == 404
+    assert get(served, "/api/v1/images/images/999/").status_code == 404
+    listed = get(served, "/api/v1/annotations/annotations/", params={"image": "x"})
+    assert listed.status_code == 400 and "image" in listed.json()
+    patch = get(
+        served, "/api/v1/images/images/1/get_patch/", params={"x": 0, "y": 0, "level": 0, "width": 5000, "height": 10}
+    )
+    assert patch.status_code == 400 and "width" in patch.json() and "2048" in patch.json()["width"][0]
+    bad_level = get(
+        served, "/api/v1/images/images/1/get_patch/", params={"x": 0, "y": 0, "level": 9, "width": 5, "height": 5}
+    )
+    assert bad_level.status_code == 400 and "level" in bad_level.json()
+
+
+def test_pagination_fields_and_omit(served):
+    s = served.seed
+    body = [
+        {"annotation_type": s.box.id, "image": s.image.id, "vector": {"x1": i, "y1": i, "x2": i + 1, "y2": i + 1}}
+        for i in range(120)
+    ]
+    assert post(served, "/api/v1/annotations/annotations/", body).status_code == 201
+    first = get(served, "/api/v1/annotations/annotations/", params={"limit": 50, "image": s.image.id}).json()
+    assert first["count"] == 120 and len(first["results"]) == 50 and first["previous"] is None
+    seen = [a["id"] for a in first["results"]]
+    url = first["next"]
+    while url:
+        page = requests.get(url, headers={"Authorization": f"Bearer {served.token}"}, timeout=10).json()
+        seen += [a["id"] for a in page["results"]]
+        url = page["next"]
+    assert len(seen) == len(set(seen)) == 120
+    slim = get(served, "/api/v1/annotations/annotations/", params={"fields": "id,vector", "limit": 3}).json()
+    assert all(set(a) == {"id", "vector"} for a in slim["results"])
+    no_annotations = get(served, f"/api/v1/images/images/{s.image.id}/", params={"omit": "annotations"}).json()
+    assert "annotations" not in no_annotations and no_annotations["width"] == 300
+    assert len(get(served, f"/api/v1/images/images/{s.image.id}/").json()["annotations"]) == 120
+    count = get(served, "/api/v1/annotations/annotations/count/", params={"image": s.image.id}).json()
+    assert count == {"count": 120}
+    ids = ",".join(str(i) for i in seen[:10])
+    deleted = requests.delete(f"{served.url}/api/v1/annotations/annotations/multiple_delete/", params={"id__in": ids},
+                              headers={"Authorization": f"Bearer {served.token}"}, timeout=10)  # fmt: skip
+    assert deleted.status_code == 204
+    assert get(
+        served, "/api/v1/annotations/annotations/count/", params={"image": s.image.id, "deleted": "false"}
+    ).json() == {"count": 110}
+
+
+def test_jobs_are_created_once_per_image_and_plugin(served):
+    s = served.seed
+    body = {"image_id": s.image.id, "plugin_id": served.plugin.id}
+    assert post(served, "/processing/api/plugin_job/create/", body).status_code == 201
+    again = post(served, "/processing/api/plugin_job/create/", body)
+    assert again.status_code == 400 and "exists already" in again.text
+    missing = post(served, "/processing/api/plugin_job/create/", {"image_id": 999, "plugin_id": "x"})
+    assert missing.status_code == 400 and set(missing.json()) == {"image_id", "plugin_id"}
+    job = get(served, "/api/v1/processing/pluginjobs/", params={"image_id": s.image.id}).json()["results"][0]
+    over = requests.patch(f"{served.url}/api/v1/processing/pluginjobs/{job['id']}/", json={"processing_complete": 150},
+                          headers={"Authorization": f"Bearer {served.token}"}, timeout=10)  # fmt: skip
+    assert over.status_code == 400 and "processing_complete" in over.json()
