@@ -108,6 +108,7 @@ class Image:
     objectivePower: float = 0.0  # noqa: N815 - EXACT's field name
     defaultFrame: int = 1  # noqa: N815
     image_type: int = 0
+    time: datetime = field(default_factory=utcnow)  # when it was added
     id: int | None = None
     remote_id: int | None = None
 

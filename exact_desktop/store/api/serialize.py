@@ -26,7 +26,8 @@ def plain(entity: Any) -> dict[str, Any]:
     return body
 
 
-def team(x: e.Team, members: list[int], image_sets: list[int], products: list[int]) -> dict[str, Any]:
+def team(x: e.Team, members: list[str], image_sets: list[int], products: list[int]) -> dict[str, Any]:
+    """`members` are usernames, as EXACT sends them."""
     return {**plain(x), "members": members, "image_sets": image_sets, "product_set": products}
 
 
@@ -39,14 +40,14 @@ def image_set(x: e.ImageSet, images: list[int]) -> dict[str, Any]:
 
 
 def image(x: e.Image, annotations: list[int] | None) -> dict[str, Any]:
-    body = {**plain(x), "time": None}
+    body = plain(x)
     if annotations is not None:
         body["annotations"] = annotations
     return body
 
 
 def annotation(x: e.Annotation, versions: list[int]) -> dict[str, Any]:
-    return {**plain(x), "annotationversion_set": versions, "uploaded_media_files": [], "verified_by_user": []}
+    return {**plain(x), "annotationversion_set": versions, "uploaded_media_files": [], "verified_by_user": False}
 
 
 def plugin(x: e.Plugin, results: list[int]) -> dict[str, Any]:

@@ -44,3 +44,4 @@ def upgrade(engine: Engine, path: Path, target: str = "head") -> None:
             f"knows schemas up to {head_revision()}. Update exact-desktop to open it."
         )
     command.upgrade(alembic_config(engine), target)
+    engine.dispose()  # the migration ran with foreign keys off: later work gets fresh connections

@@ -119,6 +119,7 @@ image = Table(
     Column("objectivePower", Float, nullable=False, default=0.0),
     Column("defaultFrame", Integer, nullable=False, default=1),
     Column("image_type", Integer, nullable=False, default=0),
+    Column("time", UTCDateTime, nullable=False),
     _remote(),
 )  # fmt: skip
 

@@ -18,11 +18,14 @@ ID_FILTERS = {"id": "int", "id__in": "ints", "name": "str"}
 
 def _teams(store: SqliteStore, items: list[e.Team]) -> list[dict[str, Any]]:
     ids = [t.id for t in items]
-    members = store.ids_by(e.TeamMembership, "team", ids)
-    memberships = {m.id: m.user for m in store.list(e.TeamMembership, team__in=ids)}
+    memberships = store.list(e.TeamMembership, team__in=ids)
+    names = {u.id: u.username for u in store.list(e.User, id__in=sorted({m.user for m in memberships}))}
+    members: dict[int, list[str]] = {i: [] for i in ids}  # type: ignore[misc]
+    for m in memberships:
+        members[m.team].append(names[m.user])
     image_sets = store.ids_by(e.ImageSet, "team", ids)
     products = store.ids_by(e.Product, "team", ids)
-    return [s.team(t, [memberships[m] for m in members[t.id]], image_sets[t.id], products[t.id]) for t in items]
+    return [s.team(t, members[t.id], image_sets[t.id], products[t.id]) for t in items]  # type: ignore[index]
 
 
 @router.get("/users/teams/")

@@ -227,6 +227,13 @@ def list_result_annotations(request: Request, store: SqliteStore = StoreDep) -> 
     return list_response(request, store, e.PluginResultAnnotation, allowed, serialize, **fixed)
 
 
+@router.get(f"{V1}/pluginresultannotations/{{id}}/")
+def get_result_annotation(id: int, request: Request, store: SqliteStore = StoreDep) -> dict[str, Any]:
+    row = store.get(e.PluginResultAnnotation, id)
+    plugins = _plugin_of_entries(store, {row.pluginresultentry})
+    return select_fields(request, s.result_annotation(row, plugins.get(row.pluginresultentry)))
+
+
 @router.post(f"{V1}/pluginresultannotations/", status_code=201)
 def create_result_annotations(payload: Any = Body(...), store: SqliteStore = StoreDep) -> Any:
     body = one_or_many(ResultAnnotationIn, payload)
@@ -269,6 +276,11 @@ def list_bitmaps(request: Request, store: SqliteStore = StoreDep) -> dict[str, A
 
 def _bitmap(request: Request, bitmap: e.PluginResultBitmap) -> dict[str, Any]:
     return s.result_bitmap(bitmap, str(request.url_for("bitmap_file", id=bitmap.id)))
+
+
+@router.get(f"{V1}/pluginresultbitmaps/{{id}}/")
+def get_bitmap(id: int, request: Request, store: SqliteStore = StoreDep) -> dict[str, Any]:
+    return select_fields(request, _bitmap(request, store.get(e.PluginResultBitmap, id)))
 
 
 @router.post(f"{V1}/pluginresultbitmaps/", status_code=201)
