@@ -78,7 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_user.add_argument("--db", type=Path, metavar="FILE", help="project database")
 
     bench = commands.add_parser("bench", help="measure speed; prints JSON")
-    bench.add_argument("target", choices=["viewer", "store"])
+    bench.add_argument("target", choices=["viewer", "store", "api"])
     bench.add_argument("--json", action="store_true", help="print one JSON object (the default output)")
     bench.add_argument("--dir", type=Path, help="viewer: demo slide folder (default: DATA/demo); store: scratch folder")
     # store files are picked with --db everywhere they are used
@@ -190,6 +190,11 @@ def _run_gui(paths: list[Path], args: argparse.Namespace, store: object = None, 
 
 
 def _bench(args: argparse.Namespace) -> int:
+    if args.target == "api":
+        from exact_desktop.bench.api_bench import bench_api
+
+        print(json.dumps(bench_api(args.dir)))
+        return 0
     if args.target == "store":
         from exact_desktop.bench.store_bench import bench_store
 

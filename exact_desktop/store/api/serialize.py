@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import fields
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,9 +17,16 @@ def when(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
+_NAMES: dict[type, tuple[str, ...]] = {}
+
+
 def plain(entity: Any) -> dict[str, Any]:
-    """The entity's own EXACT fields, times as ISO-8601."""
-    body = {k: v for k, v in asdict(entity).items() if k not in _DROP}
+    """The entity's own EXACT fields, times as ISO-8601 (shallow: values are not copied)."""
+    kind = type(entity)
+    names = _NAMES.get(kind)
+    if names is None:
+        names = _NAMES[kind] = tuple(f.name for f in fields(kind) if f.name not in _DROP)
+    body = {name: getattr(entity, name) for name in names}
     for key, value in body.items():
         if isinstance(value, datetime):
             body[key] = when(value)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-import numbers
 import struct
 from dataclasses import fields
 from typing import Any
@@ -94,8 +92,3 @@ def geometry(vector: dict[str, Any] | None) -> tuple[bytes | None, tuple[float, 
 
 def dumps(value: Any) -> str | None:
     return None if value is None else orjson.dumps(value, option=orjson.OPT_SERIALIZE_NUMPY).decode()
-
-
-def finite(value: Any) -> bool:
-    """A real number that is not a bool, NaN or infinite (numpy scalars welcome)."""
-    return not isinstance(value, bool) and isinstance(value, numbers.Real) and math.isfinite(value)

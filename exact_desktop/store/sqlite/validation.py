@@ -9,9 +9,6 @@ from sqlalchemy import Connection, select
 from exact_desktop.model.vectors import InvalidVectorError, validate_vector
 from exact_desktop.store.base import StoreError
 from exact_desktop.store.sqlite import tables as t
-from exact_desktop.store.sqlite.rows import finite
-
-_BOX_KEYS = {"x1", "y1", "x2", "y2"}
 
 
 class AnnotationTypes:
@@ -28,11 +25,6 @@ class AnnotationTypes:
         if found is None:
             raise StoreError(f"{who}: unknown annotation type {annotation_type!r}")
         vector_type, node_count = found
-        if vector_type == 1 and type(vector) is dict and vector.keys() == _BOX_KEYS:
-            # the common case, a million times over in bulk imports: checked inline
-            x1, y1, x2, y2 = vector["x1"], vector["y1"], vector["x2"], vector["y2"]
-            if finite(x1) and finite(y1) and finite(x2) and finite(y2) and x1 <= x2 and y1 <= y2:
-                return
         try:
             validate_vector(vector, vector_type, node_count, who=who)
         except InvalidVectorError as err:

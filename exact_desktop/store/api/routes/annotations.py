@@ -13,9 +13,8 @@ from exact_desktop.model import entities as e
 from exact_desktop.model.vectors import InvalidVectorError, validate_vector
 from exact_desktop.store.api import serialize as s
 from exact_desktop.store.api.auth import Caller
-from exact_desktop.store.api.context import CallerDep, StoreDep, list_response
+from exact_desktop.store.api.context import CallerDep, StoreDep, json_response, list_response
 from exact_desktop.store.api.listing import BadRequest, one_or_many, parse_filters, select_fields
-from exact_desktop.store.base import NotFoundError
 from exact_desktop.store.sqlite.store import SqliteStore
 
 router = APIRouter()
@@ -101,15 +100,18 @@ def create_annotations(
 ) -> Any:
     """An object upserts on (image, unique_identifier); a list is one bulk create, no upsert."""
     body = one_or_many(AnnotationIn, payload)
+    items_in: list[AnnotationIn] = body if isinstance(body, list) else [body]  # type: ignore[assignment,list-item]
+    known = _Known(store, items_in)
     if isinstance(body, list):
-        checked = [_checked(store, item, caller) for item in body]  # type: ignore[arg-type]
+        checked = [_checked(known, item, caller) for item in items_in]
         errors = [err for _, err in checked]
         if any(errors):
             raise BadRequest({"non_field_errors": [str(i) + ": " + str(err) for i, err in enumerate(errors) if err]})
         items = [a for a, _ in checked if a is not None]
-        ids = store.bulk_create(items)
-        return [s.annotation(e.Annotation(**{**a.__dict__, "id": i}), []) for a, i in zip(items, ids, strict=True)]
-    annotation, errors = _checked(store, body, caller)  # type: ignore[arg-type]
+        for annotation, new_id in zip(items, store.bulk_create(items), strict=True):
+            annotation.id = new_id
+        return json_response([s.annotation(a, []) for a in items], status_code=201)
+    annotation, errors = _checked(known, items_in[0], caller)
     if errors:
         raise BadRequest(errors)
     created = store.create(annotation)
@@ -144,33 +146,39 @@ def delete_annotation(id: int, store: SqliteStore = StoreDep) -> None:
     store.delete(e.Annotation, id)
 
 
-def _checked(
-    store: SqliteStore, item: AnnotationIn, caller: Caller
-) -> tuple[e.Annotation | None, dict[str, list[str]]]:
+class _Known:
+    """The images and annotation types a request refers to, read once for all its items."""
+
+    def __init__(self, store: SqliteStore, items: list[AnnotationIn]) -> None:
+        self.types = {t.id: t for t in store.list(e.AnnotationType, id__in=sorted({i.annotation_type for i in items}))}
+        self.images = {i.id for i in store.list(e.Image, id__in=sorted({i.image for i in items}))}
+
+
+def _checked(known: _Known, item: AnnotationIn, caller: Caller) -> tuple[e.Annotation | None, dict[str, list[str]]]:
     identifier = item.unique_identifier or e.new_uuid()
     errors: dict[str, list[str]] = {}
     try:
         uuid.UUID(identifier)
     except ValueError:
         errors["unique_identifier"] = [f"Must be a valid UUID, got {identifier!r}."]
-    errors.update(_vector_errors(store, item.annotation_type, item.vector, f"annotation {identifier}"))
-    try:
-        store.get(e.Image, item.image)
-    except NotFoundError:
+    kind = known.types.get(item.annotation_type)
+    errors.update(_vector_errors(kind, item.annotation_type, item.vector, f"annotation {identifier}"))
+    if item.image not in known.images:
         errors["image"] = [f'Invalid pk "{item.image}" - object does not exist.']
     if errors:
         return None, errors
-    fields = item.model_dump(exclude={"unique_identifier", "time", "last_edit_time"})
-    annotation = e.Annotation(**fields, unique_identifier=identifier, user=caller.user_id, last_editor=caller.user_id)
+    annotation = e.Annotation(
+        item.annotation_type, item.image, item.vector, unique_identifier=identifier, deleted=item.deleted,
+        description=item.description, meta_data=item.meta_data, concealed=item.concealed, blurred=item.blurred,
+        generated=item.generated, user=caller.user_id, last_editor=caller.user_id,
+    )  # fmt: skip
     if item.time:
         annotation.time = annotation.last_edit_time = item.time
     return annotation, {}
 
 
-def _vector_errors(store: SqliteStore, type_id: int, vector: Any, who: str) -> dict[str, list[str]]:
-    try:
-        kind = store.get(e.AnnotationType, type_id)
-    except NotFoundError:
+def _vector_errors(kind: e.AnnotationType | None, type_id: int, vector: Any, who: str) -> dict[str, list[str]]:
+    if kind is None:
         return {"annotation_type": [f'Invalid pk "{type_id}" - object does not exist.']}
     try:
         validate_vector(vector, kind.vector_type, kind.node_count, who=who)
