@@ -154,3 +154,20 @@ def test_jobs_are_created_once_per_image_and_plugin(served):
     over = requests.patch(f"{served.url}/api/v1/processing/pluginjobs/{job['id']}/", json={"processing_complete": 150},
                           headers={"Authorization": f"Bearer {served.token}"}, timeout=10)  # fmt: skip
     assert over.status_code == 400 and "processing_complete" in over.json()
+
+
+def test_patch_that_breaks_the_vector_is_refused_and_changes_nothing(served):
+    s = served.seed
+    made = post(
+        served,
+        "/api/v1/annotations/annotations/",
+        {"annotation_type": s.box.id, "image": s.image.id, "vector": {"x1": 0, "y1": 0, "x2": 5, "y2": 5}},
+    ).json()
+    url = f"{served.url}/api/v1/annotations/annotations/{made['id']}/"
+    headers = {"Authorization": f"Bearer {served.token}"}
+    refused = requests.patch(url, json={"annotation_type": s.polygon.id}, headers=headers, timeout=10)
+    assert refused.status_code == 400 and "polygon needs at least 3 nodes" in refused.json()["vector"][0]
+    moved = requests.patch(url, json={"vector": {"x1": 10, "y1": 10, "x2": 20, "y2": 20}}, headers=headers, timeout=10)
+    assert moved.status_code == 200 and moved.json()["vector"]["x1"] == 10
+    assert len(moved.json()["annotationversion_set"]) == 1
+    assert get(served, f"/api/v1/annotations/annotations/{made['id']}/").json()["annotation_type"] == s.box.id

@@ -125,9 +125,9 @@ def patch_annotation(
     current = store.get(e.Annotation, id)
     changes = body.model_dump(exclude_unset=True)
     merged = {**current.__dict__, **changes}
-    errors = _vector_errors(
-        store, merged["annotation_type"], merged["vector"], f"annotation {current.unique_identifier}"
-    )
+    kind = store.list(e.AnnotationType, id=merged["annotation_type"])
+    who = f"annotation {current.unique_identifier}"
+    errors = _vector_errors(kind[0] if kind else None, merged["annotation_type"], merged["vector"], who)
     if errors:
         raise BadRequest(errors)
     updated = store.update(e.Annotation, id, **changes, last_editor=caller.user_id)
