@@ -66,6 +66,11 @@ class OpenSlideSource(SlideSource):
             raise SlideReadError(self.path, f"pixels cannot be decoded ({err})") from None
         return _rgba_over_white(rgba)
 
+    @property
+    def openslide(self) -> openslide.OpenSlide:
+        """The OpenSlide handle, for openslide-python's own tools (DeepZoomGenerator)."""
+        return self._slide
+
     def raw_read_region(self, l0_location: tuple[int, int], level: int, size: tuple[int, int]) -> object:
         """OpenSlide's own call, untouched: the baseline the viewer benchmark compares to."""
         return self._slide.read_region(l0_location, level, size)

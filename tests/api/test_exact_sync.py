@@ -129,3 +129,39 @@ def test_exact_sync_full_round_trip(served, tmp_path):
     assert store.get(e.PluginJob, job.id).status == "done"
     assert store.count(e.Annotation, image=s.image.id, deleted=False) == 5
     store.close()
+
+
+@pytest.mark.filterwarnings("ignore::ResourceWarning", "ignore::pytest.PytestUnraisableExceptionWarning")  # exact-sync never closes uploads
+def test_exact_sync_uploads_and_downloads_images_and_reads_deepzoom(served, tmp_path):
+    import shutil
+
+    from tests.conftest import SMALL_SVS, UNREADABLE_SVS
+
+    client = client_for(served)
+    images = ImagesApi(client)
+    upload = tmp_path / "Schnitt ü.svs"
+    shutil.copy(SMALL_SVS, upload)
+    page = images.create_image(file_path=str(upload), image_type=0, image_set=served.seed.image_set.id)
+    made = page.results[0]
+    assert isinstance(made, Image) and made.name == "Schnitt ü.svs" and (made.width, made.height) == (16, 16)
+    assert made.mpp == pytest.approx(0.499)
+    target = tmp_path / "back.svs"
+    images.download_image(made.id, target_path=target)
+    assert target.read_bytes() == SMALL_SVS.read_bytes()
+
+    bad = tmp_path / "broken.svs"
+    shutil.copy(UNREADABLE_SVS, bad)
+    refused = requests.post(f"{served.url}/api/v1/images/images/", files={"file_path": bad.open("rb")}, data={"image_set": served.seed.image_set.id},
+                            headers={"Authorization": f"Bearer {served.token}"}, timeout=10)  # fmt: skip
+    assert refused.status_code == 400 and "broken.svs" in refused.json()["file_path"][0]
+    assert ImagesApi(client).list_images(image_set=served.seed.image_set.id).count == 3  # a, b and the upload
+
+    headers = {"Authorization": f"Bearer {served.token}"}
+    dzi = requests.get(f"{served.url}/api/v1/images/images/{served.seed.image.id}/1/1/tile/", headers=headers, timeout=10)
+    assert dzi.status_code == 200 and 'TileSize="254"' in dzi.text and 'Overlap="1"' in dzi.text and 'Width="300"' in dzi.text
+    top = requests.get(f"{served.url}/api/v1/images/images/{served.seed.image.id}/1/1/tile_files/9/0_0.jpeg/", headers=headers, timeout=10)
+    assert top.status_code == 200 and top.headers["content-type"] == "image/jpeg" and top.content[:2] == b"\xff\xd8"
+    png = requests.get(f"{served.url}/api/v1/images/images/{served.seed.image.id}/1/1/tile_files/9/1_0.png/", headers=headers, timeout=10)
+    assert png.status_code == 200 and png.content[:4] == b"\x89PNG"
+    outside = requests.get(f"{served.url}/api/v1/images/images/{served.seed.image.id}/1/1/tile_files/9/7_7.jpeg/", headers=headers, timeout=10)
+    assert outside.status_code == 400 and "tiles" in outside.json()["tile"][0]

@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 from exact_desktop.store.api.auth import Authenticator
 from exact_desktop.store.api.listing import BadRequest, field_errors
 from exact_desktop.store.api.routes import annotations, core, images, processing
-from exact_desktop.store.api.slides_cache import OpenSlides
+from exact_desktop.store.api.slides_cache import DeepZooms, OpenSlides
 from exact_desktop.store.base import NotFoundError, StoreError
 from exact_desktop.store.sqlite.store import SqliteStore
 
@@ -19,6 +19,7 @@ def create_app(store: SqliteStore, token: str) -> FastAPI:
     app.state.store = store
     app.state.authenticate = Authenticator(store, token)
     app.state.slides = OpenSlides()
+    app.state.deepzooms = DeepZooms(app.state.slides)
     app.include_router(core.router, prefix="/api/v1")
     app.include_router(annotations.router, prefix="/api/v1")
     app.include_router(images.router)

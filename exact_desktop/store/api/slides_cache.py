@@ -5,8 +5,12 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+from openslide import ImageSlide
+from openslide.deepzoom import DeepZoomGenerator
+
 from exact_desktop.model.entities import Image
 from exact_desktop.slides.base import SlideError, SlideSource, open_slide
+from exact_desktop.slides.openslide_source import OpenSlideSource
 from exact_desktop.store.api.listing import BadRequest
 
 
@@ -33,3 +37,25 @@ class OpenSlides:
             for source in self._open.values():
                 source.close()
             self._open.clear()
+
+
+class DeepZooms:
+    """openslide-python's DeepZoomGenerator per image, with EXACT's tile size and overlap."""
+
+    TILE, OVERLAP = 254, 1
+
+    def __init__(self, slides: OpenSlides) -> None:
+        self.slides = slides
+        self._made: dict[int, DeepZoomGenerator] = {}
+        self._lock = threading.Lock()
+
+    def get(self, image: Image) -> DeepZoomGenerator:
+        with self._lock:
+            found = self._made.get(image.id)  # type: ignore[arg-type]
+        if found is not None:
+            return found
+        source = self.slides.get(image)
+        handle = source.openslide if isinstance(source, OpenSlideSource) else ImageSlide(str(source.path))
+        made = DeepZoomGenerator(handle, tile_size=self.TILE, overlap=self.OVERLAP, limit_bounds=False)
+        with self._lock:
+            return self._made.setdefault(image.id, made)  # type: ignore[arg-type]

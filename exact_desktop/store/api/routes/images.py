@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Any
 
 import cv2
 import numpy as np
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import FileResponse, Response
 
 from exact_desktop.model import entities as e
+from exact_desktop.slides.base import SlideError, open_slide
 from exact_desktop.store.api import serialize as s
-from exact_desktop.store.api.context import CallerDep, StoreDep, list_response
+from exact_desktop.store.api.context import CallerDep, StoreDep, json_response, list_response
 from exact_desktop.store.api.listing import BadRequest, select_fields, wants
 from exact_desktop.store.sqlite.store import SqliteStore
 
@@ -33,6 +35,47 @@ def _images(request: Request, store: SqliteStore, items: list[e.Image]) -> list[
 @router.get("/api/v1/images/images/")
 def list_images(request: Request, store: SqliteStore = StoreDep) -> dict[str, Any]:
     return list_response(request, store, e.Image, FILTERS, lambda items: _images(request, store, items))
+
+
+@router.post("/api/v1/images/images/", status_code=201)
+async def upload_image(
+    request: Request,
+    file_path: UploadFile = File(...),
+    image_set: int = Form(...),
+    image_type: int = Form(0),
+    store: SqliteStore = StoreDep,
+) -> Response:
+    """Keep the file in the project's image folder, check it opens, answer as EXACT: a one-image page."""
+    store.get(e.ImageSet, image_set)
+    name = Path(file_path.filename or "upload").name
+    folder = store.path.with_name(store.path.name + ".images") / str(image_set)
+    folder.mkdir(parents=True, exist_ok=True)
+    target = _free_name(folder / name)
+    with target.open("wb") as out:
+        while chunk := await file_path.read(1 << 20):
+            out.write(chunk)
+    try:
+        with open_slide(target) as source:
+            width, height = source.dimensions
+            mpp, power = source.mpp or 0.0, source.objective_power or 0.0
+    except SlideError as err:
+        target.unlink(missing_ok=True)
+        raise BadRequest({"file_path": [f"{name}: {err.reason}"]}) from None
+    image = store.create(e.Image(
+        name, image_set=image_set, filename=target.name, local_path=str(target), width=width, height=height,
+        mpp=mpp, objectivePower=power, image_type=image_type,
+    ))  # fmt: skip
+    body = {"count": 1, "next": None, "previous": None, "results": [s.image(image, [])]}
+    return json_response(body, status_code=201)
+
+
+def _free_name(path: Path) -> Path:
+    """The path, or path-2, path-3, ... if it is taken: uploads never overwrite."""
+    candidate, n = path, 1
+    while candidate.exists():
+        n += 1
+        candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
+    return candidate
 
 
 @router.get("/api/v1/images/images/{id}/")
@@ -77,6 +120,35 @@ def get_patch(
     if errors:
         raise BadRequest(errors)
     return _png(source.read_region((x, y), level, (width, height)))
+
+
+@router.get("/api/v1/images/images/{id}/{z}/{frame}/tile/")
+def deepzoom_descriptor(id: int, z: int, frame: int, request: Request, store: SqliteStore = StoreDep) -> Response:
+    """The DZI XML (TileSize 254, Overlap 1, jpeg), as EXACT serves it; z and frame are 1 here."""
+    dz = request.app.state.deepzooms.get(store.get(e.Image, id))
+    return Response(dz.get_dzi("jpeg"), media_type="application/xml")
+
+
+@router.get("/api/v1/images/images/{id}/{z}/{frame}/tile_files/{level}/{tile}/")
+def deepzoom_tile(
+    id: int, z: int, frame: int, level: int, tile: str, request: Request, store: SqliteStore = StoreDep
+) -> Response:
+    """A tile `{col}_{row}.jpeg` (or .png) of DeepZoom level `level`."""
+    name, _, fmt = tile.partition(".")
+    col, _, row = name.partition("_")
+    if fmt not in ("jpeg", "jpg", "png") or not (col.isdigit() and row.isdigit()):
+        raise BadRequest({"tile": [f"expected COL_ROW.jpeg or COL_ROW.png, got {tile!r}"]})
+    dz = request.app.state.deepzooms.get(store.get(e.Image, id))
+    if not 0 <= level < dz.level_count:
+        raise BadRequest({"level": [f"DeepZoom levels are 0 to {dz.level_count - 1}, got {level}"]})
+    cols, rows = dz.level_tiles[level]
+    if int(col) >= cols or int(row) >= rows:
+        raise BadRequest({"tile": [f"level {level} has {cols} x {rows} tiles, got {col}_{row}"]})
+    rgb = np.asarray(dz.get_tile(level, (int(col), int(row))).convert("RGB"))
+    extension = ".png" if fmt == "png" else ".jpg"
+    ok, encoded = cv2.imencode(extension, cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+    assert ok
+    return Response(encoded.tobytes(), media_type="image/png" if fmt == "png" else "image/jpeg")
 
 
 @router.get("/images/api/image/download/{id}/")
