@@ -21,7 +21,9 @@ from exact_desktop.model.entities import Image, ImageSet
 from exact_desktop.model.scale_bar import magnification
 from exact_desktop.paths import resource_path
 from exact_desktop.slides.base import SlideError, SlideSource, open_slide
+from exact_desktop.store.api.server import RunningServer, serve_in_thread
 from exact_desktop.store.base import Store
+from exact_desktop.store.sqlite.store import SqliteStore
 from exact_desktop.viewer.slide_view import SlideView
 
 SLIDE_PATTERNS = "*.svs *.tif *.tiff *.ndpi *.vms *.vmu *.scn *.mrxs *.svslide *.bif *.dcm *.png *.jpg *.jpeg *.bmp"
@@ -34,6 +36,8 @@ class MainWindow(QMainWindow):
     def __init__(self, interactive_errors: bool = True, store: Store | None = None) -> None:
         super().__init__()
         self.store = store
+        # a local project is served on loopback for the plugin processes this window launches
+        self.api: RunningServer | None = serve_in_thread(store) if isinstance(store, SqliteStore) else None
         self.setWindowTitle("exact-desktop")
         self.resize(1600, 1000)
         self._interactive_errors = interactive_errors
@@ -174,6 +178,9 @@ class MainWindow(QMainWindow):
         self.view.set_source(None)
         for source in self.sources:
             source.close()
+        if self.api is not None:
+            self.api.stop()
+            self.api = None
         if self.store is not None:
             self.store.close()
         super().closeEvent(event)  # type: ignore[arg-type]

@@ -131,7 +131,9 @@ def test_exact_sync_full_round_trip(served, tmp_path):
     store.close()
 
 
-@pytest.mark.filterwarnings("ignore::ResourceWarning", "ignore::pytest.PytestUnraisableExceptionWarning")  # exact-sync never closes uploads
+@pytest.mark.filterwarnings(
+    "ignore::ResourceWarning", "ignore::pytest.PytestUnraisableExceptionWarning"
+)  # exact-sync never closes uploads
 def test_exact_sync_uploads_and_downloads_images_and_reads_deepzoom(served, tmp_path):
     import shutil
 
@@ -157,11 +159,30 @@ def test_exact_sync_uploads_and_downloads_images_and_reads_deepzoom(served, tmp_
     assert ImagesApi(client).list_images(image_set=served.seed.image_set.id).count == 3  # a, b and the upload
 
     headers = {"Authorization": f"Bearer {served.token}"}
-    dzi = requests.get(f"{served.url}/api/v1/images/images/{served.seed.image.id}/1/1/tile/", headers=headers, timeout=10)
-    assert dzi.status_code == 200 and 'TileSize="254"' in dzi.text and 'Overlap="1"' in dzi.text and 'Width="300"' in dzi.text
-    top = requests.get(f"{served.url}/api/v1/images/images/{served.seed.image.id}/1/1/tile_files/9/0_0.jpeg/", headers=headers, timeout=10)
+    dzi = requests.get(
+        f"{served.url}/api/v1/images/images/{served.seed.image.id}/1/1/tile/", headers=headers, timeout=10
+    )
+    assert (
+        dzi.status_code == 200
+        and 'TileSize="254"' in dzi.text
+        and 'Overlap="1"' in dzi.text
+        and 'Width="300"' in dzi.text
+    )
+    top = requests.get(
+        f"{served.url}/api/v1/images/images/{served.seed.image.id}/1/1/tile_files/9/0_0.jpeg/",
+        headers=headers,
+        timeout=10,
+    )
     assert top.status_code == 200 and top.headers["content-type"] == "image/jpeg" and top.content[:2] == b"\xff\xd8"
-    png = requests.get(f"{served.url}/api/v1/images/images/{served.seed.image.id}/1/1/tile_files/9/1_0.png/", headers=headers, timeout=10)
+    png = requests.get(
+        f"{served.url}/api/v1/images/images/{served.seed.image.id}/1/1/tile_files/9/1_0.png/",
+        headers=headers,
+        timeout=10,
+    )
     assert png.status_code == 200 and png.content[:4] == b"\x89PNG"
-    outside = requests.get(f"{served.url}/api/v1/images/images/{served.seed.image.id}/1/1/tile_files/9/7_7.jpeg/", headers=headers, timeout=10)
+    outside = requests.get(
+        f"{served.url}/api/v1/images/images/{served.seed.image.id}/1/1/tile_files/9/7_7.jpeg/",
+        headers=headers,
+        timeout=10,
+    )
     assert outside.status_code == 400 and "tiles" in outside.json()["tile"][0]

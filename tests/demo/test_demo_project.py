@@ -6,6 +6,7 @@ import json
 import sqlite3
 
 import pytest
+import requests
 
 from exact_desktop.demo.project import ANNOTATION_TYPES, ensure_demo_project
 from exact_desktop.demo.synthetic_slide import ensure_demo_slides
@@ -50,6 +51,19 @@ def test_window_opens_on_the_image_set(qtbot, tmp_path, slides):
     assert window.images.count() == 2
     assert window.images_dock.windowTitle() == "Image set: Demo"
     assert window.view.source.path == slides[0].slide
+    # the local project is served for plugin processes, with its token, on loopback only
+    assert window.api is not None and window.api.url.startswith("http://127.0.0.1:")
+    answer = requests.get(
+        f"{window.api.url}/api/v1/images/image_sets/",
+        headers={"Authorization": f"Bearer {window.api.token}"},
+        timeout=10,
+    )
+    assert answer.status_code == 200 and answer.json()["results"][0]["name"] == "Demo"
+    assert requests.get(f"{window.api.url}/api/v1/images/image_sets/", timeout=10).status_code == 401
+    url = window.api.url
+    window.close()
+    with pytest.raises(requests.ConnectionError):
+        requests.get(f"{url}/api/v1/images/image_sets/", timeout=2)
 
 
 def test_cli_demo_uses_the_chosen_database(tmp_path, data_home, slides):

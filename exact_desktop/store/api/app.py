@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -14,8 +17,16 @@ from exact_desktop.store.base import NotFoundError, StoreError
 from exact_desktop.store.sqlite.store import SqliteStore
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    app.state.slides.close()
+
+
 def create_app(store: SqliteStore, token: str) -> FastAPI:
-    app = FastAPI(title="exact-desktop embedded EXACT API", docs_url=None, redoc_url=None, openapi_url=None)
+    app = FastAPI(
+        title="exact-desktop embedded EXACT API", docs_url=None, redoc_url=None, openapi_url=None, lifespan=_lifespan
+    )
     app.state.store = store
     app.state.authenticate = Authenticator(store, token)
     app.state.slides = OpenSlides()
@@ -40,9 +51,5 @@ def create_app(store: SqliteStore, token: str) -> FastAPI:
     @app.exception_handler(StoreError)
     async def refused(_request: Request, exc: StoreError) -> JSONResponse:
         return JSONResponse({"non_field_errors": [str(exc)]}, status_code=400)
-
-    @app.on_event("shutdown")
-    def close_slides() -> None:
-        app.state.slides.close()
 
     return app

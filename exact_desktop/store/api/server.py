@@ -93,8 +93,7 @@ def serve_forever(store: SqliteStore, host: str, port: int) -> int:
 
 def serve_in_thread(store: SqliteStore, host: str = "127.0.0.1", port: int = 0) -> RunningServer:
     """For the GUI: the same server on a daemon thread of this process."""
-    running, sock = prepare(store, host, port)
-    running.server.config.install_signal_handlers = False  # type: ignore[attr-defined]
+    running, sock = prepare(store, host, port)  # off the main thread uvicorn leaves signals alone
     thread = threading.Thread(target=running.server.run, kwargs={"sockets": [sock]}, name="exact-api", daemon=True)
     running.thread = thread
     thread.start()
