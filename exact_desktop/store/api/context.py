@@ -10,7 +10,8 @@ from fastapi import Depends, Request
 from fastapi.responses import Response
 
 from exact_desktop.store.api.auth import Caller
-from exact_desktop.store.api.listing import page, page_params, parse_filters
+from exact_desktop.store.api.expand import expand
+from exact_desktop.store.api.listing import page, page_params, parse_filters, select_fields
 from exact_desktop.store.sqlite.store import SqliteStore
 
 
@@ -44,4 +45,9 @@ def list_response(
     filters = {**parse_filters(request, allowed), **fixed}
     limit, offset = page_params(request)
     items = store.list(kind, limit=limit, offset=offset, **filters)
-    return json_response(page(request, serialize_page(items), store.count(kind, **filters), limit, offset))
+    bodies = expand(request, store, kind, serialize_page(items))
+    return json_response(page(request, bodies, store.count(kind, **filters), limit, offset))
+
+
+def detail_response(request: Request, store: SqliteStore, kind: type, body: dict[str, Any]) -> dict[str, Any]:
+    return select_fields(request, expand(request, store, kind, [body])[0])

@@ -13,7 +13,7 @@ from exact_desktop.model import entities as e
 from exact_desktop.model.vectors import InvalidVectorError, validate_vector
 from exact_desktop.store.api import serialize as s
 from exact_desktop.store.api.auth import Caller
-from exact_desktop.store.api.context import CallerDep, StoreDep, json_response, list_response
+from exact_desktop.store.api.context import CallerDep, StoreDep, detail_response, json_response, list_response
 from exact_desktop.store.api.listing import BadRequest, one_or_many, parse_filters, select_fields
 from exact_desktop.store.sqlite.store import SqliteStore
 
@@ -88,7 +88,7 @@ def count_annotations(request: Request, store: SqliteStore = StoreDep) -> dict[s
 
 @router.get("/annotations/annotations/{id}/", dependencies=[CallerDep])
 def get_annotation(id: int, request: Request, store: SqliteStore = StoreDep) -> dict[str, Any]:
-    return select_fields(request, _serialize(store, [store.get(e.Annotation, id)])[0])
+    return detail_response(request, store, e.Annotation, _serialize(store, [store.get(e.Annotation, id)])[0])
 
 
 @router.post("/annotations/annotations/", status_code=201)

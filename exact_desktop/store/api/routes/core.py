@@ -8,8 +8,7 @@ from fastapi import APIRouter, Request
 
 from exact_desktop.model import entities as e
 from exact_desktop.store.api import serialize as s
-from exact_desktop.store.api.context import CallerDep, StoreDep, list_response
-from exact_desktop.store.api.listing import select_fields
+from exact_desktop.store.api.context import CallerDep, StoreDep, detail_response, list_response
 from exact_desktop.store.sqlite.store import SqliteStore
 
 router = APIRouter(dependencies=[CallerDep])
@@ -35,7 +34,7 @@ def list_teams(request: Request, store: SqliteStore = StoreDep) -> dict[str, Any
 
 @router.get("/users/teams/{id}/")
 def get_team(id: int, request: Request, store: SqliteStore = StoreDep) -> dict[str, Any]:
-    return select_fields(request, _teams(store, [store.get(e.Team, id)])[0])
+    return detail_response(request, store, e.Team, _teams(store, [store.get(e.Team, id)])[0])
 
 
 @router.get("/users/users/")
@@ -61,7 +60,7 @@ def list_products(request: Request, store: SqliteStore = StoreDep) -> dict[str, 
 
 @router.get("/administration/products/{id}/")
 def get_product(id: int, request: Request, store: SqliteStore = StoreDep) -> dict[str, Any]:
-    return select_fields(request, _products(store, [store.get(e.Product, id)])[0])
+    return detail_response(request, store, e.Product, _products(store, [store.get(e.Product, id)])[0])
 
 
 def _image_sets(store: SqliteStore, items: list[e.ImageSet]) -> list[dict[str, Any]]:
@@ -77,7 +76,7 @@ def list_image_sets(request: Request, store: SqliteStore = StoreDep) -> dict[str
 
 @router.get("/images/image_sets/{id}/")
 def get_image_set(id: int, request: Request, store: SqliteStore = StoreDep) -> dict[str, Any]:
-    return select_fields(request, _image_sets(store, [store.get(e.ImageSet, id)])[0])
+    return detail_response(request, store, e.ImageSet, _image_sets(store, [store.get(e.ImageSet, id)])[0])
 
 
 @router.get("/annotations/annotation_types/")
@@ -88,4 +87,4 @@ def list_annotation_types(request: Request, store: SqliteStore = StoreDep) -> di
 
 @router.get("/annotations/annotation_types/{id}/")
 def get_annotation_type(id: int, request: Request, store: SqliteStore = StoreDep) -> dict[str, Any]:
-    return select_fields(request, s.plain(store.get(e.AnnotationType, id)))
+    return detail_response(request, store, e.AnnotationType, s.plain(store.get(e.AnnotationType, id)))

@@ -14,8 +14,8 @@ from fastapi.responses import FileResponse, Response
 from exact_desktop.model import entities as e
 from exact_desktop.slides.base import SlideError, open_slide
 from exact_desktop.store.api import serialize as s
-from exact_desktop.store.api.context import CallerDep, StoreDep, json_response, list_response
-from exact_desktop.store.api.listing import BadRequest, select_fields, wants
+from exact_desktop.store.api.context import CallerDep, StoreDep, detail_response, json_response, list_response
+from exact_desktop.store.api.listing import BadRequest, wants
 from exact_desktop.store.sqlite.store import SqliteStore
 
 router = APIRouter(dependencies=[CallerDep])
@@ -80,7 +80,7 @@ def _free_name(path: Path) -> Path:
 
 @router.get("/api/v1/images/images/{id}/")
 def get_image(id: int, request: Request, store: SqliteStore = StoreDep) -> dict[str, Any]:
-    return select_fields(request, _images(request, store, [store.get(e.Image, id)])[0])
+    return detail_response(request, store, e.Image, _images(request, store, [store.get(e.Image, id)])[0])
 
 
 @router.get("/api/v1/images/images/{id}/slide_information/")

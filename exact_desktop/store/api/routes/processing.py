@@ -17,7 +17,7 @@ from exact_desktop.model.entities import JobStatus, utcnow
 from exact_desktop.model.vectors import InvalidVectorError, validate_vector
 from exact_desktop.store.api import serialize as s
 from exact_desktop.store.api.auth import Caller
-from exact_desktop.store.api.context import CallerDep, StoreDep, list_response
+from exact_desktop.store.api.context import CallerDep, StoreDep, detail_response, list_response
 from exact_desktop.store.api.listing import BadRequest, one_or_many, page, page_params, parse_filters, select_fields
 from exact_desktop.store.base import NotFoundError
 from exact_desktop.store.sqlite.store import SqliteStore
@@ -39,7 +39,7 @@ def list_plugins(request: Request, store: SqliteStore = StoreDep) -> dict[str, A
 
 @router.get(f"{V1}/plugins/{{id}}/")
 def get_plugin(id: int, request: Request, store: SqliteStore = StoreDep) -> dict[str, Any]:
-    return select_fields(request, _plugins(store, [store.get(e.Plugin, id)])[0])
+    return detail_response(request, store, e.Plugin, _plugins(store, [store.get(e.Plugin, id)])[0])
 
 
 # --- jobs ----------------------------------------------------------------------------------------
@@ -70,7 +70,7 @@ def list_jobs(request: Request, store: SqliteStore = StoreDep) -> dict[str, Any]
 
 @router.get(f"{V1}/pluginjobs/{{id}}/")
 def get_job(id: int, request: Request, store: SqliteStore = StoreDep) -> dict[str, Any]:
-    return select_fields(request, s.plain(store.get(e.PluginJob, id)))
+    return detail_response(request, store, e.PluginJob, s.plain(store.get(e.PluginJob, id)))
 
 
 @router.patch(f"{V1}/pluginjobs/{{id}}/")
@@ -140,7 +140,7 @@ def _results(store: SqliteStore, items: list[e.PluginResult]) -> list[dict[str, 
 
 @router.get(f"{V1}/pluginresults/{{id}}/")
 def get_result(id: int, request: Request, store: SqliteStore = StoreDep) -> dict[str, Any]:
-    return select_fields(request, _results(store, [store.get(e.PluginResult, id)])[0])
+    return detail_response(request, store, e.PluginResult, _results(store, [store.get(e.PluginResult, id)])[0])
 
 
 class ResultIn(BaseModel):
@@ -175,7 +175,9 @@ def list_entries(request: Request, store: SqliteStore = StoreDep) -> dict[str, A
 
 @router.get(f"{V1}/pluginresultentrys/{{id}}/")
 def get_entry(id: int, request: Request, store: SqliteStore = StoreDep) -> dict[str, Any]:
-    return select_fields(request, _entries(store, [store.get(e.PluginResultEntry, id)])[0])
+    return detail_response(
+        request, store, e.PluginResultEntry, _entries(store, [store.get(e.PluginResultEntry, id)])[0]
+    )
 
 
 class EntryIn(BaseModel):
