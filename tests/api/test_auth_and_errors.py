@@ -178,6 +178,12 @@ def test_expand_replaces_ids_with_objects(served):
     image_set = get(served, f"/api/v1/images/image_sets/{s.image_set.id}/", params={"expand": "product_set"}).json()
     assert image_set["product_set"][0]["name"] == "Demo" and image_set["product_set"][0]["id"] == s.product.id
     assert image_set["images"] == sorted(image_set["images"]) and all(isinstance(i, int) for i in image_set["images"])
-    post(served, "/api/v1/annotations/annotations/", {"annotation_type": s.box.id, "image": s.image.id, "vector": {"x1": 0, "y1": 0, "x2": 5, "y2": 5}})
-    listed = get(served, "/api/v1/annotations/annotations/", params={"expand": "annotation_type", "fields": "id,annotation_type"}).json()
+    post(
+        served,
+        "/api/v1/annotations/annotations/",
+        {"annotation_type": s.box.id, "image": s.image.id, "vector": {"x1": 0, "y1": 0, "x2": 5, "y2": 5}},
+    )
+    listed = get(
+        served, "/api/v1/annotations/annotations/", params={"expand": "annotation_type", "fields": "id,annotation_type"}
+    ).json()
     assert listed["results"][0]["annotation_type"]["color_code"] == "#00FF00"

@@ -150,6 +150,13 @@ def test_exact_sync_uploads_and_downloads_images_and_reads_deepzoom(served, tmp_
     target = tmp_path / "back.svs"
     images.download_image(made.id, target_path=target)
     assert target.read_bytes() == SMALL_SVS.read_bytes()
+    info = images.get_slide_information(served.seed.image.id)
+    assert info.level_dimensions[0] == [300, 250] and len(info.level_downsamples) == 4
+    thumb = tmp_path / "thumb.png"
+    images.download_thumbnail(served.seed.image.id, target_path=thumb)
+    import cv2
+
+    assert cv2.imread(str(thumb)).shape[:2] == (250, 300)
 
     bad = tmp_path / "broken.svs"
     shutil.copy(UNREADABLE_SVS, bad)
