@@ -77,6 +77,23 @@ def build_parser() -> argparse.ArgumentParser:
     add_user.add_argument("name")
     add_user.add_argument("--db", type=Path, metavar="FILE", help="project database")
 
+    plugin = commands.add_parser("plugin", help="plugins: list them, run one on an image set")
+    plugin_commands = plugin.add_subparsers(dest="plugin_command", required=True)
+    plugin_list = plugin_commands.add_parser("list", help="the project's plugins as JSON")
+    plugin_list.add_argument("--db", type=Path, metavar="FILE", help="project database")
+    plugin_run = plugin_commands.add_parser("run", help="run a plugin on an image set (one job per image) and wait")
+    plugin_run.add_argument("name")
+    plugin_run.add_argument("--image-set", type=int, required=True, metavar="ID")
+    plugin_run.add_argument(
+        "--param", action="append", default=[], metavar="KEY=VALUE", help="a plugin parameter (repeatable)"
+    )
+    plugin_run.add_argument(
+        "--run-again", action="store_true", help="also images whose job of this plugin has finished"
+    )
+    plugin_run.add_argument("--workers", type=int, help="worker processes (default: cores - 1, at least 1)")
+    plugin_run.add_argument("--json", action="store_true", help="print the summary as JSON (the default)")
+    plugin_run.add_argument("--db", type=Path, metavar="FILE", help="project database")
+
     bench = commands.add_parser("bench", help="measure speed; prints JSON")
     bench.add_argument("target", choices=["viewer", "store", "api"])
     bench.add_argument("--json", action="store_true", help="print one JSON object (the default output)")
@@ -104,7 +121,38 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _serve(args)
     if args.command == "users":
         return _add_user(args)
+    if args.command == "plugin":
+        return _plugin(args)
     return 2
+
+
+def _plugin(args: argparse.Namespace) -> int:
+    from exact_desktop.model.entities import Plugin
+    from exact_desktop.plugins.jobs import ParameterError
+    from exact_desktop.plugins.runner import run_plugin
+    from exact_desktop.store.base import StoreError
+    from exact_desktop.store.project import open_project
+
+    try:
+        store = open_project(args.db)
+    except StoreError as err:
+        print(f"exact-desktop: {err}", file=sys.stderr)
+        return 2
+    try:
+        if args.plugin_command == "list":
+            listed = [{"id": p.id, "name": p.name, "script": p.script, "queue": p.queue, "products": p.products,
+                       "parameters": p.parameter_schema} for p in store.list(Plugin)]  # fmt: skip
+            print(json.dumps(listed))
+            return 0
+        params = dict(item.partition("=")[::2] for item in args.param)
+        result = run_plugin(store, args.name, args.image_set, params, run_again=args.run_again, workers=args.workers)
+        print(json.dumps(result))
+        return 1 if result["errors"] else 0
+    except (LookupError, ParameterError, StoreError) as err:
+        print(f"exact-desktop: {err}", file=sys.stderr)
+        return 2
+    finally:
+        store.close()
 
 
 def _serve(args: argparse.Namespace) -> int:

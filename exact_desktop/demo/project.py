@@ -13,6 +13,8 @@ from exact_desktop.demo.layout import REGION_CLASSES
 from exact_desktop.demo.synthetic_slide import DemoSlide
 from exact_desktop.model import entities as e
 from exact_desktop.model.entities import VectorType
+from exact_desktop.plugins.builtin import BUILTIN_SCRIPTS
+from exact_desktop.plugins.registry import register
 from exact_desktop.slides.base import open_slide
 from exact_desktop.store.base import Store
 
@@ -58,4 +60,7 @@ def ensure_demo_project(store: Store, slides: list[DemoSlide]) -> e.ImageSet:
                 name, image_set=image_set.id, filename=name, local_path=str(demo.slide), width=width,  # type: ignore[arg-type]
                 height=height, mpp=source.mpp or 0.0, objectivePower=source.objective_power or 0.0,
             ))  # fmt: skip
+    for script in BUILTIN_SCRIPTS:
+        if not store.count(e.Plugin, script=script):
+            register(store, script, product.id)
     return image_set

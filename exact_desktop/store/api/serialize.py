@@ -47,7 +47,8 @@ def image_set(x: e.ImageSet, images: list[int]) -> dict[str, Any]:
 
 
 def image(x: e.Image, annotations: list[int] | None) -> dict[str, Any]:
-    body = plain(x)
+    """Plus `local_path`, the desktop's own: a worker on this machine reads the file directly."""
+    body = {**plain(x), "local_path": x.local_path}
     if annotations is not None:
         body["annotations"] = annotations
     return body
@@ -75,3 +76,8 @@ def result_annotation(x: e.PluginResultAnnotation, plugin_id: int | None) -> dic
 
 def result_bitmap(x: e.PluginResultBitmap, url: str) -> dict[str, Any]:
     return {**plain(x), "bitmap": url}
+
+
+def plugin_job(x: e.PluginJob) -> dict[str, Any]:
+    """Plus the desktop's own `parameters` and `status` (EXACT keeps neither on a job)."""
+    return {**plain(x), "parameters": x.parameters, "status": x.status}

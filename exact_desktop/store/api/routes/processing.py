@@ -65,12 +65,12 @@ def list_jobs(request: Request, store: SqliteStore = StoreDep) -> dict[str, Any]
     count = store.count(e.PluginJob, **filters)
     newest_first_offset = max(0, count - offset - limit)
     items = store.list(e.PluginJob, limit=min(limit, max(0, count - offset)), offset=newest_first_offset, **filters)
-    return page(request, [s.plain(j) for j in reversed(items)], count, limit, offset)
+    return page(request, [s.plugin_job(j) for j in reversed(items)], count, limit, offset)
 
 
 @router.get(f"{V1}/pluginjobs/{{id}}/")
 def get_job(id: int, request: Request, store: SqliteStore = StoreDep) -> dict[str, Any]:
-    return detail_response(request, store, e.PluginJob, s.plain(store.get(e.PluginJob, id)))
+    return detail_response(request, store, e.PluginJob, s.plugin_job(store.get(e.PluginJob, id)))
 
 
 @router.patch(f"{V1}/pluginjobs/{{id}}/")
@@ -82,7 +82,7 @@ def patch_job(id: int, request: Request, body: JobPatch, store: SqliteStore = St
     merged = {**job.__dict__, **changes}
     changes["status"] = _status(job.status, merged)
     changes["updated_time"] = utcnow()
-    return select_fields(request, s.plain(store.update(e.PluginJob, id, **changes)))
+    return select_fields(request, s.plugin_job(store.update(e.PluginJob, id, **changes)))
 
 
 def _status(current: str, job: dict[str, Any]) -> str:
@@ -122,7 +122,7 @@ def create_job(
     if store.count(e.PluginJob, image=ids["image_id"], plugin=ids["plugin_id"]):
         raise BadRequest({"non_field_errors": ["A job of this plugin for this image exists already."]})
     job = store.create(e.PluginJob(ids["plugin_id"], ids["image_id"], creator=caller.user_id))
-    return s.plain(job)
+    return s.plugin_job(job)
 
 
 # --- results -------------------------------------------------------------------------------------

@@ -1,0 +1,3 @@
+"""Plugins that ship with exact-desktop, written on the worker SDK like any other."""
+
+BUILTIN_SCRIPTS = ("exact_desktop.plugins.builtin.nuclei:process",)

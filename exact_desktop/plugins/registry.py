@@ -1,0 +1,78 @@
+"""Plugin records: found from the built-ins, the `exact_desktop.plugins` entry points and scripts
+a person registers; each is described by running it with --describe (so nothing is imported)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Any
+
+from exact_desktop.model import entities as e
+from exact_desktop.plugins.builtin import BUILTIN_SCRIPTS
+from exact_desktop.store.base import Store
+
+ENTRY_POINT_GROUP = "exact_desktop.plugins"
+DESCRIBE_TIMEOUT_S = 60
+
+
+class PluginRegistryError(Exception):
+    """A script that cannot be described or registered; the message says which and why."""
+
+
+def command_for(script: str) -> list[str]:
+    """How to start a plugin: a .py file, an executable, or a `module:function` entry point."""
+    path = Path(script)
+    if path.suffix == ".py":
+        return [sys.executable, str(path)]
+    if path.exists():
+        return [str(path)]
+    if ":" in script:
+        return [sys.executable, "-m", "exact_desktop.plugins.entry", script]
+    raise PluginRegistryError(f"plugin script {script!r} is neither a file nor a module:function entry point")
+
+
+def describe(script: str) -> dict[str, Any]:
+    try:
+        done = subprocess.run(
+            [*command_for(script), "--describe"], capture_output=True, text=True, timeout=DESCRIBE_TIMEOUT_S
+        )
+    except (OSError, subprocess.TimeoutExpired) as err:
+        raise PluginRegistryError(f"{script}: could not run it with --describe ({err})") from None
+    if done.returncode != 0:
+        raise PluginRegistryError(f"{script}: --describe exited with {done.returncode}: {done.stderr.strip()[-300:]}")
+    try:
+        manifest = json.loads(done.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        raise PluginRegistryError(f"{script}: --describe did not print a JSON object") from None
+    if not isinstance(manifest, dict) or not manifest.get("name"):
+        raise PluginRegistryError(f"{script}: its description has no name")
+    return manifest
+
+
+def discovered_scripts() -> list[str]:
+    return [*BUILTIN_SCRIPTS, *(ep.value for ep in entry_points(group=ENTRY_POINT_GROUP))]
+
+
+def register(store: Store, script: str, product: int, queue: str = "local") -> e.Plugin:
+    """Create or refresh the plugin's record; its products are made in `product` if missing."""
+    manifest = describe(script)
+    product_ids = []
+    for spec in manifest.get("products", []):
+        found = store.list(e.AnnotationType, name=spec["name"], product=product)
+        colour = spec.get("color_code", "#FF0000")
+        made = e.AnnotationType(spec["name"], int(spec.get("vector_type", 1)), product, color_code=colour)
+        kind = found[0] if found else store.create(made)
+        product_ids.append(kind.id)
+    values = {
+        "author": str(manifest.get("author", "")), "package": str(manifest.get("package", "")),
+        "contact": str(manifest.get("contact", "")), "abouturl": str(manifest.get("abouturl", "")),
+        "products": product_ids, "script": script, "queue": queue,
+        "parameter_schema": list(manifest.get("parameters", [])),
+    }  # fmt: skip
+    existing = store.list(e.Plugin, name=manifest["name"])
+    if existing:
+        return store.update(e.Plugin, existing[0].id, **values)  # type: ignore[arg-type]
+    return store.create(e.Plugin(manifest["name"], **values))

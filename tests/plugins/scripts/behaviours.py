@@ -1,0 +1,46 @@
+"""Test plugins on the SDK whose behaviour is chosen by the job parameter `mode`."""
+
+from __future__ import annotations
+
+import os
+import time
+
+from exact_desktop.plugins.sdk import main
+
+DESCRIBE = {
+    "name": "Behaviours",
+    "products": [{"name": "Spot", "vector_type": 1}, {"name": "Outline", "vector_type": 5}],
+    "parameters": [
+        {
+            "name": "mode",
+            "type": "str",
+            "default": "boxes",
+            "choices": ["boxes", "crash", "hang", "invalid", "slow", "raise"],
+        },
+        {"name": "count", "type": "int", "default": 3, "min": 1, "max": 100000},
+    ],
+}
+
+
+def process(image, params, context):
+    mode = params["mode"]
+    if mode == "crash":
+        print("about to crash hard", file=__import__("sys").stderr, flush=True)
+        os._exit(3)
+    if mode == "hang":
+        time.sleep(3600)
+    if mode == "raise":
+        raise RuntimeError("the model file is missing")
+    if mode == "invalid":
+        context.add_annotation("Outline", {"x1": 0, "y1": 0, "x2": 5, "y2": 5}, score=0.5)  # 2 nodes: not a polygon
+        context.flush()
+    steps = params["count"]
+    for i in range(steps):
+        context.add_annotation("Spot", {"x1": i, "y1": i, "x2": i + 4, "y2": i + 4}, score=(i + 1) / steps)
+        context.progress((i + 1) / steps)
+        if mode == "slow":
+            time.sleep(0.05)
+
+
+if __name__ == "__main__":
+    main(process, DESCRIBE)

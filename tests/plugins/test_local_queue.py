@@ -1,0 +1,135 @@
+"""Plugins run through the local queue against the embedded API: results, faults, cancel."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from exact_desktop.model import entities as e
+from exact_desktop.plugins.jobs import ParameterError, cancel_job, create_jobs
+from exact_desktop.plugins.local_queue import LocalQueue
+from exact_desktop.plugins.registry import PluginRegistryError, describe, register
+from exact_desktop.plugins.runner import run_plugin
+from exact_desktop.store.api.server import serve_in_thread
+from exact_desktop.store.sqlite.store import SqliteStore
+from tests.conftest import BOXES_TIFF, SMALL_SVS
+from tests.store.conftest import seed
+
+SCRIPT = str(Path(__file__).parent / "scripts" / "behaviours.py")
+
+
+@pytest.fixture
+def project(tmp_path):
+    store = SqliteStore(tmp_path / "p.db")
+    s = seed(store)
+    store.update(e.Image, s.image.id, local_path=str(BOXES_TIFF), width=300, height=250)
+    store.update(e.Image, s.other_image.id, local_path=str(SMALL_SVS), width=16, height=16)
+    third = store.create(e.Image("c.svs", image_set=s.image_set.id, local_path=str(SMALL_SVS), width=16, height=16))
+    plugin = register(store, SCRIPT, s.product.id)
+    yield store, s, plugin, third
+    store.close()
+
+
+def test_register_reads_the_description_and_makes_products(project):
+    store, s, plugin, _ = project
+    assert plugin.name == "Behaviours" and plugin.script == SCRIPT and plugin.queue == "local"
+    assert [store.get(e.AnnotationType, t).name for t in plugin.products] == ["Spot", "Outline"]
+    assert store.get(e.AnnotationType, plugin.products[1]).vector_type == 5
+    assert [p["name"] for p in plugin.parameter_schema] == ["mode", "count"]
+    again = register(store, SCRIPT, s.product.id)
+    assert again.id == plugin.id and store.count(e.AnnotationType, name="Spot") == 1
+
+
+def test_bad_scripts_are_refused_by_name(tmp_path):
+    broken = tmp_path / "broken.py"
+    broken.write_text("raise SystemExit('no describe here')")
+    with pytest.raises(PluginRegistryError, match=r"broken\.py: --describe exited with 1"):
+        describe(str(broken))
+    with pytest.raises(PluginRegistryError, match="neither a file nor a module:function"):
+        describe("no_such_plugin")
+
+
+def test_jobs_one_per_image_finished_ones_skipped_parameters_checked(project):
+    store, s, plugin, third = project
+    made = create_jobs(store, plugin, s.image_set.id, {"count": "5"})
+    assert len(made.created) == 3 and {j.parameters["count"] for j in made.created} == {5}
+    assert made.created[0].parameters["mode"] == "boxes"  # default filled in
+    assert create_jobs(store, plugin, s.image_set.id).skipped == [s.image.id, s.other_image.id, third.id]
+    with pytest.raises(ParameterError, match="count: must be between 1 and 100000"):
+        create_jobs(store, plugin, s.image_set.id, {"count": 0}, run_again=True)
+    with pytest.raises(ParameterError, match="mode: must be one of"):
+        create_jobs(store, plugin, s.image_set.id, {"mode": "dance"}, run_again=True)
+
+
+def test_a_run_writes_scored_results_for_every_image(project):
+    store, s, _plugin, _ = project
+    summary = run_plugin(store, "Behaviours", s.image_set.id, {"count": "7"}, workers=2)
+    assert summary["errors"] == [] and len(summary["jobs"]) == 3
+    assert all(j["status"] == "done" and j["result_annotations"] == 7 for j in summary["jobs"])
+    scores = sorted(r.score for r in store.list(e.PluginResultAnnotation, image=s.image.id))
+    assert scores == pytest.approx([(i + 1) / 7 for i in range(7)])
+    again = run_plugin(store, "Behaviours", s.image_set.id)
+    assert again["jobs"] == [] and len(again["skipped_images"]) == 3
+    rerun = run_plugin(store, "Behaviours", s.image_set.id, {"count": "2"}, run_again=True)
+    assert all(j["result_annotations"] == 2 for j in rerun["jobs"])
+    assert store.count(e.PluginResultAnnotation) == 6  # the old results were replaced
+
+
+@pytest.mark.parametrize(
+    ("mode", "words"),
+    [
+        ("crash", "exit code 3"),
+        ("raise", "RuntimeError: the model file is missing"),
+        ("invalid", "polygon needs at least 3 nodes"),
+    ],
+)
+def test_failing_plugins_mark_their_job_failed_with_a_readable_message(project, mode, words):
+    store, s, _plugin, _ = project
+    summary = run_plugin(store, "Behaviours", s.image_set.id, {"mode": mode}, workers=1)
+    assert len(summary["errors"]) == 3 and all(words in j["error"] for j in summary["errors"])
+    job = store.get(e.PluginJob, summary["jobs"][0]["job"])
+    assert job.status == "failed"
+    if mode == "crash":
+        assert "about to crash hard" in job.error_detail
+
+
+def test_a_hanging_plugin_is_stopped_after_its_timeout(project):
+    store, s, plugin, _ = project
+    jobs = create_jobs(store, plugin, s.image_set.id, {"mode": "hang"}, images=[s.image.id]).created
+    server = serve_in_thread(store)
+    started = time.monotonic()
+    try:
+        run = LocalQueue(store, server.url, server.token, size=1, timeout_s=2).run(plugin, [j.id for j in jobs])
+    finally:
+        server.stop()
+    assert time.monotonic() - started < 30
+    assert "timed out" in run.failures[jobs[0].id]
+    assert store.get(e.PluginJob, jobs[0].id).status == "failed"
+
+
+def test_cancel_stops_the_worker_within_two_seconds(project):
+    store, s, plugin, _ = project
+    job = create_jobs(store, plugin, s.image_set.id, {"mode": "slow", "count": 100000}, images=[s.image.id]).created[0]
+    server = serve_in_thread(store)
+    queue = LocalQueue(store, server.url, server.token, size=1, timeout_s=60)
+    done = threading.Event()
+    thread = threading.Thread(target=lambda: (queue.run(plugin, [job.id]), done.set()))
+    thread.start()
+    try:
+        deadline = time.monotonic() + 30
+        while store.get(e.PluginJob, job.id).processing_complete == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert store.get(e.PluginJob, job.id).status == "running"
+        cancel_job(store, job.id)
+        cancelled = time.monotonic()
+        assert done.wait(10)
+        assert time.monotonic() - cancelled < 2.5
+    finally:
+        thread.join(10)
+        server.stop()
+    ended = store.get(e.PluginJob, job.id)
+    assert ended.status == "cancelled" and ended.error_message.startswith("Cancelled")
+    assert 0 < store.count(e.PluginResultAnnotation) < 100000  # what it had found is kept
