@@ -87,3 +87,26 @@ def fail_job(store: Store, job_id: int, message: str, detail: str = "") -> e.Plu
     return store.update(
         e.PluginJob, job_id, status=JobStatus.FAILED, error_message=message[:500], error_detail=detail[-5000:]
     )
+
+
+def mark_interrupted(store: Store) -> list[int]:
+    """After a restart nothing of ours works on any job: the ones left running are interrupted.
+
+    They keep their results; "retry" queues them again.
+    """
+    ids = []
+    for job in store.list(e.PluginJob, status=JobStatus.RUNNING):
+        store.update(e.PluginJob, job.id, status=JobStatus.INTERRUPTED,  # type: ignore[arg-type]
+                     error_message="Interrupted: exact-desktop stopped while this job ran")  # fmt: skip
+        ids.append(job.id)  # type: ignore[arg-type]
+    return ids
+
+
+def retry_job(store: Store, job_id: int) -> e.PluginJob:
+    """Queue a failed, cancelled or interrupted job again (its old results are replaced)."""
+    for result in store.list(e.PluginResult, job=job_id):
+        store.delete(e.PluginResult, result.id)  # type: ignore[arg-type]
+    return store.update(
+        e.PluginJob, job_id, status=JobStatus.PENDING, error_message="", error_detail="", attached_worker="",
+        processing_complete=0.0, eta_time=None,
+    )  # fmt: skip

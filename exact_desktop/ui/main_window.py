@@ -24,6 +24,7 @@ from exact_desktop.slides.base import SlideError, SlideSource, open_slide
 from exact_desktop.store.api.server import RunningServer, serve_in_thread
 from exact_desktop.store.base import Store
 from exact_desktop.store.sqlite.store import SqliteStore
+from exact_desktop.ui.plugins_ui import PluginsUi
 from exact_desktop.viewer.slide_view import SlideView
 
 SLIDE_PATTERNS = "*.svs *.tif *.tiff *.ndpi *.vms *.vmu *.scn *.mrxs *.svslide *.bif *.dcm *.png *.jpg *.jpeg *.bmp"
@@ -43,6 +44,8 @@ class MainWindow(QMainWindow):
         self._interactive_errors = interactive_errors
         self.errors: list[str] = []
         self.sources: list[SlideSource] = []
+        self.image_ids: list[int | None] = []  # the project's image behind each source, if any
+        self.image_set_id: int | None = None
         self.view = SlideView(parent=self)
         self.setCentralWidget(self.view)
         self.images = QListWidget()
@@ -54,6 +57,7 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
         self._build_status_bar()
         self._build_actions(dock)
+        self.plugins = PluginsUi(self) if isinstance(store, SqliteStore) else None
         self.view.cursorMoved.connect(self._show_cursor)
         self.view.state.changed.connect(self._show_magnification)
         self.view.readFailed.connect(self.show_error)
@@ -116,13 +120,14 @@ class MainWindow(QMainWindow):
         assert self.store is not None, "an image set needs a project"
         image_set = self.store.get(ImageSet, image_set_id)
         self.images_dock.setWindowTitle(f"Image set: {image_set.name}")
-        images = self.store.list(Image, image_set=image_set_id)
-        return self._open([(image.name, Path(image.local_path)) for image in images if image.local_path])
+        self.image_set_id = image_set_id
+        images = [image for image in self.store.list(Image, image_set=image_set_id) if image.local_path]
+        return self._open([(image.name, Path(image.local_path)) for image in images], [image.id for image in images])  # type: ignore[arg-type]
 
-    def _open(self, named_paths: list[tuple[str, Path]]) -> list[SlideError]:
+    def _open(self, named_paths: list[tuple[str, Path]], ids: list[int | None] | None = None) -> list[SlideError]:
         failures: list[SlideError] = []
         first_new = len(self.sources)
-        for name, path in named_paths:
+        for index, (name, path) in enumerate(named_paths):
             try:
                 source = open_slide(path)
             except SlideError as err:
@@ -130,6 +135,7 @@ class MainWindow(QMainWindow):
                 self.show_error(str(err))
                 continue
             self.sources.append(source)
+            self.image_ids.append(ids[index] if ids else None)
             item = QListWidgetItem(name)
             item.setToolTip(str(source.path))
             self.images.addItem(item)
@@ -137,9 +143,15 @@ class MainWindow(QMainWindow):
             self.images.setCurrentRow(first_new)
         return failures
 
+    def current_image_id(self) -> int | None:
+        row = self.images.currentRow()
+        return self.image_ids[row] if 0 <= row < len(self.image_ids) else None
+
     def _show_row(self, row: int) -> None:
         source = self.sources[row] if 0 <= row < len(self.sources) else None
         self.view.set_source(source)
+        if self.plugins is not None:
+            self.plugins.image_shown()
         if source is not None:
             width, height = source.dimensions
             mpp = f", {source.mpp:.3f} µm/px" if source.mpp else ""
@@ -175,6 +187,8 @@ class MainWindow(QMainWindow):
         self.view.overview.setVisible(checked and self.view.source is not None)
 
     def closeEvent(self, event: object) -> None:  # noqa: N802
+        if self.plugins is not None:
+            self.plugins.close()
         self.view.set_source(None)
         for source in self.sources:
             source.close()

@@ -6,6 +6,7 @@ The widget commands and observes a Qt-free `ViewState`; it never reads pixels it
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 from PySide6.QtCore import QObject, QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QImage, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QResizeEvent, QWheelEvent
@@ -52,6 +53,7 @@ class SlideView(QWidget):
         self.loader: TileLoader | None = None
         self._painter: TilePainter | None = None
         self.last_plan: FramePlan | None = None
+        self.overlays: list[Any] = []  # objects with paint(painter, state), drawn over the tiles in order
         self._completed_for: tuple[float, ...] | None = None
         self._drag_from: QPointF | None = None
         self._interacting = False
@@ -114,6 +116,8 @@ class SlideView(QWidget):
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, smooth)
         plan = self._painter.plan(self.state)
         self._painter.paint(painter, self.state, plan)
+        for overlay in self.overlays:
+            overlay.paint(painter, self.state)
         if self.source and self.source.mpp:
             paint_scale_bar(painter, self.source.mpp, self.state.downsample, self.height())
         painter.end()

@@ -1,0 +1,152 @@
+"""The plugin parts of the main window: menu actions, run dialog, jobs and layers docks, poller.
+
+Jobs run on the `local` queue in a background thread against the window's embedded API; the
+poller follows them and the result layers of the shown image appear while they run.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QDockWidget
+
+from exact_desktop.model import entities as e
+from exact_desktop.model.jobs import JobList, JobView, LayerList
+from exact_desktop.plugins.accept import accept_results
+from exact_desktop.plugins.jobs import ParameterError, cancel_job, create_jobs, mark_interrupted, retry_job
+from exact_desktop.plugins.local_queue import LocalQueue
+from exact_desktop.store.sqlite.store import SqliteStore
+from exact_desktop.ui.job_poller import JobPoller
+from exact_desktop.ui.jobs_panel import JobsPanel
+from exact_desktop.ui.layers_panel import LayersPanel
+from exact_desktop.ui.run_plugin_dialog import RunPluginDialog
+from exact_desktop.viewer.result_overlay import ResultOverlay
+
+if TYPE_CHECKING:
+    from exact_desktop.ui.main_window import MainWindow
+
+
+class PluginsUi:
+    def __init__(self, window: MainWindow) -> None:
+        self.window = window
+        self.store: SqliteStore = window.store  # type: ignore[assignment]
+        self.interrupted = mark_interrupted(self.store)
+        self.jobs = JobList()
+        self.layers = LayerList()
+        self.overlay = ResultOverlay(self.store, self.layers, window.current_image_id)
+        window.view.overlays.append(self.overlay)
+        self.layers.changed.connect(self._layers_changed)
+        self.jobs_panel = JobsPanel(self.jobs)
+        self.layers_panel = LayersPanel(self.layers, window.current_image_id)
+        self.jobs_panel.cancelRequested.connect(lambda job: cancel_job(self.store, job))
+        self.jobs_panel.retryRequested.connect(self.retry)
+        self.layers_panel.acceptRequested.connect(self.accept)
+        for title, widget, area in (("Jobs", self.jobs_panel, Qt.DockWidgetArea.BottomDockWidgetArea),
+                                    ("Layers", self.layers_panel, Qt.DockWidgetArea.RightDockWidgetArea)):  # fmt: skip
+            dock = QDockWidget(title, window)
+            dock.setObjectName(f"{title.lower()}-dock")
+            dock.setWidget(widget)
+            window.addDockWidget(area, dock)
+        self.run_action = QAction("&Run plugin on image set\u2026", window)
+        self.run_action.triggered.connect(self.show_run_dialog)
+        menu = window.menuBar().addMenu("&Plugins")
+        menu.addAction(self.run_action)
+        window.images.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        window.images.addAction(self.run_action)
+        self.run_dialog: RunPluginDialog | None = None
+        self.queues: list[threading.Thread] = []
+        self.poller = JobPoller(self.fetch_jobs)
+        self.poller.polled.connect(self._polled)
+        self.poller.problem.connect(window.statusBar().showMessage)
+        self.poller.start()
+
+    # --- jobs -------------------------------------------------------------------------------------
+    def fetch_jobs(self) -> list[JobView]:
+        """Runs on the poller thread: the project's jobs as the panel shows them."""
+        plugins = {p.id: p.name for p in self.store.list(e.Plugin)}
+        images = {i.id: i.name for i in self.store.list(e.Image)}
+        return [
+            JobView(j.id, plugins.get(j.plugin, "?"), images.get(j.image, "?"), j.status, j.processing_complete,  # type: ignore[arg-type]
+                    j.eta_time, j.error_message, j.error_detail)
+            for j in self.store.list(e.PluginJob)
+        ]  # fmt: skip
+
+    def _polled(self, jobs: list[JobView]) -> None:
+        self.jobs.update(jobs)
+        self.image_shown()
+        if any(j.active for j in jobs):
+            self.window.view.update()  # new results of a running job
+
+    def show_run_dialog(self) -> RunPluginDialog | None:
+        plugins = self.store.list(e.Plugin)
+        if self.window.image_set_id is None or not plugins:
+            self.window.show_error("Run a plugin: open an image set of a project with registered plugins first.")
+            return None
+        selected = len(self.window.images.selectedItems())
+        self.run_dialog = RunPluginDialog(plugins, selected, self.window)
+        self.run_dialog.accepted.connect(self._dialog_accepted)
+        self.run_dialog.open()
+        return self.run_dialog
+
+    def _dialog_accepted(self) -> None:
+        dialog = self.run_dialog
+        assert dialog is not None
+        images = None
+        if dialog.selected_images.isChecked():
+            rows = sorted(self.window.images.row(item) for item in self.window.images.selectedItems())
+            images = [self.window.image_ids[r] for r in rows if self.window.image_ids[r] is not None]
+        self.run(dialog.plugin, dialog.values(), images, dialog.run_again.isChecked())
+
+    def run(
+        self, plugin: e.Plugin, params: dict[str, object], images: list[int] | None = None, run_again: bool = False
+    ) -> list[int]:
+        try:
+            submitted = create_jobs(self.store, plugin, self.window.image_set_id, params, images, run_again)  # type: ignore[arg-type]
+        except ParameterError as err:
+            self.window.show_error(f"{plugin.name}: {err}")
+            return []
+        ids = [j.id for j in submitted.created]
+        if submitted.skipped:
+            self.window.statusBar().showMessage(
+                f"{len(submitted.skipped)} image(s) skipped: finished or queued already", 10000
+            )
+        self._queue(plugin, ids)  # type: ignore[arg-type]
+        return ids  # type: ignore[return-value]
+
+    def _queue(self, plugin: e.Plugin, job_ids: list[int]) -> None:
+        api = self.window.api
+        assert api is not None
+        queue = LocalQueue(self.store, api.url, api.token)
+        thread = threading.Thread(target=queue.run, args=(plugin, job_ids), name="local-queue", daemon=True)
+        self.queues.append(thread)
+        thread.start()
+
+    def retry(self, job_id: int) -> None:
+        job = retry_job(self.store, job_id)
+        self._queue(self.store.get(e.Plugin, job.plugin), [job_id])
+
+    def accept(self, entry: int) -> list[int]:
+        layer = next(layer for layer in self.layers.layers if layer.entry == entry)
+        made = accept_results(self.store, entry, layer.threshold)
+        self.window.statusBar().showMessage(f"{len(made)} annotations made from {layer.name}", 10000)
+        return made
+
+    # --- layers ------------------------------------------------------------------------------------
+    def image_shown(self) -> None:
+        image = self.window.current_image_id()
+        if image is None:
+            return
+        results = [r.id for r in self.store.list(e.PluginResult, image=image)]
+        entries = self.store.list(e.PluginResultEntry, pluginresult__in=results) if results else []
+        self.layers.sync(image, [(x.id, x.name, x.default_threshold) for x in entries])  # type: ignore[misc]
+
+    def _layers_changed(self, _sender: object) -> None:
+        self.window.view.update()
+
+    def close(self) -> None:
+        self.poller.stop()
+        for thread in self.queues:
+            thread.join(timeout=1)

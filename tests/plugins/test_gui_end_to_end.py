@@ -1,0 +1,69 @@
+"""The whole loop as a person does it: register, run on an image set from the menu, watch the
+progress bars, see the layer appear, raise the threshold, accept."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from exact_desktop.model import entities as e
+from exact_desktop.plugins.registry import register
+from exact_desktop.store.sqlite.store import SqliteStore
+from exact_desktop.ui.main_window import MainWindow
+from tests.conftest import BOXES_TIFF, SMALL_SVS
+from tests.store.conftest import seed
+
+SCRIPT = str(Path(__file__).parent / "scripts" / "behaviours.py")
+
+
+def test_run_plugin_on_image_set_from_the_menu(qtbot, tmp_path):
+    store = SqliteStore(tmp_path / "p.db")
+    s = seed(store)
+    store.update(e.Image, s.image.id, local_path=str(BOXES_TIFF), width=300, height=250)
+    store.update(e.Image, s.other_image.id, local_path=str(SMALL_SVS), width=16, height=16)
+    store.create(e.Image("c.svs", image_set=s.image_set.id, local_path=str(SMALL_SVS), width=16, height=16))
+    register(store, SCRIPT, s.product.id)
+    window = MainWindow(store=store, interactive_errors=False)
+    qtbot.addWidget(window)
+    window.resize(1200, 800)
+    window.show()
+    with qtbot.waitSignal(window.view.frameCompleted, timeout=10_000):
+        window.open_image_set(s.image_set.id)
+    ui = window.plugins
+    assert ui is not None
+
+    ui.run_action.trigger()  # Plugins -> Run plugin on image set...
+    dialog = ui.run_dialog
+    assert dialog is not None and dialog.isVisible()
+    assert list(dialog.fields) == ["mode", "count"]
+    dialog.fields["mode"].setCurrentText("slow")
+    dialog.fields["count"].setValue(40)
+    dialog.accept()
+
+    qtbot.waitUntil(lambda: len(ui.jobs.jobs) == 3, timeout=10_000)
+    seen_between: list[int] = []
+
+    def progressed() -> bool:
+        values = [ui.jobs_panel.bar(j).value() for j in ui.jobs.jobs]
+        seen_between.extend(v for v in values if 0 < v < 1000)
+        return all(v == 1000 for v in values)
+
+    qtbot.waitUntil(progressed, timeout=60_000)
+    assert seen_between, "no progress bar was ever seen between 0 and 100 %"
+    assert all(j.status == "done" for j in ui.jobs.jobs.values())
+
+    qtbot.waitUntil(lambda: len(ui.layers.for_image(s.image.id)) == 1, timeout=10_000)
+    layer = ui.layers.for_image(s.image.id)[0]
+    assert layer.entry in ui.layers_panel.controls  # the layer shows in the layers panel
+    window.view.repaint()
+    assert ui.overlay.drawn == 40  # every result drawn over the slide
+
+    _box, threshold, _opacity = ui.layers_panel.controls[layer.entry]
+    threshold.setValue(50)  # score >= 0.5
+    window.view.repaint()
+    assert ui.overlay.drawn == 21  # scores are 1/40 ... 40/40: 20/40 .. 40/40 remain
+    made = ui.accept(layer.entry)
+    assert len(made) == 21
+    accepted = store.list(e.Annotation, image=s.image.id)
+    assert len(accepted) == 21 and all(a.meta_data["accepted_from"]["plugin"] == "Behaviours" for a in accepted)
+    assert len({a.unique_identifier for a in accepted}) == 21
+    window.close()
