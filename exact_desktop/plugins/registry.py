@@ -3,7 +3,9 @@ a person registers; each is described by running it with --describe (so nothing 
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import re
 import subprocess
 import sys
 from importlib.metadata import entry_points
@@ -23,7 +25,8 @@ class PluginRegistryError(Exception):
 
 
 def command_for(script: str) -> list[str]:
-    """How to start a plugin: a .py file, an executable, or a `module:function` entry point."""
+    """How to start a plugin: a .py file, an executable, a `module:function` entry point on the
+    SDK, or a module with its own main (`python -m module`, for plugins without the SDK)."""
     path = Path(script)
     if path.suffix == ".py":
         return [sys.executable, str(path)]
@@ -31,7 +34,9 @@ def command_for(script: str) -> list[str]:
         return [str(path)]
     if ":" in script:
         return [sys.executable, "-m", "exact_desktop.plugins.entry", script]
-    raise PluginRegistryError(f"plugin script {script!r} is neither a file nor a module:function entry point")
+    if re.fullmatch(r"[A-Za-z_][\w.]*", script) and importlib.util.find_spec(script) is not None:
+        return [sys.executable, "-m", script]
+    raise PluginRegistryError(f"plugin script {script!r} is neither a file, a module nor a module:function entry point")
 
 
 def describe(script: str) -> dict[str, Any]:

@@ -48,7 +48,7 @@ def test_bad_scripts_are_refused_by_name(tmp_path):
     broken.write_text("raise SystemExit('no describe here')")
     with pytest.raises(PluginRegistryError, match=r"broken\.py: --describe exited with 1"):
         describe(str(broken))
-    with pytest.raises(PluginRegistryError, match="neither a file nor a module:function"):
+    with pytest.raises(PluginRegistryError, match="neither a file, a module nor a module:function"):
         describe("no_such_plugin")
 
 

@@ -1,3 +1,6 @@
 """Plugins that ship with exact-desktop, written on the worker SDK like any other."""
 
-BUILTIN_SCRIPTS = ("exact_desktop.plugins.builtin.nuclei:process",)
+BUILTIN_SCRIPTS = (
+    "exact_desktop.plugins.builtin.nuclei:process",  # on the worker SDK
+    "exact_desktop.plugins.examples.tissue_exact_sync",  # plain exact-sync, no SDK
+)
