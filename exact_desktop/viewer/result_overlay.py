@@ -6,10 +6,14 @@ Each paint asks the spatial index for the viewport only, with the layer's score 
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
+import cv2
+import numpy as np
 from PySide6.QtCore import QPointF, QRectF
-from PySide6.QtGui import QColor, QPainter, QPen, QPolygonF
+from PySide6.QtGui import QColor, QImage, QPainter, QPen, QPolygonF
 
+from exact_desktop.model.entities import PluginResultBitmap
 from exact_desktop.model.jobs import LayerList
 from exact_desktop.model.view_state import ViewState
 from exact_desktop.store.base import Store, ViewportObjects, ViewportQuery
@@ -19,10 +23,18 @@ class ResultOverlay:
     def __init__(self, store: Store, layers: LayerList, image_of_view: Callable[[], int | None]) -> None:
         self.store, self.layers, self.image_of_view = store, layers, image_of_view
         self._colours: dict[int, QColor] = {}
+        self._bitmap_rows: dict[int, list[PluginResultBitmap]] = {}
+        self._pictures: dict[tuple[int | None, float], QImage] = {}
         self.drawn = 0  # objects drawn in the last paint (what a person sees; tests read it)
+        self.drawn_bitmaps = 0
+
+    @property
+    def bitmap_folder(self) -> Path:
+        return self.store.bitmap_folder  # type: ignore[attr-defined,no-any-return]
 
     def paint(self, painter: QPainter, state: ViewState) -> None:
         self.drawn = 0
+        self.drawn_bitmaps = 0
         image = self.image_of_view()
         if image is None:
             return
@@ -30,10 +42,33 @@ class ResultOverlay:
         for layer in self.layers.for_image(image):
             if not layer.visible:
                 continue
-            found = self.store.viewport(ViewportQuery(image, region, entries=(layer.entry,), min_score=layer.threshold))
             painter.setOpacity(layer.opacity)
+            for bitmap in self._bitmaps(layer.entry):
+                self._draw_bitmap(painter, state, bitmap, layer.threshold)
+            found = self.store.viewport(ViewportQuery(image, region, entries=(layer.entry,), min_score=layer.threshold))
             self._draw(painter, state, found)
         painter.setOpacity(1.0)
+
+    def _bitmaps(self, entry: int) -> list[PluginResultBitmap]:
+        found = self._bitmap_rows.get(entry)
+        if found is None or not found:
+            found = self._bitmap_rows[entry] = self.store.list(PluginResultBitmap, pluginresultentry=entry)
+        return found
+
+    def _draw_bitmap(self, painter: QPainter, state: ViewState, bitmap: PluginResultBitmap, threshold: float) -> None:
+        """Heatmaps (1 channel) coloured with a perceptual map, values under the threshold clear."""
+        key = (bitmap.id, round(threshold, 3))
+        picture = self._pictures.get(key)
+        if picture is None:
+            picture = self._pictures[key] = heatmap_image(
+                self.bitmap_folder / bitmap.bitmap, bitmap.channels, threshold
+            )
+        rect = bitmap.location_rect
+        x, y = state.l0_to_screen(rect.get("x", 0), rect.get("y", 0))
+        painter.drawImage(
+            QRectF(x, y, rect.get("w", 0) / state.downsample, rect.get("h", 0) / state.downsample), picture
+        )
+        self.drawn_bitmaps += 1
 
     def _draw(self, painter: QPainter, state: ViewState, found: ViewportObjects) -> None:
         scale = 1 / state.downsample
@@ -57,3 +92,19 @@ class ResultOverlay:
 
             colour = self._colours[type_id] = QColor(self.store.get(AnnotationType, type_id).color_code)
         return colour
+
+
+def heatmap_image(path: Path, channels: int, threshold: float) -> QImage:
+    """A bitmap file as a paintable image: heatmaps through the viridis map, clear below threshold."""
+    raw = cv2.imdecode(np.fromfile(str(path), np.uint8), cv2.IMREAD_UNCHANGED)
+    if raw is None:
+        return QImage()
+    if channels == 1 or raw.ndim == 2:
+        grey = raw if raw.ndim == 2 else raw[..., 0]
+        rgba = cv2.cvtColor(cv2.applyColorMap(grey, cv2.COLORMAP_VIRIDIS), cv2.COLOR_BGR2RGBA)
+        rgba[..., 3] = np.where(grey >= threshold * 255, 255, 0).astype(np.uint8)
+    else:
+        rgba = cv2.cvtColor(raw[..., :3], cv2.COLOR_BGR2RGBA)
+    rgba = np.ascontiguousarray(rgba)
+    height, width = rgba.shape[:2]
+    return QImage(rgba.data, width, height, 4 * width, QImage.Format.Format_RGBA8888).copy()

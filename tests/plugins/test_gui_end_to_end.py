@@ -67,3 +67,36 @@ def test_run_plugin_on_image_set_from_the_menu(qtbot, tmp_path):
     assert len(accepted) == 21 and all(a.meta_data["accepted_from"]["plugin"] == "Behaviours" for a in accepted)
     assert len({a.unique_identifier for a in accepted}) == 21
     window.close()
+
+
+def test_heatmaps_are_drawn_over_the_slide_with_their_threshold(qtbot, tmp_path):
+    store = SqliteStore(tmp_path / "p.db")
+    s = seed(store)
+    store.update(e.Image, s.image.id, local_path=str(BOXES_TIFF), width=300, height=250)
+    store.delete(e.Image, s.other_image.id)
+    register(store, SCRIPT, s.product.id)
+    window = MainWindow(store=store, interactive_errors=False)
+    qtbot.addWidget(window)
+    window.resize(1000, 700)
+    window.show()
+    with qtbot.waitSignal(window.view.frameCompleted, timeout=10_000):
+        window.open_image_set(s.image_set.id)
+    ui = window.plugins
+    ui.run(store.list(e.Plugin)[0], {"mode": "heatmap", "count": 1})
+    qtbot.waitUntil(lambda: any(layer.name == "heat" for layer in ui.layers.layers), timeout=30_000)
+    heat = next(layer for layer in ui.layers.layers if layer.name == "heat")
+    ui.layers.set(heat.entry, opacity=1.0)
+
+    def colour_at(l0_x: float, l0_y: float) -> tuple[int, int, int]:
+        window.view.repaint()
+        s_x, s_y = window.view.state.l0_to_screen(l0_x, l0_y)
+        return tuple(window.view.grab().toImage().pixelColor(int(s_x), int(s_y)).getRgb()[:3])
+
+    white = (255, 255, 255)  # boxes.tiff is white left and right of its boxes at y = 165
+    assert colour_at(15, 165) != white and colour_at(290, 165) != white
+    assert ui.overlay.drawn_bitmaps == 1
+    ui.layers.set(heat.entry, threshold=0.5)  # the left half of the ramp is under it: clear again
+    assert colour_at(15, 165) == white and colour_at(290, 165) != white
+    ui.layers.set(heat.entry, visible=False)
+    assert colour_at(290, 165) == white
+    window.close()

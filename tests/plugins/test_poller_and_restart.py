@@ -16,7 +16,12 @@ def view(job_id: int, status: str, percent: float, error: str = "") -> JobView:
 
 
 def test_poll_once_says_what_changed(qtbot):
-    snapshots = [[view(1, "running", 10)], [view(1, "running", 55)], [view(1, "done", 100)], [view(1, "done", 100), view(2, "failed", 0, "boom")]]
+    snapshots = [
+        [view(1, "running", 10)],
+        [view(1, "running", 55)],
+        [view(1, "done", 100)],
+        [view(1, "done", 100), view(2, "failed", 0, "boom")],
+    ]
     poller = JobPoller(lambda: snapshots.pop(0))
     poller.poll_once()
     with qtbot.waitSignal(poller.progress) as progress:
@@ -54,7 +59,9 @@ def test_jobs_running_when_the_app_stopped_are_marked_interrupted(qtbot, tmp_pat
     store = SqliteStore(tmp_path / "p.db")
     s = seed(store)
     plugin = store.create(e.Plugin("p", script="x:y"))
-    running = store.create(e.PluginJob(plugin.id, s.image.id, status="running", attached_worker="gone", processing_complete=40))
+    running = store.create(
+        e.PluginJob(plugin.id, s.image.id, status="running", attached_worker="gone", processing_complete=40)
+    )
     done = store.create(e.PluginJob(plugin.id, s.other_image.id, status="done", processing_complete=100))
     assert mark_interrupted(store) == [running.id]
     assert store.get(e.PluginJob, running.id).status == "interrupted"

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import time
 
+import numpy as np
+
 from exact_desktop.plugins.sdk import main
 
 DESCRIBE = {
@@ -15,7 +17,7 @@ DESCRIBE = {
             "name": "mode",
             "type": "str",
             "default": "boxes",
-            "choices": ["boxes", "crash", "hang", "invalid", "slow", "raise"],
+            "choices": ["boxes", "crash", "hang", "invalid", "slow", "raise", "heatmap"],
         },
         {"name": "count", "type": "int", "default": 3, "min": 1, "max": 100000},
     ],
@@ -31,6 +33,9 @@ def process(image, params, context):
         time.sleep(3600)
     if mode == "raise":
         raise RuntimeError("the model file is missing")
+    if mode == "heatmap":  # a left-to-right ramp over the whole image
+        ramp = np.tile(np.linspace(0, 1, 64), (32, 1))
+        context.add_bitmap(ramp, {"x": 0, "y": 0, "w": image.width, "h": image.height}, name="ramp", entry="heat")
     if mode == "invalid":
         context.add_annotation("Outline", {"x1": 0, "y1": 0, "x2": 5, "y2": 5}, score=0.5)  # 2 nodes: not a polygon
         context.flush()
