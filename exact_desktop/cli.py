@@ -95,7 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     plugin_run.add_argument("--db", type=Path, metavar="FILE", help="project database")
 
     bench = commands.add_parser("bench", help="measure speed; prints JSON")
-    bench.add_argument("target", choices=["viewer", "store", "api"])
+    bench.add_argument("target", choices=["viewer", "store", "api", "plugins"])
     bench.add_argument("--json", action="store_true", help="print one JSON object (the default output)")
     bench.add_argument("--dir", type=Path, help="viewer: demo slide folder (default: DATA/demo); store: scratch folder")
     # store files are picked with --db everywhere they are used
@@ -238,6 +238,12 @@ def _run_gui(paths: list[Path], args: argparse.Namespace, store: object = None, 
 
 
 def _bench(args: argparse.Namespace) -> int:
+    if args.target == "plugins":
+        from exact_desktop.bench.plugins_bench import bench_plugins
+        from exact_desktop.paths import demo_dir
+
+        print(json.dumps(bench_plugins(args.dir or demo_dir())))
+        return 0
     if args.target == "api":
         from exact_desktop.bench.api_bench import bench_api
 

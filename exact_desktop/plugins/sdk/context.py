@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import queue
+import threading
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -36,6 +38,11 @@ class JobContext:
         self._entries: dict[str, int] = {}
         self._pending: list[dict[str, Any]] = []
         self.written = 0
+        # batches go out on a sender thread while process() goes on computing; its error, if
+        # any, is raised in process() at the next call, and drain() waits for the last batch
+        self._outbox: queue.Queue[list[dict[str, Any]] | None] = queue.Queue(maxsize=4)
+        self._sender: threading.Thread | None = None
+        self._send_error: BaseException | None = None
 
     @property
     def job_path(self) -> str:
@@ -104,10 +111,37 @@ class JobContext:
         self.connection.request("POST", "/api/v1/processing/pluginresultbitmaps/", files=files, data=fields)
 
     def flush(self) -> None:
+        """Hand the queued annotations to the sender (returns at once unless it is 4 batches behind)."""
+        self._raise_send_error()
         if self._pending:
             batch, self._pending = self._pending, []
-            self.connection.post("/api/v1/processing/pluginresultannotations/", batch)
-            self.written += len(batch)
+            if self._sender is None:
+                self._sender = threading.Thread(target=self._send_loop, name="result-sender", daemon=True)
+                self._sender.start()
+            self._outbox.put(batch)
+
+    def drain(self) -> None:
+        """Wait until every batch is written; raises what a write failed with."""
+        self.flush()
+        if self._sender is not None:
+            self._outbox.put(None)
+            self._sender.join()
+            self._sender = None
+        self._raise_send_error()
+
+    def _send_loop(self) -> None:
+        while (batch := self._outbox.get()) is not None:
+            if self._send_error is not None:
+                continue  # after a failure, drop the rest: the job fails anyway
+            try:
+                self.connection.post("/api/v1/processing/pluginresultannotations/", batch)
+                self.written += len(batch)
+            except BaseException as err:
+                self._send_error = err
+
+    def _raise_send_error(self) -> None:
+        if self._send_error is not None:
+            raise self._send_error
 
     def _entry(self, name: str) -> int:
         if name not in self._entries:

@@ -1,0 +1,116 @@
+"""`exact-desktop bench plugins`: what the plugin framework costs around a plugin's own work.
+
+overhead_ratio = a job of the nuclei detector on the demo slide run through the local queue
+(worker process, claim, API, result writes) / the same `process` call in this process with a
+context that only collects. Throughput: images per minute over an image set of 8 copies of the
+smaller demo slide, with 1 and with 2 workers.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from exact_desktop.demo.project import ensure_demo_project
+from exact_desktop.demo.synthetic_slide import ensure_demo_slides
+from exact_desktop.model import entities as e
+from exact_desktop.plugins.builtin import nuclei
+from exact_desktop.plugins.jobs import create_jobs
+from exact_desktop.plugins.local_queue import LocalQueue
+from exact_desktop.plugins.sdk.image import ImageHandle
+from exact_desktop.store.api.server import serve_in_thread
+from exact_desktop.store.sqlite.store import SqliteStore
+
+COPIES = 8
+
+
+class CollectingContext:
+    """The context `process` sees, minus everything the framework does: for the baseline."""
+
+    def __init__(self, params: dict[str, Any]) -> None:
+        self.params, self.found = params, 0
+
+    def add_annotation(self, *_args: Any, **_kwargs: Any) -> None:
+        self.found += 1
+
+    def progress(self, _fraction: float) -> None:
+        pass
+
+
+def bench_plugins(folder: Path) -> dict[str, object]:
+    slides = ensure_demo_slides(folder)
+    with tempfile.TemporaryDirectory() as tmp:
+        store = SqliteStore(Path(tmp) / "bench.db")
+        image_set = ensure_demo_project(store, slides)
+        plugin = store.list(e.Plugin, name=nuclei.DESCRIBE["name"])[0]
+        main_image = store.list(e.Image, image_set=image_set.id)[0]
+        server = serve_in_thread(store)
+        try:
+            alone_s, found = _alone(main_image)
+            queued_s = _queued(store, server.url, server.token, plugin, image_set.id, [main_image.id], workers=1)  # type: ignore[arg-type]
+            copies = _copies(store, image_set.team, slides[1].slide)
+            per_minute = {
+                workers: round(60 * COPIES / _queued(store, server.url, server.token, plugin, copies, None, workers), 1)
+                for workers in (1, 2)
+            }
+        finally:
+            server.stop()
+            store.close()
+    return {
+        "benchmark": "plugins",
+        "plugin": plugin.name,
+        "slide": str(slides[0].slide),
+        "process_alone_s": round(alone_s, 2),
+        "job_through_queue_s": round(queued_s, 2),
+        "overhead_ratio": round(queued_s / alone_s, 3),
+        "objects_found": found,
+        "images": COPIES,
+        "images_per_minute_1_worker": per_minute[1],
+        "images_per_minute_2_workers": per_minute[2],
+    }
+
+
+def _alone(image: e.Image) -> tuple[float, int]:
+    record = {
+        "id": image.id,
+        "name": image.name,
+        "width": image.width,
+        "height": image.height,
+        "mpp": image.mpp,
+        "local_path": image.local_path,
+    }
+    handle = ImageHandle(None, record)  # type: ignore[arg-type]
+    context = CollectingContext({p["name"]: p["default"] for p in nuclei.DESCRIBE["parameters"]})
+    started = time.perf_counter()
+    nuclei.process(handle, context.params, context)  # type: ignore[arg-type]
+    elapsed = time.perf_counter() - started
+    handle.close()
+    return elapsed, context.found
+
+
+def _queued(
+    store: SqliteStore, url: str, token: str, plugin: e.Plugin, image_set: int, images: list[int] | None, workers: int
+) -> float:
+    jobs = create_jobs(store, plugin, image_set, images=images, run_again=True).created
+    started = time.perf_counter()
+    run = LocalQueue(store, url, token, size=workers).run(plugin, [j.id for j in jobs])  # type: ignore[misc]
+    elapsed = time.perf_counter() - started
+    if run.failures:
+        raise RuntimeError(f"benchmark jobs failed: {run.failures}")
+    return elapsed
+
+
+def _copies(store: SqliteStore, team: int | None, slide: Path) -> int:
+    image_set = store.create(e.ImageSet("plugin bench", team=team))
+    from exact_desktop.slides.base import open_slide
+
+    with open_slide(slide) as source:
+        width, height = source.dimensions
+        mpp = source.mpp or 0.25
+    for i in range(COPIES):
+        store.create(
+            e.Image(f"copy {i}", image_set=image_set.id, local_path=str(slide), width=width, height=height, mpp=mpp)
+        )  # type: ignore[arg-type]
+    return image_set.id  # type: ignore[return-value]
