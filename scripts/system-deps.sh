@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Debian packages the app and its tests need; installs only what is missing (needs root or sudo).
 set -euo pipefail
-packages=(libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 libglib2.0-0)
+# Qt's libraries, and redis-server for the celery plugin queue (the tests start their own)
+packages=(libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 libglib2.0-0 redis-server)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -28,10 +28,21 @@ def run_plugin(
     job_ids = [j.id for j in submitted.created]
     server = serve_in_thread(store)
     try:
-        LocalQueue(store, server.url, server.token, size=workers, timeout_s=timeout_s).run(plugin, job_ids)  # type: ignore[arg-type]
+        queue_for(plugin, store, server.url, server.token, workers, timeout_s).run(plugin, job_ids)  # type: ignore[arg-type]
     finally:
         server.stop()
     return summary(store, plugin, job_ids, submitted.skipped)
+
+
+def queue_for(
+    plugin: e.Plugin, store: SqliteStore, url: str, token: str, workers: int | None = None, timeout_s: float = 600.0
+) -> Any:
+    """The plugin's queue: `local` (the default) or `celery` (broker from EXACT_DESKTOP_BROKER)."""
+    if plugin.queue == "celery":
+        from exact_desktop.plugins.celery_queue import CeleryQueue  # celery is only needed when used
+
+        return CeleryQueue(store, url, token, timeout_s=timeout_s)
+    return LocalQueue(store, url, token, size=workers, timeout_s=timeout_s)
 
 
 def summary(store: SqliteStore, plugin: e.Plugin, job_ids: list[int], skipped: list[int]) -> dict[str, Any]:

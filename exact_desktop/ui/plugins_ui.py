@@ -17,7 +17,7 @@ from exact_desktop.model import entities as e
 from exact_desktop.model.jobs import JobList, JobView, LayerList
 from exact_desktop.plugins.accept import accept_results
 from exact_desktop.plugins.jobs import ParameterError, cancel_job, create_jobs, mark_interrupted, retry_job
-from exact_desktop.plugins.local_queue import LocalQueue
+from exact_desktop.plugins.runner import queue_for
 from exact_desktop.store.sqlite.store import SqliteStore
 from exact_desktop.ui.job_poller import JobPoller
 from exact_desktop.ui.jobs_panel import JobsPanel
@@ -119,7 +119,7 @@ class PluginsUi:
     def _queue(self, plugin: e.Plugin, job_ids: list[int]) -> None:
         api = self.window.api
         assert api is not None
-        queue = LocalQueue(self.store, api.url, api.token)
+        queue = queue_for(plugin, self.store, api.url, api.token)
         thread = threading.Thread(target=queue.run, args=(plugin, job_ids), name="local-queue", daemon=True)
         self.queues.append(thread)
         thread.start()
