@@ -8,6 +8,7 @@ killed), and a job cancelled while its worker does not stop within the grace per
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import tempfile
@@ -19,7 +20,7 @@ from exact_desktop.model import entities as e
 from exact_desktop.model.entities import JobStatus
 from exact_desktop.plugins.jobs import fail_job
 from exact_desktop.plugins.registry import command_for
-from exact_desktop.store.base import Store
+from exact_desktop.store.base import NotFoundError, Store
 
 CANCEL_GRACE_S = 2.0
 
@@ -51,6 +52,7 @@ class LocalQueue:
         self.store, self.url, self.token = store, url, token
         self.size = size or default_size()
         self.timeout_s = timeout_s
+        self._last_stderr = ""
 
     def run(self, plugin: e.Plugin, job_ids: list[int], poll_s: float = 0.2) -> QueueRun:
         """Start workers for the jobs and supervise them until every job has ended."""
@@ -73,14 +75,25 @@ class LocalQueue:
                         started += 1
         run.workers = [f"local-{os.getpid()}-{i}" for i in range(started)]
         for job_id in job_ids:  # never claimed: every worker died before reaching it
-            job = self.store.get(e.PluginJob, job_id)
-            if job.status == JobStatus.PENDING:
-                run.failures[job_id] = "not run: every worker process of the plugin ended before it"
-                fail_job(self.store, job_id, run.failures[job_id])
+            job = self._job(job_id)
+            if job is not None and job.status == JobStatus.PENDING:
+                run.failures[job_id] = "not run: every worker process of the plugin ended before it (see the detail)"
+                self._fail(job_id, run.failures[job_id], self._last_stderr)
         return run
 
+    def _job(self, job_id: int) -> e.PluginJob | None:
+        """None once the job is gone (its plugin or image was removed while it ran)."""
+        try:
+            return self.store.get(e.PluginJob, job_id)
+        except NotFoundError:
+            return None
+
+    def _fail(self, job_id: int, message: str, detail: str = "") -> None:
+        with contextlib.suppress(NotFoundError):  # gone meanwhile: nothing left to mark
+            fail_job(self.store, job_id, message, detail)
+
     def _pending(self, job_ids: list[int]) -> bool:
-        return any(self.store.get(e.PluginJob, j).status == JobStatus.PENDING for j in job_ids)
+        return any((job := self._job(j)) is not None and job.status == JobStatus.PENDING for j in job_ids)
 
     def _start(self, plugin: e.Plugin, job_ids: list[int], index: int) -> Worker:
         name = f"local-{os.getpid()}-{index}"
@@ -108,14 +121,15 @@ class LocalQueue:
                 run.failures[job.id] = (
                     f"timed out: no progress for {self.timeout_s:g} s; the plugin process was stopped"  # type: ignore[index]
                 )
-                fail_job(self.store, job.id, run.failures[job.id])  # type: ignore[arg-type, index]
+                self._fail(job.id, run.failures[job.id])  # type: ignore[arg-type, index]
 
     def _after_exit(self, worker: Worker, run: QueueRun) -> None:
         code = worker.process.returncode
+        self._last_stderr = worker.stderr_tail()
         for job in self._held(worker):
             if job.status == JobStatus.CANCELLED:
                 continue
             message = f"the plugin process ended (exit code {code}) while working on this job"
             run.failures[job.id] = message  # type: ignore[index]
-            fail_job(self.store, job.id, message, worker.stderr_tail())  # type: ignore[arg-type]
+            self._fail(job.id, message, self._last_stderr)  # type: ignore[arg-type]
         worker.stderr.close()

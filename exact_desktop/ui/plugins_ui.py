@@ -22,6 +22,7 @@ from exact_desktop.store.sqlite.store import SqliteStore
 from exact_desktop.ui.job_poller import JobPoller
 from exact_desktop.ui.jobs_panel import JobsPanel
 from exact_desktop.ui.layers_panel import LayersPanel
+from exact_desktop.ui.plugin_manager import PluginManager
 from exact_desktop.ui.run_plugin_dialog import RunPluginDialog
 from exact_desktop.viewer.result_overlay import ResultOverlay
 
@@ -52,8 +53,12 @@ class PluginsUi:
             window.addDockWidget(area, dock)
         self.run_action = QAction("&Run plugin on image set\u2026", window)
         self.run_action.triggered.connect(self.show_run_dialog)
+        self.manage_action = QAction("&Manage plugins…", window)
+        self.manage_action.triggered.connect(self.show_manager)
         menu = window.menuBar().addMenu("&Plugins")
         menu.addAction(self.run_action)
+        menu.addAction(self.manage_action)
+        self.manager: PluginManager | None = None
         window.images.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         window.images.addAction(self.run_action)
         self.run_dialog: RunPluginDialog | None = None
@@ -90,6 +95,21 @@ class PluginsUi:
         self.run_dialog.accepted.connect(self._dialog_accepted)
         self.run_dialog.open()
         return self.run_dialog
+
+    def show_manager(self) -> PluginManager:
+        products = self.store.list(e.Product)
+        product = products[0].id if products else self.store.create(e.Product("Plugins")).id
+        self.manager = PluginManager(self.store, product, self.window)  # type: ignore[arg-type]
+        self.manager.testRequested.connect(self.test_on_shown_image)
+        self.manager.open()
+        return self.manager
+
+    def test_on_shown_image(self, plugin_id: int) -> list[int]:
+        image = self.window.current_image_id()
+        if image is None:
+            self.window.show_error("Test a plugin: show an image of the project first.")
+            return []
+        return self.run(self.store.get(e.Plugin, plugin_id), {}, [image], run_again=True)
 
     def _dialog_accepted(self) -> None:
         dialog = self.run_dialog

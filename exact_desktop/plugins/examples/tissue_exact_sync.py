@@ -68,7 +68,8 @@ def main() -> None:
         return
     client = connect()
     processing, images = ProcessingApi(client), ImagesApi(client)
-    plugin = next(p for p in processing.list_plugins(limit=1000).results if p.name == DESCRIBE["name"])
+    name = os.environ.get("EXACT_PLUGIN") or DESCRIBE["name"]  # the registered name, if renamed
+    plugin = next(p for p in processing.list_plugins(limit=1000).results if p.name == name)
     tissue_type = plugin.products[0]
     me = os.environ.get("EXACT_WORKER") or f"{socket.gethostname()}:{os.getpid()}"
     wanted = {int(i) for i in os.environ.get("EXACT_JOB_IDS", "").split(",") if i}

@@ -98,8 +98,8 @@ def main(process: Process, describe: dict[str, Any]) -> None:
     if args.describe:
         print(json.dumps(describe))
         return
-    try:
-        run_worker(process, describe.get("name"), idle_exit_s=args.idle_exit)
+    try:  # the name the desktop registered it under wins over the manifest's (it may be renamed)
+        run_worker(process, os.environ.get("EXACT_PLUGIN") or describe.get("name"), idle_exit_s=args.idle_exit)
     except PluginError as err:
         print(f"plugin {describe.get('name')!r}: {err}", file=sys.stderr)
         sys.exit(2)
