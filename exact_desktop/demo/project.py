@@ -7,14 +7,14 @@ the next one instead of leaving duplicates.
 from __future__ import annotations
 
 import getpass
+import sys
 from typing import Any, TypeVar
 
 from exact_desktop.demo.layout import REGION_CLASSES
 from exact_desktop.demo.synthetic_slide import DemoSlide
 from exact_desktop.model import entities as e
 from exact_desktop.model.entities import VectorType
-from exact_desktop.plugins.builtin import BUILTIN_SCRIPTS
-from exact_desktop.plugins.registry import register
+from exact_desktop.plugins.registry import PluginRegistryError, discovered_scripts, register
 from exact_desktop.slides.base import open_slide
 from exact_desktop.store.base import Store
 
@@ -60,7 +60,10 @@ def ensure_demo_project(store: Store, slides: list[DemoSlide]) -> e.ImageSet:
                 name, image_set=image_set.id, filename=name, local_path=str(demo.slide), width=width,  # type: ignore[arg-type]
                 height=height, mpp=source.mpp or 0.0, objectivePower=source.objective_power or 0.0,
             ))  # fmt: skip
-    for script in BUILTIN_SCRIPTS:
+    for script in discovered_scripts():  # the built-ins and the `exact_desktop.plugins` entry points
         if not store.count(e.Plugin, script=script):
-            register(store, script, product.id)
+            try:
+                register(store, script, product.id)
+            except PluginRegistryError as err:  # someone else's broken plugin must not stop the demo
+                print(f"exact-desktop: plugin not registered: {err}", file=sys.stderr)
     return image_set
