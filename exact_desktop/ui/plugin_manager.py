@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from exact_desktop.model import entities as e
 from exact_desktop.plugins.registry import PluginRegistryError, register
+from exact_desktop.plugins.sdk.connection import Connection, PluginError
 from exact_desktop.store.base import Store, StoreError
 
 QUEUES = ("local", "celery")
@@ -56,11 +58,16 @@ class PluginManager(QDialog):
             form.addRow(label, widget)
         buttons = QHBoxLayout()
         self.add_button, self.save_button = QPushButton("Add\u2026"), QPushButton("Save")
+        self.server_button = QPushButton("Server\u2026")
+        self.server_button.setToolTip("Also list the plugin records of an EXACT server (read only)")
+        self.server_button.clicked.connect(self._ask_for_server)
+        self.server_plugins: list[dict[str, object]] = []
         self.remove_button, self.test_button = QPushButton("Remove"), QPushButton("Test on this image")
         for button, slot in ((self.add_button, self.add), (self.save_button, self.save),
                              (self.remove_button, self.remove), (self.test_button, self._test)):  # fmt: skip
             button.clicked.connect(slot)
             buttons.addWidget(button)
+        buttons.addWidget(self.server_button)
         right = QVBoxLayout()
         right.addLayout(form)
         right.addLayout(buttons)
@@ -82,14 +89,43 @@ class PluginManager(QDialog):
         plugins = self.plugins()
         self.listing.clear()
         self.listing.addItems([f"{p.name}  [{p.queue}]" for p in plugins])
+        self.listing.addItems([f"{p['name']}  [server]" for p in self.server_plugins])
         ids = [p.id for p in plugins]
         self.listing.setCurrentRow(ids.index(select) if select in ids else (0 if plugins else -1))
 
-    def _show(self, _row: int) -> None:
+    def connect_server(self, url: str, token: str) -> bool:
+        """Show the server's plugin records too (the token is kept in memory only)."""
+        try:
+            self.server_plugins = Connection(url, token).pages("/api/v1/processing/plugins/")
+        except PluginError as err:
+            self.message.setText(f"Server: {err}")
+            return False
+        self.message.setText(f"{len(self.server_plugins)} plugin record(s) on {url}")
+        self.reload()
+        return True
+
+    def _ask_for_server(self) -> None:
+        url, ok = QInputDialog.getText(self, "EXACT server", "Address (https://...)")
+        if not ok or not url:
+            return
+        token, ok = QInputDialog.getText(self, "EXACT server", "Access token", QLineEdit.EchoMode.Password)
+        if ok:
+            self.connect_server(url, token)
+
+    def _show(self, row: int) -> None:
         plugin = self.current()
         for widget in (self.save_button, self.remove_button, self.test_button):
             widget.setEnabled(plugin is not None)
         if plugin is None:
+            server_row = row - len(self.plugins())
+            if 0 <= server_row < len(self.server_plugins):
+                record = self.server_plugins[server_row]
+                self.name.setText(str(record["name"]))
+                self.script.setText(
+                    f"on the server: package {record.get('package') or '-'}, author {record.get('author') or '-'}"
+                )
+                self.products.setText(", ".join(str(p) for p in record.get("products", [])))  # type: ignore[union-attr]
+                self.parameters.setPlainText("")
             return
         self.name.setText(plugin.name)
         self.script.setText(plugin.script)

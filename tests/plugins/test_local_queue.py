@@ -126,7 +126,9 @@ def test_cancel_stops_the_worker_within_two_seconds(project):
         cancel_job(store, job.id)
         cancelled = time.monotonic()
         assert done.wait(10)
-        assert time.monotonic() - cancelled < 2.5
+        stopped_after = time.monotonic() - cancelled
+        print(f"stopped {stopped_after:.2f} s after cancel")
+        assert stopped_after < 2.0
     finally:
         thread.join(10)
         server.stop()

@@ -67,3 +67,31 @@ def test_manage_plugins_from_the_menu(qtbot, tmp_path):
     manager.remove()
     assert manager.listing.count() == 0 and store.count(e.Plugin) == 0
     window.close()
+
+
+def test_the_manager_lists_a_servers_plugin_records_too(qtbot, tmp_path):
+    from tests.api.conftest import start_server, stop_server
+
+    remote_db = tmp_path / "server.db"
+    remote = SqliteStore(remote_db)
+    remote.create(e.Plugin("Mitosis counter (server)", author="lab", package="lab.mitosis"))
+    remote.close()
+    process, info = start_server(remote_db)  # an EXACT-compatible server with its own records
+    store = SqliteStore(tmp_path / "p.db")
+    s = seed(store)
+    window = MainWindow(store=store, interactive_errors=False)
+    qtbot.addWidget(window)
+    manager = window.plugins.show_manager()
+    manager._pick_script = lambda: SCRIPT
+    manager.add()
+    assert not manager.connect_server(info["url"], "wrong token")
+    assert "401" in manager.message.text()
+    assert manager.connect_server(info["url"], info["token"])
+    items = [manager.listing.item(i).text() for i in range(manager.listing.count())]
+    assert items == ["Behaviours  [local]", "Mitosis counter (server)  [server]"]
+    manager.listing.setCurrentRow(1)
+    assert manager.name.text() == "Mitosis counter (server)" and "lab.mitosis" in manager.script.text()
+    assert not manager.save_button.isEnabled() and not manager.remove_button.isEnabled()
+    assert stop_server(process) == 0
+    assert s.product.id in {store.get(e.AnnotationType, t).product for t in store.list(e.Plugin)[0].products}
+    window.close()
