@@ -8,8 +8,8 @@ from pathlib import Path
 from exact_desktop.model import entities as e
 from exact_desktop.plugins.registry import register
 from exact_desktop.store.sqlite.store import SqliteStore
-from exact_desktop.ui.main_window import MainWindow
 from tests.conftest import BOXES_TIFF, SMALL_SVS
+from tests.plugins.conftest import open_window
 from tests.store.conftest import seed
 
 SCRIPT = str(Path(__file__).parent / "scripts" / "behaviours.py")
@@ -22,14 +22,8 @@ def test_run_plugin_on_image_set_from_the_menu(qtbot, tmp_path):
     store.update(e.Image, s.other_image.id, local_path=str(SMALL_SVS), width=16, height=16)
     store.create(e.Image("c.svs", image_set=s.image_set.id, local_path=str(SMALL_SVS), width=16, height=16))
     register(store, SCRIPT, s.product.id)
-    window = MainWindow(store=store, interactive_errors=False)
-    qtbot.addWidget(window)
-    window.resize(1200, 800)
-    window.show()
-    with qtbot.waitSignal(window.view.frameCompleted, timeout=10_000):
-        window.open_image_set(s.image_set.id)
+    window = open_window(qtbot, store, s.image_set.id)
     ui = window.plugins
-    assert ui is not None
 
     ui.run_action.trigger()  # Plugins -> Run plugin on image set...
     dialog = ui.run_dialog
@@ -75,12 +69,7 @@ def test_heatmaps_are_drawn_over_the_slide_with_their_threshold(qtbot, tmp_path)
     store.update(e.Image, s.image.id, local_path=str(BOXES_TIFF), width=300, height=250)
     store.delete(e.Image, s.other_image.id)
     register(store, SCRIPT, s.product.id)
-    window = MainWindow(store=store, interactive_errors=False)
-    qtbot.addWidget(window)
-    window.resize(1000, 700)
-    window.show()
-    with qtbot.waitSignal(window.view.frameCompleted, timeout=10_000):
-        window.open_image_set(s.image_set.id)
+    window = open_window(qtbot, store, s.image_set.id, size=(1000, 700))
     ui = window.plugins
     ui.run(store.list(e.Plugin)[0], {"mode": "heatmap", "count": 1})
     qtbot.waitUntil(lambda: any(layer.name == "heat" for layer in ui.layers.layers), timeout=30_000)

@@ -9,6 +9,7 @@ from exact_desktop.model import entities as e
 from exact_desktop.store.sqlite.store import SqliteStore
 from exact_desktop.ui.main_window import MainWindow
 from tests.conftest import BOXES_TIFF
+from tests.plugins.conftest import open_window
 from tests.store.conftest import seed
 
 SCRIPT = str(Path(__file__).parent / "scripts" / "behaviours.py")
@@ -19,11 +20,7 @@ def test_manage_plugins_from_the_menu(qtbot, tmp_path):
     s = seed(store)
     store.update(e.Image, s.image.id, local_path=str(BOXES_TIFF), width=300, height=250)
     store.delete(e.Image, s.other_image.id)
-    window = MainWindow(store=store, interactive_errors=False)
-    qtbot.addWidget(window)
-    window.show()
-    with qtbot.waitSignal(window.view.frameCompleted, timeout=10_000):
-        window.open_image_set(s.image_set.id)
+    window = open_window(qtbot, store, s.image_set.id)
     ui = window.plugins
     ui.manage_action.trigger()
     manager = ui.manager
