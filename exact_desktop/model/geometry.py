@@ -24,16 +24,8 @@ class Rect:
     def center(self) -> tuple[float, float]:
         return self.x + self.w / 2, self.y + self.h / 2
 
-    def is_empty(self) -> bool:
-        return self.w <= 0 or self.h <= 0
-
     def intersects(self, other: Rect) -> bool:
         return self.x < other.right and other.x < self.right and self.y < other.bottom and other.y < self.bottom
-
-    def intersection(self, other: Rect) -> Rect:
-        x, y = max(self.x, other.x), max(self.y, other.y)
-        r, b = min(self.right, other.right), min(self.bottom, other.bottom)
-        return Rect(x, y, max(0.0, r - x), max(0.0, b - y))
 
     def contains_point(self, px: float, py: float) -> bool:
         return self.x <= px < self.right and self.y <= py < self.bottom

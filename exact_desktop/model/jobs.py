@@ -43,11 +43,7 @@ class JobList:
             self.changed.send(self, ids=differing)
         return differing
 
-    def any_active(self) -> bool:
-        return any(j.active for j in self.jobs.values())
 
-
-@dataclass
 class ResultLayer:
     """One PluginResultEntry drawn over the slide."""
 

@@ -1,4 +1,4 @@
-"""EXACT's `vector` JSON: validation on every write, and nodes/bounding boxes for drawing.
+"""EXACT's `vector` JSON: the rules a vector must follow, checked on every write.
 
 Vectors hold numbered corner keys in level-0 pixels: {"x1", "y1", ..., "xn", "yn"}, plus an
 optional "frame". A rejected vector raises InvalidVectorError naming the annotation and the reason.
@@ -9,8 +9,6 @@ from __future__ import annotations
 import math
 import numbers
 from typing import Any
-
-import numpy as np
 
 from exact_desktop.model.entities import VectorType
 
@@ -93,28 +91,3 @@ def _count_nodes(vector: dict[str, Any], who: str) -> int:
         if f"x{i}" not in vector or f"y{i}" not in vector:
             raise InvalidVectorError(who, f"node {i} is incomplete: both x{i} and y{i} are needed, numbered from 1")
     return count
-
-
-def vector_nodes(vector: dict[str, Any] | None) -> np.ndarray:
-    """The nodes in order as an (n, 2) float64 array (empty for global annotations)."""
-    if not vector:
-        return np.empty((0, 2))
-    n = sum(1 for k in vector if k[0] == "x")
-    return np.array([(vector[f"x{i}"], vector[f"y{i}"]) for i in range(1, n + 1)], dtype=np.float64)
-
-
-def vector_bbox(vector: dict[str, Any] | None) -> tuple[float, float, float, float] | None:
-    """(min_x, min_y, max_x, max_y) of the nodes, or None without geometry."""
-    if not vector:
-        return None
-    xs = [v for k, v in vector.items() if k[0] == "x"]
-    ys = [v for k, v in vector.items() if k[0] == "y"]
-    return min(xs), min(ys), max(xs), max(ys)
-
-
-def nodes_to_vector(nodes: np.ndarray | list[tuple[float, float]]) -> dict[str, float]:
-    vector: dict[str, float] = {}
-    for i, (x, y) in enumerate(nodes, start=1):
-        vector[f"x{i}"] = float(x)
-        vector[f"y{i}"] = float(y)
-    return vector

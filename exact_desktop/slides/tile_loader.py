@@ -67,10 +67,6 @@ class TileLoader:
                     continue
                 self._pending[key] = self._executor.submit(self._load, key)
 
-    def is_pending(self, key: TileKey) -> bool:
-        with self._lock:
-            return key in self._pending
-
     def has_failed(self, key: TileKey) -> bool:
         with self._lock:
             return key in self._failed

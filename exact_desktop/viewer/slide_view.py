@@ -99,10 +99,6 @@ class SlideView(QWidget):
         self._place_overview()
         self.update()
 
-    def close_source(self) -> None:
-        self.set_source(None)
-
-    # --- painting ---------------------------------------------------------------------------
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
         painter = QPainter(self)
         painter.fillRect(self.rect(), _OUTSIDE)
