@@ -44,6 +44,7 @@ class JobList:
         return differing
 
 
+@dataclass
 class ResultLayer:
     """One PluginResultEntry drawn over the slide."""
 

@@ -99,6 +99,7 @@ class SlideView(QWidget):
         self._place_overview()
         self.update()
 
+    # --- painting ---------------------------------------------------------------------------
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
         painter = QPainter(self)
         painter.fillRect(self.rect(), _OUTSIDE)
