@@ -54,7 +54,7 @@ def test_bad_vectors_are_named(vector_type, vector, reason):
     ],
 )
 def test_good_vectors_pass(vector_type, vector):
-    validate_vector(vector, vector_type)
+    assert validate_vector(vector, vector_type) is None  # raises InvalidVectorError when refused
 
 
 def test_node_count_of_the_type_is_respected(store, seeded):
