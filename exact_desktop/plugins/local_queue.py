@@ -60,7 +60,7 @@ class LocalQueue:
         if not job_ids:
             return run
         workers = [self._start(plugin, job_ids, i) for i in range(min(self.size, len(job_ids)))]
-        started = len(workers)
+        run.workers = [w.name for w in workers]
         cancelled_at: dict[int, float] = {}
         while workers:
             time.sleep(poll_s)
@@ -70,10 +70,9 @@ class LocalQueue:
                     self._after_exit(worker, run)
                     workers.remove(worker)
                     # a crash costs its own job only: replace the worker while jobs wait (bounded)
-                    if self._pending(job_ids) and started < self.size + len(job_ids):
-                        workers.append(self._start(plugin, job_ids, started))
-                        started += 1
-        run.workers = [f"local-{os.getpid()}-{i}" for i in range(started)]
+                    if self._pending(job_ids) and len(run.workers) < self.size + len(job_ids):
+                        workers.append(self._start(plugin, job_ids, len(run.workers)))
+                        run.workers.append(workers[-1].name)
         for job_id in job_ids:  # never claimed: every worker died before reaching it
             job = self._job(job_id)
             if job is not None and job.status == JobStatus.PENDING:

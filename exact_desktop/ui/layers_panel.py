@@ -33,7 +33,10 @@ class LayersPanel(QWidget):
                     (opacity, round(layer.opacity * 100)),
                 ):
                     widget.blockSignals(True)
-                    widget.setChecked(value) if isinstance(widget, QCheckBox) else widget.setValue(value)  # type: ignore[arg-type]
+                    if isinstance(widget, QCheckBox):
+                        widget.setChecked(bool(value))
+                    else:
+                        widget.setValue(int(value))
                     widget.blockSignals(False)
             return
         while self.grid.count():

@@ -80,10 +80,11 @@ class PluginsUi:
         ]  # fmt: skip
 
     def _polled(self, jobs: list[JobView]) -> None:
-        self.jobs.update(jobs)
+        changed = self.jobs.update(jobs)
         self.image_shown()
-        if any(j.active for j in jobs):
-            self.window.view.update()  # new results of a running job
+        if changed or any(j.active for j in jobs):
+            self.overlay.refresh()  # a job moved on: it may have written results
+            self.window.view.update()
 
     def show_run_dialog(self) -> RunPluginDialog | None:
         plugins = self.store.list(e.Plugin)

@@ -24,7 +24,7 @@ class ResultOverlay:
         self.store, self.layers, self.image_of_view = store, layers, image_of_view
         self._colours: dict[int, QColor] = {}
         self._bitmap_rows: dict[int, list[PluginResultBitmap]] = {}
-        self._pictures: dict[tuple[int | None, float], QImage] = {}
+        self._pictures: dict[int, tuple[float, QImage]] = {}
         self.drawn = 0  # objects drawn in the last paint (what a person sees; tests read it)
         self.drawn_bitmaps = 0
 
@@ -49,20 +49,22 @@ class ResultOverlay:
             self._draw(painter, state, found)
         painter.setOpacity(1.0)
 
+    def refresh(self) -> None:
+        """Results changed (a job wrote more): read the bitmap rows again at the next paint."""
+        self._bitmap_rows.clear()
+
     def _bitmaps(self, entry: int) -> list[PluginResultBitmap]:
         found = self._bitmap_rows.get(entry)
-        if found is None or not found:
+        if found is None:
             found = self._bitmap_rows[entry] = self.store.list(PluginResultBitmap, pluginresultentry=entry)
         return found
 
     def _draw_bitmap(self, painter: QPainter, state: ViewState, bitmap: PluginResultBitmap, threshold: float) -> None:
         """Heatmaps (1 channel) coloured with a perceptual map, values under the threshold clear."""
-        key = (bitmap.id, round(threshold, 3))
-        picture = self._pictures.get(key)
-        if picture is None:
-            picture = self._pictures[key] = heatmap_image(
-                self.bitmap_folder / bitmap.bitmap, bitmap.channels, threshold
-            )
+        made_for, picture = self._pictures.get(bitmap.id, (None, QImage()))  # type: ignore[arg-type]
+        if made_for != threshold:  # one picture per bitmap, for the threshold shown
+            picture = heatmap_image(self.bitmap_folder / bitmap.bitmap, bitmap.channels, threshold)
+            self._pictures[bitmap.id] = (threshold, picture)  # type: ignore[index]
         rect = bitmap.location_rect
         x, y = state.l0_to_screen(rect.get("x", 0), rect.get("y", 0))
         painter.drawImage(
