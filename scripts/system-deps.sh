@@ -14,5 +14,5 @@ if ! command -v apt-get >/dev/null; then
 fi
 sudo_=""
 [ "$(id -u)" -eq 0 ] || sudo_="sudo"
-$sudo_ apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $sudo_ apt-get install -y -qq "${missing[@]}"
+$sudo_ apt-get -o DPkg::Lock::Timeout=600 update -qq
+DEBIAN_FRONTEND=noninteractive $sudo_ apt-get -o DPkg::Lock::Timeout=600 install -y -qq "${missing[@]}"

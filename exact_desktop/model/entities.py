@@ -182,10 +182,11 @@ class Plugin:
     contact: str = ""
     abouturl: str = ""
     icon: str = ""
-    products: list[int] = field(default_factory=list)  # annotation types it produces
+    products: list[int] = field(default_factory=list)  # Product ids, as on EXACT
     script: str = ""  # path to an executable or .py file, or "module:function"
     queue: str = "local"
     parameter_schema: list[dict[str, Any]] = field(default_factory=list)
+    produces: list[str] = field(default_factory=list)  # annotation type names, found in `products`
     id: int | None = None
     remote_id: int | None = None
 

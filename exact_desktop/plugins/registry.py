@@ -62,22 +62,34 @@ def discovered_scripts() -> list[str]:
 
 
 def register(store: Store, script: str, product: int, queue: str = "local") -> e.Plugin:
-    """Create or refresh the plugin's record; its products are made in `product` if missing."""
+    """Create or refresh the plugin's record in `product`, as on EXACT: its products are Products,
+    and the annotation types its manifest names are found or made inside that product."""
     manifest = describe(script)
-    product_ids = []
-    for spec in manifest.get("products", []):
-        found = store.list(e.AnnotationType, name=spec["name"], product=product)
-        colour = spec.get("color_code", "#FF0000")
-        made = e.AnnotationType(spec["name"], int(spec.get("vector_type", 1)), product, color_code=colour)
-        kind = found[0] if found else store.create(made)
-        product_ids.append(kind.id)
+    produces = ensure_types(store, manifest, product)
     values = {
         "author": str(manifest.get("author", "")), "package": str(manifest.get("package", "")),
         "contact": str(manifest.get("contact", "")), "abouturl": str(manifest.get("abouturl", "")),
-        "products": product_ids, "script": script, "queue": queue,
+        "products": [product], "produces": produces, "script": script, "queue": queue,
         "parameter_schema": list(manifest.get("parameters", [])),
     }  # fmt: skip
     existing = store.list(e.Plugin, name=manifest["name"])
     if existing:
         return store.update(e.Plugin, existing[0].id, **values)  # type: ignore[arg-type]
     return store.create(e.Plugin(manifest["name"], **values))
+
+
+def ensure_types(store: Store, manifest: dict[str, Any], product: int) -> list[str]:
+    """The names of the annotation types the manifest names, each made in `product` if missing."""
+    names = []
+    for spec in manifest.get("products", []):
+        if not store.list(e.AnnotationType, name=spec["name"], product=product):
+            colour = spec.get("color_code", "#FF0000")
+            store.create(e.AnnotationType(spec["name"], int(spec.get("vector_type", 1)), product, color_code=colour))
+        names.append(spec["name"])
+    return names
+
+
+def produced_types(store: Store, plugin: e.Plugin) -> list[e.AnnotationType]:
+    """The annotation types a plugin produces: its `produces` names inside its products."""
+    found = [t for p in plugin.products for t in store.list(e.AnnotationType, product=p)]
+    return [t for t in found if t.name in plugin.produces] if plugin.produces else found

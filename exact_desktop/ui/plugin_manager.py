@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from exact_desktop.model import entities as e
-from exact_desktop.plugins.registry import PluginRegistryError, register
+from exact_desktop.plugins.registry import PluginRegistryError, ensure_types, produced_types, register
 from exact_desktop.plugins.sdk.connection import Connection, PluginError
 from exact_desktop.store.base import Store, StoreError
 
@@ -54,7 +54,7 @@ class PluginManager(QDialog):
         self.message.setWordWrap(True)
         form = QFormLayout()
         for label, widget in (("Name", self.name), ("Script", self.script), ("Queue", self.queue),
-                              ("Products", self.products), ("Parameters", self.parameters)):  # fmt: skip
+                              ("Produces", self.products), ("Parameters", self.parameters)):  # fmt: skip
             form.addRow(label, widget)
         buttons = QHBoxLayout()
         self.add_button, self.save_button = QPushButton("Add\u2026"), QPushButton("Save")
@@ -130,8 +130,7 @@ class PluginManager(QDialog):
         self.name.setText(plugin.name)
         self.script.setText(plugin.script)
         self.queue.setCurrentText(plugin.queue)
-        names = [self.store.get(e.AnnotationType, t).name for t in plugin.products]
-        self.products.setText(", ".join(names))
+        self.products.setText(self.products_text(plugin))
         self.parameters.setPlainText(json.dumps(plugin.parameter_schema, indent=1))
 
     def add(self) -> e.Plugin | None:
@@ -150,7 +149,7 @@ class PluginManager(QDialog):
         return plugin
 
     def products_text(self, plugin: e.Plugin) -> str:
-        return ", ".join(self.store.get(e.AnnotationType, t).name for t in plugin.products) or "none"
+        return ", ".join(t.name for t in produced_types(self.store, plugin)) or "none"
 
     def save(self) -> None:
         plugin = self.current()
@@ -163,13 +162,13 @@ class PluginManager(QDialog):
         except ValueError as err:
             self.message.setText(f"Parameters: not a valid schema ({err})")
             return
-        products = []
-        for name in (n.strip() for n in self.products.text().split(",") if n.strip()):
-            found = self.store.list(e.AnnotationType, name=name, product=self.product)
-            products.append((found[0] if found else self.store.create(e.AnnotationType(name, 1, self.product))).id)
+        names = [n.strip() for n in self.products.text().split(",") if n.strip()]
+        ensure_types(self.store, {"products": [{"name": n} for n in names]}, self.product)
+        products = sorted({*plugin.products, self.product})
         try:
             self.store.update(e.Plugin, plugin.id, name=self.name.text().strip() or plugin.name,  # type: ignore[arg-type]
-                              queue=self.queue.currentText(), products=products, parameter_schema=schema)  # fmt: skip
+                              queue=self.queue.currentText(), products=products, produces=names,
+                              parameter_schema=schema)  # fmt: skip
         except StoreError as err:
             self.message.setText(str(err))
             return

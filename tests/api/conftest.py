@@ -53,7 +53,11 @@ def served(tmp_path):
     store = SqliteStore(db)
     s = seed(store)
     store.update(e.Image, s.image.id, local_path=str(BOXES_TIFF), width=300, height=250)
-    plugin = store.create(e.Plugin("Test detector", author="tests", package="tests.detector", products=[s.box.id]))
+    plugin = store.create(
+        e.Plugin(
+            "Test detector", author="tests", package="tests.detector", products=[s.product.id], produces=[s.box.name]
+        )
+    )
     store.close()
     process, info = start_server(db)
     yield Served(info["url"], info["token"], db, s, plugin, process)

@@ -25,12 +25,12 @@ def post(served, path, body, **kwargs):
     )
 
 
-def test_no_token_or_a_wrong_one_is_401(served):
-    assert get(served, "/api/v1/images/images/", token=False).status_code == 401
-    assert get(served, "/api/v1/images/images/", token="wrong").status_code == 401
+def test_no_token_or_a_wrong_one_is_403_as_on_exact(served):
+    assert get(served, "/api/v1/images/images/", token=False).status_code == 403
+    assert get(served, "/api/v1/images/images/", token="wrong").status_code == 403
     assert get(served, "/api/v1/images/images/", scheme="Bearer").status_code == 200
     assert get(served, "/api/v1/images/images/", scheme="Token").status_code == 200
-    assert get(served, "/images/api/image/download/1/", token=False).status_code == 401
+    assert get(served, "/images/api/image/download/1/", token=False).status_code == 403
 
 
 def test_basic_auth_for_local_users_made_on_the_command_line(served):
@@ -41,8 +41,8 @@ def test_basic_auth_for_local_users_made_on_the_command_line(served):
     assert "correct horse" not in made.stderr + made.stdout
     ok = requests.get(f"{served.url}/api/v1/users/teams/", auth=("alice", "correct horse battery"), timeout=10)
     assert ok.status_code == 200
-    assert requests.get(f"{served.url}/api/v1/users/teams/", auth=("alice", "wrong"), timeout=10).status_code == 401
-    assert requests.get(f"{served.url}/api/v1/users/teams/", auth=("mallory", "x"), timeout=10).status_code == 401
+    assert requests.get(f"{served.url}/api/v1/users/teams/", auth=("alice", "wrong"), timeout=10).status_code == 403
+    assert requests.get(f"{served.url}/api/v1/users/teams/", auth=("mallory", "x"), timeout=10).status_code == 403
     store = SqliteStore(served.db)
     stored = store.password_hash(store.list(e.User, username="alice")[0].id)
     assert stored.startswith("scrypt$") and "correct horse" not in stored

@@ -59,7 +59,7 @@ def test_window_opens_on_the_image_set(qtbot, tmp_path, slides):
         timeout=10,
     )
     assert answer.status_code == 200 and answer.json()["results"][0]["name"] == "Demo"
-    assert requests.get(f"{window.api.url}/api/v1/images/image_sets/", timeout=10).status_code == 401
+    assert requests.get(f"{window.api.url}/api/v1/images/image_sets/", timeout=10).status_code == 403
     url = window.api.url
     window.close()
     with pytest.raises(requests.ConnectionError):

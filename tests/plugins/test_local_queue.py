@@ -11,7 +11,7 @@ import pytest
 from exact_desktop.model import entities as e
 from exact_desktop.plugins.jobs import ParameterError, cancel_job, create_jobs
 from exact_desktop.plugins.local_queue import LocalQueue
-from exact_desktop.plugins.registry import PluginRegistryError, describe, register
+from exact_desktop.plugins.registry import PluginRegistryError, describe, produced_types, register
 from exact_desktop.plugins.runner import run_plugin
 from exact_desktop.store.api.server import serve_in_thread
 from exact_desktop.store.sqlite.store import SqliteStore
@@ -36,8 +36,9 @@ def project(tmp_path):
 def test_register_reads_the_description_and_makes_products(project):
     store, s, plugin, _ = project
     assert plugin.name == "Behaviours" and plugin.script == SCRIPT and plugin.queue == "local"
-    assert [store.get(e.AnnotationType, t).name for t in plugin.products] == ["Spot", "Outline"]
-    assert store.get(e.AnnotationType, plugin.products[1]).vector_type == 5
+    assert plugin.products == [s.product.id] and plugin.produces == ["Spot", "Outline"]
+    kinds = {t.name: t for t in produced_types(store, plugin)}
+    assert set(kinds) == {"Spot", "Outline"} and kinds["Outline"].vector_type == 5
     assert [p["name"] for p in plugin.parameter_schema] == ["mode", "count"]
     again = register(store, SCRIPT, s.product.id)
     assert again.id == plugin.id and store.count(e.AnnotationType, name="Spot") == 1

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from exact_desktop.model import entities as e
+from exact_desktop.plugins.registry import produced_types
 from exact_desktop.store.sqlite.store import SqliteStore
 from exact_desktop.ui.main_window import MainWindow
 from tests.conftest import BOXES_TIFF
@@ -44,7 +45,8 @@ def test_manage_plugins_from_the_menu(qtbot, tmp_path):
     manager.save()
     saved = store.get(e.Plugin, added.id)
     assert (saved.name, saved.queue) == ("Spot finder", "celery")
-    assert {store.get(e.AnnotationType, t).name for t in saved.products} == {"Spot", "Mitosis"}
+    assert set(saved.produces) == {"Spot", "Mitosis"}
+    assert {t.name for t in produced_types(store, saved)} == {"Spot", "Mitosis"}
     assert saved.parameter_schema[1]["default"] == 4
     manager.parameters.setPlainText("{not json")
     manager.save()
@@ -82,7 +84,7 @@ def test_the_manager_lists_a_servers_plugin_records_too(qtbot, tmp_path):
     manager._pick_script = lambda: SCRIPT
     manager.add()
     assert not manager.connect_server(info["url"], "wrong token")
-    assert "401" in manager.message.text()
+    assert "403" in manager.message.text()
     assert manager.connect_server(info["url"], info["token"])
     items = [manager.listing.item(i).text() for i in range(manager.listing.count())]
     assert items == ["Behaviours  [local]", "Mitosis counter (server)  [server]"]
@@ -90,5 +92,5 @@ def test_the_manager_lists_a_servers_plugin_records_too(qtbot, tmp_path):
     assert manager.name.text() == "Mitosis counter (server)" and "lab.mitosis" in manager.script.text()
     assert not manager.save_button.isEnabled() and not manager.remove_button.isEnabled()
     assert stop_server(process) == 0
-    assert s.product.id in {store.get(e.AnnotationType, t).product for t in store.list(e.Plugin)[0].products}
+    assert s.product.id in store.list(e.Plugin)[0].products
     window.close()

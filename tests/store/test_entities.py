@@ -18,7 +18,8 @@ def make_each(store, s):
         e.Plugin(
             "Nuclei detector",
             script="exact_desktop.plugins.builtin:nuclei",
-            products=[s.box.id],
+            products=[s.product.id],
+            produces=[s.box.name],
             parameter_schema=[{"name": "threshold", "type": "float", "default": 0.5}],
         )
     )

@@ -1,8 +1,15 @@
-"""One HTTP session to EXACT (or the embedded API): auth, timeouts, retries, named errors."""
+"""One HTTP session to EXACT (or the embedded API): auth, timeouts, retries, named errors.
+
+Only requests that can be repeated safely are retried by the transport (GET, PUT, PATCH of
+fields, DELETE). A POST is sent once: when its outcome is unknown (the connection broke, a
+timeout, a 5xx), `UnknownOutcomeError` says so, and the caller checks what the server stored before
+it sends again. That is what keeps results from being doubled by a retry.
+"""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from typing import Any
 
 import requests
@@ -10,21 +17,41 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 TIMEOUT_S = 60
+IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"})
+IN_FLIGHT = 8  # requests the result writer keeps open at once; the pool holds that many and more
 
 
 class PluginError(Exception):
     """A request the plugin depends on failed; the message names the request and the reason."""
 
 
+class RefusedError(PluginError):
+    """The server answered 4xx: it did not store anything, and sending again will not help."""
+
+    def __init__(self, message: str, status: int, body: str) -> None:
+        super().__init__(message)
+        self.status, self.body = status, body
+
+
+class UnknownOutcomeError(PluginError):
+    """The request may or may not have been carried out (connection lost, timeout, 5xx)."""
+
+
 class Connection:
     def __init__(
-        self, url: str, token: str | None = None, user: str | None = None, password: str | None = None
-    ) -> None:
+        self, url: str, token: str | None = None, user: str | None = None, password: str | None = None,
+        verify: bool | str = True,
+    ) -> None:  # fmt: skip
         self.url = url.rstrip("/")
         self.session = requests.Session()
-        retry = Retry(total=5, backoff_factor=0.3, status_forcelist=(502, 503, 504), allowed_methods=None)
-        self.session.mount("http://", HTTPAdapter(max_retries=retry))
-        self.session.mount("https://", HTTPAdapter(max_retries=retry))
+        self.session.verify = verify
+        retry = Retry(
+            total=5, backoff_factor=0.3, status_forcelist=(502, 503, 504), allowed_methods=IDEMPOTENT,
+            raise_on_status=False,
+        )  # fmt: skip
+        adapter = HTTPAdapter(max_retries=retry, pool_connections=4, pool_maxsize=2 * IN_FLIGHT)
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
         if token:
             self.session.headers["Authorization"] = f"Bearer {token}"
         elif user:
@@ -37,16 +64,21 @@ class Connection:
             raise PluginError(
                 "EXACT_URL is not set: start this plugin from exact-desktop, or set EXACT_URL and EXACT_TOKEN"
             )
-        return cls(url, os.environ.get("EXACT_TOKEN"), os.environ.get("EXACT_USER"), os.environ.get("EXACT_PASSWORD"))
+        verify = os.environ.get("EXACT_VERIFY_TLS", "1") not in ("0", "false", "no")
+        token, user = os.environ.get("EXACT_TOKEN"), os.environ.get("EXACT_USER")
+        return cls(url, token, user, os.environ.get("EXACT_PASSWORD"), verify=verify)
 
     def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         url = path if path.startswith("http") else f"{self.url}{path}"
         try:
             answer = self.session.request(method, url, timeout=TIMEOUT_S, **kwargs)
         except requests.RequestException as err:
-            raise PluginError(f"{method} {path} failed: {err}") from None
+            raise UnknownOutcomeError(f"{method} {path} on {self.url} failed: {err}") from None
+        if answer.status_code >= 500:
+            raise UnknownOutcomeError(f"{method} {path} answered {answer.status_code}: {answer.text[:300]}")
         if answer.status_code >= 400:
-            raise PluginError(f"{method} {path} answered {answer.status_code}: {answer.text[:300]}")
+            text = answer.text[:2000]
+            raise RefusedError(f"{method} {path} answered {answer.status_code}: {text[:300]}", answer.status_code, text)
         return answer
 
     def get(self, path: str, **params: Any) -> Any:
@@ -58,12 +90,20 @@ class Connection:
     def patch(self, path: str, **fields: Any) -> Any:
         return self.request("PATCH", path, json=fields).json()
 
-    def pages(self, path: str, **params: Any) -> list[dict[str, Any]]:
-        """Every result of a list, following `next`."""
-        results: list[dict[str, Any]] = []
+    def delete(self, path: str) -> None:
+        self.request("DELETE", path)
+
+    def iterate(self, path: str, **params: Any) -> Iterator[dict[str, Any]]:
+        """Every result of a list, page by page, following `next`."""
         page = self.get(path, limit=1000, **params)
         while True:
-            results += page["results"]
+            yield from page["results"]
             if not page.get("next"):
-                return results
+                return
             page = self.request("GET", page["next"]).json()
+
+    def pages(self, path: str, **params: Any) -> list[dict[str, Any]]:
+        return list(self.iterate(path, **params))
+
+    def count(self, path: str, **params: Any) -> int:
+        return int(self.get(path, limit=1, **params)["count"])

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
-import queue
 import threading
 import time
 import uuid
@@ -14,39 +14,63 @@ from typing import Any
 import numpy as np
 from PIL import Image as PILImage
 
-from exact_desktop.plugins.sdk.connection import Connection
+from exact_desktop.plugins.sdk.connection import Connection, PluginError, UnknownOutcomeError
+from exact_desktop.plugins.sdk.results import BATCH, ResultWriter
 
-BATCH = 500  # result annotations per request
 REPORT_EVERY_S = 0.5  # progress PATCHes and cancel checks at most this often
 CANCELLED_PREFIX = "Cancelled"
+P = "/api/v1/processing"
 
 
 class Cancelled(Exception):  # noqa: N818 - an outcome, not a failure
     """The job was cancelled (its error_message starts with "Cancelled"); stop now."""
 
 
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+class Heartbeat:
+    """Refreshes the job's `updated_time` while the worker holds it: the lease other workers watch."""
+
+    def __init__(self, connection: Connection, job_path: str, every_s: float) -> None:
+        self.connection, self.job_path, self.every_s = connection, job_path, every_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="job-heartbeat", daemon=True)
+
+    def __enter__(self) -> Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every_s):
+            with contextlib.suppress(PluginError):  # the next beat tries again; a lease outlasts a few misses
+                self.connection.patch(self.job_path, updated_time=now_iso())
+
+
 class JobContext:
     def __init__(
-        self, connection: Connection, job: dict[str, Any], plugin: dict[str, Any], types: dict[str, int]
-    ) -> None:
+        self, connection: Connection, job: dict[str, Any], plugin: dict[str, Any], types: dict[str, int],
+        params: dict[str, Any] | None = None, lists: bool | None = None,
+    ) -> None:  # fmt: skip
         self.connection, self.job, self.plugin = connection, job, plugin
-        self.params: dict[str, Any] = job.get("parameters") or {}
-        self._types = types  # annotation type name -> id, from the plugin's products
+        self.params: dict[str, Any] = params if params is not None else job.get("parameters") or {}
+        self._types = types  # annotation type name -> id, found in the plugin's products
         self._started = time.monotonic()
         self._last_report = 0.0
         self._result: dict[str, Any] | None = None
         self._entries: dict[str, int] = {}
         self._pending: list[dict[str, Any]] = []
-        self.written = 0
-        # batches go out on a sender thread while process() goes on computing; its error, if
-        # any, is raised in process() at the next call, and drain() waits for the last batch
-        self._outbox: queue.Queue[list[dict[str, Any]] | None] = queue.Queue(maxsize=4)
-        self._sender: threading.Thread | None = None
-        self._send_error: BaseException | None = None
+        self.writer = ResultWriter(connection, lists)
+        self.bitmaps = 0
 
     @property
     def job_path(self) -> str:
-        return f"/api/v1/processing/pluginjobs/{self.job['id']}/"
+        return f"{P}/pluginjobs/{self.job['id']}/"
 
     # --- progress and cancel ------------------------------------------------------------------
     def progress(self, fraction: float) -> None:
@@ -56,12 +80,14 @@ class JobContext:
             return
         self._last_report = now
         self.flush()
-        percent = max(0.0, min(99.9, 100.0 * fraction))  # 100 is said by the worker when all is written
+        percent = max(0.0, min(99.9, 100.0 * fraction))  # 100 is said by the worker when all is stored
         eta = None
         if fraction > 0:
             remaining = (now - self._started) * (1 - fraction) / fraction
             eta = (datetime.now(UTC) + timedelta(seconds=remaining)).isoformat()
-        job = self.connection.patch(self.job_path, processing_complete=round(percent, 1), eta_time=eta)
+        job = self.connection.patch(
+            self.job_path, processing_complete=round(percent, 1), eta_time=eta, updated_time=now_iso()
+        )
         self._check_cancel(job)
 
     def check_cancelled(self) -> None:
@@ -82,7 +108,13 @@ class JobContext:
         entry: str = "results", meta_data: dict[str, Any] | None = None,
     ) -> None:  # fmt: skip
         """Queue one result annotation; they are sent in batches of 500."""
-        type_id = self._types[annotation_type] if isinstance(annotation_type, str) else annotation_type
+        if isinstance(annotation_type, str):
+            if annotation_type not in self._types:
+                known = ", ".join(sorted(self._types)) or "none"
+                raise PluginError(f"no annotation type {annotation_type!r} in the plugin's products (found: {known})")
+            type_id = self._types[annotation_type]
+        else:
+            type_id = annotation_type
         self._pending.append({
             "annotation_type": type_id, "pluginresultentry": self._entry(entry), "image": self.job["image"],
             "vector": vector, "score": float(score), "meta_data": meta_data, "unique_identifier": str(uuid.uuid4()),
@@ -103,54 +135,61 @@ class JobContext:
             array, channels = array.astype(np.uint8), 3
         buffer = io.BytesIO()
         PILImage.fromarray(array).save(buffer, format="PNG")
+        entry_id = self._entry(entry)
         fields = {
-            "name": name, "channels": channels, "pluginresultentry": self._entry(entry), "image": self.job["image"],
+            "name": name, "channels": channels, "pluginresultentry": entry_id, "image": self.job["image"],
             "scale_min": scale_min, "scale_max": scale_max, "location_rect": json.dumps(location_rect),
         }  # fmt: skip
         files = {"bitmap": (f"{name}.png", buffer.getvalue(), "image/png")}
-        self.connection.request("POST", "/api/v1/processing/pluginresultbitmaps/", files=files, data=fields)
+        try:
+            self.connection.request("POST", f"{P}/pluginresultbitmaps/", files=files, data=fields)
+        except UnknownOutcomeError:
+            if not self._bitmap_stored(entry_id, name):
+                self.connection.request("POST", f"{P}/pluginresultbitmaps/", files=files, data=fields)
+        self.bitmaps += 1
+
+    def _bitmap_stored(self, entry_id: int, name: str) -> bool:
+        listed = self.connection.iterate(
+            f"{P}/pluginresultbitmaps/", image=self.job["image"], fields="id,name,pluginresultentry"
+        )
+        return any(b["pluginresultentry"] == entry_id and b["name"] == name for b in listed)
 
     def flush(self) -> None:
-        """Hand the queued annotations to the sender (returns at once unless it is 4 batches behind)."""
-        self._raise_send_error()
+        """Hand the queued annotations to the writer (returns at once unless it is far behind)."""
         if self._pending:
             batch, self._pending = self._pending, []
-            if self._sender is None:
-                self._sender = threading.Thread(target=self._send_loop, name="result-sender", daemon=True)
-                self._sender.start()
-            self._outbox.put(batch)
+            self.writer.send(batch)
+        self.writer.raise_error()
 
-    def drain(self) -> None:
-        """Wait until every batch is written; raises what a write failed with."""
+    def finish(self) -> int:
+        """Every result stored, exactly once (raises otherwise); how many there are."""
         self.flush()
-        if self._sender is not None:
-            self._outbox.put(None)
-            self._sender.join()
-            self._sender = None
-        self._raise_send_error()
+        return self.writer.finish()
 
-    def _send_loop(self) -> None:
-        while (batch := self._outbox.get()) is not None:
-            if self._send_error is not None:
-                continue  # after a failure, drop the rest: the job fails anyway
-            try:
-                self.connection.post("/api/v1/processing/pluginresultannotations/", batch)
-                self.written += len(batch)
-            except BaseException as err:
-                self._send_error = err
-
-    def _raise_send_error(self) -> None:
-        if self._send_error is not None:
-            raise self._send_error
-
+    # --- result and entries: found again rather than made twice when an answer was lost ---------
     def _entry(self, name: str) -> int:
         if name not in self._entries:
-            if self._result is None:
-                self._result = self.connection.post("/api/v1/processing/pluginresults/", {
-                    "image": self.job["image"], "plugin": self.plugin["id"], "job": self.job["id"], "entries": [],
-                })  # fmt: skip
-            entry = self.connection.post("/api/v1/processing/pluginresultentrys/", {
-                "pluginresult": self._result["id"], "name": name, "annotation_results": [], "bitmap_results": [],
-            })  # fmt: skip
-            self._entries[name] = entry["id"]
+            result = self._the_result()
+            body = {"pluginresult": result["id"], "name": name, "annotation_results": [], "bitmap_results": []}
+            try:
+                self._entries[name] = self.connection.post(f"{P}/pluginresultentrys/", body)["id"]
+            except UnknownOutcomeError:
+                found = self._find_entry(result["id"], name)
+                self._entries[name] = found or self.connection.post(f"{P}/pluginresultentrys/", body)["id"]
         return self._entries[name]
+
+    def _the_result(self) -> dict[str, Any]:
+        if self._result is None:
+            body = {"image": self.job["image"], "plugin": self.plugin["id"], "job": self.job["id"], "entries": []}
+            try:
+                self._result = self.connection.post(f"{P}/pluginresults/", body)
+            except UnknownOutcomeError:
+                found = self.connection.pages(f"{P}/pluginresults/", job_id=self.job["id"])
+                self._result = found[0] if found else self.connection.post(f"{P}/pluginresults/", body)
+        return self._result  # type: ignore[return-value]
+
+    def _find_entry(self, result_id: int, name: str) -> int | None:
+        for entry_id in self.connection.get(f"{P}/pluginresults/{result_id}/")["entries"]:
+            if self.connection.get(f"{P}/pluginresultentrys/{entry_id}/", fields="id,name")["name"] == name:
+                return entry_id
+        return None

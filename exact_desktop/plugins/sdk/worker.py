@@ -1,4 +1,10 @@
-"""The worker loop: find the plugin's pending jobs, claim one, process it, report, repeat."""
+"""The worker loop: find the plugin's pending jobs, claim one, process it, report, repeat.
+
+Everything is matched on the client side, because EXACT's list filters do not do it: a plugin
+is found by its exact name (the server ignores `plugins/?name=`), its jobs are kept from the job
+list by plugin id (`filter_ids` are job ids; there is no plugin filter), and its annotation types
+are found by name inside its products (a plugin's `products` are Product ids).
+"""
 
 from __future__ import annotations
 
@@ -10,81 +16,137 @@ import sys
 import time
 import traceback
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
+from exact_desktop.plugins.sdk.claims import LeaseWatch, claim, is_open
 from exact_desktop.plugins.sdk.connection import Connection, PluginError
-from exact_desktop.plugins.sdk.context import Cancelled, JobContext
+from exact_desktop.plugins.sdk.context import Cancelled, Heartbeat, JobContext
 from exact_desktop.plugins.sdk.image import ImageHandle
 
 Process = Callable[[ImageHandle, dict[str, Any], JobContext], None]
-JOBS = "/api/v1/processing/pluginjobs/"
+P = "/api/v1/processing"
+JOBS = f"{P}/pluginjobs/"
+JOB_FIELDS = "id,plugin,image,attached_worker,processing_complete,error_message,updated_time"
+DEFAULT_LEASE_S = 120.0
 
 
 def worker_name() -> str:
     return os.environ.get("EXACT_WORKER") or f"{socket.gethostname()}:{os.getpid()}"
 
 
-def _is_pending(job: dict[str, Any]) -> bool:
-    return (
-        not job.get("attached_worker") and not job.get("error_message") and (job.get("processing_complete") or 0) < 100
-    )
-
-
-def _claim(connection: Connection, job: dict[str, Any], me: str) -> bool:
-    """EXACT has no atomic claim: write our name, read it back, and back off if another won."""
-    connection.patch(f"{JOBS}{job['id']}/", attached_worker=me)
-    time.sleep(0.05)  # let a concurrent claimer's write land before we read
-    return connection.get(f"{JOBS}{job['id']}/").get("attached_worker") == me
-
-
-def run_worker(process: Process, plugin_name: str | None = None, idle_exit_s: float = 0.0, poll_s: float = 1.0) -> int:
-    """Process pending jobs of the plugin until none is left (then wait `idle_exit_s` for more)."""
-    connection = Connection.from_environment()
-    name = plugin_name or os.environ.get("EXACT_PLUGIN")
-    found = connection.get("/api/v1/processing/plugins/", name=name)["results"]
+def find_plugin(connection: Connection, name: str | None) -> dict[str, Any]:
+    plugins = connection.pages(f"{P}/plugins/", fields="id,name,products")
+    found = [p for p in plugins if p["name"] == name]
     if not found:
-        raise PluginError(f"no plugin named {name!r} is registered on {connection.url}")
-    plugin = found[0]
-    types = {connection.get(f"/api/v1/annotations/annotation_types/{t}/")["name"]: t for t in plugin["products"]}
-    only = {int(i) for i in os.environ.get("EXACT_JOB_IDS", "").split(",") if i}
+        names = ", ".join(sorted(p["name"] for p in plugins)) or "none"
+        raise PluginError(f"no plugin named {name!r} is registered on {connection.url} (registered: {names})")
+    return found[0]
+
+
+def plugin_types(connection: Connection, plugin: dict[str, Any]) -> dict[str, int]:
+    """Annotation type name -> id, from the types of the plugin's products."""
+    types: dict[str, int] = {}
+    for product in plugin["products"]:
+        for kind in connection.iterate(
+            "/api/v1/annotations/annotation_types/", product=product, fields="id,name,product"
+        ):
+            if kind["product"] == product:  # a server that ignored the filter still gives the right answer
+                types.setdefault(kind["name"], kind["id"])
+    return types
+
+
+@dataclass
+class WorkSummary:
+    plugin: str
+    worker: str
+    jobs: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        failed = [j for j in self.jobs if j["status"] == "failed"]
+        stored = sum(j["result_annotations"] for j in self.jobs)
+        return {"plugin": self.plugin, "worker": self.worker, "jobs": self.jobs, "result_annotations": stored,
+                "errors": failed}  # fmt: skip
+
+
+def run_worker(
+    process: Process, plugin_name: str | None = None, idle_exit_s: float = 0.0, poll_s: float = 1.0,
+    lease_s: float | None = None, connection: Connection | None = None,
+) -> WorkSummary:  # fmt: skip
+    """Process pending jobs of the plugin until none is left (then wait `idle_exit_s` for more).
+
+    A job claimed by another worker whose `updated_time` has not moved for `lease_s` (as this
+    worker's own clock measures it: server times are only compared with server times) is taken
+    over.
+    """
+    connection = connection or Connection.from_environment()
+    name = plugin_name or os.environ.get("EXACT_PLUGIN")
+    lease_s = lease_s if lease_s is not None else float(os.environ.get("EXACT_LEASE_S", DEFAULT_LEASE_S))
+    plugin = find_plugin(connection, name)
+    types = plugin_types(connection, plugin)
+    only = [int(i) for i in os.environ.get("EXACT_JOB_IDS", "").split(",") if i]
+    params = json.loads(os.environ.get("EXACT_PLUGIN_PARAMS") or "null")
     me = worker_name()
+    watch = LeaseWatch(lease_s)
+    summary = WorkSummary(str(name), me)
+    lists: bool | None = None
     idle_since = time.monotonic()
-    done = 0
     while True:
-        jobs = [
-            j
-            for j in connection.pages(JOBS, filter_ids=plugin["id"])
-            if _is_pending(j) and (not only or j["id"] in only)
-        ]
-        claimed = next((j for j in reversed(jobs) if _claim(connection, j, me)), None)  # oldest first
+        listed = connection.iterate(
+            JOBS, fields=JOB_FIELDS, **({"filter_ids": ",".join(map(str, only))} if only else {})
+        )
+        jobs = [j for j in listed if j["plugin"] == plugin["id"] and (not only or j["id"] in only) and is_open(j)]
+        claimed = next((j for j in reversed(jobs) if watch.claimable(j, me) and claim(connection, j, me)), None)
         if claimed is None:
-            if time.monotonic() - idle_since >= idle_exit_s:
-                return done
+            if time.monotonic() - idle_since >= idle_exit_s and not watch.waiting_for(jobs, me, idle_exit_s):
+                return summary
             time.sleep(poll_s)
             continue
-        _run_one(connection, process, plugin, types, claimed)
-        done += 1
+        outcome, lists = _run_one(connection, process, plugin, types, claimed, params, lease_s, lists)
+        summary.jobs.append(outcome)
+        print(json.dumps({"job": outcome["job"], "status": outcome["status"]}), file=sys.stderr, flush=True)
         idle_since = time.monotonic()
 
 
+def _clear_old_results(connection: Connection, job_id: int) -> None:
+    """A job taken over, or run again, starts clean: its earlier results go (EXACT does the same)."""
+    for result in connection.pages(f"{P}/pluginresults/", job_id=job_id, fields="id,job"):
+        if result.get("job") == job_id:
+            connection.delete(f"{P}/pluginresults/{result['id']}/")
+
+
 def _run_one(
-    connection: Connection, process: Process, plugin: dict[str, Any], types: dict[str, int], job: dict[str, Any]
-) -> None:
+    connection: Connection, process: Process, plugin: dict[str, Any], types: dict[str, int], job: dict[str, Any],
+    params: dict[str, Any] | None, lease_s: float, lists: bool | None,
+) -> tuple[dict[str, Any], bool | None]:  # fmt: skip
     path = f"{JOBS}{job['id']}/"
-    context = JobContext(connection, connection.get(path), plugin, types)
+    _clear_old_results(connection, job["id"])
+    context = JobContext(connection, connection.get(path), plugin, types, params, lists)
+    outcome = {"job": job["id"], "image": job["image"], "status": "done", "result_annotations": 0, "error": None}
     image = ImageHandle(connection, connection.get(f"/api/v1/images/images/{job['image']}/", omit="annotations"))
     try:
-        process(image, context.params, context)
-        context.flush()
-        connection.patch(path, processing_complete=100)
-    except Cancelled:
-        context.flush()  # what was found stays; the job keeps its "Cancelled" message
+        with Heartbeat(connection, path, max(1.0, lease_s / 4)):
+            process(image, context.params, context)
+            outcome["result_annotations"] = context.finish()
+        connection.patch(path, processing_complete=100, eta_time=None)
+    except Cancelled as why:
+        outcome.update(status="cancelled", error=str(why))
+        outcome["result_annotations"] = _finish_quietly(context)  # what was found stays
     except Exception as err:
-        connection.patch(
-            path, error_message=f"{type(err).__name__}: {err}"[:500], error_detail=traceback.format_exc()[-5000:]
-        )
+        message = f"{type(err).__name__}: {err}"[:500]
+        outcome.update(status="failed", error=message)
+        connection.patch(path, error_message=message, error_detail=traceback.format_exc()[-5000:])
     finally:
+        context.writer.close()
         image.close()
+    return outcome, context.writer.lists
+
+
+def _finish_quietly(context: JobContext) -> int:
+    try:
+        return context.finish()
+    except Exception:
+        return 0
 
 
 def main(process: Process, describe: dict[str, Any]) -> None:
@@ -99,7 +161,10 @@ def main(process: Process, describe: dict[str, Any]) -> None:
         print(json.dumps(describe))
         return
     try:  # the name the desktop registered it under wins over the manifest's (it may be renamed)
-        run_worker(process, os.environ.get("EXACT_PLUGIN") or describe.get("name"), idle_exit_s=args.idle_exit)
+        summary = run_worker(
+            process, os.environ.get("EXACT_PLUGIN") or describe.get("name"), idle_exit_s=args.idle_exit
+        )
     except PluginError as err:
         print(f"plugin {describe.get('name')!r}: {err}", file=sys.stderr)
         sys.exit(2)
+    print(json.dumps(summary.as_json()))

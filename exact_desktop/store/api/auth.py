@@ -1,4 +1,7 @@
-"""Who is calling: the session token (Bearer or Token) or HTTP Basic for local users."""
+"""Who is calling: the session token (Bearer or Token) or HTTP Basic for local users.
+
+Refusals are 403 with DRF's `{"detail": ...}`, as EXACT answers them (it never says 401).
+"""
 
 from __future__ import annotations
 
@@ -33,9 +36,7 @@ class Authenticator:
             return Caller(None, "session")
         if scheme == "basic":
             return self._basic(header, value)
-        raise HTTPException(
-            401, "Authentication credentials were not provided or are wrong.", {"WWW-Authenticate": "Bearer"}
-        )
+        raise HTTPException(403, "Authentication credentials were not provided.")
 
     def _basic(self, header: str, value: str) -> Caller:
         if header in self._basic_cache:
@@ -44,9 +45,9 @@ class Authenticator:
         try:
             name, _, password = base64.b64decode(value.strip()).decode().partition(":")
         except (binascii.Error, UnicodeDecodeError):
-            raise HTTPException(401, "Malformed Basic credentials.") from None
+            raise HTTPException(403, "Invalid basic header. Credentials not correctly base64 encoded.") from None
         users = self.store.list(User, username=name)
         if not users or not check_password(password, self.store.password_hash(users[0].id)):  # type: ignore[arg-type]
-            raise HTTPException(401, "Invalid username/password.", {"WWW-Authenticate": "Basic"})
+            raise HTTPException(403, "Invalid username/password.")
         self._basic_cache[header] = users[0].id  # type: ignore[assignment]
         return Caller(users[0].id, name)

@@ -23,12 +23,26 @@ TABLE_OF: dict[type, Table] = {
 # list-valued fields kept in link tables: field -> (link table, owner column, member column)
 LINKS: dict[type, tuple[str, Table, str, str]] = {
     e.ImageSet: ("product_set", t.image_set_product, "image_set", "product"),
-    e.Plugin: ("products", t.plugin_product, "plugin", "annotation_type"),
+    e.Plugin: ("products", t.plugin_product, "plugin", "product"),
 }
 
 SPATIAL: dict[type, str] = {e.Annotation: t.ANNOTATION_RTREE, e.PluginResultAnnotation: t.RESULT_RTREE}
 # what a spatial band groups by, within an image
 SPATIAL_GROUP: dict[type, str] = {e.Annotation: "annotation_type", e.PluginResultAnnotation: "pluginresultentry"}
+
+# rows of a spatial tree that a delete of `kind` takes with it by cascade: (tree, SQL of their ids)
+_RESULTS_OF_ENTRIES = "SELECT id FROM plugin_result_annotation WHERE pluginresultentry IN ({})"
+_ENTRIES_OF_RESULTS = "SELECT id FROM plugin_result_entry WHERE pluginresult IN ({})"
+CASCADED_SPATIAL: dict[type, list[tuple[str, str]]] = {
+    e.PluginResultEntry: [(t.RESULT_RTREE, _RESULTS_OF_ENTRIES.format("?"))],
+    e.PluginResult: [(t.RESULT_RTREE, _RESULTS_OF_ENTRIES.format(_ENTRIES_OF_RESULTS.format("?")))],
+    e.Plugin: [(t.RESULT_RTREE, _RESULTS_OF_ENTRIES.format(_ENTRIES_OF_RESULTS.format(
+        "SELECT id FROM plugin_result WHERE plugin = ?")))],
+    e.Image: [(t.RESULT_RTREE, "SELECT id FROM plugin_result_annotation WHERE image = ?"),
+              (t.ANNOTATION_RTREE, "SELECT id FROM annotation WHERE image = ?")],
+    e.AnnotationType: [(t.ANNOTATION_RTREE, "SELECT id FROM annotation WHERE annotation_type = ?"),
+                       (t.RESULT_RTREE, "SELECT id FROM plugin_result_annotation WHERE annotation_type = ?")],
+}  # fmt: skip
 
 _FIELDS: dict[type, list[str]] = {kind: [f.name for f in fields(kind)] for kind in TABLE_OF}
 

@@ -18,7 +18,15 @@ from exact_desktop.store.sqlite import spatial
 from exact_desktop.store.sqlite import tables as t
 from exact_desktop.store.sqlite.bulk import bulk_insert
 from exact_desktop.store.sqlite.engine import make_engine, reading, write
-from exact_desktop.store.sqlite.rows import LINKS, SPATIAL, SPATIAL_GROUP, column_values, entity_from_row, table_of
+from exact_desktop.store.sqlite.rows import (
+    CASCADED_SPATIAL,
+    LINKS,
+    SPATIAL,
+    SPATIAL_GROUP,
+    column_values,
+    entity_from_row,
+    table_of,
+)
 from exact_desktop.store.sqlite.schema import upgrade
 from exact_desktop.store.sqlite.validation import AnnotationTypes
 
@@ -126,10 +134,14 @@ class SqliteStore(Store):
         table = table_of(kind)
 
         def work(conn: Connection) -> None:
+            cursor = driver_cursor(conn)
+            # index rows of what the cascade takes, found before the rows are gone
+            for tree, doomed in CASCADED_SPATIAL.get(kind, []):
+                cursor.execute(f"DELETE FROM {tree} WHERE id IN ({doomed})", (id,))
             if conn.execute(delete(table).where(table.c.id == id)).rowcount == 0:
                 raise NotFoundError(f"{kind.__name__} {id} does not exist")
             if kind in SPATIAL:
-                driver_cursor(conn).execute(f"DELETE FROM {SPATIAL[kind]} WHERE id = ?", (id,))
+                cursor.execute(f"DELETE FROM {SPATIAL[kind]} WHERE id = ?", (id,))
 
         write(self.engine, work)
 

@@ -191,13 +191,15 @@ plugin = Table(
     Column("script", Text, nullable=False, default=""),
     Column("queue", String, nullable=False, default="local"),
     Column("parameter_schema", JSON, nullable=False, default=list),
+    Column("produces", JSON, nullable=False, default=list, server_default="[]"),
     _remote(),
 )  # fmt: skip
 
+# EXACT's Plugin.products: administration products, whose annotation types the plugin produces
 plugin_product = Table(
     "plugin_product", metadata,
     Column("plugin", ForeignKey("plugin.id", ondelete="CASCADE"), primary_key=True),
-    Column("annotation_type", ForeignKey("annotation_type.id", ondelete="CASCADE"), primary_key=True),
+    Column("product", ForeignKey("product.id", ondelete="CASCADE"), primary_key=True),
 )  # fmt: skip
 
 plugin_job = Table(

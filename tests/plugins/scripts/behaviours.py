@@ -38,7 +38,7 @@ def process(image, params, context):
         context.add_bitmap(ramp, {"x": 0, "y": 0, "w": image.width, "h": image.height}, name="ramp", entry="heat")
     if mode == "invalid":
         context.add_annotation("Outline", {"x1": 0, "y1": 0, "x2": 5, "y2": 5}, score=0.5)  # 2 nodes: not a polygon
-        context.drain()
+        context.flush()  # the refusal comes back here, and fails the job
     steps = params["count"]
     for i in range(steps):
         context.add_annotation("Spot", {"x1": i, "y1": i, "x2": i + 4, "y2": i + 4}, score=(i + 1) / steps)

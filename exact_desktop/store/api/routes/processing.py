@@ -55,11 +55,14 @@ class JobPatch(BaseModel):
 
 @router.get(f"{V1}/pluginjobs/")
 def list_jobs(request: Request, store: SqliteStore = StoreDep) -> dict[str, Any]:
-    """Newest first; `image_id`, `user_id`, `plugin_id` and `filter_ids` (plugin ids) filter."""
+    """Newest first; `image_id`, `user_id` and `filter_ids` (job ids) filter, as on EXACT.
+
+    `plugin_id` is an extension EXACT lacks (it ignores the parameter): clients must not rely on it.
+    """
     raw = parse_filters(
         request, {"image_id": "int", "user_id": "int", "plugin_id": "int", "filter_ids": "ints", "id": "int"}
     )
-    renamed = {"image_id": "image", "user_id": "creator", "plugin_id": "plugin", "filter_ids": "plugin__in", "id": "id"}
+    renamed = {"image_id": "image", "user_id": "creator", "plugin_id": "plugin", "filter_ids": "id__in", "id": "id"}
     filters = {renamed[k]: v for k, v in raw.items()}
     limit, offset = page_params(request)
     count = store.count(e.PluginJob, **filters)
@@ -126,6 +129,23 @@ def create_job(
 
 
 # --- results -------------------------------------------------------------------------------------
+def _deleter(path: str, kind: type) -> None:
+    """DELETE of one row (and what hangs off it), as EXACT's model view sets allow."""
+
+    def remove(id: int, store: SqliteStore = StoreDep) -> None:
+        store.delete(kind, id)
+
+    router.delete(path, status_code=204, name=f"delete_{kind.__name__}")(remove)
+
+
+for _path, _kind in (
+    (f"{V1}/pluginresults/{{id}}/", e.PluginResult),
+    (f"{V1}/pluginresultentrys/{{id}}/", e.PluginResultEntry),
+    (f"{V1}/pluginresultannotations/{{id}}/", e.PluginResultAnnotation),
+):
+    _deleter(_path, _kind)
+
+
 @router.get(f"{V1}/pluginresults/")
 def list_results(request: Request, store: SqliteStore = StoreDep) -> dict[str, Any]:
     raw = parse_filters(request, {"image_id": "int", "job_id": "int", "plugin_id": "int"})
