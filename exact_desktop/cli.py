@@ -1,4 +1,4 @@
-"""The `exact-desktop` command: demo, open, bench."""
+"""The `exact-desktop` command: demo, open, serve, users, plugin, login, bench."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from exact_desktop import __version__
+from exact_desktop import __version__, cli_server
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -93,6 +93,8 @@ def build_parser() -> argparse.ArgumentParser:
     plugin_run.add_argument("--workers", type=int, help="worker processes (default: cores - 1, at least 1)")
     plugin_run.add_argument("--json", action="store_true", help="print the summary as JSON (the default)")
     plugin_run.add_argument("--db", type=Path, metavar="FILE", help="project database")
+    plugin_run.add_argument("--server", metavar="URL", help="run on that EXACT server's image set (jobs made there)")
+    cli_server.add_commands(commands, plugin_commands)
 
     bench = commands.add_parser("bench", help="measure speed; prints JSON")
     bench.add_argument("target", choices=["viewer", "store", "api", "plugins"])
@@ -122,7 +124,10 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "users":
         return _add_user(args)
     if args.command == "plugin":
-        return _plugin(args)
+        handled = cli_server.plugin_command(args)
+        return _plugin(args) if handled is None else handled
+    if args.command == "login":
+        return cli_server.login(args)
     return 2
 
 
@@ -140,8 +145,11 @@ def _plugin(args: argparse.Namespace) -> int:
         return 2
     try:
         if args.plugin_command == "list":
-            listed = [{"id": p.id, "name": p.name, "script": p.script, "queue": p.queue, "products": p.products,
-                       "parameters": p.parameter_schema} for p in store.list(Plugin)]  # fmt: skip
+            listed = [
+                {"id": p.id, "name": p.name, "script": p.script, "queue": p.queue, "products": p.products,
+                 "produces": p.produces, "parameters": p.parameter_schema}
+                for p in store.list(Plugin)
+            ]  # fmt: skip
             print(json.dumps(listed))
             return 0
         params = dict(item.partition("=")[::2] for item in args.param)

@@ -17,8 +17,9 @@ from exact_desktop.demo.project import ensure_demo_project
 from exact_desktop.demo.synthetic_slide import ensure_demo_slides
 from exact_desktop.model import entities as e
 from exact_desktop.plugins.builtin import nuclei
+from exact_desktop.plugins.job_book import StoreJobBook
 from exact_desktop.plugins.jobs import create_jobs
-from exact_desktop.plugins.local_queue import LocalQueue
+from exact_desktop.plugins.local_queue import LocalQueue, project_env
 from exact_desktop.plugins.sdk.image import ImageHandle
 from exact_desktop.store.api.server import serve_in_thread
 from exact_desktop.store.sqlite.store import SqliteStore
@@ -95,7 +96,7 @@ def _queued(
 ) -> float:
     jobs = create_jobs(store, plugin, image_set, images=images, run_again=True).created
     started = time.perf_counter()
-    run = LocalQueue(store, url, token, size=workers).run(plugin, [j.id for j in jobs])  # type: ignore[misc]
+    run = LocalQueue(StoreJobBook(store), project_env(url, token), size=workers).run(plugin, [j.id for j in jobs])  # type: ignore[misc]
     elapsed = time.perf_counter() - started
     if run.failures:
         raise RuntimeError(f"benchmark jobs failed: {run.failures}")

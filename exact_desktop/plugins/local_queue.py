@@ -1,28 +1,31 @@
 """The `local` queue: plugin worker processes on this machine, supervised.
 
 Workers get the connection in their environment (never argv) and work through the jobs they are
-given. The supervisor turns what a plugin cannot report itself into job errors: a process that
+given. The jobs live in the local project or on an EXACT server: the `JobBook` hides which.
+The supervisor turns what a plugin cannot report itself into job errors: a process that
 exits with jobs in hand (crash), a job without progress past the timeout (hang, the worker is
 killed), and a job cancelled while its worker does not stop within the grace period.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import subprocess
 import tempfile
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 from exact_desktop.model import entities as e
 from exact_desktop.model.entities import JobStatus
-from exact_desktop.plugins.jobs import fail_job
+from exact_desktop.plugins.job_book import JobBook, JobView
 from exact_desktop.plugins.registry import command_for
-from exact_desktop.store.base import NotFoundError, Store
 
 CANCEL_GRACE_S = 2.0
+
+
+def project_env(url: str, token: str) -> dict[str, str]:
+    """The connection to a project's embedded API, for its workers' environment."""
+    return {"EXACT_URL": url, "EXACT_TOKEN": token}
 
 
 def default_size() -> int:
@@ -34,6 +37,7 @@ class Worker:
     name: str
     process: subprocess.Popen[bytes]
     stderr: tempfile._TemporaryFileWrapper  # type: ignore[type-arg]
+    job_ids: list[int]
 
     def stderr_tail(self) -> str:
         self.stderr.seek(0)
@@ -48,10 +52,16 @@ class QueueRun:
 
 
 class LocalQueue:
-    def __init__(self, store: Store, url: str, token: str, size: int | None = None, timeout_s: float = 600.0) -> None:
-        self.store, self.url, self.token = store, url, token
+    """Workers for `plugin` on this machine; jobs are read and failed through `book`."""
+
+    def __init__(
+        self, book: JobBook, connection_env: dict[str, str], size: int | None = None, timeout_s: float = 600.0,
+        extra_env: dict[str, str] | None = None,
+    ) -> None:  # fmt: skip
+        self.book, self.connection_env = book, connection_env
         self.size = size or default_size()
         self.timeout_s = timeout_s
+        self.extra_env = extra_env or {}
         self._last_stderr = ""
 
     def run(self, plugin: e.Plugin, job_ids: list[int], poll_s: float = 0.2) -> QueueRun:
@@ -74,53 +84,41 @@ class LocalQueue:
                         workers.append(self._start(plugin, job_ids, len(run.workers)))
                         run.workers.append(workers[-1].name)
         for job_id in job_ids:  # never claimed: every worker died before reaching it
-            job = self._job(job_id)
+            job = self.book.get(job_id)
             if job is not None and job.status == JobStatus.PENDING:
                 run.failures[job_id] = "not run: every worker process of the plugin ended before it (see the detail)"
-                self._fail(job_id, run.failures[job_id], self._last_stderr)
+                self.book.fail(job_id, run.failures[job_id], self._last_stderr)
         return run
 
-    def _job(self, job_id: int) -> e.PluginJob | None:
-        """None once the job is gone (its plugin or image was removed while it ran)."""
-        try:
-            return self.store.get(e.PluginJob, job_id)
-        except NotFoundError:
-            return None
-
-    def _fail(self, job_id: int, message: str, detail: str = "") -> None:
-        with contextlib.suppress(NotFoundError):  # gone meanwhile: nothing left to mark
-            fail_job(self.store, job_id, message, detail)
-
     def _pending(self, job_ids: list[int]) -> bool:
-        return any((job := self._job(j)) is not None and job.status == JobStatus.PENDING for j in job_ids)
+        return any((job := self.book.get(j)) is not None and job.status == JobStatus.PENDING for j in job_ids)
 
     def _start(self, plugin: e.Plugin, job_ids: list[int], index: int) -> Worker:
-        name = f"local-{os.getpid()}-{index}"
+        name = f"local-{os.getpid()}-{int(time.time() * 1000) % 100000}-{index}"
         env = {
-            **os.environ, "EXACT_URL": self.url, "EXACT_TOKEN": self.token, "EXACT_PLUGIN": plugin.name,
+            **os.environ, **self.connection_env, **self.extra_env, "EXACT_PLUGIN": plugin.name,
             "EXACT_WORKER": name, "EXACT_JOB_IDS": ",".join(map(str, job_ids)), "PYTHONUNBUFFERED": "1",
         }  # fmt: skip
         stderr = tempfile.TemporaryFile()  # noqa: SIM115 - closed in _after_exit when the worker has ended
         process = subprocess.Popen(command_for(plugin.script), env=env, stdout=subprocess.DEVNULL, stderr=stderr)
-        return Worker(name, process, stderr)
+        return Worker(name, process, stderr, job_ids)
 
-    def _held(self, worker: Worker) -> list[e.PluginJob]:
-        jobs = self.store.list(e.PluginJob, attached_worker=worker.name)
+    def _held(self, worker: Worker) -> list[JobView]:
+        jobs = self.book.held_by(worker.name, worker.job_ids)
         return [j for j in jobs if j.processing_complete < 100 and j.status in (JobStatus.RUNNING, JobStatus.CANCELLED)]
 
     def _watch(self, worker: Worker, run: QueueRun, cancelled_at: dict[int, float]) -> None:
-        now = datetime.now(UTC)
         for job in self._held(worker):
             if job.status == JobStatus.CANCELLED:
-                since = cancelled_at.setdefault(job.id, time.monotonic())  # type: ignore[arg-type]
+                since = cancelled_at.setdefault(job.id, time.monotonic())
                 if time.monotonic() - since > CANCEL_GRACE_S and worker.process.poll() is None:
                     worker.process.kill()  # it did not stop by itself: make it
-            elif (now - job.updated_time).total_seconds() > self.timeout_s and worker.process.poll() is None:
+            elif self.book.idle_s(job) > self.timeout_s and worker.process.poll() is None:
                 worker.process.kill()
                 run.failures[job.id] = (
-                    f"timed out: no progress for {self.timeout_s:g} s; the plugin process was stopped"  # type: ignore[index]
+                    f"timed out: no progress for {self.timeout_s:g} s; the plugin process was stopped"
                 )
-                self._fail(job.id, run.failures[job.id])  # type: ignore[arg-type, index]
+                self.book.fail(job.id, run.failures[job.id])
 
     def _after_exit(self, worker: Worker, run: QueueRun) -> None:
         code = worker.process.returncode
@@ -129,6 +127,6 @@ class LocalQueue:
             if job.status == JobStatus.CANCELLED:
                 continue
             message = f"the plugin process ended (exit code {code}) while working on this job"
-            run.failures[job.id] = message  # type: ignore[index]
-            self._fail(job.id, message, self._last_stderr)  # type: ignore[arg-type]
+            run.failures[job.id] = message
+            self.book.fail(job.id, message, self._last_stderr)
         worker.stderr.close()

@@ -93,3 +93,18 @@ def produced_types(store: Store, plugin: e.Plugin) -> list[e.AnnotationType]:
     """The annotation types a plugin produces: its `produces` names inside its products."""
     found = [t for p in plugin.products for t in store.list(e.AnnotationType, product=p)]
     return [t for t in found if t.name in plugin.produces] if plugin.produces else found
+
+
+def local_plugin(store: Store | None, name: str) -> e.Plugin:
+    """The plugin called `name`: the project's record, else a built-in or entry-point plugin
+    described on the spot (so a lab's worker machine needs no project to run one)."""
+    if store is not None:
+        found = store.list(e.Plugin, name=name)
+        if found:
+            return found[0]
+    for script in discovered_scripts():
+        manifest = describe(script)
+        if manifest["name"] == name:
+            return e.Plugin(name, script=script, parameter_schema=list(manifest.get("parameters", [])),
+                            produces=[p["name"] for p in manifest.get("products", [])])  # fmt: skip
+    raise LookupError(f"no plugin named {name!r} in this project or among the installed plugins")

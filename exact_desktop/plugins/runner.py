@@ -9,8 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from exact_desktop.model import entities as e
+from exact_desktop.plugins.job_book import StoreJobBook
 from exact_desktop.plugins.jobs import create_jobs
-from exact_desktop.plugins.local_queue import LocalQueue
+from exact_desktop.plugins.local_queue import LocalQueue, project_env
 from exact_desktop.store.api.server import serve_in_thread
 from exact_desktop.store.sqlite.store import SqliteStore
 
@@ -42,7 +43,7 @@ def queue_for(
         from exact_desktop.plugins.celery_queue import CeleryQueue  # celery is only needed when used
 
         return CeleryQueue(store, url, token, timeout_s=timeout_s)
-    return LocalQueue(store, url, token, size=workers, timeout_s=timeout_s)
+    return LocalQueue(StoreJobBook(store), project_env(url, token), size=workers, timeout_s=timeout_s)
 
 
 def summary(store: SqliteStore, plugin: e.Plugin, job_ids: list[int], skipped: list[int]) -> dict[str, Any]:

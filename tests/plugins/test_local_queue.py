@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from exact_desktop.model import entities as e
+from exact_desktop.plugins.job_book import StoreJobBook
 from exact_desktop.plugins.jobs import ParameterError, cancel_job, create_jobs
-from exact_desktop.plugins.local_queue import LocalQueue
+from exact_desktop.plugins.local_queue import LocalQueue, project_env
 from exact_desktop.plugins.registry import PluginRegistryError, describe, produced_types, register
 from exact_desktop.plugins.runner import run_plugin
 from exact_desktop.store.api.server import serve_in_thread
@@ -103,7 +104,9 @@ def test_a_hanging_plugin_is_stopped_after_its_timeout(project):
     server = serve_in_thread(store)
     started = time.monotonic()
     try:
-        run = LocalQueue(store, server.url, server.token, size=1, timeout_s=2).run(plugin, [j.id for j in jobs])
+        run = LocalQueue(StoreJobBook(store), project_env(server.url, server.token), size=1, timeout_s=2).run(
+            plugin, [j.id for j in jobs]
+        )
     finally:
         server.stop()
     assert time.monotonic() - started < 30
@@ -115,7 +118,7 @@ def test_cancel_stops_the_worker_within_two_seconds(project):
     store, s, plugin, _ = project
     job = create_jobs(store, plugin, s.image_set.id, {"mode": "slow", "count": 100000}, images=[s.image.id]).created[0]
     server = serve_in_thread(store)
-    queue = LocalQueue(store, server.url, server.token, size=1, timeout_s=60)
+    queue = LocalQueue(StoreJobBook(store), project_env(server.url, server.token), size=1, timeout_s=60)
     done = threading.Event()
     thread = threading.Thread(target=lambda: (queue.run(plugin, [job.id]), done.set()))
     thread.start()

@@ -81,13 +81,11 @@ class JobContext:
         self._last_report = now
         self.flush()
         percent = max(0.0, min(99.9, 100.0 * fraction))  # 100 is said by the worker when all is stored
-        eta = None
-        if fraction > 0:
+        fields: dict[str, Any] = {"processing_complete": round(percent, 1), "updated_time": now_iso()}
+        if fraction > 0:  # EXACT refuses a null eta_time: leave it out until there is one
             remaining = (now - self._started) * (1 - fraction) / fraction
-            eta = (datetime.now(UTC) + timedelta(seconds=remaining)).isoformat()
-        job = self.connection.patch(
-            self.job_path, processing_complete=round(percent, 1), eta_time=eta, updated_time=now_iso()
-        )
+            fields["eta_time"] = (datetime.now(UTC) + timedelta(seconds=remaining)).isoformat()
+        job = self.connection.patch(self.job_path, **fields)
         self._check_cancel(job)
 
     def check_cancelled(self) -> None:

@@ -21,7 +21,7 @@ from typing import Any
 
 from exact_desktop.plugins.sdk.claims import LeaseWatch, claim, is_open
 from exact_desktop.plugins.sdk.connection import Connection, PluginError
-from exact_desktop.plugins.sdk.context import Cancelled, Heartbeat, JobContext
+from exact_desktop.plugins.sdk.context import Cancelled, Heartbeat, JobContext, now_iso
 from exact_desktop.plugins.sdk.image import ImageHandle
 
 Process = Callable[[ImageHandle, dict[str, Any], JobContext], None]
@@ -128,7 +128,9 @@ def _run_one(
         with Heartbeat(connection, path, max(1.0, lease_s / 4)):
             process(image, context.params, context)
             outcome["result_annotations"] = context.finish()
-        connection.patch(path, processing_complete=100, eta_time=None)
+        connection.patch(
+            path, processing_complete=100, eta_time=now_iso(), updated_time=now_iso()
+        )  # EXACT refuses a null ETA
     except Cancelled as why:
         outcome.update(status="cancelled", error=str(why))
         outcome["result_annotations"] = _finish_quietly(context)  # what was found stays

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 
 from exact_desktop.store.api.auth import Authenticator
 from exact_desktop.store.api.listing import BadRequest, field_errors
-from exact_desktop.store.api.routes import annotations, core, images, processing
+from exact_desktop.store.api.routes import annotations, core, images, plugin_records, processing
 from exact_desktop.store.api.slides_cache import DeepZooms, OpenSlides
 from exact_desktop.store.base import NotFoundError, StoreError
 from exact_desktop.store.sqlite.store import SqliteStore
@@ -35,6 +35,7 @@ def create_app(store: SqliteStore, token: str) -> FastAPI:
     app.include_router(annotations.router, prefix="/api/v1")
     app.include_router(images.router)
     app.include_router(processing.router)
+    app.include_router(plugin_records.router)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
+from pydantic import BaseModel, ConfigDict, Field
 
 from exact_desktop.model import entities as e
 from exact_desktop.store.api import serialize as s
@@ -88,3 +89,27 @@ def list_annotation_types(request: Request, store: SqliteStore = StoreDep) -> di
 @router.get("/annotations/annotation_types/{id}/")
 def get_annotation_type(id: int, request: Request, store: SqliteStore = StoreDep) -> dict[str, Any]:
     return detail_response(request, store, e.AnnotationType, s.plain(store.get(e.AnnotationType, id)))
+
+
+class AnnotationTypeIn(BaseModel):
+    """EXACT's AnnotationType fields a client sets; the rest take EXACT's defaults."""
+
+    model_config = ConfigDict(extra="ignore")
+    name: str = Field(min_length=1, max_length=50)
+    product: int
+    vector_type: int = Field(default=1, ge=1, le=8)
+    node_count: int = Field(default=0, ge=0)
+    color_code: str = Field(default="#CC4444", pattern=r"^#[0-9A-Fa-f]{6}$")
+    closed: bool = True
+    area_hit_test: bool = True
+    default_width: int = 50
+    default_height: int = 50
+    sort_order: int = 0
+    active: bool = True
+
+
+@router.post("/annotations/annotation_types/", status_code=201)
+def create_annotation_type(body: AnnotationTypeIn, store: SqliteStore = StoreDep) -> dict[str, Any]:
+    store.get(e.Product, body.product)
+    values = body.model_dump()
+    return s.plain(store.create(e.AnnotationType(values.pop("name"), values.pop("vector_type"), **values)))

@@ -37,7 +37,7 @@ def list_images(request: Request, store: SqliteStore = StoreDep) -> dict[str, An
     return list_response(request, store, e.Image, FILTERS, lambda items: _images(request, store, items))
 
 
-@router.post("/api/v1/images/images/", status_code=201)
+@router.post("/api/v1/images/images/", status_code=200)
 async def upload_image(
     request: Request,
     file_path: UploadFile = File(...),
@@ -66,7 +66,7 @@ async def upload_image(
         mpp=mpp, objectivePower=power, image_type=image_type,
     ))  # fmt: skip
     body = {"count": 1, "next": None, "previous": None, "results": [s.image(image, [])]}
-    return json_response(body, status_code=201)
+    return json_response(body)  # 200 and a page, as EXACT answers an upload
 
 
 def _free_name(path: Path) -> Path:

@@ -79,6 +79,9 @@ def get_job(id: int, request: Request, store: SqliteStore = StoreDep) -> dict[st
 @router.patch(f"{V1}/pluginjobs/{{id}}/")
 def patch_job(id: int, request: Request, body: JobPatch, store: SqliteStore = StoreDep) -> dict[str, Any]:
     changes = body.model_dump(exclude_unset=True)
+    nulls = [k for k in ("eta_time", "processing_complete") if k in changes and changes[k] is None]
+    if nulls:  # EXACT's model fields are not nullable
+        raise BadRequest({k: ["This field may not be null."] for k in nulls})
     if "processing_complete" in changes and not 0 <= (changes["processing_complete"] or 0) <= 100:
         raise BadRequest({"processing_complete": ["must be between 0 and 100 (percent)"]})
     job = store.get(e.PluginJob, id)
@@ -175,6 +178,8 @@ class ResultIn(BaseModel):
 
 @router.post(f"{V1}/pluginresults/", status_code=201)
 def create_result(body: ResultIn, store: SqliteStore = StoreDep) -> dict[str, Any]:
+    if body.job is not None and store.count(e.PluginResult, job=body.job):  # one per job, as on EXACT
+        raise BadRequest({"job": ["plugin result with this job already exists."]})
     values = body.model_dump(exclude={"entries"})
     return _results(store, [store.create(e.PluginResult(**values))])[0]
 

@@ -1,0 +1,213 @@
+"""Commands that talk to an EXACT server: login, and plugins registered and run there.
+
+Secrets never come from argv: `login` asks for them (or reads EXACT_TOKEN / EXACT_USER with
+EXACT_PASSWORD) and keeps them in the keyring; the other commands take the environment first,
+then the keyring. Every failure is one line naming the server and the problem, exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import socket
+import sys
+from pathlib import Path
+from typing import Any
+
+from exact_desktop.plugins.sdk.connection import Connection, PluginError, RefusedError
+from exact_desktop.store.credentials import Credentials, CredentialsError, credentials_for, normalise_url, save
+
+TOKENS = "/users/api/tokens/"  # EXACT's personal access tokens
+
+
+def add_commands(commands: Any, plugin_commands: Any) -> None:
+    login = commands.add_parser("login", help="log in to an EXACT server; the secret is kept in the keyring")
+    login.add_argument("url")
+    login.add_argument("--token", action="store_true", help="give a personal access token instead of a password")
+
+    add = plugin_commands.add_parser("add", help="register a plugin script in the local project")
+    add.add_argument("script")
+    add.add_argument("--product", type=int, metavar="ID", help="product for its annotation types (default: the first)")
+    add.add_argument("--queue", choices=["local", "celery"], default="local")
+    add.add_argument("--db", type=Path, metavar="FILE", help="project database")
+
+    register = plugin_commands.add_parser("register", help="create or update the plugin's record on a server")
+    register.add_argument("name")
+    register.add_argument("--server", required=True, metavar="URL")
+    register.add_argument("--product", type=int, required=True, metavar="ID")
+    register.add_argument("--db", type=Path, metavar="FILE", help="project database (to find the plugin)")
+
+    work = plugin_commands.add_parser("work", help="work on a server's pending jobs of a plugin")
+    work.add_argument("name")
+    work.add_argument("--server", required=True, metavar="URL")
+    work.add_argument("--idle-exit", type=float, default=0.0, metavar="S", help="wait S seconds for new jobs")
+    work.add_argument("--db", type=Path, metavar="FILE", help="project database (to find the plugin)")
+
+
+def fail(message: str) -> int:
+    print(f"exact-desktop: {message}", file=sys.stderr)
+    return 2
+
+
+def connect(url: str) -> tuple[Connection, Credentials]:
+    credentials = credentials_for(url)
+    verify = os.environ.get("EXACT_VERIFY_TLS", "1") not in ("0", "false", "no")
+    connection = Connection(credentials.url, credentials.token, credentials.user, credentials.password, verify)
+    return connection, credentials
+
+
+def check_login(connection: Connection) -> None:
+    """One cheap request that needs valid credentials; raises with the server's reason."""
+    connection.get("/api/v1/users/teams/", limit=1, fields="id")
+
+
+def login(args: argparse.Namespace) -> int:
+    try:
+        url = normalise_url(args.url)
+    except CredentialsError as err:
+        return fail(str(err))
+    if args.token:
+        token = os.environ.get("EXACT_TOKEN") or getpass.getpass(f"Personal access token for {url}: ")
+        credentials = Credentials(url, token=token.strip(), source="login")
+    else:
+        user = os.environ.get("EXACT_USER") or _ask(f"User on {url}: ")
+        password = os.environ.get("EXACT_PASSWORD") or getpass.getpass(f"Password for {user}: ")
+        credentials = Credentials(url, user=user, password=password, source="login")
+    connection = Connection(url, credentials.token, credentials.user, credentials.password)
+    try:
+        check_login(connection)
+        credentials = _prefer_token(connection, credentials)
+    except PluginError as err:
+        return fail(f"{url} refused the login: {err}" if isinstance(err, RefusedError) else str(err))
+    save(credentials)
+    kind = "a personal access token" if credentials.token else "the password"
+    print(f"exact-desktop: logged in to {url}; {kind} is kept in the keyring", file=sys.stderr)
+    return 0
+
+
+def _ask(prompt: str) -> str:
+    if not sys.stdin.isatty():
+        raise SystemExit(fail("no terminal to ask on: set EXACT_USER and EXACT_PASSWORD (or EXACT_TOKEN)"))
+    return input(prompt).strip()
+
+
+def _prefer_token(connection: Connection, credentials: Credentials) -> Credentials:
+    """Trade a password for a personal access token where the server makes them: a token costs the
+    server a hash per request, a password its whole password hasher (EXACT: about 6x slower)."""
+    if credentials.token:
+        return credentials
+    try:
+        made = connection.post(TOKENS, {"name": f"exact-desktop on {socket.gethostname()}"})
+    except RefusedError:
+        return credentials  # this server makes no tokens (`exact-desktop serve` for one)
+    return Credentials(credentials.url, user=credentials.user, token=made["token"], source="login")
+
+
+def plugin_command(args: argparse.Namespace) -> int | None:
+    """Handles the server-side plugin commands; None for the others."""
+    if args.plugin_command == "add":
+        return _add(args)
+    if args.plugin_command == "register":
+        return _with_server(args, _register)
+    if args.plugin_command == "work":
+        return _with_server(args, _work)
+    if args.plugin_command == "run" and args.server:
+        return _with_server(args, _run)
+    return None
+
+
+def _project(args: argparse.Namespace) -> Any:
+    from exact_desktop.store.project import open_project
+
+    return open_project(args.db) if getattr(args, "db", None) or _default_project_exists() else None
+
+
+def _default_project_exists() -> bool:
+    from exact_desktop.store.project import project_path
+
+    return project_path().exists()
+
+
+def _add(args: argparse.Namespace) -> int:
+    from exact_desktop.model import entities as e
+    from exact_desktop.plugins.registry import PluginRegistryError, register
+    from exact_desktop.store.base import StoreError
+    from exact_desktop.store.project import open_project
+
+    try:
+        store = open_project(args.db)
+    except StoreError as err:
+        return fail(str(err))
+    try:
+        product = args.product
+        if product is None:
+            products = store.list(e.Product)
+            product = products[0].id if products else store.create(e.Product("Plugins")).id
+        plugin = register(store, args.script, product, args.queue)
+    except (PluginRegistryError, StoreError) as err:
+        return fail(str(err))
+    finally:
+        store.close()
+    print(json.dumps({"id": plugin.id, "name": plugin.name, "script": plugin.script, "queue": plugin.queue,
+                      "products": plugin.products, "produces": plugin.produces}))  # fmt: skip
+    return 0
+
+
+def _with_server(args: argparse.Namespace, action: Any) -> int:
+    from exact_desktop.plugins.registry import PluginRegistryError, local_plugin
+    from exact_desktop.store.base import StoreError
+
+    try:
+        connection, credentials = connect(args.server)
+        store = _project(args)
+        try:
+            plugin = local_plugin(store, args.name)
+        finally:
+            if store is not None:
+                store.close()
+        return action(args, connection, credentials, plugin)
+    except (CredentialsError, LookupError, PluginRegistryError, StoreError, ValueError) as err:
+        return fail(str(err))
+    except PluginError as err:
+        return fail(f"{args.server}: {err}")
+
+
+def _register(args: argparse.Namespace, connection: Connection, _c: Credentials, plugin: Any) -> int:
+    from exact_desktop.plugins.registry import describe
+    from exact_desktop.plugins.server_registry import register_on_server
+
+    record = register_on_server(connection, describe(plugin.script), args.product, name=plugin.name)
+    print(json.dumps(record))
+    return 0
+
+
+def _work(args: argparse.Namespace, connection: Connection, credentials: Credentials, plugin: Any) -> int:
+    import subprocess
+
+    from exact_desktop.plugins.registry import command_for
+    from exact_desktop.plugins.sdk.worker import find_plugin, worker_name
+    from exact_desktop.plugins.server_runner import server_summary
+
+    record = find_plugin(connection, plugin.name)  # fails early, naming the server, if it is not there
+    me = worker_name()
+    env = {**os.environ, **credentials.environment(), "EXACT_PLUGIN": plugin.name, "EXACT_WORKER": me}
+    done = subprocess.run([*command_for(plugin.script), "--idle-exit", str(args.idle_exit)], env=env,
+                          stdout=subprocess.DEVNULL, check=False)  # fmt: skip
+    mine = [j["id"] for j in connection.iterate("/api/v1/processing/pluginjobs/")
+            if j["plugin"] == record["id"] and j.get("attached_worker") == me]  # fmt: skip
+    summary = server_summary(connection, plugin.name, mine, [])
+    summary["worker"], summary["exit_code"] = me, done.returncode
+    print(json.dumps(summary))
+    return 0 if done.returncode == 0 and not summary["errors"] else 1
+
+
+def _run(args: argparse.Namespace, connection: Connection, credentials: Credentials, plugin: Any) -> int:
+    from exact_desktop.plugins.server_runner import run_on_server
+
+    params = dict(item.partition("=")[::2] for item in args.param)
+    summary = run_on_server(connection, credentials.environment(), plugin, args.image_set, params,
+                            run_again=args.run_again, workers=args.workers)  # fmt: skip
+    print(json.dumps(summary))
+    return 1 if summary["errors"] else 0

@@ -1,0 +1,111 @@
+"""Where a queue's supervisor reads and marks jobs: the local project, or an EXACT server.
+
+The supervisor needs four things of a job: its state, who holds it, how long it has gone without
+progress, and a way to fail it with a reason. The project store has the desktop's own status; on
+a server the state is derived from EXACT's fields, and "without progress" is measured with this
+machine's monotonic clock from the moment the job's fields last changed (server times are never
+compared with this machine's clock).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from exact_desktop.model import entities as e
+from exact_desktop.model.entities import JobStatus
+from exact_desktop.plugins.jobs import fail_job
+from exact_desktop.plugins.sdk.connection import Connection, PluginError
+from exact_desktop.plugins.sdk.context import CANCELLED_PREFIX
+from exact_desktop.store.base import NotFoundError, Store
+
+JOBS = "/api/v1/processing/pluginjobs/"
+
+
+@dataclass(frozen=True)
+class JobView:
+    id: int
+    status: str
+    processing_complete: float
+    attached_worker: str
+    error: str = ""
+
+
+class JobBook(Protocol):
+    def get(self, job_id: int) -> JobView | None: ...
+    def held_by(self, worker: str, job_ids: list[int]) -> list[JobView]: ...
+    def idle_s(self, job: JobView) -> float: ...
+    def fail(self, job_id: int, message: str, detail: str = "") -> None: ...
+
+
+def status_of(fields: dict[str, Any]) -> str:
+    """The desktop's status from EXACT's job fields."""
+    message = fields.get("error_message") or ""
+    if message.startswith(CANCELLED_PREFIX):
+        return JobStatus.CANCELLED
+    if message:
+        return JobStatus.FAILED
+    if (fields.get("processing_complete") or 0) >= 100:
+        return JobStatus.DONE
+    return JobStatus.RUNNING if fields.get("attached_worker") else JobStatus.PENDING
+
+
+class StoreJobBook:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._updated: dict[int, datetime] = {}
+
+    def get(self, job_id: int) -> JobView | None:
+        try:
+            job = self.store.get(e.PluginJob, job_id)
+        except NotFoundError:
+            return None  # its plugin or image was removed while it ran
+        self._updated[job_id] = job.updated_time
+        return JobView(job_id, job.status, job.processing_complete, job.attached_worker, job.error_message)
+
+    def held_by(self, worker: str, job_ids: list[int]) -> list[JobView]:
+        jobs = self.store.list(e.PluginJob, attached_worker=worker)
+        return [v for j in jobs if (v := self.get(j.id)) is not None]  # type: ignore[arg-type]
+
+    def idle_s(self, job: JobView) -> float:
+        return (datetime.now(UTC) - self._updated[job.id]).total_seconds()
+
+    def fail(self, job_id: int, message: str, detail: str = "") -> None:
+        with contextlib.suppress(NotFoundError):  # gone meanwhile: nothing left to mark
+            fail_job(self.store, job_id, message, detail)
+
+
+class ServerJobBook:
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self._changed: dict[int, tuple[tuple[Any, ...], float]] = {}
+
+    def _view(self, fields: dict[str, Any]) -> JobView:
+        state = (fields.get("updated_time"), fields.get("processing_complete"), fields.get("attached_worker"))
+        seen = self._changed.get(fields["id"])
+        if seen is None or seen[0] != state:
+            self._changed[fields["id"]] = (state, time.monotonic())
+        return JobView(
+            fields["id"], status_of(fields), float(fields.get("processing_complete") or 0),
+            fields.get("attached_worker") or "", fields.get("error_message") or "",
+        )  # fmt: skip
+
+    def get(self, job_id: int) -> JobView | None:
+        try:
+            return self._view(self.connection.get(f"{JOBS}{job_id}/"))
+        except PluginError:
+            return None
+
+    def held_by(self, worker: str, job_ids: list[int]) -> list[JobView]:
+        ids = ",".join(map(str, job_ids))
+        listed = self.connection.iterate(JOBS, filter_ids=ids)  # job ids, on EXACT and here alike
+        return [self._view(j) for j in listed if j.get("attached_worker") == worker and j["id"] in job_ids]
+
+    def idle_s(self, job: JobView) -> float:
+        return time.monotonic() - self._changed[job.id][1]
+
+    def fail(self, job_id: int, message: str, detail: str = "") -> None:
+        self.connection.patch(f"{JOBS}{job_id}/", error_message=message[:500], error_detail=detail[-5000:])

@@ -1,0 +1,91 @@
+"""Creating and changing plugin records, as EXACT's `processing/plugins/` takes them.
+
+Multipart forms: name, author, package, contact (an e-mail address), abouturl (a URL), icon (an
+image file, required on create) and products (Product ids, repeated). EXACT's field rules are
+kept so that a client that works here works there.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Request
+from starlette.datastructures import UploadFile
+
+from exact_desktop.model import entities as e
+from exact_desktop.store.api.context import CallerDep, StoreDep
+from exact_desktop.store.api.listing import BadRequest, select_fields
+from exact_desktop.store.api.routes.processing import V1, _plugins
+from exact_desktop.store.sqlite.store import SqliteStore
+
+router = APIRouter(dependencies=[CallerDep])
+TEXT_FIELDS = ("name", "author", "package", "contact", "abouturl")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.?[^@\s]*$")
+_URL = re.compile(r"^https?://[^\s/]+(/\S*)?$")
+ICON_SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF8")
+
+
+async def _read_form(request: Request, store: SqliteStore, creating: bool) -> dict[str, Any]:
+    form = await request.form()
+    values: dict[str, Any] = {k: str(form[k]).strip() for k in TEXT_FIELDS if k in form}
+    errors: dict[str, list[str]] = {}
+    if creating:
+        for name in ("name", "author", "contact", "abouturl"):
+            if not values.get(name):
+                errors[name] = ["This field is required."]
+    if values.get("contact") and not _EMAIL.match(values["contact"]):
+        errors["contact"] = ["Enter a valid email address."]
+    if values.get("abouturl") and not _URL.match(values["abouturl"]):
+        errors["abouturl"] = ["Enter a valid URL."]
+    if "products" in form:
+        try:
+            values["products"] = sorted({int(str(p)) for p in form.getlist("products")})
+        except ValueError:
+            errors["products"] = ["Incorrect type. Expected pk value."]
+        else:
+            known = {p.id for p in store.list(e.Product, id__in=values["products"])}
+            missing = [p for p in values["products"] if p not in known]
+            if missing:
+                errors["products"] = [f'Invalid pk "{missing[0]}" - object does not exist.']
+    icon = form.get("icon")
+    if isinstance(icon, UploadFile):
+        data = await icon.read()
+        if not data.startswith(ICON_SIGNATURES):
+            errors["icon"] = [
+                "Upload a valid image. The file you uploaded was either not an image or a corrupted image."
+            ]
+        values["icon_bytes"] = data
+    elif creating:
+        errors["icon"] = ["No file was submitted."]
+    if errors:
+        raise BadRequest(errors)
+    return values
+
+
+def _store_icon(store: SqliteStore, data: bytes) -> str:
+    folder: Path = store.bitmap_folder / "icons"
+    folder.mkdir(parents=True, exist_ok=True)
+    name = f"{secrets.token_hex(8)}.png"
+    (folder / name).write_bytes(data)
+    return f"icons/{name}"
+
+
+@router.post(f"{V1}/plugins/", status_code=201)
+async def create_plugin(request: Request, store: SqliteStore = StoreDep) -> dict[str, Any]:
+    values = await _read_form(request, store, creating=True)
+    values["icon"] = _store_icon(store, values.pop("icon_bytes"))
+    if store.list(e.Plugin, name=values["name"]):  # the desktop keeps names unique; EXACT does not
+        raise BadRequest({"name": ["A plugin with this name exists already."]})
+    return select_fields(request, _plugins(store, [store.create(e.Plugin(**values))])[0])
+
+
+@router.patch(f"{V1}/plugins/{{id}}/")
+async def update_plugin(id: int, request: Request, store: SqliteStore = StoreDep) -> dict[str, Any]:
+    store.get(e.Plugin, id)
+    values = await _read_form(request, store, creating=False)
+    if "icon_bytes" in values:
+        values["icon"] = _store_icon(store, values.pop("icon_bytes"))
+    return select_fields(request, _plugins(store, [store.update(e.Plugin, id, **values)])[0])

@@ -1,0 +1,161 @@
+"""Two servers, one contract: the real EXACT server and `exact-desktop serve`, seeded alike.
+
+The real EXACT comes from ../shared/exact-server/up.sh (purged first, so every session starts
+from the same state; stopped with down.sh at the end) and is seeded by EXACT's own seed.py. The
+embedded API gets the same team, product, types and image set through the Store (it takes no
+team or product creates), and both get their slides through the same REST upload. A test that
+takes `server` runs once against each.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from exact_desktop.demo.synthetic_slide import ensure_demo_slide
+from exact_desktop.model import entities as e
+from exact_desktop.plugins.sdk.connection import Connection
+from exact_desktop.store.api.passwords import hash_password
+from exact_desktop.store.sqlite.store import SqliteStore
+from tests.api.conftest import start_server, stop_server
+from tests.conftest import BOXES_TIFF, PROJECT, SMALL_SVS
+
+SHARED = PROJECT.parent / "shared"
+EXACT_SERVER = SHARED / "exact-server"
+USER, PASSWORD = "exact", "exact-contract"  # the embedded user; the real one is exact/exact
+CONTRACT_SLIDE_SIZE = (3000, 2000)
+
+
+@dataclass
+class Target:
+    name: str  # "exact" or "embedded"
+    url: str
+    user: str
+    password: str
+    token: str
+    product: int
+    image_set: int  # "Demo": small.svs, boxes.tiff, contract.svs
+    faults_set: int = 0  # "Faults": contract.svs alone
+    images: dict[str, int] = field(default_factory=dict)
+    faults_image: int = 0
+
+    def connection(self, url: str | None = None) -> Connection:
+        return Connection(url or self.url, token=self.token)
+
+    def env(self, url: str | None = None) -> dict[str, str]:
+        """A CLI or worker environment for this server (secrets in the environment, not argv)."""
+        keep = {k: v for k, v in os.environ.items() if not k.startswith("EXACT_") or k == "EXACT_DESKTOP_HOME"}
+        return {**keep, "EXACT_URL": url or self.url, "EXACT_TOKEN": self.token, "PYTHONUNBUFFERED": "1"}
+
+    def session(self) -> requests.Session:
+        session = requests.Session()
+        session.headers["Authorization"] = f"Bearer {self.token}"
+        return session
+
+
+def cli(target: Target, *args: str, url: str | None = None, env: dict[str, str] | None = None,
+        timeout: float = 600) -> tuple[int, Any, str]:  # fmt: skip
+    """Runs `exact-desktop ARGS` against the target; (exit code, parsed stdout JSON or None, stderr)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "exact_desktop", *args], cwd=PROJECT, capture_output=True, text=True,
+        env={**target.env(url), **(env or {})}, timeout=timeout,
+    )  # fmt: skip
+    lines = done.stdout.strip().splitlines()
+    return done.returncode, json.loads(lines[-1]) if lines else None, done.stderr
+
+
+def upload(target: Target, path: Path, name: str, image_set: int) -> int:
+    """EXACT's multipart upload; an image of that name already in the set is reused."""
+    session = target.session()
+    listed = session.get(f"{target.url}/api/v1/images/images/", params={"image_set": image_set, "limit": 1000}).json()
+    for image in listed["results"]:
+        if image["name"] == name and image["image_set"] == image_set:
+            return image["id"]
+    with path.open("rb") as handle:
+        answer = session.post(f"{target.url}/api/v1/images/images/", files={"file_path": (name, handle)},
+                              data={"image_type": 0, "image_set": image_set}, timeout=300)  # fmt: skip
+    assert answer.status_code == 200, answer.text
+    return answer.json()["results"][0]["id"]
+
+
+@pytest.fixture(scope="session")
+def contract_slide(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 3000 x 2000 synthetic H&E slide (mpp 0.25) with nuclei and tissue to find."""
+    folder = tmp_path_factory.mktemp("contract-slide")
+    return ensure_demo_slide(folder, "contract.svs", CONTRACT_SLIDE_SIZE, seed=7).slide
+
+
+def _run_script(*args: str, timeout: float = 1800) -> str:
+    done = subprocess.run([str(a) for a in args], capture_output=True, text=True, timeout=timeout)
+    if done.returncode != 0:
+        raise AssertionError(f"{args[0]} failed ({done.returncode}):\n{done.stderr[-4000:]}")
+    return done.stdout
+
+
+@pytest.fixture(scope="session")
+def exact_target(contract_slide: Path) -> Iterator[Target]:
+    _run_script(EXACT_SERVER / "down.sh", "--purge")
+    info = json.loads(_run_script(EXACT_SERVER / "up.sh", "--seed").strip().splitlines()[-1])
+    try:
+        made = requests.post(f"{info['url']}/users/api/tokens/", json={"name": "contract tests"},
+                             auth=(info["user"], info["password"]), timeout=60)  # fmt: skip
+        assert made.status_code == 201, made.text
+        target = Target("exact", info["url"], info["user"], info["password"], made.json()["token"],
+                        info["product_id"], info["image_set_id"], images=dict(info["image_ids"]))  # fmt: skip
+        session = target.session()
+        faults = session.post(f"{target.url}/api/v1/images/image_sets/", json={
+            "name": "Faults", "team": info["team_id"], "product_set": [target.product], "description": "fault tests",
+            "images": [], "set_tags": [],
+        }, timeout=60)  # fmt: skip
+        assert faults.status_code == 201, faults.text
+        target.faults_set = faults.json()["id"]
+        _finish(target, contract_slide)
+        yield target
+    finally:
+        subprocess.run([str(EXACT_SERVER / "down.sh")], capture_output=True, timeout=300)
+
+
+@pytest.fixture(scope="session")
+def embedded_target(tmp_path_factory: pytest.TempPathFactory, contract_slide: Path) -> Iterator[Target]:
+    folder = tmp_path_factory.mktemp("embedded")
+    db = folder / "project.db"
+    store = SqliteStore(db)
+    user = store.create(e.User(USER))
+    store.set_password_hash(user.id, hash_password(PASSWORD))  # type: ignore[arg-type]
+    team = store.create(e.Team("Demo Team"))
+    store.create(e.TeamMembership(team.id, user.id, is_admin=True))  # type: ignore[arg-type]
+    product = store.create(e.Product("Demo", team=team.id))
+    store.create(e.AnnotationType("Nucleus", 1, product.id, color_code="#FF0000"))  # type: ignore[arg-type]
+    store.create(e.AnnotationType("Tissue", 5, product.id, color_code="#00AA00", closed=True))  # type: ignore[arg-type]
+    demo = store.create(e.ImageSet("Demo", team=team.id, product_set=[product.id]))  # type: ignore[list-item]
+    faults = store.create(e.ImageSet("Faults", team=team.id, product_set=[product.id]))  # type: ignore[list-item]
+    store.close()
+    process, first = start_server(db)
+    try:
+        target = Target("embedded", first["url"], USER, PASSWORD, first["token"], product.id, demo.id,  # type: ignore[arg-type]
+                        faults_set=faults.id)  # type: ignore[arg-type]  # fmt: skip
+        for path in (SMALL_SVS, BOXES_TIFF):
+            target.images[path.name] = upload(target, path, path.name, target.image_set)
+        _finish(target, contract_slide)
+        yield target
+    finally:
+        stop_server(process)
+
+
+def _finish(target: Target, slide: Path) -> None:
+    target.images["contract.svs"] = upload(target, slide, "contract.svs", target.image_set)
+    target.faults_image = upload(target, slide, "contract.svs", target.faults_set)
+
+
+@pytest.fixture(params=["exact", "embedded"])
+def server(request: pytest.FixtureRequest) -> Target:
+    return request.getfixturevalue(f"{request.param}_target")
