@@ -8,6 +8,7 @@ done them); `delay_s` holds every chunk back; `refuse` closes new connections at
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
@@ -91,17 +92,13 @@ class FaultProxy:
         with self._lock:
             doomed, self._open = list(self._open), set()
         for sock in doomed:
-            try:
+            with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
             sock.close()
 
     def _close(self, *socks: socket.socket) -> None:
         with self._lock:
             self._open -= set(socks)
         for sock in socks:
-            try:
+            with contextlib.suppress(OSError):
                 sock.close()
-            except OSError:
-                pass
