@@ -122,3 +122,16 @@ def open_slide(path: str | Path) -> SlideSource:
         source = PlainImageSource(path)
     source.get_thumbnail(64)  # prove that pixels decode
     return source
+
+
+MAX_PLAUSIBLE_MPP = 50.0  # µm per pixel; even a 1x overview objective gives about 10
+
+
+def rgba_over_white(rgba: np.ndarray) -> np.ndarray:
+    """OpenSlide (and EXACT's patches) mark pixels outside the scanned area transparent: glass."""
+    alpha = rgba[..., 3]
+    if alpha.min() == 255:
+        return np.ascontiguousarray(rgba[..., :3])
+    a = alpha[..., None].astype(np.uint16)
+    rgb = (rgba[..., :3].astype(np.uint16) * a + 255 * (255 - a)) // 255
+    return rgb.astype(np.uint8)

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import openslide
 
-from exact_desktop.slides.base import SlideError, SlideReadError, SlideSource
+from exact_desktop.slides.base import MAX_PLAUSIBLE_MPP, SlideError, SlideReadError, SlideSource, rgba_over_white
 
 
 def openslide_format(path: Path) -> str | None:
@@ -44,8 +44,18 @@ class OpenSlideSource(SlideSource):
 
     @property
     def mpp(self) -> float | None:
+        """µm per level-0 pixel, or None when the file does not really know it.
+
+        OpenSlide 4 derives a generic TIFF's mpp from its resolution tags, and most writers put
+        72 dpi there by default (352.8 µm/px): no microscope scans that coarsely, so such a
+        value means "unknown", as EXACT's server (and OpenSlide 3) report it.
+        """
         value = self._properties.get(openslide.PROPERTY_NAME_MPP_X)
-        return float(value) if value else None
+        try:
+            mpp = float(value) if value else None
+        except ValueError:
+            return None
+        return mpp if mpp is not None and 0 < mpp <= MAX_PLAUSIBLE_MPP else None
 
     @property
     def objective_power(self) -> float | None:
@@ -64,7 +74,7 @@ class OpenSlideSource(SlideSource):
             rgba = np.asarray(self._slide.read_region(l0_location, level, size))
         except openslide.OpenSlideError as err:
             raise SlideReadError(self.path, f"pixels cannot be decoded ({err})") from None
-        return _rgba_over_white(rgba)
+        return rgba_over_white(rgba)
 
     @property
     def openslide(self) -> openslide.OpenSlide:
@@ -79,11 +89,4 @@ class OpenSlideSource(SlideSource):
         self._slide.close()
 
 
-def _rgba_over_white(rgba: np.ndarray) -> np.ndarray:
-    """OpenSlide marks pixels outside the scanned area transparent; show them as glass."""
-    alpha = rgba[..., 3]
-    if alpha.min() == 255:
-        return np.ascontiguousarray(rgba[..., :3])
-    a = alpha[..., None].astype(np.uint16)
-    rgb = (rgba[..., :3].astype(np.uint16) * a + 255 * (255 - a)) // 255
-    return rgb.astype(np.uint8)
+

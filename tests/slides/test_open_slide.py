@@ -68,6 +68,13 @@ def test_openslide_reports_mpp_and_vendor():
         assert slide.mpp == pytest.approx(0.499)
 
 
+def test_a_72_dpi_tiff_resolution_is_no_mpp():
+    """OpenSlide 4 reads boxes.tiff's resolution tags as 352.8 µm/px; EXACT's server says 0."""
+    with open_slide(BOXES_TIFF) as slide:
+        assert float(slide.properties["openslide.mpp-x"]) == pytest.approx(352.78, abs=0.01)
+        assert slide.mpp is None
+
+
 def test_non_ascii_paths_open(tmp_path):
     folder = tmp_path / "Präparate 病理"
     folder.mkdir()

@@ -160,9 +160,12 @@ class JobContext:
         self.writer.raise_error()
 
     def finish(self) -> int:
-        """Every result stored, exactly once (raises otherwise); how many there are."""
+        """Every result stored, exactly once (raises otherwise); how many there are. A job that
+        found nothing still gets its (empty) result: it ran, and that is worth showing."""
         self.flush()
-        return self.writer.finish()
+        stored = self.writer.finish()
+        self._the_result()
+        return stored
 
     # --- result and entries: found again rather than made twice when an answer was lost ---------
     def _entry(self, name: str) -> int:

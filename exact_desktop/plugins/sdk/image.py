@@ -10,7 +10,7 @@ import numpy as np
 from PIL import Image as PILImage
 
 from exact_desktop.plugins.sdk.connection import Connection
-from exact_desktop.slides.base import SlideError, SlideSource, open_slide
+from exact_desktop.slides.base import SlideError, SlideSource, open_slide, rgba_over_white
 
 PATCH_LIMIT = 2048  # the server refuses larger get_patch requests
 
@@ -54,9 +54,8 @@ class ImageHandle:
                 where = {"x": x + round(left * ds), "y": y + round(top * ds), "level": level}
                 params = {**where, "width": w, "height": h}
                 answer = self.connection.request("GET", f"/api/v1/images/images/{self.id}/get_patch/", params=params)
-                out[top : top + h, left : left + w] = np.asarray(
-                    PILImage.open(io.BytesIO(answer.content)).convert("RGB")
-                )
+                patch = PILImage.open(io.BytesIO(answer.content))
+                out[top : top + h, left : left + w] = rgba_over_white(np.asarray(patch.convert("RGBA")))
         return out
 
     def close(self) -> None:
