@@ -76,10 +76,10 @@ def register_on_server(
     icon_name = re.sub(r"\W+", "_", name) + ".png"
     files = {"icon": (icon_name, icon_png(manifest), "image/png")}
     if existing:
-        record = connection.request("PATCH", f"{PLUGINS}{existing['id']}/", data=form, files=files).json()
+        record = connection.json("PATCH", f"{PLUGINS}{existing['id']}/", data=form, files=files)
     else:
         try:
-            record = connection.request("POST", PLUGINS, data=form, files=files).json()
+            record = connection.json("POST", PLUGINS, data=form, files=files)
         except UnknownOutcomeError:  # made after all? find it rather than make a second one
             record = find_plugin(connection, name)
     record["annotation_types"] = types

@@ -87,6 +87,3 @@ class OpenSlideSource(SlideSource):
 
     def close(self) -> None:
         self._slide.close()
-
-
-

@@ -20,7 +20,9 @@ BUILTINS = {  # plugin -> {type name: vector type}
 
 
 def _run(target: Target, name: str) -> dict[str, dict]:
-    code, record, err = cli(target, "plugin", "register", name, "--server", target.url, "--product", str(target.product))
+    code, record, err = cli(
+        target, "plugin", "register", name, "--server", target.url, "--product", str(target.product)
+    )
     assert code == 0, err
     assert set(record["annotation_types"]) == set(BUILTINS[name]) and record["products"] == [target.product]
     code, summary, err = cli(target, "plugin", "run", name, "--image-set", str(target.image_set), "--server",
@@ -41,7 +43,10 @@ def _check_stored(target: Target, name: str, job: dict) -> list[dict]:
     stored = [a for entry in results[0]["entries"]
               for a in connection.iterate(f"{P}/pluginresultannotations/", pluginresultentry=entry)]  # fmt: skip
     assert len(stored) == annotations
-    kinds = {connection.get(f"/api/v1/annotations/annotation_types/{t}/")["name"] for t in {a["annotation_type"] for a in stored}}
+    kinds = {
+        connection.get(f"/api/v1/annotations/annotation_types/{t}/")["name"]
+        for t in {a["annotation_type"] for a in stored}
+    }
     assert kinds <= set(BUILTINS[name])
     for result in stored:
         vector = result["vector"]

@@ -18,6 +18,7 @@ from urllib3.util.retry import Retry
 
 TIMEOUT_S = 60
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"})
+JSON_ATTEMPTS = 3
 IN_FLIGHT = 8  # requests the result writer keeps open at once; the pool holds that many and more
 
 
@@ -81,14 +82,30 @@ class Connection:
             raise RefusedError(f"{method} {path} answered {answer.status_code}: {text[:300]}", answer.status_code, text)
         return answer
 
+    def json(self, method: str, path: str, **kwargs: Any) -> Any:
+        """The answer's JSON. A cut connection can end a response early without any error from
+        the transport (no Content-Length): idempotent requests are sent again, a POST's outcome
+        is unknown."""
+        for attempt in range(JSON_ATTEMPTS):
+            answer = self.request(method, path, **kwargs)
+            try:
+                return answer.json()
+            except ValueError:
+                if method not in IDEMPOTENT or attempt == JSON_ATTEMPTS - 1:
+                    raise UnknownOutcomeError(
+                        f"{method} {path} on {self.url} answered {answer.status_code} with a body that is not JSON "
+                        f"({len(answer.content)} bytes): the connection may have been cut"
+                    ) from None
+        raise AssertionError("unreachable")
+
     def get(self, path: str, **params: Any) -> Any:
-        return self.request("GET", path, params=params or None).json()
+        return self.json("GET", path, params=params or None)
 
     def post(self, path: str, body: Any) -> Any:
-        return self.request("POST", path, json=body).json()
+        return self.json("POST", path, json=body)
 
     def patch(self, path: str, **fields: Any) -> Any:
-        return self.request("PATCH", path, json=fields).json()
+        return self.json("PATCH", path, json=fields)
 
     def delete(self, path: str) -> None:
         self.request("DELETE", path)
@@ -100,7 +117,7 @@ class Connection:
             yield from page["results"]
             if not page.get("next"):
                 return
-            page = self.request("GET", page["next"]).json()
+            page = self.json("GET", page["next"])
 
     def pages(self, path: str, **params: Any) -> list[dict[str, Any]]:
         return list(self.iterate(path, **params))

@@ -92,8 +92,7 @@ class ResultWriter:
             self.lists = False
             self.send(batch)
         except UnknownOutcomeError:
-            self._uncertain = True  # the read-back at the end settles it
-            self.lists = False  # the safe way for the rest
+            self._uncertain = True  # the read-back at the end settles this batch; the next one asks again
 
     def _post(self, chunk: list[dict[str, Any]]) -> None:
         try:
@@ -144,9 +143,10 @@ class ResultWriter:
             missing = [body for uuid, body in items.items() if uuid not in held]
             if not missing:
                 return len(items)
-            for body in missing:
+            chunks = [missing[i : i + BATCH] for i in range(0, len(missing), BATCH)] if self.lists else missing
+            for chunk in chunks:
                 with contextlib.suppress(UnknownOutcomeError):  # read back again in the next round
-                    self.connection.post(RESULT_ANNOTATIONS, body)
+                    self.connection.post(RESULT_ANNOTATIONS, chunk)
         raise ResultsLostError(
             f"result entry {entry}: the server still does not hold all {len(items)} results after "
             f"{RECONCILE_ROUNDS} rounds of sending the missing ones"
