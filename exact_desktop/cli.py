@@ -100,6 +100,10 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("target", choices=["viewer", "store", "api", "plugins"])
     bench.add_argument("--json", action="store_true", help="print one JSON object (the default output)")
     bench.add_argument("--dir", type=Path, help="viewer: demo slide folder (default: DATA/demo); store: scratch folder")
+    bench.add_argument("--server", metavar="URL", help="plugins: also measure result writes into this EXACT server")
+    bench.add_argument(
+        "--product", type=int, metavar="ID", help="plugins: the server's product to use (default: first)"
+    )
     # store files are picked with --db everywhere they are used
     return parser
 
@@ -250,7 +254,7 @@ def _bench(args: argparse.Namespace) -> int:
         from exact_desktop.bench.plugins_bench import bench_plugins
         from exact_desktop.paths import demo_dir
 
-        print(json.dumps(bench_plugins(args.dir or demo_dir())))
+        print(json.dumps(bench_plugins(args.dir or demo_dir(), args.server, args.product)))
         return 0
     if args.target == "api":
         from exact_desktop.bench.api_bench import bench_api

@@ -168,9 +168,9 @@ def _with_server(args: argparse.Namespace, action: Any) -> int:
             if store is not None:
                 store.close()
         return action(args, connection, credentials, plugin)
-    except (CredentialsError, LookupError, PluginRegistryError, StoreError, ValueError) as err:
+    except (CredentialsError, PluginRegistryError, StoreError, ValueError) as err:
         return fail(str(err))
-    except PluginError as err:
+    except (LookupError, PluginError) as err:
         return fail(f"{args.server}: {err}")
 
 

@@ -3,13 +3,19 @@
 overhead_ratio = a job of the nuclei detector on the demo slide run through the local queue
 (worker process, claim, API, result writes) / the same `process` call in this process with a
 context that only collects. Throughput: images per minute over an image set of 8 copies of the
-smaller demo slide, with 1 and with 2 workers.
+smaller demo slide, with 1 and with 2 workers. Every figure counts what the store holds
+afterwards: a run that stored fewer results than the plugin found is an error, not a figure.
+
+With a server (`--server URL`): result annotations the SDK stores per second on it (its normal
+path: lists where taken, else one per request with several in flight, then the read-back
+count), beside the same writer with one request at a time.
 """
 
 from __future__ import annotations
 
 import tempfile
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +46,14 @@ class CollectingContext:
         pass
 
 
-def bench_plugins(folder: Path) -> dict[str, object]:
+def bench_plugins(folder: Path, server: str | None = None, product: int | None = None) -> dict[str, object]:
+    figures = _local_figures(folder)
+    if server:
+        figures.update(bench_server_results(server, product))
+    return figures
+
+
+def _local_figures(folder: Path) -> dict[str, object]:
     slides = ensure_demo_slides(folder)
     with tempfile.TemporaryDirectory() as tmp:
         store = SqliteStore(Path(tmp) / "bench.db")
@@ -51,6 +64,9 @@ def bench_plugins(folder: Path) -> dict[str, object]:
         try:
             alone_s, found = _alone(main_image)
             queued_s = _queued(store, server.url, server.token, plugin, image_set.id, [main_image.id], workers=1)  # type: ignore[arg-type]
+            stored = _stored(store, plugin, main_image.id)  # type: ignore[arg-type]
+            if stored != found:
+                raise RuntimeError(f"the queued job stored {stored} results, the plugin found {found}")
             copies = _copies(store, image_set.team, slides[1].slide)
             per_minute = {
                 workers: round(60 * COPIES / _queued(store, server.url, server.token, plugin, copies, None, workers), 1)
@@ -67,6 +83,7 @@ def bench_plugins(folder: Path) -> dict[str, object]:
         "job_through_queue_s": round(queued_s, 2),
         "overhead_ratio": round(queued_s / alone_s, 3),
         "objects_found": found,
+        "results_stored": stored,
         "images": COPIES,
         "images_per_minute_1_worker": per_minute[1],
         "images_per_minute_2_workers": per_minute[2],
@@ -115,3 +132,58 @@ def _copies(store: SqliteStore, team: int | None, slide: Path) -> int:
             e.Image(f"copy {i}", image_set=image_set.id, local_path=str(slide), width=width, height=height, mpp=mpp)
         )  # type: ignore[arg-type]
     return image_set.id  # type: ignore[return-value]
+
+
+def _stored(store: SqliteStore, plugin: e.Plugin, image: int) -> int:
+    results = [r.id for r in store.list(e.PluginResult, plugin=plugin.id, image=image)]
+    entries = [x.id for x in store.list(e.PluginResultEntry, pluginresult__in=results)]
+    return store.count(e.PluginResultAnnotation, pluginresultentry__in=entries)
+
+
+SERVER_RESULTS = 1000
+
+
+def bench_server_results(url: str, product: int | None = None) -> dict[str, object]:
+    """Results per second into a real server, through the SDK's writer, and one at a time."""
+    from exact_desktop.cli_server import connect
+    from exact_desktop.plugins.sdk import results as writer_module
+    from exact_desktop.plugins.server_registry import register_on_server
+
+    connection, _credentials = connect(url)
+    product = product or next(connection.iterate("/api/v1/administration/products/", fields="id"))["id"]
+    record = register_on_server(connection, nuclei.DESCRIBE, product)
+    image = next(connection.iterate("/api/v1/images/images/", fields="id,width,height"))
+    kind = record["annotation_types"]["Nucleus"]
+    rates = {}
+    for in_flight in (writer_module.IN_FLIGHT, 1):
+        body = {"image": image["id"], "plugin": record["id"], "job": None, "entries": []}
+        result = connection.post("/api/v1/processing/pluginresults/", body)
+        try:
+            entry = connection.post("/api/v1/processing/pluginresultentrys/", {
+                "pluginresult": result["id"], "name": f"bench {in_flight}", "annotation_results": [],
+                "bitmap_results": []})  # fmt: skip
+            writer = writer_module.ResultWriter(connection, in_flight=in_flight)
+            items = [_box(kind, entry["id"], image["id"], i) for i in range(SERVER_RESULTS)]
+            started = time.perf_counter()
+            for i in range(0, len(items), writer_module.BATCH):
+                writer.send(items[i : i + writer_module.BATCH])
+            stored = writer.finish()
+            rates[in_flight] = (stored / (time.perf_counter() - started), writer.lists)
+        finally:
+            connection.delete(f"/api/v1/processing/pluginresults/{result['id']}/")
+        if stored != SERVER_RESULTS:
+            raise RuntimeError(f"{url} holds {stored} of {SERVER_RESULTS} results")
+    sdk, single = rates[writer_module.IN_FLIGHT][0], rates[1][0]
+    return {
+        "server": connection.url, "server_results": SERVER_RESULTS,
+        "server_takes_lists": rates[writer_module.IN_FLIGHT][1],
+        "real_exact_results_per_s": round(sdk, 1), "real_exact_single_request_per_s": round(single, 1),
+        "real_exact_speedup": round(sdk / single, 2),
+    }  # fmt: skip
+
+
+def _box(kind: int, entry: int, image: int, i: int) -> dict[str, Any]:
+    x, y = i % 500, i // 500
+    vector = {"x1": x, "y1": y, "x2": x + 5, "y2": y + 5}
+    return {"annotation_type": kind, "pluginresultentry": entry, "image": image, "score": 0.5, "meta_data": None,
+            "vector": vector, "unique_identifier": str(uuid.uuid4())}  # fmt: skip

@@ -87,3 +87,32 @@ def test_the_tables_in_code_match_what_the_migrations_build(tmp_path):
         differences = compare_metadata(context, metadata)
     assert differences == []
     store.close()
+
+
+def test_plugins_linked_to_annotation_types_become_linked_to_their_products(tmp_path):
+    """Before 0004 a plugin's `products` were annotation type ids; EXACT links Products."""
+    path = tmp_path / "plugins.db"
+    make_first_schema_file(path)
+    engine = make_engine(path)
+    upgrade(engine, path, target="0003")
+    engine.dispose()
+    with sqlite3.connect(path) as raw:
+        raw.executescript("""
+            INSERT INTO product (id, name, team, description) VALUES (2, 'Other', 1, '');
+            INSERT INTO annotation_type (id, name, vector_type, product, color_code, node_count, closed,
+                area_hit_test, default_width, default_height, sort_order, multi_frame, enable_concealed,
+                enable_blurred, active)
+                VALUES (2, 'Nucleus', 1, 1, '#0000FF', 0, 0, 1, 50, 50, 0, 0, 0, 0, 1),
+                       (3, 'Mitosis', 1, 2, '#00FF00', 0, 0, 1, 50, 50, 0, 0, 0, 0, 1);
+            INSERT INTO plugin (id, name, author, package, contact, abouturl, icon, script, queue, parameter_schema)
+                VALUES (1, 'Detector', '', '', '', '', '', 'x.py', 'local', '[]'),
+                       (2, 'Idle', '', '', '', '', '', 'y.py', 'local', '[]');
+            INSERT INTO plugin_product (plugin, annotation_type) VALUES (1, 1), (1, 2), (1, 3);
+        """)
+    store = SqliteStore(path)
+    detector, idle = store.get(e.Plugin, 1), store.get(e.Plugin, 2)
+    assert detector.products == [1, 2] and detector.produces == ["Tissue", "Nucleus", "Mitosis"]
+    assert idle.products == [] and idle.produces == []
+    store.delete(e.Product, 2)  # the link follows its product
+    assert store.get(e.Plugin, 1).products == [1]
+    store.close()

@@ -9,6 +9,7 @@ it sends again. That is what keeps results from being doubled by a retry.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -73,8 +74,10 @@ class Connection:
         url = path if path.startswith("http") else f"{self.url}{path}"
         try:
             answer = self.session.request(method, url, timeout=TIMEOUT_S, **kwargs)
+        except requests.ConnectionError as err:
+            raise UnknownOutcomeError(f"{method} {path}: cannot reach {self.url} ({_reason(err)})") from None
         except requests.RequestException as err:
-            raise UnknownOutcomeError(f"{method} {path} on {self.url} failed: {err}") from None
+            raise UnknownOutcomeError(f"{method} {path} on {self.url} failed: {_reason(err)}") from None
         if answer.status_code >= 500:
             raise UnknownOutcomeError(f"{method} {path} answered {answer.status_code}: {answer.text[:300]}")
         if answer.status_code >= 400:
@@ -124,3 +127,16 @@ class Connection:
 
     def count(self, path: str, **params: Any) -> int:
         return int(self.get(path, limit=1, **params)["count"])
+
+
+def _reason(err: Exception) -> str:
+    """The innermost cause in a few words ("Connection refused"), not urllib3's whole chain."""
+    text = str(err)
+    found = re.findall(r"\[Errno -?\d+\] ([^'\")]+)", text)
+    if found:
+        return found[-1].strip()
+    if "timed out" in text.lower():
+        return "timed out"
+    if "certificate" in text.lower():
+        return "its TLS certificate does not verify"
+    return type(err).__name__

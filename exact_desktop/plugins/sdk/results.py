@@ -35,16 +35,16 @@ def _lists_refused(err: RefusedError) -> bool:
 
 
 class ResultWriter:
-    def __init__(self, connection: Connection, lists: bool | None = None) -> None:
+    def __init__(self, connection: Connection, lists: bool | None = None, in_flight: int = IN_FLIGHT) -> None:
         self.connection = connection
         self.lists = lists  # None until the server has shown whether it takes lists
         self._sent: dict[int, dict[str, dict[str, Any]]] = defaultdict(dict)  # entry -> uuid -> body
         self._uncertain = False
         self._error: BaseException | None = None
         self._lock = threading.Lock()
-        self._pool = ThreadPoolExecutor(IN_FLIGHT, thread_name_prefix="result-writer")
+        self._pool = ThreadPoolExecutor(in_flight, thread_name_prefix="result-writer")
         self._inflight: set[Future[None]] = set()
-        self._slots = threading.BoundedSemaphore(2 * IN_FLIGHT)  # back-pressure on the plugin
+        self._slots = threading.BoundedSemaphore(2 * in_flight)  # back-pressure on the plugin
 
     # --- the plugin's side --------------------------------------------------------------------
     def send(self, batch: list[dict[str, Any]]) -> None:

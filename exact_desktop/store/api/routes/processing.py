@@ -142,6 +142,7 @@ def _deleter(path: str, kind: type) -> None:
 
 
 for _path, _kind in (
+    (f"{V1}/plugins/{{id}}/", e.Plugin),  # its jobs and results go with it
     (f"{V1}/pluginresults/{{id}}/", e.PluginResult),
     (f"{V1}/pluginresultentrys/{{id}}/", e.PluginResultEntry),
     (f"{V1}/pluginresultannotations/{{id}}/", e.PluginResultAnnotation),
