@@ -6,6 +6,7 @@ import os
 import socket
 import stat
 
+from exact_desktop.store.credentials import credentials_for
 from tests.contract.conftest import Target, cli
 
 
@@ -14,17 +15,22 @@ def _no_secrets(target: Target, home) -> dict[str, str]:
     return {"EXACT_TOKEN": "", "EXACT_USER": "", "EXACT_PASSWORD": "", "EXACT_DESKTOP_HOME": str(home)}
 
 
-def test_login_keeps_a_token_in_a_private_keyring_and_later_commands_use_it(server: Target, tmp_path):
+def test_login_keeps_a_token_in_a_private_keyring_and_later_commands_use_it(server: Target, tmp_path, monkeypatch):
     home = tmp_path / "home"
     env = {**_no_secrets(server, home), "EXACT_USER": server.user, "EXACT_PASSWORD": server.password}
     code, _out, err = cli(server, "login", server.url, env=env)
     assert code == 0, err
     keyring_file = home / "keyring.cfg"
     assert stat.S_IMODE(os.stat(keyring_file).st_mode) == 0o600
-    kept = keyring_file.read_text()
-    assert server.url in kept and server.password not in kept  # the base64 of it would not show either
-    if server.name == "exact":  # EXACT makes tokens: the password was traded for one
-        assert "token" in err
+    monkeypatch.setenv("EXACT_DESKTOP_HOME", str(home))
+    for name in ("EXACT_TOKEN", "EXACT_USER", "EXACT_PASSWORD"):
+        monkeypatch.delenv(name, raising=False)
+    kept = credentials_for(server.url)
+    assert kept.source == "keyring" and kept.user == server.user
+    if server.name == "exact":  # EXACT makes tokens: the password was traded for one, and not kept
+        assert kept.token.startswith("pat_") and kept.password is None and "token" in err
+    else:  # `serve` makes none: the password itself is the secret the keyring keeps
+        assert kept.token is None and kept.password == server.password
     code, record, err = cli(server, "plugin", "register", "Nuclei detector", "--server", server.url, "--product",
                             str(server.product), env=_no_secrets(server, home))  # fmt: skip
     assert code == 0, err

@@ -103,7 +103,7 @@ def test_a_worker_killed_in_the_middle_is_taken_over_after_the_lease(server: Tar
     first.communicate()
     dead = connection.get(f"{P}/pluginjobs/{job_id}/")
     assert dead["attached_worker"] and dead["processing_complete"] < 100
-    second = _work(server, many_boxes, lease_s=3, idle_exit=30, count=1500)
+    second = _work(server, many_boxes, lease_s=3, idle_exit=10, count=1500)
     out, err = second.communicate(timeout=600)
     assert second.returncode == 0, err
     summary = json.loads(out.strip().splitlines()[-1])
