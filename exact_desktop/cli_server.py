@@ -192,7 +192,8 @@ def _work(args: argparse.Namespace, connection: Connection, credentials: Credent
 
     record = find_plugin(connection, plugin.name)  # fails early, naming the server, if it is not there
     me = worker_name()
-    env = {**os.environ, **credentials.environment(), "EXACT_PLUGIN": plugin.name, "EXACT_WORKER": me}
+    env = {**os.environ, **credentials.environment(), "EXACT_PLUGIN": plugin.name, "EXACT_WORKER": me,
+           "EXACT_PROGRESS": "stderr"}  # fmt: skip
     done = subprocess.run([*command_for(plugin.script), "--idle-exit", str(args.idle_exit)], env=env,
                           stdout=subprocess.DEVNULL, check=False)  # fmt: skip
     mine = [j["id"] for j in connection.iterate("/api/v1/processing/pluginjobs/")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import re
 from typing import Any
 
 from exact_desktop.model.entities import VectorType
@@ -35,6 +36,9 @@ class InvalidVectorError(ValueError):
 
 
 _BOX_KEYS = frozenset(("x1", "y1", "x2", "y2"))
+_NODE_KEY = re.compile(r"[xy][1-9][0-9]*", re.ASCII)
+# level-0 pixels; 1e9 px is 250 m at 0.25 µm/px, and the spatial index keeps float32 (max 3.4e38)
+MAX_COORDINATE = 1e9
 
 
 def _finite(value: Any) -> bool:
@@ -46,7 +50,8 @@ def validate_vector(vector: Any, vector_type: int, node_count: int = 0, who: str
     if vector_type == VectorType.BOUNDING_BOX and type(vector) is dict and vector.keys() == _BOX_KEYS:
         # the common case, a million times over in bulk imports: decided inline when it is fine
         x1, y1, x2, y2 = vector["x1"], vector["y1"], vector["x2"], vector["y2"]
-        if _finite(x1) and _finite(y1) and _finite(x2) and _finite(y2) and x1 <= x2 and y1 <= y2:
+        finite = _finite(x1) and _finite(y1) and _finite(x2) and _finite(y2)
+        if finite and -MAX_COORDINATE <= x1 <= x2 <= MAX_COORDINATE and -MAX_COORDINATE <= y1 <= y2 <= MAX_COORDINATE:
             return
     try:
         kind = VectorType(vector_type)
@@ -81,10 +86,12 @@ def _count_nodes(vector: dict[str, Any], who: str) -> int:
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise InvalidVectorError(who, f"frame must be a positive integer, got {value!r}")
             continue
-        if len(key) < 2 or key[0] not in "xy" or not key[1:].isdigit():
+        if _NODE_KEY.fullmatch(key) is None:  # ASCII digits, no leading zero: "x01" is not "x1"
             raise InvalidVectorError(who, f"unexpected key {key!r} (expected x1, y1, x2, y2, ...)")
         if not _finite(value):
             raise InvalidVectorError(who, f"{key} must be a finite number, got {value!r}")
+        if abs(value) > MAX_COORDINATE:
+            raise InvalidVectorError(who, f"{key} = {value:g} is beyond any slide (at most {MAX_COORDINATE:g} px)")
         indices.add(int(key[1:]))
     count = len(indices)
     for i in range(1, count + 1):

@@ -8,6 +8,7 @@ import cv2
 import numpy as np
 
 from exact_desktop.slides.base import SlideError, SlideSource, UnsupportedSlideError
+from exact_desktop.slides.limits import MAX_PLAIN_IMAGE_PIXELS, ImageTooLargeError, check_pixels
 
 _PYRAMID_STOP = 512  # stop halving once the level fits this many pixels
 
@@ -15,6 +16,10 @@ _PYRAMID_STOP = 512  # stop halving once the level fits this many pixels
 class PlainImageSource(SlideSource):
     def __init__(self, path: Path) -> None:
         self.path = path
+        try:
+            check_pixels(path, MAX_PLAIN_IMAGE_PIXELS, "the image")
+        except ImageTooLargeError as err:
+            raise SlideError(path, str(err)) from None
         try:
             # np.fromfile + imdecode: cv2.imread mishandles non-ASCII paths on some platforms.
             encoded = np.fromfile(str(path), dtype=np.uint8)

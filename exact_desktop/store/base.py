@@ -90,6 +90,11 @@ class Store(ABC):
     def delete(self, kind: type[Any], id: int) -> None: ...
 
     @abstractmethod
+    def delete_many(self, kind: type[Any], ids: Sequence[int]) -> None:
+        """All in one transaction or none (NotFoundError names the first missing id)."""
+        ...
+
+    @abstractmethod
     def bulk_create(self, entities: Sequence[E]) -> list[int]:
         """Create all or none, in one transaction; returns the new ids in order."""
 

@@ -16,6 +16,7 @@ from PySide6.QtGui import QColor, QImage, QPainter, QPen, QPolygonF
 from exact_desktop.model.entities import PluginResultBitmap
 from exact_desktop.model.jobs import LayerList
 from exact_desktop.model.view_state import ViewState
+from exact_desktop.slides.limits import MAX_BITMAP_PIXELS, ImageTooLargeError, check_pixels
 from exact_desktop.store.base import Store, ViewportObjects, ViewportQuery
 
 
@@ -98,6 +99,10 @@ class ResultOverlay:
 
 def heatmap_image(path: Path, channels: int, threshold: float) -> QImage:
     """A bitmap file as a paintable image: heatmaps through the viridis map, clear below threshold."""
+    try:  # a file in the project that declares too many pixels is not decoded at all
+        check_pixels(path, MAX_BITMAP_PIXELS, f"bitmap {path.name}")
+    except (ImageTooLargeError, OSError):
+        return QImage()
     raw = cv2.imdecode(np.fromfile(str(path), np.uint8), cv2.IMREAD_UNCHANGED)
     if raw is None:
         return QImage()

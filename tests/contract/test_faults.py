@@ -107,6 +107,7 @@ def test_a_worker_killed_in_the_middle_is_taken_over_after_the_lease(server: Tar
     out, err = second.communicate(timeout=600)
     assert second.returncode == 0, err
     summary = json.loads(out.strip().splitlines()[-1])
+    assert f"job {job_id} (image {server.faults_image}): 100 %" in err  # progress on stderr
     assert [j["job"] for j in summary["jobs"]] == [job_id] and summary["jobs"][0]["status"] == "done"
     done = connection.get(f"{P}/pluginjobs/{job_id}/")
     assert (

@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
+import sys
 import threading
 import time
 import uuid
@@ -18,6 +20,7 @@ from exact_desktop.plugins.sdk.connection import Connection, PluginError, Unknow
 from exact_desktop.plugins.sdk.results import BATCH, ResultWriter
 
 REPORT_EVERY_S = 0.5  # progress PATCHes and cancel checks at most this often
+SHOW_EVERY_S = 2.0  # progress lines on stderr, when asked for
 CANCELLED_PREFIX = "Cancelled"
 P = "/api/v1/processing"
 
@@ -66,6 +69,8 @@ class JobContext:
         self._entries: dict[str, int] = {}
         self._pending: list[dict[str, Any]] = []
         self.writer = ResultWriter(connection, lists)
+        self._show_progress = os.environ.get("EXACT_PROGRESS") == "stderr"  # `plugin work` asks for it
+        self._last_shown = 0.0
         self.bitmaps = 0
 
     @property
@@ -86,6 +91,9 @@ class JobContext:
             remaining = (now - self._started) * (1 - fraction) / fraction
             fields["eta_time"] = (datetime.now(UTC) + timedelta(seconds=remaining)).isoformat()
         job = self.connection.patch(self.job_path, **fields)
+        if self._show_progress and (now - self._last_shown >= SHOW_EVERY_S or fraction >= 1):
+            self._last_shown = now
+            print(f"job {self.job['id']} (image {self.job['image']}): {percent:.0f} %", file=sys.stderr, flush=True)
         self._check_cancel(job)
 
     def check_cancelled(self) -> None:

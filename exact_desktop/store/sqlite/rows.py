@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import struct
-from dataclasses import fields
+from dataclasses import fields, replace
 from typing import Any
 
 import orjson
 from sqlalchemy import Table
 
 from exact_desktop.model import entities as e
+from exact_desktop.model.values import InvalidValueError, canonical_uuid, check_entity
+from exact_desktop.store.base import StoreError
 from exact_desktop.store.sqlite import tables as t
 
 TABLE_OF: dict[type, Table] = {
@@ -55,12 +57,35 @@ def table_of(kind: type) -> Table:
 
 
 def column_values(entity: Any) -> dict[str, Any]:
-    """The entity's fields that are columns of its table (link lists excluded)."""
+    """The entity's fields that are columns of its table (link lists excluded), checked so that
+    they can always be read back."""
+    checked(entity)
     table = table_of(type(entity))
     values = {name: getattr(entity, name) for name in _FIELDS[type(entity)] if name in table.c}
     if type(entity) in SPATIAL:
         values["coords"] = pack_coords(entity.vector)
     return values
+
+
+def checked(entity: Any, who: str | None = None) -> Any:
+    """The entity, if every value in it can be stored and read back; StoreError naming the field otherwise."""
+    try:
+        check_entity(entity, who)
+    except InvalidValueError as err:
+        raise StoreError(str(err)) from None
+    return entity
+
+
+def normalised(entity: Any) -> Any:
+    """The entity with its UUID in the one canonical spelling (so upserts find their row)."""
+    value = getattr(entity, "unique_identifier", None)
+    if value is None:
+        return entity
+    try:
+        canonical = canonical_uuid(value, type(entity).__name__)
+    except InvalidValueError as err:
+        raise StoreError(str(err)) from None
+    return entity if canonical == value else replace(entity, unique_identifier=canonical)
 
 
 def entity_from_row(kind: type, row: Any, links: list[int] | None = None) -> Any:

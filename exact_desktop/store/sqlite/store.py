@@ -13,6 +13,7 @@ from sqlalchemy import Connection, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from exact_desktop.model import entities as e
+from exact_desktop.model.values import INT_MAX, INT_MIN, canonical_uuid
 from exact_desktop.store.base import NotFoundError, Store, StoreError, ViewportObjects, ViewportQuery
 from exact_desktop.store.sqlite import spatial
 from exact_desktop.store.sqlite import tables as t
@@ -25,6 +26,7 @@ from exact_desktop.store.sqlite.rows import (
     SPATIAL_GROUP,
     column_values,
     entity_from_row,
+    normalised,
     table_of,
 )
 from exact_desktop.store.sqlite.schema import upgrade
@@ -128,22 +130,31 @@ class SqliteStore(Store):
         return write(self.engine, lambda conn: self._update(conn, kind, id, changes))
 
     def delete(self, kind: type[Any], id: int) -> None:
-        if kind is e.Annotation:
-            self.update(e.Annotation, id, deleted=True)
-            return
-        table = table_of(kind)
+        write(self.engine, lambda conn: self._delete(conn, kind, id))
+
+    def delete_many(self, kind: type[Any], ids: Sequence[int]) -> None:
+        """All of them in one transaction, or none: an id that does not exist deletes nothing."""
 
         def work(conn: Connection) -> None:
-            cursor = driver_cursor(conn)
-            # index rows of what the cascade takes, found before the rows are gone
-            for tree, doomed in CASCADED_SPATIAL.get(kind, []):
-                cursor.execute(f"DELETE FROM {tree} WHERE id IN ({doomed})", (id,))
-            if conn.execute(delete(table).where(table.c.id == id)).rowcount == 0:
-                raise NotFoundError(f"{kind.__name__} {id} does not exist")
-            if kind in SPATIAL:
-                cursor.execute(f"DELETE FROM {SPATIAL[kind]} WHERE id = ?", (id,))
+            for id in dict.fromkeys(ids):
+                self._delete(conn, kind, id)
 
         write(self.engine, work)
+
+    def _delete(self, conn: Connection, kind: type[Any], id: int) -> None:
+        if kind is e.Annotation:  # soft, as EXACT's web client does; the history keeps it
+            self._update(conn, e.Annotation, id, {"deleted": True})
+            return
+        _existing_id(kind, id)
+        table = table_of(kind)
+        cursor = driver_cursor(conn)
+        # index rows of what the cascade takes, found before the rows are gone
+        for tree, doomed in CASCADED_SPATIAL.get(kind, []):
+            cursor.execute(f"DELETE FROM {tree} WHERE id IN ({doomed})", (id,))
+        if conn.execute(delete(table).where(table.c.id == id)).rowcount == 0:
+            raise NotFoundError(f"{kind.__name__} {id} does not exist")
+        if kind in SPATIAL:
+            cursor.execute(f"DELETE FROM {SPATIAL[kind]} WHERE id = ?", (id,))
 
     def bulk_create(self, entities: Sequence[E]) -> list[int]:
         if not entities:
@@ -162,6 +173,11 @@ class SqliteStore(Store):
             if name not in table.c:
                 raise StoreError(f"unknown filter {key!r} for {table.name}")
             column = table.c[name]
+            for number in value if op == "in" else [value]:
+                if type(number) is int and not INT_MIN <= number <= INT_MAX:
+                    raise StoreError(f"filter {key}: {number} is out of range (64-bit integers)")
+            if name == "unique_identifier":  # any spelling of a UUID finds its row
+                value = [normalised_uuid(v) for v in value] if op == "in" else normalised_uuid(value)
             if op == "in":
                 clauses.append(column.in_(list(value)))
             elif op == "":
@@ -185,6 +201,7 @@ class SqliteStore(Store):
         return found
 
     def _get(self, conn: Connection, kind: type[E], id: int) -> E:
+        _existing_id(kind, id)
         table = table_of(kind)
         row = conn.execute(select(table).where(table.c.id == id)).first()
         if row is None:
@@ -206,6 +223,7 @@ class SqliteStore(Store):
             raise StoreError(f"{what}: {_integrity_reason(err)}") from None
 
     def _insert(self, conn: Connection, entity: E) -> E:
+        entity = normalised(entity)
         kind = type(entity)
         values = column_values(entity)
         values.pop("id", None)
@@ -231,6 +249,7 @@ class SqliteStore(Store):
 
     def _upsert_annotation(self, conn: Connection, annotation: e.Annotation) -> e.Annotation:
         """EXACT's create: upsert on (image, unique_identifier)."""
+        annotation = normalised(annotation)
         existing = conn.execute(
             select(t.annotation.c.id).where(
                 t.annotation.c.image == annotation.image,
@@ -289,6 +308,20 @@ class SqliteStore(Store):
                 editor=new.last_editor, time=e.utcnow(),
             )
         )  # fmt: skip
+
+
+def _existing_id(kind: type, id: int) -> None:
+    """An id SQLite cannot even hold names no row (rather than overflowing in the driver)."""
+    if not INT_MIN <= id <= INT_MAX:
+        raise NotFoundError(f"{kind.__name__} {id} does not exist")
+
+
+def normalised_uuid(value: Any) -> Any:
+    """The canonical spelling, or the value as given when it is no UUID (then it matches nothing)."""
+    try:
+        return canonical_uuid(value)
+    except ValueError:
+        return value
 
 
 def _integrity_reason(err: IntegrityError) -> str:

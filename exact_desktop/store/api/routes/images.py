@@ -47,7 +47,7 @@ async def upload_image(
 ) -> Response:
     """Keep the file in the project's image folder, check it opens, answer as EXACT: a one-image page."""
     store.get(e.ImageSet, image_set)
-    name = Path(file_path.filename or "upload").name
+    name = _safe_name(file_path.filename)
     folder = store.path.with_name(store.path.name + ".images") / str(image_set)
     folder.mkdir(parents=True, exist_ok=True)
     target = _free_name(folder / name)
@@ -58,15 +58,25 @@ async def upload_image(
         with open_slide(target) as source:
             width, height = source.dimensions
             mpp, power = source.mpp or 0.0, source.objective_power or 0.0
+        image = store.create(e.Image(
+            name, image_set=image_set, filename=target.name, local_path=str(target), width=width, height=height,
+            mpp=mpp, objectivePower=power, image_type=image_type,
+        ))  # fmt: skip
     except SlideError as err:
         target.unlink(missing_ok=True)
         raise BadRequest({"file_path": [f"{name}: {err.reason}"]}) from None
-    image = store.create(e.Image(
-        name, image_set=image_set, filename=target.name, local_path=str(target), width=width, height=height,
-        mpp=mpp, objectivePower=power, image_type=image_type,
-    ))  # fmt: skip
+    except BaseException:
+        target.unlink(missing_ok=True)  # a refused upload leaves no file behind
+        raise
     body = {"count": 1, "next": None, "previous": None, "results": [s.image(image, [])]}
     return json_response(body)  # 200 and a page, as EXACT answers an upload
+
+
+def _safe_name(given: str | None) -> str:
+    """The file's own name, without folders, NUL or other control characters."""
+    name = Path((given or "").replace("\\", "/")).name
+    name = "".join(ch for ch in name if ch.isprintable() and ch not in '<>:"|?*')
+    return name.strip(". ") or "upload"
 
 
 def _free_name(path: Path) -> Path:

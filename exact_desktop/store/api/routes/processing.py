@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import secrets
 from datetime import datetime
 from pathlib import Path
@@ -14,7 +15,8 @@ from pydantic import BaseModel, ConfigDict
 
 from exact_desktop.model import entities as e
 from exact_desktop.model.entities import JobStatus, utcnow
-from exact_desktop.model.vectors import InvalidVectorError, validate_vector
+from exact_desktop.model.vectors import MAX_COORDINATE, InvalidVectorError, validate_vector
+from exact_desktop.slides.limits import MAX_BITMAP_PIXELS, ImageTooLargeError, check_pixels
 from exact_desktop.store.api import serialize as s
 from exact_desktop.store.api.auth import Caller
 from exact_desktop.store.api.context import CallerDep, StoreDep, detail_response, list_response
@@ -328,21 +330,57 @@ async def create_bitmap(
     meta_data: str = Form("null"),
     store: SqliteStore = StoreDep,
 ) -> dict[str, Any]:
+    rect, meta = _rect(location_rect), _json_form("meta_data", meta_data)
+    data = await bitmap.read()
     try:
-        rect, meta = json.loads(location_rect), json.loads(meta_data)
-    except ValueError:
-        raise BadRequest({"location_rect": ['must be JSON like {"x": 0, "y": 0, "w": 512, "h": 512}']}) from None
+        if check_pixels(data, MAX_BITMAP_PIXELS, f"bitmap {bitmap.filename!r}") is None:
+            raise BadRequest({"bitmap": ["Upload a valid image (PNG, JPEG or TIFF)."]})
+    except ImageTooLargeError as err:
+        raise BadRequest({"bitmap": [str(err)]}) from None
     folder: Path = store.bitmap_folder
     folder.mkdir(parents=True, exist_ok=True)
-    suffix = Path(bitmap.filename or "bitmap.png").suffix or ".png"
-    stored = f"{secrets.token_hex(8)}{suffix}"
-    (folder / stored).write_bytes(await bitmap.read())
+    suffix = Path(bitmap.filename or "").suffix.lower()
+    stored = f"{secrets.token_hex(8)}{suffix if suffix in BITMAP_SUFFIXES else '.png'}"
     row = e.PluginResultBitmap(
         pluginresultentry, image, stored, name=name, channels=channels, scale_min=scale_min, scale_max=scale_max,
-        default_alpha=default_alpha, default_threshold=default_threshold, location_rect=rect or {}, frame=frame,
+        default_alpha=default_alpha, default_threshold=default_threshold, location_rect=rect, frame=frame,
         meta_data=meta,
     )  # fmt: skip
-    return _bitmap(request, store.create(row))
+    (folder / stored).write_bytes(data)
+    try:
+        made = store.create(row)
+    except BaseException:
+        (folder / stored).unlink(missing_ok=True)  # a refused bitmap leaves no file behind
+        raise
+    return _bitmap(request, made)
+
+
+BITMAP_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff")
+RECT_KEYS = ("x", "y", "w", "h")
+
+
+def _rect(text: str) -> dict[str, float]:
+    """`location_rect`: {"x", "y", "w", "h"} in level-0 pixels, finite, with a positive size."""
+    wrong = BadRequest({"location_rect": ['must be JSON like {"x": 0, "y": 0, "w": 512, "h": 512}, w and h > 0']})
+    try:
+        rect = json.loads(text)
+    except ValueError:
+        raise wrong from None
+    if not isinstance(rect, dict) or set(rect) != set(RECT_KEYS):
+        raise wrong
+    values = [rect[k] for k in RECT_KEYS]
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) for v in values):
+        raise wrong
+    if rect["w"] <= 0 or rect["h"] <= 0 or max(abs(v) for v in values) > MAX_COORDINATE:
+        raise wrong
+    return {k: float(rect[k]) for k in RECT_KEYS}
+
+
+def _json_form(field: str, text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        raise BadRequest({field: ["must be JSON"]}) from None
 
 
 @router.get(f"{V1}/pluginresultbitmaps/{{id}}/file/", name="bitmap_file")

@@ -1,0 +1,143 @@
+"""What may enter the store: values that can always be read back, and one spelling per UUID.
+
+A value accepted once is read on every page that holds its row, so anything the readers cannot
+take (an integer past 64 bits in JSON, a lone surrogate in text, a year-1 time, JSON nested a
+thousand deep) is refused at the door with the field named, instead of poisoning reads later.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from dataclasses import fields
+from datetime import datetime
+from typing import Any
+
+MAX_DEPTH = 32  # JSON nesting
+INT_MIN, INT_MAX = -(2**63), 2**63 - 1  # what SQLite and orjson both hold
+YEAR_MIN, YEAR_MAX = 1900, 9999
+MAX_TEXT = 1_000_000  # characters in one text field
+
+
+class InvalidValueError(ValueError):
+    def __init__(self, who: str, field: str, reason: str) -> None:
+        self.who, self.field, self.reason = who, field, reason
+        super().__init__(f"{who}: {field}: {reason}")
+
+
+def canonical_uuid(value: Any, who: str = "value", field: str = "unique_identifier") -> str:
+    """The one spelling of a UUID (lower case, dashes): upper case, no dashes, braces and
+    `urn:uuid:` forms are the same identifier and must find the same row."""
+    if isinstance(value, str) and len(value) == 36 and value[8] == "-" and value.islower():
+        try:  # already canonical in practice; parsing proves it
+            if str(uuid.UUID(value)) == value:
+                return value
+        except ValueError:
+            pass
+    try:
+        return str(uuid.UUID(str(value).strip()))
+    except ValueError:
+        raise InvalidValueError(who, field, f"{value!r} is not a UUID") from None
+
+
+def check_text(value: str, who: str, field: str) -> None:
+    if len(value) > MAX_TEXT:
+        raise InvalidValueError(who, field, f"longer than {MAX_TEXT} characters")
+    if "\x00" in value:
+        raise InvalidValueError(who, field, "contains a NUL character")
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise InvalidValueError(who, field, "is not valid text (a lone surrogate)") from None
+
+
+def check_int(value: int, who: str, field: str) -> None:
+    if not INT_MIN <= value <= INT_MAX:
+        raise InvalidValueError(who, field, f"{value} is out of range (64-bit integers)")
+
+
+def check_time(value: datetime, who: str, field: str) -> None:
+    if not YEAR_MIN <= value.year <= YEAR_MAX:
+        raise InvalidValueError(who, field, f"year {value.year} is out of range ({YEAR_MIN}-{YEAR_MAX})")
+
+
+def check_json(value: Any, who: str, field: str) -> None:
+    """JSON the readers can always read back: str keys, 64-bit ints, finite floats, bounded depth."""
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise InvalidValueError(who, field, f"nested deeper than {MAX_DEPTH} levels")
+        if item is None or isinstance(item, bool):
+            continue
+        if isinstance(item, int):
+            check_int(item, who, field)
+        elif isinstance(item, float):
+            if not math.isfinite(item):
+                raise InvalidValueError(who, field, f"{item} is not a finite number")
+        elif isinstance(item, str):
+            check_text(item, who, field)
+        elif isinstance(item, dict):
+            for key, member in item.items():
+                if not isinstance(key, str):
+                    raise InvalidValueError(who, field, f"key {key!r} is not a string")
+                check_text(key, who, field)
+                stack.append((member, depth + 1))
+        elif isinstance(item, list | tuple):
+            stack.extend((member, depth + 1) for member in item)
+        else:
+            raise InvalidValueError(who, field, f"{type(item).__name__} is not a JSON value")
+
+
+_CHECKERS: dict[type, list[tuple[str, str]]] = {}
+
+
+def _plan(kind: type) -> list[tuple[str, str]]:
+    """(field, what) per field of an entity class; `vector` is checked by the vector rules."""
+    plan = []
+    for f in fields(kind):
+        annotation = str(f.type)
+        if f.name == "vector":
+            continue
+        if "dict" in annotation or "list[dict" in annotation or annotation.startswith("Any"):
+            plan.append((f.name, "json"))
+        elif "datetime" in annotation:
+            plan.append((f.name, "time"))
+        elif annotation.startswith("str"):
+            plan.append((f.name, "text"))
+        elif annotation.startswith("int"):
+            plan.append((f.name, "int"))
+        elif annotation.startswith("float"):
+            plan.append((f.name, "float"))
+        elif "list[str]" in annotation:
+            plan.append((f.name, "json"))
+    return plan
+
+
+def check_entity(entity: Any, who: str | None = None) -> None:
+    """Raise InvalidValueError unless every field of `entity` can be stored and read back."""
+    kind = type(entity)
+    plan = _CHECKERS.get(kind)
+    if plan is None:
+        plan = _CHECKERS[kind] = _plan(kind)
+    label = who or kind.__name__
+    for name, what in plan:
+        value = getattr(entity, name)
+        if value is None:
+            continue
+        if what == "text":
+            if type(value) is str and (value.isascii() and "\x00" not in value and len(value) <= MAX_TEXT):
+                continue  # the common case, cheaply
+            check_text(str(value), label, name)
+        elif what == "int":
+            if type(value) is int and INT_MIN <= value <= INT_MAX:
+                continue
+            check_int(int(value), label, name)
+        elif what == "time":
+            check_time(value, label, name)
+        elif what == "float":
+            if not math.isfinite(value):
+                raise InvalidValueError(label, name, f"{value} is not a finite number")
+        else:
+            check_json(value, label, name)

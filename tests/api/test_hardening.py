@@ -1,0 +1,170 @@
+"""Hostile input to the embedded API: refused by name (400/404), never a 500, nothing half-done.
+
+One test per class of defect found by trying the API as a hostile user would; each checks the
+answer and then what the project file holds (rows, index rows, files on disk).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import struct
+import uuid
+import zlib
+
+import pytest
+import requests
+
+from exact_desktop.model import entities as e
+from exact_desktop.store.sqlite.store import SqliteStore
+from tests.api.test_auth_and_errors import get, post
+from tests.conftest import BOXES_TIFF
+
+A = "/api/v1/annotations/annotations/"
+P = "/api/v1/processing"
+
+
+def auth(served) -> dict[str, str]:
+    return {"Authorization": f"Bearer {served.token}"}
+
+
+def box(served, **extra) -> dict:
+    return {"annotation_type": served.seed.box.id, "image": served.seed.image.id,
+            "vector": {"x1": 1, "y1": 2, "x2": 30, "y2": 40}, "unique_identifier": str(uuid.uuid4()), **extra}  # fmt: skip
+
+
+def bomb_png(width: int = 32_000, height: int = 32_000) -> bytes:
+    """A valid 1-bit PNG of width x height white pixels: a few hundred KB that decode to gigabytes."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    row = b"\x00" + b"\xff" * ((width + 7) // 8)
+    packer = zlib.compressobj(9)
+    body = b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", body) + chunk(b"IEND", b"")
+
+
+def test_multiple_delete_is_all_or_nothing(served):
+    made = [post(served, A, box(served)).json()["id"] for _ in range(2)]
+    answer = requests.delete(f"{served.url}{A}multiple_delete/", params={"id__in": f"{made[0]},99999999,{made[1]}"},
+                             headers=auth(served), timeout=10)  # fmt: skip
+    assert answer.status_code == 404
+    for annotation_id in made:  # neither was deleted
+        assert get(served, f"{A}{annotation_id}/").json()["deleted"] is False
+    assert requests.delete(f"{served.url}{A}multiple_delete/", params={"id__in": f"{made[0]},{made[1]}"},
+                           headers=auth(served), timeout=10).status_code == 204  # fmt: skip
+    assert all(get(served, f"{A}{i}/").json()["deleted"] for i in made)
+
+
+def test_every_spelling_of_a_uuid_finds_the_same_annotation(served):
+    value = uuid.uuid4()
+    spellings = [str(value), str(value).upper(), value.hex, "{" + str(value) + "}", value.urn]
+    ids = {post(served, A, box(served, unique_identifier=s)).json()["id"] for s in spellings}
+    assert len(ids) == 1
+    listed = get(served, A, params={"unique_identifier": value.hex.upper(), "image": served.seed.image.id}).json()
+    assert listed["count"] == 1 and listed["results"][0]["unique_identifier"] == str(value)
+    assert post(served, A, box(served, unique_identifier="not-a-uuid")).status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"meta_data": {"n": 2**64 + 1}}, "meta_data"),
+        ({"meta_data": json.loads("[" * 100 + "]" * 100)}, "meta_data"),
+        ({"description": "\ud800 lone surrogate"}, "description"),
+        ({"vector": {"x1": 1e39, "y1": 0, "x2": 2e39, "y2": 5}}, "x1"),
+        ({"vector": {"x01": 1, "y01": 1, "x1": 1, "y1": 1, "x2": 5, "y2": 5}}, "x01"),
+        ({"vector": {"x\u0661": 900000, "y\u0661": 9, "x1": 1, "y1": 1, "x2": 5, "y2": 5}}, "x\u0661"),
+        ({"time": "0001-01-01T00:00:00"}, "time"),
+    ],
+)
+def test_values_that_could_not_be_read_back_are_refused_by_name(served, body, field):
+    answer = requests.post(f"{served.url}{A}", data=json.dumps(box(served, **body)),
+                           headers={**auth(served), "Content-Type": "application/json"}, timeout=10)  # fmt: skip
+    assert answer.status_code == 400, answer.text
+    assert field in answer.text
+    page = get(served, A, params={"image": served.seed.image.id, "limit": 1000})
+    assert page.status_code == 200  # every page still reads
+
+
+def test_numbers_beyond_64_bits_are_a_404_or_a_400(served):
+    assert get(served, f"{A}{2**63}/").status_code == 404
+    assert get(served, f"/api/v1/images/images/{2**70}/").status_code == 404
+    assert get(served, A, params={"image": 2**63}).status_code == 400
+    assert requests.delete(f"{served.url}{A}{2**64}/", headers=auth(served), timeout=10).status_code == 404
+
+
+def _files(folder) -> list[str]:
+    return sorted(p.name for p in folder.rglob("*") if p.is_file()) if folder.exists() else []
+
+
+def test_a_decompression_bomb_is_refused_everywhere_by_its_size(served, tmp_path):
+    bomb = bomb_png()
+    assert len(bomb) < 300_000
+    images_folder = served.db.with_name(served.db.name + ".images")
+    before = _files(images_folder)
+    answer = requests.post(f"{served.url}/api/v1/images/images/", files={"file_path": ("bomb.png", bomb)},
+                           data={"image_set": served.seed.image_set.id}, headers=auth(served), timeout=60)  # fmt: skip
+    assert answer.status_code == 400 and "32000 x 32000" in answer.text
+    assert _files(images_folder) == before  # nothing left on disk
+    entry = _entry(served)
+    bitmap = requests.post(f"{served.url}{P}/pluginresultbitmaps/", files={"bitmap": ("heat.png", bomb)},
+                           data={"pluginresultentry": entry, "image": served.seed.image.id,
+                                 "location_rect": '{"x": 0, "y": 0, "w": 10, "h": 10}'},
+                           headers=auth(served), timeout=60)  # fmt: skip
+    assert bitmap.status_code == 400 and "32000 x 32000" in bitmap.text
+
+
+def _entry(served) -> int:
+    result = post(served, f"{P}/pluginresults/", {"image": served.seed.image.id, "plugin": served.plugin.id,
+                                                  "entries": []}).json()  # fmt: skip
+    body = {"pluginresult": result["id"], "name": "heat", "annotation_results": [], "bitmap_results": []}
+    return post(served, f"{P}/pluginresultentrys/", body).json()["id"]
+
+
+@pytest.mark.parametrize(
+    "rect", ["[1,2]", '{"x": 0, "y": 0, "w": -5, "h": 3}', '{"x": 0}', "nan", '{"x": 0, "y": 0, "w": 1e400, "h": 1}']
+)
+def test_a_bitmap_needs_a_real_location_and_a_refused_one_leaves_no_file(served, rect):
+    png = bomb_png(16, 16)
+    entry = _entry(served)
+    folder = served.db.with_name(served.db.name + ".bitmaps")
+    before = _files(folder)
+    answer = requests.post(f"{served.url}{P}/pluginresultbitmaps/", files={"bitmap": ("h.png", png)},
+                           data={"pluginresultentry": entry, "image": served.seed.image.id, "location_rect": rect},
+                           headers=auth(served), timeout=10)  # fmt: skip
+    assert answer.status_code == 400 and "location_rect" in answer.text
+    missing = requests.post(f"{served.url}{P}/pluginresultbitmaps/", files={"bitmap": ("h.png", png)},
+                            data={"pluginresultentry": 99999, "image": served.seed.image.id,
+                                  "location_rect": '{"x": 0, "y": 0, "w": 5, "h": 5}'},
+                            headers=auth(served), timeout=10)  # fmt: skip
+    assert missing.status_code == 400
+    assert _files(folder) == before
+
+
+def test_an_upload_name_with_a_nul_or_a_path_is_cleaned(served):
+    data = BOXES_TIFF.read_bytes()
+    answer = requests.post(f"{served.url}/api/v1/images/images/", files={"file_path": ("../x\x00y.tiff", data)},
+                           data={"image_set": served.seed.image_set.id}, headers=auth(served), timeout=60)  # fmt: skip
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["results"][0]["name"] == "xy.tiff"
+
+
+def test_results_deleted_by_a_run_again_leave_no_index_rows(served):
+    entry = _entry(served)
+    items = [{"annotation_type": served.seed.box.id, "pluginresultentry": entry, "image": served.seed.image.id,
+              "vector": {"x1": i, "y1": i, "x2": i + 3, "y2": i + 3}, "score": 0.5} for i in range(300)]  # fmt: skip
+    assert post(served, f"{P}/pluginresultannotations/", items).status_code == 201
+    result = get(served, f"{P}/pluginresultentrys/{entry}/").json()["pluginresult"]
+    assert (
+        requests.delete(f"{served.url}{P}/pluginresults/{result}/", headers=auth(served), timeout=10).status_code == 204
+    )
+    with sqlite3.connect(served.db) as raw:
+        rows = raw.execute("SELECT count(*) FROM plugin_result_annotation").fetchone()[0]
+        index = raw.execute("SELECT count(*) FROM plugin_result_annotation_rtree").fetchone()[0]
+    assert rows == index
+    store = SqliteStore(served.db)
+    assert store.count(e.PluginResultAnnotation, pluginresultentry=entry) == 0
+    store.close()
