@@ -168,3 +168,47 @@ def test_results_deleted_by_a_run_again_leave_no_index_rows(served):
     store = SqliteStore(served.db)
     assert store.count(e.PluginResultAnnotation, pluginresultentry=entry) == 0
     store.close()
+
+
+def test_concurrent_job_creates_for_one_image_make_one_job(served):
+    from concurrent.futures import ThreadPoolExecutor
+
+    body = {"image_id": served.seed.other_image.id, "plugin_id": served.plugin.id}
+
+    def create(_: int) -> int:
+        return requests.post(f"{served.url}/processing/api/plugin_job/create/", json=body, headers=auth(served),
+                             timeout=30).status_code  # fmt: skip
+
+    with ThreadPoolExecutor(8) as pool:
+        codes = sorted(pool.map(create, range(8)))
+    assert codes == [201] + [400] * 7
+    store = SqliteStore(served.db)
+    assert store.count(e.PluginJob, plugin=served.plugin.id, image=served.seed.other_image.id) == 1
+    store.close()
+
+
+def test_a_changed_password_takes_effect_at_once(served, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import PROJECT
+
+    def set_password(password: str) -> None:
+        subprocess.run([sys.executable, "-m", "exact_desktop", "users", "add", "alice", "--db", str(served.db)],
+                       env={**os.environ, "EXACT_DESKTOP_PASSWORD": password}, cwd=PROJECT, check=True,
+                       capture_output=True)  # fmt: skip
+
+    set_password("first-password")
+    teams = f"{served.url}/api/v1/users/teams/"
+    assert requests.get(teams, auth=("alice", "first-password"), timeout=30).status_code == 200
+    set_password("second-password")
+    assert requests.get(teams, auth=("alice", "first-password"), timeout=30).status_code == 403
+    assert requests.get(teams, auth=("alice", "second-password"), timeout=30).status_code == 200
+
+
+def test_credentials_are_checked_before_the_body_is_read(served):
+    for headers in ({}, {"Authorization": "Bearer wrong"}):
+        answer = requests.post(f"{served.url}{A}", data=b"{not json", timeout=10,
+                               headers={**headers, "Content-Type": "application/json"})  # fmt: skip
+        assert answer.status_code == 403 and "detail" in answer.json()

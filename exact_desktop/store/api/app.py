@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
@@ -36,6 +37,16 @@ def create_app(store: SqliteStore, token: str) -> FastAPI:
     app.include_router(images.router)
     app.include_router(processing.router)
     app.include_router(plugin_records.router)
+
+    @app.middleware("http")
+    async def credentials_first(request: Request, call_next: Any) -> Any:
+        """Every route needs a caller: checked before the body is read or parsed, so a malformed
+        body from a stranger is a 403, not a 400 that tells what the API expects."""
+        try:
+            request.state.caller = app.state.authenticate(request)
+        except HTTPException as err:
+            return JSONResponse({"detail": err.detail}, status_code=err.status_code)
+        return await call_next(request)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -26,7 +26,9 @@ class Caller:
 class Authenticator:
     def __init__(self, store: SqliteStore, token: str) -> None:
         self.store, self.token = store, token
-        self._basic_cache: dict[str, int] = {}  # header -> user id, so scrypt runs once per credential
+        # header -> (user id, the hash it was checked against): scrypt runs once per credential,
+        # and a password changed since (`users add`) no longer matches the cached hash
+        self._basic_cache: dict[str, tuple[int, str | None]] = {}
 
     def __call__(self, request: Request) -> Caller:
         header = request.headers.get("authorization", "")
@@ -39,9 +41,12 @@ class Authenticator:
         raise HTTPException(403, "Authentication credentials were not provided.")
 
     def _basic(self, header: str, value: str) -> Caller:
-        if header in self._basic_cache:
-            user_id = self._basic_cache[header]
-            return Caller(user_id, str(user_id))
+        cached = self._basic_cache.get(header)
+        if cached is not None:
+            user_id, checked_against = cached
+            if self.store.password_hash(user_id) == checked_against:
+                return Caller(user_id, str(user_id))
+            del self._basic_cache[header]
         try:
             name, _, password = base64.b64decode(value.strip()).decode().partition(":")
         except (binascii.Error, UnicodeDecodeError):
@@ -49,5 +54,5 @@ class Authenticator:
         users = self.store.list(User, username=name)
         if not users or not check_password(password, self.store.password_hash(users[0].id)):  # type: ignore[arg-type]
             raise HTTPException(403, "Invalid username/password.")
-        self._basic_cache[header] = users[0].id  # type: ignore[assignment]
+        self._basic_cache[header] = (users[0].id, self.store.password_hash(users[0].id))  # type: ignore[assignment,arg-type]
         return Caller(users[0].id, name)

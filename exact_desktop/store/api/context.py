@@ -20,7 +20,8 @@ def store_of(request: Request) -> SqliteStore:
 
 
 def caller_of(request: Request) -> Caller:
-    return request.app.state.authenticate(request)
+    """Who is calling, as the app's middleware found before anything of the request was read."""
+    return request.state.caller
 
 
 StoreDep = Depends(store_of)

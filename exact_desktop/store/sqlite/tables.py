@@ -218,7 +218,7 @@ plugin_job = Table(
     Column("parameters", JSON, nullable=False, default=dict),
     Column("status", String(16), nullable=False, default="pending", index=True),
     _remote(),
-    Index("ix_plugin_job_plugin_image", "plugin", "image"),
+    Index("ix_plugin_job_plugin_image", "plugin", "image", unique=True),  # one job per image, as EXACT
 )  # fmt: skip
 
 plugin_result = Table(

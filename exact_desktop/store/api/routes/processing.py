@@ -21,7 +21,7 @@ from exact_desktop.store.api import serialize as s
 from exact_desktop.store.api.auth import Caller
 from exact_desktop.store.api.context import CallerDep, StoreDep, detail_response, list_response
 from exact_desktop.store.api.listing import BadRequest, one_or_many, page, page_params, parse_filters, select_fields
-from exact_desktop.store.base import NotFoundError
+from exact_desktop.store.base import NotFoundError, StoreError
 from exact_desktop.store.sqlite.store import SqliteStore
 
 router = APIRouter(dependencies=[CallerDep])
@@ -127,9 +127,13 @@ def create_job(
             errors[name] = [f'Invalid pk "{body[name]}" - object does not exist.']
     if errors:
         raise BadRequest(errors)
+    exists = BadRequest({"non_field_errors": ["A job of this plugin for this image exists already."]})
     if store.count(e.PluginJob, image=ids["image_id"], plugin=ids["plugin_id"]):
-        raise BadRequest({"non_field_errors": ["A job of this plugin for this image exists already."]})
-    job = store.create(e.PluginJob(ids["plugin_id"], ids["image_id"], creator=caller.user_id))
+        raise exists
+    try:  # the unique index decides between concurrent creates: the second one is refused
+        job = store.create(e.PluginJob(ids["plugin_id"], ids["image_id"], creator=caller.user_id))
+    except StoreError:
+        raise exists from None
     return s.plugin_job(job)
 
 
