@@ -192,9 +192,13 @@ def _add_user(args: argparse.Namespace) -> int:
 
     from exact_desktop.model.entities import User
     from exact_desktop.store.api.passwords import hash_password
+    from exact_desktop.store.base import StoreError
     from exact_desktop.store.project import open_project
 
     password = os.environ.get("EXACT_DESKTOP_PASSWORD")
+    if password is None and not sys.stdin.isatty():
+        print("exact-desktop: no terminal to ask the password on: set EXACT_DESKTOP_PASSWORD", file=sys.stderr)
+        return 2
     if password is None:
         password = getpass.getpass(f"Password for {args.name}: ")
         if password != getpass.getpass("Again: "):
@@ -203,7 +207,11 @@ def _add_user(args: argparse.Namespace) -> int:
     if len(password) < 8:
         print("exact-desktop: a password needs at least 8 characters; nothing changed", file=sys.stderr)
         return 2
-    store = open_project(args.db)
+    try:
+        store = open_project(args.db)
+    except StoreError as err:
+        print(f"exact-desktop: {err}", file=sys.stderr)
+        return 2
     found = store.list(User, username=args.name)
     user = found[0] if found else store.create(User(args.name))
     store.set_password_hash(user.id, hash_password(password))  # type: ignore[arg-type]

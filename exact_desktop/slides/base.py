@@ -116,6 +116,8 @@ def open_slide(path: str | Path) -> SlideSource:
         raise SlideError(path, "file not found")
     if path.is_dir():
         raise SlideError(path, "is a folder, not a slide file")
+    if not path.is_file():  # a FIFO or a device would block the first read for ever
+        raise SlideError(path, "is not a regular file (a pipe or a device?)")
     if openslide_format(path) is not None:
         source: SlideSource = OpenSlideSource(path)
     else:

@@ -1,18 +1,56 @@
-"""One project = one database file; the default lives in the data folder."""
+"""One project = one database file; the default lives in the data folder.
+
+`open_project` is where every command and the window open a project file, so it is where a file
+that cannot be a project is refused, by name and with the reason, before SQLite sees it.
+"""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from exact_desktop.paths import data_home
+from exact_desktop.store.base import StoreError
 from exact_desktop.store.sqlite.store import SqliteStore
 
 DEFAULT_PROJECT_NAME = "local-project.db"
+SQLITE_HEADER = b"SQLite format 3\x00"
 
 
 def project_path(db: Path | None = None) -> Path:
     return Path(db) if db else data_home() / "projects" / DEFAULT_PROJECT_NAME
 
 
+def check_project_file(path: Path) -> None:
+    """StoreError naming the file unless it is, or can become, a writable project file."""
+    if path.is_dir():
+        raise StoreError(f"{path}: is a folder, not a project file")
+    if path.exists():
+        if not path.is_file():
+            raise StoreError(f"{path}: is not a regular file")
+        with path.open("rb") as handle:
+            header = handle.read(len(SQLITE_HEADER))
+        if header and header != SQLITE_HEADER:
+            raise StoreError(f"{path}: is not an exact-desktop project (not an SQLite database file)")
+        if not os.access(path, os.W_OK):
+            raise StoreError(f"{path}: is read-only; exact-desktop writes every edit to its project at once")
+    folder = path.parent if path.parent != Path("") else Path(".")
+    if not folder.exists():
+        try:
+            folder.mkdir(parents=True)
+        except OSError as err:
+            raise StoreError(f"{path}: cannot make its folder ({err.strerror})") from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise StoreError(f"{path}: its folder {folder} is read-only (SQLite keeps its journal beside the file)")
+
+
 def open_project(db: Path | None = None) -> SqliteStore:
-    return SqliteStore(project_path(db))
+    path = project_path(db)
+    check_project_file(path)
+    try:
+        return SqliteStore(path)
+    except SQLAlchemyError as err:
+        reason = str(getattr(err, "orig", err)).splitlines()[0]
+        raise StoreError(f"{path}: cannot be opened as a project ({reason})") from None
