@@ -212,3 +212,20 @@ def test_credentials_are_checked_before_the_body_is_read(served):
         answer = requests.post(f"{served.url}{A}", data=b"{not json", timeout=10,
                                headers={**headers, "Content-Type": "application/json"})  # fmt: skip
         assert answer.status_code == 403 and "detail" in answer.json()
+
+
+def test_a_bomb_opened_as_a_slide_or_drawn_as_a_bitmap_is_refused_by_size(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from exact_desktop.viewer.result_overlay import heatmap_image
+    from tests.conftest import PROJECT
+
+    bomb = tmp_path / "bomb.png"
+    bomb.write_bytes(bomb_png())
+    done = subprocess.run([sys.executable, "-m", "exact_desktop", "open", str(bomb), "--screenshot",
+                           str(tmp_path / "shot.png")], cwd=PROJECT, capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})  # fmt: skip
+    assert done.returncode == 2 and "32000 x 32000" in done.stderr and "Traceback" not in done.stderr
+    assert heatmap_image(bomb, channels=1, threshold=0.5).isNull()  # not decoded, nothing drawn

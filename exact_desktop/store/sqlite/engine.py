@@ -18,6 +18,8 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import OperationalError
 
+from exact_desktop.store.base import StoreError
+
 T = TypeVar("T")
 BUSY_TIMEOUT_S = 30.0
 WRITE_ATTEMPTS = 8
@@ -68,13 +70,18 @@ def write(engine: Engine, work: Callable[[Connection], T]) -> T:
                 conn.info["begin"] = "BEGIN IMMEDIATE"
                 with conn.begin():
                     return work(conn)
-        except OperationalError as err:
+        except (OperationalError, sqlite3.OperationalError) as err:
+            text = str(getattr(err, "orig", err)).lower()
+            if "full" in text or "disk i/o" in text:  # the transaction was rolled back whole
+                raise StoreError(
+                    f"{engine.url.database}: the disk is full (or failing); nothing of this change was written"
+                ) from None
             if not _is_busy(err) or attempt == WRITE_ATTEMPTS - 1:
                 raise
             time.sleep(min(2.0, 0.05 * 2**attempt) * (0.5 + random.random()))
     raise AssertionError("unreachable")
 
 
-def _is_busy(err: OperationalError) -> bool:
-    text = str(err.orig).lower()
+def _is_busy(err: Exception) -> bool:
+    text = str(getattr(err, "orig", err)).lower()
     return "locked" in text or "busy" in text
