@@ -11,6 +11,7 @@ import pytest
 from exact_desktop.store.base import StoreError
 from exact_desktop.store.project import check_project_file, open_project
 from tests.conftest import PROJECT
+from tests.faults.disk import can_mount, small_disk
 
 
 def run(*args: str, stdin=subprocess.DEVNULL, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -35,13 +36,17 @@ def test_a_folder_a_text_file_and_an_impossible_place_are_refused_by_name(tmp_pa
     assert text.read_text() == "not a database\n"  # and it was left alone
 
 
-def test_a_read_only_project_is_refused_before_anything_is_served(tmp_path, monkeypatch):
-    project = tmp_path / "p.db"
-    open_project(project).close()
-    real_access = os.access
-    monkeypatch.setattr(os, "access", lambda p, mode: False if os.fspath(p) == str(project) else real_access(p, mode))
-    with pytest.raises(StoreError, match="read-only"):
-        check_project_file(project)
+@pytest.mark.skipif(not can_mount(), reason="mounting a small tmpfs needs root")
+def test_a_read_only_project_is_refused_before_anything_is_served(tmp_path):
+    """A project on a file system mounted read-only (root cannot write there either)."""
+    with small_disk(tmp_path / "disk", 4096) as disk:
+        project = disk / "p.db"
+        open_project(project).close()
+        subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)
+        with pytest.raises(StoreError, match="read-only"):
+            check_project_file(project)
+        one_line(run("serve", "--db", str(project)), str(project), "read-only")
+        one_line(run("plugin", "list", "--db", str(project)), str(project), "read-only")
 
 
 def test_users_add_without_a_terminal_says_how_to_give_the_password(tmp_path):
