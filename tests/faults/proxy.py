@@ -91,14 +91,19 @@ class FaultProxy:
     def _cut_all(self) -> None:
         with self._lock:
             doomed, self._open = list(self._open), set()
-        for sock in doomed:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-            sock.close()
+        _shut(doomed)
 
     def _close(self, *socks: socket.socket) -> None:
         with self._lock:
             self._open -= set(socks)
-        for sock in socks:
-            with contextlib.suppress(OSError):
-                sock.close()
+        _shut(socks)
+
+
+def _shut(socks: object) -> None:
+    """shutdown() first: on Linux, close() alone does not wake a thread blocked in recv() on the
+    socket, and the connection would stay up, half-forwarded."""
+    for sock in socks:  # type: ignore[attr-defined]
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+        with contextlib.suppress(OSError):
+            sock.close()
