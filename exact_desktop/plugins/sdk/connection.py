@@ -48,7 +48,7 @@ class Connection:
         self.session = requests.Session()
         self.session.verify = verify
         retry = Retry(
-            total=5, backoff_factor=0.3, status_forcelist=(502, 503, 504), allowed_methods=IDEMPOTENT,
+            total=5, connect=2, backoff_factor=0.3, status_forcelist=(502, 503, 504), allowed_methods=IDEMPOTENT,
             raise_on_status=False,
         )  # fmt: skip
         adapter = HTTPAdapter(max_retries=retry, pool_connections=4, pool_maxsize=2 * IN_FLIGHT)
