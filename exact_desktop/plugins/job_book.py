@@ -2,9 +2,10 @@
 
 The supervisor needs four things of a job: its state, who holds it, how long it has gone without
 progress, and a way to fail it with a reason. The project store has the desktop's own status; on
-a server the state is derived from EXACT's fields, and "without progress" is measured with this
-machine's monotonic clock from the moment the job's fields last changed (server times are never
-compared with this machine's clock).
+a server the state is derived from EXACT's fields. "Without progress" is measured with this
+machine's monotonic clock from the moment `processing_complete` (or the holder) last changed:
+not from `updated_time`, which the worker's heartbeat refreshes while it holds the job (its
+lease), also when `process()` hangs.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from exact_desktop.model import entities as e
@@ -53,45 +53,54 @@ def status_of(fields: dict[str, Any]) -> str:
     return JobStatus.RUNNING if fields.get("attached_worker") else JobStatus.PENDING
 
 
-class StoreJobBook:
+class ProgressClock:
+    """When each job's progress last changed, by this machine's monotonic clock."""
+
+    def __init__(self) -> None:
+        self._changed: dict[int, tuple[tuple[Any, ...], float]] = {}
+
+    def seen(self, job: JobView) -> JobView:
+        state = (job.processing_complete, job.attached_worker)
+        before = self._changed.get(job.id)
+        if before is None or before[0] != state:
+            self._changed[job.id] = (state, time.monotonic())
+        return job
+
+    def idle_s(self, job: JobView) -> float:
+        return time.monotonic() - self._changed[job.id][1]
+
+
+class StoreJobBook(ProgressClock):
     def __init__(self, store: Store) -> None:
+        super().__init__()
         self.store = store
-        self._updated: dict[int, datetime] = {}
 
     def get(self, job_id: int) -> JobView | None:
         try:
             job = self.store.get(e.PluginJob, job_id)
         except NotFoundError:
             return None  # its plugin or image was removed while it ran
-        self._updated[job_id] = job.updated_time
-        return JobView(job_id, job.status, job.processing_complete, job.attached_worker, job.error_message)
+        return self.seen(JobView(job_id, job.status, job.processing_complete, job.attached_worker, job.error_message))
 
     def held_by(self, worker: str, job_ids: list[int]) -> list[JobView]:
         jobs = self.store.list(e.PluginJob, attached_worker=worker)
         return [v for j in jobs if (v := self.get(j.id)) is not None]  # type: ignore[arg-type]
-
-    def idle_s(self, job: JobView) -> float:
-        return (datetime.now(UTC) - self._updated[job.id]).total_seconds()
 
     def fail(self, job_id: int, message: str, detail: str = "") -> None:
         with contextlib.suppress(NotFoundError):  # gone meanwhile: nothing left to mark
             fail_job(self.store, job_id, message, detail)
 
 
-class ServerJobBook:
+class ServerJobBook(ProgressClock):
     def __init__(self, connection: Connection) -> None:
+        super().__init__()
         self.connection = connection
-        self._changed: dict[int, tuple[tuple[Any, ...], float]] = {}
 
     def _view(self, fields: dict[str, Any]) -> JobView:
-        state = (fields.get("updated_time"), fields.get("processing_complete"), fields.get("attached_worker"))
-        seen = self._changed.get(fields["id"])
-        if seen is None or seen[0] != state:
-            self._changed[fields["id"]] = (state, time.monotonic())
-        return JobView(
+        return self.seen(JobView(
             fields["id"], status_of(fields), float(fields.get("processing_complete") or 0),
             fields.get("attached_worker") or "", fields.get("error_message") or "",
-        )  # fmt: skip
+        ))  # fmt: skip
 
     def get(self, job_id: int) -> JobView | None:
         try:
@@ -103,9 +112,6 @@ class ServerJobBook:
         ids = ",".join(map(str, job_ids))
         listed = self.connection.iterate(JOBS, filter_ids=ids)  # job ids, on EXACT and here alike
         return [self._view(j) for j in listed if j.get("attached_worker") == worker and j["id"] in job_ids]
-
-    def idle_s(self, job: JobView) -> float:
-        return time.monotonic() - self._changed[job.id][1]
 
     def fail(self, job_id: int, message: str, detail: str = "") -> None:
         self.connection.patch(f"{JOBS}{job_id}/", error_message=message[:500], error_detail=detail[-5000:])
