@@ -229,3 +229,15 @@ def test_a_bomb_opened_as_a_slide_or_drawn_as_a_bitmap_is_refused_by_size(tmp_pa
                           env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})  # fmt: skip
     assert done.returncode == 2 and "32000 x 32000" in done.stderr and "Traceback" not in done.stderr
     assert heatmap_image(bomb, channels=1, threshold=0.5).isNull()  # not decoded, nothing drawn
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("channels", "7"), ("scale_min", "5"), ("default_alpha", "3"), ("default_threshold", "-1"), ("frame", "0")],
+)
+def test_a_bitmap_the_viewer_could_not_draw_is_refused(served, field, value):
+    data = {"pluginresultentry": _entry(served), "image": served.seed.image.id,
+            "location_rect": '{"x": 0, "y": 0, "w": 5, "h": 5}', field: value}  # fmt: skip
+    answer = requests.post(f"{served.url}{P}/pluginresultbitmaps/", files={"bitmap": ("h.png", bomb_png(16, 16))},
+                           data=data, headers=auth(served), timeout=10)  # fmt: skip
+    assert answer.status_code == 400, answer.text

@@ -335,6 +335,7 @@ async def create_bitmap(
     store: SqliteStore = StoreDep,
 ) -> dict[str, Any]:
     rect, meta = _rect(location_rect), _json_form("meta_data", meta_data)
+    _bitmap_numbers(channels, scale_min, scale_max, default_alpha, default_threshold, frame)
     data = await bitmap.read()
     try:
         if check_pixels(data, MAX_BITMAP_PIXELS, f"bitmap {bitmap.filename!r}") is None:
@@ -378,6 +379,23 @@ def _rect(text: str) -> dict[str, float]:
     if rect["w"] <= 0 or rect["h"] <= 0 or max(abs(v) for v in values) > MAX_COORDINATE:
         raise wrong
     return {k: float(rect[k]) for k in RECT_KEYS}
+
+
+def _bitmap_numbers(channels: int, low: float, high: float, alpha: float, threshold: float, frame: int) -> None:
+    """What the viewer needs to draw a bitmap: 1 (heatmap), 3 (RGB) or 4 (RGBA) channels, a
+    finite value range, alpha and threshold in [0, 1], a frame from 1."""
+    errors: dict[str, list[str]] = {}
+    if channels not in (1, 3, 4):
+        errors["channels"] = ["must be 1 (heatmap), 3 (RGB) or 4 (RGBA)"]
+    if not (math.isfinite(low) and math.isfinite(high) and low < high):
+        errors["scale_max"] = ["scale_min and scale_max must be finite, scale_min < scale_max"]
+    for field, value in (("default_alpha", alpha), ("default_threshold", threshold)):
+        if not 0 <= value <= 1:
+            errors[field] = ["must be between 0 and 1"]
+    if frame < 1:
+        errors["frame"] = ["must be 1 or more"]
+    if errors:
+        raise BadRequest(errors)
 
 
 def _json_form(field: str, text: str) -> Any:
