@@ -22,7 +22,7 @@ from exact_desktop.model import entities as e
 from exact_desktop.store.base import StoreError
 from exact_desktop.store.sqlite import spatial
 from exact_desktop.store.sqlite import tables as t
-from exact_desktop.store.sqlite.rows import LINKS, checked, column_values, dumps, geometry, normalised, table_of
+from exact_desktop.store.sqlite.rows import LINKS, checked_all, column_values, dumps, geometry, normalised, table_of
 from exact_desktop.store.sqlite.tables import to_iso
 from exact_desktop.store.sqlite.validation import AnnotationTypes
 
@@ -111,10 +111,10 @@ def _annotation_rows(conn: Connection) -> Callable[[list[e.Annotation], list[int
 
     def prepare(items: list[e.Annotation], ids: list[int]) -> Prepared:
         rows, entries = [], []
-        for a, new_id in zip(map(normalised, items), ids, strict=True):
-            who = f"annotation {a.unique_identifier}"
-            types.check(a.annotation_type, a.vector, who)
-            checked(a, who)
+        items = [normalised(a) for a in items]
+        checked_all(items, lambda a: f"annotation {a.unique_identifier}")
+        for a, new_id in zip(items, ids, strict=True):
+            types.check(a.annotation_type, a.vector, f"annotation {a.unique_identifier}")
             coords, box = geometry(a.vector)
             created = to_iso(a.time)
             edited = created if a.last_edit_time == a.time else to_iso(a.last_edit_time)
@@ -135,10 +135,10 @@ def _result_rows(conn: Connection) -> Callable[[list[e.PluginResultAnnotation], 
 
     def prepare(items: list[e.PluginResultAnnotation], ids: list[int]) -> Prepared:
         rows, entries = [], []
-        for r, new_id in zip(map(normalised, items), ids, strict=True):
-            who = f"result annotation {r.unique_identifier}"
-            types.check(r.annotation_type, r.vector, who)
-            checked(r, who)
+        items = [normalised(r) for r in items]
+        checked_all(items, lambda r: f"result annotation {r.unique_identifier}")
+        for r, new_id in zip(items, ids, strict=True):
+            types.check(r.annotation_type, r.vector, f"result annotation {r.unique_identifier}")
             coords, box = geometry(r.vector)
             rows.append((
                 new_id, r.annotation_type, r.pluginresultentry, r.image, dumps(r.vector), coords,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable
 from dataclasses import fields, replace
 from typing import Any
 
@@ -10,7 +11,7 @@ import orjson
 from sqlalchemy import Table
 
 from exact_desktop.model import entities as e
-from exact_desktop.model.values import InvalidValueError, canonical_uuid, check_entity
+from exact_desktop.model.values import InvalidValueError, canonical_uuid, check_entities, check_entity
 from exact_desktop.store.base import StoreError
 from exact_desktop.store.sqlite import tables as t
 
@@ -74,6 +75,14 @@ def checked(entity: Any, who: str | None = None) -> Any:
     except InvalidValueError as err:
         raise StoreError(str(err)) from None
     return entity
+
+
+def checked_all(entities: list[Any], who: Callable[[Any], str]) -> None:
+    """`checked` for a bulk: all of them, a column at a time."""
+    try:
+        check_entities(entities, who)
+    except InvalidValueError as err:
+        raise StoreError(str(err)) from None
 
 
 def normalised(entity: Any) -> Any:
