@@ -241,3 +241,25 @@ def test_a_bitmap_the_viewer_could_not_draw_is_refused(served, field, value):
     answer = requests.post(f"{served.url}{P}/pluginresultbitmaps/", files={"bitmap": ("h.png", bomb_png(16, 16))},
                            data=data, headers=auth(served), timeout=10)  # fmt: skip
     assert answer.status_code == 400, answer.text
+
+
+def test_deleting_a_result_or_a_plugin_takes_its_files_with_it(served):
+    entry = _entry(served)
+    folder = served.db.with_name(served.db.name + ".bitmaps")
+    before = _files(folder)
+    made = requests.post(f"{served.url}{P}/pluginresultbitmaps/", files={"bitmap": ("h.png", bomb_png(16, 16))},
+                         data={"pluginresultentry": entry, "image": served.seed.image.id,
+                               "location_rect": '{"x": 0, "y": 0, "w": 5, "h": 5}'},
+                         headers=auth(served), timeout=10)  # fmt: skip
+    assert made.status_code == 201 and len(_files(folder)) == len(before) + 1
+    result = get(served, f"{P}/pluginresultentrys/{entry}/").json()["pluginresult"]
+    assert (
+        requests.delete(f"{served.url}{P}/pluginresults/{result}/", headers=auth(served), timeout=10).status_code == 204
+    )
+    assert _files(folder) == before  # the bitmap went with its result
+    icon = {"icon": ("i.png", bomb_png(8, 8), "image/png")}
+    form = {"name": "Doomed", "author": "t", "contact": "a@b.org", "abouturl": "http://localhost/x"}
+    plugin = requests.post(f"{served.url}{P}/plugins/", data=form, files=icon, headers=auth(served), timeout=10)
+    assert plugin.status_code == 201 and len(_files(folder)) == len(before) + 1
+    gone = requests.delete(f"{served.url}{P}/plugins/{plugin.json()['id']}/", headers=auth(served), timeout=10)
+    assert gone.status_code == 204 and _files(folder) == before

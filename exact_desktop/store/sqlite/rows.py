@@ -47,6 +47,17 @@ CASCADED_SPATIAL: dict[type, list[tuple[str, str]]] = {
                        (t.RESULT_RTREE, "SELECT id FROM plugin_result_annotation WHERE annotation_type = ?")],
 }  # fmt: skip
 
+# result bitmap files that a delete of `kind` takes with it by cascade: SQL of their file names
+_BITMAPS_OF_ENTRIES = "SELECT bitmap FROM plugin_result_bitmap WHERE pluginresultentry IN ({})"
+CASCADED_FILES: dict[type, list[str]] = {
+    e.PluginResultBitmap: ["SELECT bitmap FROM plugin_result_bitmap WHERE id = ?"],
+    e.PluginResultEntry: [_BITMAPS_OF_ENTRIES.format("?")],
+    e.PluginResult: [_BITMAPS_OF_ENTRIES.format(_ENTRIES_OF_RESULTS.format("?"))],
+    e.Plugin: [_BITMAPS_OF_ENTRIES.format(_ENTRIES_OF_RESULTS.format("SELECT id FROM plugin_result WHERE plugin = ?")),
+               "SELECT icon FROM plugin WHERE id = ? AND icon != ''"],
+    e.Image: ["SELECT bitmap FROM plugin_result_bitmap WHERE image = ?"],
+}  # fmt: skip
+
 _FIELDS: dict[type, list[str]] = {kind: [f.name for f in fields(kind)] for kind in TABLE_OF}
 
 

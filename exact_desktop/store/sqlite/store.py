@@ -20,6 +20,7 @@ from exact_desktop.store.sqlite import tables as t
 from exact_desktop.store.sqlite.bulk import bulk_insert
 from exact_desktop.store.sqlite.engine import make_engine, reading, write
 from exact_desktop.store.sqlite.rows import (
+    CASCADED_FILES,
     CASCADED_SPATIAL,
     LINKS,
     SPATIAL,
@@ -130,24 +131,31 @@ class SqliteStore(Store):
         return write(self.engine, lambda conn: self._update(conn, kind, id, changes))
 
     def delete(self, kind: type[Any], id: int) -> None:
-        write(self.engine, lambda conn: self._delete(conn, kind, id))
+        self.delete_many(kind, [id])
 
     def delete_many(self, kind: type[Any], ids: Sequence[int]) -> None:
-        """All of them in one transaction, or none: an id that does not exist deletes nothing."""
+        """All of them in one transaction, or none: an id that does not exist deletes nothing.
+        Bitmap files the rows took with them go once the transaction has committed."""
+        files: list[str] = []
 
         def work(conn: Connection) -> None:
+            files.clear()  # a retried transaction starts again
             for id in dict.fromkeys(ids):
-                self._delete(conn, kind, id)
+                files.extend(self._delete(conn, kind, id))
 
         write(self.engine, work)
+        for name in files:
+            (self.bitmap_folder / name).unlink(missing_ok=True)
 
-    def _delete(self, conn: Connection, kind: type[Any], id: int) -> None:
+    def _delete(self, conn: Connection, kind: type[Any], id: int) -> list[str]:
+        """Deletes one row; the bitmap files that went with it, to remove after the commit."""
         if kind is e.Annotation:  # soft, as EXACT's web client does; the history keeps it
             self._update(conn, e.Annotation, id, {"deleted": True})
-            return
+            return []
         _existing_id(kind, id)
         table = table_of(kind)
         cursor = driver_cursor(conn)
+        files = [row[0] for sql in CASCADED_FILES.get(kind, []) for row in cursor.execute(sql, (id,)).fetchall()]
         # index rows of what the cascade takes, found before the rows are gone
         for tree, doomed in CASCADED_SPATIAL.get(kind, []):
             cursor.execute(f"DELETE FROM {tree} WHERE id IN ({doomed})", (id,))
@@ -155,6 +163,7 @@ class SqliteStore(Store):
             raise NotFoundError(f"{kind.__name__} {id} does not exist")
         if kind in SPATIAL:
             cursor.execute(f"DELETE FROM {SPATIAL[kind]} WHERE id = ?", (id,))
+        return files
 
     def bulk_create(self, entities: Sequence[E]) -> list[int]:
         if not entities:
