@@ -49,6 +49,21 @@ class JobStatus:
     INTERRUPTED = "interrupted"
 
 
+CANCELLED_MESSAGE = "Cancelled"  # how a job's error_message begins when it was cancelled (EXACT has no state)
+
+
+def status_from_exact(job: dict[str, Any]) -> str:
+    """The desktop's state of a job from EXACT's fields, the only ones a server has."""
+    message = job.get("error_message") or ""
+    if message.startswith(CANCELLED_MESSAGE):
+        return JobStatus.CANCELLED
+    if message:
+        return JobStatus.FAILED
+    if (job.get("processing_complete") or 0) >= 100:
+        return JobStatus.DONE
+    return JobStatus.RUNNING if job.get("attached_worker") else JobStatus.PENDING
+
+
 @dataclass
 class Team:
     name: str

@@ -16,17 +16,16 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from exact_desktop.model import entities as e
-from exact_desktop.model.entities import JobStatus
+from exact_desktop.model.entities import status_from_exact
 from exact_desktop.plugins.jobs import fail_job
 from exact_desktop.plugins.sdk.connection import Connection, PluginError
-from exact_desktop.plugins.sdk.context import CANCELLED_PREFIX
 from exact_desktop.store.base import NotFoundError, Store
 
 JOBS = "/api/v1/processing/pluginjobs/"
 
 
 @dataclass(frozen=True)
-class JobView:
+class JobState:
     id: int
     status: str
     processing_complete: float
@@ -35,22 +34,10 @@ class JobView:
 
 
 class JobBook(Protocol):
-    def get(self, job_id: int) -> JobView | None: ...
-    def held_by(self, worker: str, job_ids: list[int]) -> list[JobView]: ...
-    def idle_s(self, job: JobView) -> float: ...
+    def get(self, job_id: int) -> JobState | None: ...
+    def held_by(self, worker: str, job_ids: list[int]) -> list[JobState]: ...
+    def idle_s(self, job: JobState) -> float: ...
     def fail(self, job_id: int, message: str, detail: str = "") -> None: ...
-
-
-def status_of(fields: dict[str, Any]) -> str:
-    """The desktop's status from EXACT's job fields."""
-    message = fields.get("error_message") or ""
-    if message.startswith(CANCELLED_PREFIX):
-        return JobStatus.CANCELLED
-    if message:
-        return JobStatus.FAILED
-    if (fields.get("processing_complete") or 0) >= 100:
-        return JobStatus.DONE
-    return JobStatus.RUNNING if fields.get("attached_worker") else JobStatus.PENDING
 
 
 class ProgressClock:
@@ -59,14 +46,14 @@ class ProgressClock:
     def __init__(self) -> None:
         self._changed: dict[int, tuple[tuple[Any, ...], float]] = {}
 
-    def seen(self, job: JobView) -> JobView:
+    def seen(self, job: JobState) -> JobState:
         state = (job.processing_complete, job.attached_worker)
         before = self._changed.get(job.id)
         if before is None or before[0] != state:
             self._changed[job.id] = (state, time.monotonic())
         return job
 
-    def idle_s(self, job: JobView) -> float:
+    def idle_s(self, job: JobState) -> float:
         return time.monotonic() - self._changed[job.id][1]
 
 
@@ -75,14 +62,14 @@ class StoreJobBook(ProgressClock):
         super().__init__()
         self.store = store
 
-    def get(self, job_id: int) -> JobView | None:
+    def get(self, job_id: int) -> JobState | None:
         try:
             job = self.store.get(e.PluginJob, job_id)
         except NotFoundError:
             return None  # its plugin or image was removed while it ran
-        return self.seen(JobView(job_id, job.status, job.processing_complete, job.attached_worker, job.error_message))
+        return self.seen(JobState(job_id, job.status, job.processing_complete, job.attached_worker, job.error_message))
 
-    def held_by(self, worker: str, job_ids: list[int]) -> list[JobView]:
+    def held_by(self, worker: str, job_ids: list[int]) -> list[JobState]:
         jobs = self.store.list(e.PluginJob, attached_worker=worker)
         return [v for j in jobs if (v := self.get(j.id)) is not None]  # type: ignore[arg-type]
 
@@ -96,19 +83,19 @@ class ServerJobBook(ProgressClock):
         super().__init__()
         self.connection = connection
 
-    def _view(self, fields: dict[str, Any]) -> JobView:
-        return self.seen(JobView(
-            fields["id"], status_of(fields), float(fields.get("processing_complete") or 0),
+    def _view(self, fields: dict[str, Any]) -> JobState:
+        return self.seen(JobState(
+            fields["id"], status_from_exact(fields), float(fields.get("processing_complete") or 0),
             fields.get("attached_worker") or "", fields.get("error_message") or "",
         ))  # fmt: skip
 
-    def get(self, job_id: int) -> JobView | None:
+    def get(self, job_id: int) -> JobState | None:
         try:
             return self._view(self.connection.get(f"{JOBS}{job_id}/"))
         except PluginError:
             return None
 
-    def held_by(self, worker: str, job_ids: list[int]) -> list[JobView]:
+    def held_by(self, worker: str, job_ids: list[int]) -> list[JobState]:
         ids = ",".join(map(str, job_ids))
         listed = self.connection.iterate(JOBS, filter_ids=ids)  # job ids, on EXACT and here alike
         return [self._view(j) for j in listed if j.get("attached_worker") == worker and j["id"] in job_ids]

@@ -6,10 +6,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from exact_desktop.model import entities as e
-from exact_desktop.model.entities import JobStatus
+from exact_desktop.model.entities import CANCELLED_MESSAGE, JobStatus
 from exact_desktop.store.base import Store
-
-CANCELLED = "Cancelled"
 
 
 class ParameterError(ValueError):
@@ -80,7 +78,7 @@ def create_jobs(
 
 def cancel_job(store: Store, job_id: int, who: str = "user") -> e.PluginJob:
     """The worker sees the message at its next progress report and stops."""
-    return store.update(e.PluginJob, job_id, status=JobStatus.CANCELLED, error_message=f"{CANCELLED} by {who}")
+    return store.update(e.PluginJob, job_id, status=JobStatus.CANCELLED, error_message=f"{CANCELLED_MESSAGE} by {who}")
 
 
 def fail_job(store: Store, job_id: int, message: str, detail: str = "") -> e.PluginJob:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from exact_desktop.model import entities as e
 from exact_desktop.model.entities import JobStatus
-from exact_desktop.plugins.job_book import JobBook, JobView
+from exact_desktop.plugins.job_book import JobBook, JobState
 from exact_desktop.plugins.registry import command_for
 
 CANCEL_GRACE_S = 2.0
@@ -103,7 +103,7 @@ class LocalQueue:
         process = subprocess.Popen(command_for(plugin.script), env=env, stdout=subprocess.DEVNULL, stderr=stderr)
         return Worker(name, process, stderr, job_ids)
 
-    def _held(self, worker: Worker) -> list[JobView]:
+    def _held(self, worker: Worker) -> list[JobState]:
         jobs = self.book.held_by(worker.name, worker.job_ids)
         return [j for j in jobs if j.processing_complete < 100 and j.status in (JobStatus.RUNNING, JobStatus.CANCELLED)]
 

@@ -11,8 +11,8 @@ import json
 from typing import Any
 
 from exact_desktop.model import entities as e
-from exact_desktop.model.entities import JobStatus
-from exact_desktop.plugins.job_book import ServerJobBook, status_of
+from exact_desktop.model.entities import JobStatus, status_from_exact
+from exact_desktop.plugins.job_book import ServerJobBook
 from exact_desktop.plugins.jobs import check_parameters
 from exact_desktop.plugins.local_queue import LocalQueue
 from exact_desktop.plugins.sdk.connection import Connection, RefusedError
@@ -43,7 +43,7 @@ def submit_jobs(
         if job is None:
             run.append(_create_job(connection, plugin_id, image))
             continue
-        status = status_of(job)
+        status = status_from_exact(job)
         if status == JobStatus.PENDING:  # waiting for a worker (made by the web UI, say): this is one
             run.append(job["id"])
             continue
@@ -103,7 +103,7 @@ def server_summary(connection: Connection, name: str, job_ids: list[int], skippe
         job = connection.get(f"{JOBS}{job_id}/")
         annotations, bitmaps = stored_results(connection, job_id)
         jobs.append({
-            "job": job_id, "image": job["image"], "status": status_of(job),
+            "job": job_id, "image": job["image"], "status": status_from_exact(job),
             "processing_complete": job["processing_complete"], "error": job.get("error_message") or None,
             "result_annotations": annotations, "result_bitmaps": bitmaps,
         })  # fmt: skip

@@ -16,12 +16,12 @@ from typing import Any
 import numpy as np
 from PIL import Image as PILImage
 
+from exact_desktop.model.entities import CANCELLED_MESSAGE
 from exact_desktop.plugins.sdk.connection import Connection, PluginError, UnknownOutcomeError
 from exact_desktop.plugins.sdk.results import BATCH, ResultWriter
 
 REPORT_EVERY_S = 0.5  # progress PATCHes and cancel checks at most this often
 SHOW_EVERY_S = 2.0  # progress lines on stderr, when asked for
-CANCELLED_PREFIX = "Cancelled"
 P = "/api/v1/processing"
 
 
@@ -105,7 +105,7 @@ class JobContext:
 
     @staticmethod
     def _check_cancel(job: dict[str, Any]) -> None:
-        if (job.get("error_message") or "").startswith(CANCELLED_PREFIX):
+        if (job.get("error_message") or "").startswith(CANCELLED_MESSAGE):
             raise Cancelled(job["error_message"])
 
     # --- results ----------------------------------------------------------------------------------

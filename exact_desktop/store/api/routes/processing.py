@@ -14,7 +14,7 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict
 
 from exact_desktop.model import entities as e
-from exact_desktop.model.entities import JobStatus, utcnow
+from exact_desktop.model.entities import JobStatus, status_from_exact, utcnow
 from exact_desktop.model.vectors import MAX_COORDINATE, InvalidVectorError, validate_vector
 from exact_desktop.slides.limits import MAX_BITMAP_PIXELS, ImageTooLargeError, check_pixels
 from exact_desktop.store.api import serialize as s
@@ -94,14 +94,10 @@ def patch_job(id: int, request: Request, body: JobPatch, store: SqliteStore = St
 
 
 def _status(current: str, job: dict[str, Any]) -> str:
-    """The desktop's own job state, derived from what EXACT's fields say."""
+    """The desktop's own job state: kept once cancelled or interrupted, else what EXACT's fields say."""
     if current in (JobStatus.CANCELLED, JobStatus.INTERRUPTED):
         return current
-    if job.get("error_message"):
-        return JobStatus.FAILED
-    if (job.get("processing_complete") or 0) >= 100:
-        return JobStatus.DONE
-    return JobStatus.RUNNING if job.get("attached_worker") else JobStatus.PENDING
+    return status_from_exact(job)
 
 
 @router.post(f"{V1}/pluginjobs/")
