@@ -89,12 +89,14 @@ def check_json(value: Any, who: str, field: str) -> None:
             raise InvalidValueError(who, field, f"{type(item).__name__} is not a JSON value")
 
 
-_CHECKERS: dict[type, list[tuple[str, str]]] = {}
+_PLANS: dict[type, list[tuple[str, str]]] = {}
 
 
 def _plan(kind: type) -> list[tuple[str, str]]:
-    """(field, what) per field of an entity class; `vector` is checked by the vector rules."""
-    plan = []
+    """(field, what) per field of an entity class, made once; `vector` has the vector rules."""
+    if kind in _PLANS:
+        return _PLANS[kind]
+    plan = _PLANS[kind] = []
     for f in fields(kind):
         annotation = str(f.type)
         if f.name == "vector":
@@ -117,7 +119,8 @@ def _plan(kind: type) -> list[tuple[str, str]]:
 def _column_is_plain(what: str, values: list[Any]) -> bool:
     """True when every value of a column is in the common, cheaply proven case."""
     if what == "text":
-        return all(type(v) is str and v.isascii() and "\x00" not in v and len(v) <= MAX_TEXT for v in values)
+        return all(v is None or (type(v) is str and v.isascii() and "\x00" not in v and len(v) <= MAX_TEXT)
+                   for v in values)  # fmt: skip
     if what == "int":
         return all(v is None or (type(v) is int and INT_MIN <= v <= INT_MAX) for v in values)
     if what == "time":
@@ -132,11 +135,7 @@ def check_entities(entities: list[Any], who: Callable[[Any], str]) -> None:
     a column with something unusual in it is checked entity by entity (naming the culprit)."""
     if not entities:
         return
-    kind = type(entities[0])
-    plan = _CHECKERS.get(kind)
-    if plan is None:
-        plan = _CHECKERS[kind] = _plan(kind)
-    for name, what in plan:
+    for name, what in _plan(type(entities[0])):
         values = [getattr(x, name) for x in entities]
         if not _column_is_plain(what, values):
             for entity in entities:
@@ -145,27 +144,18 @@ def check_entities(entities: list[Any], who: Callable[[Any], str]) -> None:
 
 def check_entity(entity: Any, who: str | None = None) -> None:
     """Raise InvalidValueError unless every field of `entity` can be stored and read back."""
-    kind = type(entity)
-    plan = _CHECKERS.get(kind)
-    if plan is None:
-        plan = _CHECKERS[kind] = _plan(kind)
-    label = who or kind.__name__
-    for name, what in plan:
+    label = who or type(entity).__name__
+    for name, what in _plan(type(entity)):
         value = getattr(entity, name)
-        if value is None:
+        if _column_is_plain(what, [value]):
             continue
         if what == "text":
-            if type(value) is str and (value.isascii() and "\x00" not in value and len(value) <= MAX_TEXT):
-                continue  # the common case, cheaply
             check_text(str(value), label, name)
         elif what == "int":
-            if type(value) is int and INT_MIN <= value <= INT_MAX:
-                continue
             check_int(int(value), label, name)
         elif what == "time":
             check_time(value, label, name)
         elif what == "float":
-            if not math.isfinite(value):
-                raise InvalidValueError(label, name, f"{value} is not a finite number")
+            raise InvalidValueError(label, name, f"{value} is not a finite number")
         else:
             check_json(value, label, name)

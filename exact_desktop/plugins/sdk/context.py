@@ -71,7 +71,6 @@ class JobContext:
         self.writer = ResultWriter(connection, lists)
         self._show_progress = os.environ.get("EXACT_PROGRESS") == "stderr"  # `plugin work` asks for it
         self._last_shown = 0.0
-        self.bitmaps = 0
 
     @property
     def job_path(self) -> str:
@@ -152,7 +151,6 @@ class JobContext:
         except UnknownOutcomeError:
             if not self._bitmap_stored(entry_id, name):
                 self.connection.request("POST", f"{P}/pluginresultbitmaps/", files=files, data=fields)
-        self.bitmaps += 1
 
     def _bitmap_stored(self, entry_id: int, name: str) -> bool:
         listed = self.connection.iterate(

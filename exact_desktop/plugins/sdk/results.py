@@ -77,10 +77,6 @@ class ResultWriter:
         if self._error is not None:
             raise self._error
 
-    @property
-    def expected(self) -> int:
-        return sum(len(items) for items in self._sent.values())
-
     # --- sending --------------------------------------------------------------------------------
     def _probe(self, batch: list[dict[str, Any]]) -> None:
         try:
