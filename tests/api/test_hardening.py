@@ -263,3 +263,20 @@ def test_deleting_a_result_or_a_plugin_takes_its_files_with_it(served):
     assert plugin.status_code == 201 and len(_files(folder)) == len(before) + 1
     gone = requests.delete(f"{served.url}{P}/plugins/{plugin.json()['id']}/", headers=auth(served), timeout=10)
     assert gone.status_code == 204 and _files(folder) == before
+
+
+def test_a_refused_or_replaced_plugin_icon_leaves_no_file(served):
+    folder = served.db.with_name(served.db.name + ".bitmaps")
+    form = {"name": "Icons", "author": "t", "contact": "a@b.org", "abouturl": "http://localhost/x"}
+
+    def icon():
+        return {"icon": ("i.png", bomb_png(8, 8), "image/png")}
+
+    made = requests.post(f"{served.url}{P}/plugins/", data=form, files=icon(), headers=auth(served), timeout=10)
+    assert made.status_code == 201
+    after_create = _files(folder)
+    again = requests.post(f"{served.url}{P}/plugins/", data=form, files=icon(), headers=auth(served), timeout=10)
+    assert again.status_code == 400 and _files(folder) == after_create  # refused: its icon is not kept
+    replaced = requests.patch(f"{served.url}{P}/plugins/{made.json()['id']}/", data={"author": "u"}, files=icon(),
+                              headers=auth(served), timeout=10)  # fmt: skip
+    assert replaced.status_code == 200 and len(_files(folder)) == len(after_create)  # the old icon went

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -13,6 +15,17 @@ from exact_desktop.store.api.auth import Caller
 from exact_desktop.store.api.expand import expand
 from exact_desktop.store.api.listing import page, page_params, parse_filters, select_fields
 from exact_desktop.store.sqlite.store import SqliteStore
+
+
+@contextmanager
+def removed_unless_stored(path: Path) -> Iterator[Path]:
+    """A file written for a row stays only if the block that stores the row succeeds: a refused
+    upload, bitmap or icon leaves nothing on disk."""
+    try:
+        yield path
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
 
 
 def store_of(request: Request) -> SqliteStore:

@@ -14,7 +14,14 @@ from fastapi.responses import FileResponse, Response
 from exact_desktop.model import entities as e
 from exact_desktop.slides.base import SlideError, open_slide
 from exact_desktop.store.api import serialize as s
-from exact_desktop.store.api.context import CallerDep, StoreDep, detail_response, json_response, list_response
+from exact_desktop.store.api.context import (
+    CallerDep,
+    StoreDep,
+    detail_response,
+    json_response,
+    list_response,
+    removed_unless_stored,
+)
 from exact_desktop.store.api.listing import BadRequest, wants
 from exact_desktop.store.sqlite.store import SqliteStore
 
@@ -50,24 +57,20 @@ async def upload_image(
     name = _safe_name(file_path.filename)
     folder = store.path.with_name(store.path.name + ".images") / str(image_set)
     folder.mkdir(parents=True, exist_ok=True)
-    target = _free_name(folder / name)
-    with target.open("wb") as out:
-        while chunk := await file_path.read(1 << 20):
-            out.write(chunk)
-    try:
-        with open_slide(target) as source:
-            width, height = source.dimensions
-            mpp, power = source.mpp or 0.0, source.objective_power or 0.0
+    with removed_unless_stored(_free_name(folder / name)) as target:
+        with target.open("wb") as out:
+            while chunk := await file_path.read(1 << 20):
+                out.write(chunk)
+        try:
+            with open_slide(target) as source:
+                width, height = source.dimensions
+                mpp, power = source.mpp or 0.0, source.objective_power or 0.0
+        except SlideError as err:
+            raise BadRequest({"file_path": [f"{name}: {err.reason}"]}) from None
         image = store.create(e.Image(
             name, image_set=image_set, filename=target.name, local_path=str(target), width=width, height=height,
             mpp=mpp, objectivePower=power, image_type=image_type,
         ))  # fmt: skip
-    except SlideError as err:
-        target.unlink(missing_ok=True)
-        raise BadRequest({"file_path": [f"{name}: {err.reason}"]}) from None
-    except BaseException:
-        target.unlink(missing_ok=True)  # a refused upload leaves no file behind
-        raise
     body = {"count": 1, "next": None, "previous": None, "results": [s.image(image, [])]}
     return json_response(body)  # 200 and a page, as EXACT answers an upload
 

@@ -16,7 +16,7 @@ from fastapi import APIRouter, Request
 from starlette.datastructures import UploadFile
 
 from exact_desktop.model import entities as e
-from exact_desktop.store.api.context import CallerDep, StoreDep
+from exact_desktop.store.api.context import CallerDep, StoreDep, removed_unless_stored
 from exact_desktop.store.api.listing import BadRequest, select_fields
 from exact_desktop.store.api.routes.processing import V1, _plugins
 from exact_desktop.store.sqlite.store import SqliteStore
@@ -65,27 +65,35 @@ async def _read_form(request: Request, store: SqliteStore, creating: bool) -> di
     return values
 
 
-def _store_icon(store: SqliteStore, data: bytes) -> str:
-    folder: Path = store.bitmap_folder / "icons"
-    folder.mkdir(parents=True, exist_ok=True)
-    name = f"{secrets.token_hex(8)}.png"
-    (folder / name).write_bytes(data)
-    return f"icons/{name}"
+def _new_icon(store: SqliteStore) -> tuple[str, Path]:
+    """A fresh icon file name (relative to the bitmap folder, as the row keeps it) and its path."""
+    (store.bitmap_folder / "icons").mkdir(parents=True, exist_ok=True)
+    name = f"icons/{secrets.token_hex(8)}.png"
+    return name, store.bitmap_folder / name
 
 
 @router.post(f"{V1}/plugins/", status_code=201)
 async def create_plugin(request: Request, store: SqliteStore = StoreDep) -> dict[str, Any]:
     values = await _read_form(request, store, creating=True)
-    values["icon"] = _store_icon(store, values.pop("icon_bytes"))
     if store.list(e.Plugin, name=values["name"]):  # the desktop keeps names unique; EXACT does not
         raise BadRequest({"name": ["A plugin with this name exists already."]})
-    return select_fields(request, _plugins(store, [store.create(e.Plugin(**values))])[0])
+    values["icon"], icon_path = _new_icon(store)
+    with removed_unless_stored(icon_path) as path:
+        path.write_bytes(values.pop("icon_bytes"))
+        made = store.create(e.Plugin(**values))
+    return select_fields(request, _plugins(store, [made])[0])
 
 
 @router.patch(f"{V1}/plugins/{{id}}/")
 async def update_plugin(id: int, request: Request, store: SqliteStore = StoreDep) -> dict[str, Any]:
-    store.get(e.Plugin, id)
+    old_icon = store.get(e.Plugin, id).icon
     values = await _read_form(request, store, creating=False)
-    if "icon_bytes" in values:
-        values["icon"] = _store_icon(store, values.pop("icon_bytes"))
-    return select_fields(request, _plugins(store, [store.update(e.Plugin, id, **values)])[0])
+    if "icon_bytes" not in values:
+        return select_fields(request, _plugins(store, [store.update(e.Plugin, id, **values)])[0])
+    values["icon"], icon_path = _new_icon(store)
+    with removed_unless_stored(icon_path) as path:
+        path.write_bytes(values.pop("icon_bytes"))
+        updated = store.update(e.Plugin, id, **values)
+    if old_icon:  # the icon it replaced
+        (store.bitmap_folder / old_icon).unlink(missing_ok=True)
+    return select_fields(request, _plugins(store, [updated])[0])

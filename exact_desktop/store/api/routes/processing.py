@@ -19,7 +19,7 @@ from exact_desktop.model.vectors import MAX_COORDINATE, InvalidVectorError, vali
 from exact_desktop.slides.limits import MAX_BITMAP_PIXELS, ImageTooLargeError, check_pixels
 from exact_desktop.store.api import serialize as s
 from exact_desktop.store.api.auth import Caller
-from exact_desktop.store.api.context import CallerDep, StoreDep, detail_response, list_response
+from exact_desktop.store.api.context import CallerDep, StoreDep, detail_response, list_response, removed_unless_stored
 from exact_desktop.store.api.listing import BadRequest, one_or_many, page, page_params, parse_filters, select_fields
 from exact_desktop.store.base import NotFoundError, StoreError
 from exact_desktop.store.sqlite.store import SqliteStore
@@ -347,12 +347,9 @@ async def create_bitmap(
         default_alpha=default_alpha, default_threshold=default_threshold, location_rect=rect, frame=frame,
         meta_data=meta,
     )  # fmt: skip
-    (folder / stored).write_bytes(data)
-    try:
+    with removed_unless_stored(folder / stored) as path:
+        path.write_bytes(data)
         made = store.create(row)
-    except BaseException:
-        (folder / stored).unlink(missing_ok=True)  # a refused bitmap leaves no file behind
-        raise
     return _bitmap(request, made)
 
 
