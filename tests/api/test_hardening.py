@@ -280,3 +280,21 @@ def test_a_refused_or_replaced_plugin_icon_leaves_no_file(served):
     replaced = requests.patch(f"{served.url}{P}/plugins/{made.json()['id']}/", data={"author": "u"}, files=icon(),
                               headers=auth(served), timeout=10)  # fmt: skip
     assert replaced.status_code == 200 and len(_files(folder)) == len(after_create)  # the old icon went
+
+
+def test_concurrent_result_creates_for_one_job_make_one_result(served):
+    from concurrent.futures import ThreadPoolExecutor
+
+    job = requests.post(f"{served.url}/processing/api/plugin_job/create/", headers=auth(served), timeout=30,
+                        json={"image_id": served.seed.image.id, "plugin_id": served.plugin.id}).json()  # fmt: skip
+    body = {"image": served.seed.image.id, "plugin": served.plugin.id, "job": job["id"], "entries": []}
+
+    def create(_: int) -> int:
+        return requests.post(f"{served.url}{P}/pluginresults/", json=body, headers=auth(served), timeout=30).status_code
+
+    with ThreadPoolExecutor(8) as pool:
+        codes = sorted(pool.map(create, range(8)))
+    assert codes == [201] + [400] * 7
+    store = SqliteStore(served.db)
+    assert store.count(e.PluginResult, job=job["id"]) == 1
+    store.close()

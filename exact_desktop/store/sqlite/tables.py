@@ -25,6 +25,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 
 metadata = MetaData()
@@ -230,6 +231,8 @@ plugin_result = Table(
     Column("created_time", UTCDateTime, nullable=False),
     Column("completed_time", UTCDateTime, nullable=True),
     _remote(),
+    # one result per job, as EXACT keeps it; results without a job are free
+    Index("ix_plugin_result_job", "job", unique=True, sqlite_where=text("job IS NOT NULL")),
 )  # fmt: skip
 
 plugin_result_entry = Table(

@@ -123,13 +123,10 @@ def create_job(
             errors[name] = [f'Invalid pk "{body[name]}" - object does not exist.']
     if errors:
         raise BadRequest(errors)
-    exists = BadRequest({"non_field_errors": ["A job of this plugin for this image exists already."]})
-    if store.count(e.PluginJob, image=ids["image_id"], plugin=ids["plugin_id"]):
-        raise exists
-    try:  # the unique index decides between concurrent creates: the second one is refused
+    try:  # the unique index decides, also between concurrent creates: the second one is refused
         job = store.create(e.PluginJob(ids["plugin_id"], ids["image_id"], creator=caller.user_id))
     except StoreError:
-        raise exists from None
+        raise BadRequest({"non_field_errors": ["A job of this plugin for this image exists already."]}) from None
     return s.plugin_job(job)
 
 
@@ -181,10 +178,14 @@ class ResultIn(BaseModel):
 
 @router.post(f"{V1}/pluginresults/", status_code=201)
 def create_result(body: ResultIn, store: SqliteStore = StoreDep) -> dict[str, Any]:
-    if body.job is not None and store.count(e.PluginResult, job=body.job):  # one per job, as on EXACT
-        raise BadRequest({"job": ["plugin result with this job already exists."]})
     values = body.model_dump(exclude={"entries"})
-    return _results(store, [store.create(e.PluginResult(**values))])[0]
+    if body.job is not None:
+        store.get(e.PluginJob, body.job)
+    try:  # one per job, as on EXACT: a unique index decides, also between concurrent creates
+        made = store.create(e.PluginResult(**values))
+    except StoreError:
+        raise BadRequest({"job": ["plugin result with this job already exists."]}) from None
+    return _results(store, [made])[0]
 
 
 def _entries(store: SqliteStore, items: list[e.PluginResultEntry]) -> list[dict[str, Any]]:
