@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import numpy as np
+from blinker import Signal
 
 from exact_desktop.model.geometry import Rect
 
@@ -64,12 +65,52 @@ class ViewportObjects:
         return self.nodes[self.offsets[i] : self.offsets[i + 1]]
 
 
+@dataclass
+class DensityGrid:
+    """Object counts per square cell of `cell` level-0 pixels; counts[bucket, row, col].
+
+    The grid's first cell is (first_col, first_row). Result annotations have one bucket per
+    tenth of score (bucket b holds scores in [b/10, (b+1)/10)); annotations have one bucket.
+    """
+
+    cell: int
+    first_col: int
+    first_row: int
+    counts: np.ndarray
+
+    def at_threshold(self, min_score: float) -> np.ndarray:
+        """Counts of objects scoring at least `min_score` (to the bucket: tenths of score)."""
+        buckets = len(self.counts)
+        first = 0 if buckets == 1 else min(buckets - 1, max(0, int(np.floor(min_score * buckets + 1e-9))))
+        return self.counts[first:].sum(axis=0, dtype=np.int64)
+
+
+@dataclass(frozen=True)
+class SpatialChange:
+    """Objects of one layer (an image's annotation type, or its result entry) that changed.
+
+    `boxes` are (x0, y0, x1, y1) rows in level-0 pixels, of the old and the new geometry.
+    """
+
+    kind: str  # "annotations" or "results"
+    image: int
+    group: int
+    boxes: np.ndarray
+
+
 class Store(ABC):
     """CRUD per entity class (`store.list(Annotation, image=3)`), bulk create, viewport query.
 
     Filters are equality on EXACT field names, or `name__in=[...]` for a set of values.
     Deleting an Annotation is soft (EXACT's `deleted`); other entities are removed.
+    `changed` (a blinker signal) is sent with `changes=[SpatialChange, ...]` after each write
+    that moved geometry has committed, from the writing thread.
     """
+
+    changed: Signal
+
+    def __init__(self) -> None:
+        self.changed = Signal()
 
     @abstractmethod
     def list(self, kind: type[E], limit: int | None = None, offset: int = 0, **filters: Any) -> list[E]: ...
@@ -100,6 +141,14 @@ class Store(ABC):
 
     @abstractmethod
     def viewport(self, query: ViewportQuery) -> ViewportObjects: ...
+
+    @abstractmethod
+    def density(self, query: ViewportQuery) -> DensityGrid:
+        """Counts per cell under the query's rectangle, all score buckets (min_score is not applied)."""
+
+    @abstractmethod
+    def typical_size(self, query: ViewportQuery) -> float:
+        """About how large (level-0 pixels, longer side) the query's objects are; 0 when none."""
 
     def close(self) -> None:  # noqa: B027 - optional
         """Release connections."""

@@ -27,10 +27,12 @@ from exact_desktop.store.sqlite.tables import to_iso
 from exact_desktop.store.sqlite.validation import AnnotationTypes
 
 CHUNK = 20_000
-Prepared = tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]  # (rows, index entries)
+Prepared = tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[float] | None]  # (rows, index entries, scores)
 
 
-def bulk_insert(conn: Connection, cursor: sqlite3.Cursor, entities: list[Any]) -> list[int]:
+def bulk_insert(
+    conn: Connection, cursor: sqlite3.Cursor, entities: list[Any], log: spatial.ChangeLog | None = None
+) -> list[int]:
     kind = type(entities[0])
     table = table_of(kind)
     first = cursor.execute(f'SELECT coalesce(max(id), 0) + 1 FROM "{table.name}"').fetchone()[0]
@@ -45,6 +47,7 @@ def bulk_insert(conn: Connection, cursor: sqlite3.Cursor, entities: list[Any]) -
                 _annotation_rows(conn),
                 entities,
                 ids,
+                log,
             )
         elif kind is e.PluginResultAnnotation:
             _pipeline(
@@ -55,6 +58,7 @@ def bulk_insert(conn: Connection, cursor: sqlite3.Cursor, entities: list[Any]) -
                 _result_rows(conn),
                 entities,
                 ids,
+                log,
             )
         else:
             conn.execute(insert(table), [{**column_values(x), "id": i} for x, i in zip(entities, ids, strict=True)])
@@ -73,6 +77,7 @@ def bulk_insert(conn: Connection, cursor: sqlite3.Cursor, entities: list[Any]) -
 def _pipeline(
     cursor: sqlite3.Cursor, table: str, columns_sql: str, tree: str,
     prepare: Callable[[list[Any], list[int]], Prepared], entities: list[Any], ids: list[int],
+    log: spatial.ChangeLog | None,
 ) -> None:  # fmt: skip
     """Prepare chunk k+1 on a helper thread while chunk k is written here."""
     chunks: queue.Queue[Prepared | BaseException | None] = queue.Queue(maxsize=2)
@@ -95,9 +100,9 @@ def _pipeline(
         while (chunk := chunks.get()) is not None:
             if isinstance(chunk, BaseException):
                 raise chunk
-            rows, entries = chunk
+            rows, entries, scores = chunk
             cursor.executemany(insert_sql, rows)
-            spatial.index_rows(cursor, tree, entries)
+            spatial.index_rows(cursor, tree, entries, scores, log)
     finally:
         stop.set()
         while helper.is_alive():  # unblock a helper waiting on a full queue
@@ -125,7 +130,7 @@ def _annotation_rows(conn: Connection) -> Callable[[list[e.Annotation], list[int
             ))  # fmt: skip
             if box is not None and not a.deleted:
                 entries.append((new_id, a.image, a.annotation_type, *box))
-        return rows, entries
+        return rows, entries, None
 
     return prepare
 
@@ -134,7 +139,7 @@ def _result_rows(conn: Connection) -> Callable[[list[e.PluginResultAnnotation], 
     types = AnnotationTypes(conn)
 
     def prepare(items: list[e.PluginResultAnnotation], ids: list[int]) -> Prepared:
-        rows, entries = [], []
+        rows, entries, scores = [], [], []
         items = [normalised(r) for r in items]
         checked_all(items, lambda r: f"result annotation {r.unique_identifier}")
         for r, new_id in zip(items, ids, strict=True):
@@ -146,6 +151,7 @@ def _result_rows(conn: Connection) -> Callable[[list[e.PluginResultAnnotation], 
             ))  # fmt: skip
             if box is not None:
                 entries.append((new_id, r.image, r.pluginresultentry, *box))
-        return rows, entries
+                scores.append(float(r.score))
+        return rows, entries, scores
 
     return prepare

@@ -18,11 +18,13 @@ from typing import Any
 
 import numpy as np
 
-from exact_desktop.store.base import ViewportObjects, ViewportQuery
+from exact_desktop.store.base import DensityGrid, SpatialChange, ViewportObjects, ViewportQuery
+from exact_desktop.store.sqlite import density
 from exact_desktop.store.sqlite import tables as t
 from exact_desktop.store.sqlite.rows import bbox_of
 
 BOX_TYPES = (1, 6)  # vector types whose bounding box is the whole geometry
+TREE_KINDS = {t.ANNOTATION_RTREE: "annotations", t.RESULT_RTREE: "results"}
 
 
 class Bands:
@@ -49,22 +51,86 @@ class Bands:
         return band
 
 
-def index_rows(cursor: sqlite3.Cursor, tree: str, rows: list[tuple[int, int, int, float, float, float, float]]) -> None:
-    """rows: (id, image, group, min_x, max_x, min_y, max_y)."""
+class ChangeLog:
+    """What one transaction changed in the trees, announced once it has committed."""
+
+    def __init__(self) -> None:
+        self.parts: list[tuple[str, int, np.ndarray]] = []  # (tree, band, boxes as min_x, max_x, min_y, max_y)
+        self._owners: dict[int, tuple[int, int]] = {}  # band -> (image, group), read while the band exists
+
+    def add(self, cursor: sqlite3.Cursor, tree: str, bands: np.ndarray, boxes: np.ndarray) -> None:
+        for band in np.unique(bands).tolist():
+            if band not in self._owners:
+                row = cursor.execute("SELECT image, grp FROM spatial_band WHERE band = ?", (band,)).fetchone()
+                self._owners[band] = (int(row[0]), int(row[1]))
+            self.parts.append((tree, int(band), boxes[bands == band]))
+
+    def changes(self) -> list[SpatialChange]:
+        """One change per (tree, image, group), boxes as (x0, y0, x1, y1)."""
+        merged: dict[tuple[str, int], list[np.ndarray]] = {}
+        for tree, band, boxes in self.parts:
+            merged.setdefault((tree, band), []).append(boxes)
+        found = []
+        for (tree, band), boxes in merged.items():
+            image, group = self._owners[band]
+            joined = np.concatenate(boxes)[:, [0, 2, 1, 3]].astype(np.float32)
+            found.append(SpatialChange(TREE_KINDS[tree], image, group, joined))
+        return found
+
+
+def index_rows(
+    cursor: sqlite3.Cursor,
+    tree: str,
+    rows: list[tuple[int, int, int, float, float, float, float]],
+    scores: list[float] | None = None,
+    log: ChangeLog | None = None,
+) -> None:
+    """rows: (id, image, group, min_x, max_x, min_y, max_y); scores of result annotations."""
+    if not rows:
+        return
     bands = Bands(cursor, tree)
     entries = []
     for row_id, image, group, x0, x1, y0, y1 in rows:
         band = bands(image, group)
         entries.append((row_id, 2 * band, 2 * band + 1, x0, x1, y0, y1))
-    cursor.executemany(f"INSERT OR REPLACE INTO {tree} VALUES (?, ?, ?, ?, ?, ?, ?)", entries)
+    cursor.executemany(f"INSERT INTO {tree} VALUES (?, ?, ?, ?, ?, ?, ?)", entries)
+    table = np.array(entries, np.float64)
+    band_ids = (table[:, 1] // 2).astype(np.int64)
+    density.change(cursor, band_ids, density.score_buckets(scores, len(rows)), table[:, 3:7], 1)
+    if log is not None:
+        log.add(cursor, tree, band_ids, table[:, 3:7])
 
 
-def reindex(cursor: sqlite3.Cursor, tree: str, row_id: int, image: int, group: int, vector: Any, live: bool) -> None:
-    """Bring one object's entry in line with its row (none when deleted or without geometry)."""
-    cursor.execute(f"DELETE FROM {tree} WHERE id = ?", (row_id,))
-    box = bbox_of(vector) if live else None
+def unindex(
+    cursor: sqlite3.Cursor, tree: str, ids_sql: str, params: tuple[Any, ...], log: ChangeLog | None = None
+) -> None:
+    """Remove the entries of the ids that `ids_sql` selects (their rows must still exist)."""
+    score = "o.score" if tree == t.RESULT_RTREE else "NULL"
+    join = "JOIN plugin_result_annotation o ON o.id = r.id" if tree == t.RESULT_RTREE else ""
+    found = cursor.execute(
+        f"SELECT r.id, r.min_band, r.min_x, r.max_x, r.min_y, r.max_y, {score} FROM {tree} r {join} "
+        f"WHERE r.id IN ({ids_sql})",
+        params,
+    ).fetchall()
+    if not found:
+        return
+    cursor.executemany(f"DELETE FROM {tree} WHERE id = ?", [(row[0],) for row in found])
+    table = np.array([row[:6] for row in found], np.float64)
+    band_ids = np.round(table[:, 1] / 2).astype(np.int64)
+    scores = [row[6] for row in found] if tree == t.RESULT_RTREE else None
+    density.change(cursor, band_ids, density.score_buckets(scores, len(found)), table[:, 2:6], -1)
+    if log is not None:
+        log.add(cursor, tree, band_ids, table[:, 2:6])
+
+
+def index_one(
+    cursor: sqlite3.Cursor, tree: str, row_id: int, image: int, group: int, vector: Any,
+    score: float | None = None, log: ChangeLog | None = None,
+) -> None:  # fmt: skip
+    """Index one live object from its vector (nothing for one without geometry)."""
+    box = bbox_of(vector)
     if box is not None:
-        index_rows(cursor, tree, [(row_id, image, group, *box)])
+        index_rows(cursor, tree, [(row_id, image, group, *box)], None if score is None else [score], log)
 
 
 def query(cursor: sqlite3.Cursor, q: ViewportQuery) -> ViewportObjects:
@@ -157,3 +223,29 @@ def _to_arrays(rows: list[tuple[Any, ...]]) -> ViewportObjects:
         offsets=offsets,
         nodes=nodes,
     )
+
+
+def density_grid(cursor: sqlite3.Cursor, q: ViewportQuery) -> DensityGrid:
+    """Counts per cell under q.rect, per score bucket for results (all buckets: the caller thresholds)."""
+    tree = t.ANNOTATION_RTREE if q.entries is None else t.RESULT_RTREE
+    groups = q.annotation_types if q.entries is None else q.entries
+    bands = [band for band, _ in _bands(cursor, tree, q.image, groups)]
+    buckets = 1 if q.entries is None else density.BUCKETS
+    r = q.rect
+    c0, r0, counts = density.read(cursor, bands, r.x, r.y, r.right, r.bottom, buckets)
+    return DensityGrid(density.CELL, c0, r0, counts)
+
+
+def typical_size(cursor: sqlite3.Cursor, q: ViewportQuery, sample: int = 256) -> float:
+    """The median longer side of some objects of the query's groups (0 when there are none)."""
+    tree = t.ANNOTATION_RTREE if q.entries is None else t.RESULT_RTREE
+    groups = q.annotation_types if q.entries is None else q.entries
+    sides: list[float] = []
+    for band, _ in _bands(cursor, tree, q.image, groups):
+        middle = 2 * band + 0.5
+        sides += [row[0] for row in cursor.execute(
+            f"SELECT max(r.max_x - r.min_x, r.max_y - r.min_y) FROM {tree} r "
+            "WHERE r.min_band <= ? AND r.max_band >= ? LIMIT ?",
+            (middle, middle, sample),
+        )]  # fmt: skip
+    return float(np.median(sides)) if sides else 0.0

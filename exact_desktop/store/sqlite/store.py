@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -14,7 +14,15 @@ from sqlalchemy.exc import IntegrityError
 
 from exact_desktop.model import entities as e
 from exact_desktop.model.values import INT_MAX, INT_MIN, canonical_uuid
-from exact_desktop.store.base import NotFoundError, Store, StoreError, ViewportObjects, ViewportQuery
+from exact_desktop.store.base import (
+    DensityGrid,
+    NotFoundError,
+    SpatialChange,
+    Store,
+    StoreError,
+    ViewportObjects,
+    ViewportQuery,
+)
 from exact_desktop.store.sqlite import spatial
 from exact_desktop.store.sqlite import tables as t
 from exact_desktop.store.sqlite.bulk import bulk_insert
@@ -34,7 +42,10 @@ from exact_desktop.store.sqlite.schema import upgrade
 from exact_desktop.store.sqlite.validation import AnnotationTypes
 
 E = TypeVar("E")
+T = TypeVar("T")
 _VERSIONED_FIELDS = ("annotation_type", "vector", "deleted", "description", "meta_data")
+# fields whose change moves an object in (or out of) the spatial index
+_SPATIAL_FIELDS = ("vector", "annotation_type", "deleted", "score", "image", "pluginresultentry")
 
 
 def driver_cursor(conn: Connection) -> sqlite3.Cursor:
@@ -43,6 +54,7 @@ def driver_cursor(conn: Connection) -> sqlite3.Cursor:
 
 class SqliteStore(Store):
     def __init__(self, path: Path) -> None:
+        super().__init__()
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.engine = make_engine(self.path)
@@ -120,15 +132,41 @@ class SqliteStore(Store):
         with self.engine.connect() as conn:
             return spatial.query(driver_cursor(conn), query)
 
+    def density(self, query: ViewportQuery) -> DensityGrid:
+        with self.engine.connect() as conn:
+            return spatial.density_grid(driver_cursor(conn), query)
+
+    def typical_size(self, query: ViewportQuery) -> float:
+        with self.engine.connect() as conn:
+            return spatial.typical_size(driver_cursor(conn), query)
+
     # --- writes -----------------------------------------------------------------------------
     def create(self, entity: E) -> E:
         kind = type(entity)
         if kind is e.Annotation:
-            return write(self.engine, lambda conn: self._upsert_annotation(conn, entity))  # type: ignore[arg-type,return-value]
-        return write(self.engine, lambda conn: self._insert(conn, entity))
+            return self._write(lambda conn: self._upsert_annotation(conn, entity))  # type: ignore[arg-type,return-value]
+        return self._write(lambda conn: self._insert(conn, entity))
 
     def update(self, kind: type[E], id: int, **changes: Any) -> E:
-        return write(self.engine, lambda conn: self._update(conn, kind, id, changes))
+        return self._write(lambda conn: self._update(conn, kind, id, changes))
+
+    def _write(self, work: Callable[[Connection], T]) -> T:
+        """One write transaction; what it moved in the spatial trees is announced after the commit."""
+        found: list[SpatialChange] = []
+
+        def run(conn: Connection) -> T:
+            log = conn.info["spatial_log"] = spatial.ChangeLog()
+            try:
+                result = work(conn)
+                found[:] = log.changes()
+                return result
+            finally:
+                conn.info.pop("spatial_log", None)
+
+        result = write(self.engine, run)
+        if found:
+            self.changed.send(self, changes=found)
+        return result
 
     def delete(self, kind: type[Any], id: int) -> None:
         self.delete_many(kind, [id])
@@ -143,7 +181,7 @@ class SqliteStore(Store):
             for id in dict.fromkeys(ids):
                 files.extend(self._delete(conn, kind, id))
 
-        write(self.engine, work)
+        self._write(work)
         for name in files:
             (self.bitmap_folder / name).unlink(missing_ok=True)
 
@@ -158,11 +196,11 @@ class SqliteStore(Store):
         files = [row[0] for sql in CASCADED_FILES.get(kind, []) for row in cursor.execute(sql, (id,)).fetchall()]
         # index rows of what the cascade takes, found before the rows are gone
         for tree, doomed in CASCADED_SPATIAL.get(kind, []):
-            cursor.execute(f"DELETE FROM {tree} WHERE id IN ({doomed})", (id,))
+            spatial.unindex(cursor, tree, doomed, (id,), _log(conn))
+        if kind in SPATIAL:
+            spatial.unindex(cursor, SPATIAL[kind], "?", (id,), _log(conn))
         if conn.execute(delete(table).where(table.c.id == id)).rowcount == 0:
             raise NotFoundError(f"{kind.__name__} {id} does not exist")
-        if kind in SPATIAL:
-            cursor.execute(f"DELETE FROM {SPATIAL[kind]} WHERE id = ?", (id,))
         return files
 
     def bulk_create(self, entities: Sequence[E]) -> list[int]:
@@ -171,7 +209,7 @@ class SqliteStore(Store):
         kinds = {type(x) for x in entities}
         if len(kinds) != 1:
             raise StoreError("bulk_create takes entities of one kind at a time")
-        return write(self.engine, lambda conn: bulk_insert(conn, driver_cursor(conn), list(entities)))
+        return self._write(lambda conn: bulk_insert(conn, driver_cursor(conn), list(entities), _log(conn)))
 
     # --- helpers ----------------------------------------------------------------------------
     @staticmethod
@@ -245,16 +283,18 @@ class SqliteStore(Store):
         if kind in LINKS:
             with self._integrity(f"cannot link {kind.__name__} {new_id}"):
                 self._set_links(conn, entity, new_id)
-        if kind in SPATIAL:
-            live = not getattr(entity, "deleted", False)
-            self._reindex(conn, replace(entity, id=new_id), live)  # type: ignore[type-var]
+        if kind in SPATIAL and not getattr(entity, "deleted", False):
+            self._index(conn, replace(entity, id=new_id))  # type: ignore[type-var]
         return replace(entity, id=new_id)  # type: ignore[type-var]
 
     @staticmethod
-    def _reindex(conn: Connection, entity: Any, live: bool) -> None:
+    def _index(conn: Connection, entity: Any) -> None:
         kind = type(entity)
         group = getattr(entity, SPATIAL_GROUP[kind])
-        spatial.reindex(driver_cursor(conn), SPATIAL[kind], entity.id, entity.image, group, entity.vector, live)
+        spatial.index_one(
+            driver_cursor(conn), SPATIAL[kind], entity.id, entity.image, group, entity.vector,
+            getattr(entity, "score", None), _log(conn),
+        )  # fmt: skip
 
     def _upsert_annotation(self, conn: Connection, annotation: e.Annotation) -> e.Annotation:
         """EXACT's create: upsert on (image, unique_identifier)."""
@@ -288,12 +328,15 @@ class SqliteStore(Store):
             AnnotationTypes(conn).check(new.annotation_type, new.vector, f"{kind.__name__} {new.unique_identifier}")  # type: ignore[attr-defined]
         values = column_values(new)
         values.pop("id")
+        moved = kind in SPATIAL and any(getattr(old, f) != getattr(new, f) for f in _SPATIAL_FIELDS if hasattr(old, f))
+        if moved:  # the old entry goes while the row still says what it was
+            spatial.unindex(driver_cursor(conn), SPATIAL[kind], "?", (id,), _log(conn))
         with self._integrity(f"cannot update {kind.__name__} {id}"):
             conn.execute(update(table_of(kind)).where(table_of(kind).c.id == id).values(values))
         if kind in LINKS:
             self._set_links(conn, new, id)
-        if kind in SPATIAL:
-            self._reindex(conn, new, live=not getattr(new, "deleted", False))
+        if moved and not getattr(new, "deleted", False):
+            self._index(conn, new)
         return new
 
     @staticmethod
@@ -317,6 +360,10 @@ class SqliteStore(Store):
                 editor=new.last_editor, time=e.utcnow(),
             )
         )  # fmt: skip
+
+
+def _log(conn: Connection) -> spatial.ChangeLog | None:
+    return conn.info.get("spatial_log")  # type: ignore[no-any-return]
 
 
 def _existing_id(kind: type, id: int) -> None:

@@ -285,6 +285,17 @@ spatial_band = Table(
     UniqueConstraint("tree", "image", "grp"),
 )  # fmt: skip
 
+# counts per cell of each band, per score bucket, beside the trees (see density.py)
+spatial_density = Table(
+    "spatial_density", metadata,
+    Column("band", Integer, primary_key=True),
+    Column("bucket", Integer, primary_key=True),
+    Column("cx", Integer, primary_key=True),
+    Column("cy", Integer, primary_key=True),
+    Column("counts", LargeBinary, nullable=False),
+    sqlite_with_rowid=False,
+)  # fmt: skip
+
 # R*Tree virtual tables (created by migration 0002, outside SQLAlchemy's metadata):
 # (id, min_band, max_band, min_x, max_x, min_y, max_y) of live geometry only; see spatial.py
 ANNOTATION_RTREE = "annotation_rtree"

@@ -1,0 +1,158 @@
+"""Cell counts stay equal to a recount of the live objects through every kind of write."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import numpy as np
+
+from exact_desktop.model import entities as e
+from exact_desktop.model.geometry import Rect
+from exact_desktop.store.base import ViewportQuery
+from exact_desktop.store.sqlite.density import CELL
+from exact_desktop.store.sqlite.engine import make_engine
+from exact_desktop.store.sqlite.schema import upgrade
+from exact_desktop.store.sqlite.store import SqliteStore
+from tests.store.conftest import box, seed
+
+WHOLE = Rect(0, 0, 60_000, 40_000)
+
+
+def recount(store: SqliteStore, image: int, rect: Rect = WHOLE, **groups) -> np.ndarray:
+    """Counts per cell from the objects themselves (the viewport query), by box centre."""
+    found = store.viewport(ViewportQuery(image, rect, **groups))
+    grid = store.density(ViewportQuery(image, rect, **groups))
+    expected = np.zeros(grid.counts.shape[1:], np.int64)
+    for x0, y0, x1, y1 in found.bboxes.astype(np.float64):
+        col, row = int((x0 + x1) / 2 // CELL) - grid.first_col, int((y0 + y1) / 2 // CELL) - grid.first_row
+        if 0 <= row < expected.shape[0] and 0 <= col < expected.shape[1]:
+            expected[row, col] += 1
+    return expected
+
+
+def test_counts_follow_creates_moves_retypes_deletes_and_restores(store, seeded):
+    rng = np.random.default_rng(5)
+    ids = store.bulk_create(
+        [e.Annotation(seeded.box.id, seeded.image.id, box(x, y)) for x, y in rng.uniform(0, 9000, (2000, 2))]
+    )
+    one = store.create(e.Annotation(seeded.box.id, seeded.image.id, box(100, 100)))
+    q = {"annotation_types": (seeded.box.id,)}
+    np.testing.assert_array_equal(store.density(ViewportQuery(seeded.image.id, WHOLE, **q)).at_threshold(0),
+                                  recount(store, seeded.image.id, **q))  # fmt: skip
+    store.update(e.Annotation, one.id, vector=box(30_000, 20_000))  # moved far away
+    store.update(e.Annotation, ids[0], annotation_type=seeded.point.id, vector={"x1": 5.0, "y1": 5.0})
+    store.delete(e.Annotation, ids[1])
+    store.delete_many(e.Annotation, ids[2:50])
+    store.update(e.Annotation, ids[2], deleted=False)  # restored
+    for groups in ({"annotation_types": (seeded.box.id,)}, {"annotation_types": (seeded.point.id,)}, {}):
+        grid = store.density(ViewportQuery(seeded.image.id, WHOLE, **groups))
+        np.testing.assert_array_equal(grid.at_threshold(0), recount(store, seeded.image.id, **groups))
+    box_grid = store.density(ViewportQuery(seeded.image.id, WHOLE, annotation_types=(seeded.box.id,)))
+    assert box_grid.at_threshold(0).sum() == 2000 + 1 - 1 - 1 - 48 + 1
+    part = Rect(1000, 2000, 3000, 1500)  # a window reads only its cells
+    np.testing.assert_array_equal(
+        store.density(ViewportQuery(seeded.image.id, part, **q)).at_threshold(0),
+        recount(store, seeded.image.id, Rect(0, 0, 60_000, 40_000), **q)[
+            2000 // CELL : -(-3500 // CELL), 1000 // CELL : -(-4000 // CELL)
+        ],
+    )
+
+
+def results_of(store, seeded, scores):
+    plugin = store.create(e.Plugin("Detector", script="x.py"))
+    result = store.create(e.PluginResult(seeded.image.id, None, plugin.id))
+    entry = store.create(e.PluginResultEntry(result.id, "nuclei"))
+    items = [
+        e.PluginResultAnnotation(seeded.box.id, entry.id, seeded.image.id, box(100 * i, 50), score=s)
+        for i, s in enumerate(scores)
+    ]
+    return plugin, result, entry, store.bulk_create(items)
+
+
+def test_result_counts_are_kept_per_tenth_of_score_and_go_with_cascades(store, seeded):
+    scores = np.linspace(0, 1, 101)
+    plugin, result, entry, ids = results_of(store, seeded, scores)
+    grid = store.density(ViewportQuery(seeded.image.id, WHOLE, entries=(entry.id,)))
+    for threshold in (0.0, 0.3, 0.55, 0.9, 1.0):
+        buckets = np.clip(np.floor(scores * 10), 0, 9)  # [0.9, 1] is the top tenth
+        expected = int((buckets >= min(9, np.floor(threshold * 10))).sum())
+        assert grid.at_threshold(threshold).sum() == expected
+    store.update(e.PluginResultAnnotation, ids[0], score=0.95)  # from bucket 0 to bucket 9
+    grid = store.density(ViewportQuery(seeded.image.id, WHOLE, entries=(entry.id,)))
+    assert grid.counts[0].sum() == 9 and grid.counts[9].sum() == 12
+    store.delete(e.PluginResult, result.id)  # entries and their results go by cascade
+    assert store.density(ViewportQuery(seeded.image.id, WHOLE, entries=(entry.id,))).counts.sum() == 0
+    with sqlite3.connect(store.path) as raw:
+        assert raw.execute("SELECT count(*) FROM spatial_density").fetchone()[0] == 0  # annotations: none made
+
+
+def test_deleting_an_image_empties_its_counts(store, seeded):
+    store.bulk_create([e.Annotation(seeded.box.id, seeded.other_image.id, box(10 * i, 10)) for i in range(300)])
+    store.delete(e.Image, seeded.other_image.id)
+    with sqlite3.connect(store.path) as raw:
+        assert raw.execute("SELECT count(*) FROM spatial_density").fetchone()[0] == 0
+
+
+def test_writes_announce_the_boxes_they_moved_after_commit(store, seeded):
+    heard = []
+    store.changed.connect(lambda sender, changes: heard.append(changes), weak=False)
+    made = store.create(e.Annotation(seeded.box.id, seeded.image.id, box(100, 200)))
+    store.update(e.Annotation, made.id, vector=box(1000, 2000))
+    store.update(e.Annotation, made.id, description="no geometry change")
+    store.delete(e.Annotation, made.id)
+    assert len(heard) == 3
+    first, moved, deleted = (changes[0] for changes in heard)
+    assert (first.kind, first.image, first.group) == ("annotations", seeded.image.id, seeded.box.id)
+    np.testing.assert_allclose(first.boxes, [[100, 200, 120, 220]])
+    np.testing.assert_allclose(sorted(moved.boxes.tolist()), [[100, 200, 120, 220], [1000, 2000, 1020, 2020]])
+    np.testing.assert_allclose(deleted.boxes, [[1000, 2000, 1020, 2020]])
+    _plugin, _result, entry, _ids = results_of(store, seeded, [0.5, 0.7])
+    assert heard[-1][0].kind == "results" and heard[-1][0].group == entry.id and len(heard[-1][0].boxes) == 2
+
+
+def test_a_refused_write_announces_nothing_and_counts_nothing(store, seeded):
+    heard = []
+    store.changed.connect(lambda sender, changes: heard.append(changes), weak=False)
+    bad = [e.Annotation(seeded.box.id, seeded.image.id, box(10, 10)), e.Annotation(seeded.box.id, 999, box(0, 0))]
+    try:
+        store.bulk_create(bad)
+    except Exception:
+        pass
+    assert heard == []
+    assert store.density(ViewportQuery(seeded.image.id, WHOLE)).counts.sum() == 0
+
+
+def test_an_older_file_gets_its_counts_from_its_trees(tmp_path):
+    path = tmp_path / "old.db"
+    engine = make_engine(path)
+    upgrade(engine, path, target="0005")
+    engine.dispose()
+    store = SqliteStore.__new__(SqliteStore)  # write with the 0005 layout: no counts table yet
+    with sqlite3.connect(path) as raw:
+        raw.executescript("""
+            INSERT INTO team (id, name) VALUES (1, 'lab');
+            INSERT INTO product (id, name, team, description) VALUES (1, 'Demo', 1, '');
+            INSERT INTO image_set (id, name, team, description, collaboration_type) VALUES (1, 'Demo', 1, '', 0);
+            INSERT INTO image (id, name, image_set, filename, width, height, depth, frames, channels, mpp,
+                               objectivePower, defaultFrame, image_type, time)
+                VALUES (1, 'a.svs', 1, 'a.svs', 10000, 10000, 1, 1, 3, 0.25, 40, 1, 0, '2026-01-01T00:00:00');
+            INSERT INTO spatial_band (band, tree, image, grp) VALUES (1, 'annotation_rtree', 1, 1),
+                                                                     (2, 'plugin_result_annotation_rtree', 1, 7);
+            INSERT INTO annotation_rtree VALUES (1, 2, 3, 0, 20, 0, 20), (2, 2, 3, 100, 120, 0, 20),
+                                                (3, 2, 3, 110, 130, 5, 25);
+        """)
+    del store
+    store = SqliteStore(path)
+    grid = store.density(ViewportQuery(1, Rect(0, 0, 256, 256), annotation_types=(1,)))
+    assert grid.at_threshold(0)[0, 0] == 1 and grid.at_threshold(0)[0, 1] == 2 and grid.counts.sum() == 3
+    store.close()
+
+
+def test_seed_helper_still_counts_nothing(tmp_path):
+    store = SqliteStore(tmp_path / "p.db")
+    s = seed(store)
+    assert store.density(ViewportQuery(s.image.id, WHOLE)).counts.sum() == 0
+    assert store.typical_size(ViewportQuery(s.image.id, WHOLE)) == 0
+    store.bulk_create([e.Annotation(s.box.id, s.image.id, box(10 * i, 10, 30)) for i in range(10)])
+    assert store.typical_size(ViewportQuery(s.image.id, WHOLE)) == 30
+    store.close()
