@@ -97,7 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_server.add_commands(commands, plugin_commands)
 
     bench = commands.add_parser("bench", help="measure speed; prints JSON")
-    bench.add_argument("target", choices=["viewer", "store", "api", "plugins"])
+    bench.add_argument("target", choices=["viewer", "overlay", "store", "api", "plugins"])
     bench.add_argument("--json", action="store_true", help="print one JSON object (the default output)")
     bench.add_argument("--dir", type=Path, help="viewer: demo slide folder (default: DATA/demo); store: scratch folder")
     bench.add_argument("--server", metavar="URL", help="plugins: also measure result writes into this EXACT server")
@@ -276,8 +276,14 @@ def _bench(args: argparse.Namespace) -> int:
         return 0
     if "QT_QPA_PLATFORM" not in os.environ:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
-    from exact_desktop.bench.viewer_bench import bench_viewer
     from exact_desktop.paths import demo_dir
+
+    if args.target == "overlay":
+        from exact_desktop.bench.overlay_bench import bench_overlay
+
+        print(json.dumps(bench_overlay(args.dir or demo_dir())))
+        return 0
+    from exact_desktop.bench.viewer_bench import bench_viewer
 
     print(json.dumps(bench_viewer(args.dir or demo_dir())))
     return 0

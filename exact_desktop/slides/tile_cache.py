@@ -27,6 +27,10 @@ class TileCache(Generic[V]):
         with self._lock, contextlib.suppress(ValueError):  # a value larger than the whole cache is not kept
             self._lru[key] = value
 
+    def pop(self, key: Hashable) -> V | None:
+        with self._lock:
+            return self._lru.pop(key, None)
+
     def __contains__(self, key: Hashable) -> bool:
         with self._lock:
             return key in self._lru

@@ -42,6 +42,12 @@ class ViewportQuery:
     min_score: float = 0.0
     limit: int | None = None
 
+    def __post_init__(self) -> None:
+        # numpy scalars would reach SQLite as blobs, which compare above every number: plain floats
+        r = self.rect
+        object.__setattr__(self, "rect", Rect(float(r.x), float(r.y), float(r.w), float(r.h)))
+        object.__setattr__(self, "min_score", float(self.min_score))
+
 
 @dataclass
 class ViewportObjects:

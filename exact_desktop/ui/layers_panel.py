@@ -1,43 +1,42 @@
-"""Result layers of the shown image: visibility, score threshold, opacity, and Accept."""
+"""The overlay layers of the shown image: visibility and opacity; score threshold and Accept for results."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor, QPixmap
 from PySide6.QtWidgets import QCheckBox, QGridLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget
 
-from exact_desktop.model.jobs import LayerList
+from exact_desktop.model.layers import RESULTS, LayerKey, LayerList
 
 
 class LayersPanel(QWidget):
     acceptRequested = Signal(int)  # result entry id
 
-    def __init__(self, layers: LayerList, image_of_view: object, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, layers: LayerList, image_of_view: Callable[[], int | None], parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.layers, self.image_of_view = layers, image_of_view
         self.grid = QGridLayout()
         outer = QVBoxLayout(self)
         outer.addLayout(self.grid)
         outer.addStretch()
-        self.controls: dict[int, tuple[QCheckBox, QSlider, QSlider]] = {}
+        self.controls: dict[LayerKey, tuple[QCheckBox, QSlider | None, QSlider]] = {}
         layers.changed.connect(self.rebuild)
 
     def rebuild(self, _sender: object = None) -> None:
-        image = self.image_of_view()  # type: ignore[operator]
+        image = self.image_of_view()
         shown = self.layers.for_image(image) if image is not None else []
-        if [layer.entry for layer in shown] == list(self.controls):
+        if [layer.key for layer in shown] == list(self.controls):
             for layer in shown:  # values only: keep the widgets the person is dragging
-                box, threshold, opacity = self.controls[layer.entry]
-                for widget, value in (
-                    (box, layer.visible),
-                    (threshold, round(layer.threshold * 100)),
-                    (opacity, round(layer.opacity * 100)),
-                ):
-                    widget.blockSignals(True)
-                    if isinstance(widget, QCheckBox):
-                        widget.setChecked(bool(value))
-                    else:
-                        widget.setValue(int(value))
-                    widget.blockSignals(False)
+                box, threshold, opacity = self.controls[layer.key]
+                _quietly(box, lambda b=box, v=layer.visible: b.setChecked(v))
+                _quietly(opacity, lambda o=opacity, v=layer.opacity: o.setValue(round(v * 100)))
+                if threshold is not None:
+                    _quietly(threshold, lambda t=threshold, v=layer.threshold: t.setValue(round(v * 100)))
+                box.setText(layer.name)
             return
         while self.grid.count():
             item = self.grid.takeAt(0)
@@ -45,22 +44,42 @@ class LayersPanel(QWidget):
                 item.widget().deleteLater()
         self.controls = {}
         for row, layer in enumerate(shown):
+            key = layer.key
+            swatch = QLabel()
+            pixmap = QPixmap(12, 12)
+            pixmap.fill(QColor(layer.colour))
+            swatch.setPixmap(pixmap)
             box = QCheckBox(layer.name)
             box.setChecked(layer.visible)
-            box.toggled.connect(lambda on, entry=layer.entry: self.layers.set(entry, visible=on))
-            threshold = _slider(layer.threshold, lambda v, entry=layer.entry: self.layers.set(entry, threshold=v / 100))
-            opacity = _slider(layer.opacity, lambda v, entry=layer.entry: self.layers.set(entry, opacity=v / 100))
-            accept = QPushButton("Accept")
-            accept.setToolTip("Turn the objects above the threshold into annotations")
-            accept.clicked.connect(lambda _=False, entry=layer.entry: self.acceptRequested.emit(entry))
-            for column, widget in enumerate((box, QLabel("score ≥"), threshold, QLabel("opacity"), opacity, accept)):
-                self.grid.addWidget(widget, row, column)
-            self.controls[layer.entry] = (box, threshold, opacity)
+            box.toggled.connect(lambda on, key=key: self.layers.set(key, visible=on))
+            opacity = _slider(layer.opacity, lambda v, key=key: self.layers.set(key, opacity=v / 100))
+            opacity.setToolTip("opacity")
+            self.grid.addWidget(swatch, row, 0)
+            self.grid.addWidget(box, row, 1)
+            self.grid.addWidget(opacity, row, 2)
+            threshold = None
+            if layer.kind == RESULTS:
+                threshold = _slider(layer.threshold, lambda v, key=key: self.layers.set(key, threshold=v / 100))
+                threshold.setToolTip("score ≥ threshold")
+                accept = QPushButton("Accept")
+                accept.setToolTip("Turn the objects above the threshold into annotations")
+                accept.clicked.connect(lambda _=False, entry=layer.group: self.acceptRequested.emit(entry))
+                self.grid.addWidget(QLabel("score ≥"), row, 3)
+                self.grid.addWidget(threshold, row, 4)
+                self.grid.addWidget(accept, row, 5)
+            self.controls[key] = (box, threshold, opacity)
+
+
+def _quietly(widget: QWidget, change: Callable[[], None]) -> None:
+    widget.blockSignals(True)
+    change()
+    widget.blockSignals(False)
 
 
 def _slider(value: float, changed: object) -> QSlider:
     slider = QSlider(Qt.Orientation.Horizontal)
     slider.setRange(0, 100)
     slider.setValue(round(value * 100))
+    slider.setMaximumWidth(110)
     slider.valueChanged.connect(changed)
     return slider

@@ -17,14 +17,17 @@ from PySide6.QtWidgets import (
     QToolBar,
 )
 
-from exact_desktop.model.entities import Image, ImageSet
+from exact_desktop.model.entities import AnnotationType, Image, ImageSet, VectorType
+from exact_desktop.model.layers import ANNOTATIONS, Layer, LayerList
 from exact_desktop.model.scale_bar import magnification
 from exact_desktop.paths import resource_path
 from exact_desktop.slides.base import SlideError, SlideSource, open_slide
 from exact_desktop.store.api.server import RunningServer, serve_in_thread
 from exact_desktop.store.base import Store
 from exact_desktop.store.sqlite.store import SqliteStore
+from exact_desktop.ui.layers_panel import LayersPanel
 from exact_desktop.ui.plugins_ui import PluginsUi
+from exact_desktop.viewer.overlay_painter import OverlayPainter
 from exact_desktop.viewer.slide_view import SlideView
 
 SLIDE_PATTERNS = "*.svs *.tif *.tiff *.ndpi *.vms *.vmu *.scn *.mrxs *.svslide *.bif *.dcm *.png *.jpg *.jpeg *.bmp"
@@ -48,6 +51,16 @@ class MainWindow(QMainWindow):
         self.image_set_id: int | None = None
         self.view = SlideView(parent=self)
         self.setCentralWidget(self.view)
+        self.layers = LayerList()
+        self.overlay = OverlayPainter(store, self.layers, self.current_image_id) if store is not None else None
+        if self.overlay is not None:
+            self.view.add_overlay(self.overlay)
+        self.layers.changed.connect(self._layers_changed)
+        self.layers_panel = LayersPanel(self.layers, self.current_image_id)
+        layers_dock = QDockWidget("Layers", self)
+        layers_dock.setObjectName("layers-dock")
+        layers_dock.setWidget(self.layers_panel)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, layers_dock)
         self.images = QListWidget()
         self.images.currentRowChanged.connect(self._show_row)
         dock = QDockWidget("Images", self)
@@ -90,6 +103,7 @@ class MainWindow(QMainWindow):
         self.overview_action = self._action("Show &overview", None, self._toggle_overview)
         self.overview_action.setCheckable(True)
         self.overview_action.setChecked(True)
+        self.toggle_layers_action = self._action("Show or hide all &layers", None, self.toggle_all_layers, "Y")
         file_menu = self.menuBar().addMenu("&File")
         file_menu.addAction(self.open_action)
         file_menu.addSeparator()
@@ -99,6 +113,7 @@ class MainWindow(QMainWindow):
             view_menu.addAction(action)
         view_menu.addSeparator()
         view_menu.addAction(self.overview_action)
+        view_menu.addAction(self.toggle_layers_action)
         view_menu.addAction(dock.toggleViewAction())
         toolbar = QToolBar("Navigation", self)
         toolbar.setObjectName("navigation-toolbar")
@@ -150,6 +165,7 @@ class MainWindow(QMainWindow):
     def _show_row(self, row: int) -> None:
         source = self.sources[row] if 0 <= row < len(self.sources) else None
         self.view.set_source(source)
+        self._sync_annotation_layers()
         if self.plugins is not None:
             self.plugins.image_shown()
         if source is not None:
@@ -157,6 +173,31 @@ class MainWindow(QMainWindow):
             mpp = f", {source.mpp:.3f} µm/px" if source.mpp else ""
             self.setWindowTitle(f"{source.path.name} ({width:,} x {height:,} px{mpp}) - exact-desktop")
             self._show_magnification()
+
+    def _sync_annotation_layers(self) -> None:
+        """One layer per annotation type of the image set's products (global labels draw nothing)."""
+        image_id = self.current_image_id()
+        if self.store is None or image_id is None:
+            return
+        image_set = self.store.get(ImageSet, self.store.get(Image, image_id).image_set)
+        types = self.store.list(AnnotationType, product__in=image_set.product_set) if image_set.product_set else []
+        fresh = [
+            Layer(ANNOTATIONS, t.id, t.name, image_id, t.color_code, opacity=1.0)  # type: ignore[arg-type]
+            for t in sorted(types, key=lambda t: (t.sort_order, t.name))
+            if t.vector_type != VectorType.GLOBAL
+        ]
+        self.layers.sync(image_id, ANNOTATIONS, fresh)
+
+    def _layers_changed(self, _sender: object) -> None:
+        self.view.update()
+
+    def toggle_all_layers(self) -> None:
+        """`y`: hide every layer of the image, or show them all again."""
+        image_id = self.current_image_id()
+        if image_id is None:
+            return
+        shown = self.layers.for_image(image_id)
+        self.layers.set_all(image_id, visible=not any(layer.visible for layer in shown))
 
     def show_error(self, message: str) -> None:
         self.errors.append(message)
@@ -190,6 +231,8 @@ class MainWindow(QMainWindow):
         if self.plugins is not None:
             self.plugins.close()
         self.view.set_source(None)
+        if self.overlay is not None:
+            self.overlay.close()
         for source in self.sources:
             source.close()
         if self.api is not None:

@@ -14,17 +14,16 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDockWidget
 
 from exact_desktop.model import entities as e
-from exact_desktop.model.jobs import JobList, JobView, LayerList
+from exact_desktop.model.jobs import JobList, JobView
+from exact_desktop.model.layers import RESULTS, Layer
 from exact_desktop.plugins.accept import accept_results
 from exact_desktop.plugins.jobs import ParameterError, cancel_job, create_jobs, mark_interrupted, retry_job
 from exact_desktop.plugins.runner import queue_for
 from exact_desktop.store.sqlite.store import SqliteStore
 from exact_desktop.ui.job_poller import JobPoller
 from exact_desktop.ui.jobs_panel import JobsPanel
-from exact_desktop.ui.layers_panel import LayersPanel
 from exact_desktop.ui.plugin_manager import PluginManager
 from exact_desktop.ui.run_plugin_dialog import RunPluginDialog
-from exact_desktop.viewer.result_overlay import ResultOverlay
 
 if TYPE_CHECKING:
     from exact_desktop.ui.main_window import MainWindow
@@ -36,21 +35,17 @@ class PluginsUi:
         self.store: SqliteStore = window.store  # type: ignore[assignment]
         self.interrupted = mark_interrupted(self.store)
         self.jobs = JobList()
-        self.layers = LayerList()
-        self.overlay = ResultOverlay(self.store, self.layers, window.current_image_id)
-        window.view.overlays.append(self.overlay)
-        self.layers.changed.connect(self._layers_changed)
+        self._colours: dict[int, str] = {}
+        self.layers, self.overlay, self.layers_panel = window.layers, window.overlay, window.layers_panel
+        assert self.overlay is not None, "plugins need a project"
         self.jobs_panel = JobsPanel(self.jobs)
-        self.layers_panel = LayersPanel(self.layers, window.current_image_id)
         self.jobs_panel.cancelRequested.connect(lambda job: cancel_job(self.store, job))
         self.jobs_panel.retryRequested.connect(self.retry)
         self.layers_panel.acceptRequested.connect(self.accept)
-        for title, widget, area in (("Jobs", self.jobs_panel, Qt.DockWidgetArea.BottomDockWidgetArea),
-                                    ("Layers", self.layers_panel, Qt.DockWidgetArea.RightDockWidgetArea)):  # fmt: skip
-            dock = QDockWidget(title, window)
-            dock.setObjectName(f"{title.lower()}-dock")
-            dock.setWidget(widget)
-            window.addDockWidget(area, dock)
+        dock = QDockWidget("Jobs", window)
+        dock.setObjectName("jobs-dock")
+        dock.setWidget(self.jobs_panel)
+        window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
         self.run_action = QAction("&Run plugin on image set\u2026", window)
         self.run_action.triggered.connect(self.show_run_dialog)
         self.manage_action = QAction("&Manage plugins…", window)
@@ -150,7 +145,8 @@ class PluginsUi:
         self._queue(self.store.get(e.Plugin, job.plugin), [job_id])
 
     def accept(self, entry: int) -> list[int]:
-        layer = next(layer for layer in self.layers.layers if layer.entry == entry)
+        layer = self.layers.get((RESULTS, entry))
+        assert layer is not None, f"no layer shows result entry {entry}"
         made = accept_results(self.store, entry, layer.threshold)
         self.window.statusBar().showMessage(f"{len(made)} annotations made from {layer.name}", 10000)
         return made
@@ -160,12 +156,27 @@ class PluginsUi:
         image = self.window.current_image_id()
         if image is None:
             return
-        results = [r.id for r in self.store.list(e.PluginResult, image=image)]
-        entries = self.store.list(e.PluginResultEntry, pluginresult__in=results) if results else []
-        self.layers.sync(image, [(x.id, x.name, x.default_threshold) for x in entries])  # type: ignore[misc]
+        results = {r.id: r for r in self.store.list(e.PluginResult, image=image)}
+        entries = self.store.list(e.PluginResultEntry, pluginresult__in=list(results)) if results else []
+        plugins = {p.id: p.name for p in self.store.list(e.Plugin)}
+        fresh = []
+        for entry in entries:
+            result = results[entry.pluginresult]
+            name = f"{plugins.get(result.plugin, 'plugin ' + str(result.plugin))} · {entry.name} · "
+            name += f"{result.created_time:%Y-%m-%d %H:%M}"
+            colour = self._entry_colour(entry.id)
+            fresh.append(Layer(RESULTS, entry.id, name, image, colour, threshold=entry.default_threshold))  # type: ignore[arg-type]
+        self.layers.sync(image, RESULTS, fresh)
 
-    def _layers_changed(self, _sender: object) -> None:
-        self.window.view.update()
+    def _entry_colour(self, entry: int) -> str:
+        """The colour of the entry's first result's type (dots and counts are drawn in one colour)."""
+        known = self._colours.get(entry)
+        if known is None:
+            first = self.store.list(e.PluginResultAnnotation, limit=1, pluginresultentry=entry)
+            if not first:
+                return "#FFFF00"  # nothing written yet: asked again at the next poll
+            known = self._colours[entry] = self.store.get(e.AnnotationType, first[0].annotation_type).color_code
+        return known
 
     def close(self) -> None:
         self.poller.stop()

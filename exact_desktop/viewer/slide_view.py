@@ -53,7 +53,7 @@ class SlideView(QWidget):
         self.loader: TileLoader | None = None
         self._painter: TilePainter | None = None
         self.last_plan: FramePlan | None = None
-        self.overlays: list[Any] = []  # objects with paint(painter, state), drawn over the tiles in order
+        self.overlays: list[Any] = []  # see add_overlay
         self._completed_for: tuple[float, ...] | None = None
         self._drag_from: QPointF | None = None
         self._interacting = False
@@ -99,6 +99,14 @@ class SlideView(QWidget):
         self._place_overview()
         self.update()
 
+    def add_overlay(self, overlay: Any) -> None:
+        """Draw `overlay.paint(painter, state)` over the tiles. An overlay may have `complete`
+        (False while its tiles are still being made) and `on_ready` (set here: it asks for a
+        repaint, from any thread)."""
+        self.overlays.append(overlay)
+        if hasattr(overlay, "on_ready"):
+            overlay.on_ready = self._bridge.tile_loaded.emit
+
     # --- painting ---------------------------------------------------------------------------
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
         painter = QPainter(self)
@@ -121,8 +129,10 @@ class SlideView(QWidget):
         self.last_plan = plan
         wanted = [k for k in plan.missing if not self.loader.has_failed(k)]
         self.loader.want(wanted + [k for k in self._painter.ring(self.state, plan.z) if k not in self.cache])
-        if not wanted:
+        if not wanted and all(getattr(overlay, "complete", True) for overlay in self.overlays):
             self._frame_done()
+        else:
+            self._completed_for = None
 
     def _frame_done(self) -> None:
         signature = self._view_signature()

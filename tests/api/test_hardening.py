@@ -219,7 +219,7 @@ def test_a_bomb_opened_as_a_slide_or_drawn_as_a_bitmap_is_refused_by_size(tmp_pa
     import subprocess
     import sys
 
-    from exact_desktop.viewer.result_overlay import heatmap_image
+    from exact_desktop.viewer.overlay_painter import heatmap_image
     from tests.conftest import PROJECT
 
     bomb = tmp_path / "bomb.png"

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from exact_desktop.model import entities as e
+from exact_desktop.model.layers import RESULTS
 from exact_desktop.plugins.registry import register
 from exact_desktop.store.sqlite.store import SqliteStore
 from tests.conftest import BOXES_TIFF, SMALL_SVS
@@ -13,6 +14,16 @@ from tests.plugins.conftest import open_window
 from tests.store.conftest import seed
 
 SCRIPT = str(Path(__file__).parent / "scripts" / "behaviours.py")
+
+
+def drawn_when_ready(qtbot, window, count: int) -> None:
+    """The overlay's tiles are made off the GUI thread: wait for a complete frame showing `count`."""
+
+    def shown() -> bool:
+        window.view.repaint()
+        return window.overlay.complete and window.overlay.drawn == count
+
+    qtbot.waitUntil(shown, timeout=10_000)
 
 
 def test_run_plugin_on_image_set_from_the_menu(qtbot, tmp_path):
@@ -45,16 +56,17 @@ def test_run_plugin_on_image_set_from_the_menu(qtbot, tmp_path):
     assert seen_between, "no progress bar was ever seen between 0 and 100 %"
     assert all(j.status == "done" for j in ui.jobs.jobs.values())
 
-    qtbot.waitUntil(lambda: len(ui.layers.for_image(s.image.id)) == 1, timeout=10_000)
-    layer = ui.layers.for_image(s.image.id)[0]
-    assert layer.entry in ui.layers_panel.controls  # the layer shows in the layers panel
-    window.view.repaint()
-    assert ui.overlay.drawn == 40  # every result drawn over the slide
+    qtbot.waitUntil(lambda: len(ui.layers.for_image(s.image.id, RESULTS)) == 1, timeout=10_000)
+    layer = ui.layers.for_image(s.image.id, RESULTS)[0]
+    assert layer.key in ui.layers_panel.controls  # the layer shows in the layers panel
+    assert layer.name.startswith("Behaviours · ")  # named by plugin, entry and date
+    drawn_when_ready(qtbot, window, 40)  # every result drawn over the slide
+    queried = ui.overlay.tiles.queried_count
 
-    _box, threshold, _opacity = ui.layers_panel.controls[layer.entry]
+    _box, threshold, _opacity = ui.layers_panel.controls[layer.key]
     threshold.setValue(50)  # score >= 0.5
-    window.view.repaint()
-    assert ui.overlay.drawn == 21  # scores are 1/40 ... 40/40: 20/40 .. 40/40 remain
+    drawn_when_ready(qtbot, window, 21)  # scores are 1/40 ... 40/40: 20/40 .. 40/40 remain
+    assert ui.overlay.tiles.queried_count == queried  # a threshold is applied without asking the store
     made = ui.accept(layer.entry)
     assert len(made) == 21
     accepted = store.list(e.Annotation, image=s.image.id)
@@ -72,9 +84,9 @@ def test_heatmaps_are_drawn_over_the_slide_with_their_threshold(qtbot, tmp_path)
     window = open_window(qtbot, store, s.image_set.id, size=(1000, 700))
     ui = window.plugins
     ui.run(store.list(e.Plugin)[0], {"mode": "heatmap", "count": 1})
-    qtbot.waitUntil(lambda: any(layer.name == "heat" for layer in ui.layers.layers), timeout=30_000)
-    heat = next(layer for layer in ui.layers.layers if layer.name == "heat")
-    ui.layers.set(heat.entry, opacity=1.0)
+    qtbot.waitUntil(lambda: any(" · heat · " in layer.name for layer in ui.layers.layers), timeout=30_000)
+    heat = next(layer for layer in ui.layers.layers if " · heat · " in layer.name)
+    ui.layers.set(heat.key, opacity=1.0)
 
     def colour_at(l0_x: float, l0_y: float) -> tuple[int, int, int]:
         window.view.repaint()
@@ -84,8 +96,8 @@ def test_heatmaps_are_drawn_over_the_slide_with_their_threshold(qtbot, tmp_path)
     white = (255, 255, 255)  # boxes.tiff is white left and right of its boxes at y = 165
     assert colour_at(15, 165) != white and colour_at(290, 165) != white
     assert ui.overlay.drawn_bitmaps == 1
-    ui.layers.set(heat.entry, threshold=0.5)  # the left half of the ramp is under it: clear again
+    ui.layers.set(heat.key, threshold=0.5)  # the left half of the ramp is under it: clear again
     assert colour_at(15, 165) == white and colour_at(290, 165) != white
-    ui.layers.set(heat.entry, visible=False)
+    ui.layers.set(heat.key, visible=False)
     assert colour_at(290, 165) == white
     window.close()

@@ -5,10 +5,11 @@ from __future__ import annotations
 import sqlite3
 
 import numpy as np
+import pytest
 
 from exact_desktop.model import entities as e
 from exact_desktop.model.geometry import Rect
-from exact_desktop.store.base import ViewportQuery
+from exact_desktop.store.base import StoreError, ViewportQuery
 from exact_desktop.store.sqlite.density import CELL
 from exact_desktop.store.sqlite.engine import make_engine
 from exact_desktop.store.sqlite.schema import upgrade
@@ -71,7 +72,7 @@ def results_of(store, seeded, scores):
 
 def test_result_counts_are_kept_per_tenth_of_score_and_go_with_cascades(store, seeded):
     scores = np.linspace(0, 1, 101)
-    plugin, result, entry, ids = results_of(store, seeded, scores)
+    _plugin, result, entry, ids = results_of(store, seeded, scores)
     grid = store.density(ViewportQuery(seeded.image.id, WHOLE, entries=(entry.id,)))
     for threshold in (0.0, 0.3, 0.55, 0.9, 1.0):
         buckets = np.clip(np.floor(scores * 10), 0, 9)  # [0.9, 1] is the top tenth
@@ -114,10 +115,8 @@ def test_a_refused_write_announces_nothing_and_counts_nothing(store, seeded):
     heard = []
     store.changed.connect(lambda sender, changes: heard.append(changes), weak=False)
     bad = [e.Annotation(seeded.box.id, seeded.image.id, box(10, 10)), e.Annotation(seeded.box.id, 999, box(0, 0))]
-    try:
+    with pytest.raises(StoreError, match="refused, nothing written"):
         store.bulk_create(bad)
-    except Exception:
-        pass
     assert heard == []
     assert store.density(ViewportQuery(seeded.image.id, WHOLE)).counts.sum() == 0
 

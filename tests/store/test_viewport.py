@@ -99,3 +99,11 @@ def test_result_annotations_filter_by_entry_and_score(store, seeded, min_score):
     assert len(got) == int((scores >= min_score).sum())
     assert (got.scores >= min_score).all()
     assert set(got.types.tolist()) == {seeded.box.id}
+
+
+def test_numpy_coordinates_find_what_floats_find(store, seeded):
+    """np.float32 would be bound as a blob by sqlite3 and match nothing."""
+    store.create(e.Annotation(seeded.box.id, seeded.image.id, box(100, 100)))
+    x, y = np.float32(105), np.float32(105)
+    assert len(store.viewport(ViewportQuery(seeded.image.id, Rect(x, y, np.float32(4), np.float32(4))))) == 1
+    assert len(store.viewport(ViewportQuery(seeded.image.id, Rect(105.0, 105.0, 4.0, 4.0)))) == 1

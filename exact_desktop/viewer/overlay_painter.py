@@ -1,0 +1,181 @@
+"""The one overlay painter: annotation layers and plugin result layers of the shown image.
+
+Each paint draws cached tiles only (`OverlayTiles` renders the missing ones on worker threads and
+asks for a repaint when they are ready); a missing tile is stood in for by its parent level's
+tile. Result bitmaps (heatmaps) are drawn as pictures over their `location_rect`.
+The painter never reads the store on the GUI thread, apart from the few bitmap rows.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from pathlib import Path
+
+import cv2
+import numpy as np
+from PySide6.QtCore import QRectF
+from PySide6.QtGui import QColor, QImage, QPainter
+
+from exact_desktop.model.entities import AnnotationType, PluginResultBitmap, VectorType
+from exact_desktop.model.layers import RESULTS, LayerList
+from exact_desktop.model.view_state import ViewState
+from exact_desktop.slides.limits import MAX_BITMAP_PIXELS, ImageTooLargeError, check_pixels
+from exact_desktop.store.base import NotFoundError, SpatialChange, Store
+from exact_desktop.viewer.overlay_tiles import TILE, OverlayKey, OverlayTiles, overlay_z, tiles_for_region
+
+_STAND_IN_LEVELS = 3
+_EXACT_COUNT = 20_000  # up to this many shown objects, `drawn` counts each once
+
+
+class OverlayPainter:
+    def __init__(self, store: Store, layers: LayerList, image_of_view: Callable[[], int | None]) -> None:
+        self.store, self.layers, self.image_of_view = store, layers, image_of_view
+        self._types: dict[int, tuple[tuple[int, int, int], int]] = {}
+        self.tiles = OverlayTiles(store, self.type_info, on_ready=self._ready)
+        self.on_ready: Callable[[], None] = lambda: None  # the view sets this: repaint, from any thread
+        self._bitmap_rows: dict[int, list[PluginResultBitmap]] = {}
+        self._pictures: dict[int, tuple[float, QImage]] = {}
+        self.drawn = 0  # objects shown in the last paint (what a person sees; tests read it)
+        self.drawn_bitmaps = 0
+        self.complete = True  # every visible tile of the last paint was ready
+        store.changed.connect(self._store_changed)
+
+    # --- painting ---------------------------------------------------------------------------
+    def paint(self, painter: QPainter, state: ViewState) -> None:
+        self.drawn = self.drawn_bitmaps = 0
+        image = self.image_of_view()
+        if image is None:
+            self.complete = True
+            return
+        region = state.visible_region()
+        z = overlay_z(state.downsample)
+        wanted: list[tuple[OverlayKey, float, tuple[int, int, int]]] = []
+        shown: list[np.ndarray] = []
+        counted = 0
+        for layer in self.layers.for_image(image):
+            if not layer.visible:
+                continue
+            painter.setOpacity(layer.opacity)
+            if layer.kind == RESULTS:
+                for bitmap in self._bitmaps(layer.group):
+                    self._draw_bitmap(painter, state, bitmap, layer.threshold)
+            keys = tiles_for_region(image, layer.key, z, region, state.slide_width, state.slide_height)
+            colour = _rgb(layer.colour)
+            for key in keys:
+                tile = self.tiles.get(key, layer.threshold)
+                if tile is None:
+                    wanted.append((key, layer.threshold, colour))
+                    tile = self.tiles.get_any(key)
+                    if tile is None:
+                        self._stand_in(painter, state, key)
+                        continue
+                painter.drawImage(_screen_rect(state, key), tile.image)
+                if tile.detail == "counts":
+                    counted += tile.objects
+                else:
+                    shown.append(tile.ids)
+        painter.setOpacity(1.0)
+        self.tiles.want(wanted)
+        self.complete = not wanted
+        listed = sum(len(ids) for ids in shown)  # objects across tile borders are in each tile
+        self.drawn = counted + (len(np.unique(np.concatenate(shown))) if 0 < listed <= _EXACT_COUNT else listed)
+
+    def _stand_in(self, painter: QPainter, state: ViewState, key: OverlayKey) -> None:
+        """The part of the nearest coarser cached tile that covers `key`."""
+        for k in range(1, _STAND_IN_LEVELS + 1):
+            parent_key = OverlayKey(key.image, key.layer, key.z + k, key.col >> k, key.row >> k)
+            parent = self.tiles.get_any(parent_key)
+            if parent is None:
+                continue
+            part = TILE >> k
+            source = QRectF((key.col % (1 << k)) * part, (key.row % (1 << k)) * part, part, part)
+            painter.drawImage(_screen_rect(state, key), parent.image, source)
+            return
+
+    def _ready(self) -> None:
+        self.on_ready()
+
+    # --- what changed -------------------------------------------------------------------------
+    def _store_changed(self, _store: object, changes: list[SpatialChange]) -> None:
+        """From the writing thread: drop the tiles the changed boxes touch, then repaint."""
+        for change in changes:
+            self.tiles.invalidate(change)
+            if change.kind == RESULTS:
+                self._bitmap_rows.pop(change.group, None)
+
+    def refresh(self) -> None:
+        """Results may have changed (a job moved on): read the bitmap rows again at the next paint."""
+        self._bitmap_rows.clear()
+
+    def type_info(self, type_id: int) -> tuple[tuple[int, int, int], int]:
+        """(rgb, vector type) of an annotation type, read once."""
+        found = self._types.get(type_id)
+        if found is None:
+            try:
+                kind = self.store.get(AnnotationType, type_id)
+                found = (_rgb(kind.color_code), kind.vector_type)
+            except NotFoundError:
+                found = ((255, 255, 0), VectorType.POLYGON)
+            self._types[type_id] = found
+        return found
+
+    def close(self) -> None:
+        self.store.changed.disconnect(self._store_changed)
+        self.tiles.shutdown()
+
+    # --- result bitmaps -----------------------------------------------------------------------
+    def _bitmaps(self, entry: int) -> list[PluginResultBitmap]:
+        found = self._bitmap_rows.get(entry)
+        if found is None:
+            found = self._bitmap_rows[entry] = self.store.list(PluginResultBitmap, pluginresultentry=entry)
+        return found
+
+    def _draw_bitmap(self, painter: QPainter, state: ViewState, bitmap: PluginResultBitmap, threshold: float) -> None:
+        """Heatmaps (1 channel) coloured with a perceptual map, values under the threshold clear."""
+        made_for, picture = self._pictures.get(bitmap.id, (None, QImage()))  # type: ignore[arg-type]
+        if made_for != threshold:  # one picture per bitmap, for the threshold shown
+            folder: Path = self.store.bitmap_folder  # type: ignore[attr-defined]
+            picture = heatmap_image(folder / bitmap.bitmap, bitmap.channels, threshold)
+            self._pictures[bitmap.id] = (threshold, picture)  # type: ignore[index]
+        rect = bitmap.location_rect
+        x, y = state.l0_to_screen(rect.get("x", 0), rect.get("y", 0))
+        painter.drawImage(
+            QRectF(x, y, rect.get("w", 0) / state.downsample, rect.get("h", 0) / state.downsample), picture
+        )
+        self.drawn_bitmaps += 1
+
+
+def _rgb(code: str) -> tuple[int, int, int]:
+    colour = QColor(code)
+    if not colour.isValid():
+        colour = QColor(255, 255, 0)
+    return colour.red(), colour.green(), colour.blue()
+
+
+def _screen_rect(state: ViewState, key: OverlayKey) -> QRectF:
+    r = key.frame.rect
+    x0, y0 = state.l0_to_screen(r.x, r.y)
+    x1, y1 = state.l0_to_screen(r.right, r.bottom)
+    return QRectF(math.floor(x0 + 0.5), math.floor(y0 + 0.5), math.floor(x1 + 0.5) - math.floor(x0 + 0.5),
+                  math.floor(y1 + 0.5) - math.floor(y0 + 0.5))  # fmt: skip
+
+
+def heatmap_image(path: Path, channels: int, threshold: float) -> QImage:
+    """A bitmap file as a paintable image: heatmaps through the viridis map, clear below threshold."""
+    try:  # a file in the project that declares too many pixels is not decoded at all
+        check_pixels(path, MAX_BITMAP_PIXELS, f"bitmap {path.name}")
+    except (ImageTooLargeError, OSError):
+        return QImage()
+    raw = cv2.imdecode(np.fromfile(str(path), np.uint8), cv2.IMREAD_UNCHANGED)
+    if raw is None:
+        return QImage()
+    if channels == 1 or raw.ndim == 2:
+        grey = raw if raw.ndim == 2 else raw[..., 0]
+        rgba = cv2.cvtColor(cv2.applyColorMap(grey, cv2.COLORMAP_VIRIDIS), cv2.COLOR_BGR2RGBA)
+        rgba[..., 3] = np.where(grey >= threshold * 255, 255, 0).astype(np.uint8)
+    else:
+        rgba = cv2.cvtColor(raw[..., :3], cv2.COLOR_BGR2RGBA)
+    rgba = np.ascontiguousarray(rgba)
+    height, width = rgba.shape[:2]
+    return QImage(rgba.data, width, height, 4 * width, QImage.Format.Format_RGBA8888).copy()
