@@ -73,7 +73,7 @@ def colour_at(picture: QImage, state: ViewState, x: float, y: float) -> QColor:
 
 
 def test_outlines_at_close_zoom_are_where_the_objects_are(qapp, project):
-    store, image, _nucleus, _region, big, _triangle, layers = project
+    store, image, _nucleus, _region, _big, _triangle, layers = project
     overlay = OverlayPainter(store, layers, lambda: image.id)
     for downsample in (0.5, 1.0, 2.0):
         state = view((12000, 12200), downsample)
@@ -113,7 +113,7 @@ def _visible_keys(overlay, state, layers, image):
 
 
 def test_an_edit_invalidates_only_the_tiles_it_touches(qapp, project):
-    store, image, nucleus, _region, big, _triangle, layers = project
+    store, image, nucleus, _region, _big, _triangle, layers = project
     overlay = OverlayPainter(store, layers, lambda: image.id)
     state = view((12200, 12200), 1.0)
     frame(overlay, state)
