@@ -153,6 +153,15 @@ def test_a_threshold_change_redraws_from_what_was_read(qapp, project):
     assert overlay.drawn == 10 and overlay.tiles.queried_count == queried
     assert colour_at(picture, state, 5000, 5020).alpha() == 0  # score 0: under the threshold
     assert colour_at(picture, state, 5000 + 60 * 19, 5020).alpha() > 0
+    keys = _visible_keys(overlay, state, layers, image.id)
+    before = {k: overlay.tiles.get_any(k) for k in keys}
+    store.bulk_create([e.PluginResultAnnotation(nucleus.id, entry.id, image.id, box(5300, 5300, 30), score=0.9)])
+    gone = [k for k in keys if overlay.tiles.get_any(k) is None]  # a job wrote one more result
+    span = 512 * 2 ** overlay_z(state.downsample)
+    assert [(k.col, k.row) for k in gone] == [(5300 // span, 5300 // span)]
+    assert all(overlay.tiles.get_any(k) is before[k] for k in keys if k not in gone)
+    frame(overlay, state)
+    assert overlay.drawn == 11
     overlay.close()
 
 
