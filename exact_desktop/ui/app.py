@@ -15,7 +15,13 @@ from exact_desktop.ui.main_window import MainWindow
 SCREENSHOT_TIMEOUT_MS = 120_000
 
 
+# Tile workers run Python between their C calls; at the default 5 ms switch interval a paint
+# that wants the GIL back after each Qt call can wait that long several times per frame.
+GUI_SWITCH_INTERVAL_S = 0.0005
+
+
 def application() -> QApplication:
+    sys.setswitchinterval(GUI_SWITCH_INTERVAL_S)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("exact-desktop")
     app.setStyleSheet(resource_path("style.qss").read_text(encoding="utf-8"))

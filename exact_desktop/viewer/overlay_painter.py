@@ -70,7 +70,8 @@ class OverlayPainter:
                     if tile is None:
                         self._stand_in(painter, state, key)
                         continue
-                painter.drawImage(_screen_rect(state, key), tile.image)
+                if tile.objects:  # an empty tile costs nothing to draw
+                    painter.drawImage(_screen_rect(state, key), tile.image)
                 if tile.detail == "counts":
                     counted += tile.objects
                 else:
