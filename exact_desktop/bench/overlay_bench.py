@@ -1,11 +1,11 @@
 """`exact-desktop bench overlay`: a million boxes and 100,000 polygons over the demo slide.
 
 1920x1080, offscreen. The path zooms through five levels, panning at each. Every step is one
-repaint on the GUI thread while moving (fast scaling, as during a drag), timed (`frame_ms_*`: tiles not ready yet are stood in for, never
-waited for), then the loop sleeps in Qt's event loop until the overlay is complete
-(`complete_ms_*`: how long until the worker threads had every tile). The path is walked again
-with every tile cached (`warm_frame_ms_*`). The same path is drawn by
-a painter that works as the overlay did before (a store query per paint, one QPainter call per
+repaint on the GUI thread while moving (fast scaling, as during a drag), timed (`frame_ms_*`:
+tiles not ready yet are stood in for, never waited for); then the loop sleeps in Qt's event loop
+until the overlay is complete (`complete_ms_*`: how long until the workers had every tile). The
+path is walked again with every tile cached (`warm_frame_ms_*`). The same path is drawn by a
+painter that works as the overlay did before (a store query per paint, one QPainter call per
 object) on a ten times smaller set: `naive_ratio` is its median frame time over ours.
 """
 
