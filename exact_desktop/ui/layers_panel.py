@@ -6,7 +6,15 @@ from collections.abc import Callable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QPixmap
-from PySide6.QtWidgets import QCheckBox, QGridLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QGridLayout,
+    QLabel,
+    QPushButton,
+    QSlider,
+    QVBoxLayout,
+    QWidget,
+)
 
 from exact_desktop.model.layers import RESULTS, LayerKey, LayerList
 
@@ -43,30 +51,30 @@ class LayersPanel(QWidget):
             if item.widget():
                 item.widget().deleteLater()
         self.controls = {}
-        for row, layer in enumerate(shown):
-            key = layer.key
+        for index, layer in enumerate(shown):  # the name on one row, its controls under it
+            key, row = layer.key, 2 * index
             swatch = QLabel()
             pixmap = QPixmap(12, 12)
             pixmap.fill(QColor(layer.colour))
             swatch.setPixmap(pixmap)
             box = QCheckBox(layer.name)
+            box.setToolTip(layer.name)
             box.setChecked(layer.visible)
             box.toggled.connect(lambda on, key=key: self.layers.set(key, visible=on))
             opacity = _slider(layer.opacity, lambda v, key=key: self.layers.set(key, opacity=v / 100))
-            opacity.setToolTip("opacity")
             self.grid.addWidget(swatch, row, 0)
-            self.grid.addWidget(box, row, 1)
-            self.grid.addWidget(opacity, row, 2)
+            self.grid.addWidget(box, row, 1, 1, 5)
+            self.grid.addWidget(QLabel("opacity"), row + 1, 1)
+            self.grid.addWidget(opacity, row + 1, 2)
             threshold = None
             if layer.kind == RESULTS:
                 threshold = _slider(layer.threshold, lambda v, key=key: self.layers.set(key, threshold=v / 100))
-                threshold.setToolTip("score ≥ threshold")
                 accept = QPushButton("Accept")
                 accept.setToolTip("Turn the objects above the threshold into annotations")
                 accept.clicked.connect(lambda _=False, entry=layer.group: self.acceptRequested.emit(entry))
-                self.grid.addWidget(QLabel("score ≥"), row, 3)
-                self.grid.addWidget(threshold, row, 4)
-                self.grid.addWidget(accept, row, 5)
+                self.grid.addWidget(QLabel("score ≥"), row + 1, 3)
+                self.grid.addWidget(threshold, row + 1, 4)
+                self.grid.addWidget(accept, row + 1, 5)
             self.controls[key] = (box, threshold, opacity)
 
 
@@ -80,6 +88,6 @@ def _slider(value: float, changed: object) -> QSlider:
     slider = QSlider(Qt.Orientation.Horizontal)
     slider.setRange(0, 100)
     slider.setValue(round(value * 100))
-    slider.setMaximumWidth(110)
+    slider.setMaximumWidth(90)
     slider.valueChanged.connect(changed)
     return slider

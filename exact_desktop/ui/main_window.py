@@ -61,6 +61,7 @@ class MainWindow(QMainWindow):
         layers_dock.setObjectName("layers-dock")
         layers_dock.setWidget(self.layers_panel)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, layers_dock)
+        self.resizeDocks([layers_dock], [340], Qt.Orientation.Horizontal)  # the slide keeps the room
         self.images = QListWidget()
         self.images.currentRowChanged.connect(self._show_row)
         dock = QDockWidget("Images", self)
