@@ -109,7 +109,6 @@ class OverlayTiles:
         self._sizes: dict[tuple[int, LayerId], tuple[float, float]] = {}
         self._wanted: set[OverlayKey] = set()
         self._pending: dict[OverlayKey, Future[None]] = {}
-        self.rendered_count = 0
         self.queried_count = 0  # store reads (a threshold change makes none)
         self.last_error = ""
 
@@ -168,14 +167,6 @@ class OverlayTiles:
                     self.data.pop(cache_key)
         self.on_ready()
 
-    def clear(self) -> None:
-        with self._lock:
-            for key in list(self._stamp):
-                self._stamp[key] += 1
-            self._sizes.clear()
-        self.images.clear()
-        self.data.clear()
-
     # --- workers ------------------------------------------------------------------------------
     def _cache_key(self, key: OverlayKey) -> tuple[OverlayKey, int]:
         with self._lock:
@@ -204,7 +195,6 @@ class OverlayTiles:
         if fresh and data is not None and tile is not None:  # else an edit landed meanwhile: asked again
             self.data.put(cache_key, data)
             self.images.put(cache_key, tile)
-            self.rendered_count += 1
         if tile is not None:  # a failed tile is tried again at the next paint, not in a loop
             self.on_ready()
 
