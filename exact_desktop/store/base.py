@@ -134,6 +134,10 @@ class Store(ABC):
     def update(self, kind: type[E], id: int, **changes: Any) -> E: ...
 
     @abstractmethod
+    def update_many(self, kind: type[E], changes: dict[int, dict[str, Any]]) -> list[E]:
+        """Apply `{id: {field: value}}` in one transaction, all or none; the new entities in order."""
+
+    @abstractmethod
     def delete(self, kind: type[Any], id: int) -> None: ...
 
     @abstractmethod

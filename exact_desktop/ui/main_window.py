@@ -25,8 +25,10 @@ from exact_desktop.slides.base import SlideError, SlideSource, open_slide
 from exact_desktop.store.api.server import RunningServer, serve_in_thread
 from exact_desktop.store.base import Store
 from exact_desktop.store.sqlite.store import SqliteStore
+from exact_desktop.ui.annotation_ui import AnnotationUi
 from exact_desktop.ui.layers_panel import LayersPanel
 from exact_desktop.ui.plugins_ui import PluginsUi
+from exact_desktop.ui.settings import last_image, remember_project, settings
 from exact_desktop.viewer.overlay_painter import OverlayPainter
 from exact_desktop.viewer.slide_view import SlideView
 
@@ -71,10 +73,13 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
         self._build_status_bar()
         self._build_actions(dock)
+        self.annotation = AnnotationUi(self, store) if store is not None else None
         self.plugins = PluginsUi(self) if isinstance(store, SqliteStore) else None
         self.view.cursorMoved.connect(self._show_cursor)
         self.view.state.changed.connect(self._show_magnification)
         self.view.readFailed.connect(self.show_error)
+        self.view.editFailed.connect(self.show_error)
+        self._restore_layout()
 
     # --- building ---------------------------------------------------------------------------
     def _build_status_bar(self) -> None:
@@ -105,13 +110,18 @@ class MainWindow(QMainWindow):
         self.overview_action.setCheckable(True)
         self.overview_action.setChecked(True)
         self.toggle_layers_action = self._action("Show or hide all &layers", None, self.toggle_all_layers, "Y")
+        self.previous_action = self._action("&Previous image", None, lambda: self.step_image(-1), "Q")
+        self.next_action = self._action("&Next image", None, lambda: self.step_image(1), "E")
         file_menu = self.menuBar().addMenu("&File")
         file_menu.addAction(self.open_action)
         file_menu.addSeparator()
         file_menu.addAction(quit_action)
-        view_menu = self.menuBar().addMenu("&View")
+        view_menu = self.view_menu = self.menuBar().addMenu("&View")
         for action in (self.zoom_in_action, self.zoom_out_action, self.fit_action):
             view_menu.addAction(action)
+        view_menu.addSeparator()
+        view_menu.addAction(self.previous_action)
+        view_menu.addAction(self.next_action)
         view_menu.addSeparator()
         view_menu.addAction(self.overview_action)
         view_menu.addAction(self.toggle_layers_action)
@@ -138,7 +148,14 @@ class MainWindow(QMainWindow):
         self.images_dock.setWindowTitle(f"Image set: {image_set.name}")
         self.image_set_id = image_set_id
         images = [image for image in self.store.list(Image, image_set=image_set_id) if image.local_path]
-        return self._open([(image.name, Path(image.local_path)) for image in images], [image.id for image in images])  # type: ignore[arg-type]
+        failures = self._open(
+            [(image.name, Path(image.local_path)) for image in images], [image.id for image in images]
+        )  # type: ignore[arg-type]
+        path = getattr(self.store, "path", None)
+        last = last_image(Path(path)) if path is not None else None
+        if last is not None:
+            self.show_image(last)
+        return failures
 
     def _open(self, named_paths: list[tuple[str, Path]], ids: list[int | None] | None = None) -> list[SlideError]:
         failures: list[SlideError] = []
@@ -159,6 +176,19 @@ class MainWindow(QMainWindow):
             self.images.setCurrentRow(first_new)
         return failures
 
+    def step_image(self, step: int) -> None:
+        """q / e: the previous or next image of the list."""
+        row = self.images.currentRow() + step
+        if 0 <= row < self.images.count():
+            self.images.setCurrentRow(row)
+
+    def show_image(self, image_id: int) -> bool:
+        """Show the project's image `image_id` if it is in the list."""
+        if image_id in self.image_ids:
+            self.images.setCurrentRow(self.image_ids.index(image_id))
+            return True
+        return False
+
     def current_image_id(self) -> int | None:
         row = self.images.currentRow()
         return self.image_ids[row] if 0 <= row < len(self.image_ids) else None
@@ -178,13 +208,20 @@ class MainWindow(QMainWindow):
     def _sync_annotation_layers(self) -> None:
         """One layer per annotation type of the image set's products (global labels draw nothing)."""
         image_id = self.current_image_id()
-        if self.store is None or image_id is None:
+        if self.store is None:
+            return
+        if image_id is None:
+            if self.annotation is not None:
+                self.annotation.image_shown(None, [])
             return
         image_set = self.store.get(ImageSet, self.store.get(Image, image_id).image_set)
         types = self.store.list(AnnotationType, product__in=image_set.product_set) if image_set.product_set else []
+        types.sort(key=lambda t: (t.sort_order, t.name))
+        if self.annotation is not None:
+            self.annotation.image_shown(image_id, types)
         fresh = [
             Layer(ANNOTATIONS, t.id, t.name, image_id, t.color_code, opacity=1.0)  # type: ignore[arg-type]
-            for t in sorted(types, key=lambda t: (t.sort_order, t.name))
+            for t in types
             if t.vector_type != VectorType.GLOBAL
         ]
         self.layers.sync(image_id, ANNOTATIONS, fresh)
@@ -228,7 +265,26 @@ class MainWindow(QMainWindow):
     def _toggle_overview(self, checked: bool) -> None:
         self.view.overview.setVisible(checked and self.view.source is not None)
 
+    # --- what the window remembers ---------------------------------------------------------
+    def _restore_layout(self) -> None:
+        s = settings()
+        geometry, state = s.value("window/geometry"), s.value("window/state")
+        if geometry is not None:
+            self.restoreGeometry(geometry)  # type: ignore[arg-type]
+        if state is not None:
+            self.restoreState(state)  # type: ignore[arg-type]
+
+    def remember(self) -> None:
+        s = settings()
+        s.setValue("window/geometry", self.saveGeometry())
+        s.setValue("window/state", self.saveState())
+        s.sync()
+        path = getattr(self.store, "path", None)
+        if path is not None:
+            remember_project(Path(path), self.image_set_id, self.current_image_id())
+
     def closeEvent(self, event: object) -> None:  # noqa: N802
+        self.remember()
         if self.plugins is not None:
             self.plugins.close()
         self.view.set_source(None)

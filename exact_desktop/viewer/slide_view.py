@@ -6,17 +6,21 @@ The widget commands and observes a Qt-free `ViewState`; it never reads pixels it
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QImage, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QResizeEvent, QWheelEvent
 from PySide6.QtWidgets import QWidget
 
+from exact_desktop.model.annotator import Annotator
 from exact_desktop.model.view_state import ViewState
 from exact_desktop.slides.base import SlideError, SlideSource
 from exact_desktop.slides.tile_cache import DEFAULT_CACHE_BYTES, TileCache
 from exact_desktop.slides.tile_loader import TileLoader
 from exact_desktop.slides.tiling import TileKey, TilePyramid
+from exact_desktop.store.base import StoreError
+from exact_desktop.viewer.annotator_painter import HIT_PX, paint_annotator
 from exact_desktop.viewer.overview import OverviewWidget
 from exact_desktop.viewer.qimage_convert import qimage_nbytes, rgb_to_qimage
 from exact_desktop.viewer.scale_bar_painter import paint_scale_bar
@@ -41,6 +45,7 @@ class SlideView(QWidget):
     frameCompleted = Signal()
     cursorMoved = Signal(float, float)  # level-0 pixels
     readFailed = Signal(str)
+    editFailed = Signal(str)  # the store refused an edit of the annotation tools
 
     def __init__(
         self, state: ViewState | None = None, cache: TileCache[QImage] | None = None, parent: QWidget | None = None
@@ -54,8 +59,10 @@ class SlideView(QWidget):
         self._painter: TilePainter | None = None
         self.last_plan: FramePlan | None = None
         self.overlays: list[Any] = []  # see add_overlay
+        self.annotator: Annotator | None = None  # the annotation tools, when a project is open
         self._completed_for: tuple[float, ...] | None = None
         self._drag_from: QPointF | None = None
+        self._tool_drag = False  # the left button went to the annotation tools
         self._interacting = False
         self._settle = QTimer(self, singleShot=True, interval=_SETTLE_MS, timeout=self.end_interaction)
         self._bridge = _LoaderBridge(self)
@@ -123,6 +130,8 @@ class SlideView(QWidget):
         self._painter.paint(painter, self.state, plan)
         for overlay in self.overlays:
             overlay.paint(painter, self.state)
+        if self.annotator is not None:
+            paint_annotator(painter, self.state, self.annotator)
         if self.source and self.source.mpp:
             paint_scale_bar(painter, self.source.mpp, self.state.downsample, self.height())
         painter.end()
@@ -187,10 +196,48 @@ class SlideView(QWidget):
         self.overview.fit_within(self.width() // 4, self.height() // 3)
         self.overview.move(self.width() - self.overview.width() - 10, 10)
 
+    def set_annotator(self, annotator: Annotator | None) -> None:
+        self.annotator = annotator
+        if annotator is not None:
+            annotator.changed.connect(self._annotator_changed)
+
+    def _annotator_changed(self, _sender: object) -> None:
+        self.update()
+
+    def _tolerance(self) -> float:
+        return HIT_PX * self.state.downsample
+
+    def _tool_call(self, call: Callable[[], object]) -> object:
+        """Run a tool command; a refused edit (bad vector, store error) is shown, never lost silently."""
+        try:
+            return call()
+        except (StoreError, ValueError) as err:
+            self.editFailed.emit(f"Edit refused: {err}")
+            return None
+
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        pos = event.position()
+        annotator = self.annotator if self.source is not None else None
+        if event.button() == Qt.MouseButton.LeftButton and annotator is not None:
+            x, y = self.state.screen_to_l0(pos.x(), pos.y())
+            mods = event.modifiers()
+            shift = bool(mods & Qt.KeyboardModifier.ShiftModifier)
+            ctrl = bool(mods & Qt.KeyboardModifier.ControlModifier)
+            if self._tool_call(lambda: annotator.press(x, y, self._tolerance(), shift, ctrl)):
+                self._tool_drag = True
+                return
         if event.button() in (Qt.MouseButton.LeftButton, Qt.MouseButton.MiddleButton):
-            self._drag_from = event.position()
+            self._drag_from = pos
             self.setCursor(Qt.CursorShape.ClosedHandCursor)
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        pos = event.position()
+        if event.button() == Qt.MouseButton.LeftButton and self.annotator is not None and self.source is not None:
+            x, y = self.state.screen_to_l0(pos.x(), pos.y())
+            annotator = self.annotator
+            if self._tool_call(lambda: annotator.double_click(x, y, self._tolerance())):
+                return
+        self.mousePressEvent(event)
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         pos = event.position()
@@ -200,9 +247,19 @@ class SlideView(QWidget):
             self.begin_interaction()
             self.state.pan_by_screen(delta.x(), delta.y())
         if self.source is not None:
-            self.cursorMoved.emit(*self.state.screen_to_l0(pos.x(), pos.y()))
+            x, y = self.state.screen_to_l0(pos.x(), pos.y())
+            if self.annotator is not None:
+                self.annotator.move(x, y)
+            self.cursorMoved.emit(x, y)
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        if self._tool_drag and self.annotator is not None:
+            self._tool_drag = False
+            pos = event.position()
+            x, y = self.state.screen_to_l0(pos.x(), pos.y())
+            annotator = self.annotator
+            self._tool_call(lambda: annotator.release(x, y, self._tolerance()))
+            return
         self._drag_from = None
         self.unsetCursor()
 
@@ -222,6 +279,8 @@ class SlideView(QWidget):
             Qt.Key.Key_Down: (0, -step),
         }
         key = event.key()
+        if self.annotator is not None and self._annotator_key(event):
+            return
         if key in moves:
             self.begin_interaction()
             self.state.pan_by_screen(*moves[key])
@@ -229,10 +288,23 @@ class SlideView(QWidget):
             self.zoom_in()
         elif key == Qt.Key.Key_Minus:
             self.zoom_out()
-        elif key in (Qt.Key.Key_F, Qt.Key.Key_0):
+        elif key == Qt.Key.Key_F:
             self.fit()
         else:
             super().keyPressEvent(event)
+
+    def _annotator_key(self, event: QKeyEvent) -> bool:
+        annotator = self.annotator
+        assert annotator is not None
+        key = event.key()
+        if key == Qt.Key.Key_Escape and (annotator.drawing or annotator.selection):
+            annotator.cancel()
+            return True
+        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and annotator.drawing:
+            return bool(self._tool_call(annotator.finish))
+        if key == Qt.Key.Key_Backspace and annotator.drawing:
+            return annotator.undo_vertex()
+        return False
 
     def closeEvent(self, event: object) -> None:  # noqa: N802
         if self.loader:

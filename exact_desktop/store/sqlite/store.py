@@ -150,6 +150,9 @@ class SqliteStore(Store):
     def update(self, kind: type[E], id: int, **changes: Any) -> E:
         return self._write(lambda conn: self._update(conn, kind, id, changes))
 
+    def update_many(self, kind: type[E], changes: dict[int, dict[str, Any]]) -> list[E]:
+        return self._write(lambda conn: [self._update(conn, kind, id, dict(c)) for id, c in changes.items()])
+
     def _write(self, work: Callable[[Connection], T]) -> T:
         """One write transaction; what it moved in the spatial trees is announced after the commit."""
         found: list[SpatialChange] = []

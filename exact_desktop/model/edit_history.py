@@ -1,0 +1,123 @@
+"""Undo and redo for annotation edits, kept as diffs of the edited annotations only.
+
+Every edit is one store transaction, written at once: nothing waits in memory to be saved.
+An entry holds, per annotation it touched, the fields before and after, so its size is that
+of the edit, never that of the image: 1,000 levels cost the same on 10 or 10 million objects.
+A creation is undone by the soft delete EXACT uses and redone by restoring the same row, so
+its id, UUID and version history stay one annotation's.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from blinker import Signal
+
+from exact_desktop.model.entities import Annotation
+from exact_desktop.store.base import Store
+
+DEFAULT_LEVELS = 1000
+
+
+@dataclass(frozen=True)
+class Edit:
+    label: str
+    image: int
+    before: dict[int, dict[str, Any]]
+    after: dict[int, dict[str, Any]]
+
+
+class EditHistory:
+    """`changed` is sent (with `edit=`) after each edit, undo and redo."""
+
+    def __init__(self, store: Store, levels: int = DEFAULT_LEVELS, editor: int | None = None) -> None:
+        self.store, self.editor = store, editor
+        self._undo: deque[Edit] = deque(maxlen=levels)
+        self._redo: list[Edit] = []
+        self.changed = Signal()
+
+    # --- edits ------------------------------------------------------------------------------
+    def create(self, annotations: Sequence[Annotation], label: str = "Create") -> list[int]:
+        """Store new annotations (one transaction) and remember how to take them back."""
+        if not annotations:
+            return []
+        for annotation in annotations:
+            annotation.user = annotation.user or self.editor
+            annotation.last_editor = annotation.last_editor or self.editor
+        if len(annotations) == 1:
+            ids = [self.store.create(annotations[0]).id]
+        else:
+            ids = self.store.bulk_create(list(annotations))
+        edit = Edit(
+            label, annotations[0].image, {i: {"deleted": True} for i in ids}, {i: {"deleted": False} for i in ids}
+        )  # type: ignore[misc]
+        self._push(edit)
+        return ids  # type: ignore[return-value]
+
+    def change(self, label: str, changes: dict[int, dict[str, Any]]) -> list[Annotation]:
+        """Apply field changes per annotation id in one transaction; undo puts the old values back."""
+        changes = {id: fields for id, fields in changes.items() if fields}
+        if not changes:
+            return []
+        olds = {id: self.store.get(Annotation, id) for id in changes}
+        before = {id: {name: getattr(olds[id], name) for name in fields} for id, fields in changes.items()}
+        before = {id: fields for id, fields in before.items() if fields != changes[id]}
+        if not before:
+            return []
+        after = {id: changes[id] for id in before}
+        new = self.store.update_many(Annotation, self._stamped(after))
+        self._push(Edit(label, next(iter(olds.values())).image, before, after))
+        return new
+
+    def delete(self, ids: Sequence[int], label: str = "Delete") -> None:
+        self.change(label, {id: {"deleted": True} for id in ids})
+
+    # --- undo -------------------------------------------------------------------------------
+    @property
+    def can_undo(self) -> bool:
+        return bool(self._undo)
+
+    @property
+    def can_redo(self) -> bool:
+        return bool(self._redo)
+
+    def undo_label(self) -> str | None:
+        return self._undo[-1].label if self._undo else None
+
+    def redo_label(self) -> str | None:
+        return self._redo[-1].label if self._redo else None
+
+    def undo(self) -> Edit | None:
+        if not self._undo:
+            return None
+        edit = self._undo[-1]
+        self.store.update_many(Annotation, self._stamped(edit.before))  # raises, and keeps the entry, on failure
+        self._redo.append(self._undo.pop())
+        self.changed.send(self, edit=edit)
+        return edit
+
+    def redo(self) -> Edit | None:
+        if not self._redo:
+            return None
+        edit = self._redo[-1]
+        self.store.update_many(Annotation, self._stamped(edit.after))
+        self._undo.append(self._redo.pop())
+        self.changed.send(self, edit=edit)
+        return edit
+
+    def __len__(self) -> int:
+        return len(self._undo)
+
+    # --- helpers ----------------------------------------------------------------------------
+    def _push(self, edit: Edit) -> None:
+        self._undo.append(edit)
+        self._redo.clear()
+        self.changed.send(self, edit=edit)
+
+    def _stamped(self, changes: dict[int, dict[str, Any]]) -> dict[int, dict[str, Any]]:
+        if self.editor is None:
+            return changes
+        return {id: {**fields, "last_editor": self.editor} for id, fields in changes.items()}

@@ -1,0 +1,174 @@
+"""The annotating part of the main window: tools, palette, list, properties, undo, keys.
+
+It builds the Qt-free `Annotator` and `EditHistory` over the window's store and puts their
+panels and actions into the window; the slide view feeds the annotator pointer events.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QDockWidget, QMenu
+
+from exact_desktop.model.annotator import Annotator
+from exact_desktop.model.edit_history import EditHistory
+from exact_desktop.model.entities import AnnotationType, VectorType
+from exact_desktop.model.geometry import Rect
+from exact_desktop.model.layers import ANNOTATIONS
+from exact_desktop.store.base import Store, StoreError, ViewportQuery
+from exact_desktop.ui.annotation_list import AnnotationList
+from exact_desktop.ui.help_dialog import HelpDialog
+from exact_desktop.ui.properties_panel import PropertiesPanel
+from exact_desktop.ui.type_palette import TypePalette
+from exact_desktop.viewer.hit_test import hit_test
+
+if TYPE_CHECKING:
+    from exact_desktop.ui.main_window import MainWindow
+
+_FLY_FILL = 0.35  # a flown-to annotation takes about this share of the view
+
+
+class AnnotationUi:
+    def __init__(self, window: MainWindow, store: Store) -> None:
+        self.window, self.store = window, store
+        self.history = EditHistory(store)
+        self.annotator = Annotator(store, self.history, self._hit, self._in_rect)
+        window.view.set_annotator(self.annotator)
+        self.palette = TypePalette(self.annotator, self.history)
+        self.list = AnnotationList(store, window.current_image_id)
+        self.properties = PropertiesPanel(self.annotator, self.history)
+        self.list.flyTo.connect(self.fly_to)
+        self.annotator.selection_changed.connect(self._selection_changed)
+        self.history.changed.connect(self._history_changed)
+        self.docks = [
+            self._dock("Annotation types", "types-dock", self.palette, Qt.DockWidgetArea.LeftDockWidgetArea),
+            self._dock("Annotations", "annotations-dock", self.list, Qt.DockWidgetArea.RightDockWidgetArea),
+            self._dock("Properties", "properties-dock", self.properties, Qt.DockWidgetArea.RightDockWidgetArea),
+        ]
+        self._build_actions()
+
+    def _dock(self, title: str, name: str, widget: object, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self.window)
+        dock.setObjectName(name)
+        dock.setWidget(widget)  # type: ignore[arg-type]
+        self.window.addDockWidget(area, dock)
+        return dock
+
+    def _action(self, text: str, slot: object, *keys: str) -> QAction:
+        action = QAction(text, self.window)
+        action.setShortcuts([QKeySequence(k) for k in keys])
+        action.triggered.connect(slot)
+        self.window.addAction(action)  # keys work wherever the focus is in the window
+        return action
+
+    def _build_actions(self) -> None:
+        self.undo_action = self._action("&Undo", self.undo, "Ctrl+Z")
+        self.redo_action = self._action("&Redo", self.redo, "Ctrl+Shift+Z", "Ctrl+Y")
+        self.delete_action = self._action("&Delete selected", self.delete_selected, "Del", "X")
+        self.mode_action = self._action("Toggle draw / select", self.annotator.toggle_mode, "C")
+        self.help_action = self._action("&Keys\u2026", self.show_help, "F1")
+        self.type_actions = [
+            self._action(f"Type {(i + 1) % 10}", lambda _c=False, i=i: self.number_key(i), str((i + 1) % 10))
+            for i in range(10)
+        ]
+        edit_menu = QMenu("&Edit", self.window)
+        for action in (self.undo_action, self.redo_action, self.delete_action, self.mode_action):
+            edit_menu.addAction(action)
+        self.window.menuBar().insertMenu(self.window.menuBar().actions()[1], edit_menu)
+        help_menu = self.window.menuBar().addMenu("&Help")
+        help_menu.addAction(self.help_action)
+        view_menu = self.window.view_menu
+        for dock in self.docks:
+            view_menu.addAction(dock.toggleViewAction())
+        self._update_undo_texts()
+
+    # --- the shown image --------------------------------------------------------------------
+    def image_shown(self, image: int | None, types: list[AnnotationType]) -> None:
+        self.annotator.set_image(image, types)
+        self.palette.rebuild()
+        self.list.set_types(types)
+
+    # --- commands ---------------------------------------------------------------------------
+    def _guarded(self, what: str, call: object) -> object:
+        try:
+            return call()  # type: ignore[operator]
+        except (StoreError, ValueError) as err:
+            self.window.show_error(f"{what} failed: {err}")
+            return None
+
+    def undo(self) -> None:
+        if self.annotator.undo_vertex():
+            return
+        self._guarded("Undo", self.history.undo)
+
+    def redo(self) -> None:
+        self._guarded("Redo", self.history.redo)
+
+    def delete_selected(self) -> None:
+        self._guarded("Delete", self.annotator.delete_selected)
+
+    def number_key(self, index: int) -> None:
+        self._guarded("Change of type", lambda: self.annotator.retype_selected(index))
+
+    def show_help(self) -> HelpDialog:
+        dialog = HelpDialog(self.window)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    def fly_to(self, id: int, x0: float, y0: float, x1: float, y1: float) -> None:
+        """Centre the annotation, zoomed so it fills about a third of the view, and select it."""
+        state = self.window.view.state
+        size = max(x1 - x0, y1 - y0, 1.0)
+        room = max(1, min(state.viewport_width, state.viewport_height)) * _FLY_FILL
+        state.set_downsample(max(0.25, size / room))
+        state.center_on((x0 + x1) / 2, (y0 + y1) / 2)
+        self.annotator.select([id])
+
+    # --- observing --------------------------------------------------------------------------
+    def _selection_changed(self, _sender: object, ids: list[int] = ()) -> None:  # type: ignore[assignment]
+        if len(ids) == 1:
+            self.list.select_id(ids[0])
+
+    def _history_changed(self, _sender: object, edit: object = None) -> None:
+        image = getattr(edit, "image", None)
+        if image is not None and image != self.window.current_image_id():
+            self.window.show_image(image)  # undo reaches across images: show where it happened
+        self.annotator.refresh()
+        self._update_undo_texts()
+
+    def _update_undo_texts(self) -> None:
+        undo, redo = self.history.undo_label(), self.history.redo_label()
+        self.undo_action.setText(f"&Undo {undo}" if undo else "&Undo")
+        self.redo_action.setText(f"&Redo {redo}" if redo else "&Redo")
+
+    # --- geometry questions of the tools ----------------------------------------------------
+    def _visible_layers(self) -> list:
+        image = self.window.current_image_id()
+        if image is None:
+            return []
+        return [layer for layer in self.window.layers.for_image(image, ANNOTATIONS) if layer.visible]
+
+    def _vector_type(self, type_id: int) -> int:
+        t = self.annotator.types.get(type_id)
+        return t.vector_type if t else VectorType.BOUNDING_BOX
+
+    def _hit(self, x: float, y: float, tolerance: float) -> int | None:
+        image = self.window.current_image_id()
+        if image is None:
+            return None
+        found = hit_test(self.store, image, self._visible_layers(), x, y, tolerance, self._vector_type)
+        return found.id if found else None
+
+    def _in_rect(self, rect: Rect) -> list[int]:
+        """Annotations of the visible types lying wholly inside `rect` (a rubber band)."""
+        image = self.window.current_image_id()
+        types = tuple(layer.group for layer in self._visible_layers())
+        if image is None or not types:
+            return []
+        found = self.store.viewport(ViewportQuery(image, rect, annotation_types=types))
+        b = found.bboxes
+        inside = (b[:, 0] >= rect.x) & (b[:, 1] >= rect.y) & (b[:, 2] <= rect.x + rect.w) & (b[:, 3] <= rect.y + rect.h)
+        return [int(i) for i in found.ids[inside]]

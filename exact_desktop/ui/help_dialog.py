@@ -1,0 +1,59 @@
+"""F1: every key of the annotator, in EXACT's words where EXACT has the key."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QHeaderView,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+KEYS: tuple[tuple[str, str], ...] = (
+    ("c", "Toggle annotation mode (draw \u2194 select)"),
+    ("1-9, 0", "Draw with that annotation type; with a selection: change its type"),
+    ("Click / drag", "Draw: box and circle by dragging, point and fixed-size box by a click"),
+    ("Clicks, Double-click or Enter", "Line, multi-line, polygon: place vertices, then finish"),
+    ("Click the first vertex", "Close the polygon being drawn"),
+    ("Ctrl+Z or Backspace while drawing", "Remove the last vertex"),
+    ("Escape", "Cancel drawing / deselect"),
+    ("Click, Shift+click", "Select mode: select an annotation, add or remove one"),
+    ("Shift+drag", "Select every annotation inside a rectangle"),
+    ("Drag a selected annotation", "Move the selection"),
+    ("Drag a handle", "Resize a box, move a vertex"),
+    ("Double-click an edge", "Insert a vertex in the selected polygon or multi-line"),
+    ("Ctrl+click a vertex", "Delete that vertex"),
+    ("Del, x", "Delete the selected annotations"),
+    ("Ctrl+Z", "Undo (every edit, across tools and images)"),
+    ("Ctrl+Shift+Z, Ctrl+Y", "Redo"),
+    ("y", "Show or hide all layers"),
+    ("q, e", "Previous, next image"),
+    ("Mouse wheel, +, -", "Zoom"),
+    ("Drag on empty slide, middle button, arrow keys", "Pan (Shift+arrow: farther)"),
+    ("f", "Fit the slide in the window"),
+    ("Ctrl+O", "Open slides"),
+    ("F1", "This list"),
+)
+
+
+class HelpDialog(QDialog):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Keys - exact-desktop")
+        self.table = QTableWidget(len(KEYS), 2)
+        self.table.setHorizontalHeaderLabels(["Key", "Does"])
+        for row, (key, does) in enumerate(KEYS):
+            self.table.setItem(row, 0, QTableWidgetItem(key))
+            self.table.setItem(row, 1, QTableWidgetItem(does))
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.table)
+        layout.addWidget(buttons)
+        self.resize(720, 640)
