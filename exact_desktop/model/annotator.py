@@ -163,6 +163,8 @@ class Annotator:
 
     def double_click(self, x: float, y: float, tolerance: float) -> bool:
         if self._nodes:
+            if not _same(self._nodes[-1], (x, y)):
+                self._nodes.append((x, y))  # a double-click that came without its first press
             self.finish()
             return True
         if len(self._selected) == 1:

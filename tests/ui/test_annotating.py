@@ -1,0 +1,204 @@
+"""Annotating in the window as a person does: real mouse and key events on the real widgets."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtTest import QTest
+
+from exact_desktop.model import entities as e
+from exact_desktop.store.sqlite.store import SqliteStore
+from exact_desktop.ui.help_dialog import HelpDialog
+from exact_desktop.ui.main_window import MainWindow
+from tests.conftest import BOXES_TIFF, PROJECT, SMALL_SVS
+from tests.plugins.conftest import open_window
+from tests.store.conftest import seed
+
+
+def project(tmp_path):
+    store = SqliteStore(tmp_path / "p.db")
+    s = seed(store)
+    store.update(e.Image, s.image.id, local_path=str(BOXES_TIFF), width=300, height=250)
+    store.update(e.Image, s.other_image.id, local_path=str(SMALL_SVS), width=16, height=16)
+    label = store.create(e.AnnotationType("Tumour slide", 7, s.product.id))
+    return store, s, label
+
+
+def screen(window: MainWindow, x: float, y: float) -> QPoint:
+    sx, sy = window.view.state.l0_to_screen(x, y)
+    return QPoint(round(sx), round(sy))
+
+
+def drag(window, a, b, modifier=Qt.KeyboardModifier.NoModifier):
+    view = window.view
+    QTest.mousePress(view, Qt.MouseButton.LeftButton, modifier, screen(window, *a))
+    QTest.mouseMove(view, screen(window, (a[0] + b[0]) / 2, (a[1] + b[1]) / 2))
+    QTest.mouseMove(view, screen(window, *b))
+    QTest.mouseRelease(view, Qt.MouseButton.LeftButton, modifier, screen(window, *b))
+
+
+def click(window, at, modifier=Qt.KeyboardModifier.NoModifier):
+    QTest.mouseClick(window.view, Qt.MouseButton.LeftButton, modifier, screen(window, *at))
+
+
+def live(store, image):
+    return [a for a in store.list(e.Annotation, image=image) if not a.deleted]
+
+
+def test_draw_select_delete_undo_with_mouse_and_keys(qtbot, tmp_path):
+    store, s, _ = project(tmp_path)
+    window = open_window(qtbot, store, s.image_set.id)
+    ui = window.annotation
+    assert [t.name for t in ui.annotator.palette] == ["Mitosis", "Nucleus", "Ruler", "Tissue"]
+    window.view.setFocus()
+    QTest.keyClick(window, Qt.Key.Key_2)  # Nucleus, a box type
+    assert ui.annotator.active.id == s.box.id
+    drag(window, (50, 40), (120, 100))
+    (box,) = live(store, s.image.id)
+    ds = window.view.state.downsample
+    assert abs(box.vector["x1"] - 50) <= ds and abs(box.vector["x2"] - 120) <= ds
+    assert ui.annotator.selection == [box.id]  # a new annotation is selected, its properties shown
+    assert ui.properties.fields["UUID"].text() == box.unique_identifier
+    qtbot.waitUntil(lambda: "Nucleus 1" in ui.list.summary.text(), timeout=5_000)
+
+    QTest.keyClick(window, Qt.Key.Key_1)  # Mitosis is a point type: a box cannot become one
+    assert store.get(e.Annotation, box.id).annotation_type == s.box.id
+    ui.annotator.select([])
+    QTest.keyClick(window, Qt.Key.Key_3)  # nothing selected: draw with Ruler, a line type, by two clicks
+    click(window, (10, 200))
+    click(window, (200, 210))
+    assert len(live(store, s.image.id)) == 2
+
+    QTest.keyClick(window, Qt.Key.Key_C)  # select mode
+    click(window, (80, 70))
+    assert ui.annotator.selection == [box.id]
+    drag(window, (80, 70), (100, 90))  # move it by (20, 20)
+    moved = store.get(e.Annotation, box.id).vector
+    assert abs(moved["x1"] - box.vector["x1"] - 20) <= 2 * ds
+    QTest.keyClick(window, Qt.Key.Key_X)
+    assert store.get(e.Annotation, box.id).deleted
+    QTest.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert not store.get(e.Annotation, box.id).deleted
+    QTest.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert store.get(e.Annotation, box.id).vector == box.vector
+    QTest.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert store.get(e.Annotation, box.id).vector == moved
+
+
+def test_polygon_by_clicks_double_click_and_escape(qtbot, tmp_path):
+    store, s, _ = project(tmp_path)
+    window = open_window(qtbot, store, s.image_set.id)
+    window.view.setFocus()
+    QTest.keyClick(window, Qt.Key.Key_4)  # Tissue, a polygon type
+    for at in ((20, 20), (150, 30), (140, 160)):
+        click(window, at)
+    QTest.mouseDClick(window.view, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, screen(window, 30, 150))
+    (polygon,) = live(store, s.image.id)
+    assert len(polygon.vector) == 8  # four vertices
+    click(window, (200, 200))
+    click(window, (250, 200))
+    QTest.keyClick(window.view, Qt.Key.Key_Escape)
+    assert not window.annotation.annotator.drawing and len(live(store, s.image.id)) == 1
+
+
+def test_image_label_toggles_and_q_e_step_through_images(qtbot, tmp_path):
+    store, s, label = project(tmp_path)
+    window = open_window(qtbot, store, s.image_set.id)
+    palette = window.annotation.palette
+    palette.label_checks[label.id].click()
+    (global_label,) = live(store, s.image.id)
+    assert global_label.annotation_type == label.id and global_label.vector is None
+    assert palette.label_checks[label.id].isChecked()
+    palette.label_checks[label.id].click()
+    assert live(store, s.image.id) == [] and not palette.label_checks[label.id].isChecked()
+    QTest.keyClick(window, Qt.Key.Key_E)
+    assert window.current_image_id() == s.other_image.id
+    QTest.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # undo reaches back to image 1
+    assert window.current_image_id() == s.image.id and len(live(store, s.image.id)) == 1
+    QTest.keyClick(window, Qt.Key.Key_Q)
+    assert window.current_image_id() == s.image.id
+
+
+def test_list_flies_to_an_annotation_and_help_lists_the_keys(qtbot, tmp_path):
+    store, s, _ = project(tmp_path)
+    store.bulk_create(
+        [e.Annotation(s.box.id, s.image.id, {"x1": x, "y1": 5, "x2": x + 4, "y2": 9}) for x in range(0, 250, 10)]
+    )
+    target = store.create(
+        e.Annotation(s.polygon.id, s.image.id, {"x1": 200, "y1": 200, "x2": 210, "y2": 200, "x3": 205, "y3": 210})
+    )
+    window = open_window(qtbot, store, s.image_set.id)
+    ui = window.annotation
+    assert ui.list.rows.rowCount() == 26
+    assert "Nucleus 25" in ui.list.summary.text() and "Tissue 1" in ui.list.summary.text()
+    ui.list.filter.setCurrentIndex(ui.list.filter.findData(s.polygon.id))
+    assert ui.list.rows.rowCount() == 1
+    ui.list._clicked(ui.list.rows.index(0, 0))
+    state = window.view.state
+    assert abs(state.center_x - 205) < 1 and abs(state.center_y - 205) < 1 and state.downsample < 0.5
+    assert ui.annotator.selection == [target.id]
+    ui.help_action.trigger()
+    dialog = next(d for d in window.findChildren(HelpDialog))
+    keys = [dialog.table.item(r, 0).text() for r in range(dialog.table.rowCount())]
+    assert {"c", "Del, x", "Ctrl+Z", "y", "q, e", "F1", "Escape"} <= set(keys)
+
+
+def test_layout_and_last_image_come_back(qtbot, tmp_path):
+    store, s, _ = project(tmp_path)
+    window = open_window(qtbot, store, s.image_set.id)
+    window.annotation.docks[1].hide()
+    window.show_image(s.other_image.id)
+    window.close()
+    store = SqliteStore(tmp_path / "p.db")
+    again = MainWindow(store=store, interactive_errors=False)
+    qtbot.addWidget(again)
+    again.show()
+    again.open_image_set(s.image_set.id)
+    assert again.current_image_id() == s.other_image.id
+    assert not again.annotation.docks[1].isVisible() and again.annotation.docks[2].isVisible()
+    again.close()
+
+
+def test_an_edit_survives_a_kill_right_after_it(tmp_path):
+    """The window is killed (SIGKILL) just after a box is drawn: the next start has the box."""
+    store, s, _ = project(tmp_path)
+    store.close()
+    script = textwrap.dedent(f"""
+        import sys, time
+        from PySide6.QtCore import QPoint, Qt
+        from PySide6.QtTest import QTest
+        from exact_desktop.store.sqlite.store import SqliteStore
+        from exact_desktop.ui.app import application
+        from exact_desktop.ui.main_window import MainWindow
+        app = application()
+        window = MainWindow(store=SqliteStore({str(tmp_path / "p.db")!r}), interactive_errors=False)
+        window.resize(1000, 700)
+        window.show()
+        window.open_image_set({s.image_set.id})
+        app.processEvents()
+        window.annotation.annotator.set_active({s.box.id})
+        state = window.view.state
+        a, b = state.l0_to_screen(40, 40), state.l0_to_screen(90, 80)
+        QTest.mousePress(window.view, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(round(a[0]), round(a[1])))
+        QTest.mouseMove(window.view, QPoint(round(b[0]), round(b[1])))
+        QTest.mouseRelease(window.view, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(round(b[0]), round(b[1])))
+        print("drawn", flush=True)
+        time.sleep(600)
+    """)
+    child = subprocess.Popen([sys.executable, "-c", script], cwd=PROJECT, stdout=subprocess.PIPE, text=True,
+                             env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})  # fmt: skip
+    try:
+        assert child.stdout.readline().strip() == "drawn"
+        child.send_signal(signal.SIGKILL)
+    finally:
+        child.wait(timeout=30)
+        child.stdout.close()
+    reopened = SqliteStore(tmp_path / "p.db")
+    (box,) = live(reopened, s.image.id)
+    assert box.annotation_type == s.box.id and box.vector["x2"] > box.vector["x1"]
+    reopened.close()
