@@ -186,7 +186,7 @@ def test_rubber_band_selects_what_lies_inside(setup):
 
 
 def test_undo_keeps_a_thousand_levels_whatever_the_number_of_objects(setup):
-    store, s, annotator, history, _ = setup
+    store, s, _annotator, history, _ = setup
     store.bulk_create([e.Annotation(s.point.id, s.image.id, {"x1": i, "y1": i}) for i in range(20_000)])
     a = store.create(e.Annotation(s.box.id, s.image.id, {"x1": 0, "y1": 0, "x2": 10, "y2": 10}))
     for i in range(1, 1001):
@@ -213,7 +213,7 @@ def test_undo_of_a_creation_hides_the_same_row_and_redo_brings_it_back(setup):
 
 
 def test_a_refused_edit_raises_and_leaves_history_and_store_as_they_were(setup):
-    store, s, annotator, history, _ = setup
+    store, s, _annotator, history, _ = setup
     a = store.create(e.Annotation(s.box.id, s.image.id, {"x1": 0, "y1": 0, "x2": 10, "y2": 10}))
     with pytest.raises(StoreError, match="x1 <= x2"):
         history.change("bad", {a.id: {"vector": {"x1": 10, "y1": 0, "x2": 0, "y2": 10}}})
