@@ -24,10 +24,18 @@ DEFAULT_LEVELS = 1000
 
 @dataclass(frozen=True)
 class Edit:
+    """One edit as a command over the store: the fields it changed, per annotation, both ways."""
+
     label: str
     image: int
     before: dict[int, dict[str, Any]]
     after: dict[int, dict[str, Any]]
+
+    def apply(self, store: Store, editor: int | None = None) -> None:
+        store.update_many(Annotation, _stamped(self.after, editor))
+
+    def revert(self, store: Store, editor: int | None = None) -> None:
+        store.update_many(Annotation, _stamped(self.before, editor))
 
 
 class EditHistory:
@@ -68,7 +76,7 @@ class EditHistory:
         if not before:
             return []
         after = {id: changes[id] for id in before}
-        new = self.store.update_many(Annotation, self._stamped(after))
+        new = self.store.update_many(Annotation, _stamped(after, self.editor))
         self._push(Edit(label, next(iter(olds.values())).image, before, after))
         return new
 
@@ -94,7 +102,7 @@ class EditHistory:
         if not self._undo:
             return None
         edit = self._undo[-1]
-        self.store.update_many(Annotation, self._stamped(edit.before))  # raises, and keeps the entry, on failure
+        edit.revert(self.store, self.editor)  # raises, and keeps the entry, on failure
         self._redo.append(self._undo.pop())
         self.changed.send(self, edit=edit)
         return edit
@@ -103,7 +111,7 @@ class EditHistory:
         if not self._redo:
             return None
         edit = self._redo[-1]
-        self.store.update_many(Annotation, self._stamped(edit.after))
+        edit.apply(self.store, self.editor)
         self._undo.append(self._redo.pop())
         self.changed.send(self, edit=edit)
         return edit
@@ -117,7 +125,8 @@ class EditHistory:
         self._redo.clear()
         self.changed.send(self, edit=edit)
 
-    def _stamped(self, changes: dict[int, dict[str, Any]]) -> dict[int, dict[str, Any]]:
-        if self.editor is None:
-            return changes
-        return {id: {**fields, "last_editor": self.editor} for id, fields in changes.items()}
+
+def _stamped(changes: dict[int, dict[str, Any]], editor: int | None) -> dict[int, dict[str, Any]]:
+    if editor is None:
+        return changes
+    return {id: {**fields, "last_editor": editor} for id, fields in changes.items()}

@@ -1,0 +1,69 @@
+"""The tool interface: pointer events in level-0 pixels; a tool tells the annotator once, when
+its gesture is finished (a shape to create, vectors to store)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from exact_desktop.model.annotator import Annotator
+    from exact_desktop.model.entities import Annotation
+
+
+@dataclass
+class Preview:
+    """Something the view draws over the overlay: `role` is drawing, selected or band."""
+
+    nodes: np.ndarray
+    closed: bool
+    role: str
+    colour: str = "#FFFFFF"
+    circle: bool = False  # nodes are (centre, a point on the circle)
+
+
+class Tool:
+    """Does nothing; each tool overrides what its gesture needs. `press` returns False for a
+    press the tool does not want (the view then pans)."""
+
+    name = "none"
+
+    def __init__(self, annotator: Annotator) -> None:
+        self.annotator = annotator
+
+    def press(self, x: float, y: float, tolerance: float, shift: bool, ctrl: bool) -> bool:
+        return False
+
+    def move(self, x: float, y: float) -> bool:
+        """True when the previews changed."""
+        return False
+
+    def release(self, x: float, y: float, tolerance: float) -> None:
+        return None
+
+    def double_click(self, x: float, y: float, tolerance: float) -> bool:
+        return False
+
+    def finish(self) -> bool:
+        """Enter: store what is being drawn."""
+        return False
+
+    def cancel(self) -> bool:
+        """Escape: drop what is being drawn; False when there was nothing."""
+        return False
+
+    def undo_vertex(self) -> bool:
+        return False
+
+    @property
+    def drawing(self) -> bool:
+        return False
+
+    def previews(self) -> list[Preview]:
+        return []
+
+    def shown_vector(self, annotation: Annotation) -> dict[str, Any]:
+        """A selected annotation's vector as the gesture in progress would leave it."""
+        return annotation.vector or {}
