@@ -1,0 +1,63 @@
+"""`exact-desktop export|import --image ID FILE`: annotations of one image out of and into a project."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+
+def add_commands(commands: Any) -> None:
+    export = commands.add_parser("export", help="write an image's annotations as GeoJSON (.geojson) or EXACT JSON")
+    export.add_argument("--image", type=int, required=True, metavar="ID", help="the project's image id")
+    export.add_argument("file", type=Path, metavar="FILE")
+    export.add_argument("--format", choices=["geojson", "exact"], help="default: geojson for .geojson, else exact")
+    export.add_argument("--db", type=Path, metavar="FILE", help="project database (default: the local project)")
+    import_ = commands.add_parser("import", help="add annotations from GeoJSON (QuPath) or EXACT JSON to an image")
+    import_.add_argument("--image", type=int, required=True, metavar="ID", help="the project's image id")
+    import_.add_argument("file", type=Path, metavar="FILE")
+    import_.add_argument("--type", metavar="NAME", help="annotation type for features without a classification")
+    import_.add_argument(
+        "--simplify", type=float, default=0.0, metavar="PX", help="simplify outlines to this tolerance"
+    )
+    import_.add_argument("--skip-bad", action="store_true", help="import the valid features even if some are bad")
+    import_.add_argument("--db", type=Path, metavar="FILE", help="project database (default: the local project)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from exact_desktop.exchange.files import carry_out, export_file, plan_file
+    from exact_desktop.exchange.plan import ExchangeError
+    from exact_desktop.store.base import StoreError
+    from exact_desktop.store.project import open_project
+
+    try:
+        store = open_project(args.db)
+    except StoreError as err:
+        print(f"exact-desktop: {err}", file=sys.stderr)
+        return 2
+    try:
+        if args.command == "export":
+            count = export_file(store, args.image, args.file, args.format)
+            print(json.dumps({"exported": count, "file": str(args.file)}))
+            return 0
+        plan = plan_file(store, args.image, args.file, args.type, args.simplify)
+        summary: dict[str, Any] = plan.summary()
+        for problem in plan.problems[:20]:
+            print(f"exact-desktop: {args.file} feature {problem}", file=sys.stderr)
+        if plan.problems and not args.skip_bad:
+            more = f" (and {len(plan.problems) - 20:,} more)" if len(plan.problems) > 20 else ""
+            print(f"exact-desktop: {len(plan.problems):,} bad features{more}; nothing imported "
+                  "(--skip-bad imports the valid ones)", file=sys.stderr)  # fmt: skip
+            print(json.dumps({**summary, "imported": 0}))
+            return 2
+        result = carry_out(store, plan)
+        print(json.dumps({**summary, "imported": result.imported, "already_present": result.already_present,
+                          "stored": result.stored}))  # fmt: skip
+        return 0
+    except (ExchangeError, StoreError) as err:
+        print(f"exact-desktop: {err}", file=sys.stderr)
+        return 2
+    finally:
+        store.close()

@@ -1,0 +1,102 @@
+"""EXACT's annotation JSON: the annotation objects of its REST API (`vector`, `unique_identifier`,
+`annotation_type`, ...), wrapped with the types they refer to so another project can map them
+by name. Import also takes a bare list of API annotation objects or a page of them (`results`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from exact_desktop.exchange.plan import ExchangeError, ImportPlan, Problem
+from exact_desktop.model.entities import Annotation, AnnotationType, Image
+from exact_desktop.model.values import InvalidValueError, canonical_uuid
+from exact_desktop.model.vectors import InvalidVectorError, validate_vector
+
+FORMAT = "exact-annotations"
+
+
+def export_document(
+    image: Image, annotations: Iterable[Annotation], types: dict[int, AnnotationType]
+) -> dict[str, Any]:
+    rows = list(annotations)
+    used = sorted({a.annotation_type for a in rows})
+    return {
+        "format": FORMAT,
+        "version": 1,
+        "image": {"name": image.name, "width": image.width, "height": image.height, "mpp": image.mpp},
+        "annotation_types": [
+            {"id": t.id, "name": t.name, "vector_type": t.vector_type, "color_code": t.color_code}
+            for t in (types[i] for i in used)
+        ],
+        "annotations": [
+            {
+                "annotation_type": a.annotation_type, "vector": a.vector, "unique_identifier": a.unique_identifier,
+                "description": a.description, "meta_data": a.meta_data, "deleted": a.deleted,
+                "time": a.time.isoformat(), "last_edit_time": a.last_edit_time.isoformat(),
+            }
+            for a in rows
+        ],
+    }  # fmt: skip
+
+
+def plan_import(data: Any, image: Image, types: Iterable[AnnotationType]) -> ImportPlan:
+    local = list(types)
+    by_name = {t.name: t for t in local}
+    by_id = {t.id: t for t in local}
+    rows, names = _rows(data)
+    plan = ImportPlan(features=len(rows))
+    for index, row in enumerate(rows):
+        try:
+            plan.annotations.append(_annotation(row, image, by_name, by_id, names))
+        except (InvalidVectorError, InvalidValueError, _BadFeatureError) as err:
+            plan.problems.append(Problem(index, getattr(err, "reason", None) or str(err)))
+    return plan
+
+
+class _BadFeatureError(ValueError):
+    pass
+
+
+def _rows(data: Any) -> tuple[list[Any], dict[int, str]]:
+    if isinstance(data, list):
+        return data, {}
+    if isinstance(data, dict) and isinstance(data.get("annotations"), list):
+        names = {t.get("id"): t.get("name") for t in data.get("annotation_types") or [] if isinstance(t, dict)}
+        return data["annotations"], names  # type: ignore[return-value]
+    if isinstance(data, dict) and isinstance(data.get("results"), list):
+        return data["results"], {}
+    raise ExchangeError("not EXACT annotation JSON: expected 'annotations', 'results' or a list of annotations")
+
+
+def _annotation(
+    row: Any,
+    image: Image,
+    by_name: dict[str, AnnotationType],
+    by_id: dict[int | None, AnnotationType],
+    names: dict[int, str],
+) -> Annotation:
+    if not isinstance(row, dict):
+        raise _BadFeatureError("not an annotation object")
+    t = _type_of(row.get("annotation_type"), by_name, by_id, names)
+    vector = row.get("vector")
+    validate_vector(vector, t.vector_type, t.node_count)
+    uid = canonical_uuid(row["unique_identifier"]) if row.get("unique_identifier") else None
+    description = row.get("description") or ""
+    meta = row.get("meta_data")
+    if not isinstance(description, str) or (meta is not None and not isinstance(meta, dict)):
+        raise _BadFeatureError("description must be text and meta_data an object")
+    extra = {"unique_identifier": uid} if uid else {}
+    return Annotation(t.id, image.id, vector, description=description, meta_data=meta, **extra)  # type: ignore[arg-type]
+
+
+def _type_of(
+    value: Any, by_name: dict[str, AnnotationType], by_id: dict[int | None, AnnotationType], names: dict[int, str]
+) -> AnnotationType:
+    name = value.get("name") if isinstance(value, dict) else names.get(value) if names else None
+    if name is not None:
+        if name not in by_name:
+            raise _BadFeatureError(f"no annotation type named {name!r} in the image set's products")
+        return by_name[name]
+    if isinstance(value, int) and not isinstance(value, bool) and value in by_id:
+        return by_id[value]
+    raise _BadFeatureError(f"unknown annotation_type {value!r}")

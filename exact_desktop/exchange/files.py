@@ -1,0 +1,104 @@
+"""Import and export files for one image of a project, whichever the format.
+
+An import is planned first (every feature checked) and then carried out in one transaction;
+annotations whose UUID the image already has are left alone, so importing a file twice adds
+nothing the second time. Counts are of what the store holds afterwards, not of what was sent.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from exact_desktop.exchange import exact_json, geojson
+from exact_desktop.exchange.plan import ExchangeError, ImportPlan
+from exact_desktop.model.edit_history import EditHistory
+from exact_desktop.model.entities import Annotation, AnnotationType, Image, ImageSet
+from exact_desktop.store.base import Store
+
+GEOJSON, EXACT = "geojson", "exact"
+_CHUNK = 500
+
+
+@dataclass
+class ImportResult:
+    imported: int
+    already_present: int
+    stored: int  # the image's live annotations afterwards
+
+
+def image_types(store: Store, image_id: int) -> list[AnnotationType]:
+    image_set = store.get(ImageSet, store.get(Image, image_id).image_set)
+    return store.list(AnnotationType, product__in=image_set.product_set) if image_set.product_set else []
+
+
+def read_json(path: Path) -> Any:
+    try:
+        return orjson.loads(Path(path).read_bytes())
+    except OSError as err:
+        raise ExchangeError(f"{path}: cannot read ({err.strerror or err})") from None
+    except orjson.JSONDecodeError as err:
+        raise ExchangeError(f"{path}: not valid JSON ({err})") from None
+
+
+def format_of(data: Any) -> str:
+    if isinstance(data, dict) and data.get("type") in ("FeatureCollection", "Feature"):
+        return GEOJSON
+    if isinstance(data, list) and data and isinstance(data[0], dict) and data[0].get("type") == "Feature":
+        return GEOJSON
+    return EXACT
+
+
+def plan_file(
+    store: Store, image_id: int, path: Path, default_type: str | None = None, simplify: float = 0.0
+) -> ImportPlan:
+    data = read_json(path)
+    image = store.get(Image, image_id)
+    types = image_types(store, image_id)
+    try:
+        if format_of(data) == GEOJSON:
+            return geojson.plan_import(data, image, types, default_type, simplify)
+        return exact_json.plan_import(data, image, types)
+    except ExchangeError as err:
+        raise ExchangeError(f"{path}: {err}") from None
+
+
+def carry_out(store: Store, plan: ImportPlan, history: EditHistory | None = None) -> ImportResult:
+    """Store the plan's annotations in one transaction (one undoable edit with `history`)."""
+    wanted = plan.annotations
+    image = wanted[0].image if wanted else None
+    present: set[str] = set()
+    for start in range(0, len(wanted), _CHUNK):
+        uids = [a.unique_identifier for a in wanted[start : start + _CHUNK]]
+        present.update(a.unique_identifier for a in store.list(Annotation, image=image, unique_identifier__in=uids))
+    fresh = list({a.unique_identifier: a for a in wanted if a.unique_identifier not in present}.values())
+    if history is not None:
+        history.create(fresh, f"Import {len(fresh):,} annotations")
+    else:
+        store.bulk_create(fresh)
+    stored = store.count(Annotation, image=image, deleted=False) if image is not None else 0
+    return ImportResult(len(fresh), len(wanted) - len(fresh), stored)
+
+
+def export_file(store: Store, image_id: int, path: Path, fmt: str | None = None) -> int:
+    """Write the image's live annotations; returns how many the file holds. Written beside the
+    target and renamed into place, so a failed export never leaves half a file."""
+    fmt = fmt or (GEOJSON if Path(path).suffix.lower() == ".geojson" else EXACT)
+    image = store.get(Image, image_id)
+    types = {t.id: t for t in image_types(store, image_id)}
+    annotations = [a for a in store.list(Annotation, image=image_id, deleted=False) if a.annotation_type in types]
+    if fmt == GEOJSON:
+        document = geojson.export_features(annotations, types)
+        count = len(document["features"])
+    else:
+        document = exact_json.export_document(image, annotations, types)
+        count = len(document["annotations"])
+    path = Path(path)
+    partial = path.with_name(path.name + ".partial")
+    partial.write_bytes(orjson.dumps(document, option=orjson.OPT_INDENT_2))
+    os.replace(partial, path)
+    return count
