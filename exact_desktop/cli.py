@@ -57,8 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_gui_options(demo)
 
-    open_ = commands.add_parser("open", help="open slide files")
-    open_.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    open_ = commands.add_parser("open", help="open slide files; with none, the last project at its last image")
+    open_.add_argument("paths", nargs="*", type=Path, metavar="PATH")
     _add_gui_options(open_)
 
     serve = commands.add_parser("serve", help="serve the project through the EXACT REST API on loopback")
@@ -121,7 +121,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "demo":
         return _demo(args)
     if args.command == "open":
-        return _run_gui(args.paths, args)
+        return _run_gui(args.paths, args) if args.paths else _open_last(args)
     if args.command == "bench":
         return _bench(args)
     if args.command == "serve":
@@ -250,6 +250,26 @@ def _demo(args: argparse.Namespace) -> int:
         store.close()
         return 0
     return _run_gui([], args, store=store, image_set=image_set.id)
+
+
+def _open_last(args: argparse.Namespace) -> int:
+    from exact_desktop.store.base import StoreError
+    from exact_desktop.store.project import open_project
+    from exact_desktop.ui.settings import last_project
+
+    last = last_project()
+    if last is None:
+        print(
+            "exact-desktop: no project was open before; give slide files, or run `exact-desktop demo`", file=sys.stderr
+        )
+        return 2
+    path, image_set = last
+    try:
+        store = open_project(path)
+    except StoreError as err:
+        print(f"exact-desktop: {err}", file=sys.stderr)
+        return 2
+    return _run_gui([], args, store=store, image_set=image_set)
 
 
 def _run_gui(paths: list[Path], args: argparse.Namespace, store: object = None, image_set: int | None = None) -> int:

@@ -6,12 +6,16 @@ panels and actions into the window; the slide view feeds the annotator pointer e
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QMenu
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QMenu, QMessageBox
 
+from exact_desktop.exchange.files import ImportResult, carry_out, export_file, plan_file
+from exact_desktop.exchange.plan import ExchangeError, ImportPlan
 from exact_desktop.model.annotator import Annotator
 from exact_desktop.model.edit_history import EditHistory
 from exact_desktop.model.entities import AnnotationType, VectorType
@@ -27,6 +31,7 @@ from exact_desktop.viewer.hit_test import hit_test
 if TYPE_CHECKING:
     from exact_desktop.ui.main_window import MainWindow
 
+ANNOTATION_FILTER = "GeoJSON (QuPath) (*.geojson);;EXACT JSON (*.json);;All files (*)"
 _FLY_FILL = 0.35  # a flown-to annotation takes about this share of the view
 
 
@@ -77,6 +82,13 @@ class AnnotationUi:
         for action in (self.undo_action, self.redo_action, self.delete_action, self.mode_action):
             edit_menu.addAction(action)
         self.window.menuBar().insertMenu(self.window.menuBar().actions()[1], edit_menu)
+        self.import_action = self._action("&Import annotations\u2026", self.choose_import)
+        self.export_action = self._action("&Export annotations\u2026", self.choose_export)
+        file_menu = self.window.file_menu
+        first = file_menu.actions()[-1]  # before Quit
+        file_menu.insertAction(first, self.import_action)
+        file_menu.insertAction(first, self.export_action)
+        file_menu.insertSeparator(first)
         help_menu = self.window.menuBar().addMenu("&Help")
         help_menu.addAction(self.help_action)
         view_menu = self.window.view_menu
@@ -117,6 +129,60 @@ class AnnotationUi:
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
         return dialog
+
+    # --- import and export -----------------------------------------------------------------
+    def choose_import(self) -> None:
+        if self.window.current_image_id() is None:
+            self.window.show_error("Open an image of the project first: annotations are imported into it")
+            return
+        path, _ = QFileDialog.getOpenFileName(self.window, "Import annotations", "", ANNOTATION_FILTER)
+        if path:
+            self.import_file(Path(path), self._ask_to_skip)
+
+    def import_file(self, path: Path, ask_to_skip: Callable[[ImportPlan], bool]) -> ImportResult | None:
+        """Check the file, ask about bad features (by index and reason), then store the rest as one undoable edit."""
+        image = self.window.current_image_id()
+        if image is None:
+            return None
+        try:
+            plan = plan_file(self.store, image, path)
+            if plan.problems and not ask_to_skip(plan):
+                self.window.statusBar().showMessage(f"Nothing imported from {path.name}", 10_000)
+                return None
+            result = carry_out(self.store, plan, self.history)
+        except (ExchangeError, StoreError) as err:
+            self.window.show_error(f"Import failed: {err}")
+            return None
+        skipped = f", {result.already_present:,} already here" if result.already_present else ""
+        self.window.statusBar().showMessage(
+            f"Imported {result.imported:,} annotations from {path.name}{skipped}; the image holds {result.stored:,}",
+            15_000,
+        )
+        return result
+
+    def _ask_to_skip(self, plan: ImportPlan) -> bool:
+        shown = "\n".join(f"feature {p}" for p in plan.problems[:15])
+        more = f"\n\u2026 and {len(plan.problems) - 15:,} more" if len(plan.problems) > 15 else ""
+        answer = QMessageBox.question(
+            self.window, "Import annotations",
+            f"{len(plan.problems):,} of {plan.features:,} features cannot be imported:\n\n{shown}{more}\n\n"
+            f"Import the {len(plan.annotations):,} valid annotations?",
+        )  # fmt: skip
+        return answer == QMessageBox.StandardButton.Yes
+
+    def choose_export(self) -> None:
+        image = self.window.current_image_id()
+        if image is None:
+            self.window.show_error("Open an image of the project first: its annotations are exported")
+            return
+        path, _ = QFileDialog.getSaveFileName(self.window, "Export annotations", "", ANNOTATION_FILTER)
+        if path:
+            try:
+                count = export_file(self.store, image, Path(path))
+            except (OSError, StoreError) as err:
+                self.window.show_error(f"Export failed: {err}")
+                return
+            self.window.statusBar().showMessage(f"Exported {count:,} annotations to {path}", 15_000)
 
     def fly_to(self, id: int, x0: float, y0: float, x1: float, y1: float) -> None:
         """Centre the annotation, zoomed so it fills about a third of the view, and select it."""

@@ -112,7 +112,7 @@ class MainWindow(QMainWindow):
         self.toggle_layers_action = self._action("Show or hide all &layers", None, self.toggle_all_layers, "Y")
         self.previous_action = self._action("&Previous image", None, lambda: self.step_image(-1), "Q")
         self.next_action = self._action("&Next image", None, lambda: self.step_image(1), "E")
-        file_menu = self.menuBar().addMenu("&File")
+        file_menu = self.file_menu = self.menuBar().addMenu("&File")
         file_menu.addAction(self.open_action)
         file_menu.addSeparator()
         file_menu.addAction(quit_action)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -15,6 +16,7 @@ from exact_desktop.model import entities as e
 from exact_desktop.store.sqlite.store import SqliteStore
 from exact_desktop.ui.help_dialog import HelpDialog
 from exact_desktop.ui.main_window import MainWindow
+from exact_desktop.ui.settings import last_project
 from tests.conftest import BOXES_TIFF, PROJECT, SMALL_SVS
 from tests.plugins.conftest import open_window
 from tests.store.conftest import seed
@@ -162,6 +164,7 @@ def test_layout_and_last_image_come_back(qtbot, tmp_path):
     assert again.current_image_id() == s.other_image.id
     assert not again.annotation.docks[1].isVisible() and again.annotation.docks[2].isVisible()
     again.close()
+    assert last_project() == (tmp_path / "p.db", s.image_set.id)  # what `exact-desktop open` opens
 
 
 def test_an_edit_survives_a_kill_right_after_it(tmp_path):
@@ -202,3 +205,46 @@ def test_an_edit_survives_a_kill_right_after_it(tmp_path):
     (box,) = live(reopened, s.image.id)
     assert box.annotation_type == s.box.id and box.vector["x2"] > box.vector["x1"]
     reopened.close()
+
+
+def test_import_from_the_file_menu_asks_about_bad_features_and_is_one_undo(qtbot, tmp_path):
+    store, s, _ = project(tmp_path)
+    good = {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [10, 10]},
+        "properties": {"classification": {"name": "Mitosis"}},
+    }
+    bad = {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [10, 10]},
+        "properties": {"classification": {"name": "Necrosis"}},
+    }
+    path = tmp_path / "in.geojson"
+    path.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [good, bad, {**good, "geometry": {"type": "Point", "coordinates": [20, 20]}}],
+            }
+        )
+    )
+    window = open_window(qtbot, store, s.image_set.id)
+    ui = window.annotation
+    asked = []
+    assert ui.import_file(path, lambda plan: asked.append([str(p) for p in plan.problems]) or False) is None
+    assert (
+        asked == [["#1: no annotation type named 'Necrosis' in the image set's products"]]
+        and live(store, s.image.id) == []
+    )
+    result = ui.import_file(path, lambda plan: True)
+    assert (result.imported, result.stored) == (2, 2)
+    assert "Imported 2 annotations" in window.statusBar().currentMessage()
+    QTest.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert live(store, s.image.id) == []
+
+
+def test_open_without_slides_needs_an_earlier_project(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "exact_desktop", "open"], cwd=PROJECT, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 2 and "no project was open before" in done.stderr
