@@ -18,10 +18,6 @@ CLOSED = (VectorType.POLYGON, VectorType.SEGMENTATION)
 MIN_NODES = {VectorType.POLYGON: 3, VectorType.SEGMENTATION: 3, VectorType.MULTI_LINE: 2, VectorType.LINE: 2}
 
 
-def _r(value: float) -> float:
-    return round(float(value), 1)
-
-
 def nodes_of(vector: dict[str, Any] | None) -> np.ndarray:
     """(n, 2) float64 nodes x1, y1 ... xn, yn in order; empty for a global annotation."""
     if not vector:
@@ -32,8 +28,8 @@ def nodes_of(vector: dict[str, Any] | None) -> np.ndarray:
 
 def vector_of(nodes: np.ndarray | list[tuple[float, float]], frame: int | None = None) -> dict[str, Any]:
     vector: dict[str, Any] = {}
-    for i, (x, y) in enumerate(nodes, start=1):
-        vector[f"x{i}"], vector[f"y{i}"] = _r(x), _r(y)
+    for i, (x, y) in enumerate(np.round(np.asarray(nodes, dtype=np.float64), 1).tolist(), start=1):
+        vector[f"x{i}"], vector[f"y{i}"] = x, y
     if frame is not None:
         vector["frame"] = frame
     return vector
