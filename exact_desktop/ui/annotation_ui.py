@@ -52,6 +52,9 @@ class AnnotationUi:
             self._dock("Annotations", "annotations-dock", self.list, Qt.DockWidgetArea.RightDockWidgetArea),
             self._dock("Properties", "properties-dock", self.properties, Qt.DockWidgetArea.RightDockWidgetArea),
         ]
+        # the list shares the right column's top with the layers; properties sit below them
+        window.tabifyDockWidget(window.layers_dock, self.docks[1])
+        window.layers_dock.raise_()
         self._build_actions()
 
     def _dock(self, title: str, name: str, widget: object, area: Qt.DockWidgetArea) -> QDockWidget:

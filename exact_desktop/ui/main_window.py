@@ -59,7 +59,7 @@ class MainWindow(QMainWindow):
             self.view.add_overlay(self.overlay)
         self.layers.changed.connect(self._layers_changed)
         self.layers_panel = LayersPanel(self.layers, self.current_image_id)
-        layers_dock = QDockWidget("Layers", self)
+        layers_dock = self.layers_dock = QDockWidget("Layers", self)
         layers_dock.setObjectName("layers-dock")
         layers_dock.setWidget(self.layers_panel)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, layers_dock)

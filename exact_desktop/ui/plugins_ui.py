@@ -46,6 +46,7 @@ class PluginsUi:
         dock.setObjectName("jobs-dock")
         dock.setWidget(self.jobs_panel)
         window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+        window.resizeDocks([dock], [130], Qt.Orientation.Vertical)
         self.run_action = QAction("&Run plugin on image set\u2026", window)
         self.run_action.triggered.connect(self.show_run_dialog)
         self.manage_action = QAction("&Manage plugins…", window)
