@@ -11,6 +11,7 @@ import textwrap
 
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
 
 from exact_desktop.model import entities as e
 from exact_desktop.store.sqlite.store import SqliteStore
@@ -29,6 +30,15 @@ def project(tmp_path):
     store.update(e.Image, s.other_image.id, local_path=str(SMALL_SVS), width=16, height=16)
     label = store.create(e.AnnotationType("Tumour slide", 7, s.product.id))
     return store, s, label
+
+
+def annotating_window(qtbot, store, image_set: int) -> MainWindow:
+    """The window, made active: its key shortcuts work only then (on xcb without a window manager too)."""
+    window = open_window(qtbot, store, image_set)
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=5_000)
+    window.view.setFocus()
+    return window
 
 
 def screen(window: MainWindow, x: float, y: float) -> QPoint:
@@ -54,7 +64,7 @@ def live(store, image):
 
 def test_draw_select_delete_undo_with_mouse_and_keys(qtbot, tmp_path):
     store, s, _ = project(tmp_path)
-    window = open_window(qtbot, store, s.image_set.id)
+    window = annotating_window(qtbot, store, s.image_set.id)
     ui = window.annotation
     assert [t.name for t in ui.annotator.palette] == ["Mitosis", "Nucleus", "Ruler", "Tissue"]
     window.view.setFocus()
@@ -94,7 +104,7 @@ def test_draw_select_delete_undo_with_mouse_and_keys(qtbot, tmp_path):
 
 def test_polygon_by_clicks_double_click_and_escape(qtbot, tmp_path):
     store, s, _ = project(tmp_path)
-    window = open_window(qtbot, store, s.image_set.id)
+    window = annotating_window(qtbot, store, s.image_set.id)
     window.view.setFocus()
     QTest.keyClick(window, Qt.Key.Key_4)  # Tissue, a polygon type
     for at in ((20, 20), (150, 30), (140, 160)):
@@ -110,7 +120,7 @@ def test_polygon_by_clicks_double_click_and_escape(qtbot, tmp_path):
 
 def test_image_label_toggles_and_q_e_step_through_images(qtbot, tmp_path):
     store, s, label = project(tmp_path)
-    window = open_window(qtbot, store, s.image_set.id)
+    window = annotating_window(qtbot, store, s.image_set.id)
     palette = window.annotation.palette
     palette.label_checks[label.id].click()
     (global_label,) = live(store, s.image.id)
@@ -134,7 +144,7 @@ def test_list_flies_to_an_annotation_and_help_lists_the_keys(qtbot, tmp_path):
     target = store.create(
         e.Annotation(s.polygon.id, s.image.id, {"x1": 200, "y1": 200, "x2": 210, "y2": 200, "x3": 205, "y3": 210})
     )
-    window = open_window(qtbot, store, s.image_set.id)
+    window = annotating_window(qtbot, store, s.image_set.id)
     ui = window.annotation
     assert ui.list.rows.rowCount() == 26
     assert "Nucleus 25" in ui.list.summary.text() and "Tissue 1" in ui.list.summary.text()
@@ -152,7 +162,7 @@ def test_list_flies_to_an_annotation_and_help_lists_the_keys(qtbot, tmp_path):
 
 def test_layout_and_last_image_come_back(qtbot, tmp_path):
     store, s, _ = project(tmp_path)
-    window = open_window(qtbot, store, s.image_set.id)
+    window = annotating_window(qtbot, store, s.image_set.id)
     window.annotation.docks[1].hide()
     window.show_image(s.other_image.id)
     window.close()
@@ -228,7 +238,7 @@ def test_import_from_the_file_menu_asks_about_bad_features_and_is_one_undo(qtbot
             }
         )
     )
-    window = open_window(qtbot, store, s.image_set.id)
+    window = annotating_window(qtbot, store, s.image_set.id)
     ui = window.annotation
     asked = []
     assert ui.import_file(path, lambda plan: asked.append([str(p) for p in plan.problems]) or False) is None

@@ -38,3 +38,18 @@ def test_the_window_opens_on_xcb_and_shows_slide_pixels(x_display, tmp_path):
     red = (pixels[:, 0] > 200) & (pixels[:, 1] < 60) & (pixels[:, 2] < 60)  # boxes.tiff's red box
     blue = (pixels[:, 2] > 200) & (pixels[:, 0] < 60) & (pixels[:, 1] < 60)
     assert red.mean() > 0.05 and blue.mean() > 0.05
+
+
+def test_the_gui_tests_pass_on_xcb_too(x_display):
+    """Drawing, keys, docks and overlays on a real X server: focus and shortcuts behave differently there."""
+    env = {**os.environ, "DISPLAY": x_display, "QT_QPA_PLATFORM": "xcb"}
+    files = [
+        "tests/ui/test_annotating.py",
+        "tests/ui/test_main_window.py",
+        "tests/viewer",
+        "tests/plugins/test_gui_end_to_end.py",
+    ]
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *files],
+                          cwd=PROJECT, env=env, capture_output=True, text=True, timeout=900)  # fmt: skip
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+    assert " passed" in done.stdout and " failed" not in done.stdout
