@@ -118,11 +118,8 @@ class Annotator:
         self.changed.send(self)
 
     def _reload_selected(self) -> None:
-        found = {}
-        for id in self.selection:
-            annotation = self.store.get(Annotation, id)
-            if not annotation.deleted and annotation.image == self.image:
-                found[id] = annotation
+        stored = self.store.get_many(Annotation, self.selection)
+        found = {id: a for id in self.selection if (a := stored.get(id)) and not a.deleted and a.image == self.image}
         self._selected = found
         self.selection = list(found)
 

@@ -17,7 +17,7 @@ from typing import Any
 from blinker import Signal
 
 from exact_desktop.model.entities import Annotation
-from exact_desktop.store.base import Store
+from exact_desktop.store.base import NotFoundError, Store
 
 DEFAULT_LEVELS = 1000
 
@@ -70,7 +70,10 @@ class EditHistory:
         changes = {id: fields for id, fields in changes.items() if fields}
         if not changes:
             return []
-        olds = {id: self.store.get(Annotation, id) for id in changes}
+        olds = self.store.get_many(Annotation, list(changes))
+        missing = [id for id in changes if id not in olds]
+        if missing:
+            raise NotFoundError(f"Annotation {missing[0]} does not exist")
         before = {id: {name: getattr(olds[id], name) for name in fields} for id, fields in changes.items()}
         before = {id: fields for id, fields in before.items() if fields != changes[id]}
         if not before:

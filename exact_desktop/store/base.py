@@ -127,6 +127,15 @@ class Store(ABC):
     @abstractmethod
     def get(self, kind: type[E], id: int) -> E: ...
 
+    def get_many(self, kind: type[E], ids: Sequence[int], chunk: int = 500) -> dict[int, E]:
+        """The entities of `ids` that exist, by id (a few queries, not one per id)."""
+        found: dict[int, E] = {}
+        unique = list(dict.fromkeys(ids))
+        for start in range(0, len(unique), chunk):
+            for entity in self.list(kind, id__in=unique[start : start + chunk]):
+                found[entity.id] = entity  # type: ignore[attr-defined]
+        return found
+
     @abstractmethod
     def create(self, entity: E) -> E: ...
 

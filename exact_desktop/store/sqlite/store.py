@@ -25,6 +25,7 @@ from exact_desktop.store.base import (
 )
 from exact_desktop.store.sqlite import spatial
 from exact_desktop.store.sqlite import tables as t
+from exact_desktop.store.sqlite.annotation_batch import VERSIONED_FIELDS, update_annotations
 from exact_desktop.store.sqlite.bulk import bulk_insert
 from exact_desktop.store.sqlite.engine import make_engine, reading, write
 from exact_desktop.store.sqlite.rows import (
@@ -43,7 +44,7 @@ from exact_desktop.store.sqlite.validation import AnnotationTypes
 
 E = TypeVar("E")
 T = TypeVar("T")
-_VERSIONED_FIELDS = ("annotation_type", "vector", "deleted", "description", "meta_data")
+_VERSIONED_FIELDS = VERSIONED_FIELDS
 # fields whose change moves an object in (or out of) the spatial index
 _SPATIAL_FIELDS = ("vector", "annotation_type", "deleted", "score", "image", "pluginresultentry")
 
@@ -151,6 +152,17 @@ class SqliteStore(Store):
         return self._write(lambda conn: self._update(conn, kind, id, changes))
 
     def update_many(self, kind: type[E], changes: dict[int, dict[str, Any]]) -> list[E]:
+        if not changes:
+            return []
+        if kind is e.Annotation:
+            for id in changes:
+                _existing_id(kind, id)
+
+            def batch(conn: Connection) -> list[E]:
+                with self._integrity("cannot update annotations"):
+                    return update_annotations(conn, driver_cursor(conn), changes, _log(conn))  # type: ignore[return-value]
+
+            return self._write(batch)
         return self._write(lambda conn: [self._update(conn, kind, id, dict(c)) for id, c in changes.items()])
 
     def _write(self, work: Callable[[Connection], T]) -> T:
@@ -177,6 +189,9 @@ class SqliteStore(Store):
     def delete_many(self, kind: type[Any], ids: Sequence[int]) -> None:
         """All of them in one transaction, or none: an id that does not exist deletes nothing.
         Bitmap files the rows took with them go once the transaction has committed."""
+        if kind is e.Annotation:  # soft, as EXACT's web client does; the history keeps them
+            self.update_many(kind, {id: {"deleted": True} for id in dict.fromkeys(ids)})
+            return
         files: list[str] = []
 
         def work(conn: Connection) -> None:
