@@ -202,6 +202,9 @@ class SlideView(QWidget):
             annotator.changed.connect(self._annotator_changed)
 
     def _annotator_changed(self, _sender: object) -> None:
+        drawing = self.annotator is not None and self.annotator.tool.name not in ("select", "none")
+        if self._drag_from is None:
+            self.setCursor(Qt.CursorShape.CrossCursor if drawing else Qt.CursorShape.ArrowCursor)
         self.update()
 
     def _tolerance(self) -> float:
@@ -261,7 +264,7 @@ class SlideView(QWidget):
             self._tool_call(lambda: annotator.release(x, y, self._tolerance()))
             return
         self._drag_from = None
-        self.unsetCursor()
+        self._annotator_changed(None)
 
     def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802
         notches = event.angleDelta().y() / 120
