@@ -98,7 +98,9 @@ def build_parser() -> argparse.ArgumentParser:
     cli_exchange.add_commands(commands)
 
     bench = commands.add_parser("bench", help="measure speed; prints JSON")
-    bench.add_argument("target", choices=["viewer", "overlay", "store", "api", "plugins", "annotate"])
+    bench.add_argument(
+        "target", choices=["viewer", "overlay", "store", "api", "plugins", "plugins-quality", "annotate"]
+    )
     bench.add_argument("--json", action="store_true", help="print one JSON object (the default output)")
     bench.add_argument("--dir", type=Path, help="viewer: demo slide folder (default: DATA/demo); store: scratch folder")
     bench.add_argument("--server", metavar="URL", help="plugins: also measure result writes into this EXACT server")
@@ -291,6 +293,12 @@ def _bench(args: argparse.Namespace) -> int:
         from exact_desktop.bench.api_bench import bench_api
 
         print(json.dumps(bench_api(args.dir)))
+        return 0
+    if args.target == "plugins-quality":
+        from exact_desktop.bench.quality_bench import bench_plugins_quality
+        from exact_desktop.paths import demo_dir
+
+        print(json.dumps(bench_plugins_quality(args.dir or demo_dir())))
         return 0
     if args.target == "annotate":
         from exact_desktop.bench.annotate_bench import bench_annotate

@@ -39,7 +39,7 @@ def main(project: Path, truth_file: Path, out: Path) -> int:
         window.open_image_set(image.image_set)
         window.show_image(image.id)  # type: ignore[arg-type]
         history = window.annotation.history  # type: ignore[union-attr]
-        near = [(x, y) for x, y, _kind in truth["nuclei"] if abs(x - CENTRE[0]) < 500 and abs(y - CENTRE[1]) < 300]
+        near = [(x, y) for x, y, *_ in truth["nuclei"] if abs(x - CENTRE[0]) < 500 and abs(y - CENTRE[1]) < 300]
         history.create([Annotation(types["Nucleus"].id, image.id, shapes.box_vector(x - 27, y - 27, x + 27, y + 27))  # type: ignore[arg-type]
                         for x, y in near[:-6]], "Nuclei")  # fmt: skip
         ring = [(CENTRE[0] - 330, CENTRE[1] + 60), (CENTRE[0] - 180, CENTRE[1] - 40), (CENTRE[0] - 60, CENTRE[1] + 120),

@@ -79,9 +79,18 @@ class SlideLayout:
         return {
             "slide": slide_path,
             "mpp": self.mpp,
+            # centre, population, then the ellipse as drawn: semi-axes (level-0 px) and angle
+            # (degrees, OpenCV's: the rx axis turned clockwise on screen from +x)
             "nuclei": [
-                [round(float(x), 1), round(float(y), 1), POPULATIONS[int(p)]]
-                for x, y, p in zip(n.x, n.y, n.population, strict=True)
+                [
+                    round(float(x), 1),
+                    round(float(y), 1),
+                    POPULATIONS[int(p)],
+                    round(float(a), 2),
+                    round(float(b), 2),
+                    round(float(t), 1),
+                ]
+                for x, y, p, a, b, t in zip(n.x, n.y, n.population, n.rx, n.ry, n.angle, strict=True)
             ],
             "tissue": [_points(poly) for poly in self.tissue],
             "regions": [{"class": name, "polygon": _points(poly)} for name, poly in self.regions],

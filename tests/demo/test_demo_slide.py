@@ -38,7 +38,7 @@ def test_ground_truth_has_the_promised_shape(demo):
     assert truth["slide"] == str(main.slide) and truth["mpp"] == 0.25
     populations = {n[2] for n in truth["nuclei"]}
     assert populations == {"lymphocyte", "tumor"}
-    assert all(len(n) == 3 and 0 <= n[0] < 6000 and 0 <= n[1] < 4000 for n in truth["nuclei"])
+    assert all(len(n) == 6 and 0 <= n[0] < 6000 and 0 <= n[1] < 4000 for n in truth["nuclei"])
     assert len(truth["tissue"]) >= 1 and all(len(p) >= 3 for p in truth["tissue"])
     assert {r["class"] for r in truth["regions"]} == {"tumor", "stroma"}
 
@@ -51,8 +51,8 @@ def test_pixels_follow_the_ground_truth(demo):
         return np.asarray(slide.read_region((int(x) - r, int(y) - r), 0, (2 * r + 1, 2 * r + 1)))[..., :3]
 
     nuclei = {pop: [n for n in truth["nuclei"] if n[2] == pop][:200] for pop in ("lymphocyte", "tumor")}
-    lymph = np.mean([luminance(patch(x, y)) for x, y, _ in nuclei["lymphocyte"]])
-    tumour = np.mean([luminance(patch(x, y)) for x, y, _ in nuclei["tumor"]])
+    lymph = np.mean([luminance(patch(x, y)) for x, y, *_ in nuclei["lymphocyte"]])
+    tumour = np.mean([luminance(patch(x, y)) for x, y, *_ in nuclei["tumor"]])
     glass = luminance(patch(5, 5))
     assert glass > 235
     assert lymph < tumour - 15  # two visibly different populations: lymphocytes darker

@@ -59,7 +59,7 @@ def test_nuclei_detector_finds_the_nuclei_of_the_ground_truth(demo):
     main_image = store.list(e.Image, image_set=image_set.id)[0]
     boxes = np.array([[r.vector["x1"], r.vector["y1"], r.vector["x2"], r.vector["y2"]]
                       for r in store.list(e.PluginResultAnnotation, image=main_image.id, annotation_type__in=[t.id for t in store.list(e.AnnotationType, name="Nucleus")])])  # fmt: skip
-    centres = np.array([(x, y) for x, y, _ in truth["nuclei"]])
+    centres = np.array([(x, y) for x, y, *_ in truth["nuclei"]])
     found = np.column_stack([(boxes[:, 0] + boxes[:, 2]) / 2, (boxes[:, 1] + boxes[:, 3]) / 2])
     matched = match_one_to_one(centres, found, radius=8 / truth["mpp"])  # 8 µm
     recall, precision = matched / len(centres), matched / len(found)

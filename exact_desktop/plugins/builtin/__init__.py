@@ -2,5 +2,6 @@
 
 BUILTIN_SCRIPTS = (
     "exact_desktop.plugins.builtin.nuclei:process",  # on the worker SDK
+    "exact_desktop.plugins.builtin.segmentation:process",
     "exact_desktop.plugins.examples.tissue_exact_sync",  # plain exact-sync, no SDK
 )

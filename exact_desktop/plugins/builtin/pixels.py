@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
+from skimage.segmentation import watershed
 
 from exact_desktop.plugins.sdk import ImageHandle
 
@@ -71,12 +72,9 @@ def split_nuclei(signal: np.ndarray, threshold: float, min_radius_px: float) -> 
     peaks = distance == cv2.dilate(distance, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (reach, reach)))
     peaks &= distance >= max(1.0, 0.5 * min_radius_px)
     _count, seeds = cv2.connectedComponents(peaks.astype(np.uint8), connectivity=8)
-    markers = np.where(seeds > 0, seeds + 1, 0).astype(np.int32)
-    markers[cv2.dilate(mask, np.ones((3, 3), np.uint8)) == 0] = 1  # the background's own seed
-    relief = cv2.cvtColor(np.clip(255 - distance * 16, 0, 255).astype(np.uint8), cv2.COLOR_GRAY2BGR)
-    labels = cv2.watershed(relief, markers)
-    labels[(labels <= 1) | (mask == 0)] = 0
-    return labels
+    # flooding the inverted distance from the seeds, inside the mask (OpenCV's watershed floods by
+    # colour difference instead, which does not follow the distance valleys)
+    return watershed(-distance, seeds, mask=mask.astype(bool)).astype(np.int32)
 
 
 @dataclass
