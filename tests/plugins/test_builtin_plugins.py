@@ -27,9 +27,9 @@ def demo(tmp_path_factory):
     store.close()
 
 
-def test_demo_registers_both_plugins(demo):
+def test_demo_registers_the_built_in_plugins(demo):
     store, _, _ = demo
-    assert {p.name for p in store.list(e.Plugin)} == {"Nuclei detector", "Tissue finder (exact-sync)"}
+    assert {p.name for p in store.list(e.Plugin)} == {"Nuclei detector", "Segmentation", "Tissue finder (exact-sync)"}
 
 
 def test_plain_exact_sync_plugin_outlines_the_tissue(demo):
