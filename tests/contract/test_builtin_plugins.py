@@ -15,6 +15,7 @@ from tests.contract.conftest import Target, cli
 P = "/api/v1/processing"
 BUILTINS = {  # plugin -> {type name: vector type}
     "Nuclei detector": {"Nucleus": 1},
+    "Segmentation": {"Nucleus outline": 5, "Tissue outline": 5},
     "Tissue finder (exact-sync)": {"Tissue": 5},
 }
 
