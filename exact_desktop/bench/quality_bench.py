@@ -44,16 +44,22 @@ def bench_plugins_quality(folder: Path, size: tuple[int, int] | None = None) -> 
         figures.update(_timed(store, "Segmentation", image_set.id, "segmentation_s"))
         outlines = _results(store, image.id, "Nucleus outline")
         figures["segmentation_iou"] = round(nuclei_iou(outlines, truth, image.width, image.height), 4)
-        figures["tissue_iou"] = round(
-            tissue_iou(_results(store, image.id, "Tissue outline"), truth, image.width, image.height), 4
-        )
+        tissue = _results(store, image.id, "Tissue outline")
+        figures["tissue_iou"] = round(float(tissue_iou(tissue, truth, image.width, image.height)), 4)
+        annotate_truth(store, image, truth)  # what a pathologist would have marked: one box per nucleus
+        figures.update(_timed(store, "Annotation map", image_set.id, "annotation_map_s", {"types": "Nucleus"}))
+        figures["annotation_map_correlation"] = round(map_correlation(store, image, truth), 4)
+        figures.update(_timed(store, "Cluster cells", image_set.id, "cluster_cells_s", {"k": 2, "types": "Nucleus"}))
+        figures["cluster_purity"] = round(cluster_purity(store, image.id, truth), 4)
         store.close()
     return figures
 
 
-def _timed(store: SqliteStore, plugin: str, image_set: int, name: str) -> dict[str, Any]:
+def _timed(
+    store: SqliteStore, plugin: str, image_set: int, name: str, params: dict[str, Any] | None = None
+) -> dict[str, Any]:
     start = time.perf_counter()
-    summary = run_plugin(store, plugin, image_set, run_again=True, workers=1, timeout_s=1800)
+    summary = run_plugin(store, plugin, image_set, params, run_again=True, workers=1, timeout_s=1800)
     if summary["errors"]:
         raise RuntimeError(f"{plugin} failed: {summary['errors'][0]['error']}")
     return {name: round(time.perf_counter() - start, 1)}
@@ -105,6 +111,48 @@ def match_one_to_one(truth: np.ndarray, found: np.ndarray, radius: float) -> int
             used_truth.add(i)
             used_found.add(j)
     return len(used_truth)
+
+
+def annotate_truth(store: SqliteStore, image: e.Image, truth: dict[str, Any]) -> None:
+    """One Nucleus box per true nucleus (the box around its ellipse), as annotations of the image."""
+    (nucleus,) = [t for t in store.list(e.AnnotationType, name="Nucleus") if t.vector_type == 1][:1]
+    boxes = []
+    for x, y, _population, a, b, angle in truth["nuclei"]:
+        t = np.radians(angle)
+        hx, hy = np.hypot(a * np.cos(t), b * np.sin(t)), np.hypot(a * np.sin(t), b * np.cos(t))
+        vector = {"x1": round(x - hx, 1), "y1": round(y - hy, 1), "x2": round(x + hx, 1), "y2": round(y + hy, 1)}
+        boxes.append(e.Annotation(nucleus.id, image.id, vector))  # type: ignore[arg-type]
+    store.bulk_create(boxes)
+
+
+def map_correlation(store: SqliteStore, image: e.Image, truth: dict[str, Any]) -> float:
+    """Pearson r of the heatmap with the true nuclei per cell of the map, both at the map's cells."""
+    (bitmap,) = store.list(e.PluginResultBitmap, image=image.id)[-1:]
+    picture = cv2.imread(str(store.bitmap_folder / bitmap.bitmap), cv2.IMREAD_GRAYSCALE).astype(np.float64)
+    rect = bitmap.location_rect
+    rows, cols = picture.shape
+    counts = np.zeros((rows, cols))
+    for x, y, *_ in truth["nuclei"]:
+        c, r = int(x / rect["w"] * cols), int(y / rect["h"] * rows)
+        if 0 <= r < rows and 0 <= c < cols:
+            counts[r, c] += 1
+    sigma = max(1.0, 100 / truth["mpp"] / (rect["w"] / cols))
+    expected = cv2.GaussianBlur(counts, (0, 0), sigma)
+    return float(np.corrcoef(picture.ravel(), expected.ravel())[0, 1])
+
+
+def cluster_purity(store: SqliteStore, image: int, truth: dict[str, Any]) -> float:
+    """Share of clustered nuclei whose cluster's majority is their own population."""
+    centres = np.array([(n[0], n[1]) for n in truth["nuclei"]])
+    populations = [n[2] for n in truth["nuclei"]]
+    clusters: dict[str, list[str]] = {}
+    names = {t.id: t.name for t in store.list(e.AnnotationType) if t.name.startswith("Cluster ")}
+    for r in store.list(e.PluginResultAnnotation, image=image, annotation_type__in=list(names)):
+        x, y = (r.vector["x1"] + r.vector["x2"]) / 2, (r.vector["y1"] + r.vector["y2"]) / 2
+        nearest = int(np.argmin(np.hypot(centres[:, 0] - x, centres[:, 1] - y)))
+        clusters.setdefault(names[r.annotation_type], []).append(populations[nearest])
+    total = sum(len(v) for v in clusters.values())
+    return sum(max(v.count(p) for p in set(v)) for v in clusters.values()) / max(1, total)
 
 
 def _polygon(vector: dict[str, float]) -> np.ndarray:
