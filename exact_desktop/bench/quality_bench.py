@@ -37,8 +37,8 @@ def bench_plugins_quality(folder: Path, size: tuple[int, int] | None = None) -> 
     figures: dict[str, Any] = {"benchmark": "plugins-quality", "slide": Path(truth["slide"]).name}
     with tempfile.TemporaryDirectory() as tmp:
         store = SqliteStore(Path(tmp) / "quality.db")
-        image_set = ensure_demo_project(store, slides[:1])  # the demo slide alone
-        image = store.list(e.Image, image_set=image_set.id)[0]
+        image_set = ensure_demo_project(store, slides)  # the small slide holds the regions to learn from
+        image = store.list(e.Image, image_set=image_set.id, name=Path(truth["slide"]).name)[0]
         figures.update(_timed(store, "Nuclei detector", image_set.id, "nuclei_detector_s"))
         figures.update(detection_scores(_results(store, image.id, "Nucleus"), truth))
         figures.update(_timed(store, "Segmentation", image_set.id, "segmentation_s"))
@@ -51,6 +51,8 @@ def bench_plugins_quality(folder: Path, size: tuple[int, int] | None = None) -> 
         figures["annotation_map_correlation"] = round(map_correlation(store, image, truth), 4)
         figures.update(_timed(store, "Cluster cells", image_set.id, "cluster_cells_s", {"k": 2, "types": "Nucleus"}))
         figures["cluster_purity"] = round(cluster_purity(store, image.id, truth), 4)
+        figures.update(_timed(store, "Patch classifier", image_set.id, "patch_classifier_s"))
+        figures["patch_accuracy"], figures["patch_tiles_scored"] = patch_accuracy(store, image.id, truth)
         store.close()
     return figures
 
@@ -153,6 +155,23 @@ def cluster_purity(store: SqliteStore, image: int, truth: dict[str, Any]) -> flo
         clusters.setdefault(names[r.annotation_type], []).append(populations[nearest])
     total = sum(len(v) for v in clusters.values())
     return sum(max(v.count(p) for p in set(v)) for v in clusters.values()) / max(1, total)
+
+
+def patch_accuracy(store: SqliteStore, image: int, truth: dict[str, Any]) -> tuple[float, int]:
+    """Of the classified tiles whose centre lies in a true tumour or stroma region, the share whose
+    class is that region's (tiles elsewhere have no region to be right or wrong about)."""
+    regions = [(f"{r['class'].capitalize()} region", np.array(r["polygon"], np.float32)) for r in truth["regions"]]
+    names = {t.id: t.name for t in store.list(e.AnnotationType)}
+    right = scored = 0
+    for r in store.list(e.PluginResultAnnotation, image=image):
+        if (r.meta_data or {}).get("class") is None:
+            continue
+        cx, cy = (r.vector["x1"] + r.vector["x3"]) / 2, (r.vector["y1"] + r.vector["y3"]) / 2
+        inside = next((name for name, p in regions if cv2.pointPolygonTest(p, (cx, cy), False) > 0), None)
+        if inside is not None:
+            scored += 1
+            right += names[r.annotation_type] == inside
+    return round(right / max(1, scored), 4), scored
 
 
 def _polygon(vector: dict[str, float]) -> np.ndarray:

@@ -7,6 +7,7 @@ the next one instead of leaving duplicates.
 from __future__ import annotations
 
 import getpass
+import json
 import sys
 from typing import Any, TypeVar
 
@@ -20,6 +21,7 @@ from exact_desktop.store.base import Store
 
 T = TypeVar("T")
 DEMO_NAME = "Demo"
+SMALL_NAME = "demo-small-slide.svs"
 # name, vector type, colour
 REGION_COLOURS = ("#D62728", "#17BECF")
 ANNOTATION_TYPES: tuple[tuple[str, int, str], ...] = (
@@ -35,6 +37,28 @@ ANNOTATION_TYPES: tuple[tuple[str, int, str], ...] = (
 def find_or_create(store: Store, entity: T, **match: Any) -> T:
     found = store.list(type(entity), limit=1, **match)
     return found[0] if found else store.create(entity)
+
+
+def _ensure_regions(store: Store, image_set: e.ImageSet, slides: list[DemoSlide], product: int) -> None:
+    """The small slide's tumour and stroma regions, from its ground truth, as annotations: what
+    the patch classifier learns from (the large slide is left for it to classify)."""
+    small = [s for s in slides if s.slide.name == SMALL_NAME]
+    images = store.list(e.Image, image_set=image_set.id, name=SMALL_NAME)
+    if not small or not images:
+        return
+    types = {t.name: t for t in store.list(e.AnnotationType, product=product)}
+    region_types = [types[f"{name.capitalize()} region"].id for name in REGION_CLASSES]
+    if store.count(e.Annotation, image=images[0].id, annotation_type__in=region_types):
+        return
+    truth = json.loads(small[0].ground_truth.read_text(encoding="utf-8"))
+    regions = []
+    for region in truth["regions"]:
+        vector = {}
+        for i, (x, y) in enumerate(region["polygon"], start=1):
+            vector[f"x{i}"], vector[f"y{i}"] = x, y
+        kind = types[f"{region['class'].capitalize()} region"]
+        regions.append(e.Annotation(kind.id, images[0].id, vector, description="from the demo's ground truth"))  # type: ignore[arg-type]
+    store.bulk_create(regions)
 
 
 def ensure_demo_project(store: Store, slides: list[DemoSlide]) -> e.ImageSet:
@@ -60,6 +84,7 @@ def ensure_demo_project(store: Store, slides: list[DemoSlide]) -> e.ImageSet:
                 name, image_set=image_set.id, filename=name, local_path=str(demo.slide), width=width,  # type: ignore[arg-type]
                 height=height, mpp=source.mpp or 0.0, objectivePower=source.objective_power or 0.0,
             ))  # fmt: skip
+    _ensure_regions(store, image_set, slides, product.id)  # type: ignore[arg-type]
     for script in discovered_scripts():  # the built-ins and the `exact_desktop.plugins` entry points
         if not store.count(e.Plugin, script=script):
             try:

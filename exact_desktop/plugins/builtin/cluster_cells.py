@@ -73,6 +73,9 @@ def process(image: ImageHandle, params: dict[str, Any], context: JobContext) -> 
         if r.get("image") == image.id and not r.get("deleted") and r["annotation_type"] in wanted
         and _box(r.get("vector"))
     ]  # fmt: skip
+    if not rows:  # nothing to cluster on this image: done, with an empty result
+        context.progress(1.0)
+        return
     if len(rows) < k:
         raise PluginError(f"{len(rows)} annotations of the chosen types on this image: too few for {k} clusters")
     level, ds, level_mpp = work_level(image, WORK_MPP)
