@@ -78,13 +78,19 @@ def register(store: Store, script: str, product: int, queue: str = "local") -> e
     return store.create(e.Plugin(manifest["name"], **values))
 
 
+PLUGIN_SORT_ORDER = 100  # where types a plugin brings start in the palette
+
+
 def ensure_types(store: Store, manifest: dict[str, Any], product: int) -> list[str]:
     """The names of the annotation types the manifest names, each made in `product` if missing."""
     names = []
     for spec in manifest.get("products", []):
         if not store.list(e.AnnotationType, name=spec["name"], product=product):
             colour = spec.get("color_code", "#FF0000")
-            store.create(e.AnnotationType(spec["name"], int(spec.get("vector_type", 1)), product, color_code=colour))
+            # after the product's own types, so the palette's number keys stay theirs
+            last = max((t.sort_order for t in store.list(e.AnnotationType, product=product)), default=0)
+            store.create(e.AnnotationType(spec["name"], int(spec.get("vector_type", 1)), product, color_code=colour,
+                                          sort_order=max(last + 1, PLUGIN_SORT_ORDER)))  # fmt: skip
         names.append(spec["name"])
     return names
 

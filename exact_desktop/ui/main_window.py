@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMainWindow,
     QMessageBox,
+    QScrollArea,
     QToolBar,
 )
 
@@ -61,7 +62,10 @@ class MainWindow(QMainWindow):
         self.layers_panel = LayersPanel(self.layers, self.current_image_id)
         layers_dock = self.layers_dock = QDockWidget("Layers", self)
         layers_dock.setObjectName("layers-dock")
-        layers_dock.setWidget(self.layers_panel)
+        layers_scroll = QScrollArea()  # many layers scroll instead of stretching the window
+        layers_scroll.setWidgetResizable(True)
+        layers_scroll.setWidget(self.layers_panel)
+        layers_dock.setWidget(layers_scroll)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, layers_dock)
         self.resizeDocks([layers_dock], [340], Qt.Orientation.Horizontal)  # the slide keeps the room
         self.images = QListWidget()

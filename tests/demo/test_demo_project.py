@@ -31,7 +31,17 @@ def test_demo_project_is_made_once_with_everything_named(tmp_path, slides):
     assert [i.local_path for i in images] == [str(s.slide) for s in slides]
     assert images[0].width == 3000 and images[0].mpp == pytest.approx(0.25) and images[1].width < 3000
     types = {t.name: t for t in store.list(e.AnnotationType)}
-    assert set(types) == {name for name, _, _ in ANNOTATION_TYPES}
+    assert {name for name, _, _ in ANNOTATION_TYPES} <= set(types)  # and the types the plugins produce
+    assert {"Nucleus outline", "Cluster 1", "Other tissue"} <= set(types)
+    small = images[1]
+    regions = store.list(e.Annotation, image=small.id)
+    truth = json.loads(slides[1].ground_truth.read_text(encoding="utf-8"))
+    assert len(regions) == len(truth["regions"])  # made once, though the project was ensured twice
+    assert {types_by_id.name for types_by_id in (store.get(e.AnnotationType, r.annotation_type) for r in regions)} == {
+        "Tumor region",
+        "Stroma region",
+    }
+    assert store.count(e.Annotation, image=images[0].id) == 0  # the large slide is left to classify
     assert types["Nucleus"].vector_type == 1 and types["Tissue"].vector_type == 5
     assert {"Tumor region", "Stroma region"} <= set(types)
     product = store.get(e.Product, types["Nucleus"].product)

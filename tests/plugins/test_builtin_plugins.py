@@ -29,7 +29,10 @@ def demo(tmp_path_factory):
 
 def test_demo_registers_the_built_in_plugins(demo):
     store, _, _ = demo
-    assert {p.name for p in store.list(e.Plugin)} == {"Nuclei detector", "Segmentation", "Tissue finder (exact-sync)"}
+    assert {p.name for p in store.list(e.Plugin)} == {
+        "Nuclei detector", "Segmentation", "Annotation map", "Cluster cells", "Patch classifier",
+        "Tissue finder (exact-sync)",
+    }  # fmt: skip
 
 
 def test_plain_exact_sync_plugin_outlines_the_tissue(demo):

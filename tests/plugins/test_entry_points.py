@@ -28,6 +28,9 @@ def test_entry_point_plugins_are_discovered_and_registered(tmp_path, monkeypatch
     assert scripts[0] == "exact_desktop.plugins.builtin.nuclei:process"
     store = SqliteStore(tmp_path / "p.db")
     ensure_demo_project(store, [])
-    assert {p.name for p in store.list(e.Plugin)} == {"Nuclei detector", "Tissue finder (exact-sync)", "Behaviours"}
+    assert {p.name for p in store.list(e.Plugin)} == {
+        "Nuclei detector", "Segmentation", "Annotation map", "Cluster cells", "Patch classifier",
+        "Tissue finder (exact-sync)", "Behaviours",
+    }  # fmt: skip
     store.close()
     assert sys.path[0] == str(tmp_path / "site")
