@@ -1,8 +1,9 @@
-"""Renders docs/plugin-*.png: each built-in plugin's result layer on the demo slide.
+"""Renders docs/plugin-*.png: each built-in plugin run from the GUI on the demo image set, and its
+result layer on the demo slide.
 
-The plugins run through the same job path as Plugins -> Run plugin on image set (jobs in the
-project, the local queue, plugin processes talking to the embedded API); then the window shows
-one plugin's layers at a time. Usage:
+For each plugin: Plugins -> Run plugin on image set, the plugin picked and its parameters set in
+the dialog, OK; the Jobs dock follows the jobs until both images are done; then the window shows
+that plugin's layers alone and is saved. Usage:
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshot_plugins.py DEMO_FOLDER PROJECT.db OUT_FOLDER
 """
@@ -13,12 +14,12 @@ import sys
 from pathlib import Path
 
 from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QSpinBox
 
 from exact_desktop.demo.project import ensure_demo_project
 from exact_desktop.demo.synthetic_slide import ensure_demo_slides
 from exact_desktop.model import entities as e
 from exact_desktop.model.layers import RESULTS
-from exact_desktop.plugins.runner import run_plugin
 from exact_desktop.store.sqlite.store import SqliteStore
 from exact_desktop.ui.app import application
 from exact_desktop.ui.main_window import MainWindow
@@ -37,12 +38,6 @@ def main(demo: Path, project: Path, out: Path) -> int:
     slides = ensure_demo_slides(demo)
     store = SqliteStore(project)
     image_set = ensure_demo_project(store, slides)
-    for plugin, params, _view, _name in SHOTS:
-        done = {p.plugin for p in store.list(e.PluginResult)}
-        record = store.list(e.Plugin, name=plugin)[0]
-        if record.id not in done:
-            summary = run_plugin(store, plugin, image_set.id, params, workers=1, timeout_s=3600)
-            print(plugin, [j["status"] for j in summary["jobs"]], file=sys.stderr)
     app = application()
     window = MainWindow(store=store, interactive_errors=False)
     window.resize(1600, 1000)
@@ -51,12 +46,39 @@ def main(demo: Path, project: Path, out: Path) -> int:
     main_image = store.list(e.Image, image_set=image_set.id, name="demo-slide.svs")[0]
     window.show_image(main_image.id)  # type: ignore[arg-type]
     queue = list(SHOTS)
+    ui = window.plugins
+    assert ui is not None
 
     def next_shot() -> None:
         if not queue:
             app.quit()
             return
-        plugin, _params, view, name = queue.pop(0)
+        plugin, params, _view, _name = queue[0]
+        dialog = ui.show_run_dialog()  # Plugins -> Run plugin on image set...
+        assert dialog is not None
+        dialog.plugin_box.setCurrentText(plugin)
+        for key, value in params.items():
+            field = dialog.fields[key]
+            if isinstance(field, QComboBox):
+                field.setCurrentText(str(value))
+            elif isinstance(field, QSpinBox | QDoubleSpinBox):
+                field.setValue(value)
+            else:
+                field.setText(str(value))  # type: ignore[attr-defined]
+        dialog.accept()
+        QTimer.singleShot(1000, wait_for_jobs)
+
+    def wait_for_jobs() -> None:
+        record = store.list(e.Plugin, name=queue[0][0])[0]
+        jobs = store.list(e.PluginJob, plugin=record.id)
+        shown = [la for la in window.layers.for_image(main_image.id, RESULTS) if la.name.startswith(record.name)]  # type: ignore[arg-type]
+        if len(jobs) < 2 or any(j.status in ("pending", "running") for j in jobs) or not shown:
+            QTimer.singleShot(1000, wait_for_jobs)  # the poller brings the result layers once the jobs end
+            return
+        print(record.name, [j.status for j in jobs], file=sys.stderr)
+        show(*queue.pop(0))
+
+    def show(plugin: str, _params: object, view: tuple[float, float, float] | None, name: str) -> None:
         record = store.list(e.Plugin, name=plugin)[0]
         layers = window.layers.for_image(main_image.id)  # type: ignore[arg-type]
         for layer in layers:

@@ -59,6 +59,9 @@ def tiles(level_w: int, level_h: int, size: int, margin: int) -> Iterator[Tile]:
             yield Tile(x0, y0, x1 - x0, y1 - y0, x, y, min(x + size, level_w), min(y + size, level_h))
 
 
+RIDGE_PX = 0.2
+
+
 def split_nuclei(signal: np.ndarray, threshold: float, min_radius_px: float) -> np.ndarray:
     """Labels (int32, 0 = background) of the blobs where `signal` > threshold, touching ones split
     at the valleys of their distance transform (seeded watershed)."""
@@ -68,9 +71,11 @@ def split_nuclei(signal: np.ndarray, threshold: float, min_radius_px: float) -> 
     if not mask.any():
         return np.zeros(mask.shape, np.int32)
     distance = cv2.GaussianBlur(cv2.distanceTransform(mask, cv2.DIST_L2, 3), (0, 0), 1.0)
+    # near-maxima, within RIDGE_PX of the highest point around them: the flat ridge of an elongated
+    # blob is one seed however its pixels' noise breaks it; a valley between two nuclei is deeper
     reach = max(3, 2 * round(min_radius_px) + 1)
-    peaks = distance == cv2.dilate(distance, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (reach, reach)))
-    peaks &= distance >= max(1.0, 0.5 * min_radius_px)
+    nearby = cv2.dilate(distance, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (reach, reach)))
+    peaks = (distance >= nearby - RIDGE_PX) & (distance >= max(1.0, 0.5 * min_radius_px))
     _count, seeds = cv2.connectedComponents(peaks.astype(np.uint8), connectivity=8)
     # flooding the inverted distance from the seeds, inside the mask (OpenCV's watershed floods by
     # colour difference instead, which does not follow the distance valleys)

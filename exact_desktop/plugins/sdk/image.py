@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import math
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +57,11 @@ class ImageHandle:
                 answer = self.connection.request("GET", f"/api/v1/images/images/{self.id}/get_patch/", params=params)
                 patch = PILImage.open(io.BytesIO(answer.content))
                 out[top : top + h, left : left + w] = rgba_over_white(np.asarray(patch.convert("RGBA")))
+        # beyond the image's edge a server's patch is black; a local slide reads as glass there
+        inside_w = max(0, min(width, math.floor((self.width - x) / ds)))
+        inside_h = max(0, min(height, math.floor((self.height - y) / ds)))
+        out[inside_h:, :] = 255
+        out[:, inside_w:] = 255
         return out
 
     def close(self) -> None:
