@@ -23,7 +23,6 @@ from sklearn.preprocessing import StandardScaler
 from exact_desktop.plugins.builtin.annotation_map import _type_ids
 from exact_desktop.plugins.builtin.pixels import haematoxylin, work_level
 from exact_desktop.plugins.sdk import ImageHandle, JobContext, main
-from exact_desktop.plugins.sdk.connection import PluginError
 
 MAX_K = 8
 DESCRIBE: dict[str, Any] = {
@@ -76,8 +75,7 @@ def process(image: ImageHandle, params: dict[str, Any], context: JobContext) -> 
     if not rows:  # nothing to cluster on this image: done, with an empty result
         context.progress(1.0)
         return
-    if len(rows) < k:
-        raise PluginError(f"{len(rows)} annotations of the chosen types on this image: too few for {k} clusters")
+    k = min(k, len(rows))  # an image with fewer annotations than clusters gets one cluster each
     level, ds, level_mpp = work_level(image, WORK_MPP)
     features = np.empty((len(rows), len(FEATURES)))
     for i, row in enumerate(rows):
@@ -99,6 +97,10 @@ def process(image: ImageHandle, params: dict[str, Any], context: JobContext) -> 
 
 def cluster(features: np.ndarray, k: int) -> tuple[np.ndarray, list[dict[str, float]]]:
     """k-means labels (0..k-1, cluster 0 the largest) and each cluster's mean features."""
+    if k == 1:
+        return np.zeros(len(features), np.int64), [
+            dict(zip(FEATURES, np.round(features.mean(axis=0), 3).tolist(), strict=True))
+        ]
     scaled = StandardScaler().fit_transform(np.nan_to_num(features))
     reduced = PCA(n_components=min(3, scaled.shape[1], len(scaled))).fit_transform(scaled)
     labels = KMeans(n_clusters=k, n_init=10, random_state=0).fit_predict(reduced)
