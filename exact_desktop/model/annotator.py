@@ -24,7 +24,7 @@ from exact_desktop.model.tools.select import SelectTool
 from exact_desktop.store.base import Store
 
 DRAW, SELECT = "draw", "select"
-BOX, CIRCLE = "box", "circle"  # the two ways to draw a box type
+BOX, CIRCLE = "box", "circle"  # drag a box type's box (or a polygon's vertices), or a circle
 _PREVIEW_LIMIT = 500  # past this many selected objects a move previews their common box
 _DRAWING_TOOLS: dict[int, type[Tool]] = {
     VectorType.BOUNDING_BOX: BoxTool, VectorType.FIXED_SIZE_BOUNDING_BOX: ClickTool, VectorType.POINT: ClickTool,
@@ -92,7 +92,7 @@ class Annotator:
         self.tool.cancel()
         if self.mode == SELECT or self.active is None:
             kind: type[Tool] = SelectTool
-        elif self.active.vector_type == VectorType.BOUNDING_BOX and self._box_shape == CIRCLE:
+        elif self.active.vector_type in (VectorType.BOUNDING_BOX, VectorType.POLYGON) and self._box_shape == CIRCLE:
             kind = CircleTool
         else:
             kind = _DRAWING_TOOLS.get(self.active.vector_type, SelectTool)

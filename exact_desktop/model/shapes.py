@@ -45,6 +45,12 @@ def circle_vector(cx: float, cy: float, radius: float, frame: int | None = None)
     return box_vector(cx - radius, cy - radius, cx + radius, cy + radius, frame)
 
 
+def circle_polygon(cx: float, cy: float, radius: float, nodes: int, frame: int | None = None) -> dict[str, Any]:
+    """A circle as a polygon of `nodes` nodes on it."""
+    angles = np.linspace(0, 2 * np.pi, nodes, endpoint=False)
+    return vector_of(np.column_stack([cx + radius * np.cos(angles), cy + radius * np.sin(angles)]), frame)
+
+
 def _frame(vector: dict[str, Any]) -> int | None:
     return vector.get("frame")
 

@@ -70,7 +70,7 @@ class TypePalette(QWidget):
         row.addStretch()
         layout.addLayout(row)
         row = QHBoxLayout()
-        row.addWidget(QLabel("Boxes as:"))
+        row.addWidget(QLabel("Boxes, polygons as:"))
         row.addWidget(self.box_shape)
         row.addWidget(self.circle_shape)
         row.addStretch()

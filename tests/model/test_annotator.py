@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from exact_desktop.model import entities as e
-from exact_desktop.model.annotator import CIRCLE, SELECT, Annotator
+from exact_desktop.model.annotator import BOX, CIRCLE, SELECT, Annotator
 from exact_desktop.model.edit_history import EditHistory
 from exact_desktop.model.geometry import Rect
 from exact_desktop.model.layers import ANNOTATIONS, Layer
@@ -61,6 +61,7 @@ def test_each_tool_stores_the_shape_it_drew(setup):
     drag(annotator, 300, 200, 100, 150)  # dragged up-left: still x1 <= x2
     annotator.box_shape = CIRCLE
     drag(annotator, 1000, 1000, 1030, 1040)  # radius 50
+    annotator.box_shape = BOX
     annotator.set_active(extra["fixed"].id)
     annotator.press(500, 500, TOL)
     annotator.release(500, 500, TOL)
@@ -104,6 +105,18 @@ def test_each_tool_stores_the_shape_it_drew(setup):
             "y4": 2100.0,
         },
     ]
+
+
+def test_a_circle_on_a_polygon_type_is_a_round_polygon(setup):
+    store, s, annotator, _, _ = setup
+    annotator.set_active(s.polygon.id)
+    annotator.box_shape = CIRCLE
+    drag(annotator, 500, 500, 530, 540)  # radius 50
+    (circle,) = live(store, s.image.id)
+    xs = [circle.vector[f"x{i}"] for i in range(1, len(circle.vector) // 2 + 1)]
+    ys = [circle.vector[f"y{i}"] for i in range(1, len(circle.vector) // 2 + 1)]
+    radii = [((x - 500) ** 2 + (y - 500) ** 2) ** 0.5 for x, y in zip(xs, ys, strict=True)]
+    assert len(xs) == 48 and max(abs(r - 50) for r in radii) < 0.2
 
 
 def test_polygon_double_click_finishes_and_vertex_undo_and_escape(setup):

@@ -10,6 +10,8 @@ from exact_desktop.model import shapes
 from exact_desktop.model.entities import VectorType
 from exact_desktop.model.tools.base import Preview, Tool
 
+CIRCLE_NODES = 48
+
 
 class _Drawing(Tool):
     def colour(self) -> str:
@@ -63,13 +65,20 @@ class BoxTool(_Drawing):
 
 
 class CircleTool(BoxTool):
-    """Press the centre, drag out the radius; stored as the box around it, as EXACT keeps circles."""
+    """Press the centre, drag out the radius. A polygon type keeps the circle as a polygon of
+    CIRCLE_NODES nodes (drawn as a circle everywhere, EXACT's web client included); a box type
+    keeps the box around it, EXACT's form for circles (NOTES), which draws as that box."""
 
     name = "circle"
 
     def store_shape(self, start: tuple[float, float], end: tuple[float, float], tolerance: float) -> None:
         radius = math.hypot(end[0] - start[0], end[1] - start[1])
-        if radius >= tolerance:
+        if radius < tolerance:
+            return
+        active = self.annotator.active
+        if active is not None and active.vector_type == VectorType.POLYGON:
+            self.annotator.create(shapes.circle_polygon(*start, radius, CIRCLE_NODES))
+        else:
             self.annotator.create(shapes.circle_vector(*start, radius))
 
     def previews(self) -> list[Preview]:
