@@ -120,14 +120,12 @@ def _regions(
 def _training_set(
     context: JobContext, regions: dict[int, list[tuple[str, np.ndarray]]], params: dict[str, Any]
 ) -> tuple[np.ndarray, list[str]]:
-    from exact_desktop.plugins.sdk.image import ImageHandle as Handle
-
     rng = np.random.default_rng(0)
     limit = int(params.get("max_training_tiles", 3000))
     per_class: dict[str, list[np.ndarray]] = {}
     for image_id, polygons in regions.items():
         record = context.connection.get(f"/api/v1/images/images/{image_id}/")
-        handle = Handle(context.connection, record)
+        handle = ImageHandle(context.connection, record)
         try:
             tile_px, _level, ds, _grid, boxes = _tile_features(handle, float(params.get("tile_um", 64.0)), None, 0, 0)
         finally:
