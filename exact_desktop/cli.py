@@ -173,7 +173,7 @@ def _plugin(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from exact_desktop.store.api.server import RemoteBindRefused, check_host, serve_forever
+    from exact_desktop.server.server import RemoteBindRefused, check_host, serve_forever
     from exact_desktop.store.base import StoreError
     from exact_desktop.store.project import open_project
 
@@ -196,7 +196,7 @@ def _add_user(args: argparse.Namespace) -> int:
     import getpass
 
     from exact_desktop.model.entities import User
-    from exact_desktop.store.api.passwords import hash_password
+    from exact_desktop.server.passwords import hash_password
     from exact_desktop.store.base import StoreError
     from exact_desktop.store.project import open_project
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QTimer
 
+from exact_desktop.annotating.annotator import SELECT
 from exact_desktop.model import shapes
-from exact_desktop.model.annotator import SELECT
 from exact_desktop.model.entities import Annotation, AnnotationType, Image
 from exact_desktop.store.sqlite.store import SqliteStore
 from exact_desktop.ui.app import application

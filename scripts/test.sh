@@ -5,4 +5,5 @@ cd "$(dirname "$0")/.."
 bash scripts/venv.sh test
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+.venv/bin/lint-imports  # the layers of ARCHITECTURE.md, as import contracts in pyproject.toml
 QT_QPA_PLATFORM=offscreen exec .venv/bin/python -m pytest -q -p no:cacheprovider "$@"

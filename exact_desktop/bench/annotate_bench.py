@@ -16,9 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
+from exact_desktop.annotating.annotator import SELECT, Annotator
+from exact_desktop.annotating.edit_history import EditHistory
 from exact_desktop.exchange.files import carry_out, plan_file
-from exact_desktop.model.annotator import SELECT, Annotator
-from exact_desktop.model.edit_history import EditHistory
 from exact_desktop.model.entities import Annotation, AnnotationType, Image, ImageSet, Product, Team
 from exact_desktop.model.geometry import Rect
 from exact_desktop.model.layers import ANNOTATIONS, Layer

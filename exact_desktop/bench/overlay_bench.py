@@ -27,7 +27,7 @@ from exact_desktop.model import entities as e
 from exact_desktop.model.geometry import Rect
 from exact_desktop.model.layers import ANNOTATIONS, Layer, LayerList
 from exact_desktop.model.view_state import ViewState
-from exact_desktop.slides.base import open_slide
+from exact_desktop.slides.opener import open_slide
 from exact_desktop.store.base import Store, ViewportQuery
 from exact_desktop.store.sqlite.store import SqliteStore
 from exact_desktop.ui.app import application

@@ -27,7 +27,7 @@ from exact_desktop.plugins.job_book import StoreJobBook
 from exact_desktop.plugins.jobs import create_jobs
 from exact_desktop.plugins.local_queue import LocalQueue, project_env
 from exact_desktop.plugins.sdk.image import ImageHandle
-from exact_desktop.store.api.server import serve_in_thread
+from exact_desktop.server.server import serve_in_thread
 from exact_desktop.store.sqlite.store import SqliteStore
 
 COPIES = 8
@@ -122,7 +122,7 @@ def _queued(
 
 def _copies(store: SqliteStore, team: int | None, slide: Path) -> int:
     image_set = store.create(e.ImageSet("plugin bench", team=team))
-    from exact_desktop.slides.base import open_slide
+    from exact_desktop.slides.opener import open_slide
 
     with open_slide(slide) as source:
         width, height = source.dimensions

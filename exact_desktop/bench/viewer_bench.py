@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QApplication
 
 from exact_desktop.demo.synthetic_slide import ensure_demo_slides
 from exact_desktop.model.view_state import ViewState
-from exact_desktop.slides.base import open_slide
+from exact_desktop.slides.opener import open_slide
 from exact_desktop.slides.openslide_source import OpenSlideSource
 from exact_desktop.viewer.slide_view import SlideView
 

@@ -16,7 +16,7 @@ from exact_desktop.demo.synthetic_slide import DemoSlide
 from exact_desktop.model import entities as e
 from exact_desktop.model.entities import VectorType
 from exact_desktop.plugins.registry import PluginRegistryError, discovered_scripts, register
-from exact_desktop.slides.base import open_slide
+from exact_desktop.slides.opener import open_slide
 from exact_desktop.store.base import Store
 
 T = TypeVar("T")

@@ -14,9 +14,9 @@ from typing import Any
 
 import orjson
 
+from exact_desktop.annotating.edit_history import EditHistory
 from exact_desktop.exchange import exact_json, geojson
 from exact_desktop.exchange.plan import ExchangeError, ImportPlan
-from exact_desktop.model.edit_history import EditHistory
 from exact_desktop.model.entities import Annotation, AnnotationType, Image, ImageSet
 from exact_desktop.store.base import Store
 

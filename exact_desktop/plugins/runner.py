@@ -12,7 +12,7 @@ from exact_desktop.model import entities as e
 from exact_desktop.plugins.job_book import StoreJobBook
 from exact_desktop.plugins.jobs import create_jobs
 from exact_desktop.plugins.local_queue import LocalQueue, project_env
-from exact_desktop.store.api.server import serve_in_thread
+from exact_desktop.server.server import serve_in_thread
 from exact_desktop.store.sqlite.store import SqliteStore
 
 

@@ -3,6 +3,7 @@
 Imports nothing of ours but `model`, and no Qt.
 """
 
-from exact_desktop.slides.base import SlideError, SlideSource, open_slide
+from exact_desktop.slides.base import SlideError, SlideSource
+from exact_desktop.slides.opener import open_slide
 
 __all__ = ["SlideError", "SlideSource", "open_slide"]

@@ -102,30 +102,6 @@ class SlideSource(ABC):
         self.close()
 
 
-def open_slide(path: str | Path) -> SlideSource:
-    """Open with OpenSlide when it knows the format, else as a plain image through OpenCV.
-
-    Raises SlideError (with the file and the reason) for anything that cannot be shown,
-    including files that open but fail to decode: a first read happens here, not in the viewer.
-    """
-    from exact_desktop.slides.openslide_source import OpenSlideSource, openslide_format
-    from exact_desktop.slides.plain_image import PlainImageSource
-
-    path = Path(path)
-    if not path.exists():
-        raise SlideError(path, "file not found")
-    if path.is_dir():
-        raise SlideError(path, "is a folder, not a slide file")
-    if not path.is_file():  # a FIFO or a device would block the first read for ever
-        raise SlideError(path, "is not a regular file (a pipe or a device?)")
-    if openslide_format(path) is not None:
-        source: SlideSource = OpenSlideSource(path)
-    else:
-        source = PlainImageSource(path)
-    source.get_thumbnail(64)  # prove that pixels decode
-    return source
-
-
 MAX_PLAUSIBLE_MPP = 50.0  # µm per pixel; even a 1x overview objective gives about 10
 
 

@@ -8,35 +8,32 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QMenu, QMessageBox
 
+from exact_desktop.annotating.annotator import Annotator
+from exact_desktop.annotating.edit_history import EditHistory
 from exact_desktop.exchange.files import ImportResult, carry_out, export_file, plan_file
 from exact_desktop.exchange.plan import ExchangeError, ImportPlan
-from exact_desktop.model.annotator import Annotator
-from exact_desktop.model.edit_history import EditHistory
 from exact_desktop.model.entities import AnnotationType, VectorType
 from exact_desktop.model.geometry import Rect
 from exact_desktop.model.layers import ANNOTATIONS
 from exact_desktop.store.base import Store, StoreError, ViewportQuery
 from exact_desktop.ui.annotation_list import AnnotationList
 from exact_desktop.ui.help_dialog import HelpDialog
+from exact_desktop.ui.project_window import ProjectWindow
 from exact_desktop.ui.properties_panel import PropertiesPanel
 from exact_desktop.ui.type_palette import TypePalette
 from exact_desktop.viewer.hit_test import hit_test
-
-if TYPE_CHECKING:
-    from exact_desktop.ui.main_window import MainWindow
 
 ANNOTATION_FILTER = "GeoJSON (QuPath) (*.geojson);;EXACT JSON (*.json);;All files (*)"
 _FLY_FILL = 0.35  # a flown-to annotation takes about this share of the view
 
 
 class AnnotationUi:
-    def __init__(self, window: MainWindow, store: Store) -> None:
+    def __init__(self, window: ProjectWindow, store: Store) -> None:
         self.window, self.store = window, store
         self.history = EditHistory(store)
         self.annotator = Annotator(store, self.history, self._hit, self._in_rect)

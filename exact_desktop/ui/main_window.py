@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
-    QMainWindow,
     QMessageBox,
     QScrollArea,
     QToolBar,
@@ -22,13 +21,15 @@ from exact_desktop.model.entities import AnnotationType, Image, ImageSet, Vector
 from exact_desktop.model.layers import ANNOTATIONS, Layer, LayerList
 from exact_desktop.model.scale_bar import magnification
 from exact_desktop.paths import resource_path
-from exact_desktop.slides.base import SlideError, SlideSource, open_slide
-from exact_desktop.store.api.server import RunningServer, serve_in_thread
+from exact_desktop.server.server import RunningServer, serve_in_thread
+from exact_desktop.slides.base import SlideError, SlideSource
+from exact_desktop.slides.opener import open_slide
 from exact_desktop.store.base import Store
 from exact_desktop.store.sqlite.store import SqliteStore
 from exact_desktop.ui.annotation_ui import AnnotationUi
 from exact_desktop.ui.layers_panel import LayersPanel
 from exact_desktop.ui.plugins_ui import PluginsUi
+from exact_desktop.ui.project_window import ProjectWindow
 from exact_desktop.ui.settings import last_image, remember_project, settings
 from exact_desktop.viewer.overlay_painter import OverlayPainter
 from exact_desktop.viewer.slide_view import SlideView
@@ -37,7 +38,7 @@ SLIDE_PATTERNS = "*.svs *.tif *.tiff *.ndpi *.vms *.vmu *.scn *.mrxs *.svslide *
 SLIDE_FILTER = f"Slides ({SLIDE_PATTERNS});;All files (*)"
 
 
-class MainWindow(QMainWindow):
+class MainWindow(ProjectWindow):
     errorShown = Signal(str)
 
     def __init__(self, interactive_errors: bool = True, store: Store | None = None) -> None:

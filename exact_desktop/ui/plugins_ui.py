@@ -7,7 +7,6 @@ poller follows them and the result layers of the shown image appear while they r
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
@@ -23,14 +22,12 @@ from exact_desktop.store.sqlite.store import SqliteStore
 from exact_desktop.ui.job_poller import JobPoller
 from exact_desktop.ui.jobs_panel import JobsPanel
 from exact_desktop.ui.plugin_manager import PluginManager
+from exact_desktop.ui.project_window import ProjectWindow
 from exact_desktop.ui.run_plugin_dialog import RunPluginDialog
-
-if TYPE_CHECKING:
-    from exact_desktop.ui.main_window import MainWindow
 
 
 class PluginsUi:
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: ProjectWindow) -> None:
         self.window = window
         self.store: SqliteStore = window.store  # type: ignore[assignment]
         self.interrupted = mark_interrupted(self.store)

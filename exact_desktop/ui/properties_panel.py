@@ -9,8 +9,8 @@ from collections import Counter
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QLineEdit, QPlainTextEdit, QWidget
 
-from exact_desktop.model.annotator import Annotator
-from exact_desktop.model.edit_history import EditHistory
+from exact_desktop.annotating.annotator import Annotator
+from exact_desktop.annotating.edit_history import EditHistory
 from exact_desktop.model.entities import Annotation, User
 from exact_desktop.store.base import NotFoundError
 from exact_desktop.ui.type_palette import swatch

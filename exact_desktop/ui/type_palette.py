@@ -18,8 +18,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from exact_desktop.model.annotator import BOX, CIRCLE, DRAW, SELECT, Annotator
-from exact_desktop.model.edit_history import EditHistory
+from exact_desktop.annotating.annotator import BOX, CIRCLE, DRAW, SELECT, Annotator
+from exact_desktop.annotating.edit_history import EditHistory
 from exact_desktop.model.entities import Annotation, AnnotationType, VectorType
 
 _SHAPES = {

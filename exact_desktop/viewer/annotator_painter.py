@@ -8,7 +8,7 @@ import math
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QPainter, QPen, QPolygonF
 
-from exact_desktop.model.annotator import Annotator, Preview
+from exact_desktop.annotating.annotator import Annotator, Preview
 from exact_desktop.model.view_state import ViewState
 
 HIT_PX = 6  # screen pixels: how near a click must be to a line, a point or a handle

@@ -13,7 +13,7 @@ from PySide6.QtCore import QObject, QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QImage, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QResizeEvent, QWheelEvent
 from PySide6.QtWidgets import QWidget
 
-from exact_desktop.model.annotator import Annotator
+from exact_desktop.annotating.annotator import Annotator
 from exact_desktop.model.view_state import ViewState
 from exact_desktop.slides.base import SlideError, SlideSource
 from exact_desktop.slides.tile_cache import DEFAULT_CACHE_BYTES, TileCache

@@ -16,7 +16,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from exact_desktop.model import entities as e
-from exact_desktop.store.api.app import create_app
+from exact_desktop.server.app import create_app
 from exact_desktop.store.sqlite.store import SqliteStore
 from tests.api.conftest import start_server, stop_server
 from tests.conftest import BOXES_TIFF

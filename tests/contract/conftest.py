@@ -24,7 +24,7 @@ import requests
 from exact_desktop.demo.synthetic_slide import ensure_demo_slide
 from exact_desktop.model import entities as e
 from exact_desktop.plugins.sdk.connection import Connection
-from exact_desktop.store.api.passwords import hash_password
+from exact_desktop.server.passwords import hash_password
 from exact_desktop.store.sqlite.store import SqliteStore
 from tests.api.conftest import start_server, stop_server
 from tests.conftest import BOXES_TIFF, PROJECT, SMALL_SVS

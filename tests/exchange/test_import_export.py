@@ -9,10 +9,10 @@ import sys
 import pytest
 from shapely.geometry import shape
 
+from exact_desktop.annotating.edit_history import EditHistory
 from exact_desktop.exchange.files import carry_out, export_file, plan_file
 from exact_desktop.exchange.plan import ExchangeError
 from exact_desktop.model import entities as e
-from exact_desktop.model.edit_history import EditHistory
 from exact_desktop.store.sqlite.store import SqliteStore
 from tests.conftest import PROJECT
 from tests.store.conftest import seed

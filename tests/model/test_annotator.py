@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from exact_desktop.annotating.annotator import BOX, CIRCLE, SELECT, Annotator
+from exact_desktop.annotating.edit_history import EditHistory
 from exact_desktop.model import entities as e
-from exact_desktop.model.annotator import BOX, CIRCLE, SELECT, Annotator
-from exact_desktop.model.edit_history import EditHistory
 from exact_desktop.model.geometry import Rect
 from exact_desktop.model.layers import ANNOTATIONS, Layer
 from exact_desktop.store.base import StoreError, ViewportQuery

@@ -14,7 +14,7 @@ from exact_desktop.plugins.jobs import ParameterError, cancel_job, create_jobs
 from exact_desktop.plugins.local_queue import LocalQueue, project_env
 from exact_desktop.plugins.registry import PluginRegistryError, describe, produced_types, register
 from exact_desktop.plugins.runner import run_plugin
-from exact_desktop.store.api.server import serve_in_thread
+from exact_desktop.server.server import serve_in_thread
 from exact_desktop.store.sqlite.store import SqliteStore
 from tests.conftest import BOXES_TIFF, SMALL_SVS
 from tests.store.conftest import seed

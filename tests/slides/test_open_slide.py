@@ -9,7 +9,8 @@ import cv2
 import numpy as np
 import pytest
 
-from exact_desktop.slides.base import SlideError, open_slide
+from exact_desktop.slides.base import SlideError
+from exact_desktop.slides.opener import open_slide
 from tests.conftest import BOXES_TIFF, SMALL_SVS, UNOPENABLE_TIFF, UNREADABLE_SVS
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 
 from exact_desktop.model.geometry import Rect
-from exact_desktop.slides.base import open_slide
+from exact_desktop.slides.opener import open_slide
 from exact_desktop.slides.tile_cache import TileCache
 from exact_desktop.slides.tile_loader import TileLoader, render_tile
 from exact_desktop.slides.tiling import TilePyramid

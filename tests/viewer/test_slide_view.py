@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QImage, QMouseEvent, QWheelEvent
 
-from exact_desktop.slides.base import open_slide
+from exact_desktop.slides.opener import open_slide
 from exact_desktop.viewer.slide_view import _OUTSIDE, SlideView
 from tests.conftest import BOXES_TIFF, SMALL_SVS
 from tests.slides.gated_source import GatedSource

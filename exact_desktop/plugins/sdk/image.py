@@ -11,7 +11,8 @@ import numpy as np
 from PIL import Image as PILImage
 
 from exact_desktop.plugins.sdk.connection import Connection
-from exact_desktop.slides.base import SlideError, SlideSource, open_slide, rgba_over_white
+from exact_desktop.slides.base import SlideError, SlideSource, rgba_over_white
+from exact_desktop.slides.opener import open_slide
 
 PATCH_LIMIT = 2048  # the server refuses larger get_patch requests
 

@@ -14,13 +14,13 @@ from typing import Any
 import numpy as np
 from blinker import Signal
 
+from exact_desktop.annotating.edit_history import EditHistory
+from exact_desktop.annotating.tools.base import Preview, Tool
+from exact_desktop.annotating.tools.drawing import BoxTool, CircleTool, ClickTool, PathTool
+from exact_desktop.annotating.tools.select import SelectTool
 from exact_desktop.model import shapes
-from exact_desktop.model.edit_history import EditHistory
 from exact_desktop.model.entities import Annotation, AnnotationType, VectorType
 from exact_desktop.model.geometry import Rect
-from exact_desktop.model.tools.base import Preview, Tool
-from exact_desktop.model.tools.drawing import BoxTool, CircleTool, ClickTool, PathTool
-from exact_desktop.model.tools.select import SelectTool
 from exact_desktop.store.base import Store
 
 DRAW, SELECT = "draw", "select"

@@ -12,9 +12,8 @@ from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import FileResponse, Response
 
 from exact_desktop.model import entities as e
-from exact_desktop.slides.base import SlideError, open_slide
-from exact_desktop.store.api import serialize as s
-from exact_desktop.store.api.context import (
+from exact_desktop.server import serialize as s
+from exact_desktop.server.context import (
     CallerDep,
     StoreDep,
     detail_response,
@@ -22,7 +21,9 @@ from exact_desktop.store.api.context import (
     list_response,
     removed_unless_stored,
 )
-from exact_desktop.store.api.listing import BadRequest, wants
+from exact_desktop.server.listing import BadRequest, wants
+from exact_desktop.slides.base import SlideError
+from exact_desktop.slides.opener import open_slide
 from exact_desktop.store.sqlite.store import SqliteStore
 
 router = APIRouter(dependencies=[CallerDep])

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import uvicorn
 
-from exact_desktop.store.api.app import create_app
+from exact_desktop.server.app import create_app
 from exact_desktop.store.sqlite.store import SqliteStore
 
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from exact_desktop.annotating.tools.base import Host, Preview, Tool
 from exact_desktop.model import shapes
 from exact_desktop.model.entities import Annotation, VectorType
 from exact_desktop.model.geometry import Rect
-from exact_desktop.model.tools.base import Preview, Tool
 
 _PATHS = (VectorType.POLYGON, VectorType.MULTI_LINE, VectorType.SEGMENTATION)
 
@@ -32,7 +32,7 @@ class _Drag:
 class SelectTool(Tool):
     name = "select"
 
-    def __init__(self, annotator) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, annotator: Host) -> None:
         super().__init__(annotator)
         self.drag: _Drag | None = None
 

@@ -3,14 +3,34 @@ its gesture is finished (a shape to create, vectors to store)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from exact_desktop.model.annotator import Annotator
-    from exact_desktop.model.entities import Annotation
+from exact_desktop.model.entities import Annotation, AnnotationType
+from exact_desktop.model.geometry import Rect
+
+
+class Host(Protocol):
+    """What a tool may use of the annotator that holds it (the annotator is one)."""
+
+    active: AnnotationType | None
+    selection: list[int]
+    hit: Callable[[float, float, float], int | None]
+    inside: Callable[[Rect], list[int]]
+
+    @property
+    def selected(self) -> list[Annotation]: ...
+
+    def select(self, ids: list[int]) -> None: ...
+
+    def vector_type(self, annotation: Annotation) -> int: ...
+
+    def create(self, vector: dict[str, Any]) -> None: ...
+
+    def store_vectors(self, label: str, vectors: dict[int, dict[str, Any]]) -> None: ...
 
 
 @dataclass
@@ -30,7 +50,7 @@ class Tool:
 
     name = "none"
 
-    def __init__(self, annotator: Annotator) -> None:
+    def __init__(self, annotator: Host) -> None:
         self.annotator = annotator
 
     def press(self, x: float, y: float, tolerance: float, shift: bool, ctrl: bool) -> bool:

@@ -11,9 +11,9 @@ import orjson
 from fastapi import Depends, Request
 from fastapi.responses import Response
 
-from exact_desktop.store.api.auth import Caller
-from exact_desktop.store.api.expand import expand
-from exact_desktop.store.api.listing import page, page_params, parse_filters, select_fields
+from exact_desktop.server.auth import Caller
+from exact_desktop.server.expand import expand
+from exact_desktop.server.listing import page, page_params, parse_filters, select_fields
 from exact_desktop.store.sqlite.store import SqliteStore
 
 

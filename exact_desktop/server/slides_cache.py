@@ -9,9 +9,10 @@ from openslide import ImageSlide
 from openslide.deepzoom import DeepZoomGenerator
 
 from exact_desktop.model.entities import Image
-from exact_desktop.slides.base import SlideError, SlideSource, open_slide
+from exact_desktop.server.listing import BadRequest
+from exact_desktop.slides.base import SlideError, SlideSource
+from exact_desktop.slides.opener import open_slide
 from exact_desktop.slides.openslide_source import OpenSlideSource
-from exact_desktop.store.api.listing import BadRequest
 
 
 class OpenSlides:

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import Request
 
 from exact_desktop.model import entities as e
-from exact_desktop.store.api import serialize as s
+from exact_desktop.server import serialize as s
 from exact_desktop.store.sqlite.store import SqliteStore
 
 # (kind, field) -> related kind; the related object is sent with its own EXACT fields

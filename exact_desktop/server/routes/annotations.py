@@ -11,10 +11,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from exact_desktop.model import entities as e
 from exact_desktop.model.vectors import InvalidVectorError, validate_vector
-from exact_desktop.store.api import serialize as s
-from exact_desktop.store.api.auth import Caller
-from exact_desktop.store.api.context import CallerDep, StoreDep, detail_response, json_response, list_response
-from exact_desktop.store.api.listing import BadRequest, one_or_many, parse_filters, select_fields
+from exact_desktop.server import serialize as s
+from exact_desktop.server.auth import Caller
+from exact_desktop.server.context import CallerDep, StoreDep, detail_response, json_response, list_response
+from exact_desktop.server.listing import BadRequest, one_or_many, parse_filters, select_fields
 from exact_desktop.store.sqlite.store import SqliteStore
 
 router = APIRouter()

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from fastapi import HTTPException, Request
 
 from exact_desktop.model.entities import User
-from exact_desktop.store.api.passwords import check_password
+from exact_desktop.server.passwords import check_password
 from exact_desktop.store.sqlite.store import SqliteStore
 
 

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from exact_desktop.model import entities as e
-from exact_desktop.store.api import serialize as s
-from exact_desktop.store.api.context import CallerDep, StoreDep, detail_response, list_response
+from exact_desktop.server import serialize as s
+from exact_desktop.server.context import CallerDep, StoreDep, detail_response, list_response
 from exact_desktop.store.sqlite.store import SqliteStore
 
 router = APIRouter(dependencies=[CallerDep])

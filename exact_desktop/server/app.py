@@ -10,10 +10,10 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from exact_desktop.store.api.auth import Authenticator
-from exact_desktop.store.api.listing import BadRequest, field_errors
-from exact_desktop.store.api.routes import annotations, core, images, plugin_records, processing
-from exact_desktop.store.api.slides_cache import DeepZooms, OpenSlides
+from exact_desktop.server.auth import Authenticator
+from exact_desktop.server.listing import BadRequest, field_errors
+from exact_desktop.server.routes import annotations, core, images, plugin_records, processing
+from exact_desktop.server.slides_cache import DeepZooms, OpenSlides
 from exact_desktop.store.base import NotFoundError, StoreError
 from exact_desktop.store.sqlite.store import SqliteStore
 

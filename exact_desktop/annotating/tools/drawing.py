@@ -6,9 +6,9 @@ import math
 
 import numpy as np
 
+from exact_desktop.annotating.tools.base import Host, Preview, Tool
 from exact_desktop.model import shapes
 from exact_desktop.model.entities import VectorType
-from exact_desktop.model.tools.base import Preview, Tool
 
 CIRCLE_NODES = 48
 
@@ -24,7 +24,7 @@ class BoxTool(_Drawing):
 
     name = "box"
 
-    def __init__(self, annotator) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, annotator: Host) -> None:
         super().__init__(annotator)
         self.start: tuple[float, float] | None = None
         self.end = (0.0, 0.0)
@@ -109,7 +109,7 @@ class PathTool(_Drawing):
 
     name = "path"
 
-    def __init__(self, annotator) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, annotator: Host) -> None:
         super().__init__(annotator)
         self.nodes: list[tuple[float, float]] = []
         self.cursor: tuple[float, float] | None = None

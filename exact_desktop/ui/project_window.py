@@ -1,0 +1,37 @@
+"""What the window's parts (annotating, plugins) may use of the main window: declared here so
+they depend on this small surface, not on `main_window.py` (which builds them: no cycle)."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QDockWidget, QListWidget, QMainWindow, QMenu
+
+from exact_desktop.model.layers import LayerList
+from exact_desktop.server.server import RunningServer
+from exact_desktop.store.base import Store
+from exact_desktop.ui.layers_panel import LayersPanel
+from exact_desktop.viewer.overlay_painter import OverlayPainter
+from exact_desktop.viewer.slide_view import SlideView
+
+
+class ProjectWindow(QMainWindow):
+    store: Store | None
+    api: RunningServer | None
+    view: SlideView
+    layers: LayerList
+    overlay: OverlayPainter | None
+    layers_panel: LayersPanel
+    layers_dock: QDockWidget
+    images: QListWidget
+    image_ids: list[int | None]
+    image_set_id: int | None
+    file_menu: QMenu
+    view_menu: QMenu
+
+    def current_image_id(self) -> int | None:
+        raise NotImplementedError
+
+    def show_image(self, image_id: int) -> bool:
+        raise NotImplementedError
+
+    def show_error(self, message: str) -> None:
+        raise NotImplementedError
