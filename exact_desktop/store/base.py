@@ -32,7 +32,9 @@ class ViewportQuery:
     """Objects of one image inside a level-0 rectangle.
 
     `annotation_types` None means all; `entries` selects plugin result entries instead of
-    ordinary annotations; `min_score` applies to result annotations.
+    ordinary annotations; `min_score` applies to result annotations. With `nodes` False every
+    object comes back as its bounding box (its two corners), which is all a painter of dots needs
+    and skips reading the polygons' nodes.
     """
 
     image: int
@@ -41,6 +43,7 @@ class ViewportQuery:
     entries: tuple[int, ...] | None = None
     min_score: float = 0.0
     limit: int | None = None
+    nodes: bool = True
 
     def __post_init__(self) -> None:
         # numpy scalars would reach SQLite as blobs, which compare above every number: plain floats

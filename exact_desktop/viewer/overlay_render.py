@@ -23,7 +23,7 @@ from exact_desktop.model.entities import VectorType
 from exact_desktop.model.geometry import Rect
 from exact_desktop.store.base import DensityGrid, ViewportObjects
 
-MIN_OUTLINE_PX = 3.0  # objects smaller than this on screen are drawn as dots
+MIN_OUTLINE_PX = 6.0  # objects smaller than this on screen are drawn as dots (a ring below it reads as one)
 MAX_TILE_OBJECTS = 40_000  # more than this in one tile: shade the per-cell counts
 LINE_PX = 1  # outline width on screen (OpenCV draws wider anti-aliased lines ten times slower)
 POINT_RADIUS_PX = 5  # EXACT draws point annotations as small circles

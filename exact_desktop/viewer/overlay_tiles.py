@@ -212,7 +212,8 @@ class OverlayTiles:
         margin = (POINT_RADIUS_PX + LINE_PX + 1) * frame.downsample
         r = frame.rect
         wide = Rect(r.x - margin, r.y - margin, r.w + 2 * margin, r.h + 2 * margin)
-        return TileData(detail, size, grid, self.store.viewport(ViewportQuery(key.image, wide, **groups)))  # type: ignore[arg-type]
+        query = ViewportQuery(key.image, wide, nodes=detail == "outlines", **groups)  # type: ignore[arg-type]
+        return TileData(detail, size, grid, self.store.viewport(query))
 
     def _layer_stats(self, key: OverlayKey, groups: dict[str, tuple[int, ...]]) -> tuple[float, float]:
         """(typical object size, objects per level-0 px² in the densest 4,096 px square) of a layer."""

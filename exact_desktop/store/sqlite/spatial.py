@@ -164,7 +164,7 @@ def _annotations(cursor: sqlite3.Cursor, q: ViewportQuery) -> ViewportObjects:
     for band, group in bands:
         middle = 2 * band + 0.5
         params = (middle, middle, r.x, r.right, r.y, r.bottom)
-        if kinds.get(group) in BOX_TYPES:
+        if kinds.get(group) in BOX_TYPES or not q.nodes:
             sql = (
                 f"SELECT r.id, {group}, r.min_x, r.min_y, r.max_x, r.max_y, NULL, NULL "
                 f"FROM {t.ANNOTATION_RTREE} r WHERE {_IN_BAND}"
@@ -186,8 +186,9 @@ def _results(cursor: sqlite3.Cursor, q: ViewportQuery) -> ViewportObjects:
     rows: list[tuple[Any, ...]] = []
     for band, _entry in bands:
         middle = 2 * band + 0.5
+        coords = "o.coords" if q.nodes else "NULL"
         sql = (
-            "SELECT r.id, o.annotation_type, r.min_x, r.min_y, r.max_x, r.max_y, o.score, o.coords "
+            f"SELECT r.id, o.annotation_type, r.min_x, r.min_y, r.max_x, r.max_y, o.score, {coords} "
             f"FROM {t.RESULT_RTREE} r CROSS JOIN plugin_result_annotation o ON o.id = r.id "
             f"WHERE {_IN_BAND} AND o.score >= ?"
         )
