@@ -50,7 +50,7 @@ def update_annotations(
     for start in range(0, len(moved), _CHUNK):
         chunk = moved[start : start + _CHUNK]
         spatial.unindex(cursor, t.ANNOTATION_RTREE, ",".join("?" * len(chunk)), tuple(chunk), log)
-    _write_versions(conn, versions, now)
+    write_versions(conn, versions, now)
     _write_rows(conn, list(news.values()))
     rows = []
     for id in moved:
@@ -74,7 +74,8 @@ def _read(conn: Connection, ids: list[int]) -> dict[int, e.Annotation]:
     return found
 
 
-def _write_versions(conn: Connection, pairs: list[tuple[e.Annotation, e.Annotation]], now: Any) -> None:
+def write_versions(conn: Connection, pairs: list[tuple[e.Annotation, e.Annotation]], now: Any) -> None:
+    """The state before each (old, new) change, as the next version of its annotation."""
     if not pairs:
         return
     last: dict[int, int] = {}

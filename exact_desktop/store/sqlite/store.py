@@ -25,7 +25,7 @@ from exact_desktop.store.base import (
 )
 from exact_desktop.store.sqlite import spatial
 from exact_desktop.store.sqlite import tables as t
-from exact_desktop.store.sqlite.annotation_batch import VERSIONED_FIELDS, update_annotations
+from exact_desktop.store.sqlite.annotation_batch import VERSIONED_FIELDS, update_annotations, write_versions
 from exact_desktop.store.sqlite.bulk import bulk_insert
 from exact_desktop.store.sqlite.engine import make_engine, reading, write
 from exact_desktop.store.sqlite.rows import (
@@ -360,24 +360,8 @@ class SqliteStore(Store):
     @staticmethod
     def _version_annotation(conn: Connection, old: e.Annotation, new: e.Annotation) -> None:
         """Keep the state before this change; the newest version is what undo restores."""
-        if all(getattr(old, f) == getattr(new, f) for f in _VERSIONED_FIELDS):
-            return
-        if new.deleted and not old.deleted:
-            action = "delete"
-        elif old.deleted and not new.deleted:
-            action = "restore"
-        else:
-            action = "update"
-        last = conn.execute(
-            select(func.max(t.annotation_version.c.version)).where(t.annotation_version.c.annotation == old.id)
-        ).scalar()
-        conn.execute(
-            insert(t.annotation_version).values(
-                annotation=old.id, version=(last or 0) + 1, action=action, annotation_type=old.annotation_type,
-                vector=old.vector, deleted=old.deleted, description=old.description, meta_data=old.meta_data,
-                editor=new.last_editor, time=e.utcnow(),
-            )
-        )  # fmt: skip
+        if any(getattr(old, f) != getattr(new, f) for f in _VERSIONED_FIELDS):
+            write_versions(conn, [(old, new)], e.utcnow())
 
 
 def _log(conn: Connection) -> spatial.ChangeLog | None:
