@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from exact_desktop import __version__, cli_exchange, cli_server
+from exact_desktop import __version__, cli_exchange, cli_server, cli_sync
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -96,6 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     plugin_run.add_argument("--server", metavar="URL", help="run on that EXACT server's image set (jobs made there)")
     cli_server.add_commands(commands, plugin_commands)
     cli_exchange.add_commands(commands)
+    cli_sync.add_commands(commands)
 
     bench = commands.add_parser("bench", help="measure speed; prints JSON")
     bench.add_argument(
@@ -135,6 +136,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _plugin(args) if handled is None else handled
     if args.command in ("export", "import"):
         return cli_exchange.run(args)
+    if args.command == "sync":
+        return cli_sync.run(args)
     if args.command == "login":
         return cli_server.login(args)
     return 2

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from exact_desktop.plugins.sdk.connection import Connection, PluginError, RefusedError
+from exact_desktop.rest.connection import Connection, PluginError, RefusedError
 from exact_desktop.store.credentials import Credentials, CredentialsError, credentials_for, normalise_url, save
 
 TOKENS = "/users/api/tokens/"  # EXACT's personal access tokens

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 from exact_desktop.model import entities as e
 from exact_desktop.model.entities import status_from_exact
 from exact_desktop.plugins.jobs import fail_job
-from exact_desktop.plugins.sdk.connection import Connection, PluginError
+from exact_desktop.rest.connection import Connection, PluginError
 from exact_desktop.store.base import NotFoundError, Store
 
 JOBS = "/api/v1/processing/pluginjobs/"

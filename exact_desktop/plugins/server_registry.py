@@ -15,8 +15,8 @@ from typing import Any
 
 from PIL import Image as PILImage
 
-from exact_desktop.plugins.sdk.connection import Connection, PluginError, UnknownOutcomeError
 from exact_desktop.plugins.sdk.worker import find_plugin
+from exact_desktop.rest.connection import Connection, PluginError, UnknownOutcomeError
 
 PLUGINS = "/api/v1/processing/plugins/"
 TYPES = "/api/v1/annotations/annotation_types/"

@@ -15,9 +15,9 @@ from exact_desktop.model.entities import JobStatus, status_from_exact
 from exact_desktop.plugins.job_book import ServerJobBook
 from exact_desktop.plugins.jobs import check_parameters
 from exact_desktop.plugins.local_queue import LocalQueue
-from exact_desktop.plugins.sdk.connection import Connection, RefusedError
 from exact_desktop.plugins.sdk.context import now_iso
 from exact_desktop.plugins.sdk.worker import find_plugin
+from exact_desktop.rest.connection import Connection, RefusedError
 
 P = "/api/v1/processing"
 JOBS = f"{P}/pluginjobs/"

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from exact_desktop.model import entities as e
 from exact_desktop.plugins.registry import PluginRegistryError, ensure_types, produced_types, register
-from exact_desktop.plugins.sdk.connection import Connection, PluginError
+from exact_desktop.rest.connection import Connection, PluginError
 from exact_desktop.store.base import Store, StoreError
 
 QUEUES = ("local", "celery")

@@ -23,7 +23,7 @@ import requests
 
 from exact_desktop.demo.synthetic_slide import ensure_demo_slide
 from exact_desktop.model import entities as e
-from exact_desktop.plugins.sdk.connection import Connection
+from exact_desktop.rest.connection import Connection
 from exact_desktop.server.passwords import hash_password
 from exact_desktop.store.sqlite.store import SqliteStore
 from tests.api.conftest import start_server, stop_server
@@ -47,6 +47,7 @@ class Target:
     faults_set: int = 0  # "Faults": contract.svs alone
     images: dict[str, int] = field(default_factory=dict)
     faults_image: int = 0
+    team: int = 0
 
     def connection(self, url: str | None = None) -> Connection:
         return Connection(url or self.url, token=self.token)
@@ -118,6 +119,7 @@ def exact_target(contract_slide: Path) -> Iterator[Target]:
         }, timeout=60)  # fmt: skip
         assert faults.status_code == 201, faults.text
         target.faults_set = faults.json()["id"]
+        target.team = info["team_id"]
         _finish(target, contract_slide)
         yield target
     finally:
@@ -142,7 +144,7 @@ def embedded_target(tmp_path_factory: pytest.TempPathFactory, contract_slide: Pa
     process, first = start_server(db)
     try:
         target = Target("embedded", first["url"], USER, PASSWORD, first["token"], product.id, demo.id,  # type: ignore[arg-type]
-                        faults_set=faults.id)  # type: ignore[arg-type]  # fmt: skip
+                        faults_set=faults.id, team=team.id)  # type: ignore[arg-type]  # fmt: skip
         for path in (SMALL_SVS, BOXES_TIFF):
             target.images[path.name] = upload(target, path, path.name, target.image_set)
         _finish(target, contract_slide)

@@ -13,11 +13,11 @@ import pytest
 import requests
 
 from exact_desktop.plugins.registry import describe
-from exact_desktop.plugins.sdk.connection import RefusedError
 from exact_desktop.plugins.sdk.results import ResultWriter
 from exact_desktop.plugins.sdk.worker import find_plugin, plugin_types
 from exact_desktop.plugins.server_registry import register_on_server
 from exact_desktop.plugins.server_runner import CREATE_JOB
+from exact_desktop.rest.connection import RefusedError
 from tests.contract.conftest import Target
 
 P = "/api/v1/processing"

@@ -3,7 +3,9 @@
 Put it between a client and a real server (EXACT or `exact-desktop serve`) and tell it what to
 break: `cut_once_after(n)` closes every open connection, both ways, once the client has sent n
 more bytes (requests in flight then have an unknown outcome: the server may or may not have
-done them); `delay_s` holds every chunk back; `refuse` closes new connections at once.
+done them); `delay_s` holds every chunk back; `refuse` closes new connections at once;
+`answer_next(status, method)` answers the next such request itself, without passing it on (a
+server error on a batch); `stall_next_response(s)` holds the next answer back (a timeout).
 """
 
 from __future__ import annotations
@@ -26,6 +28,10 @@ class FaultProxy:
         self.delay_s = 0.0
         self.refuse = False
         self._cut_at: int | None = None
+        self._canned: tuple[int, bytes] | None = None
+        self._stall_s = 0.0
+        self.answered = 0
+        self.stalled = 0
         self._open: set[socket.socket] = set()
         self._lock = threading.Lock()
         self._stopped = threading.Event()
@@ -43,6 +49,28 @@ class FaultProxy:
     def cut_once_after(self, more_bytes: int) -> None:
         with self._lock:
             self._cut_at = self.upstream_bytes + more_bytes
+
+    def answer_next(self, status: int, method: str = "POST") -> None:
+        with self._lock:
+            self._canned = (status, method.encode())
+
+    def stall_next_response(self, seconds: float) -> None:
+        with self._lock:
+            self._stall_s = seconds
+
+    def _take_canned(self, data: bytes) -> int | None:
+        with self._lock:
+            if self._canned and data.startswith(self._canned[1] + b" "):
+                status, self._canned = self._canned[0], None
+                self.answered += 1
+                return status
+        return None
+
+    def _take_stall(self) -> float:
+        with self._lock:
+            seconds, self._stall_s = self._stall_s, 0.0
+            self.stalled += bool(seconds)
+            return seconds
 
     def _accept(self) -> None:
         while not self._stopped.is_set():
@@ -72,6 +100,17 @@ class FaultProxy:
                 if upstream and self._count(len(data)):
                     self._cut_all()
                     return
+                status = self._take_canned(data) if upstream else None
+                if status is not None:
+                    body = b'{"detail": "injected by the fault proxy"}'
+                    source.sendall(
+                        f"HTTP/1.1 {status} Injected\r\nContent-Type: application/json\r\n"
+                        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
+                        + body
+                    )
+                    return
+                if not upstream and (stall := self._take_stall()):
+                    time.sleep(stall)
                 sink.sendall(data)
         except OSError:
             pass

@@ -19,7 +19,7 @@ import numpy as np
 
 from exact_desktop.plugins.builtin.pixels import blobs, haematoxylin, split_nuclei, tiles, work_level
 from exact_desktop.plugins.sdk import ImageHandle, JobContext, main
-from exact_desktop.plugins.sdk.connection import PluginError
+from exact_desktop.rest.connection import PluginError
 
 DESCRIBE: dict[str, Any] = {
     "name": "Nuclei detector",

@@ -12,8 +12,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from exact_desktop.plugins.sdk.connection import Connection
 from exact_desktop.plugins.sdk.context import now_iso
+from exact_desktop.rest.connection import Connection
 
 JOBS = "/api/v1/processing/pluginjobs/"
 READ_BACK_DELAY_S = 0.05  # lets a concurrent claimer's write land before we read

@@ -17,8 +17,8 @@ import numpy as np
 from PIL import Image as PILImage
 
 from exact_desktop.model.entities import CANCELLED_MESSAGE
-from exact_desktop.plugins.sdk.connection import Connection, PluginError, UnknownOutcomeError
 from exact_desktop.plugins.sdk.results import BATCH, ResultWriter
+from exact_desktop.rest.connection import Connection, PluginError, UnknownOutcomeError
 
 REPORT_EVERY_S = 0.5  # progress PATCHes and cancel checks at most this often
 SHOW_EVERY_S = 2.0  # progress lines on stderr, when asked for

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 from PIL import Image as PILImage
 
-from exact_desktop.plugins.sdk.connection import Connection
+from exact_desktop.rest.connection import Connection
 from exact_desktop.slides.base import SlideError, SlideSource, rgba_over_white
 from exact_desktop.slides.opener import open_slide
 

@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from exact_desktop.plugins.sdk.claims import LeaseWatch, claim, is_open
-from exact_desktop.plugins.sdk.connection import Connection, PluginError
 from exact_desktop.plugins.sdk.context import Cancelled, Heartbeat, JobContext, now_iso
 from exact_desktop.plugins.sdk.image import ImageHandle
+from exact_desktop.rest.connection import Connection, PluginError
 
 Process = Callable[[ImageHandle, dict[str, Any], JobContext], None]
 P = "/api/v1/processing"

@@ -113,3 +113,27 @@ def create_annotation_type(body: AnnotationTypeIn, store: SqliteStore = StoreDep
     store.get(e.Product, body.product)
     values = body.model_dump()
     return s.plain(store.create(e.AnnotationType(values.pop("name"), values.pop("vector_type"), **values)))
+
+
+class ImageSetIn(BaseModel):
+    """What EXACT's image set create demands (it insists on `images` and `set_tags`, even empty)."""
+
+    model_config = ConfigDict(extra="ignore")
+    name: str = Field(min_length=1, max_length=100)
+    team: int
+    product_set: list[int]
+    images: list[int]
+    set_tags: list[Any]
+    description: str = ""
+    collaboration_type: int = 0
+
+
+@router.post("/images/image_sets/", status_code=201)
+def create_image_set(body: ImageSetIn, store: SqliteStore = StoreDep) -> dict[str, Any]:
+    store.get(e.Team, body.team)
+    for product in body.product_set:
+        store.get(e.Product, product)
+    made = store.create(
+        e.ImageSet(body.name, body.team, body.description, body.product_set, collaboration_type=body.collaboration_type)
+    )
+    return _image_sets(store, [made])[0]

@@ -160,10 +160,15 @@ class SqliteStore(Store):
 
             def batch(conn: Connection) -> list[E]:
                 with self._integrity("cannot update annotations"):
-                    return update_annotations(conn, driver_cursor(conn), changes, _log(conn))  # type: ignore[return-value]
+                    return update_annotations(conn, driver_cursor(conn), changes, spatial_log(conn))  # type: ignore[return-value]
 
             return self._write(batch)
         return self._write(lambda conn: [self._update(conn, kind, id, dict(c)) for id, c in changes.items()])
+
+    def transaction(self, work: Callable[[Connection], T]) -> T:
+        """`work(conn)` in one write transaction (retried whole when the file is busy), for the
+        store's own helpers that write several tables at once (the sync ledger)."""
+        return self._write(work)
 
     def _write(self, work: Callable[[Connection], T]) -> T:
         """One write transaction; what it moved in the spatial trees is announced after the commit."""
@@ -214,9 +219,9 @@ class SqliteStore(Store):
         files = [row[0] for sql in CASCADED_FILES.get(kind, []) for row in cursor.execute(sql, (id,)).fetchall()]
         # index rows of what the cascade takes, found before the rows are gone
         for tree, doomed in CASCADED_SPATIAL.get(kind, []):
-            spatial.unindex(cursor, tree, doomed, (id,), _log(conn))
+            spatial.unindex(cursor, tree, doomed, (id,), spatial_log(conn))
         if kind in SPATIAL:
-            spatial.unindex(cursor, SPATIAL[kind], "?", (id,), _log(conn))
+            spatial.unindex(cursor, SPATIAL[kind], "?", (id,), spatial_log(conn))
         if conn.execute(delete(table).where(table.c.id == id)).rowcount == 0:
             raise NotFoundError(f"{kind.__name__} {id} does not exist")
         return files
@@ -227,7 +232,7 @@ class SqliteStore(Store):
         kinds = {type(x) for x in entities}
         if len(kinds) != 1:
             raise StoreError("bulk_create takes entities of one kind at a time")
-        return self._write(lambda conn: bulk_insert(conn, driver_cursor(conn), list(entities), _log(conn)))
+        return self._write(lambda conn: bulk_insert(conn, driver_cursor(conn), list(entities), spatial_log(conn)))
 
     # --- helpers ----------------------------------------------------------------------------
     @staticmethod
@@ -311,7 +316,7 @@ class SqliteStore(Store):
         group = getattr(entity, SPATIAL_GROUP[kind])
         spatial.index_one(
             driver_cursor(conn), SPATIAL[kind], entity.id, entity.image, group, entity.vector,
-            getattr(entity, "score", None), _log(conn),
+            getattr(entity, "score", None), spatial_log(conn),
         )  # fmt: skip
 
     def _upsert_annotation(self, conn: Connection, annotation: e.Annotation) -> e.Annotation:
@@ -348,7 +353,7 @@ class SqliteStore(Store):
         values.pop("id")
         moved = kind in SPATIAL and any(getattr(old, f) != getattr(new, f) for f in _SPATIAL_FIELDS if hasattr(old, f))
         if moved:  # the old entry goes while the row still says what it was
-            spatial.unindex(driver_cursor(conn), SPATIAL[kind], "?", (id,), _log(conn))
+            spatial.unindex(driver_cursor(conn), SPATIAL[kind], "?", (id,), spatial_log(conn))
         with self._integrity(f"cannot update {kind.__name__} {id}"):
             conn.execute(update(table_of(kind)).where(table_of(kind).c.id == id).values(values))
         if kind in LINKS:
@@ -364,7 +369,7 @@ class SqliteStore(Store):
             write_versions(conn, [(old, new)], e.utcnow())
 
 
-def _log(conn: Connection) -> spatial.ChangeLog | None:
+def spatial_log(conn: Connection) -> spatial.ChangeLog | None:
     return conn.info.get("spatial_log")  # type: ignore[no-any-return]
 
 

@@ -296,6 +296,39 @@ spatial_density = Table(
     sqlite_with_rowid=False,
 )  # fmt: skip
 
+# the sync ledger (migration 0007 says what each holds); triggers fill sync_outbox
+sync_image_set = Table(
+    "sync_image_set", metadata,
+    Column("image_set", ForeignKey("image_set.id", ondelete="CASCADE"), primary_key=True),
+    Column("server", String, nullable=False),
+    Column("remote_id", Integer, nullable=False),
+    Column("cursor", String, nullable=True),
+    Column("last_sync", String, nullable=True),
+    UniqueConstraint("server", "remote_id"),
+)  # fmt: skip
+
+sync_outbox = Table(
+    "sync_outbox", metadata,
+    Column("annotation", ForeignKey("annotation.id", ondelete="CASCADE"), primary_key=True),
+)  # fmt: skip
+
+sync_base = Table(
+    "sync_base", metadata,
+    Column("annotation", ForeignKey("annotation.id", ondelete="CASCADE"), primary_key=True),
+    Column("remote_time", String, nullable=False),
+)  # fmt: skip
+
+sync_conflict = Table(
+    "sync_conflict", metadata, _id(),
+    Column("annotation", ForeignKey("annotation.id", ondelete="CASCADE"), nullable=False),
+    Column("copy", ForeignKey("annotation.id", ondelete="SET NULL"), nullable=True),
+    Column("unique_identifier", String, nullable=False),
+    Column("local_change", String, nullable=False),
+    Column("server_change", String, nullable=False),
+    Column("found", String, nullable=False),
+    Column("resolved", String, nullable=True, index=True),
+)  # fmt: skip
+
 # R*Tree virtual tables (created by migration 0002, outside SQLAlchemy's metadata):
 # (id, min_band, max_band, min_x, max_x, min_y, max_y) of live geometry only; see spatial.py
 ANNOTATION_RTREE = "annotation_rtree"

@@ -42,9 +42,10 @@ class UnknownOutcomeError(PluginError):
 class Connection:
     def __init__(
         self, url: str, token: str | None = None, user: str | None = None, password: str | None = None,
-        verify: bool | str = True,
+        verify: bool | str = True, timeout: float = TIMEOUT_S,
     ) -> None:  # fmt: skip
         self.url = url.rstrip("/")
+        self.timeout = timeout
         self.session = requests.Session()
         self.session.verify = verify
         retry = Retry(
@@ -73,7 +74,7 @@ class Connection:
     def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         url = path if path.startswith("http") else f"{self.url}{path}"
         try:
-            answer = self.session.request(method, url, timeout=TIMEOUT_S, **kwargs)
+            answer = self.session.request(method, url, timeout=self.timeout, **kwargs)
         except requests.ConnectionError as err:
             raise UnknownOutcomeError(f"{method} {path}: cannot reach {self.url} ({_reason(err)})") from None
         except requests.RequestException as err:

@@ -1,0 +1,71 @@
+"""`exact-desktop sync pull|push|both|conflicts|resolve`: the local mirror and a server, in step."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+
+def add_commands(commands: Any) -> None:
+    sync = commands.add_parser("sync", help="synchronise an image set between a server and the local project")
+    actions = sync.add_subparsers(dest="sync_command", required=True)
+    for name, text in (
+        ("pull", "bring the server's changes here"),
+        ("push", "send this project's changes (the outbox) to the server"),
+        ("both", "pull, then push"),
+    ):
+        action = actions.add_parser(name, help=text)
+        action.add_argument("--server", required=True, metavar="URL")
+        action.add_argument("--image-set", type=int, required=True, metavar="ID", help="the server's image set id")
+        action.add_argument("--json", action="store_true", help="print the summary as one JSON object (default)")
+        action.add_argument("--db", type=Path, metavar="FILE", help="project database (default: the local project)")
+    conflicts = actions.add_parser("conflicts", help="list the conflicts kept for a person to resolve, as JSON")
+    conflicts.add_argument("--all", action="store_true", help="resolved ones too")
+    conflicts.add_argument("--db", type=Path, metavar="FILE", help="project database")
+    resolve = actions.add_parser("resolve", help="resolve one conflict")
+    resolve.add_argument("conflict", type=int, metavar="ID")
+    resolve.add_argument("--keep", choices=["server", "local", "both"], required=True)
+    resolve.add_argument("--db", type=Path, metavar="FILE", help="project database")
+
+
+def run(args: argparse.Namespace) -> int:
+    from exact_desktop.cli_server import connect, fail
+    from exact_desktop.rest.connection import PluginError
+    from exact_desktop.rest.exact_api import ExactApi
+    from exact_desktop.store.base import StoreError
+    from exact_desktop.store.credentials import CredentialsError
+    from exact_desktop.store.project import open_project
+    from exact_desktop.store.sqlite.sync_ledger import SyncLedger
+    from exact_desktop.sync.engine import Synchroniser
+
+    try:
+        store = open_project(args.db)
+    except StoreError as err:
+        return fail(str(err))
+    try:
+        ledger = SyncLedger(store)
+        if args.sync_command == "conflicts":
+            print(json.dumps([vars(c) for c in ledger.conflicts(open_only=not args.all)]))
+            return 0
+        if args.sync_command == "resolve":
+            print(json.dumps(vars(ledger.resolve(args.conflict, args.keep))))
+            return 0
+        connection, _ = connect(args.server)
+
+        def progress(stage: str, done: int, total: int) -> None:
+            print(f"exact-desktop: {stage} {done:,}/{total:,}", file=sys.stderr)
+
+        summary = Synchroniser(store, ExactApi(connection), progress).run(args.sync_command, args.image_set)
+        print(json.dumps(summary.as_json()))
+        for error in summary.errors[:20]:
+            print(f"exact-desktop: {error}", file=sys.stderr)
+        return 1 if summary.errors else 0
+    except (CredentialsError, StoreError) as err:
+        return fail(str(err))
+    except PluginError as err:
+        return fail(f"sync with {args.server} stopped, nothing is lost (run it again): {err}")
+    finally:
+        store.close()

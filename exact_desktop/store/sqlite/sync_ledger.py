@@ -1,0 +1,353 @@
+"""What sync needs from the local mirror, each step one transaction (tables: migration 0007).
+
+The outbox is written by triggers with every annotation change in a mirrored image set, so an
+edit and its outbox row commit together whoever makes the edit (the window, a plugin, the
+embedded API). Applying what came from the server clears the rows it caused itself; a
+row is cleared after a push only while the annotation still holds the state that was pushed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from exact_desktop.model import entities as e
+from exact_desktop.store.base import StoreError
+from exact_desktop.store.sqlite import tables as t
+from exact_desktop.store.sqlite.annotation_batch import update_annotations
+from exact_desktop.store.sqlite.bulk import bulk_insert
+from exact_desktop.store.sqlite.rows import entity_from_row
+from exact_desktop.store.sqlite.store import SqliteStore, driver_cursor, spatial_log
+from exact_desktop.store.sqlite.tables import to_iso
+from exact_desktop.store.sqlite.validation import AnnotationTypes
+
+CHUNK = 500
+SYNCED_FIELDS = ("annotation_type", "vector", "deleted", "description", "meta_data", "concealed", "blurred")
+CONFLICT_KEY = "sync_conflict"  # meta_data key that marks the copy holding this side's version
+
+
+@dataclass(frozen=True)
+class Mirror:
+    image_set: int
+    server: str
+    remote_id: int
+    cursor: str | None
+    last_sync: str | None
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """A server annotation with its image and type already mapped to local ids."""
+
+    annotation: e.Annotation  # id None, remote_id the server's id
+    server_time: str
+
+
+@dataclass(frozen=True)
+class Pending:
+    """An annotation changed here since the last sync, and the edit stamp it was read with."""
+
+    annotation: e.Annotation
+    stamp: str
+    base_time: str | None
+
+
+@dataclass(frozen=True)
+class Pushed:
+    local_id: int
+    remote_id: int
+    server_time: str
+    stamp: str
+
+
+@dataclass(frozen=True)
+class Conflict:
+    id: int
+    annotation: int
+    copy: int | None
+    unique_identifier: str
+    local_change: str
+    server_change: str
+    found: str
+    resolved: str | None
+
+
+@dataclass
+class Applied:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    conflicts: int = 0
+    errors: list[str] | None = None
+
+
+class SyncLedger:
+    def __init__(self, store: SqliteStore) -> None:
+        self.store = store
+
+    # --- mirrors -------------------------------------------------------------------------
+    def mirror(self, image_set: int, server: str, remote_id: int) -> None:
+        """Marks a local image set as the mirror of a server's (one server per project)."""
+        others = {m.server for m in self.mirrors() if m.server != server}
+        if others:
+            raise StoreError(f"this project mirrors {others.pop()}; it cannot mirror {server} as well")
+
+        def work(conn: Connection) -> None:
+            driver_cursor(conn).execute(
+                "INSERT INTO sync_image_set (image_set, server, remote_id) VALUES (?, ?, ?) "
+                "ON CONFLICT (image_set) DO NOTHING",
+                (image_set, server, remote_id),
+            )
+
+        self.store.transaction(work)
+
+    def mirrors(self, server: str | None = None) -> list[Mirror]:
+        with self.store.engine.connect() as conn:
+            rows = conn.execute(select(t.sync_image_set)).fetchall()
+        return [Mirror(*row) for row in rows if server is None or row.server == server]
+
+    def mirror_of(self, server: str, remote_id: int) -> Mirror | None:
+        found = [m for m in self.mirrors(server) if m.remote_id == remote_id]
+        return found[0] if found else None
+
+    def set_cursor(self, image_set: int, cursor: str | None, last_sync: str) -> None:
+        def work(conn: Connection) -> None:
+            driver_cursor(conn).execute(
+                "UPDATE sync_image_set SET cursor = coalesce(?, cursor), last_sync = ? WHERE image_set = ?",
+                (cursor, last_sync, image_set),
+            )
+
+        self.store.transaction(work)
+
+    # --- the outbox ------------------------------------------------------------------------
+    def pending(self, image_set: int) -> list[Pending]:
+        with self.store.engine.connect() as conn:
+            rows = conn.execute(
+                select(t.annotation, t.sync_base.c.remote_time)
+                .join(t.sync_outbox, t.sync_outbox.c.annotation == t.annotation.c.id)
+                .join(t.image, t.image.c.id == t.annotation.c.image)
+                .outerjoin(t.sync_base, t.sync_base.c.annotation == t.annotation.c.id)
+                .where(t.image.c.image_set == image_set)
+                .order_by(t.annotation.c.id)
+            ).fetchall()
+        found = []
+        for row in rows:
+            annotation = entity_from_row(e.Annotation, row)
+            found.append(Pending(annotation, to_iso(annotation.last_edit_time), row.remote_time))
+        return found
+
+    def outbox_size(self) -> int:
+        with self.store.engine.connect() as conn:
+            return int(driver_cursor(conn).execute("SELECT count(*) FROM sync_outbox").fetchone()[0])
+
+    def drop_pending(self, ids: Sequence[int]) -> None:
+        """Forget outbox rows that need no push (created and deleted here before any sync)."""
+        self.store.transaction(lambda conn: _clear_outbox(driver_cursor(conn), ids))
+
+    def mark_pushed(self, pushed: Sequence[Pushed]) -> int:
+        """Links pushed annotations to their server rows; clears the outbox rows of those not
+        edited again since they were read. Returns how many rows were cleared."""
+
+        def work(conn: Connection) -> int:
+            cursor = driver_cursor(conn)
+            cursor.executemany(
+                "UPDATE annotation SET remote_id = ? WHERE id = ? AND remote_id IS NOT ?",
+                [(p.remote_id, p.local_id, p.remote_id) for p in pushed],
+            )
+            _set_base(cursor, [(p.local_id, p.server_time) for p in pushed])
+            before = cursor.execute("SELECT count(*) FROM sync_outbox").fetchone()[0]
+            cursor.executemany(
+                "DELETE FROM sync_outbox WHERE annotation = ? AND "
+                "(SELECT last_edit_time FROM annotation WHERE id = ?) = ?",
+                [(p.local_id, p.local_id, p.stamp) for p in pushed],
+            )
+            return int(before - cursor.execute("SELECT count(*) FROM sync_outbox").fetchone()[0])
+
+        return self.store.transaction(work)
+
+    # --- applying the server's side --------------------------------------------------------
+    def apply(self, incoming: Sequence[Incoming]) -> Applied:
+        """Creates, updates or conflicts each incoming annotation, all in one transaction."""
+        return self.store.transaction(lambda conn: _apply(conn, list(incoming)))
+
+    # --- conflicts ---------------------------------------------------------------------------
+    def conflicts(self, open_only: bool = True) -> list[Conflict]:
+        statement = select(t.sync_conflict).order_by(t.sync_conflict.c.id)
+        if open_only:
+            statement = statement.where(t.sync_conflict.c.resolved.is_(None))
+        with self.store.engine.connect() as conn:
+            return [Conflict(*row) for row in conn.execute(statement).fetchall()]
+
+    def resolve(self, conflict_id: int, keep: str) -> Conflict:
+        """`keep`: "server" deletes the copy of this side's version; "local" gives the original
+        the copy's state and deletes the copy; "both" keeps the two. Each edit goes out at the
+        next push."""
+        if keep not in ("server", "local", "both"):
+            raise StoreError(f"keep must be server, local or both, not {keep!r}")
+
+        def work(conn: Connection) -> Conflict:
+            cursor = driver_cursor(conn)
+            row = cursor.execute("SELECT * FROM sync_conflict WHERE id = ?", (conflict_id,)).fetchone()
+            if row is None:
+                raise StoreError(f"there is no conflict {conflict_id}")
+            conflict = Conflict(*row)
+            if conflict.resolved:
+                raise StoreError(f"conflict {conflict_id} was resolved already ({conflict.resolved})")
+            changes: dict[int, dict[str, Any]] = {}
+            if conflict.copy is not None and keep in ("server", "local"):
+                copy = _annotation(conn, conflict.copy)
+                changes[conflict.copy] = {"deleted": True}
+                if keep == "local":
+                    meta = dict(copy.meta_data or {})
+                    meta.pop(CONFLICT_KEY, None)
+                    changes[conflict.annotation] = {
+                        **{f: getattr(copy, f) for f in SYNCED_FIELDS if f != "meta_data"},
+                        "meta_data": meta or None,
+                        "deleted": False,
+                    }
+            if changes:
+                update_annotations(conn, cursor, changes, spatial_log(conn))
+            stamp = f"{keep} {to_iso(e.utcnow())}"
+            cursor.execute("UPDATE sync_conflict SET resolved = ? WHERE id = ?", (stamp, conflict_id))
+            return replace(conflict, resolved=stamp)
+
+        return self.store.transaction(work)
+
+
+def _apply(conn: Connection, incoming: list[Incoming]) -> Applied:
+    cursor = driver_cursor(conn)
+    outcome = Applied(errors=[])
+    types = AnnotationTypes(conn)
+    valid: list[Incoming] = []
+    for item in incoming:
+        a = item.annotation
+        try:
+            types.check(a.annotation_type, a.vector, f"annotation {a.unique_identifier} (server id {a.remote_id})")
+            valid.append(item)
+        except StoreError as err:
+            outcome.errors.append(str(err))  # type: ignore[union-attr]
+    by_remote = _column_map(cursor, "remote_id", [i.annotation.remote_id for i in valid])
+    by_uuid = _uuid_map(cursor, [i for i in valid if i.annotation.remote_id not in by_remote])
+    local_ids = [by_remote.get(i.annotation.remote_id) or by_uuid.get(_key(i)) for i in valid]
+    known = [x for x in local_ids if x is not None]
+    bases = _values(cursor, "SELECT annotation, remote_time FROM sync_base WHERE annotation IN ({})", known)
+    queued = set(_values(cursor, "SELECT annotation, 1 FROM sync_outbox WHERE annotation IN ({})", known))
+    fresh: list[Incoming] = []
+    updates: dict[int, dict[str, Any]] = {}
+    settled: list[tuple[int, str]] = []  # (local id, server time) now agreed on
+    links: list[tuple[int, int]] = []  # (local id, server id) of our own pushes whose answer was lost
+    clashes: list[tuple[int, Incoming]] = []
+    for item, local in zip(valid, local_ids, strict=True):
+        if local is None:
+            fresh.append(item)
+        elif bases.get(local) == item.server_time:
+            outcome.unchanged += 1
+        elif local in queued and local in bases:
+            clashes.append((local, item))
+        elif local in queued:  # the server holds our own push; later edits here still go out
+            links.append((local, item.annotation.remote_id))  # type: ignore[arg-type]
+            settled.append((local, item.server_time))
+        else:
+            updates[local] = _state(item)
+            settled.append((local, item.server_time))
+    cleared = [local for local, _ in settled if local not in queued]
+    if fresh:
+        ids = bulk_insert(conn, cursor, [item.annotation for item in fresh], spatial_log(conn))
+        settled += [(i, item.server_time) for i, item in zip(ids, fresh, strict=True)]
+        cleared += ids
+        outcome.created = len(ids)
+    outcome.updated = len(updates)
+    for local, item in clashes:
+        _keep_both(conn, cursor, local, item)
+        updates[local] = _state(item)
+        settled.append((local, item.server_time))
+        cleared.append(local)
+    outcome.conflicts = len(clashes)
+    if updates:
+        update_annotations(conn, cursor, updates, spatial_log(conn))
+    cursor.executemany("UPDATE annotation SET remote_id = ? WHERE id = ?", [(r, i) for i, r in links])
+    _set_base(cursor, settled)
+    _clear_outbox(cursor, cleared)
+    return outcome
+
+
+def _keep_both(conn: Connection, cursor: Any, local: int, item: Incoming) -> None:
+    """Both sides changed: this side's version becomes a new annotation (a new UUID, marked),
+    pushed like any other, and the original takes the server's version."""
+    mine = _annotation(conn, local)
+    copy_id = None
+    if not mine.deleted:
+        meta = {**(mine.meta_data or {}), CONFLICT_KEY: {"of": mine.unique_identifier, "side": "desktop"}}
+        copy = replace(mine, id=None, remote_id=None, unique_identifier=e.new_uuid(), meta_data=meta)
+        copy_id = bulk_insert(conn, cursor, [copy], spatial_log(conn))[0]
+    cursor.execute(
+        "INSERT INTO sync_conflict (annotation, copy, unique_identifier, local_change, server_change, found) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        (local, copy_id, mine.unique_identifier, _describe(mine), _describe(item.annotation), to_iso(e.utcnow())),
+    )
+
+
+def _annotation(conn: Connection, id: int) -> e.Annotation:
+    row = conn.execute(select(t.annotation).where(t.annotation.c.id == id)).first()
+    if row is None:
+        raise StoreError(f"annotation {id} does not exist")
+    return entity_from_row(e.Annotation, row)
+
+
+def _describe(a: e.Annotation) -> str:
+    if a.deleted:
+        return "deleted"
+    return json.dumps({"annotation_type": a.annotation_type, "vector": a.vector, "description": a.description})
+
+
+def _state(item: Incoming) -> dict[str, Any]:
+    a = item.annotation
+    return {**{f: getattr(a, f) for f in SYNCED_FIELDS}, "remote_id": a.remote_id, "last_edit_time": a.last_edit_time}
+
+
+def _key(item: Incoming) -> tuple[int, str]:
+    return item.annotation.image, item.annotation.unique_identifier
+
+
+def _column_map(cursor: Any, column: str, values: list[Any]) -> dict[Any, int]:
+    return {
+        value: id
+        for value, id in _rows(cursor, f"SELECT {column}, id FROM annotation WHERE {column} IN ({{}})", values)
+    }
+
+
+def _uuid_map(cursor: Any, items: list[Incoming]) -> dict[tuple[int, str], int]:
+    wanted = {_key(i) for i in items}
+    found = _rows(
+        cursor, "SELECT image, unique_identifier, id FROM annotation WHERE unique_identifier IN ({})",
+        [i.annotation.unique_identifier for i in items],
+    )  # fmt: skip
+    return {(image, uuid): id for image, uuid, id in found if (image, uuid) in wanted}
+
+
+def _values(cursor: Any, sql: str, ids: list[int]) -> dict[int, Any]:
+    return dict(_rows(cursor, sql, ids))
+
+
+def _rows(cursor: Any, sql: str, values: list[Any]) -> list[tuple[Any, ...]]:
+    found: list[tuple[Any, ...]] = []
+    for start in range(0, len(values), CHUNK):
+        chunk = values[start : start + CHUNK]
+        found += cursor.execute(sql.format(",".join("?" * len(chunk))), chunk).fetchall()
+    return found
+
+
+def _set_base(cursor: Any, rows: list[tuple[int, str]]) -> None:
+    cursor.executemany(
+        "INSERT INTO sync_base (annotation, remote_time) VALUES (?, ?) "
+        "ON CONFLICT (annotation) DO UPDATE SET remote_time = excluded.remote_time",
+        rows,
+    )
+
+
+def _clear_outbox(cursor: Any, ids: Sequence[int]) -> None:
+    cursor.executemany("DELETE FROM sync_outbox WHERE annotation = ?", [(i,) for i in ids])

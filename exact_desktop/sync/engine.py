@@ -1,0 +1,237 @@
+"""Pull, push, both: the local mirror of one server image set and the server agree, losing nothing.
+
+- Pull: the frame, then the annotations edited since the cursor (the newest server time of the
+  last complete pull, less a minute for transactions that committed late), page by page, each
+  page one local transaction. The cursor moves only after a complete pull, so a pull cut at any
+  point is simply run again: what arrived already is recognised (its server time is the base).
+- Push: the outbox. New annotations go in list POSTs with their UUIDs; when an answer is lost,
+  the UUIDs are looked up before anything is sent again, so nothing is created twice. Edits and
+  deletions go as PATCHes, after checking the server's row has not changed since the last
+  sync; if it has, both versions are kept (see the ledger) and the conflict is listed.
+- Counts are what the server answered it stored, never what was sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from exact_desktop.model import entities as e
+from exact_desktop.rest.connection import PluginError, RefusedError, UnknownOutcomeError
+from exact_desktop.rest.exact_api import CREATE_CHUNK, ExactApi, RemoteAnnotation, annotation_to_json, server_time
+from exact_desktop.store.sqlite.store import SqliteStore
+from exact_desktop.store.sqlite.sync_ledger import SYNCED_FIELDS, Incoming, Pending, Pushed, SyncLedger
+from exact_desktop.store.sqlite.tables import to_iso
+from exact_desktop.sync.frame import FrameMap, pull_frame
+
+LATE_COMMIT = timedelta(minutes=1)
+ATTEMPTS = 3
+PATCHES_IN_FLIGHT = 4
+
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+@dataclass
+class SyncSummary:
+    pulled: int = 0
+    pushed: int = 0
+    conflicts: int = 0
+    unchanged: int = 0
+    errors: list[str] = field(default_factory=list)
+    outbox: int = 0  # rows still waiting after this run
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _quiet(stage: str, done: int, total: int) -> None:
+    pass
+
+
+class Synchroniser:
+    def __init__(self, store: SqliteStore, api: ExactApi, progress: Progress = _quiet) -> None:
+        self.store, self.api, self.progress = store, api, progress
+        self.ledger = SyncLedger(store)
+
+    def run(self, direction: str, remote_set: int) -> SyncSummary:
+        summary = SyncSummary()
+        frame = pull_frame(self.store, self.api, remote_set)
+        if direction in ("pull", "both"):
+            self._pull(frame, remote_set, summary)
+        if direction in ("push", "both"):
+            self._push(frame, summary)
+        summary.outbox = len(self.ledger.pending(frame.image_set))
+        return summary
+
+    # --- pull ---------------------------------------------------------------------------------
+    def _pull(self, frame: FrameMap, remote_set: int, summary: SyncSummary) -> None:
+        mirror = self.ledger.mirror_of(self.api.server, remote_set)
+        since = _earlier(mirror.cursor) if mirror and mirror.cursor else None
+        newest: tuple[Any, str] | None = None
+        seen = 0
+        for page in self.api.annotation_pages(remote_set, since):
+            incoming = self._incoming(frame, page, summary)
+            self._apply(incoming, summary)
+            for item in page:
+                stamp = server_time(item.server_time)
+                if item.server_time and (newest is None or stamp > newest[0]):
+                    newest = (stamp, item.server_time)
+            seen += len(page)
+            self.progress("pull", seen, seen)
+        self.ledger.set_cursor(frame.image_set, newest[1] if newest else None, to_iso(e.utcnow()))
+
+    def _incoming(self, frame: FrameMap, page: list[RemoteAnnotation], summary: SyncSummary) -> list[Incoming]:
+        found = []
+        for item in page:
+            a = item.annotation
+            image, kind = frame.images.get(a.image), frame.types.get(a.annotation_type)
+            if image is None or kind is None:
+                summary.errors.append(
+                    f"annotation {a.unique_identifier} (server id {a.remote_id}) refers to "
+                    f"{'image' if image is None else 'annotation type'} "
+                    f"{a.image if image is None else a.annotation_type}, which is not in the image set"
+                )
+                continue
+            a = e.Annotation(**{**vars(a), "id": None, "image": image, "annotation_type": kind})
+            found.append(Incoming(a, item.server_time))
+        return found
+
+    def _apply(self, incoming: list[Incoming], summary: SyncSummary) -> None:
+        if not incoming:
+            return
+        applied = self.ledger.apply(incoming)
+        summary.pulled += applied.created + applied.updated
+        summary.unchanged += applied.unchanged
+        summary.conflicts += applied.conflicts
+        summary.errors += applied.errors or []
+
+    # --- push ---------------------------------------------------------------------------------
+    def _push(self, frame: FrameMap, summary: SyncSummary) -> None:
+        pending = self.ledger.pending(frame.image_set)
+        linked = [p for p in pending if p.annotation.remote_id is not None]
+        if linked:
+            self._push_edits(frame, linked, summary)
+        # after edits: a conflict found there made a copy of this side's version, to create now
+        pending = [p for p in self.ledger.pending(frame.image_set) if p.annotation.remote_id is None]
+        self.ledger.drop_pending([p.annotation.id for p in pending if p.annotation.deleted])  # type: ignore[misc]
+        fresh = [p for p in pending if not p.annotation.deleted]
+        for start in range(0, len(fresh), CREATE_CHUNK):
+            self._create(frame, fresh[start : start + CREATE_CHUNK], summary)
+            self.progress("push", min(start + CREATE_CHUNK, len(fresh)), len(fresh))
+
+    def _bodies(self, frame: FrameMap, items: list[Pending], summary: SyncSummary) -> dict[str, tuple[Pending, dict]]:
+        images, types = frame.remote_images(), frame.remote_types()
+        bodies: dict[str, tuple[Pending, dict]] = {}
+        for p in items:
+            a = p.annotation
+            if a.annotation_type not in types:
+                summary.errors.append(
+                    f"annotation {a.unique_identifier}: its annotation type {a.annotation_type} is not on the "
+                    "server; it stays in the outbox"
+                )
+                continue
+            bodies[a.unique_identifier] = (p, annotation_to_json(a, images[a.image], types[a.annotation_type]))
+        return bodies
+
+    def _create(self, frame: FrameMap, items: list[Pending], summary: SyncSummary) -> None:
+        """One list POST; if its outcome is unknown, the UUIDs are looked up and the missing ones
+        sent one by one, as single creates, which the server upserts on (image, UUID)."""
+        waiting = self._bodies(frame, items, summary)
+        if not waiting:
+            return
+        try:
+            self._pushed(waiting, self.api.create_annotations([body for _, body in waiting.values()]), summary)
+            return
+        except UnknownOutcomeError:
+            self._pushed(waiting, self.api.annotations_by_uuid(list(waiting)), summary)
+        except RefusedError:
+            pass  # one of them is bad: one at a time names it and lets the others through
+        with ThreadPoolExecutor(PATCHES_IN_FLIGHT) as pool:
+            results = list(pool.map(self._create_one, list(waiting.items())))
+        for uuid, result in zip(list(waiting), results, strict=True):
+            if isinstance(result, str):
+                summary.errors.append(result)
+            else:
+                self._pushed({uuid: waiting[uuid]}, [result], summary)
+
+    def _create_one(self, entry: tuple[str, tuple[Pending, dict]]) -> RemoteAnnotation | str:
+        uuid, (_, body) = entry
+        for attempt in range(ATTEMPTS):
+            try:
+                return self.api.create_annotation(body)
+            except UnknownOutcomeError as err:
+                if attempt == ATTEMPTS - 1:
+                    return f"annotation {uuid} not pushed, it stays in the outbox: {err}"
+            except PluginError as err:
+                return f"annotation {uuid} refused by the server, it stays in the outbox: {err}"
+        raise AssertionError("unreachable")
+
+    def _pushed(self, waiting: dict[str, tuple[Pending, dict]], made: list[RemoteAnnotation],
+                summary: SyncSummary) -> None:  # fmt: skip
+        done = []
+        for item in made:
+            entry = waiting.pop(item.annotation.unique_identifier, None)
+            if entry is not None:
+                p = entry[0]
+                done.append(Pushed(p.annotation.id, item.annotation.remote_id, item.server_time, p.stamp))  # type: ignore[arg-type]
+        self.ledger.mark_pushed(done)
+        summary.pushed += len(done)
+
+    def _push_edits(self, frame: FrameMap, linked: list[Pending], summary: SyncSummary) -> None:
+        current = {
+            r.annotation.remote_id: r for r in self.api.annotations_by_id([p.annotation.remote_id for p in linked])
+        }  # type: ignore[misc]
+        clean, changed_there = [], []
+        for p in linked:
+            there = current.get(p.annotation.remote_id)
+            if there is None:
+                summary.errors.append(
+                    f"annotation {p.annotation.unique_identifier} is gone from the server (deleted for good "
+                    "there); it is kept here and stays in the outbox"
+                )
+            elif there.server_time != p.base_time:
+                changed_there.append(there)
+            else:
+                clean.append(p)
+        if changed_there:
+            self._apply(self._incoming(frame, changed_there, summary), summary)
+        types = frame.remote_types()
+        with ThreadPoolExecutor(PATCHES_IN_FLIGHT) as pool:
+            results = list(pool.map(lambda p: self._patch(p, types), clean))
+        done = [r for r in results if isinstance(r, Pushed)]
+        summary.errors += [r for r in results if isinstance(r, str)]
+        self.ledger.mark_pushed(done)
+        summary.pushed += len(done)
+
+    def _patch(self, p: Pending, types: dict[int, int]) -> Pushed | str:
+        a = p.annotation
+        fields = {f: getattr(a, f) for f in SYNCED_FIELDS}
+        fields["annotation_type"] = types.get(a.annotation_type)
+        if fields["annotation_type"] is None:
+            return f"annotation {a.unique_identifier}: its annotation type is not on the server; it stays in the outbox"
+        for attempt in range(ATTEMPTS):  # a PATCH of fields can be sent again safely
+            try:
+                there = self.api.update_annotation(a.remote_id, **fields)  # type: ignore[arg-type]
+                return Pushed(a.id, a.remote_id, there.server_time, p.stamp)  # type: ignore[arg-type]
+            except UnknownOutcomeError as err:
+                if attempt == ATTEMPTS - 1:
+                    return f"annotation {a.unique_identifier} not pushed: {err}"
+            except PluginError as err:
+                return f"annotation {a.unique_identifier} refused by the server: {err}"
+        raise AssertionError("unreachable")
+
+
+def _earlier(cursor: str) -> str:
+    """The cursor less LATE_COMMIT, written as the server writes its times (with or without offset)."""
+    return (
+        (server_time(cursor) - LATE_COMMIT).isoformat()
+        if _has_offset(cursor)
+        else (server_time(cursor).replace(tzinfo=None) - LATE_COMMIT).isoformat()
+    )
+
+
+def _has_offset(text: str) -> bool:
+    return text.endswith("Z") or "+" in text[10:] or text[10:].count("-") > 0
