@@ -100,11 +100,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     bench = commands.add_parser("bench", help="measure speed; prints JSON")
     bench.add_argument(
-        "target", choices=["viewer", "overlay", "store", "api", "plugins", "plugins-quality", "annotate"]
+        "target", choices=["viewer", "overlay", "store", "api", "plugins", "plugins-quality", "annotate", "sync"]
     )
     bench.add_argument("--json", action="store_true", help="print one JSON object (the default output)")
     bench.add_argument("--dir", type=Path, help="viewer: demo slide folder (default: DATA/demo); store: scratch folder")
     bench.add_argument("--server", metavar="URL", help="plugins: also measure result writes into this EXACT server")
+    bench.add_argument("--image-set", type=int, metavar="ID", help="sync: the server's image set to copy from")
+    bench.add_argument("--count", type=int, default=2000, help="sync: annotations each way on --server")
     bench.add_argument(
         "--product", type=int, metavar="ID", help="plugins: the server's product to use (default: first)"
     )
@@ -307,6 +309,11 @@ def _bench(args: argparse.Namespace) -> int:
         from exact_desktop.bench.annotate_bench import bench_annotate
 
         print(json.dumps(bench_annotate(args.dir)))
+        return 0
+    if args.target == "sync":
+        from exact_desktop.bench.sync_bench import bench_sync
+
+        print(json.dumps(bench_sync(args.dir, server=args.server, image_set=args.image_set, count=args.count)))
         return 0
     if args.target == "store":
         from exact_desktop.bench.store_bench import bench_store

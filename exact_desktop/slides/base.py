@@ -15,7 +15,7 @@ class SlideError(Exception):
     def __init__(self, path: str | Path, reason: str) -> None:
         self.path = Path(path)
         self.reason = reason
-        super().__init__(f"Cannot read slide '{self.path}': {reason}")
+        super().__init__(f"Cannot read slide '{path}': {reason}")  # as given: a URL stays a URL
 
 
 class UnsupportedSlideError(SlideError):

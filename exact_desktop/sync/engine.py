@@ -13,11 +13,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import queue
+import threading
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from exact_desktop.model import entities as e
 from exact_desktop.rest.connection import PluginError, RefusedError, UnknownOutcomeError
@@ -30,7 +32,10 @@ from exact_desktop.sync.frame import FrameMap, pull_frame
 LATE_COMMIT = timedelta(minutes=1)
 ATTEMPTS = 3
 PATCHES_IN_FLIGHT = 4
+CREATES_IN_FLIGHT = 2
+PREFETCH = 2  # pages fetched ahead while one is written here
 
+T = TypeVar("T")
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 
@@ -55,6 +60,7 @@ class Synchroniser:
     def __init__(self, store: SqliteStore, api: ExactApi, progress: Progress = _quiet) -> None:
         self.store, self.api, self.progress = store, api, progress
         self.ledger = SyncLedger(store)
+        self._lock = threading.Lock()  # creates run on two threads; the summary is shared
 
     def run(self, direction: str, remote_set: int) -> SyncSummary:
         summary = SyncSummary()
@@ -63,7 +69,7 @@ class Synchroniser:
             self._pull(frame, remote_set, summary)
         if direction in ("push", "both"):
             self._push(frame, summary)
-        summary.outbox = len(self.ledger.pending(frame.image_set))
+        summary.outbox = self.ledger.outbox_size(frame.image_set)
         return summary
 
     # --- pull ---------------------------------------------------------------------------------
@@ -72,7 +78,7 @@ class Synchroniser:
         since = _earlier(mirror.cursor) if mirror and mirror.cursor else None
         newest: tuple[Any, str] | None = None
         seen = 0
-        for page in self.api.annotation_pages(remote_set, since):
+        for page in prefetched(self.api.annotation_pages(remote_set, since)):
             incoming = self._incoming(frame, page, summary)
             self._apply(incoming, summary)
             for item in page:
@@ -95,7 +101,7 @@ class Synchroniser:
                     f"{a.image if image is None else a.annotation_type}, which is not in the image set"
                 )
                 continue
-            a = e.Annotation(**{**vars(a), "id": None, "image": image, "annotation_type": kind})
+            a.id, a.image, a.annotation_type = None, image, kind  # the page's own object: no copy
             found.append(Incoming(a, item.server_time))
         return found
 
@@ -112,15 +118,18 @@ class Synchroniser:
     def _push(self, frame: FrameMap, summary: SyncSummary) -> None:
         pending = self.ledger.pending(frame.image_set)
         linked = [p for p in pending if p.annotation.remote_id is not None]
-        if linked:
-            self._push_edits(frame, linked, summary)
-        # after edits: a conflict found there made a copy of this side's version, to create now
-        pending = [p for p in self.ledger.pending(frame.image_set) if p.annotation.remote_id is None]
+        if linked and self._push_edits(frame, linked, summary):
+            # a conflict made a copy of this side's version, to create with the others
+            pending = self.ledger.pending(frame.image_set)
+        pending = [p for p in pending if p.annotation.remote_id is None]
         self.ledger.drop_pending([p.annotation.id for p in pending if p.annotation.deleted])  # type: ignore[misc]
         fresh = [p for p in pending if not p.annotation.deleted]
-        for start in range(0, len(fresh), CREATE_CHUNK):
-            self._create(frame, fresh[start : start + CREATE_CHUNK], summary)
-            self.progress("push", min(start + CREATE_CHUNK, len(fresh)), len(fresh))
+        chunks = [fresh[start : start + CREATE_CHUNK] for start in range(0, len(fresh), CREATE_CHUNK)]
+        done = 0
+        with ThreadPoolExecutor(CREATES_IN_FLIGHT) as pool:  # the server works while this side prepares
+            for chunk in pool.map(lambda c: self._create(frame, c, summary) or c, chunks):
+                done += len(chunk)
+                self.progress("push", done, len(fresh))
 
     def _bodies(self, frame: FrameMap, items: list[Pending], summary: SyncSummary) -> dict[str, tuple[Pending, dict]]:
         images, types = frame.remote_images(), frame.remote_types()
@@ -128,10 +137,11 @@ class Synchroniser:
         for p in items:
             a = p.annotation
             if a.annotation_type not in types:
-                summary.errors.append(
-                    f"annotation {a.unique_identifier}: its annotation type {a.annotation_type} is not on the "
-                    "server; it stays in the outbox"
-                )
+                with self._lock:
+                    summary.errors.append(
+                        f"annotation {a.unique_identifier}: its annotation type {a.annotation_type} is not on the "
+                        "server; it stays in the outbox"
+                    )
                 continue
             bodies[a.unique_identifier] = (p, annotation_to_json(a, images[a.image], types[a.annotation_type]))
         return bodies
@@ -153,7 +163,8 @@ class Synchroniser:
             results = list(pool.map(self._create_one, list(waiting.items())))
         for uuid, result in zip(list(waiting), results, strict=True):
             if isinstance(result, str):
-                summary.errors.append(result)
+                with self._lock:
+                    summary.errors.append(result)
             else:
                 self._pushed({uuid: waiting[uuid]}, [result], summary)
 
@@ -178,9 +189,11 @@ class Synchroniser:
                 p = entry[0]
                 done.append(Pushed(p.annotation.id, item.annotation.remote_id, item.server_time, p.stamp))  # type: ignore[arg-type]
         self.ledger.mark_pushed(done)
-        summary.pushed += len(done)
+        with self._lock:
+            summary.pushed += len(done)
 
-    def _push_edits(self, frame: FrameMap, linked: list[Pending], summary: SyncSummary) -> None:
+    def _push_edits(self, frame: FrameMap, linked: list[Pending], summary: SyncSummary) -> bool:
+        """PATCHes of what changed here only; True when some had changed there too."""
         current = {
             r.annotation.remote_id: r for r in self.api.annotations_by_id([p.annotation.remote_id for p in linked])
         }  # type: ignore[misc]
@@ -205,6 +218,7 @@ class Synchroniser:
         summary.errors += [r for r in results if isinstance(r, str)]
         self.ledger.mark_pushed(done)
         summary.pushed += len(done)
+        return bool(changed_there)
 
     def _patch(self, p: Pending, types: dict[int, int]) -> Pushed | str:
         a = p.annotation
@@ -222,6 +236,41 @@ class Synchroniser:
             except PluginError as err:
                 return f"annotation {a.unique_identifier} refused by the server: {err}"
         raise AssertionError("unreachable")
+
+
+def prefetched(pages: Iterator[T]) -> Iterator[T]:
+    """The pages of `pages`, fetched on a helper thread up to PREFETCH ahead of the consumer."""
+    ahead: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=PREFETCH)
+    stop = threading.Event()
+
+    def fetch() -> None:
+        try:
+            for page in pages:
+                while not stop.is_set():
+                    try:
+                        ahead.put(("page", page), timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            ahead.put(("end", None))
+        except BaseException as err:  # handed to the consumer, raised there
+            ahead.put(("error", err))
+
+    helper = threading.Thread(target=fetch, name="sync-prefetch", daemon=True)
+    helper.start()
+    try:
+        while True:
+            kind, value = ahead.get()
+            if kind == "end":
+                return
+            if kind == "error":
+                raise value
+            yield value
+    finally:
+        stop.set()
+        helper.join(timeout=120)
 
 
 def _earlier(cursor: str) -> str:

@@ -19,7 +19,7 @@ from exact_desktop.rest.exact_api import ExactApi
 from exact_desktop.store.sqlite.store import SqliteStore
 from exact_desktop.store.sqlite.sync_ledger import CONFLICT_KEY, SyncLedger
 from exact_desktop.sync.engine import Synchroniser, SyncSummary
-from tests.contract.conftest import Target, upload
+from tests.contract.conftest import Target, cli, upload
 from tests.faults.proxy import FaultProxy
 
 ANNOTATIONS = "/api/v1/annotations/annotations/"
@@ -236,3 +236,21 @@ def _run_through(store: SqliteStore, target: Target, direction: str, sync_set: S
         return run(store, target, direction, sync_set.id, url=proxy.url, timeout=timeout)
     except PluginError as err:
         return SyncSummary(errors=[str(err)])
+
+
+def test_the_sync_command(server: Target, sync_set: SyncSet, tmp_path: Path) -> None:
+    made = sync_set.create(30)
+    db = tmp_path / "cli.db"
+    code, summary, err = cli(server, "sync", "both", "--server", server.url, "--image-set", str(sync_set.id),
+                             "--db", str(db), "--json")  # fmt: skip
+    assert code == 0, err
+    assert summary == {"pulled": 30, "pushed": 0, "conflicts": 0, "unchanged": 0, "errors": [], "outbox": 0}
+    store = SqliteStore(db)
+    assert set(local_live(store)) == set(made)
+    store.close()
+    code, conflicts, err = cli(server, "sync", "conflicts", "--db", str(db))
+    assert (code, conflicts) == (0, [])
+    code, _, err = cli(server, "sync", "pull", "--server", server.url, "--image-set", str(sync_set.id),
+                       "--db", str(db), env={"EXACT_TOKEN": "pat_wrong.token"})  # fmt: skip
+    assert code == 2 and server.url in err and "403" in err
+    assert server.token not in err

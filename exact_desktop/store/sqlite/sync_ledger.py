@@ -140,9 +140,13 @@ class SyncLedger:
             found.append(Pending(annotation, to_iso(annotation.last_edit_time), row.remote_time))
         return found
 
-    def outbox_size(self) -> int:
+    def outbox_size(self, image_set: int | None = None) -> int:
+        sql, args = "SELECT count(*) FROM sync_outbox", ()
+        if image_set is not None:
+            sql += " o JOIN annotation a ON a.id = o.annotation JOIN image i ON i.id = a.image WHERE i.image_set = ?"
+            args = (image_set,)  # type: ignore[assignment]
         with self.store.engine.connect() as conn:
-            return int(driver_cursor(conn).execute("SELECT count(*) FROM sync_outbox").fetchone()[0])
+            return int(driver_cursor(conn).execute(sql, args).fetchone()[0])
 
     def drop_pending(self, ids: Sequence[int]) -> None:
         """Forget outbox rows that need no push (created and deleted here before any sync)."""
@@ -154,6 +158,7 @@ class SyncLedger:
 
         def work(conn: Connection) -> int:
             cursor = driver_cursor(conn)
+            _applying(cursor)
             cursor.executemany(
                 "UPDATE annotation SET remote_id = ? WHERE id = ? AND remote_id IS NOT ?",
                 [(p.remote_id, p.local_id, p.remote_id) for p in pushed],
@@ -165,14 +170,20 @@ class SyncLedger:
                 "(SELECT last_edit_time FROM annotation WHERE id = ?) = ?",
                 [(p.local_id, p.local_id, p.stamp) for p in pushed],
             )
+            _applying(cursor, False)
             return int(before - cursor.execute("SELECT count(*) FROM sync_outbox").fetchone()[0])
 
         return self.store.transaction(work)
 
     # --- applying the server's side --------------------------------------------------------
     def apply(self, incoming: Sequence[Incoming]) -> Applied:
-        """Creates, updates or conflicts each incoming annotation, all in one transaction."""
-        return self.store.transaction(lambda conn: _apply(conn, list(incoming)))
+        """Creates, updates or conflicts each incoming annotation, all in one transaction. A page
+        holding an annotation the mirror refuses (an invalid vector) is applied again without it,
+        and it is named in `errors`."""
+        try:
+            return self.store.transaction(lambda conn: _apply(conn, list(incoming), check=False))
+        except StoreError:
+            return self.store.transaction(lambda conn: _apply(conn, list(incoming), check=True))
 
     # --- conflicts ---------------------------------------------------------------------------
     def conflicts(self, open_only: bool = True) -> list[Conflict]:
@@ -218,12 +229,13 @@ class SyncLedger:
         return self.store.transaction(work)
 
 
-def _apply(conn: Connection, incoming: list[Incoming]) -> Applied:
+def _apply(conn: Connection, incoming: list[Incoming], check: bool) -> Applied:
     cursor = driver_cursor(conn)
+    _applying(cursor)
     outcome = Applied(errors=[])
     types = AnnotationTypes(conn)
-    valid: list[Incoming] = []
-    for item in incoming:
+    valid: list[Incoming] = [] if check else incoming
+    for item in incoming if check else []:
         a = item.annotation
         try:
             types.check(a.annotation_type, a.vector, f"annotation {a.unique_identifier} (server id {a.remote_id})")
@@ -254,11 +266,10 @@ def _apply(conn: Connection, incoming: list[Incoming]) -> Applied:
         else:
             updates[local] = _state(item)
             settled.append((local, item.server_time))
-    cleared = [local for local, _ in settled if local not in queued]
+    cleared = [local for local, _ in settled if local in queued and local not in dict(links)]
     if fresh:
         ids = bulk_insert(conn, cursor, [item.annotation for item in fresh], spatial_log(conn))
         settled += [(i, item.server_time) for i, item in zip(ids, fresh, strict=True)]
-        cleared += ids
         outcome.created = len(ids)
     outcome.updated = len(updates)
     for local, item in clashes:
@@ -272,7 +283,13 @@ def _apply(conn: Connection, incoming: list[Incoming]) -> Applied:
     cursor.executemany("UPDATE annotation SET remote_id = ? WHERE id = ?", [(r, i) for i, r in links])
     _set_base(cursor, settled)
     _clear_outbox(cursor, cleared)
+    _applying(cursor, False)
     return outcome
+
+
+def _applying(cursor: Any, on: bool = True) -> None:
+    """Marks (inside this transaction only) that what is written now came from the server."""
+    cursor.execute("INSERT OR IGNORE INTO sync_applying (id) VALUES (1)" if on else "DELETE FROM sync_applying")
 
 
 def _keep_both(conn: Connection, cursor: Any, local: int, item: Incoming) -> None:
@@ -284,6 +301,7 @@ def _keep_both(conn: Connection, cursor: Any, local: int, item: Incoming) -> Non
         meta = {**(mine.meta_data or {}), CONFLICT_KEY: {"of": mine.unique_identifier, "side": "desktop"}}
         copy = replace(mine, id=None, remote_id=None, unique_identifier=e.new_uuid(), meta_data=meta)
         copy_id = bulk_insert(conn, cursor, [copy], spatial_log(conn))[0]
+        cursor.execute("INSERT OR IGNORE INTO sync_outbox (annotation) VALUES (?)", (copy_id,))  # it goes out
     cursor.execute(
         "INSERT INTO sync_conflict (annotation, copy, unique_identifier, local_change, server_change, found) "
         "VALUES (?, ?, ?, ?, ?, ?)",

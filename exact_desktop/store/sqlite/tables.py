@@ -318,6 +318,9 @@ sync_base = Table(
     Column("remote_time", String, nullable=False),
 )  # fmt: skip
 
+# a row only inside a transaction applying the server's changes: the outbox triggers skip them
+sync_applying = Table("sync_applying", metadata, Column("id", Integer, primary_key=True))
+
 sync_conflict = Table(
     "sync_conflict", metadata, _id(),
     Column("annotation", ForeignKey("annotation.id", ondelete="CASCADE"), nullable=False),

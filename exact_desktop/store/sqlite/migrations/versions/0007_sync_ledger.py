@@ -7,6 +7,8 @@
 - `sync_base`: per synced annotation, the server's `last_edit_time` when the two sides last
   agreed: a newer one on the server while the outbox holds the annotation is a conflict.
 - `sync_conflict`: both sides changed an annotation; both versions are kept until resolved.
+- `sync_applying`: holds a row only inside a transaction that writes what came from the server
+  (never committed), so the triggers leave such writes out of the outbox.
 
 Revision ID: 0007
 Revises: 0006
@@ -21,7 +23,10 @@ down_revision = "0006"
 branch_labels = None
 depends_on = None
 
-MIRRORED = "EXISTS (SELECT 1 FROM image i JOIN sync_image_set s ON s.image_set = i.image_set WHERE i.id = NEW.image)"
+MIRRORED = (
+    "NOT EXISTS (SELECT 1 FROM sync_applying) AND EXISTS (SELECT 1 FROM image i "
+    "JOIN sync_image_set s ON s.image_set = i.image_set WHERE i.id = NEW.image)"
+)
 
 
 def upgrade() -> None:
@@ -63,6 +68,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["copy"], ["annotation.id"], ondelete="SET NULL"),
         sa.PrimaryKeyConstraint("id"),
     )
+    op.create_table("sync_applying", sa.Column("id", sa.Integer(), nullable=False), sa.PrimaryKeyConstraint("id"))
     op.create_index(op.f("ix_sync_conflict_resolved"), "sync_conflict", ["resolved"], unique=False)
     for event in ("INSERT", "UPDATE"):
         op.execute(
@@ -75,5 +81,5 @@ def downgrade() -> None:
     for event in ("insert", "update"):
         op.execute(f"DROP TRIGGER sync_outbox_{event}")
     op.drop_index(op.f("ix_sync_conflict_resolved"), table_name="sync_conflict")
-    for table in ("sync_conflict", "sync_base", "sync_outbox", "sync_image_set"):
+    for table in ("sync_applying", "sync_conflict", "sync_base", "sync_outbox", "sync_image_set"):
         op.drop_table(table)
