@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -26,10 +27,12 @@ from exact_desktop.slides.base import SlideError, SlideSource
 from exact_desktop.slides.opener import open_slide
 from exact_desktop.store.base import Store
 from exact_desktop.store.sqlite.store import SqliteStore
+from exact_desktop.sync.server_project import ServerProject
 from exact_desktop.ui.annotation_ui import AnnotationUi
 from exact_desktop.ui.layers_panel import LayersPanel
 from exact_desktop.ui.plugins_ui import PluginsUi
 from exact_desktop.ui.project_window import ProjectWindow
+from exact_desktop.ui.server_ui import ServerUi
 from exact_desktop.ui.settings import last_image, remember_project, settings
 from exact_desktop.viewer.overlay_painter import OverlayPainter
 from exact_desktop.viewer.slide_view import SlideView
@@ -41,9 +44,13 @@ SLIDE_FILTER = f"Slides ({SLIDE_PATTERNS});;All files (*)"
 class MainWindow(ProjectWindow):
     errorShown = Signal(str)
 
-    def __init__(self, interactive_errors: bool = True, store: Store | None = None) -> None:
+    def __init__(
+        self, interactive_errors: bool = True, store: Store | None = None, remote: ServerProject | None = None
+    ) -> None:
         super().__init__()
-        self.store = store
+        self.store = store if remote is None else remote.store
+        store = self.store
+        self.remote = remote  # the server image set this window's project mirrors, if any
         # a local project is served on loopback for the plugin processes this window launches
         self.api: RunningServer | None = serve_in_thread(store) if isinstance(store, SqliteStore) else None
         self.setWindowTitle("exact-desktop")
@@ -80,6 +87,7 @@ class MainWindow(ProjectWindow):
         self._build_actions(dock)
         self.annotation = AnnotationUi(self, store) if store is not None else None
         self.plugins = PluginsUi(self) if isinstance(store, SqliteStore) else None
+        self.server_ui = ServerUi(self, lambda project: MainWindow(interactive_errors, remote=project))
         self.view.cursorMoved.connect(self._show_cursor)
         self.view.state.changed.connect(self._show_magnification)
         self.view.readFailed.connect(self.show_error)
@@ -152,10 +160,13 @@ class MainWindow(ProjectWindow):
         image_set = self.store.get(ImageSet, image_set_id)
         self.images_dock.setWindowTitle(f"Image set: {image_set.name}")
         self.image_set_id = image_set_id
-        images = [image for image in self.store.list(Image, image_set=image_set_id) if image.local_path]
-        failures = self._open(
-            [(image.name, Path(image.local_path)) for image in images], [image.id for image in images]
-        )  # type: ignore[arg-type]
+        remote = self.remote
+        images = [i for i in self.store.list(Image, image_set=image_set_id) if i.local_path or (remote and i.remote_id)]
+        openers = [
+            (i.name, (lambda i=i: remote.slide_for(i)) if remote else (lambda i=i: open_slide(i.local_path)))
+            for i in images
+        ]
+        failures = self._open_each(openers, [image.id for image in images])  # type: ignore[arg-type]
         path = getattr(self.store, "path", None)
         last = last_image(Path(path)) if path is not None else None
         if last is not None:
@@ -163,11 +174,16 @@ class MainWindow(ProjectWindow):
         return failures
 
     def _open(self, named_paths: list[tuple[str, Path]], ids: list[int | None] | None = None) -> list[SlideError]:
+        return self._open_each([(name, lambda p=path: open_slide(p)) for name, path in named_paths], ids)
+
+    def _open_each(
+        self, openers: list[tuple[str, Callable[[], SlideSource]]], ids: list[int | None] | None = None
+    ) -> list[SlideError]:
         failures: list[SlideError] = []
         first_new = len(self.sources)
-        for index, (name, path) in enumerate(named_paths):
+        for index, (name, opener) in enumerate(openers):
             try:
-                source = open_slide(path)
+                source = opener()
             except SlideError as err:
                 failures.append(err)
                 self.show_error(str(err))

@@ -3,11 +3,14 @@ they depend on this small surface, not on `main_window.py` (which builds them: n
 
 from __future__ import annotations
 
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDockWidget, QListWidget, QMainWindow, QMenu
 
 from exact_desktop.model.layers import LayerList
 from exact_desktop.server.server import RunningServer
+from exact_desktop.slides.base import SlideError
 from exact_desktop.store.base import Store
+from exact_desktop.sync.server_project import ServerProject
 from exact_desktop.ui.layers_panel import LayersPanel
 from exact_desktop.viewer.overlay_painter import OverlayPainter
 from exact_desktop.viewer.slide_view import SlideView
@@ -26,6 +29,13 @@ class ProjectWindow(QMainWindow):
     image_set_id: int | None
     file_menu: QMenu
     view_menu: QMenu
+    remote: ServerProject | None
+
+    def _action(self, text: str, icon: str | None, slot: object, shortcut: str | None = None) -> QAction:
+        raise NotImplementedError
+
+    def open_image_set(self, image_set_id: int) -> list[SlideError]:
+        raise NotImplementedError
 
     def current_image_id(self) -> int | None:
         raise NotImplementedError

@@ -1,0 +1,70 @@
+"""Working on a server's image set: a local mirror kept in step with it, slides read remotely.
+
+The window works on the mirror (a SqliteStore) exactly as on a local project, so every tool,
+panel and the viewport index behave the same; what it changes goes to the outbox in the same
+transaction and is pushed right after (and again whenever the network is back). A network
+that is gone therefore never loses an edit, and the server's own changes arrive by pull with
+`last_edit_time__gte`. Slides open through the server's DeepZoom tiles unless the original
+file was downloaded.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from exact_desktop.model import entities as e
+from exact_desktop.paths import data_home
+from exact_desktop.rest.connection import Connection
+from exact_desktop.rest.exact_api import ExactApi
+from exact_desktop.slides.base import SlideSource
+from exact_desktop.slides.opener import open_slide
+from exact_desktop.slides.remote_source import RemoteSlideSource
+from exact_desktop.store.sqlite.store import SqliteStore
+from exact_desktop.store.sqlite.sync_ledger import SyncLedger
+from exact_desktop.sync.engine import Progress, Synchroniser, SyncSummary, _quiet
+
+
+def mirror_path(url: str, folder: Path | None = None) -> Path:
+    """One mirror file per server: DATA/servers/<host>_<port>.db."""
+    parts = urlsplit(url)
+    name = re.sub(r"[^A-Za-z0-9.-]+", "_", f"{parts.hostname}_{parts.port or parts.scheme}{parts.path}")
+    return (folder or data_home() / "servers") / f"{name.strip('_')}.db"
+
+
+class ServerProject:
+    def __init__(self, connection: Connection, remote_set: int, folder: Path | None = None) -> None:
+        self.connection, self.remote_set = connection, remote_set
+        self.api = ExactApi(connection)
+        self.store = SqliteStore(mirror_path(connection.url, folder))
+        self._lock = threading.Lock()  # one sync at a time
+        self.last: SyncSummary | None = None
+
+    @property
+    def url(self) -> str:
+        return self.connection.url
+
+    def sync(self, direction: str = "both", progress: Progress = _quiet) -> SyncSummary:
+        with self._lock:
+            self.last = Synchroniser(self.store, self.api, progress).run(direction, self.remote_set)
+            return self.last
+
+    def image_set(self) -> int:
+        """The local id of the mirrored set (after the first sync)."""
+        mirror = SyncLedger(self.store).mirror_of(self.url, self.remote_set)
+        if mirror is None:
+            raise LookupError(f"image set {self.remote_set} of {self.url} was not pulled yet")
+        return mirror.image_set
+
+    def waiting(self) -> int:
+        return SyncLedger(self.store).outbox_size()
+
+    def slide_for(self, image: e.Image) -> SlideSource:
+        if image.local_path and Path(image.local_path).is_file():
+            return open_slide(image.local_path)
+        return RemoteSlideSource(self.connection, image.remote_id, image.name, image.mpp, image.objectivePower)  # type: ignore[arg-type]
+
+    def close(self) -> None:
+        self.store.close()

@@ -1,0 +1,118 @@
+"""The window's server part: Connect to EXACT server, Synchronise, and pushing edits as they come.
+
+Syncs run on a worker thread (one at a time); the window shows their progress and summary. On
+a server project every edit is in the outbox when it is made; a timer pushes it a moment later,
+and keeps trying while the server cannot be reached, so nothing waits on the network.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtWidgets import QMessageBox, QProgressDialog
+
+from exact_desktop.rest.connection import PluginError
+from exact_desktop.store.base import StoreError
+from exact_desktop.sync.engine import SyncSummary
+from exact_desktop.sync.server_project import ServerProject
+from exact_desktop.ui.connect_dialog import ConnectDialog
+from exact_desktop.ui.project_window import ProjectWindow
+
+PUSH_EVERY_MS = 3000
+
+
+class _Bridge(QObject):
+    progressed = Signal(str, int, int)
+    finished = Signal(object)  # a SyncSummary, or the error's message
+
+
+class ServerUi(QObject):
+    synced = Signal(object)  # SyncSummary or str, after every sync this window ran
+    opened = Signal(object)  # the new window showing a server's image set
+
+    def __init__(self, window: ProjectWindow, make_window: Callable[[ServerProject], ProjectWindow]) -> None:
+        super().__init__(window)
+        self.window, self.make_window = window, make_window
+        self.project: ServerProject | None = window.remote
+        self.running = False
+        self.windows: list[ProjectWindow] = []  # windows this one opened, kept alive
+        self.connect_action = window._action("&Connect to EXACT server\u2026", None, self.choose_server)
+        window.file_menu.insertAction(window.file_menu.actions()[1], self.connect_action)
+        if self.project is not None:
+            self.sync_action = window._action("&Synchronise", None, lambda: self.sync("both"), "Ctrl+Shift+S")
+            window.file_menu.insertAction(window.file_menu.actions()[2], self.sync_action)
+            self.timer = QTimer(self)
+            self.timer.timeout.connect(self._push_if_waiting)
+            self.timer.start(PUSH_EVERY_MS)
+
+    # --- connect ------------------------------------------------------------------------------
+    def choose_server(self) -> None:
+        dialog = ConnectDialog(self.window)
+        if dialog.exec() and dialog.connection is not None and dialog.chosen_set is not None:
+            self.open_server_set(ServerProject(dialog.connection, dialog.chosen_set))
+
+    def open_server_set(self, project: ServerProject) -> None:
+        """Pulls the set into its mirror (with progress), then shows it in a new window."""
+        progress = QProgressDialog(f"Fetching from {project.url}\u2026", "", 0, 0, self.window)
+        progress.setCancelButton(None)
+        progress.setMinimumDuration(300)
+
+        def done(outcome: object) -> None:
+            progress.close()
+            if isinstance(outcome, str):
+                self.window.show_error(outcome)
+                return
+            window = self.make_window(project)
+            self.windows.append(window)
+            window.open_image_set(project.image_set())
+            window.show()
+            self.opened.emit(window)
+
+        self._run(project, "pull", done, progress)
+
+    # --- sync ---------------------------------------------------------------------------------
+    def sync(self, direction: str) -> None:
+        if self.project is None or self.running:
+            return
+        self._run(self.project, direction, self._report)
+
+    def _report(self, outcome: object) -> None:
+        if isinstance(outcome, str):
+            self.window.statusBar().showMessage(outcome, 15000)
+        else:
+            s: SyncSummary = outcome  # type: ignore[assignment]
+            text = f"Synchronised: {s.pulled:,} pulled, {s.pushed:,} pushed, {s.conflicts} conflicts"
+            if s.errors:
+                text += f", {len(s.errors)} problems (first: {s.errors[0]})"
+            self.window.statusBar().showMessage(text, 15000)
+            if s.conflicts:
+                QMessageBox.information(self.window, "Sync conflicts", (
+                    f"{s.conflicts} annotations were changed here and on the server. Both versions are kept; "
+                    "the copies of this side's version are marked sync_conflict. List them with "
+                    "`exact-desktop sync conflicts`."
+                ))  # fmt: skip
+        self.synced.emit(outcome)
+
+    def _push_if_waiting(self) -> None:
+        if self.project is not None and not self.running and self.project.waiting():
+            self._run(self.project, "push", lambda outcome: self.synced.emit(outcome))
+
+    def _run(self, project: ServerProject, direction: str, done: Callable[[object], None],
+             progress: QProgressDialog | None = None) -> None:  # fmt: skip
+        bridge = _Bridge(self)
+        if progress is not None:
+            bridge.progressed.connect(lambda _stage, n, total: progress.setLabelText(
+                f"{direction.capitalize()} {project.url}: {n:,} annotations"))  # fmt: skip
+        bridge.finished.connect(lambda outcome: (setattr(self, "running", False), done(outcome)))
+        self.running = True
+
+        def work() -> None:
+            try:
+                outcome: object = project.sync(direction, bridge.progressed.emit)
+            except (PluginError, StoreError, LookupError) as err:
+                outcome = f"Sync with {project.url} stopped, nothing is lost: {err}"
+            bridge.finished.emit(outcome)
+
+        threading.Thread(target=work, name=f"sync-{direction}", daemon=True).start()

@@ -1,0 +1,120 @@
+"""The window on a server: sign in, list the image sets, open one, see its slides through the
+server's tiles, and an annotation made here arrives on the server. Real Qt widgets, both servers."""
+
+from __future__ import annotations
+
+import os
+import socket
+import stat
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtGui import QImage
+
+from exact_desktop.model import entities as e
+from exact_desktop.slides.remote_source import RemoteSlideSource
+from exact_desktop.store.credentials import credentials_for
+from exact_desktop.ui.connect_dialog import ConnectDialog
+from exact_desktop.ui.main_window import MainWindow
+from tests.contract.conftest import Target
+
+
+@pytest.fixture(autouse=True)
+def _no_secrets_in_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("EXACT_TOKEN", "EXACT_USER", "EXACT_PASSWORD", "EXACT_URL"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def pixels(image: QImage) -> np.ndarray:
+    image = image.convertToFormat(QImage.Format.Format_RGB888)
+    raw = np.frombuffer(image.constBits(), np.uint8, image.sizeInBytes())
+    rows = raw.reshape(image.height(), image.bytesPerLine())[:, : image.width() * 3]
+    return rows.reshape(image.height(), image.width(), 3).copy()  # the QImage's memory goes with it
+
+
+def signed_in(qtbot, target: Target) -> ConnectDialog:
+    dialog = ConnectDialog()
+    qtbot.addWidget(dialog)
+    dialog.url.setText(target.url)
+    dialog.user.setText(target.user)
+    dialog.password.setText(target.password)
+    assert dialog.sign_in(), dialog.message.text()
+    return dialog
+
+
+def test_open_a_server_image_set_and_annotate_on_it(qtbot, server: Target, contract_slide: Path,
+                                                    tmp_path: Path) -> None:  # fmt: skip
+    dialog = signed_in(qtbot, server)
+    listed = [dialog.sets.item(row).text() for row in range(dialog.sets.count())]
+    assert "Demo  (3 images)" in listed, listed
+    dialog.choose(server.image_set)
+    dialog._open()
+    assert dialog.chosen_set == server.image_set
+    kept = credentials_for(server.url)  # the secret went to the (file) keyring, private
+    assert kept.source == "keyring" and kept.user == server.user
+    assert stat.S_IMODE(os.stat(Path(os.environ["EXACT_DESKTOP_HOME"]) / "keyring.cfg").st_mode) == 0o600
+
+    from exact_desktop.sync.server_project import ServerProject
+
+    start = MainWindow(interactive_errors=False)
+    qtbot.addWidget(start)
+    with qtbot.waitSignal(start.server_ui.opened, timeout=120_000) as opened:
+        start.server_ui.open_server_set(ServerProject(dialog.connection, server.image_set, folder=tmp_path))
+    window: MainWindow = opened.args[0]
+    qtbot.addWidget(window)
+    names = [window.images.item(row).text() for row in range(window.images.count())]
+    assert sorted(names) == ["boxes.tiff", "contract.svs", "small.svs"]
+    window.images.setCurrentRow(names.index("contract.svs"))
+    assert isinstance(window.sources[names.index("contract.svs")], RemoteSlideSource)
+    qtbot.waitUntil(window.view.frame_is_complete, timeout=60_000)
+
+    local = MainWindow(interactive_errors=False)  # the same viewer on the file itself
+    qtbot.addWidget(local)
+    local.resize(window.size())
+    window.show(), local.show()
+    for view in (window.view, local.view):  # the two windows have different panels: same view size
+        view.setFixedSize(800, 560)
+    local.open_paths([contract_slide])
+    window.view.fit(), local.view.fit()
+    qtbot.waitUntil(lambda: window.view.frame_is_complete() and local.view.frame_is_complete(), timeout=60_000)
+    assert window.view.size() == local.view.size()
+    there, here = pixels(window.view.grab().toImage()), pixels(local.view.grab().toImage())
+    assert there.shape == here.shape
+    window.view.grab().save(str(tmp_path / "server-view.png")), local.view.grab().save(str(tmp_path / "file-view.png"))
+    difference = np.abs(there.astype(np.int16) - here.astype(np.int16)).mean()
+    assert difference < 4.0, difference
+    assert (here < 200).any(axis=2).mean() > 0.05  # there is tissue in the picture, not only glass
+
+    # an annotation made through the window's Store arrives on the server by itself
+    store = window.store
+    image = store.list(e.Image, name="contract.svs")[0]
+    kind = next(t for t in store.list(e.AnnotationType) if t.vector_type == 1)
+    made = store.create(e.Annotation(kind.id, image.id, {"x1": 400, "y1": 300, "x2": 460, "y2": 350}))  # type: ignore[arg-type]
+    session = server.session()
+
+    def on_server() -> bool:
+        found = session.get(f"{server.url}/api/v1/annotations/annotations/",
+                            params={"unique_identifier": made.unique_identifier, "fields": "id,vector"}, timeout=30)  # fmt: skip
+        return found.json()["count"] == 1
+
+    qtbot.waitUntil(on_server, timeout=30_000)
+    qtbot.waitUntil(lambda: window.remote.waiting() == 0, timeout=10_000)  # type: ignore[union-attr]
+    window.remote.close()  # type: ignore[union-attr]
+
+
+def test_a_refused_login_and_an_unreachable_server_are_named(qtbot, server: Target) -> None:
+    dialog = ConnectDialog()
+    qtbot.addWidget(dialog)
+    dialog.url.setText(server.url)
+    dialog.user.setText(server.user)
+    dialog.password.setText("not the password")
+    assert not dialog.sign_in()
+    assert server.url in dialog.message.text() and "refused" in dialog.message.text()
+    assert dialog.sets.count() == 0 and dialog.connection is None
+    with socket.socket() as spare:
+        spare.bind(("127.0.0.1", 0))
+        port = spare.getsockname()[1]
+    dialog.url.setText(f"http://127.0.0.1:{port}")
+    assert not dialog.sign_in()
+    assert f"127.0.0.1:{port}" in dialog.message.text() and "cannot" in dialog.message.text()
