@@ -61,6 +61,19 @@ class ServerProject:
     def waiting(self) -> int:
         return SyncLedger(self.store).outbox_size()
 
+    def plugin_environment(self) -> dict[str, str]:
+        """The connection as a plugin process gets it: in its environment, never in argv."""
+        env = {"EXACT_URL": self.url}
+        session = self.connection.session
+        auth = str(session.headers.get("Authorization", ""))
+        if auth.startswith("Bearer "):
+            env["EXACT_TOKEN"] = auth.removeprefix("Bearer ")
+        elif session.auth:
+            env["EXACT_USER"], env["EXACT_PASSWORD"] = session.auth  # type: ignore[misc]
+        if session.verify is False:
+            env["EXACT_VERIFY_TLS"] = "0"
+        return env
+
     def slide_for(self, image: e.Image) -> SlideSource:
         if image.local_path and Path(image.local_path).is_file():
             return open_slide(image.local_path)

@@ -1,7 +1,9 @@
 """The plugin parts of the main window: menu actions, run dialog, jobs and layers docks, poller.
 
 Jobs run on the `local` queue in a background thread against the window's embedded API; the
-poller follows them and the result layers of the shown image appear while they run.
+poller follows them and the result layers of the shown image appear while they run. In a window
+working on a server the jobs are the server's (`plugins/server_session.py`): made there, worked
+on by processes on this machine, followed there, their results pulled into the mirror.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from exact_desktop.model.layers import RESULTS, Layer
 from exact_desktop.plugins.accept import accept_results
 from exact_desktop.plugins.jobs import ParameterError, cancel_job, create_jobs, mark_interrupted, retry_job
 from exact_desktop.plugins.runner import queue_for
+from exact_desktop.plugins.server_session import ServerPlugins
+from exact_desktop.rest.connection import PluginError
 from exact_desktop.store.sqlite.store import SqliteStore
 from exact_desktop.ui.job_poller import JobPoller
 from exact_desktop.ui.jobs_panel import JobsPanel
@@ -30,13 +34,15 @@ class PluginsUi:
     def __init__(self, window: ProjectWindow) -> None:
         self.window = window
         self.store: SqliteStore = window.store  # type: ignore[assignment]
-        self.interrupted = mark_interrupted(self.store)
+        self.server = ServerPlugins(window.remote) if window.remote is not None else None
+        self.interrupted = mark_interrupted(self.store) if self.server is None else []
+        self._shown: int | None = None  # the image shown, as the poller thread may read it
         self.jobs = JobList()
         self._colours: dict[int, str] = {}
         self.layers, self.overlay, self.layers_panel = window.layers, window.overlay, window.layers_panel
         assert self.overlay is not None, "plugins need a project"
         self.jobs_panel = JobsPanel(self.jobs)
-        self.jobs_panel.cancelRequested.connect(lambda job: cancel_job(self.store, job))
+        self.jobs_panel.cancelRequested.connect(self.cancel)
         self.jobs_panel.retryRequested.connect(self.retry)
         self.layers_panel.acceptRequested.connect(self.accept)
         dock = QDockWidget("Jobs", window)
@@ -51,6 +57,7 @@ class PluginsUi:
         menu = window.menuBar().addMenu("&Plugins")
         menu.addAction(self.run_action)
         menu.addAction(self.manage_action)
+        self.manage_action.setEnabled(self.server is None)  # the manager edits this project's records
         self.manager: PluginManager | None = None
         window.images.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         window.images.addAction(self.run_action)
@@ -63,7 +70,13 @@ class PluginsUi:
 
     # --- jobs -------------------------------------------------------------------------------------
     def fetch_jobs(self) -> list[JobView]:
-        """Runs on the poller thread: the project's jobs as the panel shows them."""
+        """Runs on the poller thread: the project's jobs as the panel shows them. On a server,
+        the shown image's results are pulled into the mirror here too (off the GUI thread)."""
+        if self.server is not None:
+            jobs = self.server.jobs()
+            if self._shown is not None:  # cheap when nothing is new: one count per result entry
+                self.server.pull_results(self._shown)
+            return jobs
         plugins = {p.id: p.name for p in self.store.list(e.Plugin)}
         images = {i.id: i.name for i in self.store.list(e.Image)}
         return [
@@ -80,7 +93,7 @@ class PluginsUi:
             self.window.view.update()
 
     def show_run_dialog(self) -> RunPluginDialog | None:
-        plugins = self.store.list(e.Plugin)
+        plugins = self.server.plugins() if self.server is not None else self.store.list(e.Plugin)
         if self.window.image_set_id is None or not plugins:
             self.window.show_error("Run a plugin: open an image set of a project with registered plugins first.")
             return None
@@ -117,6 +130,8 @@ class PluginsUi:
     def run(
         self, plugin: e.Plugin, params: dict[str, object], images: list[int] | None = None, run_again: bool = False
     ) -> list[int]:
+        if self.server is not None:
+            return self._run_on_server(plugin, params, images, run_again)
         try:
             submitted = create_jobs(self.store, plugin, self.window.image_set_id, params, images, run_again)  # type: ignore[arg-type]
         except ParameterError as err:
@@ -138,7 +153,32 @@ class PluginsUi:
         self.queues.append(thread)
         thread.start()
 
+    def _run_on_server(self, plugin: e.Plugin, params: dict[str, object], images: list[int] | None,
+                       run_again: bool) -> list[int]:  # fmt: skip
+        assert self.server is not None
+        remote = None
+        if images is not None:
+            remote = [i.remote_id for i in self.store.get_many(e.Image, images).values() if i.remote_id is not None]
+        try:
+            ids, skipped = self.server.run(plugin, params, run_again, remote)  # type: ignore[arg-type]
+        except (ParameterError, PluginError) as err:
+            self.window.show_error(f"{plugin.name} on {self.server.connection.url}: {err}")
+            return []
+        if skipped:
+            self.window.statusBar().showMessage(f"{len(skipped)} image(s) skipped: finished or running already", 10000)
+        return ids
+
+    def cancel(self, job_id: int) -> None:
+        if self.server is not None:
+            self.server.cancel(job_id)
+        else:
+            cancel_job(self.store, job_id)
+
     def retry(self, job_id: int) -> None:
+        if self.server is not None:
+            name = self.jobs.jobs[job_id].plugin if job_id in self.jobs.jobs else ""
+            self.server.retry(job_id, next(p for p in self.server.plugins() if p.name == name))
+            return
         job = retry_job(self.store, job_id)
         self._queue(self.store.get(e.Plugin, job.plugin), [job_id])
 
@@ -151,7 +191,7 @@ class PluginsUi:
 
     # --- layers ------------------------------------------------------------------------------------
     def image_shown(self) -> None:
-        image = self.window.current_image_id()
+        image = self._shown = self.window.current_image_id()
         if image is None:
             return
         results = {r.id: r for r in self.store.list(e.PluginResult, image=image)}

@@ -118,3 +118,44 @@ def test_a_refused_login_and_an_unreachable_server_are_named(qtbot, server: Targ
     dialog.url.setText(f"http://127.0.0.1:{port}")
     assert not dialog.sign_in()
     assert f"127.0.0.1:{port}" in dialog.message.text() and "cannot" in dialog.message.text()
+
+
+def test_run_a_plugin_on_the_servers_image_set_from_the_window(qtbot, server: Target, contract_slide: Path,
+                                                               tmp_path: Path) -> None:  # fmt: skip
+    from exact_desktop.model.layers import RESULTS
+    from exact_desktop.rest.login import sign_in
+    from exact_desktop.sync.server_project import ServerProject
+    from tests.contract.test_sync import SyncSet
+
+    fresh = SyncSet(server, contract_slide)  # a set of its own: the jobs and results are this test's
+    project = ServerProject(sign_in(server.url, token=server.token), fresh.id, folder=tmp_path)
+    project.sync("pull")
+    window = MainWindow(interactive_errors=False, remote=project)
+    qtbot.addWidget(window)
+    window.show()
+    window.open_image_set(project.image_set())
+    ui = window.plugins
+    assert ui is not None and ui.server is not None
+    plugin = next(p for p in ui.server.plugins() if p.name == "Nuclei detector")
+    job_ids = ui.run(plugin, {})
+    assert len(job_ids) == 1
+    qtbot.waitUntil(lambda: job_ids[0] in ui.jobs.jobs and not ui.jobs.jobs[job_ids[0]].active, timeout=300_000)
+    assert ui.jobs.jobs[job_ids[0]].status == "done", ui.jobs.jobs[job_ids[0]]
+    image = project.store.list(e.Image, remote_id=fresh.image)[0]
+    session = server.session()
+
+    def stored_there() -> int:
+        results = session.get(f"{server.url}/api/v1/processing/pluginresults/",
+                              params={"job_id": job_ids[0], "limit": 10}, timeout=30).json()["results"]  # fmt: skip
+        return sum(session.get(f"{server.url}/api/v1/processing/pluginresultannotations/",
+                               params={"pluginresultentry": entry, "limit": 1}, timeout=30).json()["count"]
+                   for r in results if r["job"] == job_ids[0] for entry in r["entries"])  # fmt: skip
+
+    expected = stored_there()
+    assert expected > 20  # the contract slide has nuclei to find
+    qtbot.waitUntil(lambda: project.store.count(e.PluginResultAnnotation, image=image.id) == expected, timeout=60_000)
+    qtbot.waitUntil(lambda: bool(window.layers.for_image(image.id, RESULTS)), timeout=30_000)
+    (layer,) = window.layers.for_image(image.id, RESULTS)
+    assert "Nuclei detector" in layer.name
+    ui.close()
+    project.close()

@@ -1,0 +1,110 @@
+"""Plugin results of a server image into the mirror, so result layers draw from the local index.
+
+Results are the server's (plugins write them there): they are only ever pulled. A result the
+server no longer has (the job ran again) goes from the mirror too. Result annotations are
+fetched per entry when the mirror holds fewer than the server counts, and added by their server
+id, so a pull during a running job fetches what is new. Bitmaps are not pulled yet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from exact_desktop.model import entities as e
+from exact_desktop.rest.connection import Connection
+from exact_desktop.rest.exact_api import TYPE_FIELDS, server_time
+from exact_desktop.store.sqlite.store import SqliteStore
+
+P = "/api/v1/processing"
+RESULT_FIELDS = "id,image,job,plugin,default_alpha,created_time,completed_time,entries"
+ENTRY_FIELDS = "id,pluginresult,name,visible,default_threshold,created_time"
+RESULT_ANNOTATION_FIELDS = "id,annotation_type,pluginresultentry,vector,score,meta_data,unique_identifier,image,time"
+
+
+@dataclass
+class ResultsPulled:
+    results: int = 0
+    annotations: int = 0
+    removed: int = 0
+
+
+def pull_results(store: SqliteStore, connection: Connection, image: e.Image) -> ResultsPulled:
+    """Brings the server's results for `image` (a mirrored image with a remote_id) up to date."""
+    outcome = ResultsPulled()
+    remote = [
+        r
+        for r in connection.iterate(f"{P}/pluginresults/", image_id=image.remote_id, fields=RESULT_FIELDS)
+        if r["image"] == image.remote_id
+    ]
+    present = {r.remote_id: r for r in store.list(e.PluginResult, image=image.id)}
+    gone = [r.id for remote_id, r in present.items() if remote_id not in {x["id"] for x in remote}]
+    if gone:
+        store.delete_many(e.PluginResult, gone)  # type: ignore[arg-type]
+        outcome.removed = len(gone)
+    for body in remote:
+        result = present.get(body["id"])
+        if result is None:
+            result = store.create(e.PluginResult(
+                image.id, None, _plugin(store, connection, body["plugin"]), float(body.get("default_alpha") or 1.0),
+                server_time(body.get("created_time")), remote_id=body["id"],
+            ))  # type: ignore[arg-type]  # fmt: skip
+            outcome.results += 1
+        for entry_id in body.get("entries") or []:
+            outcome.annotations += _pull_entry(store, connection, image, result.id, entry_id)  # type: ignore[arg-type]
+    return outcome
+
+
+def _pull_entry(store: SqliteStore, connection: Connection, image: e.Image, result: int, entry_id: int) -> int:
+    found = store.list(e.PluginResultEntry, remote_id=entry_id, limit=1)
+    if found:
+        entry = found[0]
+    else:
+        body = connection.get(f"{P}/pluginresultentrys/{entry_id}/", fields=ENTRY_FIELDS)
+        entry = store.create(e.PluginResultEntry(
+            result, body["name"], bool(body.get("visible", True)), float(body.get("default_threshold") or 0.0),
+            server_time(body.get("created_time")), remote_id=entry_id,
+        ))  # fmt: skip
+    there = connection.count(f"{P}/pluginresultannotations/", pluginresultentry=entry_id)
+    here = store.count(e.PluginResultAnnotation, pluginresultentry=entry.id)
+    if there <= here:
+        return 0
+    known = {r.remote_id for r in store.list(e.PluginResultAnnotation, pluginresultentry=entry.id)}
+    types: dict[int, int] = {}
+    fresh = []
+    for body in connection.iterate(f"{P}/pluginresultannotations/", pluginresultentry=entry_id,
+                                   fields=RESULT_ANNOTATION_FIELDS):  # fmt: skip
+        if body["id"] in known or body.get("pluginresultentry") != entry_id:
+            continue
+        kind = types.get(body["annotation_type"]) or _type(store, connection, body["annotation_type"])
+        types[body["annotation_type"]] = kind
+        fresh.append(e.PluginResultAnnotation(
+            kind, entry.id, image.id, body.get("vector"), float(body.get("score", 1.0)), body.get("meta_data"),
+            str(body["unique_identifier"]), server_time(body.get("time")), remote_id=body["id"],
+        ))  # type: ignore[arg-type]  # fmt: skip
+    if fresh:
+        store.bulk_create(fresh)
+    return len(fresh)
+
+
+def _plugin(store: SqliteStore, connection: Connection, remote_id: int) -> int:
+    found = store.list(e.Plugin, remote_id=remote_id, limit=1)
+    if found:
+        return found[0].id  # type: ignore[return-value]
+    body = connection.get(f"{P}/plugins/{remote_id}/", fields="id,name,author,package,contact,abouturl")
+    text = {k: str(body.get(k) or "") for k in ("author", "package", "contact", "abouturl")}
+    made = store.create(e.Plugin(body["name"], **text, remote_id=remote_id))
+    return made.id  # type: ignore[return-value]
+
+
+def _type(store: SqliteStore, connection: Connection, remote_id: int) -> int:
+    """The local type of a server type; one a plugin made after the last sync is fetched."""
+    found = store.list(e.AnnotationType, remote_id=remote_id, limit=1)
+    if found:
+        return found[0].id  # type: ignore[return-value]
+    body: dict[str, Any] = connection.get(f"/api/v1/annotations/annotation_types/{remote_id}/", fields=TYPE_FIELDS)
+    products = store.list(e.Product, remote_id=body["product"], limit=1)
+    if not products:
+        raise LookupError(f"annotation type {remote_id} of the server belongs to a product this mirror lacks")
+    values = {k: body[k] for k in TYPE_FIELDS.split(",") if k in body and k not in ("id", "product")}
+    return store.create(e.AnnotationType(**values, product=products[0].id, remote_id=remote_id)).id  # type: ignore[arg-type,return-value]
