@@ -2,7 +2,8 @@
 
 Syncs run on a worker thread (one at a time); the window shows their progress and summary. On
 a server project every edit is in the outbox when it is made; a timer pushes it a moment later,
-and keeps trying while the server cannot be reached, so nothing waits on the network.
+and keeps trying while the server cannot be reached, so nothing waits on the network. Every
+30 s it also pulls what others changed on the server.
 """
 
 from __future__ import annotations
@@ -10,17 +11,20 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, QTimer, Signal
-from PySide6.QtWidgets import QMessageBox, QProgressDialog
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import QDockWidget, QProgressDialog
 
 from exact_desktop.rest.connection import PluginError
 from exact_desktop.store.base import StoreError
+from exact_desktop.store.sqlite.sync_ledger import SyncLedger
 from exact_desktop.sync.engine import SyncSummary
 from exact_desktop.sync.server_project import ServerProject
+from exact_desktop.ui.conflicts_panel import ConflictsPanel
 from exact_desktop.ui.connect_dialog import ConnectDialog
 from exact_desktop.ui.project_window import ProjectWindow
 
 PUSH_EVERY_MS = 3000
+PULL_EVERY_TICKS = 10  # the server's own changes are fetched every 30 s (last_edit_time__gte)
 
 
 class _Bridge(QObject):
@@ -37,12 +41,22 @@ class ServerUi(QObject):
         self.window, self.make_window = window, make_window
         self.project: ServerProject | None = window.remote
         self.running = False
+        self._ticks = 0
         self.windows: list[ProjectWindow] = []  # windows this one opened, kept alive
         self.connect_action = window._action("&Connect to EXACT server\u2026", None, self.choose_server)
         window.file_menu.insertAction(window.file_menu.actions()[1], self.connect_action)
         if self.project is not None:
             self.sync_action = window._action("&Synchronise", None, lambda: self.sync("both"), "Ctrl+Shift+S")
             window.file_menu.insertAction(window.file_menu.actions()[2], self.sync_action)
+            self.conflicts = ConflictsPanel(SyncLedger(self.project.store))
+            dock = QDockWidget("Sync conflicts", window)
+            dock.setObjectName("conflicts-dock")
+            dock.setWidget(self.conflicts)
+            window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+            window.tabifyDockWidget(window.layers_dock, dock)
+            window.layers_dock.raise_()
+            self.conflicts_dock = dock
+            self.synced.connect(lambda _outcome: self.conflicts.refresh())
             self.timer = QTimer(self)
             self.timer.timeout.connect(self._push_if_waiting)
             self.timer.start(PUSH_EVERY_MS)
@@ -87,16 +101,17 @@ class ServerUi(QObject):
             if s.errors:
                 text += f", {len(s.errors)} problems (first: {s.errors[0]})"
             self.window.statusBar().showMessage(text, 15000)
-            if s.conflicts:
-                QMessageBox.information(self.window, "Sync conflicts", (
-                    f"{s.conflicts} annotations were changed here and on the server. Both versions are kept; "
-                    "the copies of this side's version are marked sync_conflict. List them with "
-                    "`exact-desktop sync conflicts`."
-                ))  # fmt: skip
+            if s.conflicts:  # both versions are kept; the panel lists them for the person to resolve
+                self.conflicts_dock.raise_()
         self.synced.emit(outcome)
 
     def _push_if_waiting(self) -> None:
-        if self.project is not None and not self.running and self.project.waiting():
+        if self.project is None or self.running:
+            return
+        self._ticks += 1
+        if self._ticks % PULL_EVERY_TICKS == 0:
+            self._run(self.project, "both", self._report)
+        elif self.project.waiting():
             self._run(self.project, "push", lambda outcome: self.synced.emit(outcome))
 
     def _run(self, project: ServerProject, direction: str, done: Callable[[object], None],

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 
 from exact_desktop.model import entities as e
@@ -158,4 +159,41 @@ def test_run_a_plugin_on_the_servers_image_set_from_the_window(qtbot, server: Ta
     (layer,) = window.layers.for_image(image.id, RESULTS)
     assert "Nuclei detector" in layer.name
     ui.close()
+    project.close()
+
+
+def test_a_conflict_shows_in_the_panel_and_is_resolved_there(qtbot, server: Target, contract_slide: Path,
+                                                             tmp_path: Path) -> None:  # fmt: skip
+    from exact_desktop.rest.login import sign_in
+    from exact_desktop.sync.server_project import ServerProject
+    from tests.contract.test_sync import SyncSet
+
+    fresh = SyncSet(server, contract_slide)
+    (uuid_,) = fresh.create(1)
+    project = ServerProject(sign_in(server.url, token=server.token), fresh.id, folder=tmp_path)
+    project.sync("pull")
+    window = MainWindow(interactive_errors=False, remote=project)
+    qtbot.addWidget(window)
+    window.show()
+    window.open_image_set(project.image_set())
+    panel = window.server_ui.conflicts
+    assert panel.list.count() == 0 and not panel.keep_local.isEnabled()
+    window.server_ui.timer.stop()  # this test pushes by hand
+    (mine,) = project.store.list(e.Annotation, unique_identifier=uuid_)
+    mine_vector, theirs_vector = {"x1": 10, "y1": 10, "x2": 90, "y2": 70}, {"x1": 500, "y1": 500, "x2": 530, "y2": 520}
+    project.store.update(e.Annotation, mine.id, vector=mine_vector)  # type: ignore[arg-type]
+    fresh.patch(uuid_, vector=theirs_vector)
+    with qtbot.waitSignal(window.server_ui.synced, timeout=60_000) as synced:
+        window.server_ui.sync("both")
+    assert synced.args[0].conflicts == 1
+    assert panel.list.count() == 1 and "1 open conflict" in panel.summary.text()
+    qtbot.mouseClick(panel.keep_local, Qt.MouseButton.LeftButton)
+    assert panel.list.count() == 0
+    with qtbot.waitSignal(window.server_ui.synced, timeout=60_000) as synced:
+        window.server_ui.sync("both")
+    assert synced.args[0].errors == []
+    on_server = {a["unique_identifier"]: a for a in fresh.listed()}
+    assert on_server[uuid_]["vector"] == mine_vector
+    assert sum(not a["deleted"] for a in on_server.values()) == 1  # the copy went on both sides
+    window.plugins.close()  # type: ignore[union-attr]
     project.close()
