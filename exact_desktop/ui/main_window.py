@@ -159,6 +159,8 @@ class MainWindow(ProjectWindow):
         assert self.store is not None, "an image set needs a project"
         image_set = self.store.get(ImageSet, image_set_id)
         self.images_dock.setWindowTitle(f"Image set: {image_set.name}")
+        if self.remote is not None:
+            self.setWindowTitle(f"exact-desktop: {image_set.name} on {self.remote.url}")
         self.image_set_id = image_set_id
         remote = self.remote
         images = [i for i in self.store.list(Image, image_set=image_set_id) if i.local_path or (remote and i.remote_id)]
