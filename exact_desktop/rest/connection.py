@@ -74,7 +74,8 @@ class Connection:
     def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         url = path if path.startswith("http") else f"{self.url}{path}"
         try:
-            answer = self.session.request(method, url, timeout=self.timeout, **kwargs)
+            # verify given per request: requests lets REQUESTS_CA_BUNDLE override the session's False
+            answer = self.session.request(method, url, timeout=self.timeout, verify=self.session.verify, **kwargs)
         except requests.ConnectionError as err:
             raise UnknownOutcomeError(f"{method} {path}: cannot reach {self.url} ({_reason(err)})") from None
         except requests.RequestException as err:
