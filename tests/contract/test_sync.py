@@ -254,3 +254,29 @@ def test_the_sync_command(server: Target, sync_set: SyncSet, tmp_path: Path) -> 
                        "--db", str(db), env={"EXACT_TOKEN": "pat_wrong.token"})  # fmt: skip
     assert code == 2 and server.url in err and "403" in err
     assert server.token not in err
+
+
+def test_edits_made_offline_wait_in_the_outbox_across_a_restart(server: Target, sync_set: SyncSet,
+                                                                tmp_path: Path) -> None:  # fmt: skip
+    from exact_desktop.rest.connection import PluginError
+
+    sync_set.create(5)
+    path = tmp_path / "offline.db"
+    with FaultProxy(server.url) as proxy:
+        store = SqliteStore(path)
+        run(store, server, "pull", sync_set.id, url=proxy.url)
+        proxy.refuse = True  # the network is gone
+        image = store.list(e.Image, remote_id=sync_set.image)[0]
+        kind = store.list(e.AnnotationType, remote_id=sync_set.box_type)[0]
+        made = store.create(e.Annotation(kind.id, image.id, _box(77)))  # type: ignore[arg-type]
+        with pytest.raises(PluginError) as caught:
+            run(store, server, "push", sync_set.id, url=proxy.url, timeout=5)
+        assert proxy.url in str(caught.value)
+        store.close()  # and the program ends
+    store = SqliteStore(path)  # the next start, with the network back
+    assert SyncLedger(store).outbox_size() == 1
+    summary = run(store, server, "push", sync_set.id)
+    assert (summary.pushed, summary.errors, summary.outbox) == (1, [], 0)
+    assert server_live(sync_set)[made.unique_identifier] == 1
+    assert_in_step(store, sync_set)
+    store.close()
