@@ -308,6 +308,7 @@ class MainWindow(ProjectWindow):
 
     def closeEvent(self, event: object) -> None:  # noqa: N802
         self.remember()
+        self.server_ui.close()
         if self.plugins is not None:
             self.plugins.close()
         self.view.set_source(None)

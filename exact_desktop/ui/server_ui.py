@@ -61,6 +61,11 @@ class ServerUi(QObject):
             self.timer.timeout.connect(self._push_if_waiting)
             self.timer.start(PUSH_EVERY_MS)
 
+    def close(self) -> None:
+        """No more pushes from this window (a running sync finishes on its own thread)."""
+        if self.project is not None:
+            self.timer.stop()
+
     # --- connect ------------------------------------------------------------------------------
     def choose_server(self) -> None:
         dialog = ConnectDialog(self.window)
