@@ -18,7 +18,7 @@ import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from exact_desktop.model import entities as e
@@ -112,7 +112,7 @@ class Synchroniser:
         summary.pulled += applied.created + applied.updated
         summary.unchanged += applied.unchanged
         summary.conflicts += applied.conflicts
-        summary.errors += applied.errors or []
+        summary.errors += applied.errors
 
     # --- push ---------------------------------------------------------------------------------
     def _push(self, frame: FrameMap, summary: SyncSummary) -> None:
@@ -170,15 +170,7 @@ class Synchroniser:
 
     def _create_one(self, entry: tuple[str, tuple[Pending, dict]]) -> RemoteAnnotation | str:
         uuid, (_, body) = entry
-        for attempt in range(ATTEMPTS):
-            try:
-                return self.api.create_annotation(body)
-            except UnknownOutcomeError as err:
-                if attempt == ATTEMPTS - 1:
-                    return f"annotation {uuid} not pushed, it stays in the outbox: {err}"
-            except PluginError as err:
-                return f"annotation {uuid} refused by the server, it stays in the outbox: {err}"
-        raise AssertionError("unreachable")
+        return _sent_again_if_unknown(lambda: self.api.create_annotation(body), uuid)
 
     def _pushed(self, waiting: dict[str, tuple[Pending, dict]], made: list[RemoteAnnotation],
                 summary: SyncSummary) -> None:  # fmt: skip
@@ -226,16 +218,22 @@ class Synchroniser:
         fields["annotation_type"] = types.get(a.annotation_type)
         if fields["annotation_type"] is None:
             return f"annotation {a.unique_identifier}: its annotation type is not on the server; it stays in the outbox"
-        for attempt in range(ATTEMPTS):  # a PATCH of fields can be sent again safely
-            try:
-                there = self.api.update_annotation(a.remote_id, **fields)  # type: ignore[arg-type]
-                return Pushed(a.id, a.remote_id, there.server_time, p.stamp)  # type: ignore[arg-type]
-            except UnknownOutcomeError as err:
-                if attempt == ATTEMPTS - 1:
-                    return f"annotation {a.unique_identifier} not pushed: {err}"
-            except PluginError as err:
-                return f"annotation {a.unique_identifier} refused by the server: {err}"
-        raise AssertionError("unreachable")
+        there = _sent_again_if_unknown(lambda: self.api.update_annotation(a.remote_id, **fields), a.unique_identifier)  # type: ignore[arg-type]
+        return there if isinstance(there, str) else Pushed(a.id, a.remote_id, there.server_time, p.stamp)  # type: ignore[arg-type]
+
+
+def _sent_again_if_unknown(send: Callable[[], RemoteAnnotation], uuid: str) -> RemoteAnnotation | str:
+    """`send()` (a request the server takes twice without harm: an upsert, a PATCH of fields),
+    repeated while its outcome is unknown; the server's answer, or why it stays in the outbox."""
+    for attempt in range(ATTEMPTS):
+        try:
+            return send()
+        except UnknownOutcomeError as err:
+            if attempt == ATTEMPTS - 1:
+                return f"annotation {uuid} not pushed, it stays in the outbox: {err}"
+        except PluginError as err:
+            return f"annotation {uuid} refused by the server, it stays in the outbox: {err}"
+    raise AssertionError("unreachable")
 
 
 def prefetched(pages: Iterator[T]) -> Iterator[T]:
@@ -274,13 +272,5 @@ def prefetched(pages: Iterator[T]) -> Iterator[T]:
 
 
 def _earlier(cursor: str) -> str:
-    """The cursor less LATE_COMMIT, written as the server writes its times (with or without offset)."""
-    return (
-        (server_time(cursor) - LATE_COMMIT).isoformat()
-        if _has_offset(cursor)
-        else (server_time(cursor).replace(tzinfo=None) - LATE_COMMIT).isoformat()
-    )
-
-
-def _has_offset(text: str) -> bool:
-    return text.endswith("Z") or "+" in text[10:] or text[10:].count("-") > 0
+    """The cursor less LATE_COMMIT, with an offset only if the server wrote one."""
+    return (datetime.fromisoformat(cursor.replace("Z", "+00:00")) - LATE_COMMIT).isoformat()

@@ -7,14 +7,12 @@ the server's id in `remote_id`, found again by it at the next sync.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, replace
-from typing import Any, TypeVar
+from typing import Any
 
 from exact_desktop.rest.connection import RefusedError
 from exact_desktop.rest.exact_api import ExactApi
 from exact_desktop.store.sqlite.store import SqliteStore
 from exact_desktop.store.sqlite.sync_ledger import SyncLedger
-
-E = TypeVar("E")
 
 
 @dataclass

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -82,7 +82,7 @@ class Applied:
     updated: int = 0
     unchanged: int = 0
     conflicts: int = 0
-    errors: list[str] | None = None
+    errors: list[str] = field(default_factory=list)
 
 
 class SyncLedger:
@@ -152,11 +152,11 @@ class SyncLedger:
         """Forget outbox rows that need no push (created and deleted here before any sync)."""
         self.store.transaction(lambda conn: _clear_outbox(driver_cursor(conn), ids))
 
-    def mark_pushed(self, pushed: Sequence[Pushed]) -> int:
+    def mark_pushed(self, pushed: Sequence[Pushed]) -> None:
         """Links pushed annotations to their server rows; clears the outbox rows of those not
-        edited again since they were read. Returns how many rows were cleared."""
+        edited again since they were read."""
 
-        def work(conn: Connection) -> int:
+        def work(conn: Connection) -> None:
             cursor = driver_cursor(conn)
             _applying(cursor)
             cursor.executemany(
@@ -164,16 +164,14 @@ class SyncLedger:
                 [(p.remote_id, p.local_id, p.remote_id) for p in pushed],
             )
             _set_base(cursor, [(p.local_id, p.server_time) for p in pushed])
-            before = cursor.execute("SELECT count(*) FROM sync_outbox").fetchone()[0]
             cursor.executemany(
                 "DELETE FROM sync_outbox WHERE annotation = ? AND "
                 "(SELECT last_edit_time FROM annotation WHERE id = ?) = ?",
                 [(p.local_id, p.local_id, p.stamp) for p in pushed],
             )
             _applying(cursor, False)
-            return int(before - cursor.execute("SELECT count(*) FROM sync_outbox").fetchone()[0])
 
-        return self.store.transaction(work)
+        self.store.transaction(work)
 
     # --- applying the server's side --------------------------------------------------------
     def apply(self, incoming: Sequence[Incoming]) -> Applied:
@@ -232,16 +230,8 @@ class SyncLedger:
 def _apply(conn: Connection, incoming: list[Incoming], check: bool) -> Applied:
     cursor = driver_cursor(conn)
     _applying(cursor)
-    outcome = Applied(errors=[])
-    types = AnnotationTypes(conn)
-    valid: list[Incoming] = [] if check else incoming
-    for item in incoming if check else []:
-        a = item.annotation
-        try:
-            types.check(a.annotation_type, a.vector, f"annotation {a.unique_identifier} (server id {a.remote_id})")
-            valid.append(item)
-        except StoreError as err:
-            outcome.errors.append(str(err))  # type: ignore[union-attr]
+    outcome = Applied()
+    valid = _valid(conn, incoming, outcome.errors) if check else incoming
     by_remote = _column_map(cursor, "remote_id", [i.annotation.remote_id for i in valid])
     by_uuid = _uuid_map(cursor, [i for i in valid if i.annotation.remote_id not in by_remote])
     local_ids = [by_remote.get(i.annotation.remote_id) or by_uuid.get(_key(i)) for i in valid]
@@ -285,6 +275,19 @@ def _apply(conn: Connection, incoming: list[Incoming], check: bool) -> Applied:
     _clear_outbox(cursor, cleared)
     _applying(cursor, False)
     return outcome
+
+
+def _valid(conn: Connection, incoming: list[Incoming], errors: list[str]) -> list[Incoming]:
+    """The annotations whose type and vector the mirror takes; the others named in `errors`."""
+    types, valid = AnnotationTypes(conn), []
+    for item in incoming:
+        a = item.annotation
+        try:
+            types.check(a.annotation_type, a.vector, f"annotation {a.unique_identifier} (server id {a.remote_id})")
+            valid.append(item)
+        except StoreError as err:
+            errors.append(str(err))
+    return valid
 
 
 def _applying(cursor: Any, on: bool = True) -> None:
