@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+import orjson
 import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
@@ -94,8 +95,8 @@ class Connection:
         for attempt in range(JSON_ATTEMPTS):
             answer = self.request(method, path, **kwargs)
             try:
-                return answer.json()
-            except ValueError:
+                return orjson.loads(answer.content)
+            except orjson.JSONDecodeError:
                 if method not in IDEMPOTENT or attempt == JSON_ATTEMPTS - 1:
                     raise UnknownOutcomeError(
                         f"{method} {path} on {self.url} answered {answer.status_code} with a body that is not JSON "

@@ -13,13 +13,12 @@
 
 from __future__ import annotations
 
-import queue
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 from exact_desktop.model import entities as e
 from exact_desktop.rest.connection import PluginError, RefusedError, UnknownOutcomeError
@@ -33,9 +32,7 @@ LATE_COMMIT = timedelta(minutes=1)
 ATTEMPTS = 3
 PATCHES_IN_FLIGHT = 4
 CREATES_IN_FLIGHT = 2
-PREFETCH = 2  # pages fetched ahead while one is written here
 
-T = TypeVar("T")
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 
@@ -78,7 +75,11 @@ class Synchroniser:
         since = _earlier(mirror.cursor) if mirror and mirror.cursor else None
         newest: tuple[Any, str] | None = None
         seen = 0
-        for page in prefetched(self.api.annotation_pages(remote_set, since)):
+        # pages are fetched ahead by the API's own pool; they are decoded into annotations here, on
+        # this thread, between writes: Python work on another thread would make each row's
+        # SQLite call wait for the GIL (measured: 100,000 R*Tree rows 1.7 s alone, minutes beside
+        # a busy thread)
+        for page in self.api.annotation_pages(remote_set, since):
             incoming = self._incoming(frame, page, summary)
             self._apply(incoming, summary)
             for item in page:
@@ -234,41 +235,6 @@ def _sent_again_if_unknown(send: Callable[[], RemoteAnnotation], uuid: str) -> R
         except PluginError as err:
             return f"annotation {uuid} refused by the server, it stays in the outbox: {err}"
     raise AssertionError("unreachable")
-
-
-def prefetched(pages: Iterator[T]) -> Iterator[T]:
-    """The pages of `pages`, fetched on a helper thread up to PREFETCH ahead of the consumer."""
-    ahead: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=PREFETCH)
-    stop = threading.Event()
-
-    def fetch() -> None:
-        try:
-            for page in pages:
-                while not stop.is_set():
-                    try:
-                        ahead.put(("page", page), timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
-                    return
-            ahead.put(("end", None))
-        except BaseException as err:  # handed to the consumer, raised there
-            ahead.put(("error", err))
-
-    helper = threading.Thread(target=fetch, name="sync-prefetch", daemon=True)
-    helper.start()
-    try:
-        while True:
-            kind, value = ahead.get()
-            if kind == "end":
-                return
-            if kind == "error":
-                raise value
-            yield value
-    finally:
-        stop.set()
-        helper.join(timeout=120)
 
 
 def _earlier(cursor: str) -> str:

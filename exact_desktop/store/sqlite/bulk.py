@@ -1,19 +1,17 @@
 """Bulk creation in one transaction: the path for imports, plugin results and sync.
 
 Annotations and result annotations skip SQLAlchemy's per-row work (a million boxes must go
-in within seconds): a helper thread validates and encodes chunks of rows while this thread
-hands the previous chunk to SQLite (which releases the GIL while it writes), and the R*Tree
-rows go in the same transaction. Ids are handed out after max(id): the transaction holds the
-write lock (BEGIN IMMEDIATE), so no other writer can take them.
+in within seconds): rows are validated and encoded a chunk at a time and handed to SQLite in
+one executemany, and the R*Tree rows go in the same transaction. Ids are handed out after
+max(id): the transaction holds the write lock (BEGIN IMMEDIATE), so no other writer can take
+them.
 """
 
 from __future__ import annotations
 
 import contextlib
-import queue
 import sqlite3
-import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from sqlalchemy import Connection, insert
@@ -27,6 +25,8 @@ from exact_desktop.store.sqlite.tables import to_iso
 from exact_desktop.store.sqlite.validation import AnnotationTypes
 
 CHUNK = 20_000
+OUTBOX_TRIGGER = "sync_outbox_insert"
+SET_BASED_OUTBOX_FROM = 1_000  # rows; below that the trigger's per-row cost is small
 Prepared = tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[float] | None]  # (rows, index entries, scores)
 
 
@@ -39,16 +39,17 @@ def bulk_insert(
     ids = list(range(first, first + len(entities)))
     try:
         if kind is e.Annotation:
-            _pipeline(
-                cursor,
-                "annotation",
-                t.ANNOTATION_COLUMNS_SQL,
-                t.ANNOTATION_RTREE,
-                _annotation_rows(conn),
-                entities,
-                ids,
-                log,
-            )
+            with _outbox_in_one_statement(cursor, ids):
+                _pipeline(
+                    cursor,
+                    "annotation",
+                    t.ANNOTATION_COLUMNS_SQL,
+                    t.ANNOTATION_RTREE,
+                    _annotation_rows(conn),
+                    entities,
+                    ids,
+                    log,
+                )
         elif kind is e.PluginResultAnnotation:
             _pipeline(
                 cursor,
@@ -74,41 +75,44 @@ def bulk_insert(
     return ids
 
 
+@contextlib.contextmanager
+def _outbox_in_one_statement(cursor: sqlite3.Cursor, ids: list[int]) -> Iterator[None]:
+    """For a large batch, the outbox rows that the insert trigger (migration 0007) would write one
+    call per row (over half the cost of inserting the rows) are written by one statement with
+    the same condition. The trigger is dropped and made again inside this transaction, so no
+    other connection ever sees the table without it, and a failure restores it with the rest."""
+    found = cursor.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", (OUTBOX_TRIGGER,)
+    ).fetchone()
+    if len(ids) < SET_BASED_OUTBOX_FROM or found is None:
+        yield
+        return
+    cursor.execute(f"DROP TRIGGER {OUTBOX_TRIGGER}")
+    try:
+        yield
+        cursor.execute(
+            "INSERT OR IGNORE INTO sync_outbox (annotation) SELECT a.id FROM annotation a "
+            "JOIN image i ON i.id = a.image JOIN sync_image_set s ON s.image_set = i.image_set "
+            "WHERE a.id BETWEEN ? AND ? AND NOT EXISTS (SELECT 1 FROM sync_applying)",
+            (ids[0], ids[-1]),
+        )
+    finally:
+        cursor.execute(found[0])
+
+
 def _pipeline(
     cursor: sqlite3.Cursor, table: str, columns_sql: str, tree: str,
     prepare: Callable[[list[Any], list[int]], Prepared], entities: list[Any], ids: list[int],
     log: spatial.ChangeLog | None,
 ) -> None:  # fmt: skip
-    """Prepare chunk k+1 on a helper thread while chunk k is written here."""
-    chunks: queue.Queue[Prepared | BaseException | None] = queue.Queue(maxsize=2)
-    stop = threading.Event()
-
-    def produce() -> None:
-        try:
-            for start in range(0, len(entities), CHUNK):
-                if stop.is_set():
-                    return
-                chunks.put(prepare(entities[start : start + CHUNK], ids[start : start + CHUNK]))
-            chunks.put(None)
-        except BaseException as err:
-            chunks.put(err)
-
-    helper = threading.Thread(target=produce, name="bulk-prepare", daemon=True)
-    helper.start()
+    """Chunk by chunk, prepared and written on this thread. (A helper thread preparing the next
+    chunk made it slower: each row's SQLite call gives up the GIL and then waits for it behind
+    the helper's Python work.)"""
     insert_sql = f"INSERT INTO {table} ({columns_sql}) VALUES ({','.join('?' * (columns_sql.count(',') + 1))})"
-    try:
-        while (chunk := chunks.get()) is not None:
-            if isinstance(chunk, BaseException):
-                raise chunk
-            rows, entries, scores = chunk
-            cursor.executemany(insert_sql, rows)
-            spatial.index_rows(cursor, tree, entries, scores, log)
-    finally:
-        stop.set()
-        while helper.is_alive():  # unblock a helper waiting on a full queue
-            with contextlib.suppress(queue.Empty):
-                chunks.get(timeout=0.05)
-        helper.join()
+    for start in range(0, len(entities), CHUNK):
+        rows, entries, scores = prepare(entities[start : start + CHUNK], ids[start : start + CHUNK])
+        cursor.executemany(insert_sql, rows)
+        spatial.index_rows(cursor, tree, entries, scores, log)
 
 
 def _annotation_rows(conn: Connection) -> Callable[[list[e.Annotation], list[int]], Prepared]:

@@ -71,12 +71,19 @@ class SqliteStore(Store):
 
     # --- reads ------------------------------------------------------------------------------
     def list(self, kind: type[E], limit: int | None = None, offset: int = 0, **filters: Any) -> list[E]:
+        """In id order. A page deep in a large table is found by its ids first (a sort of ids
+        from an index), then read: sorting whole rows to skip most of them cost 100+ ms a page."""
         table = table_of(kind)
-        statement = select(table).where(*self._where(table, filters)).order_by(table.c.id).offset(offset)
-        if limit is not None:
-            statement = statement.limit(limit)
+        where = self._where(table, filters)
         with reading(self.engine) as conn:
-            rows = conn.execute(statement).fetchall()
+            if offset:
+                ids = select(table.c.id).where(*where).order_by(table.c.id).offset(offset)
+                ids = ids.limit(limit) if limit is not None else ids
+                rows = conn.execute(select(table).where(table.c.id.in_(ids.scalar_subquery())).order_by(table.c.id))
+                rows = rows.fetchall()
+            else:
+                statement = select(table).where(*where).order_by(table.c.id)
+                rows = conn.execute(statement.limit(limit) if limit is not None else statement).fetchall()
             links = self._links(conn, kind, [row.id for row in rows])
         return [entity_from_row(kind, row, links.get(row.id)) for row in rows]
 

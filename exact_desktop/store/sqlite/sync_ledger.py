@@ -342,12 +342,15 @@ def _column_map(cursor: Any, column: str, values: list[Any]) -> dict[Any, int]:
 
 
 def _uuid_map(cursor: Any, items: list[Incoming]) -> dict[tuple[int, str], int]:
-    wanted = {_key(i) for i in items}
-    found = _rows(
-        cursor, "SELECT image, unique_identifier, id FROM annotation WHERE unique_identifier IN ({})",
-        [i.annotation.unique_identifier for i in items],
-    )  # fmt: skip
-    return {(image, uuid): id for image, uuid, id in found if (image, uuid) in wanted}
+    """Per image, so the (image, UUID) index answers (a UUID alone has none: a scan per chunk)."""
+    by_image: dict[int, list[str]] = {}
+    for item in items:
+        by_image.setdefault(item.annotation.image, []).append(item.annotation.unique_identifier)
+    found: dict[tuple[int, str], int] = {}
+    for image, uuids in by_image.items():
+        sql = f"SELECT unique_identifier, id FROM annotation WHERE image = {int(image)} AND unique_identifier IN ({{}})"
+        found.update(((image, uuid), id) for uuid, id in _rows(cursor, sql, uuids))
+    return found
 
 
 def _values(cursor: Any, sql: str, ids: list[int]) -> dict[int, Any]:
