@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import threading
+from dataclasses import dataclass
 from typing import Any
 
 from exact_desktop.model import entities as e
@@ -19,14 +20,32 @@ from exact_desktop.model.jobs import JobView
 from exact_desktop.plugins.job_book import ServerJobBook
 from exact_desktop.plugins.jobs import check_parameters
 from exact_desktop.plugins.local_queue import LocalQueue
-from exact_desktop.plugins.registry import describe, discovered_scripts, local_plugin
+from exact_desktop.plugins.registry import describe, discovered_scripts, local_plugin, register
 from exact_desktop.plugins.sdk.context import now_iso
 from exact_desktop.plugins.sdk.worker import find_plugin
-from exact_desktop.plugins.server_registry import register_on_server
+from exact_desktop.plugins.server_registry import PLUGINS, register_on_server
 from exact_desktop.plugins.server_runner import JOBS, submit_jobs
 from exact_desktop.rest.connection import PluginError
-from exact_desktop.sync.results_pull import pull_results
+from exact_desktop.sync.results_pull import ResultsPulled, pull_results
 from exact_desktop.sync.server_project import ServerProject
+
+
+@dataclass(frozen=True)
+class CatalogueEntry:
+    """One plugin as the server window's manager lists it: the server's record of it, the
+    plugin here that can run its jobs, or both."""
+
+    name: str
+    record: dict[str, Any] | None
+    here: e.Plugin | None
+
+    @property
+    def state(self) -> str:
+        if self.record is not None and self.here is not None:
+            return "on the server, runs here"
+        if self.record is not None:
+            return "on the server only: no plugin of that name is installed here"
+        return "here only: not registered on the server"
 
 
 class ServerPlugins:
@@ -37,21 +56,48 @@ class ServerPlugins:
         self.queues: list[threading.Thread] = []
 
     def plugins(self) -> list[e.Plugin]:
-        """The plugins installed here (built-in and entry points), which can run on the server."""
+        """The plugins that can run here on the server's jobs: the mirror's own records (scripts
+        added in this window), then the installed ones (built-in and entry points)."""
         with self._lock:
             if self._installed is None:
                 self._installed = [local_plugin(None, describe(script)["name"]) for script in discovered_scripts()]
-            return list(self._installed)
+            own = self.project.store.list(e.Plugin)
+            names = {p.name for p in own}
+            return [*own, *(p for p in self._installed if p.name not in names)]
+
+    def catalogue(self) -> list[CatalogueEntry]:
+        """Every plugin the server has a record of and every plugin here, matched by name."""
+        records = {r["name"]: r for r in self.connection.pages(PLUGINS, fields="id,name,author,package,products")}
+        here = {p.name: p for p in self.plugins()}
+        return [CatalogueEntry(n, records.get(n), here.get(n)) for n in sorted({*records, *here}, key=str.lower)]
+
+    def product_names(self) -> dict[int, str]:
+        """Server product id -> name, for the products the mirror knows."""
+        return {p.remote_id: p.name for p in self.project.store.list(e.Product) if p.remote_id is not None}
+
+    def register(self, plugin: e.Plugin) -> dict[str, Any]:
+        """Creates or updates the plugin's record on the server, in the image set's product
+        (its annotation types are found there by name or made); the record as stored."""
+        remote_set = self.project.api.image_set(self.project.remote_set)
+        if not remote_set.product_set:
+            raise PluginError(f"image set {remote_set.name!r} on {self.connection.url} has no product")
+        return register_on_server(self.connection, describe(plugin.script), remote_set.product_set[0])
+
+    def add_script(self, script: str) -> tuple[e.Plugin, dict[str, Any]]:
+        """A plugin script of the person's: recorded in the mirror (so this window can run it)
+        and registered on the server; (the mirror's record, the server's record)."""
+        products = self.project.store.get(e.ImageSet, self.project.image_set()).product_set
+        if not products:
+            raise PluginError(f"the image set of {self.connection.url} has no product to register {script} in")
+        plugin = register(self.project.store, script, products[0])
+        return plugin, self.register(plugin)
 
     def _record(self, plugin: e.Plugin) -> dict[str, Any]:
         """The server's record of the plugin, registered in the image set's product if missing."""
         try:
             return find_plugin(self.connection, plugin.name)
         except PluginError:
-            remote_set = self.project.api.image_set(self.project.remote_set)
-            if not remote_set.product_set:
-                raise PluginError(f"image set {remote_set.name!r} on {self.connection.url} has no product") from None
-            return register_on_server(self.connection, describe(plugin.script), remote_set.product_set[0])
+            return self.register(plugin)
 
     def run(self, plugin: e.Plugin, params: dict[str, Any], run_again: bool = False,
             images: list[int] | None = None) -> tuple[list[int], list[int]]:  # fmt: skip
@@ -85,7 +131,7 @@ class ServerPlugins:
         """The server's jobs on this set's images, as the panel shows them (runs on the poller)."""
         store = self.project.store
         images = {i.remote_id: i for i in store.list(e.Image, image_set=self.project.image_set())}
-        names = {p["id"]: p["name"] for p in self.connection.iterate("/api/v1/processing/plugins/", fields="id,name")}
+        names = {p["id"]: p["name"] for p in self.connection.iterate(PLUGINS, fields="id,name")}
         found = []
         for job in self.connection.iterate(JOBS):
             image = images.get(job["image"])
@@ -98,9 +144,9 @@ class ServerPlugins:
             ))  # fmt: skip
         return found
 
-    def pull_results(self, image_id: int) -> int:
-        """The server's results of a mirrored image into the mirror; how many objects arrived."""
+    def pull_results(self, image_id: int) -> ResultsPulled:
+        """The server's results of a mirrored image into the mirror: what arrived, what could not."""
         image = self.project.store.get(e.Image, image_id)
         if image.remote_id is None:
-            return 0
-        return pull_results(self.project.store, self.connection, image).annotations
+            return ResultsPulled()
+        return pull_results(self.project.store, self.connection, image)

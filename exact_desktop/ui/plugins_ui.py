@@ -28,6 +28,7 @@ from exact_desktop.ui.jobs_panel import JobsPanel
 from exact_desktop.ui.plugin_manager import PluginManager
 from exact_desktop.ui.project_window import ProjectWindow
 from exact_desktop.ui.run_plugin_dialog import RunPluginDialog
+from exact_desktop.ui.server_plugin_manager import ServerPluginManager
 
 
 class PluginsUi:
@@ -57,8 +58,7 @@ class PluginsUi:
         menu = window.menuBar().addMenu("&Plugins")
         menu.addAction(self.run_action)
         menu.addAction(self.manage_action)
-        self.manage_action.setEnabled(self.server is None)  # the manager edits this project's records
-        self.manager: PluginManager | None = None
+        self.manager: PluginManager | ServerPluginManager | None = None
         window.images.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         window.images.addAction(self.run_action)
         self.run_dialog: RunPluginDialog | None = None
@@ -75,7 +75,8 @@ class PluginsUi:
         if self.server is not None:
             jobs = self.server.jobs()
             if self._shown is not None:  # cheap when nothing is new: one count per result entry
-                self.server.pull_results(self._shown)
+                for problem in self.server.pull_results(self._shown).problems:
+                    self.poller.problem.emit(problem)
             return jobs
         plugins = {p.id: p.name for p in self.store.list(e.Plugin)}
         images = {i.id: i.name for i in self.store.list(e.Image)}
@@ -103,7 +104,11 @@ class PluginsUi:
         self.run_dialog.open()
         return self.run_dialog
 
-    def show_manager(self) -> PluginManager:
+    def show_manager(self) -> PluginManager | ServerPluginManager:
+        if self.server is not None:  # the server's records, and registering the plugins here there
+            self.manager = ServerPluginManager(self.server, self.window)
+            self.manager.open()
+            return self.manager
         products = self.store.list(e.Product)
         product = products[0].id if products else self.store.create(e.Product("Plugins")).id
         self.manager = PluginManager(self.store, product, self.window)  # type: ignore[arg-type]

@@ -162,6 +162,75 @@ def test_run_a_plugin_on_the_servers_image_set_from_the_window(qtbot, server: Ta
     project.close()
 
 
+def test_the_plugin_manager_lists_the_servers_records_and_registers_plugins_there(
+    qtbot, server: Target, contract_slide: Path, tmp_path: Path
+) -> None:
+    from exact_desktop.rest.login import sign_in
+    from exact_desktop.sync.server_project import ServerProject
+    from exact_desktop.ui.server_plugin_manager import ServerPluginManager
+    from tests.contract.test_sync import SyncSet
+
+    fresh = SyncSet(server, contract_slide)
+    project = ServerProject(sign_in(server.url, token=server.token), fresh.id, folder=tmp_path)
+    project.sync("pull")
+    window = MainWindow(interactive_errors=False, remote=project)
+    qtbot.addWidget(window)
+    window.show()
+    window.open_image_set(project.image_set())
+    ui = window.plugins
+    assert ui is not None and ui.manage_action.isEnabled()
+    ui.manage_action.trigger()
+    manager = ui.manager
+    assert isinstance(manager, ServerPluginManager) and manager.isVisible()
+    qtbot.waitUntil(lambda: not manager.busy and bool(manager.entries), timeout=120_000)
+    session = server.session()
+
+    def records() -> dict[str, dict]:
+        listed = session.get(f"{server.url}/api/v1/processing/plugins/", params={"limit": 1000}, timeout=60).json()
+        return {r["name"]: r for r in listed["results"]}
+
+    there = records()
+    shown = {entry.name: entry for entry in manager.entries}
+    assert {n for n, entry in shown.items() if entry.record is not None} == set(there)  # every record, no more
+    installed = {p.name for p in ui.server.plugins()}
+    assert {n for n, entry in shown.items() if entry.here is not None} == installed
+    assert "Nuclei detector" in installed
+
+    # a plugin installed here is registered on the server, in the image set's product
+    manager.listing.setCurrentRow(list(shown).index("Nuclei detector"))
+    assert manager.register_button.isEnabled()
+    manager.register_button.click()
+    qtbot.waitUntil(lambda: not manager.busy and "Registered Nuclei detector" in manager.message.text(),
+                    timeout=120_000)  # fmt: skip
+    record = records()["Nuclei detector"]
+    assert server.product in record["products"]
+    entry = next(entry for entry in manager.entries if entry.name == "Nuclei detector")
+    assert entry.record is not None and entry.record["id"] == record["id"] and entry.state == "on the server, runs here"
+    assert manager.products.get(server.product, f"product {server.product}") in manager.details.text()
+
+    # a script of the person's: kept with the mirror, registered there, offered by the run dialog
+    manager._pick_script = lambda: str(tmp_path / "missing.py")
+    manager.add()
+    qtbot.waitUntil(lambda: not manager.busy, timeout=60_000)
+    assert "missing.py" in manager.message.text() and "Missing" not in records()
+    manager._pick_script = lambda: str(Path(__file__).parents[1] / "plugins" / "scripts" / "behaviours.py")
+    manager.add()
+    qtbot.waitUntil(lambda: not manager.busy and "Added Behaviours" in manager.message.text(), timeout=120_000)
+    made = records()["Behaviours"]
+    assert server.product in made["products"]
+    assert any(entry.name == "Behaviours" and entry.record and entry.here for entry in manager.entries)
+    assert [p.script for p in ui.server.plugins() if p.name == "Behaviours"] == [
+        str(Path(__file__).parents[1] / "plugins" / "scripts" / "behaviours.py")
+    ]
+    kinds = {t["name"] for t in session.get(f"{server.url}/api/v1/annotations/annotation_types/",
+                                            params={"product": server.product, "limit": 1000}, timeout=60
+                                            ).json()["results"] if t["product"] == server.product}  # fmt: skip
+    assert {"Spot", "Outline"} <= kinds  # the types its manifest names, made in the product
+    manager.close()
+    ui.close()
+    project.close()
+
+
 def test_a_conflict_shows_in_the_panel_and_is_resolved_there(qtbot, server: Target, contract_slide: Path,
                                                              tmp_path: Path) -> None:  # fmt: skip
     from exact_desktop.rest.login import sign_in
