@@ -12,6 +12,7 @@ import os
 import re
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 import orjson
 import requests
@@ -116,6 +117,20 @@ class Connection:
     def delete(self, path: str) -> None:
         self.request("DELETE", path)
 
+    def download(self, url: str) -> bytes:
+        """A file the server names by URL (a result bitmap, media). The credentials go only to
+        the server's own origin; a file it serves from another host is fetched without them."""
+        absolute = urljoin(f"{self.url}/", url)
+        if _origin(absolute) == _origin(self.url):
+            return self.request("GET", absolute).content
+        try:
+            answer = requests.get(absolute, timeout=self.timeout, verify=self.session.verify)
+        except requests.RequestException as err:
+            raise UnknownOutcomeError(f"GET {absolute}: {_reason(err)}") from None
+        if answer.status_code >= 400:
+            raise RefusedError(f"GET {absolute} answered {answer.status_code}", answer.status_code, answer.text[:2000])
+        return answer.content
+
     def iterate(self, path: str, **params: Any) -> Iterator[dict[str, Any]]:
         """Every result of a list, page by page, following `next`."""
         page = self.get(path, limit=1000, **params)
@@ -130,6 +145,11 @@ class Connection:
 
     def count(self, path: str, **params: Any) -> int:
         return int(self.get(path, limit=1, **params)["count"])
+
+
+def _origin(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return parts.scheme.lower(), parts.netloc.lower()
 
 
 def _reason(err: Exception) -> str:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -15,17 +13,6 @@ from exact_desktop.server.auth import Caller
 from exact_desktop.server.expand import expand
 from exact_desktop.server.listing import page, page_params, parse_filters, select_fields
 from exact_desktop.store.sqlite.store import SqliteStore
-
-
-@contextmanager
-def removed_unless_stored(path: Path) -> Iterator[Path]:
-    """A file written for a row stays only if the block that stores the row succeeds: a refused
-    upload, bitmap or icon leaves nothing on disk."""
-    try:
-        yield path
-    except BaseException:
-        path.unlink(missing_ok=True)
-        raise
 
 
 def store_of(request: Request) -> SqliteStore:

@@ -3,30 +3,44 @@
 Results are the server's (plugins write them there): they are only ever pulled. A result the
 server no longer has (the job ran again) goes from the mirror too. Result annotations are
 fetched per entry when the mirror holds fewer than the server counts, and added by their server
-id, so a pull during a running job fetches what is new. Bitmaps are not pulled yet.
+id, so a pull during a running job fetches what is new. Bitmaps (heatmaps) are listed per
+image and their files downloaded into the mirror's bitmap folder once; one that cannot be
+used is named in `problems` and asked for again at the next pull.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import secrets
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 from typing import Any
+from urllib.parse import urlsplit
 
 from exact_desktop.model import entities as e
-from exact_desktop.rest.connection import Connection
+from exact_desktop.rest.connection import Connection, PluginError
 from exact_desktop.rest.exact_api import TYPE_FIELDS, server_time
+from exact_desktop.slides.limits import MAX_BITMAP_PIXELS, ImageTooLargeError, check_pixels
+from exact_desktop.store.files import removed_unless_stored
 from exact_desktop.store.sqlite.store import SqliteStore
 
 P = "/api/v1/processing"
 RESULT_FIELDS = "id,image,job,plugin,default_alpha,created_time,completed_time,entries"
 ENTRY_FIELDS = "id,pluginresult,name,visible,default_threshold,created_time"
 RESULT_ANNOTATION_FIELDS = "id,annotation_type,pluginresultentry,vector,score,meta_data,unique_identifier,image,time"
+BITMAP_FIELDS = (
+    "id,bitmap,name,channels,scale_min,scale_max,default_alpha,default_threshold,location_rect,frame,meta_data,"
+    "pluginresultentry,image"
+)
+BITMAP_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff")
 
 
 @dataclass
 class ResultsPulled:
     results: int = 0
     annotations: int = 0
+    bitmaps: int = 0
     removed: int = 0
+    problems: list[str] = field(default_factory=list)
 
 
 def pull_results(store: SqliteStore, connection: Connection, image: e.Image) -> ResultsPulled:
@@ -42,6 +56,7 @@ def pull_results(store: SqliteStore, connection: Connection, image: e.Image) -> 
     if gone:
         store.delete_many(e.PluginResult, gone)  # type: ignore[arg-type]
         outcome.removed = len(gone)
+    entries: dict[int, int] = {}  # server entry id -> the mirror's
     for body in remote:
         result = present.get(body["id"])
         if result is None:
@@ -51,11 +66,58 @@ def pull_results(store: SqliteStore, connection: Connection, image: e.Image) -> 
             ))  # type: ignore[arg-type]  # fmt: skip
             outcome.results += 1
         for entry_id in body.get("entries") or []:
-            outcome.annotations += _pull_entry(store, connection, image, result.id, entry_id)  # type: ignore[arg-type]
+            entries[entry_id], fresh = _pull_entry(store, connection, image, result.id, entry_id)  # type: ignore[arg-type]
+            outcome.annotations += fresh
+    if entries:
+        _pull_bitmaps(store, connection, image, entries, outcome)
     return outcome
 
 
-def _pull_entry(store: SqliteStore, connection: Connection, image: e.Image, result: int, entry_id: int) -> int:
+def _pull_bitmaps(store: SqliteStore, connection: Connection, image: e.Image, entries: dict[int, int],
+                  outcome: ResultsPulled) -> None:  # fmt: skip
+    """The image's bitmaps of these entries that the mirror lacks, with their files."""
+    local = list(entries.values())
+    known = {b.remote_id for b in store.list(e.PluginResultBitmap, pluginresultentry__in=local)}
+    for body in connection.iterate(f"{P}/pluginresultbitmaps/", image=image.remote_id, fields=BITMAP_FIELDS):
+        entry = entries.get(body.get("pluginresultentry"))  # type: ignore[arg-type]
+        if entry is None or body["id"] in known or body.get("image") != image.remote_id:
+            continue
+        try:
+            _store_bitmap(store, connection, image, entry, body)
+        except (PluginError, ImageTooLargeError, OSError, ValueError, KeyError) as err:
+            outcome.problems.append(f"bitmap {body['id']} of {connection.url} not pulled: {err}")
+            continue
+        outcome.bitmaps += 1
+
+
+def _store_bitmap(store: SqliteStore, connection: Connection, image: e.Image, entry: int,
+                  body: dict[str, Any]) -> None:  # fmt: skip
+    url = str(body.get("bitmap") or "")
+    if not url:
+        raise ValueError("the server names no file")
+    data = connection.download(url)
+    if check_pixels(data, MAX_BITMAP_PIXELS, f"bitmap {body['id']}") is None:
+        raise ValueError(f"{url} is not an image ({len(data)} bytes)")
+    suffix = PurePosixPath(urlsplit(url).path).suffix.lower()
+    name = f"{secrets.token_hex(8)}{suffix if suffix in BITMAP_SUFFIXES else '.png'}"
+    rect = body.get("location_rect") or {}
+    folder = store.bitmap_folder
+    folder.mkdir(parents=True, exist_ok=True)
+    with removed_unless_stored(folder / name) as path:
+        path.write_bytes(data)
+        store.create(e.PluginResultBitmap(
+            entry, image.id, name, name=str(body.get("name") or ""), channels=int(body.get("channels") or 1),
+            scale_min=float(body.get("scale_min") or 0.0), scale_max=float(body.get("scale_max") or 1.0),
+            default_alpha=float(body.get("default_alpha") or 0.5),
+            default_threshold=float(body.get("default_threshold") or 0.0),
+            location_rect={k: float(rect[k]) for k in ("x", "y", "w", "h")}, frame=int(body.get("frame") or 1),
+            meta_data=body.get("meta_data"), remote_id=body["id"],
+        ))  # fmt: skip
+
+
+def _pull_entry(store: SqliteStore, connection: Connection, image: e.Image, result: int,
+                entry_id: int) -> tuple[int, int]:  # fmt: skip
+    """(the mirror's entry id, how many result annotations arrived)."""
     found = store.list(e.PluginResultEntry, remote_id=entry_id, limit=1)
     if found:
         entry = found[0]
@@ -68,7 +130,7 @@ def _pull_entry(store: SqliteStore, connection: Connection, image: e.Image, resu
     there = connection.count(f"{P}/pluginresultannotations/", pluginresultentry=entry_id)
     here = store.count(e.PluginResultAnnotation, pluginresultentry=entry.id)
     if there <= here:
-        return 0
+        return entry.id, 0  # type: ignore[return-value]
     known = {r.remote_id for r in store.list(e.PluginResultAnnotation, pluginresultentry=entry.id)}
     types: dict[int, int] = {}
     fresh = []
@@ -84,7 +146,7 @@ def _pull_entry(store: SqliteStore, connection: Connection, image: e.Image, resu
         ))  # type: ignore[arg-type]  # fmt: skip
     if fresh:
         store.bulk_create(fresh)
-    return len(fresh)
+    return entry.id, len(fresh)  # type: ignore[return-value]
 
 
 def _plugin(store: SqliteStore, connection: Connection, remote_id: int) -> int:

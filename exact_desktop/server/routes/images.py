@@ -19,11 +19,11 @@ from exact_desktop.server.context import (
     detail_response,
     json_response,
     list_response,
-    removed_unless_stored,
 )
 from exact_desktop.server.listing import BadRequest, wants
 from exact_desktop.slides.base import SlideError
 from exact_desktop.slides.opener import open_slide
+from exact_desktop.store.files import removed_unless_stored
 from exact_desktop.store.sqlite.store import SqliteStore
 
 router = APIRouter(dependencies=[CallerDep])
