@@ -13,6 +13,7 @@ import numpy as np
 from exact_desktop.slides.base import SlideError, SlideReadError, SlideSource
 from exact_desktop.slides.tile_cache import TileCache
 from exact_desktop.slides.tiling import TileKey, TilePyramid
+from exact_desktop.slides.worker_threads import give_way_to_the_gui
 
 
 def render_tile(source: SlideSource, pyramid: TilePyramid, key: TileKey) -> np.ndarray:
@@ -46,7 +47,9 @@ class TileLoader:
         self._convert = convert
         self._on_loaded = on_loaded
         self._on_error = on_error
-        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="tiles")
+        self._executor = ThreadPoolExecutor(
+            max_workers=workers, thread_name_prefix="tiles", initializer=give_way_to_the_gui
+        )
         self._lock = threading.Lock()
         self._wanted: set[TileKey] = set()
         self._pending: dict[TileKey, Future[None]] = {}

@@ -18,6 +18,7 @@ from PySide6.QtCore import QRectF
 from PySide6.QtGui import QColor, QImage, QPainter
 
 from exact_desktop.model.entities import AnnotationType, PluginResultBitmap, VectorType
+from exact_desktop.model.geometry import Rect
 from exact_desktop.model.layers import RESULTS, LayerList
 from exact_desktop.model.view_state import ViewState
 from exact_desktop.slides.limits import MAX_BITMAP_PIXELS, ImageTooLargeError, check_pixels
@@ -33,7 +34,8 @@ class OverlayPainter:
         self.store, self.layers, self.image_of_view = store, layers, image_of_view
         self._types: dict[int, tuple[tuple[int, int, int], int]] = {}
         self.tiles = OverlayTiles(store, self.type_info, on_ready=self._ready)
-        self.on_ready: Callable[[], None] = lambda: None  # the view sets this: repaint, from any thread
+        # the view sets this: repaint a level-0 rectangle (None: everything), from any thread
+        self.on_ready: Callable[[Rect | None], None] = lambda _area: None
         self._bitmap_rows: dict[int, list[PluginResultBitmap]] = {}
         self._pictures: dict[int, tuple[float, QImage]] = {}
         self.drawn = 0  # objects shown in the last paint (what a person sees; tests read it)
@@ -94,8 +96,8 @@ class OverlayPainter:
             painter.drawImage(_screen_rect(state, key), parent.image, source)
             return
 
-    def _ready(self) -> None:
-        self.on_ready()
+    def _ready(self, area: Rect | None) -> None:
+        self.on_ready(area)
 
     # --- what changed -------------------------------------------------------------------------
     def _store_changed(self, _store: object, changes: list[SpatialChange]) -> None:

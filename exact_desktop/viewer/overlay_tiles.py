@@ -21,6 +21,7 @@ from PySide6.QtGui import QImage
 from exact_desktop.model.entities import Image
 from exact_desktop.model.geometry import Rect
 from exact_desktop.slides.tile_cache import TileCache
+from exact_desktop.slides.worker_threads import give_way_to_the_gui
 from exact_desktop.store.base import DensityGrid, SpatialChange, Store, ViewportObjects, ViewportQuery
 from exact_desktop.viewer.overlay_render import (
     LINE_PX,
@@ -97,12 +98,15 @@ class RenderedTile:
 
 class OverlayTiles:
     def __init__(
-        self, store: Store, types: TypeInfo, on_ready: Callable[[], None] = lambda: None, workers: int = 2
-    ) -> None:
+        self, store: Store, types: TypeInfo, on_ready: Callable[[Rect | None], None] = lambda _area: None,
+        workers: int = 2,
+    ) -> None:  # fmt: skip
         self.store, self.types, self.on_ready = store, types, on_ready
         self.images: TileCache[RenderedTile] = TileCache(CACHE_BYTES, lambda t: t.image.sizeInBytes() + 64)
         self.data: TileCache[TileData] = TileCache(CACHE_BYTES, lambda d: d.nbytes)
-        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="overlay")
+        self._executor = ThreadPoolExecutor(
+            max_workers=workers, thread_name_prefix="overlay", initializer=give_way_to_the_gui
+        )
         self._lock = threading.Lock()
         self._generation: dict[tuple[int, LayerId, int], int] = {}
         self._stamp: dict[tuple[int, LayerId], int] = {}  # bumped by every invalidation of a layer
@@ -165,7 +169,7 @@ class OverlayTiles:
                     cache_key = self._cache_key_locked(OverlayKey(change.image, layer, z, col, row))
                     self.images.pop(cache_key)
                     self.data.pop(cache_key)
-        self.on_ready()
+        self.on_ready(None)
 
     # --- workers ------------------------------------------------------------------------------
     def _cache_key(self, key: OverlayKey) -> tuple[OverlayKey, int]:
@@ -196,7 +200,7 @@ class OverlayTiles:
             self.data.put(cache_key, data)
             self.images.put(cache_key, tile)
         if tile is not None:  # a failed tile is tried again at the next paint, not in a loop
-            self.on_ready()
+            self.on_ready(key.frame.rect)
 
     def _query(self, key: OverlayKey) -> TileData:
         frame = key.frame

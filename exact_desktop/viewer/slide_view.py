@@ -6,14 +6,16 @@ The widget commands and observes a Qt-free `ViewState`; it never reads pixels it
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QPointF, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, QPointF, QRect, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QImage, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QResizeEvent, QWheelEvent
 from PySide6.QtWidgets import QWidget
 
 from exact_desktop.annotating.annotator import Annotator
+from exact_desktop.model.geometry import Rect
 from exact_desktop.model.view_state import ViewState
 from exact_desktop.slides.base import SlideError, SlideSource
 from exact_desktop.slides.tile_cache import DEFAULT_CACHE_BYTES, TileCache
@@ -37,7 +39,8 @@ _slide_ids = itertools.count(1)
 class _LoaderBridge(QObject):
     """Carries loader-thread callbacks to the GUI thread as queued signals."""
 
-    tile_loaded = Signal()
+    tile_loaded = Signal()  # repaint everything
+    area_ready = Signal(float, float, float, float)  # repaint this level-0 rectangle (x, y, w, h)
     tile_failed = Signal(str)
 
 
@@ -67,6 +70,7 @@ class SlideView(QWidget):
         self._settle = QTimer(self, singleShot=True, interval=_SETTLE_MS, timeout=self.end_interaction)
         self._bridge = _LoaderBridge(self)
         self._bridge.tile_loaded.connect(self.update, Qt.ConnectionType.QueuedConnection)
+        self._bridge.area_ready.connect(self._repaint_area, Qt.ConnectionType.QueuedConnection)
         self._bridge.tile_failed.connect(self.readFailed, Qt.ConnectionType.QueuedConnection)
         self.overview = OverviewWidget(self.state, self)
         self.overview.hide()
@@ -96,7 +100,7 @@ class SlideView(QWidget):
             self.pyramid,
             self.cache,
             convert=rgb_to_qimage,
-            on_loaded=lambda _key: self._bridge.tile_loaded.emit(),
+            on_loaded=lambda key: self.area_ready(self.pyramid.tile_l0_rect(key)) if self.pyramid else None,
             on_error=lambda err: self._bridge.tile_failed.emit(str(err)),
         )
         self.overview.set_image(overview)
@@ -109,21 +113,38 @@ class SlideView(QWidget):
     def add_overlay(self, overlay: Any) -> None:
         """Draw `overlay.paint(painter, state)` over the tiles. An overlay may have `complete`
         (False while its tiles are still being made) and `on_ready` (set here: it asks for a
-        repaint, from any thread)."""
+        repaint of a level-0 rectangle, or of everything given None, from any thread)."""
         self.overlays.append(overlay)
         if hasattr(overlay, "on_ready"):
-            overlay.on_ready = self._bridge.tile_loaded.emit
+            overlay.on_ready = self.area_ready
+
+    def area_ready(self, l0_rect: Rect | None = None) -> None:
+        """From any thread: what lies in `l0_rect` (None: anywhere) can be drawn anew."""
+        if l0_rect is None:
+            self._bridge.tile_loaded.emit()
+        else:
+            self._bridge.area_ready.emit(l0_rect.x, l0_rect.y, l0_rect.w, l0_rect.h)
+
+    def _repaint_area(self, x: float, y: float, w: float, h: float) -> None:
+        """Only the new tile's part of the screen is painted again: a frame that fills in tile by
+        tile costs each arrival its own pixels, not the whole window's."""
+        x0, y0 = self.state.l0_to_screen(x, y)
+        x1, y1 = self.state.l0_to_screen(x + w, y + h)
+        area = QRect(int(x0) - 2, int(y0) - 2, int(x1 - x0) + 5, int(y1 - y0) + 5)
+        if area.intersects(self.rect()):
+            self.update(area)
 
     # --- painting ---------------------------------------------------------------------------
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
         painter = QPainter(self)
-        painter.fillRect(self.rect(), _OUTSIDE)
         if self._painter is None or self.loader is None:
+            painter.fillRect(self.rect(), _OUTSIDE)
             painter.setPen(QColor(200, 200, 200))
             painter.drawText(
                 self.rect(), Qt.AlignmentFlag.AlignCenter, "Open a slide: File \u2192 Open slide\u2026 (Ctrl+O)"
             )
             return
+        self._paint_outside(painter)
         smooth = not self._interacting
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, smooth)
         plan = self._painter.plan(self.state)
@@ -142,6 +163,22 @@ class SlideView(QWidget):
             self._frame_done()
         else:
             self._completed_for = None
+
+    def _paint_outside(self, painter: QPainter) -> None:
+        """The background beside the slide only: where the slide is, its tiles cover it."""
+        s = self.state
+        x0, y0 = s.l0_to_screen(0, 0)
+        x1, y1 = s.l0_to_screen(s.slide_width, s.slide_height)
+        w, h = self.width(), self.height()
+        left, top = max(0, math.floor(x0 + 0.5)), max(0, math.floor(y0 + 0.5))  # as tile_painter.screen_rect
+        right, bottom = min(w, math.floor(x1 + 0.5)), min(h, math.floor(y1 + 0.5))
+        if right <= left or bottom <= top:
+            painter.fillRect(self.rect(), _OUTSIDE)
+            return
+        for x, y, width, height in ((0, 0, w, top), (0, bottom, w, h - bottom), (0, top, left, bottom - top),
+                                    (right, top, w - right, bottom - top)):  # fmt: skip
+            if width > 0 and height > 0:
+                painter.fillRect(x, y, width, height, _OUTSIDE)
 
     def _frame_done(self) -> None:
         signature = self._view_signature()

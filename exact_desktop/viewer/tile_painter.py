@@ -44,18 +44,33 @@ class TilePainter:
         return FramePlan(z, self.pyramid.tiles_for_region(z, state.visible_region()))
 
     def paint(self, painter: QPainter, state: ViewState, plan: FramePlan) -> None:
-        whole = Rect(0, 0, self.pyramid.width, self.pyramid.height)
-        painter.drawImage(screen_rect(state, whole), self.overview)
         ready: list[tuple[TileKey, QImage]] = []
         for key in plan.visible:
             image = self.cache.get(key)
             if image is None:
                 plan.missing.append(key)
-                self._paint_stand_in(painter, state, key)
             else:
                 ready.append((key, image))
+        if plan.missing:  # under the stand-ins, the overview: never a hole while tiles load
+            self._paint_overview(painter, state)
+            for key in plan.missing:
+                self._paint_stand_in(painter, state, key)
         for key, image in ready:
             painter.drawImage(screen_rect(state, self.pyramid.tile_l0_rect(key)), image)
+
+    def _paint_overview(self, painter: QPainter, state: ViewState) -> None:
+        """The part of the overview under the viewport (deep in, the whole overview scaled up
+        would cost more than every tile together)."""
+        seen = state.visible_region()
+        x0, y0 = max(0.0, seen.x), max(0.0, seen.y)
+        x1, y1 = min(float(self.pyramid.width), seen.right), min(float(self.pyramid.height), seen.bottom)
+        if x1 <= x0 or y1 <= y0:
+            return
+        sx, sy = self.overview.width() / self.pyramid.width, self.overview.height() / self.pyramid.height
+        left, top = state.l0_to_screen(x0, y0)
+        right, bottom = state.l0_to_screen(x1, y1)
+        painter.drawImage(QRectF(left, top, right - left, bottom - top), self.overview,
+                          QRectF(x0 * sx, y0 * sy, (x1 - x0) * sx, (y1 - y0) * sy))  # fmt: skip
 
     def _paint_stand_in(self, painter: QPainter, state: ViewState, key: TileKey) -> None:
         """Draw the part of the finest cached ancestor tile that covers `key`."""
