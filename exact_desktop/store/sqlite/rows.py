@@ -116,6 +116,29 @@ def entity_from_row(kind: type, row: Any, links: list[int] | None = None) -> Any
     return kind(**values)
 
 
+# An annotation read with plain SQL: SQLAlchemy's row mapping, JSON and time types cost about
+# 20 µs an annotation, which an outbox of 100,000 (a push) or a list page of the server feels.
+ANNOTATION_FIELDS = (
+    "id", "annotation_type", "image", "vector", "unique_identifier", "deleted", "description", "meta_data", "user",
+    "last_editor", "time", "last_edit_time", "concealed", "blurred", "generated", "remote_id",
+)  # fmt: skip
+ANNOTATION_SELECT = ", ".join(f'a."{name}"' for name in ANNOTATION_FIELDS)  # the table as `a`
+
+
+def annotation_from_raw(row: Any) -> e.Annotation:
+    """The annotation in the first columns of a row selected with ANNOTATION_SELECT."""
+    (id_, kind, image, vector, uuid, deleted, description, meta_data, user, editor, made, edited, concealed,
+     blurred, generated, remote_id) = row[:16]  # fmt: skip
+    return e.Annotation(
+        kind, image, _json(vector), uuid, bool(deleted), description, _json(meta_data), user, editor,
+        t.from_iso(made), t.from_iso(edited), bool(concealed), bool(blurred), bool(generated), id_, remote_id,
+    )  # fmt: skip
+
+
+def _json(text: str | bytes | None) -> Any:
+    return None if text is None else orjson.loads(text)
+
+
 def pack_coords(vector: dict[str, Any] | None) -> bytes | None:
     """The nodes as little-endian float32 x, y pairs, in order."""
     if not vector:

@@ -20,7 +20,7 @@ from exact_desktop.store.base import StoreError
 from exact_desktop.store.sqlite import tables as t
 from exact_desktop.store.sqlite.annotation_batch import update_annotations
 from exact_desktop.store.sqlite.bulk import bulk_insert
-from exact_desktop.store.sqlite.rows import entity_from_row
+from exact_desktop.store.sqlite.rows import ANNOTATION_FIELDS, ANNOTATION_SELECT, annotation_from_raw, entity_from_row
 from exact_desktop.store.sqlite.store import SqliteStore, driver_cursor, spatial_log
 from exact_desktop.store.sqlite.tables import to_iso
 from exact_desktop.store.sqlite.validation import AnnotationTypes
@@ -125,20 +125,20 @@ class SyncLedger:
 
     # --- the outbox ------------------------------------------------------------------------
     def pending(self, image_set: int) -> list[Pending]:
+        """The outbox's annotations of the set, each with the edit stamp as stored."""
         with self.store.engine.connect() as conn:
-            rows = conn.execute(
-                select(t.annotation, t.sync_base.c.remote_time)
-                .join(t.sync_outbox, t.sync_outbox.c.annotation == t.annotation.c.id)
-                .join(t.image, t.image.c.id == t.annotation.c.image)
-                .outerjoin(t.sync_base, t.sync_base.c.annotation == t.annotation.c.id)
-                .where(t.image.c.image_set == image_set)
-                .order_by(t.annotation.c.id)
-            ).fetchall()
-        found = []
-        for row in rows:
-            annotation = entity_from_row(e.Annotation, row)
-            found.append(Pending(annotation, to_iso(annotation.last_edit_time), row.remote_time))
-        return found
+            rows = (
+                driver_cursor(conn)
+                .execute(
+                    f"SELECT {ANNOTATION_SELECT}, b.remote_time FROM sync_outbox o "
+                    "JOIN annotation a ON a.id = o.annotation JOIN image i ON i.id = a.image "
+                    "LEFT JOIN sync_base b ON b.annotation = a.id WHERE i.image_set = ? ORDER BY a.id",
+                    (image_set,),
+                )
+                .fetchall()
+            )
+        stamp = ANNOTATION_FIELDS.index("last_edit_time")
+        return [Pending(annotation_from_raw(row), row[stamp], row[-1]) for row in rows]
 
     def outbox_size(self, image_set: int | None = None) -> int:
         sql, args = "SELECT count(*) FROM sync_outbox", ()
