@@ -184,7 +184,7 @@ class SlideView(QWidget):
         signature = self._view_signature()
         if signature != self._completed_for:
             self._completed_for = signature
-            QTimer.singleShot(0, self.frameCompleted.emit)
+            QTimer.singleShot(0, self, self.frameCompleted.emit)  # dropped if the view is gone by then
 
     def frame_is_complete(self) -> bool:
         """True once every visible tile of the right level has been drawn for this view."""
