@@ -8,6 +8,7 @@ The painter never reads the store on the GUI thread, apart from the few bitmap r
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from pathlib import Path
@@ -38,14 +39,23 @@ class OverlayPainter:
         self.on_ready: Callable[[Rect | None], None] = lambda _area: None
         self._bitmap_rows: dict[int, list[PluginResultBitmap]] = {}
         self._pictures: dict[int, tuple[float, QImage]] = {}
-        self.drawn = 0  # objects shown in the last paint (what a person sees; tests read it)
+        self._shown: tuple[int, list[np.ndarray]] = (0, [])  # the last paint's counts and tile ids
         self.drawn_bitmaps = 0
         self.complete = True  # every visible tile of the last paint was ready
         store.changed.connect(self._store_changed)
 
     # --- painting ---------------------------------------------------------------------------
+    @property
+    def drawn(self) -> int:
+        """Objects shown in the last paint (what a person sees; tests read it). Counted when
+        asked, not in every paint: objects on tile borders are in several tiles."""
+        counted, shown = self._shown
+        listed = sum(len(ids) for ids in shown)
+        return counted + (len(np.unique(np.concatenate(shown))) if 0 < listed <= _EXACT_COUNT else listed)
+
     def paint(self, painter: QPainter, state: ViewState) -> None:
-        self.drawn = self.drawn_bitmaps = 0
+        self.drawn_bitmaps = 0
+        self._shown = (0, [])
         image = self.image_of_view()
         if image is None:
             self.complete = True
@@ -81,8 +91,7 @@ class OverlayPainter:
         painter.setOpacity(1.0)
         self.tiles.want(wanted)
         self.complete = not wanted
-        listed = sum(len(ids) for ids in shown)  # objects across tile borders are in each tile
-        self.drawn = counted + (len(np.unique(np.concatenate(shown))) if 0 < listed <= _EXACT_COUNT else listed)
+        self._shown = (counted, shown)
 
     def _stand_in(self, painter: QPainter, state: ViewState, key: OverlayKey) -> None:
         """The part of the nearest coarser cached tile that covers `key`."""
@@ -149,6 +158,7 @@ class OverlayPainter:
         self.drawn_bitmaps += 1
 
 
+@functools.lru_cache(maxsize=256)
 def _rgb(code: str) -> tuple[int, int, int]:
     colour = QColor(code)
     if not colour.isValid():
