@@ -6,11 +6,10 @@ The widget commands and observes a Qt-free `ViewState`; it never reads pixels it
 from __future__ import annotations
 
 import itertools
-import math
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QPointF, QRect, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QImage, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QResizeEvent, QWheelEvent
 from PySide6.QtWidgets import QWidget
 
@@ -26,7 +25,7 @@ from exact_desktop.viewer.annotator_painter import HIT_PX, paint_annotator
 from exact_desktop.viewer.overview import OverviewWidget
 from exact_desktop.viewer.qimage_convert import qimage_nbytes, rgb_to_qimage
 from exact_desktop.viewer.scale_bar_painter import paint_scale_bar
-from exact_desktop.viewer.tile_painter import FramePlan, TilePainter
+from exact_desktop.viewer.tile_painter import FramePlan, TilePainter, screen_rect
 
 _OUTSIDE = QColor(58, 58, 62)
 _WHEEL_STEP = 1.25  # zoom per wheel notch
@@ -128,9 +127,7 @@ class SlideView(QWidget):
     def _repaint_area(self, x: float, y: float, w: float, h: float) -> None:
         """Only the new tile's part of the screen is painted again: a frame that fills in tile by
         tile costs each arrival its own pixels, not the whole window's."""
-        x0, y0 = self.state.l0_to_screen(x, y)
-        x1, y1 = self.state.l0_to_screen(x + w, y + h)
-        area = QRect(int(x0) - 2, int(y0) - 2, int(x1 - x0) + 5, int(y1 - y0) + 5)
+        area = screen_rect(self.state, Rect(x, y, w, h)).adjusted(-2, -2, 2, 2)
         if area.intersects(self.rect()):
             self.update(area)
 
@@ -167,11 +164,10 @@ class SlideView(QWidget):
     def _paint_outside(self, painter: QPainter) -> None:
         """The background beside the slide only: where the slide is, its tiles cover it."""
         s = self.state
-        x0, y0 = s.l0_to_screen(0, 0)
-        x1, y1 = s.l0_to_screen(s.slide_width, s.slide_height)
+        slide = screen_rect(s, Rect(0, 0, s.slide_width, s.slide_height))  # the edges the tiles have
         w, h = self.width(), self.height()
-        left, top = max(0, math.floor(x0 + 0.5)), max(0, math.floor(y0 + 0.5))  # as tile_painter.screen_rect
-        right, bottom = min(w, math.floor(x1 + 0.5)), min(h, math.floor(y1 + 0.5))
+        left, top = max(0, slide.left()), max(0, slide.top())
+        right, bottom = min(w, slide.x() + slide.width()), min(h, slide.y() + slide.height())
         if right <= left or bottom <= top:
             painter.fillRect(self.rect(), _OUTSIDE)
             return

@@ -14,8 +14,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 
 from exact_desktop.model import entities as e
+from exact_desktop.rest.login import sign_in
 from exact_desktop.slides.remote_source import RemoteSlideSource
 from exact_desktop.store.credentials import credentials_for
+from exact_desktop.sync.server_project import ServerProject
 from exact_desktop.ui.connect_dialog import ConnectDialog
 from exact_desktop.ui.main_window import MainWindow
 from tests.contract.conftest import Target
@@ -44,6 +46,17 @@ def signed_in(qtbot, target: Target) -> ConnectDialog:
     return dialog
 
 
+def open_server_window(qtbot, target: Target, image_set: int, folder: Path) -> tuple[ServerProject, MainWindow]:
+    """A window on a server image set, pulled into a mirror of its own in `folder`."""
+    project = ServerProject(sign_in(target.url, token=target.token), image_set, folder=folder)
+    project.sync("pull")
+    window = MainWindow(interactive_errors=False, remote=project)
+    qtbot.addWidget(window)
+    window.show()
+    window.open_image_set(project.image_set())
+    return project, window
+
+
 def test_open_a_server_image_set_and_annotate_on_it(qtbot, server: Target, contract_slide: Path,
                                                     tmp_path: Path) -> None:  # fmt: skip
     dialog = signed_in(qtbot, server)
@@ -55,8 +68,6 @@ def test_open_a_server_image_set_and_annotate_on_it(qtbot, server: Target, contr
     kept = credentials_for(server.url)  # the secret went to the (file) keyring, private
     assert kept.source == "keyring" and kept.user == server.user
     assert stat.S_IMODE(os.stat(Path(os.environ["EXACT_DESKTOP_HOME"]) / "keyring.cfg").st_mode) == 0o600
-
-    from exact_desktop.sync.server_project import ServerProject
 
     start = MainWindow(interactive_errors=False)
     qtbot.addWidget(start)
@@ -124,17 +135,10 @@ def test_a_refused_login_and_an_unreachable_server_are_named(qtbot, server: Targ
 def test_run_a_plugin_on_the_servers_image_set_from_the_window(qtbot, server: Target, contract_slide: Path,
                                                                tmp_path: Path) -> None:  # fmt: skip
     from exact_desktop.model.layers import RESULTS
-    from exact_desktop.rest.login import sign_in
-    from exact_desktop.sync.server_project import ServerProject
     from tests.contract.test_sync import SyncSet
 
     fresh = SyncSet(server, contract_slide)  # a set of its own: the jobs and results are this test's
-    project = ServerProject(sign_in(server.url, token=server.token), fresh.id, folder=tmp_path)
-    project.sync("pull")
-    window = MainWindow(interactive_errors=False, remote=project)
-    qtbot.addWidget(window)
-    window.show()
-    window.open_image_set(project.image_set())
+    project, window = open_server_window(qtbot, server, fresh.id, tmp_path)
     ui = window.plugins
     assert ui is not None and ui.server is not None
     plugin = next(p for p in ui.server.plugins() if p.name == "Nuclei detector")
@@ -165,18 +169,11 @@ def test_run_a_plugin_on_the_servers_image_set_from_the_window(qtbot, server: Ta
 def test_the_plugin_manager_lists_the_servers_records_and_registers_plugins_there(
     qtbot, server: Target, contract_slide: Path, tmp_path: Path
 ) -> None:
-    from exact_desktop.rest.login import sign_in
-    from exact_desktop.sync.server_project import ServerProject
     from exact_desktop.ui.server_plugin_manager import ServerPluginManager
     from tests.contract.test_sync import SyncSet
 
     fresh = SyncSet(server, contract_slide)
-    project = ServerProject(sign_in(server.url, token=server.token), fresh.id, folder=tmp_path)
-    project.sync("pull")
-    window = MainWindow(interactive_errors=False, remote=project)
-    qtbot.addWidget(window)
-    window.show()
-    window.open_image_set(project.image_set())
+    project, window = open_server_window(qtbot, server, fresh.id, tmp_path)
     ui = window.plugins
     assert ui is not None and ui.manage_action.isEnabled()
     ui.manage_action.trigger()
@@ -233,18 +230,11 @@ def test_the_plugin_manager_lists_the_servers_records_and_registers_plugins_ther
 
 def test_a_conflict_shows_in_the_panel_and_is_resolved_there(qtbot, server: Target, contract_slide: Path,
                                                              tmp_path: Path) -> None:  # fmt: skip
-    from exact_desktop.rest.login import sign_in
-    from exact_desktop.sync.server_project import ServerProject
     from tests.contract.test_sync import SyncSet
 
     fresh = SyncSet(server, contract_slide)
     (uuid_,) = fresh.create(1)
-    project = ServerProject(sign_in(server.url, token=server.token), fresh.id, folder=tmp_path)
-    project.sync("pull")
-    window = MainWindow(interactive_errors=False, remote=project)
-    qtbot.addWidget(window)
-    window.show()
-    window.open_image_set(project.image_set())
+    project, window = open_server_window(qtbot, server, fresh.id, tmp_path)
     panel = window.server_ui.conflicts
     assert panel.list.count() == 0 and not panel.keep_local.isEnabled()
     window.server_ui.timer.stop()  # this test pushes by hand

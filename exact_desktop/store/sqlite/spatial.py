@@ -173,10 +173,10 @@ def _annotations(cursor: sqlite3.Cursor, q: ViewportQuery) -> ViewportObjects:
         middle = 2 * band + 0.5
         params = (middle, middle, r.x, r.right, r.y, r.bottom)
         if kinds.get(group) in BOX_TYPES or not q.nodes:
-            sql = f"SELECT {_columns(group, 'NULL', 'NULL')} FROM {t.ANNOTATION_RTREE} r"
+            sql = f"SELECT {_columns('NULL', 'NULL', 'NULL')} FROM {t.ANNOTATION_RTREE} r"
         else:
             sql = (
-                f"SELECT {_columns(group, 'NULL', 'o.coords')} "
+                f"SELECT {_columns('NULL', 'NULL', 'o.coords')} "
                 f"FROM {t.ANNOTATION_RTREE} r CROSS JOIN annotation o ON o.id = r.id"
             )
         sql += f" WHERE {_IN_BAND}"
@@ -226,7 +226,7 @@ def _columns(kind: object, score: str, coords: str) -> str:
 
 def _read_at_once(cursor: sqlite3.Cursor, rows_sql: str, params: Any, kind: int | None) -> ViewportObjects:
     """The objects `rows_sql` selects (id, type, x0, y0, x1, y1, score, coords), as arrays.
-    `kind`: the type every row has (one annotation band), so it is not read row by row."""
+    `kind`: the type every row has (one annotation band; its rows select NULL as kind)."""
     row = cursor.execute(_AT_ONCE.format(rows=rows_sql), params).fetchone()
     n = int(row[0])
     if n == 0:
