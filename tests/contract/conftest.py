@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -95,8 +96,30 @@ def contract_slide(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return ensure_demo_slide(folder, "contract.svs", CONTRACT_SLIDE_SIZE, seed=7).slide
 
 
-def _run_script(*args: str, timeout: float = 1800) -> str:
-    done = subprocess.run([str(a) for a in args], capture_output=True, text=True, timeout=timeout)
+def _port_outside_the_ephemeral_range(first: int) -> int:
+    """A free loopback port below the kernel's ephemeral range, counting up from `first`.
+
+    up.sh's default PostgreSQL port (55432) lies inside Linux's ephemeral range (32768-60999):
+    after a few hundred tests of loopback HTTP, a client socket in TIME_WAIT can hold it, and
+    PostgreSQL then fails with "Address already in use" although nothing listens there.
+    """
+    low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    for port in range(first, low):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise AssertionError(f"no free port between {first} and the ephemeral range at {low}")
+
+
+def _exact_env() -> dict[str, str]:
+    return {**os.environ, "EXACT_PGPORT": str(_port_outside_the_ephemeral_range(25432))}
+
+
+def _run_script(*args: str, timeout: float = 1800, env: dict[str, str] | None = None) -> str:
+    done = subprocess.run([str(a) for a in args], capture_output=True, text=True, timeout=timeout, env=env)
     if done.returncode != 0:
         raise AssertionError(f"{args[0]} failed ({done.returncode}):\n{done.stderr[-4000:]}")
     return done.stdout
@@ -105,7 +128,7 @@ def _run_script(*args: str, timeout: float = 1800) -> str:
 @pytest.fixture(scope="session")
 def exact_target(contract_slide: Path) -> Iterator[Target]:
     _run_script(EXACT_SERVER / "down.sh", "--purge")
-    info = json.loads(_run_script(EXACT_SERVER / "up.sh", "--seed").strip().splitlines()[-1])
+    info = json.loads(_run_script(EXACT_SERVER / "up.sh", "--seed", env=_exact_env()).strip().splitlines()[-1])
     try:
         made = requests.post(f"{info['url']}/users/api/tokens/", json={"name": "contract tests"},
                              auth=(info["user"], info["password"]), timeout=60)  # fmt: skip
