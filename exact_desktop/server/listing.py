@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from fastapi import Request
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
@@ -18,7 +19,11 @@ def page_params(request: Request) -> tuple[int, int]:
     return max(1, min(limit, MAX_PAGE)), max(0, offset)
 
 
-def page(request: Request, results: list[dict[str, Any]], count: int, limit: int, offset: int) -> dict[str, Any]:
+def page(request: Request, results: list[dict[str, Any]] | orjson.Fragment, count: int, limit: int,
+         offset: int) -> dict[str, Any]:  # fmt: skip
+    """DRF's page; `results` as dicts (fields are selected here) or as JSON text already
+    holding just the fields asked for."""
+
     def link(new_offset: int) -> str:
         return str(request.url.include_query_params(limit=limit, offset=new_offset))
 
@@ -26,8 +31,13 @@ def page(request: Request, results: list[dict[str, Any]], count: int, limit: int
         "count": count,
         "next": link(offset + limit) if offset + limit < count else None,
         "previous": link(max(0, offset - limit)) if offset > 0 else None,
-        "results": [select_fields(request, r) for r in results],
+        "results": results if isinstance(results, orjson.Fragment) else [select_fields(request, r) for r in results],
     }
+
+
+def selected(request: Request, names: list[str]) -> list[str]:
+    """Of an object's field names in order, those `fields`/`omit` keep (as `select_fields`)."""
+    return list(select_fields(request, dict.fromkeys(names)))
 
 
 def select_fields(request: Request, body: dict[str, Any]) -> dict[str, Any]:

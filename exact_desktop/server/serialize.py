@@ -20,12 +20,17 @@ def when(value: datetime | None) -> str | None:
 _NAMES: dict[type, tuple[str, ...]] = {}
 
 
-def plain(entity: Any) -> dict[str, Any]:
-    """The entity's own EXACT fields, times as ISO-8601 (shallow: values are not copied)."""
-    kind = type(entity)
+def field_names(kind: type) -> tuple[str, ...]:
+    """The EXACT fields of an entity kind, in the order they are sent."""
     names = _NAMES.get(kind)
     if names is None:
         names = _NAMES[kind] = tuple(f.name for f in fields(kind) if f.name not in _DROP)
+    return names
+
+
+def plain(entity: Any) -> dict[str, Any]:
+    """The entity's own EXACT fields, times as ISO-8601 (shallow: values are not copied)."""
+    names = field_names(type(entity))
     body = {name: getattr(entity, name) for name in names}
     for key, value in body.items():
         if isinstance(value, datetime):

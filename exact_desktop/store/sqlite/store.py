@@ -28,6 +28,7 @@ from exact_desktop.store.sqlite import tables as t
 from exact_desktop.store.sqlite.annotation_batch import VERSIONED_FIELDS, update_annotations, write_versions
 from exact_desktop.store.sqlite.bulk import bulk_insert
 from exact_desktop.store.sqlite.engine import make_engine, reading, write
+from exact_desktop.store.sqlite.json_pages import annotation_page_json
 from exact_desktop.store.sqlite.rows import (
     CASCADED_FILES,
     CASCADED_SPATIAL,
@@ -93,6 +94,17 @@ class SqliteStore(Store):
             return int(
                 conn.execute(select(func.count()).select_from(table).where(*self._where(table, filters))).scalar_one()
             )
+
+    def annotation_page_json(
+        self, shape: dict[str, str], constants: dict[str, Any], limit: int, offset: int = 0, **filters: Any
+    ) -> tuple[bytes, int]:
+        """A page of annotations as JSON text written by SQLite (see json_pages.py), and how
+        many annotations the filters select, from one snapshot."""
+        where = self._where(t.annotation, filters)
+        with reading(self.engine) as conn:
+            body = annotation_page_json(conn, where, shape, constants, limit, offset)
+            count = conn.execute(select(func.count()).select_from(t.annotation).where(*where)).scalar_one()
+        return body, int(count)
 
     def get(self, kind: type[E], id: int) -> E:
         with reading(self.engine) as conn:
