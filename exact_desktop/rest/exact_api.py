@@ -135,9 +135,17 @@ class ExactApi:
         first = self.connection.get(ANNOTATIONS, **params)
         yield [annotation_from_json(body) for body in first["results"]]
         offsets = range(len(first["results"]), int(first["count"]), PAGE) if first.get("next") else range(0)
+
+        def fetched(offset: int) -> list[RemoteAnnotation]:
+            # decoded here, beside the caller's writing: the mirror writes rows in multi-row
+            # statements, during which this thread has the GIL to itself
+            return [
+                annotation_from_json(body)
+                for body in self.connection.get(ANNOTATIONS, **params, offset=offset)["results"]
+            ]
+
         with ThreadPoolExecutor(PAGES_IN_FLIGHT) as pool:
-            for page in pool.map(lambda offset: self.connection.get(ANNOTATIONS, **params, offset=offset), offsets):
-                yield [annotation_from_json(body) for body in page["results"]]
+            yield from pool.map(fetched, offsets)
 
     def annotations_by_uuid(self, uuids: Sequence[str]) -> list[RemoteAnnotation]:
         found = []

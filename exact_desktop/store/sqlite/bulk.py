@@ -2,7 +2,7 @@
 
 Annotations and result annotations skip SQLAlchemy's per-row work (a million boxes must go
 in within seconds): rows are validated and encoded a chunk at a time and handed to SQLite in
-one executemany, and the R*Tree rows go in the same transaction. Ids are handed out after
+multi-row statements, and the R*Tree rows go in the same transaction. Ids are handed out after
 max(id): the transaction holds the write lock (BEGIN IMMEDIATE), so no other writer can take
 them.
 """
@@ -20,6 +20,7 @@ from exact_desktop.model import entities as e
 from exact_desktop.store.base import StoreError
 from exact_desktop.store.sqlite import spatial
 from exact_desktop.store.sqlite import tables as t
+from exact_desktop.store.sqlite.many_rows import insert_rows
 from exact_desktop.store.sqlite.rows import LINKS, checked_all, column_values, dumps, geometry, normalised, table_of
 from exact_desktop.store.sqlite.tables import to_iso
 from exact_desktop.store.sqlite.validation import AnnotationTypes
@@ -107,13 +108,12 @@ def _pipeline(
     prepare: Callable[[list[Any], list[int]], Prepared], entities: list[Any], ids: list[int],
     log: spatial.ChangeLog | None,
 ) -> None:  # fmt: skip
-    """Chunk by chunk, prepared and written on this thread. (A helper thread preparing the next
-    chunk gained nothing for 100,000 rows and cost pages of 1,000 its start-up: each row's
-    SQLite call gives up the GIL and then waits for it behind the helper's Python work.)"""
-    insert_sql = f"INSERT INTO {table} ({columns_sql}) VALUES ({','.join('?' * (columns_sql.count(',') + 1))})"
+    """Chunk by chunk, prepared and written on this thread, the rows in multi-row statements
+    (many_rows.py: no GIL hand-over per row)."""
+    width = columns_sql.count(",") + 1
     for start in range(0, len(entities), CHUNK):
         rows, entries, scores = prepare(entities[start : start + CHUNK], ids[start : start + CHUNK])
-        cursor.executemany(insert_sql, rows)
+        insert_rows(cursor, f"INSERT INTO {table} ({columns_sql})", rows, width)
         spatial.index_rows(cursor, tree, entries, scores, log)
 
 

@@ -20,6 +20,7 @@ from exact_desktop.store.base import StoreError
 from exact_desktop.store.sqlite import tables as t
 from exact_desktop.store.sqlite.annotation_batch import update_annotations
 from exact_desktop.store.sqlite.bulk import bulk_insert
+from exact_desktop.store.sqlite.many_rows import insert_rows, with_rows
 from exact_desktop.store.sqlite.rows import ANNOTATION_FIELDS, ANNOTATION_SELECT, annotation_from_raw, entity_from_row
 from exact_desktop.store.sqlite.store import SqliteStore, driver_cursor, spatial_log
 from exact_desktop.store.sqlite.tables import to_iso
@@ -159,16 +160,13 @@ class SyncLedger:
         def work(conn: Connection) -> None:
             cursor = driver_cursor(conn)
             _applying(cursor)
-            cursor.executemany(
-                "UPDATE annotation SET remote_id = ? WHERE id = ? AND remote_id IS NOT ?",
-                [(p.remote_id, p.local_id, p.remote_id) for p in pushed],
-            )
+            _link(cursor, [(p.local_id, p.remote_id) for p in pushed])
             _set_base(cursor, [(p.local_id, p.server_time) for p in pushed])
-            cursor.executemany(
-                "DELETE FROM sync_outbox WHERE annotation = ? AND "
-                "(SELECT last_edit_time FROM annotation WHERE id = ?) = ?",
-                [(p.local_id, p.local_id, p.stamp) for p in pushed],
-            )
+            with_rows(
+                cursor, "id, stamp", [(p.local_id, p.stamp) for p in pushed],
+                "DELETE FROM sync_outbox WHERE annotation IN "
+                "(SELECT p.id FROM p JOIN annotation a ON a.id = p.id WHERE a.last_edit_time = p.stamp)",
+            )  # fmt: skip
             _applying(cursor, False)
 
         self.store.transaction(work)
@@ -270,7 +268,7 @@ def _apply(conn: Connection, incoming: list[Incoming], check: bool) -> Applied:
     outcome.conflicts = len(clashes)
     if updates:
         update_annotations(conn, cursor, updates, spatial_log(conn))
-    cursor.executemany("UPDATE annotation SET remote_id = ? WHERE id = ?", [(r, i) for i, r in links])
+    _link(cursor, links)
     _set_base(cursor, settled)
     _clear_outbox(cursor, cleared)
     _applying(cursor, False)
@@ -366,12 +364,20 @@ def _rows(cursor: Any, sql: str, values: list[Any]) -> list[tuple[Any, ...]]:
 
 
 def _set_base(cursor: Any, rows: list[tuple[int, str]]) -> None:
-    cursor.executemany(
-        "INSERT INTO sync_base (annotation, remote_time) VALUES (?, ?) "
+    insert_rows(
+        cursor, "INSERT INTO sync_base (annotation, remote_time)", rows, 2,
         "ON CONFLICT (annotation) DO UPDATE SET remote_time = excluded.remote_time",
-        rows,
-    )
+    )  # fmt: skip
 
 
 def _clear_outbox(cursor: Any, ids: Sequence[int]) -> None:
-    cursor.executemany("DELETE FROM sync_outbox WHERE annotation = ?", [(i,) for i in ids])
+    with_rows(cursor, "id", [(i,) for i in ids], "DELETE FROM sync_outbox WHERE annotation IN (SELECT id FROM p)")
+
+
+def _link(cursor: Any, pairs: Sequence[tuple[int, int]]) -> None:
+    """(local id, server id): the annotations' remote_id, where it differs."""
+    with_rows(
+        cursor, "id, remote", pairs,
+        "UPDATE annotation SET remote_id = p.remote FROM p WHERE annotation.id = p.id "
+        "AND annotation.remote_id IS NOT p.remote",
+    )  # fmt: skip
