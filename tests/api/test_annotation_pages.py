@@ -28,11 +28,23 @@ def awkward(tmp_path_factory):
     sd = seed(store)
     made = [
         e.Annotation(sd.box.id, sd.image.id, box(10.25, 1e-3), description='quote " and \\ back, ünïcode ✓'),
-        e.Annotation(sd.polygon.id, sd.image.id, {"x1": 0, "y1": 0, "x2": 5.5, "y2": 0, "x3": 2, "y3": 1e6},
-                     meta_data={"score": 0.125, "nested": {"list": [1, None, "x"]}, "empty": {}}),  # fmt: skip
-        e.Annotation(sd.point.id, sd.other_image.id, {"x1": 3, "y1": 4}, user=sd.user.id, last_editor=sd.user.id,
-                     concealed=True, blurred=True, generated=True,
-                     time=datetime(2024, 2, 29, 23, 59, 59, 999_999, tzinfo=UTC)),  # fmt: skip
+        e.Annotation(
+            sd.polygon.id,
+            sd.image.id,
+            {"x1": 0, "y1": 0, "x2": 5.5, "y2": 0, "x3": 2, "y3": 1e6},
+            meta_data={"score": 0.125, "nested": {"list": [1, None, "x"]}, "empty": {}},
+        ),
+        e.Annotation(
+            sd.point.id,
+            sd.other_image.id,
+            {"x1": 3, "y1": 4},
+            user=sd.user.id,
+            last_editor=sd.user.id,
+            concealed=True,
+            blurred=True,
+            generated=True,
+            time=datetime(2024, 2, 29, 23, 59, 59, 999_999, tzinfo=UTC),
+        ),
         e.Annotation(sd.line.id, sd.image.id, {"x1": 1, "y1": 2, "x2": 3, "y2": 4}, meta_data=None),
     ]
     made += [e.Annotation(sd.box.id, sd.image.id, box(i * 40, 7)) for i in range(2_450)]

@@ -38,9 +38,15 @@ def _trigger_count(store: SqliteStore) -> int:
         return conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'trigger'").fetchone()[0]
 
 
+def _schema_version(store: SqliteStore) -> int:
+    """Bumped by any schema change, which makes every connection prepare its statements anew."""
+    with sqlite3.connect(store.path) as conn:
+        return conn.execute("PRAGMA schema_version").fetchone()[0]
+
+
 def test_single_and_batch_writes_fill_the_outbox_only_for_mirrored_sets(store: SqliteStore) -> None:
     s, unmirrored_image, ledger = _mirrored(store)
-    triggers = _trigger_count(store)
+    triggers, schema = _trigger_count(store), _schema_version(store)
     store.create(_boxes(s, s.image, 1)[0])
     assert ledger.outbox_size() == 1
     made = store.bulk_create(_boxes(s, s.image, MANY, start=1))
@@ -48,8 +54,8 @@ def test_single_and_batch_writes_fill_the_outbox_only_for_mirrored_sets(store: S
     assert {p.annotation.id for p in ledger.pending(s.image_set.id)} >= set(made)
     store.bulk_create(_boxes(s, unmirrored_image, MANY))
     assert ledger.outbox_size() == 1 + MANY
-    assert _trigger_count(store) == triggers  # the batch path put the trigger back
-    store.create(_boxes(s, s.image, 1, start=MANY + 1)[0])  # and it still works
+    assert _trigger_count(store) == triggers and _schema_version(store) == schema  # the schema untouched
+    store.create(_boxes(s, s.image, 1, start=MANY + 1)[0])  # and the trigger still works
     assert ledger.outbox_size() == 2 + MANY
 
 

@@ -26,8 +26,7 @@ from exact_desktop.store.sqlite.tables import to_iso
 from exact_desktop.store.sqlite.validation import AnnotationTypes
 
 CHUNK = 20_000
-OUTBOX_TRIGGER = "sync_outbox_insert"
-SET_BASED_OUTBOX_FROM = 1_000  # rows; below that the trigger's per-row cost is small
+SET_BASED_OUTBOX_FROM = 100  # rows; below that the trigger's per-row cost is small
 Prepared = tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[float] | None]  # (rows, index entries, scores)
 
 
@@ -80,27 +79,23 @@ def bulk_insert(
 def _outbox_in_one_statement(cursor: sqlite3.Cursor, ids: list[int]) -> Iterator[None]:
     """For a large batch, the outbox rows that the insert trigger (migration 0007) would write one
     call per row (over half the cost of inserting the rows) are written by one statement with
-    the same condition. The trigger is dropped and made again inside this transaction, so no
-    other connection ever sees the table without it, and a failure restores it with the rest."""
-    found = None
-    if len(ids) >= SET_BASED_OUTBOX_FROM:
-        found = cursor.execute(
-            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", (OUTBOX_TRIGGER,)
-        ).fetchone()
-    if found is None:
-        yield
+    the same condition. The trigger is held off by the `sync_applying` row, which its condition
+    checks first, inside this transaction only. (Dropping and making the trigger again did the
+    same, but a schema change makes every connection prepare its statements anew.)"""
+    if len(ids) < SET_BASED_OUTBOX_FROM or cursor.execute("SELECT 1 FROM sync_applying").fetchone():
+        yield  # small, or written from the server's side: the trigger's own business
         return
-    cursor.execute(f"DROP TRIGGER {OUTBOX_TRIGGER}")
+    cursor.execute("INSERT INTO sync_applying (id) VALUES (1)")
     try:
         yield
-        cursor.execute(
-            "INSERT OR IGNORE INTO sync_outbox (annotation) SELECT a.id FROM annotation a "
-            "JOIN image i ON i.id = a.image JOIN sync_image_set s ON s.image_set = i.image_set "
-            "WHERE a.id BETWEEN ? AND ? AND NOT EXISTS (SELECT 1 FROM sync_applying)",
-            (ids[0], ids[-1]),
-        )
     finally:
-        cursor.execute(found[0])
+        cursor.execute("DELETE FROM sync_applying")
+    cursor.execute(
+        "INSERT OR IGNORE INTO sync_outbox (annotation) SELECT a.id FROM annotation a "
+        "JOIN image i ON i.id = a.image JOIN sync_image_set s ON s.image_set = i.image_set "
+        "WHERE a.id BETWEEN ? AND ?",
+        (ids[0], ids[-1]),
+    )
 
 
 def _pipeline(
