@@ -107,6 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--server", metavar="URL", help="plugins: also measure result writes into this EXACT server")
     bench.add_argument("--image-set", type=int, metavar="ID", help="sync: the server's image set to copy from")
     bench.add_argument("--count", type=int, default=2000, help="sync: annotations each way on --server")
+    bench.add_argument("--repeat", type=int, default=3, help="sync: runs against serve (the median is the figure)")
     bench.add_argument(
         "--product", type=int, metavar="ID", help="plugins: the server's product to use (default: first)"
     )
@@ -313,7 +314,11 @@ def _bench(args: argparse.Namespace) -> int:
     if args.target == "sync":
         from exact_desktop.bench.sync_bench import bench_sync
 
-        print(json.dumps(bench_sync(args.dir, server=args.server, image_set=args.image_set, count=args.count)))
+        print(
+            json.dumps(
+                bench_sync(args.dir, server=args.server, image_set=args.image_set, count=args.count, repeat=args.repeat)
+            )
+        )
         return 0
     if args.target == "store":
         from exact_desktop.bench.store_bench import bench_store
