@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from exact_desktop.model import entities as e
 from exact_desktop.paths import data_home
 from exact_desktop.rest.connection import Connection
+from exact_desktop.rest.download import download_original
 from exact_desktop.rest.exact_api import ExactApi
 from exact_desktop.slides.base import SlideSource
 from exact_desktop.slides.opener import open_slide
@@ -73,6 +75,23 @@ class ServerProject:
         if session.verify is False:
             env["EXACT_VERIFY_TLS"] = "0"
         return env
+
+    @property
+    def slides_folder(self) -> Path:
+        """Original slide files downloaded from this server, beside its mirror."""
+        return self.store.path.with_name(self.store.path.stem + ".slides")
+
+    def download_original(self, image_id: int, progress: Callable[[int, int | None], None] = lambda d, t: None) -> Path:
+        """The original file of mirrored image `image_id`, downloaded (continuing a cut `.part`)
+        and recorded as the image's local file, so it opens from disk from now on."""
+        image = self.store.get(e.Image, image_id)
+        if image.remote_id is None:
+            raise LookupError(f"image {image.name} is not on {self.url}")
+        name = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(image.filename or image.name).name) or "slide"
+        path = download_original(self.connection, image.remote_id, self.slides_folder / f"{image.remote_id}-{name}",
+                                 progress)  # fmt: skip
+        self.store.update(e.Image, image_id, local_path=str(path))
+        return path
 
     def slide_for(self, image: e.Image) -> SlideSource:
         if image.local_path and Path(image.local_path).is_file():

@@ -212,6 +212,14 @@ class MainWindow(ProjectWindow):
             return True
         return False
 
+    def replace_source(self, image_id: int, source: SlideSource) -> None:
+        """Shows image `image_id` from `source` from now on (a slide downloaded, say)."""
+        row = self.image_ids.index(image_id)
+        self.sources[row] = source
+        self.images.item(row).setToolTip(str(source.path))
+        if self.images.currentRow() == row:
+            self._show_row(row)
+
     def current_image_id(self) -> int | None:
         row = self.images.currentRow()
         return self.image_ids[row] if 0 <= row < len(self.image_ids) else None

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QDockWidget, QListWidget, QMainWindow, QMenu
 
 from exact_desktop.model.layers import LayerList
 from exact_desktop.server.server import RunningServer
-from exact_desktop.slides.base import SlideError
+from exact_desktop.slides.base import SlideError, SlideSource
 from exact_desktop.store.base import Store
 from exact_desktop.sync.server_project import ServerProject
 from exact_desktop.ui.layers_panel import LayersPanel
@@ -38,6 +38,9 @@ class ProjectWindow(QMainWindow):
         raise NotImplementedError
 
     def current_image_id(self) -> int | None:
+        raise NotImplementedError
+
+    def replace_source(self, image_id: int, source: SlideSource) -> None:
         raise NotImplementedError
 
     def show_image(self, image_id: int) -> bool:

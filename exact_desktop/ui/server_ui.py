@@ -15,6 +15,8 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QDockWidget, QProgressDialog
 
 from exact_desktop.rest.connection import PluginError
+from exact_desktop.slides.base import SlideError
+from exact_desktop.slides.opener import open_slide
 from exact_desktop.store.base import StoreError
 from exact_desktop.store.sqlite.sync_ledger import SyncLedger
 from exact_desktop.sync.engine import SyncSummary
@@ -35,6 +37,7 @@ class _Bridge(QObject):
 class ServerUi(QObject):
     synced = Signal(object)  # SyncSummary or str, after every sync this window ran
     opened = Signal(object)  # the new window showing a server's image set
+    downloaded = Signal(object)  # the path of an original slide file, once it is shown
 
     def __init__(self, window: ProjectWindow, make_window: Callable[[ServerProject], ProjectWindow]) -> None:
         super().__init__(window)
@@ -48,6 +51,8 @@ class ServerUi(QObject):
         if self.project is not None:
             self.sync_action = window._action("&Synchronise", None, lambda: self.sync("both"), "Ctrl+Shift+S")
             window.file_menu.insertAction(window.file_menu.actions()[2], self.sync_action)
+            self.download_action = window._action("&Download original slide", None, self.download_current)
+            window.file_menu.insertAction(window.file_menu.actions()[3], self.download_action)
             self.conflicts = ConflictsPanel(SyncLedger(self.project.store))
             dock = QDockWidget("Sync conflicts", window)
             dock.setObjectName("conflicts-dock")
@@ -90,6 +95,50 @@ class ServerUi(QObject):
             self.opened.emit(window)
 
         self._run(project, "pull", done, progress)
+
+    # --- the original slide file ----------------------------------------------------------------
+    def download_current(self) -> None:
+        """Downloads the shown image's original file (with progress; a cut download continues
+        where it stopped when asked again), then shows the image from that file."""
+        image_id = self.window.current_image_id()
+        if self.project is None or image_id is None:
+            return
+        project = self.project
+        progress = QProgressDialog(f"Downloading from {project.url}\u2026", "", 0, 0, self.window)
+        progress.setCancelButton(None)
+        progress.setMinimumDuration(300)
+        bridge = _Bridge(self)
+
+        def shown(_stage: str, kib: int, total_kib: int) -> None:  # KiB: a dialog counts in 32-bit ints
+            progress.setMaximum(total_kib)
+            progress.setValue(min(kib, total_kib) if total_kib else 0)
+
+        bridge.progressed.connect(shown)
+
+        def done(outcome: object) -> None:
+            progress.close()
+            if isinstance(outcome, str):
+                self.window.show_error(outcome)
+                return
+            try:
+                self.window.replace_source(image_id, open_slide(outcome))  # type: ignore[arg-type]
+            except SlideError as err:
+                self.window.show_error(str(err))
+                return
+            self.downloaded.emit(outcome)
+
+        bridge.finished.connect(done)
+
+        def work() -> None:
+            try:
+                outcome: object = project.download_original(
+                    image_id, lambda d, t: bridge.progressed.emit("download", d >> 10, (t or 0) >> 10)
+                )
+            except (PluginError, StoreError, LookupError, OSError) as err:
+                outcome = f"Download from {project.url} stopped (run it again to continue): {err}"
+            bridge.finished.emit(outcome)
+
+        threading.Thread(target=work, name="download-original", daemon=True).start()
 
     # --- sync ---------------------------------------------------------------------------------
     def sync(self, direction: str) -> None:

@@ -115,6 +115,28 @@ def test_open_a_server_image_set_and_annotate_on_it(qtbot, server: Target, contr
     window.remote.close()  # type: ignore[union-attr]
 
 
+def test_download_the_original_slide_and_show_it_from_the_file(qtbot, server: Target, contract_slide: Path,
+                                                               tmp_path: Path) -> None:  # fmt: skip
+    project, window = open_server_window(qtbot, server, server.image_set, tmp_path)
+    names = [window.images.item(row).text() for row in range(window.images.count())]
+    row = names.index("contract.svs")
+    window.images.setCurrentRow(row)
+    assert isinstance(window.sources[row], RemoteSlideSource)
+    with qtbot.waitSignal(window.server_ui.downloaded, timeout=120_000) as downloaded:
+        window.server_ui.download_action.trigger()
+    path = Path(downloaded.args[0])
+    assert path.read_bytes() == contract_slide.read_bytes()  # the original, byte for byte
+    assert path.parent == project.slides_folder and not path.with_name(path.name + ".part").exists()
+    shown = window.sources[row]
+    assert not isinstance(shown, RemoteSlideSource) and shown.path == path
+    qtbot.waitUntil(window.view.frame_is_complete, timeout=60_000)
+    image = project.store.list(e.Image, name="contract.svs")[0]
+    assert image.local_path == str(path)  # remembered: the next window opens the file too
+    again = ServerProject(project.connection, server.image_set, folder=tmp_path)
+    assert again.slide_for(again.store.get(e.Image, image.id)).path == path
+    window.remote.close()  # type: ignore[union-attr]
+
+
 def test_a_refused_login_and_an_unreachable_server_are_named(qtbot, server: Target) -> None:
     dialog = ConnectDialog()
     qtbot.addWidget(dialog)
