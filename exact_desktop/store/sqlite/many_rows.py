@@ -21,16 +21,16 @@ MOST_ROWS = 512  # rows a statement; the compiled statement stays small enough t
 def insert_rows(cursor: sqlite3.Cursor, head: str, rows: Sequence[Sequence[Any]], width: int, tail: str = "") -> None:
     """`head VALUES (?, ...), ... tail` for every row; `head` as "INSERT INTO t (a, b)",
     `tail` as "ON CONFLICT ..." or empty. Every row holds `width` values."""
-    values_in_chunks(cursor, head, rows, width, tail)
+    _in_chunks(cursor, head, rows, width, tail)
 
 
 def with_rows(cursor: sqlite3.Cursor, columns: str, rows: Sequence[Sequence[Any]], statement: str) -> None:
     """`statement` run over the rows as a table `p(columns)`: "WITH p(a, b) AS (VALUES ...)
     statement", for updates and deletes of many rows at once."""
-    values_in_chunks(cursor, f"WITH p({columns}) AS (", rows, columns.count(",") + 1, f") {statement}")
+    _in_chunks(cursor, f"WITH p({columns}) AS (", rows, columns.count(",") + 1, f") {statement}")
 
 
-def values_in_chunks(cursor: sqlite3.Cursor, head: str, rows: Sequence[Sequence[Any]], width: int, tail: str) -> None:
+def _in_chunks(cursor: sqlite3.Cursor, head: str, rows: Sequence[Sequence[Any]], width: int, tail: str) -> None:
     limit = cursor.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
     most = _power_of_two_at_most(min(MOST_ROWS, limit // width))
     start = 0
