@@ -56,7 +56,7 @@ def test_after_the_fuzzing_the_file_is_whole_and_its_indexes_match_its_rows(fuzz
         assert raw.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert raw.execute("PRAGMA foreign_key_check").fetchall() == []
         live = raw.execute("SELECT id FROM annotation WHERE deleted = 0 AND coords IS NOT NULL").fetchall()
-        indexed = raw.execute("SELECT id FROM annotation_rtree").fetchall()
+        indexed = raw.execute("SELECT id FROM annotation_grid").fetchall()
         assert sorted(live) == sorted(indexed)
         results = raw.execute("SELECT id FROM plugin_result_annotation WHERE coords IS NOT NULL").fetchall()
-        assert sorted(results) == sorted(raw.execute("SELECT id FROM plugin_result_annotation_rtree").fetchall())
+        assert sorted(results) == sorted(raw.execute("SELECT id FROM plugin_result_annotation_grid").fetchall())

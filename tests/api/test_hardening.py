@@ -163,7 +163,7 @@ def test_results_deleted_by_a_run_again_leave_no_index_rows(served):
     )
     with sqlite3.connect(served.db) as raw:
         rows = raw.execute("SELECT count(*) FROM plugin_result_annotation").fetchone()[0]
-        index = raw.execute("SELECT count(*) FROM plugin_result_annotation_rtree").fetchone()[0]
+        index = raw.execute("SELECT count(*) FROM plugin_result_annotation_grid").fetchone()[0]
     assert rows == index
     store = SqliteStore(served.db)
     assert store.count(e.PluginResultAnnotation, pluginresultentry=entry) == 0

@@ -155,3 +155,31 @@ def test_seed_helper_still_counts_nothing(tmp_path):
     store.bulk_create([e.Annotation(s.box.id, s.image.id, box(10 * i, 10, 30)) for i in range(10)])
     assert store.typical_size(ViewportQuery(s.image.id, WHOLE)) == 30
     store.close()
+
+
+def test_an_older_file_s_r_tree_entries_are_found_in_the_grid_after_the_upgrade(tmp_path):
+    """Migration 0008 moves each R*Tree's entries into its grid table, under the same bands."""
+    path = tmp_path / "old.db"
+    engine = make_engine(path)
+    upgrade(engine, path, target="0007")
+    engine.dispose()
+    with sqlite3.connect(path) as raw:
+        raw.executescript("""
+            INSERT INTO team (id, name) VALUES (1, 'lab');
+            INSERT INTO product (id, name, team, description) VALUES (1, 'Demo', 1, '');
+            INSERT INTO image_set (id, name, team, description, collaboration_type) VALUES (1, 'Demo', 1, '', 0);
+            INSERT INTO image (id, name, image_set, filename, width, height, depth, frames, channels, mpp,
+                               objectivePower, defaultFrame, image_type, time)
+                VALUES (1, 'a.svs', 1, 'a.svs', 100000, 100000, 1, 1, 3, 0.25, 40, 1, 0, '2026-01-01T00:00:00');
+            INSERT INTO spatial_band (band, tree, image, grp) VALUES (1, 'annotation_rtree', 1, 1);
+            INSERT INTO annotation_rtree VALUES (1, 2, 3, 0, 20, 0, 20), (2, 2, 3, 50000, 50030, 700, 730),
+                                                (3, 2, 3, 1000, 61000, 2000, 9000);
+        """)
+    store = SqliteStore(path)
+    found = store.viewport(ViewportQuery(1, Rect(49_990, 600, 100, 2000), nodes=False))  # boxes: no rows needed
+    assert sorted(found.ids.tolist()) == [2, 3]
+    assert sorted(store.viewport(ViewportQuery(1, Rect(0, 0, 10, 10), nodes=False)).ids.tolist()) == [1]
+    with sqlite3.connect(path) as raw:
+        names = {row[0] for row in raw.execute("SELECT name FROM sqlite_master")}
+        assert "annotation_rtree" not in names and "annotation_grid" in names
+    store.close()

@@ -38,4 +38,4 @@ def test_a_full_disk_refuses_the_write_whole_and_keeps_what_was_there(tmp_path):
         reopened.close()
         with sqlite3.connect(path) as raw:
             assert raw.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-            assert raw.execute("SELECT count(*) FROM annotation_rtree").fetchone()[0] == 1001
+            assert raw.execute("SELECT count(*) FROM annotation_grid").fetchone()[0] == 1001

@@ -107,3 +107,24 @@ def test_numpy_coordinates_find_what_floats_find(store, seeded):
     x, y = np.float32(105), np.float32(105)
     assert len(store.viewport(ViewportQuery(seeded.image.id, Rect(x, y, np.float32(4), np.float32(4))))) == 1
     assert len(store.viewport(ViewportQuery(seeded.image.id, Rect(105.0, 105.0, 4.0, 4.0)))) == 1
+
+
+def test_objects_of_every_size_are_found_at_every_viewport_size(store, seeded):
+    """The grid keeps each object at the level of its size: from a pixel to beyond the top
+    level's cells, left of and above the origin too, viewports from a point to the plane."""
+    rng = np.random.default_rng(11)
+    sizes = np.exp2(rng.uniform(0, 29.8, 4000))  # 1 px to 9e8 px, past the top level (256 << 18 px cells)
+    corners = rng.uniform(-3e6, 3e6, (4000, 2))
+    vectors = {}
+    made = []
+    for (x, y), size in zip(corners, sizes, strict=True):
+        w, h = float(size), float(size * rng.uniform(0.1, 1))
+        made.append(e.Annotation(seeded.box.id, seeded.image.id, {"x1": x, "y1": y, "x2": x + w, "y2": y + h}))
+    for id, a in zip(store.bulk_create(made), made, strict=True):
+        vectors[id] = a.vector
+    for _ in range(150):
+        x, y = rng.uniform(-4e6, 4e6, 2)
+        w, h = np.exp2(rng.uniform(-2, 24, 2))
+        rect = Rect(float(x), float(y), float(w), float(h))
+        found = store.viewport(ViewportQuery(seeded.image.id, rect, annotation_types=(seeded.box.id,)))
+        assert set(found.ids.tolist()) == brute_force(vectors, rect)

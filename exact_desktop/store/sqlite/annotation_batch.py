@@ -49,7 +49,7 @@ def update_annotations(
     moved = [id for id in ids if any(getattr(olds[id], f) != getattr(news[id], f) for f in _SPATIAL)]
     for start in range(0, len(moved), _CHUNK):
         chunk = moved[start : start + _CHUNK]
-        spatial.unindex(cursor, t.ANNOTATION_RTREE, ",".join("?" * len(chunk)), tuple(chunk), log)
+        spatial.unindex(cursor, t.ANNOTATION_GRID, ",".join("?" * len(chunk)), tuple(chunk), log)
     write_versions(conn, versions, now)
     _write_rows(conn, list(news.values()))
     rows = []
@@ -58,7 +58,7 @@ def update_annotations(
         box = None if new.deleted else bbox_of(new.vector)
         if box is not None:
             rows.append((id, new.image, new.annotation_type, *box))
-    spatial.index_rows(cursor, t.ANNOTATION_RTREE, rows, None, log)  # type: ignore[arg-type]
+    spatial.index_rows(cursor, t.ANNOTATION_GRID, rows, None, log)  # type: ignore[arg-type]
     return [news[id] for id in ids]
 
 

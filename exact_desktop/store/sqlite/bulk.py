@@ -2,7 +2,7 @@
 
 Annotations and result annotations skip SQLAlchemy's per-row work (a million boxes must go
 in within seconds): rows are validated and encoded a chunk at a time and handed to SQLite in
-multi-row statements, and the R*Tree rows go in the same transaction. Ids are handed out after
+multi-row statements, and the spatial index rows go in the same transaction. Ids are handed out after
 max(id): the transaction holds the write lock (BEGIN IMMEDIATE), so no other writer can take
 them.
 """
@@ -44,7 +44,7 @@ def bulk_insert(
                     cursor,
                     "annotation",
                     t.ANNOTATION_COLUMNS_SQL,
-                    t.ANNOTATION_RTREE,
+                    t.ANNOTATION_GRID,
                     _annotation_rows(conn),
                     entities,
                     ids,
@@ -55,7 +55,7 @@ def bulk_insert(
                 cursor,
                 "plugin_result_annotation",
                 t.RESULT_COLUMNS_SQL,
-                t.RESULT_RTREE,
+                t.RESULT_GRID,
                 _result_rows(conn),
                 entities,
                 ids,

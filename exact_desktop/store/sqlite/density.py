@@ -1,4 +1,4 @@
-"""Object counts per 64 x 64 px cell, kept with the R*Trees, for the far-out overlay.
+"""Object counts per 64 x 64 px cell, kept with the spatial index, for the far-out overlay.
 
 At fit zoom a slide with a million nuclei shows all of them, each smaller than a screen pixel:
 reading a million boxes takes 0.7 s, reading their counts takes milliseconds. Counts are stored

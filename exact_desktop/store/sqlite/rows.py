@@ -29,7 +29,7 @@ LINKS: dict[type, tuple[str, Table, str, str]] = {
     e.Plugin: ("products", t.plugin_product, "plugin", "product"),
 }
 
-SPATIAL: dict[type, str] = {e.Annotation: t.ANNOTATION_RTREE, e.PluginResultAnnotation: t.RESULT_RTREE}
+SPATIAL: dict[type, str] = {e.Annotation: t.ANNOTATION_GRID, e.PluginResultAnnotation: t.RESULT_GRID}
 # what a spatial band groups by, within an image
 SPATIAL_GROUP: dict[type, str] = {e.Annotation: "annotation_type", e.PluginResultAnnotation: "pluginresultentry"}
 
@@ -37,14 +37,14 @@ SPATIAL_GROUP: dict[type, str] = {e.Annotation: "annotation_type", e.PluginResul
 _RESULTS_OF_ENTRIES = "SELECT id FROM plugin_result_annotation WHERE pluginresultentry IN ({})"
 _ENTRIES_OF_RESULTS = "SELECT id FROM plugin_result_entry WHERE pluginresult IN ({})"
 CASCADED_SPATIAL: dict[type, list[tuple[str, str]]] = {
-    e.PluginResultEntry: [(t.RESULT_RTREE, _RESULTS_OF_ENTRIES.format("?"))],
-    e.PluginResult: [(t.RESULT_RTREE, _RESULTS_OF_ENTRIES.format(_ENTRIES_OF_RESULTS.format("?")))],
-    e.Plugin: [(t.RESULT_RTREE, _RESULTS_OF_ENTRIES.format(_ENTRIES_OF_RESULTS.format(
+    e.PluginResultEntry: [(t.RESULT_GRID, _RESULTS_OF_ENTRIES.format("?"))],
+    e.PluginResult: [(t.RESULT_GRID, _RESULTS_OF_ENTRIES.format(_ENTRIES_OF_RESULTS.format("?")))],
+    e.Plugin: [(t.RESULT_GRID, _RESULTS_OF_ENTRIES.format(_ENTRIES_OF_RESULTS.format(
         "SELECT id FROM plugin_result WHERE plugin = ?")))],
-    e.Image: [(t.RESULT_RTREE, "SELECT id FROM plugin_result_annotation WHERE image = ?"),
-              (t.ANNOTATION_RTREE, "SELECT id FROM annotation WHERE image = ?")],
-    e.AnnotationType: [(t.ANNOTATION_RTREE, "SELECT id FROM annotation WHERE annotation_type = ?"),
-                       (t.RESULT_RTREE, "SELECT id FROM plugin_result_annotation WHERE annotation_type = ?")],
+    e.Image: [(t.RESULT_GRID, "SELECT id FROM plugin_result_annotation WHERE image = ?"),
+              (t.ANNOTATION_GRID, "SELECT id FROM annotation WHERE image = ?")],
+    e.AnnotationType: [(t.ANNOTATION_GRID, "SELECT id FROM annotation WHERE annotation_type = ?"),
+                       (t.RESULT_GRID, "SELECT id FROM plugin_result_annotation WHERE annotation_type = ?")],
 }  # fmt: skip
 
 # result bitmap files that a delete of `kind` takes with it by cascade: SQL of their file names
@@ -152,7 +152,7 @@ def pack_coords(vector: dict[str, Any] | None) -> bytes | None:
 
 
 def bbox_of(vector: dict[str, Any] | None) -> tuple[float, float, float, float] | None:
-    """(min_x, max_x, min_y, max_y), the order SQLite's R*Tree takes."""
+    """(min_x, max_x, min_y, max_y), the order the spatial index keeps."""
     if not vector:
         return None
     xs = [v for k, v in vector.items() if k[0] == "x"]

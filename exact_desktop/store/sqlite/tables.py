@@ -332,10 +332,10 @@ sync_conflict = Table(
     Column("resolved", String, nullable=True, index=True),
 )  # fmt: skip
 
-# R*Tree virtual tables (created by migration 0002, outside SQLAlchemy's metadata):
-# (id, min_band, max_band, min_x, max_x, min_y, max_y) of live geometry only; see spatial.py
-ANNOTATION_RTREE = "annotation_rtree"
-RESULT_RTREE = "plugin_result_annotation_rtree"
+# spatial grid tables (created by migration 0008, outside SQLAlchemy's metadata):
+# (band, cell, id, min_x, max_x, min_y, max_y) of live geometry only; see spatial.py
+ANNOTATION_GRID = "annotation_grid"
+RESULT_GRID = "plugin_result_annotation_grid"
 
 # Column lists the bulk path sends with the driver's executemany; they must match the tables.
 ANNOTATION_COLUMNS_SQL = ", ".join(f'"{c}"' for c in (
