@@ -15,7 +15,7 @@ from exact_desktop.model import entities as e
 from exact_desktop.model.vectors import InvalidVectorError, validate_vector
 from exact_desktop.server import serialize as s
 from exact_desktop.server.auth import Caller
-from exact_desktop.server.context import CallerDep, StoreDep, detail_response, json_response, list_response
+from exact_desktop.server.context import CallerDep, OrjsonRoute, StoreDep, detail_response, json_response, list_response
 from exact_desktop.server.listing import (
     BadRequest,
     one_or_many,
@@ -28,7 +28,7 @@ from exact_desktop.server.listing import (
 from exact_desktop.store.sqlite.json_pages import VERSIONS
 from exact_desktop.store.sqlite.store import SqliteStore
 
-router = APIRouter()
+router = APIRouter(route_class=OrjsonRoute)
 FILTERS = {
     "id": "int", "id__in": "ints", "image": "int", "image__in": "ints", "annotation_type": "int",
     "annotation_type__in": "ints", "deleted": "bool", "unique_identifier": "str", "unique_identifier__in": "strs",

@@ -9,10 +9,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from exact_desktop.model import entities as e
 from exact_desktop.server import serialize as s
-from exact_desktop.server.context import CallerDep, StoreDep, detail_response, list_response
+from exact_desktop.server.context import CallerDep, OrjsonRoute, StoreDep, detail_response, list_response
 from exact_desktop.store.sqlite.store import SqliteStore
 
-router = APIRouter(dependencies=[CallerDep])
+router = APIRouter(dependencies=[CallerDep], route_class=OrjsonRoute)
 ID_FILTERS = {"id": "int", "id__in": "ints", "name": "str"}
 
 

@@ -15,6 +15,7 @@ from exact_desktop.model import entities as e
 from exact_desktop.server import serialize as s
 from exact_desktop.server.context import (
     CallerDep,
+    OrjsonRoute,
     StoreDep,
     detail_response,
     json_response,
@@ -26,7 +27,7 @@ from exact_desktop.slides.opener import open_slide
 from exact_desktop.store.files import removed_unless_stored
 from exact_desktop.store.sqlite.store import SqliteStore
 
-router = APIRouter(dependencies=[CallerDep])
+router = APIRouter(dependencies=[CallerDep], route_class=OrjsonRoute)
 MAX_PATCH = 2048
 FILTERS = {"id": "int", "id__in": "ints", "name": "str", "image_set": "int", "image_set__in": "ints", "filename": "str"}
 

@@ -16,13 +16,13 @@ from fastapi import APIRouter, Request
 from starlette.datastructures import UploadFile
 
 from exact_desktop.model import entities as e
-from exact_desktop.server.context import CallerDep, StoreDep
+from exact_desktop.server.context import CallerDep, OrjsonRoute, StoreDep
 from exact_desktop.server.listing import BadRequest, select_fields
 from exact_desktop.server.routes.processing import V1, _plugins
 from exact_desktop.store.files import removed_unless_stored
 from exact_desktop.store.sqlite.store import SqliteStore
 
-router = APIRouter(dependencies=[CallerDep])
+router = APIRouter(dependencies=[CallerDep], route_class=OrjsonRoute)
 TEXT_FIELDS = ("name", "author", "package", "contact", "abouturl")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.?[^@\s]*$")
 _URL = re.compile(r"^https?://[^\s/]+(/\S*)?$")

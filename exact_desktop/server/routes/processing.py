@@ -18,14 +18,14 @@ from exact_desktop.model.entities import JobStatus, status_from_exact, utcnow
 from exact_desktop.model.vectors import MAX_COORDINATE, InvalidVectorError, validate_vector
 from exact_desktop.server import serialize as s
 from exact_desktop.server.auth import Caller
-from exact_desktop.server.context import CallerDep, StoreDep, detail_response, list_response
+from exact_desktop.server.context import CallerDep, OrjsonRoute, StoreDep, detail_response, list_response
 from exact_desktop.server.listing import BadRequest, one_or_many, page, page_params, parse_filters, select_fields
 from exact_desktop.slides.limits import MAX_BITMAP_PIXELS, ImageTooLargeError, check_pixels
 from exact_desktop.store.base import NotFoundError, StoreError
 from exact_desktop.store.files import removed_unless_stored
 from exact_desktop.store.sqlite.store import SqliteStore
 
-router = APIRouter(dependencies=[CallerDep])
+router = APIRouter(dependencies=[CallerDep], route_class=OrjsonRoute)
 V1 = "/api/v1/processing"
 
 

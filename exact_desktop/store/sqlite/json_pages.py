@@ -28,8 +28,8 @@ _TIME = ("time", "last_edit_time")  # stored by `to_iso` (always +00:00); sent a
 
 
 def _value(source: str) -> str:
-    """SQL for the JSON text of one stored field (concatenated: `json_object` would parse every
-    stored vector again, 8 µs an annotation)."""
+    """SQL for the JSON text of one stored field (placed by printf: `json_object` would parse
+    every stored vector again, 8 µs an annotation)."""
     column = f'annotation."{source}"'
     if source in _INTEGER:
         return f"coalesce({column}, 'null')"
@@ -61,9 +61,11 @@ def annotation_page_json(
     of objects. `shape` maps each output name to a stored field (or VERSIONS); `constants`
     maps output names to a JSON value sent the same in every object. Keys come in the order of
     `shape`, then `constants`."""
-    parts = [f"""'"{_name(name)}":' || {_value(source)}""" for name, source in shape.items()]
-    parts += [f"""'"{_name(name)}":{_sql_text(orjson.dumps(value).decode())}'""" for name, value in constants.items()]
-    body = "'{' || " + " || ',' || ".join(parts) + " || '}'" if parts else "'{}'"
+    # one printf an object: concatenating with || copies the growing text once per field (twice the time)
+    keys = [f'"{_name(name)}":%s' for name in shape]
+    keys += [f'"{_name(name)}":' + orjson.dumps(value).decode().replace("%", "%%") for name, value in constants.items()]
+    values = "".join(f", {_value(source)}" for source in shape.values())
+    body = f"printf({_sql_text('{' + ','.join(keys) + '}')}{values})"
     ids = select(t.annotation.c.id).where(*where).order_by(t.annotation.c.id).limit(limit).offset(offset)
     objects = (
         select(literal_column(body).label("body"))
@@ -76,8 +78,8 @@ def annotation_page_json(
 
 
 def _sql_text(text: str) -> str:
-    """For inside a SQL string literal."""
-    return text.replace("'", "''")
+    """A SQL string literal of the text."""
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _name(name: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -267,7 +268,9 @@ class SqliteStore(Store):
                     raise StoreError(f"filter {key}: {number} is out of range (64-bit integers)")
             if name == "unique_identifier":  # any spelling of a UUID finds its row
                 value = [normalised_uuid(v) for v in value] if op == "in" else normalised_uuid(value)
-            if op == "in":
+            if op == "in" and _is_run(value):  # a bulk create's ids: one range, not 500 bound values
+                clauses.append(column.between(value[0], value[-1]))
+            elif op == "in":
                 clauses.append(column.in_(list(value)))
             elif op == "":
                 clauses.append(column.is_(None) if value is None else column == value)
@@ -386,6 +389,14 @@ class SqliteStore(Store):
         """Keep the state before this change; the newest version is what undo restores."""
         if any(getattr(old, f) != getattr(new, f) for f in _VERSIONED_FIELDS):
             write_versions(conn, [(old, new)], e.utcnow())
+
+
+def _is_run(values: Any) -> bool:
+    """Consecutive integers, each one more than the last (so BETWEEN selects exactly them)."""
+    return (
+        isinstance(values, list | tuple | range) and len(values) > 1 and all(type(v) is int for v in values)
+        and values[-1] - values[0] == len(values) - 1 and all(b - a == 1 for a, b in itertools.pairwise(values))
+    )  # fmt: skip
 
 
 def spatial_log(conn: Connection) -> spatial.ChangeLog | None:
