@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -29,7 +28,9 @@ def caller_of(request: Request) -> Caller:
 
 
 # 19 digits in a row: perhaps an integer beyond 64 bits, which orjson would round to a float
-_LONG_NUMBER = re.compile(rb"\d{19}")
+# (found by mapping every digit to 9: a regular expression took longer than the json module)
+_DIGITS_TO_NINE = bytes.maketrans(b"0123456789", b"9" * 10)
+_LONG_NUMBER = b"9" * 19
 
 
 class _OrjsonRequest(Request):
@@ -37,7 +38,7 @@ class _OrjsonRequest(Request):
         if not hasattr(self, "_json"):
             body = await self.body()
             self._json = _UNREAD
-            if not _LONG_NUMBER.search(body):
+            if _LONG_NUMBER not in body.translate(_DIGITS_TO_NINE):
                 with contextlib.suppress(orjson.JSONDecodeError):
                     self._json = orjson.loads(body)
             if self._json is _UNREAD:  # what orjson refuses or might round: read as before, checked by name

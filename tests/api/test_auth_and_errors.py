@@ -84,6 +84,12 @@ def test_bad_annotations_are_400_with_each_field_named_and_nothing_written(serve
         assert field in answer.json() and words in " ".join(answer.json()[field]), answer.json()
     bulk = post(served, "/api/v1/annotations/annotations/", [good, good, {**good, "annotation_type": s.polygon.id}])
     assert bulk.status_code == 400 and "2:" in bulk.text
+    for body, field, words in cases:  # inside a list, after good ones: named by its place, nothing written
+        if field != "image" or words != "integer":  # a wrong type is the list's own 400 from its model
+            answer = post(served, "/api/v1/annotations/annotations/", [good, good, good, body])
+            assert answer.status_code == 400, (body, answer.text)
+            (message,) = answer.json()["non_field_errors"]
+            assert message.startswith("3: ") and field in message and words in message, message
     assert post(served, "/api/v1/annotations/annotations/", "not json at all").status_code == 400
     raw = requests.post(f"{served.url}/api/v1/annotations/annotations/", data="{broken", timeout=10,
                         headers={"Authorization": f"Bearer {served.token}", "Content-Type": "application/json"})  # fmt: skip

@@ -25,6 +25,7 @@ from exact_desktop.server.listing import (
     select_fields,
     selected,
 )
+from exact_desktop.store.base import StoreError
 from exact_desktop.store.sqlite.json_pages import VERSIONS
 from exact_desktop.store.sqlite.store import SqliteStore
 
@@ -129,20 +130,30 @@ def create_annotations(
     """An object upserts on (image, unique_identifier); a list is one bulk create, no upsert."""
     body = one_or_many(AnnotationIn, payload)
     items_in: list[AnnotationIn] = body if isinstance(body, list) else [body]  # type: ignore[assignment,list-item]
-    known = _Known(store, items_in)
     if isinstance(body, list):
-        checked = [_checked(known, item, caller) for item in items_in]
-        errors = [err for _, err in checked]
-        if any(errors):
-            raise BadRequest({"non_field_errors": [f"{i}: {err}" for i, err in enumerate(errors) if err]})
-        ids = store.bulk_create([a for a, _ in checked if a is not None])
-        made, _ = store.annotation_page_json(STORED_SHAPE, CONSTANT_FIELDS, len(ids), id__in=ids)
-        return Response(made, status_code=201, media_type="application/json")
-    annotation, errors = _checked(known, items_in[0], caller)
+        return _create_many(store, items_in, caller)
+    annotation, errors = _checked(_Known(store, items_in), items_in[0], caller)
     if errors:
         raise BadRequest(errors)
     created = store.create(annotation)
     return select_fields(request, _serialize(store, [created])[0])
+
+
+def _create_many(store: SqliteStore, items: list[AnnotationIn], caller: Caller) -> Response:
+    """One bulk create. The store checks every annotation itself (all or nothing), so the items
+    are checked here only when it refuses: then each one, for a message per item."""
+    now = e.utcnow()
+    made = [_annotation(item, item.unique_identifier or e.new_uuid(), caller, now) for item in items]
+    try:
+        ids = store.bulk_create(made)
+    except StoreError:
+        known = _Known(store, items)
+        errors = [_checked(known, item, caller)[1] for item in items]
+        if any(errors):
+            raise BadRequest({"non_field_errors": [f"{i}: {err}" for i, err in enumerate(errors) if err]}) from None
+        raise
+    stored, _ = store.annotation_page_json(STORED_SHAPE, CONSTANT_FIELDS, len(ids), id__in=ids)
+    return Response(stored, status_code=201, media_type="application/json")
 
 
 @router.patch("/annotations/annotations/{id}/")
@@ -193,14 +204,17 @@ def _checked(known: _Known, item: AnnotationIn, caller: Caller) -> tuple[e.Annot
         errors["image"] = [f'Invalid pk "{item.image}" - object does not exist.']
     if errors:
         return None, errors
-    annotation = e.Annotation(
+    return _annotation(item, identifier, caller, e.utcnow()), {}
+
+
+def _annotation(item: AnnotationIn, identifier: str, caller: Caller, now: datetime) -> e.Annotation:
+    """The annotation to store, made at `now` unless the item says when (unchecked: the store checks)."""
+    made = item.time or now
+    return e.Annotation(
         item.annotation_type, item.image, item.vector, unique_identifier=identifier, deleted=item.deleted,
         description=item.description, meta_data=item.meta_data, concealed=item.concealed, blurred=item.blurred,
-        generated=item.generated, user=caller.user_id, last_editor=caller.user_id,
+        generated=item.generated, user=caller.user_id, last_editor=caller.user_id, time=made, last_edit_time=made,
     )  # fmt: skip
-    if item.time:
-        annotation.time = annotation.last_edit_time = item.time
-    return annotation, {}
 
 
 def _vector_errors(kind: e.AnnotationType | None, type_id: int, vector: Any, who: str) -> dict[str, list[str]]:
