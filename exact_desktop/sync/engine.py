@@ -14,8 +14,9 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -32,6 +33,7 @@ LATE_COMMIT = timedelta(minutes=1)
 ATTEMPTS = 3
 PATCHES_IN_FLIGHT = 4
 CREATES_IN_FLIGHT = 2
+PENDING_PAGE = 2_000  # outbox rows read at a time for creating
 APPLY_AT_LEAST = 4_000  # pulled annotations a local transaction (they come in pages of 1,000)
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -120,20 +122,35 @@ class Synchroniser:
 
     # --- push ---------------------------------------------------------------------------------
     def _push(self, frame: FrameMap, summary: SyncSummary) -> None:
-        pending = self.ledger.pending(frame.image_set)
-        linked = [p for p in pending if p.annotation.remote_id is not None]
-        if linked and self._push_edits(frame, linked, summary):
-            # a conflict made a copy of this side's version, to create with the others
-            pending = self.ledger.pending(frame.image_set)
-        pending = [p for p in pending if p.annotation.remote_id is None]
-        self.ledger.drop_pending([p.annotation.id for p in pending if p.annotation.deleted])  # type: ignore[misc]
-        fresh = [p for p in pending if not p.annotation.deleted]
-        chunks = [fresh[start : start + CREATE_CHUNK] for start in range(0, len(fresh), CREATE_CHUNK)]
-        done = 0
+        """Edits first: a conflict makes a copy of this side's version, a new annotation that the
+        creates then take along. The creates are read a page at a time, so the server works on
+        the first chunks while the rest are read."""
+        linked = self.ledger.pending(frame.image_set, linked=True)
+        if linked:
+            self._push_edits(frame, linked, summary)
+        total, done = self.ledger.outbox_size(frame.image_set), 0
+        sent: deque[tuple[Future[None], int]] = deque()
         with ThreadPoolExecutor(CREATES_IN_FLIGHT) as pool:  # the server works while this side prepares
-            for chunk in pool.map(lambda c: self._create(frame, c, summary) or c, chunks):
-                done += len(chunk)
-                self.progress("push", done, len(fresh))
+            for page in self._unlinked_pages(frame.image_set):
+                deleted = [p.annotation.id for p in page if p.annotation.deleted]
+                self.ledger.drop_pending(deleted)  # type: ignore[arg-type]
+                done += len(deleted)
+                fresh = [p for p in page if not p.annotation.deleted]
+                for start in range(0, len(fresh), CREATE_CHUNK):
+                    chunk = fresh[start : start + CREATE_CHUNK]
+                    sent.append((pool.submit(self._create, frame, chunk, summary), len(chunk)))
+                while len(sent) > 2 * CREATES_IN_FLIGHT:
+                    done += _finished(sent.popleft())
+                    self.progress("push", done, total)
+            while sent:
+                done += _finished(sent.popleft())
+                self.progress("push", done, total)
+
+    def _unlinked_pages(self, image_set: int) -> Iterator[list[Pending]]:
+        after = 0
+        while page := self.ledger.pending(image_set, linked=False, after=after, limit=PENDING_PAGE):
+            yield page
+            after = page[-1].annotation.id  # type: ignore[assignment]
 
     def _bodies(self, frame: FrameMap, items: list[Pending], summary: SyncSummary) -> dict[str, tuple[Pending, dict]]:
         images, types = frame.remote_images(), frame.remote_types()
@@ -188,8 +205,8 @@ class Synchroniser:
         with self._lock:
             summary.pushed += len(done)
 
-    def _push_edits(self, frame: FrameMap, linked: list[Pending], summary: SyncSummary) -> bool:
-        """PATCHes of what changed here only; True when some had changed there too."""
+    def _push_edits(self, frame: FrameMap, linked: list[Pending], summary: SyncSummary) -> None:
+        """PATCHes of what changed here only; what changed there too becomes a conflict."""
         current = {
             r.annotation.remote_id: r for r in self.api.annotations_by_id([p.annotation.remote_id for p in linked])
         }  # type: ignore[misc]
@@ -214,7 +231,6 @@ class Synchroniser:
         summary.errors += [r for r in results if isinstance(r, str)]
         self.ledger.mark_pushed(done)
         summary.pushed += len(done)
-        return bool(changed_there)
 
     def _patch(self, p: Pending, types: dict[int, int]) -> Pushed | str:
         a = p.annotation
@@ -224,6 +240,12 @@ class Synchroniser:
             return f"annotation {a.unique_identifier}: its annotation type is not on the server; it stays in the outbox"
         there = _sent_again_if_unknown(lambda: self.api.update_annotation(a.remote_id, **fields), a.unique_identifier)  # type: ignore[arg-type]
         return there if isinstance(there, str) else Pushed(a.id, a.remote_id, there.server_time, p.stamp)  # type: ignore[arg-type]
+
+
+def _finished(sent: tuple[Future[None], int]) -> int:
+    """How many the sent chunk held, once it is done (its error, if any, raised here)."""
+    sent[0].result()
+    return sent[1]
 
 
 def _sent_again_if_unknown(send: Callable[[], RemoteAnnotation], uuid: str) -> RemoteAnnotation | str:

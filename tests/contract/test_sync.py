@@ -18,6 +18,7 @@ from exact_desktop.rest.connection import Connection
 from exact_desktop.rest.exact_api import ExactApi
 from exact_desktop.store.sqlite.store import SqliteStore
 from exact_desktop.store.sqlite.sync_ledger import CONFLICT_KEY, SyncLedger
+from exact_desktop.sync import engine
 from exact_desktop.sync.engine import Synchroniser, SyncSummary
 from tests.contract.conftest import Target, cli, upload
 from tests.faults.proxy import FaultProxy
@@ -110,7 +111,9 @@ def assert_in_step(store: SqliteStore, sync_set: SyncSet) -> None:
     assert SyncLedger(store).outbox_size() == 0
 
 
-def test_full_pull_push_and_incremental_sync(server: Target, sync_set: SyncSet, project: SqliteStore) -> None:
+def test_full_pull_push_and_incremental_sync(server: Target, sync_set: SyncSet, project: SqliteStore,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    monkeypatch.setattr(engine, "PENDING_PAGE", 128)  # the 300 creates below are read in three pages
     made = sync_set.create(1200)  # more than one page of 1,000
     first = run(project, server, "pull", sync_set.id)
     assert (first.pulled, first.conflicts, first.errors) == (1200, 0, [])

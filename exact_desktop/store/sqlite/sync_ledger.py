@@ -125,16 +125,20 @@ class SyncLedger:
         self.store.transaction(work)
 
     # --- the outbox ------------------------------------------------------------------------
-    def pending(self, image_set: int) -> list[Pending]:
-        """The outbox's annotations of the set, each with the edit stamp as stored."""
+    def pending(self, image_set: int, linked: bool | None = None, after: int = 0, limit: int = -1) -> list[Pending]:
+        """The outbox's annotations of the set in id order, each with the edit stamp as stored:
+        all, or only those already on the server (`linked`) or not; from id `after` on, at most
+        `limit` (so a push can start on the first ones while the rest are read)."""
+        on_server = {None: "", True: " AND a.remote_id IS NOT NULL", False: " AND a.remote_id IS NULL"}[linked]
         with self.store.engine.connect() as conn:
             rows = (
                 driver_cursor(conn)
                 .execute(
                     f"SELECT {ANNOTATION_SELECT}, b.remote_time FROM sync_outbox o "
                     "JOIN annotation a ON a.id = o.annotation JOIN image i ON i.id = a.image "
-                    "LEFT JOIN sync_base b ON b.annotation = a.id WHERE i.image_set = ? ORDER BY a.id",
-                    (image_set,),
+                    f"LEFT JOIN sync_base b ON b.annotation = a.id WHERE i.image_set = ? AND a.id > ?{on_server} "
+                    "ORDER BY a.id LIMIT ?",
+                    (image_set, after, limit),
                 )
                 .fetchall()
             )
