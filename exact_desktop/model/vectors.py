@@ -39,19 +39,26 @@ _BOX_KEYS = frozenset(("x1", "y1", "x2", "y2"))
 _NODE_KEY = re.compile(r"[xy][1-9][0-9]*", re.ASCII)
 # level-0 pixels; 1e9 px is 250 m at 0.25 µm/px, and the spatial index keeps float32 (max 3.4e38)
 MAX_COORDINATE = 1e9
+_PLAIN = frozenset((int, float))
 
 
 def _finite(value: Any) -> bool:
-    return not isinstance(value, bool) and isinstance(value, numbers.Real) and math.isfinite(value)
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an integer beyond any float
+        return False
 
 
 def validate_vector(vector: Any, vector_type: int, node_count: int = 0, who: str = "annotation") -> None:
     """Raise InvalidVectorError unless `vector` fits an annotation type of `vector_type`."""
     if vector_type == VectorType.BOUNDING_BOX and type(vector) is dict and vector.keys() == _BOX_KEYS:
         # the common case, a million times over in bulk imports: decided inline when it is fine
+        # plain ints and floats only (NaN and infinities fail the range); anything else is looked at below
         x1, y1, x2, y2 = vector["x1"], vector["y1"], vector["x2"], vector["y2"]
-        finite = _finite(x1) and _finite(y1) and _finite(x2) and _finite(y2)
-        if finite and -MAX_COORDINATE <= x1 <= x2 <= MAX_COORDINATE and -MAX_COORDINATE <= y1 <= y2 <= MAX_COORDINATE:
+        plain = type(x1) in _PLAIN and type(y1) in _PLAIN and type(x2) in _PLAIN and type(y2) in _PLAIN
+        if plain and -MAX_COORDINATE <= x1 <= x2 <= MAX_COORDINATE and -MAX_COORDINATE <= y1 <= y2 <= MAX_COORDINATE:
             return
     try:
         kind = VectorType(vector_type)

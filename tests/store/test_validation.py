@@ -20,6 +20,8 @@ from exact_desktop.store.base import StoreError
         (1, {"x1": math.nan, "y1": 0, "x2": 5, "y2": 5}, "x1 must be a finite number"),
         (1, {"x1": "3", "y1": 0, "x2": 5, "y2": 5}, "x1 must be a finite number"),
         (1, {"x1": True, "y1": 0, "x2": 5, "y2": 5}, "x1 must be a finite number"),
+        (1, {"x1": 0, "y1": 0, "x2": math.inf, "y2": 5}, "x2 must be a finite number"),
+        (1, {"x1": 0, "y1": 0, "x2": 5, "y2": 10**400}, "y2"),
         (1, {"left": 0, "y1": 0}, "unexpected key 'left'"),
         (1, [0, 0, 5, 5], "needs a vector object, got list"),
         (2, {"x1": 1, "y1": 1, "x2": 2, "y2": 2}, "exactly 1 nodes, got 2"),

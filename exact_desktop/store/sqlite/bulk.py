@@ -10,6 +10,7 @@ them.
 from __future__ import annotations
 
 import contextlib
+import functools
 import sqlite3
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -114,6 +115,7 @@ def _pipeline(
 
 def _annotation_rows(conn: Connection) -> Callable[[list[e.Annotation], list[int]], Prepared]:
     types = AnnotationTypes(conn)
+    iso = functools.lru_cache(maxsize=64)(to_iso)  # a batch's rows mostly share one or a few times
 
     def prepare(items: list[e.Annotation], ids: list[int]) -> Prepared:
         rows, entries = [], []
@@ -122,8 +124,8 @@ def _annotation_rows(conn: Connection) -> Callable[[list[e.Annotation], list[int
         for a, new_id in zip(items, ids, strict=True):
             types.check(a.annotation_type, a.vector, f"annotation {a.unique_identifier}")
             coords, box = geometry(a.vector)
-            created = to_iso(a.time)
-            edited = created if a.last_edit_time == a.time else to_iso(a.last_edit_time)
+            created = iso(a.time)
+            edited = created if a.last_edit_time == a.time else iso(a.last_edit_time)
             rows.append((
                 new_id, a.annotation_type, a.image, dumps(a.vector), coords, a.unique_identifier, a.deleted,
                 a.description, dumps(a.meta_data), a.user, a.last_editor, created, edited, a.concealed,

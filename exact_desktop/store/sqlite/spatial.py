@@ -144,10 +144,11 @@ def index_rows(
     if not rows:
         return
     bands = Bands(cursor, tree)
-    table = np.array([row[3:] for row in rows], np.float64).reshape(-1, 4)
-    band_ids = np.array([bands(image, group) for _, image, group, *_box in rows], np.int64)
-    keys = cell_keys(table).tolist()
-    entries = [(band, key, row[0], *row[3:]) for band, key, row in zip(band_ids.tolist(), keys, rows, strict=True)]
+    ids, images, groups, *sides = zip(*rows, strict=True)  # columns, without a Python step per row
+    table = np.array(sides, np.float64).T.reshape(-1, 4)
+    pairs, which = np.unique(np.array([images, groups], np.int64).T, axis=0, return_inverse=True)
+    band_ids = np.array([bands(image, group) for image, group in pairs.tolist()], np.int64)[which.reshape(-1)]
+    entries = list(zip(band_ids.tolist(), cell_keys(table).tolist(), ids, *sides, strict=True))
     try:
         insert_rows(cursor, f"INSERT INTO {tree} (band, cell, id, min_x, max_x, min_y, max_y)", entries, 7)
     except sqlite3.IntegrityError as err:
