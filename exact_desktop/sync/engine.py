@@ -32,7 +32,7 @@ from exact_desktop.sync.frame import FrameMap, pull_frame
 LATE_COMMIT = timedelta(minutes=1)
 ATTEMPTS = 3
 PATCHES_IN_FLIGHT = 4
-CREATES_IN_FLIGHT = 2
+CREATES_IN_FLIGHT = 3  # list POSTs at once: paired runs against serve, 6-20 % faster than 2
 PENDING_PAGE = 2_000  # outbox rows read at a time for creating
 APPLY_AT_LEAST = 4_000  # pulled annotations a local transaction (they come in pages of 1,000)
 
