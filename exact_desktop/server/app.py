@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from exact_desktop.server.auth import Authenticator
 from exact_desktop.server.listing import BadRequest, field_errors
@@ -16,6 +16,27 @@ from exact_desktop.server.routes import annotations, core, images, plugin_record
 from exact_desktop.server.slides_cache import DeepZooms, OpenSlides
 from exact_desktop.store.base import NotFoundError, StoreError
 from exact_desktop.store.sqlite.store import SqliteStore
+
+
+class _CredentialsFirst:
+    """Every route needs a caller: checked before the body is read or parsed, so a malformed
+    body from a stranger is a 403, not a 400 that tells what the API expects. Plain ASGI:
+    Starlette's BaseHTTPMiddleware runs each request through extra streams and a task."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        try:
+            request.state.caller = scope["app"].state.authenticate(request)
+        except HTTPException as err:
+            await JSONResponse({"detail": err.detail}, status_code=err.status_code)(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
 
 
 @asynccontextmanager
@@ -38,15 +59,7 @@ def create_app(store: SqliteStore, token: str) -> FastAPI:
     app.include_router(processing.router)
     app.include_router(plugin_records.router)
 
-    @app.middleware("http")
-    async def credentials_first(request: Request, call_next: Any) -> Any:
-        """Every route needs a caller: checked before the body is read or parsed, so a malformed
-        body from a stranger is a 403, not a 400 that tells what the API expects."""
-        try:
-            request.state.caller = app.state.authenticate(request)
-        except HTTPException as err:
-            return JSONResponse({"detail": err.detail}, status_code=err.status_code)
-        return await call_next(request)
+    app.add_middleware(_CredentialsFirst)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -71,6 +71,9 @@ STORED_SHAPE = {
     "annotationversion_set": VERSIONS,
 }
 CONSTANT_FIELDS: dict[str, Any] = {"uploaded_media_files": [], "verified_by_user": False}
+# a list create answers with the objects as created, before any edit made versions (as EXACT's does)
+CREATED_SHAPE = {name: field for name, field in STORED_SHAPE.items() if field != VERSIONS}
+CREATED_CONSTANTS: dict[str, Any] = {"annotationversion_set": [], **CONSTANT_FIELDS}
 
 
 def _serialize(store: SqliteStore, items: list[e.Annotation]) -> list[dict[str, Any]]:
@@ -152,7 +155,7 @@ def _create_many(store: SqliteStore, items: list[AnnotationIn], caller: Caller) 
         if any(errors):
             raise BadRequest({"non_field_errors": [f"{i}: {err}" for i, err in enumerate(errors) if err]}) from None
         raise
-    stored, _ = store.annotation_page_json(STORED_SHAPE, CONSTANT_FIELDS, len(ids), id__in=ids)
+    stored, _ = store.annotation_page_json(CREATED_SHAPE, CREATED_CONSTANTS, len(ids), id__in=ids)
     return Response(stored, status_code=201, media_type="application/json")
 
 
