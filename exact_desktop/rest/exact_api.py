@@ -39,7 +39,7 @@ TYPE_FIELDS = (
 )
 PAGE = 1000
 UUIDS_PER_QUERY = 150  # 37 characters each: the query string stays under 8 KB (gunicorn's request line limit)
-CREATE_CHUNK = 500  # annotations per list POST
+CREATE_CHUNK = 1_000  # annotations per list POST (paired runs, a push of 100,000: 4.2-4.6 s; 4.8-5.3 s with 500)
 PAGES_IN_FLIGHT = 4  # list pages asked for at once: the real server answers each slowly, several in parallel
 
 
