@@ -121,26 +121,37 @@ def test_a_refused_write_announces_nothing_and_counts_nothing(store, seeded):
     assert store.density(ViewportQuery(seeded.image.id, WHOLE)).counts.sum() == 0
 
 
-def test_an_older_file_gets_its_counts_from_its_trees(tmp_path):
+def _older_file(tmp_path, revision: str, side: int, rows_sql: str):
+    """A project file at an older schema revision: one image `side` px square, then `rows_sql`."""
     path = tmp_path / "old.db"
     engine = make_engine(path)
-    upgrade(engine, path, target="0005")
+    upgrade(engine, path, target=revision)
     engine.dispose()
-    store = SqliteStore.__new__(SqliteStore)  # write with the 0005 layout: no counts table yet
     with sqlite3.connect(path) as raw:
-        raw.executescript("""
+        raw.executescript(f"""
             INSERT INTO team (id, name) VALUES (1, 'lab');
             INSERT INTO product (id, name, team, description) VALUES (1, 'Demo', 1, '');
             INSERT INTO image_set (id, name, team, description, collaboration_type) VALUES (1, 'Demo', 1, '', 0);
             INSERT INTO image (id, name, image_set, filename, width, height, depth, frames, channels, mpp,
                                objectivePower, defaultFrame, image_type, time)
-                VALUES (1, 'a.svs', 1, 'a.svs', 10000, 10000, 1, 1, 3, 0.25, 40, 1, 0, '2026-01-01T00:00:00');
-            INSERT INTO spatial_band (band, tree, image, grp) VALUES (1, 'annotation_rtree', 1, 1),
-                                                                     (2, 'plugin_result_annotation_rtree', 1, 7);
-            INSERT INTO annotation_rtree VALUES (1, 2, 3, 0, 20, 0, 20), (2, 2, 3, 100, 120, 0, 20),
-                                                (3, 2, 3, 110, 130, 5, 25);
+                VALUES (1, 'a.svs', 1, 'a.svs', {side}, {side}, 1, 1, 3, 0.25, 40, 1, 0, '2026-01-01T00:00:00');
+            {rows_sql}
         """)
-    del store
+    return path
+
+
+def test_an_older_file_gets_its_counts_from_its_trees(tmp_path):
+    path = _older_file(
+        tmp_path,
+        "0005",
+        10_000,
+        """
+        INSERT INTO spatial_band (band, tree, image, grp) VALUES (1, 'annotation_rtree', 1, 1),
+                                                                 (2, 'plugin_result_annotation_rtree', 1, 7);
+        INSERT INTO annotation_rtree VALUES (1, 2, 3, 0, 20, 0, 20), (2, 2, 3, 100, 120, 0, 20),
+                                            (3, 2, 3, 110, 130, 5, 25);
+    """,
+    )  # the 0005 layout: no counts table yet
     store = SqliteStore(path)
     grid = store.density(ViewportQuery(1, Rect(0, 0, 256, 256), annotation_types=(1,)))
     assert grid.at_threshold(0)[0, 0] == 1 and grid.at_threshold(0)[0, 1] == 2 and grid.counts.sum() == 3
@@ -159,22 +170,16 @@ def test_seed_helper_still_counts_nothing(tmp_path):
 
 def test_an_older_file_s_r_tree_entries_are_found_in_the_grid_after_the_upgrade(tmp_path):
     """Migration 0008 moves each R*Tree's entries into its grid table, under the same bands."""
-    path = tmp_path / "old.db"
-    engine = make_engine(path)
-    upgrade(engine, path, target="0007")
-    engine.dispose()
-    with sqlite3.connect(path) as raw:
-        raw.executescript("""
-            INSERT INTO team (id, name) VALUES (1, 'lab');
-            INSERT INTO product (id, name, team, description) VALUES (1, 'Demo', 1, '');
-            INSERT INTO image_set (id, name, team, description, collaboration_type) VALUES (1, 'Demo', 1, '', 0);
-            INSERT INTO image (id, name, image_set, filename, width, height, depth, frames, channels, mpp,
-                               objectivePower, defaultFrame, image_type, time)
-                VALUES (1, 'a.svs', 1, 'a.svs', 100000, 100000, 1, 1, 3, 0.25, 40, 1, 0, '2026-01-01T00:00:00');
-            INSERT INTO spatial_band (band, tree, image, grp) VALUES (1, 'annotation_rtree', 1, 1);
-            INSERT INTO annotation_rtree VALUES (1, 2, 3, 0, 20, 0, 20), (2, 2, 3, 50000, 50030, 700, 730),
-                                                (3, 2, 3, 1000, 61000, 2000, 9000);
-        """)
+    path = _older_file(
+        tmp_path,
+        "0007",
+        100_000,
+        """
+        INSERT INTO spatial_band (band, tree, image, grp) VALUES (1, 'annotation_rtree', 1, 1);
+        INSERT INTO annotation_rtree VALUES (1, 2, 3, 0, 20, 0, 20), (2, 2, 3, 50000, 50030, 700, 730),
+                                            (3, 2, 3, 1000, 61000, 2000, 9000);
+    """,
+    )
     store = SqliteStore(path)
     found = store.viewport(ViewportQuery(1, Rect(49_990, 600, 100, 2000), nodes=False))  # boxes: no rows needed
     assert sorted(found.ids.tolist()) == [2, 3]
