@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 
+import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDockWidget
@@ -87,6 +88,8 @@ class PluginsUi:
         ]  # fmt: skip
 
     def _polled(self, jobs: list[JobView]) -> None:
+        if not shiboken6.isValid(self.window.images):  # a poll that finished after its window was closed
+            return
         changed = self.jobs.update(jobs)
         self.image_shown()
         if changed or any(j.active for j in jobs):
