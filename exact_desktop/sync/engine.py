@@ -23,7 +23,7 @@ from typing import Any
 
 from exact_desktop.model import entities as e
 from exact_desktop.rest.connection import PluginError, RefusedError, UnknownOutcomeError
-from exact_desktop.rest.exact_api import CREATE_CHUNK, ExactApi, RemoteAnnotation, annotation_to_json
+from exact_desktop.rest.exact_api import CREATE_CHUNK, Created, ExactApi, RemoteAnnotation, annotation_to_json
 from exact_desktop.store.sqlite.store import SqliteStore
 from exact_desktop.store.sqlite.sync_ledger import SYNCED_FIELDS, Incoming, Pending, Pushed, SyncLedger
 from exact_desktop.store.sqlite.tables import to_iso
@@ -177,7 +177,7 @@ class Synchroniser:
             self._pushed(waiting, self.api.create_annotations([body for _, body in waiting.values()]), summary)
             return
         except UnknownOutcomeError:
-            self._pushed(waiting, self.api.annotations_by_uuid(list(waiting)), summary)
+            self._pushed(waiting, [Created.of(r) for r in self.api.annotations_by_uuid(list(waiting))], summary)
         except RefusedError:
             pass  # one of them is bad: one at a time names it and lets the others through
         with ThreadPoolExecutor(PATCHES_IN_FLIGHT) as pool:
@@ -187,20 +187,19 @@ class Synchroniser:
                 with self._lock:
                     summary.errors.append(result)
             else:
-                self._pushed({uuid: waiting[uuid]}, [result], summary)
+                self._pushed({uuid: waiting[uuid]}, [Created.of(result)], summary)
 
     def _create_one(self, entry: tuple[str, tuple[Pending, dict]]) -> RemoteAnnotation | str:
         uuid, (_, body) = entry
         return _sent_again_if_unknown(lambda: self.api.create_annotation(body), uuid)
 
-    def _pushed(self, waiting: dict[str, tuple[Pending, dict]], made: list[RemoteAnnotation],
-                summary: SyncSummary) -> None:  # fmt: skip
+    def _pushed(self, waiting: dict[str, tuple[Pending, dict]], made: list[Created], summary: SyncSummary) -> None:
         done = []
         for item in made:
-            entry = waiting.pop(item.annotation.unique_identifier, None)
+            entry = waiting.pop(item.unique_identifier, None)
             if entry is not None:
                 p = entry[0]
-                done.append(Pushed(p.annotation.id, item.annotation.remote_id, item.server_time, p.stamp))  # type: ignore[arg-type]
+                done.append(Pushed(p.annotation.id, item.remote_id, item.server_time, p.stamp))  # type: ignore[arg-type]
         self.ledger.mark_pushed(done)
         with self._lock:
             summary.pushed += len(done)

@@ -81,6 +81,12 @@ def _serialize(store: SqliteStore, items: list[e.Annotation]) -> list[dict[str, 
     return [s.annotation(a, versions[a.id]) for a in items]  # type: ignore[index]
 
 
+def _asked(request: Request, shape: dict[str, str], constants: dict[str, Any]) -> tuple[dict[str, str], dict[str, Any]]:
+    """The shape and constants of an answer, cut to the fields that `fields`/`omit` keep."""
+    names = selected(request, [*shape, *constants])
+    return {n: shape[n] for n in names if n in shape}, {n: constants[n] for n in names if n in constants}
+
+
 def _filters(request: Request, store: SqliteStore) -> dict[str, Any]:
     """EXACT's filters; the ones across relations become id lists here."""
     related = parse_filters(request, RELATED)
@@ -105,10 +111,7 @@ def list_annotations(request: Request, store: SqliteStore = StoreDep) -> Respons
         )
     filters = {**parse_filters(request, allowed), **_filters(request, store)}
     limit, offset = page_params(request)
-    names = selected(request, [*STORED_SHAPE, *CONSTANT_FIELDS])
-    shape = {n: STORED_SHAPE[n] for n in names if n in STORED_SHAPE}
-    constants = {n: CONSTANT_FIELDS[n] for n in names if n in CONSTANT_FIELDS}
-    body, count = store.annotation_page_json(shape, constants, limit, offset, **filters)
+    body, count = store.annotation_page_json(*_asked(request, STORED_SHAPE, CONSTANT_FIELDS), limit, offset, **filters)
     return json_response(page(request, orjson.Fragment(body), count, limit, offset))
 
 
@@ -134,7 +137,7 @@ def create_annotations(
     body = one_or_many(AnnotationIn, payload)
     items_in: list[AnnotationIn] = body if isinstance(body, list) else [body]  # type: ignore[assignment,list-item]
     if isinstance(body, list):
-        return _create_many(store, items_in, caller)
+        return _create_many(request, store, items_in, caller)
     annotation, errors = _checked(_Known(store, items_in), items_in[0], caller)
     if errors:
         raise BadRequest(errors)
@@ -142,9 +145,10 @@ def create_annotations(
     return select_fields(request, _serialize(store, [created])[0])
 
 
-def _create_many(store: SqliteStore, items: list[AnnotationIn], caller: Caller) -> Response:
+def _create_many(request: Request, store: SqliteStore, items: list[AnnotationIn], caller: Caller) -> Response:
     """One bulk create. The store checks every annotation itself (all or nothing), so the items
-    are checked here only when it refuses: then each one, for a message per item."""
+    are checked here only when it refuses: then each one, for a message per item. The answer
+    keeps `fields`/`omit` as EXACT's does (its serializer reads them on a list create too)."""
     now = e.utcnow()
     made = [_annotation(item, item.unique_identifier or e.new_uuid(), caller, now) for item in items]
     try:
@@ -155,7 +159,7 @@ def _create_many(store: SqliteStore, items: list[AnnotationIn], caller: Caller) 
         if any(errors):
             raise BadRequest({"non_field_errors": [f"{i}: {err}" for i, err in enumerate(errors) if err]}) from None
         raise
-    stored, _ = store.annotation_page_json(CREATED_SHAPE, CREATED_CONSTANTS, len(ids), id__in=ids)
+    stored, _ = store.annotation_page_json(*_asked(request, CREATED_SHAPE, CREATED_CONSTANTS), len(ids), id__in=ids)
     return Response(stored, status_code=201, media_type="application/json")
 
 
