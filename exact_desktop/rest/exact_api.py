@@ -87,16 +87,6 @@ def annotation_from_json(body: dict[str, Any]) -> RemoteAnnotation:
     return RemoteAnnotation(annotation, str(body.get("last_edit_time") or ""))
 
 
-def annotation_to_json(annotation: e.Annotation, image: int, annotation_type: int) -> dict[str, Any]:
-    """A create body for the server, with its ids for the image and the type."""
-    return {
-        "annotation_type": annotation_type, "image": image, "vector": annotation.vector,
-        "unique_identifier": annotation.unique_identifier, "deleted": annotation.deleted,
-        "description": annotation.description, "meta_data": annotation.meta_data,
-        "concealed": annotation.concealed, "blurred": annotation.blurred, "generated": annotation.generated,
-    }  # fmt: skip
-
-
 class ExactApi:
     def __init__(self, connection: Connection, server: str | None = None) -> None:
         """`server` names the server when the connection goes another way to it (a proxy)."""
@@ -182,14 +172,14 @@ class ExactApi:
             ]
         return found
 
-    def create_annotations(self, bodies: list[dict[str, Any]]) -> list[Created]:
+    def create_annotations(self, bodies: Sequence[Any]) -> list[Created]:
         """One list POST (EXACT's bulk create, no upsert). Its outcome may be unknown
         (`UnknownOutcomeError`): then look the UUIDs up before sending again. The answer
         holds only what a push keeps: parsing whole annotations cost the client a fifth of a push."""
         made = self.connection.post(ANNOTATIONS, bodies, fields=CREATED_FIELDS)
         return [Created(str(b["unique_identifier"]), int(b["id"]), str(b.get("last_edit_time") or "")) for b in made]
 
-    def create_annotation(self, body: dict[str, Any]) -> RemoteAnnotation:
+    def create_annotation(self, body: Any) -> RemoteAnnotation:
         """One POST of an object: the server upserts on (image, unique_identifier), so it can be
         sent again after an unknown outcome."""
         return annotation_from_json(self.connection.post(ANNOTATIONS, body))

@@ -21,11 +21,13 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from orjson import Fragment
+
 from exact_desktop.model import entities as e
 from exact_desktop.rest.connection import PluginError, RefusedError, UnknownOutcomeError
-from exact_desktop.rest.exact_api import CREATE_CHUNK, Created, ExactApi, RemoteAnnotation, annotation_to_json
+from exact_desktop.rest.exact_api import CREATE_CHUNK, Created, ExactApi, RemoteAnnotation
 from exact_desktop.store.sqlite.store import SqliteStore
-from exact_desktop.store.sqlite.sync_ledger import SYNCED_FIELDS, Incoming, Pending, Pushed, SyncLedger
+from exact_desktop.store.sqlite.sync_ledger import SYNCED_FIELDS, Incoming, Outgoing, Pending, Pushed, SyncLedger
 from exact_desktop.store.sqlite.tables import to_iso
 from exact_desktop.sync.frame import FrameMap, pull_frame
 
@@ -131,14 +133,14 @@ class Synchroniser:
         total, done = self.ledger.outbox_size(frame.image_set), 0
         sent: deque[tuple[Future[None], int]] = deque()
         with ThreadPoolExecutor(CREATES_IN_FLIGHT) as pool:  # the server works while this side prepares
-            for page in self._unlinked_pages(frame.image_set):
-                deleted = [p.annotation.id for p in page if p.annotation.deleted]
-                self.ledger.drop_pending(deleted)  # type: ignore[arg-type]
+            for page in self._unlinked_pages(frame):
+                deleted = [o.id for o in page if o.deleted]
+                self.ledger.drop_pending(deleted)
                 done += len(deleted)
-                fresh = [p for p in page if not p.annotation.deleted]
+                fresh = [o for o in page if not o.deleted]
                 for start in range(0, len(fresh), CREATE_CHUNK):
                     chunk = fresh[start : start + CREATE_CHUNK]
-                    sent.append((pool.submit(self._create, frame, chunk, summary), len(chunk)))
+                    sent.append((pool.submit(self._create, chunk, summary), len(chunk)))
                 while len(sent) > 2 * CREATES_IN_FLIGHT:
                     done += _finished(sent.popleft())
                     self.progress("push", done, total)
@@ -146,31 +148,30 @@ class Synchroniser:
                 done += _finished(sent.popleft())
                 self.progress("push", done, total)
 
-    def _unlinked_pages(self, image_set: int) -> Iterator[list[Pending]]:
-        after = 0
-        while page := self.ledger.pending(image_set, linked=False, after=after, limit=PENDING_PAGE):
-            yield page
-            after = page[-1].annotation.id  # type: ignore[assignment]
-
-    def _bodies(self, frame: FrameMap, items: list[Pending], summary: SyncSummary) -> dict[str, tuple[Pending, dict]]:
+    def _unlinked_pages(self, frame: FrameMap) -> Iterator[list[Outgoing]]:
         images, types = frame.remote_images(), frame.remote_types()
-        bodies: dict[str, tuple[Pending, dict]] = {}
-        for p in items:
-            a = p.annotation
-            if a.annotation_type not in types:
+        after = 0
+        while page := self.ledger.outgoing(frame.image_set, images, types, after=after, limit=PENDING_PAGE):
+            yield page
+            after = page[-1].id
+
+    def _bodies(self, items: list[Outgoing], summary: SyncSummary) -> dict[str, tuple[Outgoing, Fragment]]:
+        bodies: dict[str, tuple[Outgoing, Fragment]] = {}
+        for o in items:
+            if o.body is None:
                 with self._lock:
                     summary.errors.append(
-                        f"annotation {a.unique_identifier}: its annotation type {a.annotation_type} is not on the "
-                        "server; it stays in the outbox"
+                        f"annotation {o.unique_identifier}: its annotation type or image is not on the server; "
+                        "it stays in the outbox"
                     )
                 continue
-            bodies[a.unique_identifier] = (p, annotation_to_json(a, images[a.image], types[a.annotation_type]))
+            bodies[o.unique_identifier] = (o, Fragment(o.body))
         return bodies
 
-    def _create(self, frame: FrameMap, items: list[Pending], summary: SyncSummary) -> None:
+    def _create(self, items: list[Outgoing], summary: SyncSummary) -> None:
         """One list POST; if its outcome is unknown, the UUIDs are looked up and the missing ones
         sent one by one, as single creates, which the server upserts on (image, UUID)."""
-        waiting = self._bodies(frame, items, summary)
+        waiting = self._bodies(items, summary)
         if not waiting:
             return
         try:
@@ -189,17 +190,16 @@ class Synchroniser:
             else:
                 self._pushed({uuid: waiting[uuid]}, [Created.of(result)], summary)
 
-    def _create_one(self, entry: tuple[str, tuple[Pending, dict]]) -> RemoteAnnotation | str:
+    def _create_one(self, entry: tuple[str, tuple[Outgoing, Fragment]]) -> RemoteAnnotation | str:
         uuid, (_, body) = entry
         return _sent_again_if_unknown(lambda: self.api.create_annotation(body), uuid)
 
-    def _pushed(self, waiting: dict[str, tuple[Pending, dict]], made: list[Created], summary: SyncSummary) -> None:
+    def _pushed(self, waiting: dict[str, tuple[Outgoing, Fragment]], made: list[Created], summary: SyncSummary) -> None:
         done = []
         for item in made:
             entry = waiting.pop(item.unique_identifier, None)
             if entry is not None:
-                p = entry[0]
-                done.append(Pushed(p.annotation.id, item.remote_id, item.server_time, p.stamp))  # type: ignore[arg-type]
+                done.append(Pushed(entry[0].id, item.remote_id, item.server_time, entry[0].stamp))
         self.ledger.mark_pushed(done)
         with self._lock:
             summary.pushed += len(done)

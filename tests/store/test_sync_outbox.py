@@ -3,6 +3,7 @@ whichever write path made the change: one row (the trigger) or a large batch (on
 
 from __future__ import annotations
 
+import json
 import sqlite3
 
 import pytest
@@ -82,3 +83,25 @@ def test_what_comes_from_the_server_is_not_sent_back(store: SqliteStore) -> None
     assert ledger.outbox_size() == 0
     store.create(_boxes(s, s.image, 1, start=MANY)[0])
     assert ledger.outbox_size() == 1
+
+
+def test_outgoing_bodies_are_the_create_bodies_with_the_servers_ids(store: SqliteStore) -> None:
+    """The bodies SQLite writes for a push parse to what EXACT's create takes, with the frame's
+    server ids for image and type; an annotation whose type the frame lacks has no body."""
+    s, _, ledger = _mirrored(store)
+    texts = {"description": 'a "quoted" \\ 100% note', "meta_data": {"score": 0.5, "by": "model ü"}}
+    made = store.create(e.Annotation(s.box.id, s.image.id, {"x1": 1.5, "y1": 2, "x2": 9, "y2": 11}, blurred=True,
+                                     **texts))  # type: ignore[arg-type]  # fmt: skip
+    gone = store.create(_boxes(s, s.image, 1, start=3)[0])
+    store.delete(e.Annotation, gone.id)  # type: ignore[arg-type]
+    other = store.create(e.Annotation(s.polygon.id, s.image.id, {"x1": 1, "y1": 1, "x2": 5, "y2": 1, "x3": 3, "y3": 4}))  # type: ignore[arg-type]
+    found = ledger.outgoing(s.image_set.id, {s.image.id: 70}, {s.box.id: 80}, after=0, limit=10)  # type: ignore[arg-type, dict-item]
+    assert [o.id for o in found] == [made.id, gone.id, other.id]
+    assert [o.deleted for o in found] == [False, True, False]
+    assert json.loads(found[0].body) == {  # type: ignore[arg-type]
+        "annotation_type": 80, "image": 70, "vector": made.vector, "unique_identifier": made.unique_identifier,
+        "deleted": False, "concealed": False, "blurred": True, "generated": False, **texts,
+    }  # fmt: skip
+    assert found[0].stamp == store.get(e.Annotation, made.id).last_edit_time.isoformat()  # type: ignore[arg-type, union-attr]
+    assert found[2].body is None  # the polygon type has no server id in this frame
+    assert [o.id for o in ledger.outgoing(s.image_set.id, {}, {}, after=gone.id, limit=10)] == [other.id]  # type: ignore[arg-type]

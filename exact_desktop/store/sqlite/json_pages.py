@@ -27,10 +27,10 @@ _BOOLEAN = ("deleted", "concealed", "blurred", "generated")
 _TIME = ("time", "last_edit_time")  # stored by `to_iso` (always +00:00); sent as the API sends times
 
 
-def _value(source: str) -> str:
+def _value(source: str, table: str) -> str:
     """SQL for the JSON text of one stored field (placed by printf: `json_object` would parse
     every stored vector again, 8 µs an annotation)."""
-    column = f'annotation."{source}"'
+    column = f'{table}."{source}"'
     if source in _INTEGER:
         return f"coalesce({column}, 'null')"
     if source in _TEXT:
@@ -44,7 +44,7 @@ def _value(source: str) -> str:
     if source == VERSIONS:
         return (
             "coalesce((SELECT '[' || group_concat(v.id, ',') || ']' FROM (SELECT id FROM annotation_version "
-            "WHERE annotation = annotation.id ORDER BY id) v), '[]')"
+            f"WHERE annotation = {table}.id ORDER BY id) v), '[]')"
         )
     raise ValueError(f"annotations have no stored field {source!r}")
 
@@ -61,11 +61,7 @@ def annotation_page_json(
     of objects. `shape` maps each output name to a stored field (or VERSIONS); `constants`
     maps output names to a JSON value sent the same in every object. Keys come in the order of
     `shape`, then `constants`."""
-    # one printf an object: concatenating with || copies the growing text once per field (twice the time)
-    keys = [f'"{_name(name)}":%s' for name in shape]
-    keys += [f'"{_name(name)}":' + orjson.dumps(value).decode().replace("%", "%%") for name, value in constants.items()]
-    values = "".join(f", {_value(source)}" for source in shape.values())
-    body = f"printf({_sql_text('{' + ','.join(keys) + '}')}{values})"
+    body = object_sql(shape, constants)
     ids = select(t.annotation.c.id).where(*where).order_by(t.annotation.c.id).limit(limit).offset(offset)
     objects = (
         select(literal_column(body).label("body"))
@@ -75,6 +71,20 @@ def annotation_page_json(
     )
     joined = conn.execute(select(func.group_concat(objects.c.body, ","))).scalar()
     return b"[" + (joined or "").encode() + b"]"
+
+
+def object_sql(
+    shape: Mapping[str, str], constants: Mapping[str, Any] = {}, table: str = "annotation",
+    given: Mapping[str, str] = {},
+) -> str:  # fmt: skip
+    """SQL for the JSON text of one annotation row of `table` (a name or alias): keys in the
+    order of `given` (output name -> SQL of a JSON value), `shape`, then `constants`."""
+    # one printf an object: concatenating with || copies the growing text once per field (twice the time)
+    keys = [f'"{_name(name)}":%s' for name in [*given, *shape]]
+    keys += [f'"{_name(name)}":' + orjson.dumps(value).decode().replace("%", "%%") for name, value in constants.items()]
+    values = "".join(f", {sql}" for sql in given.values())
+    values += "".join(f", {_value(source, table)}" for source in shape.values())
+    return f"printf({_sql_text('{' + ','.join(keys) + '}')}{values})"
 
 
 def _sql_text(text: str) -> str:

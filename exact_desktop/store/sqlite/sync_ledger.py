@@ -20,6 +20,7 @@ from exact_desktop.store.base import StoreError
 from exact_desktop.store.sqlite import tables as t
 from exact_desktop.store.sqlite.annotation_batch import update_annotations
 from exact_desktop.store.sqlite.bulk import bulk_insert
+from exact_desktop.store.sqlite.json_pages import object_sql
 from exact_desktop.store.sqlite.many_rows import insert_rows, with_rows
 from exact_desktop.store.sqlite.rows import ANNOTATION_FIELDS, ANNOTATION_SELECT, annotation_from_raw, entity_from_row
 from exact_desktop.store.sqlite.store import SqliteStore, driver_cursor, spatial_log
@@ -46,6 +47,26 @@ class Incoming:
 
     annotation: e.Annotation  # id None, remote_id the server's id
     server_time: str
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """An annotation made here and not yet on the server, as the create body it goes out as
+    (None when its image or type has no server id in the frame it is pushed with)."""
+
+    id: int
+    unique_identifier: str
+    stamp: str
+    deleted: bool
+    body: str | None
+
+
+# a create body as EXACT takes it, with the server's ids for the image and type (see `outgoing`)
+CREATE_BODY = {name: name for name in (
+    "vector", "unique_identifier", "deleted", "description", "meta_data", "concealed", "blurred", "generated",
+)}  # fmt: skip
+_MAP = "MATERIALIZED (SELECT CAST(key AS INTEGER), value FROM json_each(?))"  # {"local id": server id}
+_REMOTE_IDS = {"annotation_type": "coalesce(rt.value, 'null')", "image": "coalesce(ri.value, 'null')"}
 
 
 @dataclass(frozen=True)
@@ -144,6 +165,31 @@ class SyncLedger:
             )
         stamp = ANNOTATION_FIELDS.index("last_edit_time")
         return [Pending(annotation_from_raw(row), row[stamp], row[-1]) for row in rows]
+
+    def outgoing(
+        self, image_set: int, remote_images: dict[int, int], remote_types: dict[int, int], after: int = 0,
+        limit: int = -1,
+    ) -> list[Outgoing]:  # fmt: skip
+        """The outbox's annotations of the set not yet on the server, in id order from id `after`
+        on, at most `limit`, each with its create body written by SQLite: reading them as
+        entities to encode them again took a third of a push's time on this side. The maps
+        (local id -> server id) are the ones of the frame being pushed."""
+        with self.store.engine.connect() as conn:
+            rows = (
+                driver_cursor(conn)
+                .execute(
+                    f"WITH rt(local, value) AS {_MAP}, ri(local, value) AS {_MAP} "
+                    "SELECT a.id, a.unique_identifier, a.last_edit_time, a.deleted, rt.value IS NOT NULL "
+                    f"AND ri.value IS NOT NULL, {object_sql(CREATE_BODY, table='a', given=_REMOTE_IDS)} "
+                    "FROM sync_outbox o JOIN annotation a ON a.id = o.annotation JOIN image i ON i.id = a.image "
+                    "LEFT JOIN rt ON rt.local = a.annotation_type LEFT JOIN ri ON ri.local = a.image "
+                    "WHERE i.image_set = ? AND a.id > ? AND a.remote_id IS NULL ORDER BY a.id LIMIT ?",
+                    (json.dumps(remote_types), json.dumps(remote_images), image_set, after, limit),
+                )
+                .fetchall()
+            )
+        return [Outgoing(id, uuid, stamp, bool(deleted), body if mapped else None)
+                for id, uuid, stamp, deleted, mapped, body in rows]  # fmt: skip
 
     def outbox_size(self, image_set: int | None = None) -> int:
         sql, args = "SELECT count(*) FROM sync_outbox", ()
