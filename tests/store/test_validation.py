@@ -9,6 +9,9 @@ import pytest
 from exact_desktop.model import entities as e
 from exact_desktop.model.vectors import InvalidVectorError, validate_vector
 from exact_desktop.store.base import StoreError
+from exact_desktop.store.sqlite.bulk import bulk_insert, prepare
+from exact_desktop.store.sqlite.engine import reading
+from exact_desktop.store.sqlite.store import driver_cursor
 
 
 @pytest.mark.parametrize(
@@ -80,3 +83,23 @@ def test_invalid_updates_change_nothing(store, seeded):
         store.create(
             e.PluginResultAnnotation(seeded.point.id, entry.id, seeded.image.id, {"x1": 0, "y1": 0, "x2": 1, "y2": 1})
         )
+
+
+def test_a_batch_checked_before_its_type_changed_is_checked_again(store, seeded):
+    """A bulk create is checked before the write lock is taken (bulk.prepare); if the types
+    changed meanwhile, the write checks it again and refuses what no longer fits."""
+    quad = store.create(e.AnnotationType("Quad", 5, seeded.product.id, node_count=4))
+    square = {"x1": 0, "y1": 0, "x2": 5, "y2": 0, "x3": 5, "y3": 5, "x4": 0, "y4": 5}
+    batch = [e.Annotation(quad.id, seeded.image.id, square)]
+    with reading(store.engine) as conn:
+        ready = prepare(conn, batch)
+    assert ready is not None
+    store.update(e.AnnotationType, quad.id, node_count=3)
+    with pytest.raises(StoreError, match="requires 3 nodes, got 4"):
+        store.transaction(lambda conn: bulk_insert(conn, driver_cursor(conn), batch, None, ready))
+    assert store.count(e.Annotation) == 0
+    store.update(e.AnnotationType, quad.id, node_count=4)
+    with reading(store.engine) as conn:
+        ready = prepare(conn, batch)
+    assert store.transaction(lambda conn: bulk_insert(conn, driver_cursor(conn), batch, None, ready)) == [1]
+    assert store.get(e.Annotation, 1).vector == square

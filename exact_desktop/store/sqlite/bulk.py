@@ -4,7 +4,8 @@ Annotations and result annotations skip SQLAlchemy's per-row work (a million box
 in within seconds): rows are validated and encoded a chunk at a time and handed to SQLite in
 multi-row statements, and the spatial index rows go in the same transaction. Ids are handed out after
 max(id): the transaction holds the write lock (BEGIN IMMEDIATE), so no other writer can take
-them.
+them. A batch of one chunk (a server's list create) can be checked and encoded before the
+lock is taken (`prepare`), so one request's Python work overlaps another's SQLite work.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import contextlib
 import functools
 import sqlite3
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, insert
@@ -28,12 +30,35 @@ from exact_desktop.store.sqlite.validation import AnnotationTypes
 
 CHUNK = 20_000
 SET_BASED_OUTBOX_FROM = 100  # rows; below that the trigger's per-row cost is small
-Prepared = tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[float] | None]  # (rows, index entries, scores)
+# (rows, index entries, scores); rows without their id, entries (position in the chunk, image, group, *box)
+Prepared = tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[float] | None]
+
+
+@dataclass(frozen=True)
+class Ready:
+    """A batch of one chunk checked and encoded outside the write transaction, and the
+    annotation types it was checked against (if they changed meanwhile, it is done again)."""
+
+    entities: list[Any]
+    prepared: Prepared
+    types: dict[int, tuple[int, int]]
+
+
+def prepare(conn: Connection, entities: list[Any]) -> Ready | None:
+    """`entities` checked and encoded ahead of their write, for annotations and result
+    annotations of at most one chunk; None for anything else (prepared in the transaction)."""
+    kind = type(entities[0]) if entities else None
+    if kind not in _PREPARERS or len(entities) > CHUNK:
+        return None
+    types = AnnotationTypes(conn)
+    return Ready(entities, _PREPARERS[kind](types)(entities), types.known)
 
 
 def bulk_insert(
-    conn: Connection, cursor: sqlite3.Cursor, entities: list[Any], log: spatial.ChangeLog | None = None
-) -> list[int]:
+    conn: Connection, cursor: sqlite3.Cursor, entities: list[Any], log: spatial.ChangeLog | None = None,
+    ready: Ready | None = None,
+) -> list[int]:  # fmt: skip
+    """`ready`, if given, is `entities` prepared: used when the types it was checked against are unchanged."""
     kind = type(entities[0])
     table = table_of(kind)
     first = cursor.execute(f'SELECT coalesce(max(id), 0) + 1 FROM "{table.name}"').fetchone()[0]
@@ -41,27 +66,11 @@ def bulk_insert(
     try:
         if kind is e.Annotation:
             with _outbox_in_one_statement(cursor, ids):
-                _pipeline(
-                    cursor,
-                    "annotation",
-                    t.ANNOTATION_COLUMNS_SQL,
-                    t.ANNOTATION_GRID,
-                    _annotation_rows(conn),
-                    entities,
-                    ids,
-                    log,
-                )
+                _pipeline(cursor, "annotation", t.ANNOTATION_COLUMNS_SQL, t.ANNOTATION_GRID,
+                          _preparer(conn, entities, ready), entities, ids, log)  # fmt: skip
         elif kind is e.PluginResultAnnotation:
-            _pipeline(
-                cursor,
-                "plugin_result_annotation",
-                t.RESULT_COLUMNS_SQL,
-                t.RESULT_GRID,
-                _result_rows(conn),
-                entities,
-                ids,
-                log,
-            )
+            _pipeline(cursor, "plugin_result_annotation", t.RESULT_COLUMNS_SQL, t.RESULT_GRID,
+                      _preparer(conn, entities, ready), entities, ids, log)  # fmt: skip
         else:
             conn.execute(insert(table), [{**column_values(x), "id": i} for x, i in zip(entities, ids, strict=True)])
             if kind in LINKS:
@@ -101,60 +110,75 @@ def _outbox_in_one_statement(cursor: sqlite3.Cursor, ids: list[int]) -> Iterator
 
 def _pipeline(
     cursor: sqlite3.Cursor, table: str, columns_sql: str, tree: str,
-    prepare: Callable[[list[Any], list[int]], Prepared], entities: list[Any], ids: list[int],
+    prepare: Callable[[list[Any]], Prepared], entities: list[Any], ids: list[int],
     log: spatial.ChangeLog | None,
 ) -> None:  # fmt: skip
     """Chunk by chunk, prepared and written on this thread, the rows in multi-row statements
     (many_rows.py: no GIL hand-over per row)."""
     width = columns_sql.count(",") + 1
     for start in range(0, len(entities), CHUNK):
-        rows, entries, scores = prepare(entities[start : start + CHUNK], ids[start : start + CHUNK])
+        rows, entries, scores = prepare(entities[start : start + CHUNK])
+        first = ids[start]
+        rows = [(first + n, *row) for n, row in enumerate(rows)]
+        entries = [(first + position, *rest) for position, *rest in entries]
         insert_rows(cursor, f"INSERT INTO {table} ({columns_sql})", rows, width)
-        spatial.index_rows(cursor, tree, entries, scores, log)
+        spatial.index_rows(cursor, tree, entries, scores, log)  # type: ignore[arg-type]
 
 
-def _annotation_rows(conn: Connection) -> Callable[[list[e.Annotation], list[int]], Prepared]:
+def _preparer(conn: Connection, entities: list[Any], ready: Ready | None) -> Callable[[list[Any]], Prepared]:
+    """What prepares each chunk: a ready batch (one chunk) is taken as it is while the types are
+    still the ones it was checked against."""
     types = AnnotationTypes(conn)
+    if ready is not None and ready.entities is entities and ready.types == types.known:
+        return lambda _items: ready.prepared
+    return _PREPARERS[type(entities[0])](types)
+
+
+def _annotation_rows(types: AnnotationTypes) -> Callable[[list[e.Annotation]], Prepared]:
     iso = functools.lru_cache(maxsize=64)(to_iso)  # a batch's rows mostly share one or a few times
 
-    def prepare(items: list[e.Annotation], ids: list[int]) -> Prepared:
+    def prepare(items: list[e.Annotation]) -> Prepared:
         rows, entries = [], []
         items = [normalised(a) for a in items]
         checked_all(items, lambda a: f"annotation {a.unique_identifier}")
-        for a, new_id in zip(items, ids, strict=True):
+        for position, a in enumerate(items):
             types.check(a.annotation_type, a.vector, f"annotation {a.unique_identifier}")
             coords, box = geometry(a.vector)
             created = iso(a.time)
             edited = created if a.last_edit_time == a.time else iso(a.last_edit_time)
             rows.append((
-                new_id, a.annotation_type, a.image, dumps(a.vector), coords, a.unique_identifier, a.deleted,
+                a.annotation_type, a.image, dumps(a.vector), coords, a.unique_identifier, a.deleted,
                 a.description, dumps(a.meta_data), a.user, a.last_editor, created, edited, a.concealed,
                 a.blurred, a.generated, a.remote_id,
             ))  # fmt: skip
             if box is not None and not a.deleted:
-                entries.append((new_id, a.image, a.annotation_type, *box))
+                entries.append((position, a.image, a.annotation_type, *box))
         return rows, entries, None
 
     return prepare
 
 
-def _result_rows(conn: Connection) -> Callable[[list[e.PluginResultAnnotation], list[int]], Prepared]:
-    types = AnnotationTypes(conn)
-
-    def prepare(items: list[e.PluginResultAnnotation], ids: list[int]) -> Prepared:
+def _result_rows(types: AnnotationTypes) -> Callable[[list[e.PluginResultAnnotation]], Prepared]:
+    def prepare(items: list[e.PluginResultAnnotation]) -> Prepared:
         rows, entries, scores = [], [], []
         items = [normalised(r) for r in items]
         checked_all(items, lambda r: f"result annotation {r.unique_identifier}")
-        for r, new_id in zip(items, ids, strict=True):
+        for position, r in enumerate(items):
             types.check(r.annotation_type, r.vector, f"result annotation {r.unique_identifier}")
             coords, box = geometry(r.vector)
             rows.append((
-                new_id, r.annotation_type, r.pluginresultentry, r.image, dumps(r.vector), coords,
+                r.annotation_type, r.pluginresultentry, r.image, dumps(r.vector), coords,
                 float(r.score), dumps(r.meta_data), r.unique_identifier, to_iso(r.time), r.remote_id,
             ))  # fmt: skip
             if box is not None:
-                entries.append((new_id, r.image, r.pluginresultentry, *box))
+                entries.append((position, r.image, r.pluginresultentry, *box))
                 scores.append(float(r.score))
         return rows, entries, scores
 
     return prepare
+
+
+_PREPARERS: dict[type, Callable[[AnnotationTypes], Callable[[list[Any]], Prepared]]] = {
+    e.Annotation: _annotation_rows,
+    e.PluginResultAnnotation: _result_rows,
+}

@@ -18,10 +18,10 @@ class AnnotationTypes:
         rows = conn.execute(
             select(t.annotation_type.c.id, t.annotation_type.c.vector_type, t.annotation_type.c.node_count)
         )
-        self._types = {row.id: (row.vector_type, row.node_count) for row in rows}
+        self.known: dict[int, tuple[int, int]] = {row.id: (row.vector_type, row.node_count) for row in rows}
 
     def check(self, annotation_type: int, vector: Any, who: str) -> None:
-        found = self._types.get(annotation_type)
+        found = self.known.get(annotation_type)
         if found is None:
             raise StoreError(f"{who}: unknown annotation type {annotation_type!r}")
         vector_type, node_count = found
