@@ -146,23 +146,16 @@ class SyncLedger:
         self.store.transaction(work)
 
     # --- the outbox ------------------------------------------------------------------------
-    def pending(self, image_set: int, linked: bool | None = None, after: int = 0, limit: int = -1) -> list[Pending]:
+    def pending(self, image_set: int, linked: bool | None = None) -> list[Pending]:
         """The outbox's annotations of the set in id order, each with the edit stamp as stored:
-        all, or only those already on the server (`linked`) or not; from id `after` on, at most
-        `limit` (so a push can start on the first ones while the rest are read)."""
+        all, or only those already on the server (`linked`) or not."""
         on_server = {None: "", True: " AND a.remote_id IS NOT NULL", False: " AND a.remote_id IS NULL"}[linked]
-        with self.store.engine.connect() as conn:
-            rows = (
-                driver_cursor(conn)
-                .execute(
-                    f"SELECT {ANNOTATION_SELECT}, b.remote_time FROM sync_outbox o "
-                    "JOIN annotation a ON a.id = o.annotation JOIN image i ON i.id = a.image "
-                    f"LEFT JOIN sync_base b ON b.annotation = a.id WHERE i.image_set = ? AND a.id > ?{on_server} "
-                    "ORDER BY a.id LIMIT ?",
-                    (image_set, after, limit),
-                )
-                .fetchall()
-            )
+        rows = self._read(
+            f"SELECT {ANNOTATION_SELECT}, b.remote_time FROM sync_outbox o "
+            "JOIN annotation a ON a.id = o.annotation JOIN image i ON i.id = a.image "
+            f"LEFT JOIN sync_base b ON b.annotation = a.id WHERE i.image_set = ?{on_server} ORDER BY a.id",
+            (image_set,),
+        )
         stamp = ANNOTATION_FIELDS.index("last_edit_time")
         return [Pending(annotation_from_raw(row), row[stamp], row[-1]) for row in rows]
 
@@ -174,20 +167,15 @@ class SyncLedger:
         on, at most `limit`, each with its create body written by SQLite: reading them as
         entities to encode them again took a third of a push's time on this side. The maps
         (local id -> server id) are the ones of the frame being pushed."""
-        with self.store.engine.connect() as conn:
-            rows = (
-                driver_cursor(conn)
-                .execute(
-                    f"WITH rt(local, value) AS {_MAP}, ri(local, value) AS {_MAP} "
-                    "SELECT a.id, a.unique_identifier, a.last_edit_time, a.deleted, rt.value IS NOT NULL "
-                    f"AND ri.value IS NOT NULL, {object_sql(CREATE_BODY, table='a', given=_REMOTE_IDS)} "
-                    "FROM sync_outbox o JOIN annotation a ON a.id = o.annotation JOIN image i ON i.id = a.image "
-                    "LEFT JOIN rt ON rt.local = a.annotation_type LEFT JOIN ri ON ri.local = a.image "
-                    "WHERE i.image_set = ? AND a.id > ? AND a.remote_id IS NULL ORDER BY a.id LIMIT ?",
-                    (json.dumps(remote_types), json.dumps(remote_images), image_set, after, limit),
-                )
-                .fetchall()
-            )
+        rows = self._read(
+            f"WITH rt(local, value) AS {_MAP}, ri(local, value) AS {_MAP} "
+            "SELECT a.id, a.unique_identifier, a.last_edit_time, a.deleted, rt.value IS NOT NULL "
+            f"AND ri.value IS NOT NULL, {object_sql(CREATE_BODY, table='a', given=_REMOTE_IDS)} "
+            "FROM sync_outbox o JOIN annotation a ON a.id = o.annotation JOIN image i ON i.id = a.image "
+            "LEFT JOIN rt ON rt.local = a.annotation_type LEFT JOIN ri ON ri.local = a.image "
+            "WHERE i.image_set = ? AND a.id > ? AND a.remote_id IS NULL ORDER BY a.id LIMIT ?",
+            (json.dumps(remote_types), json.dumps(remote_images), image_set, after, limit),
+        )
         return [Outgoing(id, uuid, stamp, bool(deleted), body if mapped else None)
                 for id, uuid, stamp, deleted, mapped, body in rows]  # fmt: skip
 
@@ -196,8 +184,11 @@ class SyncLedger:
         if image_set is not None:
             sql += " o JOIN annotation a ON a.id = o.annotation JOIN image i ON i.id = a.image WHERE i.image_set = ?"
             args = (image_set,)  # type: ignore[assignment]
+        return int(self._read(sql, args)[0][0])
+
+    def _read(self, sql: str, args: tuple[Any, ...]) -> list[Any]:
         with self.store.engine.connect() as conn:
-            return int(driver_cursor(conn).execute(sql, args).fetchone()[0])
+            return driver_cursor(conn).execute(sql, args).fetchall()  # type: ignore[no-any-return]
 
     def drop_pending(self, ids: Sequence[int]) -> None:
         """Forget outbox rows that need no push (created and deleted here before any sync)."""
