@@ -44,14 +44,16 @@ class Ready:
     types: dict[int, tuple[int, int]]
 
 
-def prepare(conn: Connection, entities: list[Any]) -> Ready | None:
-    """`entities` checked and encoded ahead of their write, for annotations and result
-    annotations of at most one chunk; None for anything else (prepared in the transaction)."""
-    kind = type(entities[0]) if entities else None
-    if kind not in _PREPARERS or len(entities) > CHUNK:
-        return None
+def preparable(entities: list[Any]) -> bool:
+    """Annotations or result annotations of at most one chunk: what `prepare` takes (anything
+    else is prepared inside the write transaction)."""
+    return bool(entities) and type(entities[0]) in _PREPARERS and len(entities) <= CHUNK
+
+
+def prepare(conn: Connection, entities: list[Any]) -> Ready:
+    """`entities` (`preparable`) checked and encoded ahead of their write."""
     types = AnnotationTypes(conn)
-    return Ready(entities, _PREPARERS[kind](types)(entities), types.known)
+    return Ready(entities, _PREPARERS[type(entities[0])](types)(entities), types.known)
 
 
 def bulk_insert(

@@ -27,7 +27,7 @@ from exact_desktop.store.base import (
 from exact_desktop.store.sqlite import spatial
 from exact_desktop.store.sqlite import tables as t
 from exact_desktop.store.sqlite.annotation_batch import VERSIONED_FIELDS, update_annotations, write_versions
-from exact_desktop.store.sqlite.bulk import bulk_insert, prepare
+from exact_desktop.store.sqlite.bulk import bulk_insert, preparable, prepare
 from exact_desktop.store.sqlite.engine import make_engine, reading, write
 from exact_desktop.store.sqlite.json_pages import annotation_page_json
 from exact_desktop.store.sqlite.rows import (
@@ -252,9 +252,10 @@ class SqliteStore(Store):
         kinds = {type(x) for x in entities}
         if len(kinds) != 1:
             raise StoreError("bulk_create takes entities of one kind at a time")
-        batch = list(entities)
-        with reading(self.engine) as conn:  # checked and encoded before the write lock is taken
-            ready = prepare(conn, batch)
+        batch, ready = list(entities), None
+        if preparable(batch):
+            with reading(self.engine) as conn:  # checked and encoded before the write lock is taken
+                ready = prepare(conn, batch)
         return self._write(lambda conn: bulk_insert(conn, driver_cursor(conn), batch, spatial_log(conn), ready))
 
     # --- helpers ----------------------------------------------------------------------------

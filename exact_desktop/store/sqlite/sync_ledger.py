@@ -146,10 +146,10 @@ class SyncLedger:
         self.store.transaction(work)
 
     # --- the outbox ------------------------------------------------------------------------
-    def pending(self, image_set: int, linked: bool | None = None) -> list[Pending]:
+    def pending(self, image_set: int, linked: bool = False) -> list[Pending]:
         """The outbox's annotations of the set in id order, each with the edit stamp as stored:
-        all, or only those already on the server (`linked`) or not."""
-        on_server = {None: "", True: " AND a.remote_id IS NOT NULL", False: " AND a.remote_id IS NULL"}[linked]
+        all, or only those already on the server (`linked`; the new ones go out by `outgoing`)."""
+        on_server = " AND a.remote_id IS NOT NULL" if linked else ""
         rows = self._read(
             f"SELECT {ANNOTATION_SELECT}, b.remote_time FROM sync_outbox o "
             "JOIN annotation a ON a.id = o.annotation JOIN image i ON i.id = a.image "
