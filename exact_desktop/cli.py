@@ -21,6 +21,16 @@ def _size(text: str) -> tuple[int, int]:
     return width, height
 
 
+def _workers(text: str) -> int:
+    try:
+        count = int(text)
+    except ValueError:
+        count = 0
+    if not 1 <= count <= 64:
+        raise argparse.ArgumentTypeError(f"expected a number of processes from 1 to 64, got {text!r}")
+    return count
+
+
 def _view(text: str) -> tuple[float, float, float]:
     try:
         x, y, ds = (float(v) for v in text.split(","))
@@ -68,6 +78,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=0, help="port (default: a free one, printed on the first line)")
     serve.add_argument("--allow-remote", action="store_true", help="allow a non-loopback --host")
+    serve.add_argument(
+        "--workers", type=_workers, default=None, metavar="N",
+        help="processes answering requests (default: 2 on a machine with 2 or more cores; always 1 without fork)",
+    )  # fmt: skip
 
     users = commands.add_parser("users", help="local users (for HTTP Basic against `serve`)")
     users_commands = users.add_subparsers(dest="users_command", required=True)
@@ -179,7 +193,7 @@ def _plugin(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from exact_desktop.server.server import RemoteBindRefused, check_host, serve_forever
+    from exact_desktop.server.server import RemoteBindRefused, check_host, default_workers, serve_forever
     from exact_desktop.store.base import StoreError
     from exact_desktop.store.project import open_project
 
@@ -190,7 +204,7 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"exact-desktop: {err}", file=sys.stderr)
         return 2
     try:
-        return serve_forever(store, args.host, args.port)
+        return serve_forever(store, args.host, args.port, args.workers or default_workers())
     except OSError as err:
         print(f"exact-desktop: cannot listen on {args.host}:{args.port}: {err.strerror}", file=sys.stderr)
         return 2
