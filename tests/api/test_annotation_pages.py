@@ -120,3 +120,10 @@ def test_time_filter_and_empty_selection(awkward):
     assert later["count"] == 1 and [x["id"] for x in later["results"]] == [x["id"] for x in _expected(db)[5:6]]
     none = _get(info, limit=100, image=999_999)
     assert none == {"count": 0, "next": None, "previous": None, "results": []}
+
+
+def test_an_image_sets_pages_follow_id_order_across_its_images(awkward):
+    info, db, sd = awkward
+    got = _all_pages(info, limit=300, image__image_set=sd.image_set.id)
+    assert got == _expected(db, image__in=[sd.image.id, sd.other_image.id])
+    assert {x["image"] for x in got} == {sd.image.id, sd.other_image.id}

@@ -48,6 +48,9 @@ E = TypeVar("E")
 T = TypeVar("T")
 _VERSIONED_FIELDS = VERSIONED_FIELDS
 # fields whose change moves an object in (or out of) the spatial index
+# image sets of up to this many images are listed as merged per-image branches; SQLite allows
+# 500 parts in one compound SELECT, and the merge's tree of comparisons deepens with each
+MERGED_IMAGES = 64
 _SPATIAL_FIELDS = ("vector", "annotation_type", "deleted", "score", "image", "pluginresultentry")
 
 
@@ -102,8 +105,13 @@ class SqliteStore(Store):
         """A page of annotations as JSON text written by SQLite (see json_pages.py), and how
         many annotations the filters select, from one snapshot."""
         where = self._where(t.annotation, filters)
+        images = sorted(set(filters.get("image__in", ())))
+        branches = [where]
+        if 1 < len(images) <= MERGED_IMAGES:  # one id-ordered branch per image (json_pages.py)
+            rest = {name: value for name, value in filters.items() if name != "image__in"}
+            branches = [self._where(t.annotation, {**rest, "image": image}) for image in images]
         with reading(self.engine) as conn:
-            body = annotation_page_json(conn, where, shape, constants, limit, offset)
+            body = annotation_page_json(conn, branches, shape, constants, limit, offset)
             count = conn.execute(select(func.count()).select_from(t.annotation).where(*where)).scalar_one()
         return body, int(count)
 

@@ -163,6 +163,7 @@ annotation = Table(
     _remote(),
     UniqueConstraint("image", "unique_identifier", name="uq_annotation_image_uuid"),
     Index("ix_annotation_image_type", "image", "annotation_type"),
+    Index("ix_annotation_image", "image"),  # an image's annotations in id order: list pages without a sort
     Index("ix_annotation_last_edit_time", "last_edit_time"),
 )  # fmt: skip
 
