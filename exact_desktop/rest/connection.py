@@ -16,6 +16,7 @@ from urllib.parse import urljoin, urlsplit
 
 import orjson
 import requests
+import requests.auth
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
@@ -41,6 +42,19 @@ class UnknownOutcomeError(PluginError):
     """The request may or may not have been carried out (connection lost, timeout, 5xx)."""
 
 
+class BearerToken(requests.auth.AuthBase):
+    """A personal access token as the session's own auth. Set as a plain header instead, it
+    was replaced by a ~/.netrc entry for the same host (requests applies netrc whenever the
+    session has no auth), and the server saw other credentials than the ones given."""
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        request.headers["Authorization"] = f"Bearer {self.token}"
+        return request
+
+
 class Connection:
     def __init__(
         self, url: str, token: str | None = None, user: str | None = None, password: str | None = None,
@@ -58,7 +72,7 @@ class Connection:
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
         if token:
-            self.session.headers["Authorization"] = f"Bearer {token}"
+            self.session.auth = BearerToken(token)
         elif user:
             self.session.auth = (user, password or "")
 

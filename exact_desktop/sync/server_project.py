@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from exact_desktop.model import entities as e
 from exact_desktop.paths import data_home
-from exact_desktop.rest.connection import Connection
+from exact_desktop.rest.connection import BearerToken, Connection
 from exact_desktop.rest.download import download_original
 from exact_desktop.rest.exact_api import ExactApi
 from exact_desktop.slides.base import SlideSource
@@ -67,9 +67,8 @@ class ServerProject:
         """The connection as a plugin process gets it: in its environment, never in argv."""
         env = {"EXACT_URL": self.url}
         session = self.connection.session
-        auth = str(session.headers.get("Authorization", ""))
-        if auth.startswith("Bearer "):
-            env["EXACT_TOKEN"] = auth.removeprefix("Bearer ")
+        if isinstance(session.auth, BearerToken):
+            env["EXACT_TOKEN"] = session.auth.token
         elif session.auth:
             env["EXACT_USER"], env["EXACT_PASSWORD"] = session.auth  # type: ignore[misc]
         if session.verify is False:
