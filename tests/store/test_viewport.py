@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 import numpy as np
 import pytest
 
 from exact_desktop.model import entities as e
 from exact_desktop.model.geometry import Rect
 from exact_desktop.store.base import ViewportQuery
+from exact_desktop.store.sqlite.spatial import _distinct_pairs
 from tests.store.conftest import box
 
 
@@ -128,3 +131,25 @@ def test_objects_of_every_size_are_found_at_every_viewport_size(store, seeded):
         rect = Rect(float(x), float(y), float(w), float(h))
         found = store.viewport(ViewportQuery(seeded.image.id, rect, annotation_types=(seeded.box.id,)))
         assert set(found.ids.tolist()) == brute_force(vectors, rect)
+
+
+def test_ids_beyond_31_bits_index_apart(store, seeded):
+    """An image id too large to pack beside its type's id: the pairs are told apart by rows."""
+    huge = 2**31 + 7
+    with sqlite3.connect(store.path) as raw:
+        raw.execute("UPDATE image SET id = ? WHERE id = ?", (huge, seeded.other_image.id))
+    made = [e.Annotation(seeded.box.id, image, box(10 * i, 10)) for i in range(40) for image in (seeded.image.id, huge)]
+    ids = store.bulk_create(made)
+    whole = Rect(-10, -10, 1000, 1000)
+    for image in (seeded.image.id, huge):
+        expected = {i for i, a in zip(ids, made, strict=True) if a.image == image}
+        assert set(store.viewport(ViewportQuery(image, whole)).ids.tolist()) == expected
+
+
+def test_pairs_that_would_pack_alike_stay_apart():
+    pairs, which = _distinct_pairs(np.array([[1, 2, 1], [2**31, 0, 2**31]], np.int64))
+    assert pairs.tolist() == [[1, 2**31], [2, 0]]
+    assert which.reshape(-1).tolist() == [0, 1, 0]
+    packed, where = _distinct_pairs(np.array([[5, 3, 5], [9, 9, 8]], np.int64))
+    assert packed.tolist() == [[3, 9], [5, 8], [5, 9]]
+    assert where.reshape(-1).tolist() == [2, 0, 1]

