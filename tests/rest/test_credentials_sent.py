@@ -12,6 +12,7 @@ import pytest
 
 from exact_desktop.rest.connection import Connection
 from exact_desktop.sync.server_project import ServerProject
+from tests.rest.json_answer import answer_json
 
 
 class Recording(http.server.BaseHTTPRequestHandler):
@@ -19,12 +20,7 @@ class Recording(http.server.BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         Recording.seen.append(self.headers.get("Authorization", ""))
-        body = b'{"count": 0, "next": null, "previous": null, "results": []}'
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        answer_json(self, 200, b'{"count": 0, "next": null, "previous": null, "results": []}')
 
     def log_message(self, *_args: object) -> None:
         pass

@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from exact_desktop.rest.login import LoginError, sign_in
+from tests.rest.json_answer import answer_json
 
 
 def self_signed(folder: Path) -> tuple[Path, Path]:
@@ -36,12 +37,7 @@ def self_signed(folder: Path) -> tuple[Path, Path]:
 
 class Refusing(http.server.BaseHTTPRequestHandler):
     def do_GET(self) -> None:
-        body = b'{"detail": "Authentication credentials were not provided."}'
-        self.send_response(403)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        answer_json(self, 403, b'{"detail": "Authentication credentials were not provided."}')
 
     def log_message(self, *_args: object) -> None:
         pass
