@@ -31,13 +31,10 @@ def run_forked(count: int, work: Callable[[int], int], started: Callable[[], Non
     """`work(parent pid)` in `count` forked processes until a stop signal reaches this one (passed on to
     each) or one of them ends unasked (the others are stopped, and the exit status is 1).
     `started()` runs once they are forked."""
-    children: dict[int, bool] = {}  # pid -> asked to stop
+    children: dict[int, bool] = {}  # pid -> asked to stop (a stop signal here asks them all)
     parent = os.getpid()
-    asked = False
 
     def stop(*_: object) -> None:
-        nonlocal asked
-        asked = True
         for pid in children:
             _terminate(children, pid)
 
@@ -60,7 +57,7 @@ def run_forked(count: int, work: Callable[[int], int], started: Callable[[], Non
         pid, status = os.wait()
         stopped = children.pop(pid)
         code = os.waitstatus_to_exitcode(status)
-        if not stopped and not asked:
+        if not stopped:
             print(f"exact-desktop: server worker {pid} ended by itself ({_how(code)}); stopping the others",
                   file=sys.stderr, flush=True)  # fmt: skip
             failed = True

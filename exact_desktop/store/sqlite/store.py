@@ -47,10 +47,10 @@ from exact_desktop.store.sqlite.validation import AnnotationTypes
 E = TypeVar("E")
 T = TypeVar("T")
 _VERSIONED_FIELDS = VERSIONED_FIELDS
-# fields whose change moves an object in (or out of) the spatial index
 # image sets of up to this many images are listed as merged per-image branches; SQLite allows
 # 500 parts in one compound SELECT, and the merge's tree of comparisons deepens with each
 MERGED_IMAGES = 64
+# fields whose change moves an object in (or out of) the spatial index
 _SPATIAL_FIELDS = ("vector", "annotation_type", "deleted", "score", "image", "pluginresultentry")
 
 
