@@ -189,23 +189,49 @@ class Annotator:
         if not self._selected:
             self.set_active(target.id)  # type: ignore[arg-type]
             return True
-
-        def fits(a: Annotation) -> bool:
-            shape = self.vector_type(a)
-            return shape == target.vector_type or {shape, target.vector_type} <= set(shapes.BOXES)
-
-        changes = {id: {"annotation_type": target.id} for id, a in self._selected.items() if fits(a)}
+        changes = {id: {"annotation_type": target.id} for id, a in self._selected.items() if self._fits(a, target)}
         if not changes:
             return False
         self.history.change(f"Change type to {target.name}", changes)
         self.refresh()
         return True
 
+    def number_key(self, index: int) -> str:
+        """What a number key does (`retype_selected`), said in a sentence for the status bar, so
+        a key that changes nothing never goes unexplained."""
+        key = str((index + 1) % 10)
+        if not 0 <= index < len(self.palette):
+            return f"No annotation type on key {key}"
+        target = self.palette[index]
+        shape = shapes.name_of(target.vector_type)
+        selected = self.selected
+        if not selected:
+            self.retype_selected(index)
+            if self.mode != DRAW:  # as a click on the type in the palette does
+                self.toggle_mode()
+            return f"Drawing {target.name} ({shape})"
+        fitting = sum(self._fits(a, target) for a in selected)
+        if not fitting:
+            theirs = ", ".join(sorted({shapes.name_of(self.vector_type(a)) for a in selected}))
+            return (f"The selected {theirs} cannot become {target.name} ({shape}): nothing changed. "
+                    f"Escape clears the selection; then {key} draws {target.name}")  # fmt: skip
+        self.retype_selected(index)
+        kept = f"; {len(selected) - fitting:,} of another shape kept their type" if fitting < len(selected) else ""
+        return f"{fitting:,} annotation{'s' * (fitting != 1)} changed to {target.name}{kept}"
+
+    def _fits(self, annotation: Annotation, target: AnnotationType) -> bool:
+        """A type change keeps the shape: boxes become boxes, polygons polygons."""
+        shape = self.vector_type(annotation)
+        return shape == target.vector_type or {shape, target.vector_type} <= set(shapes.BOXES)
+
     # --- what the tools hand back -----------------------------------------------------------
     def create(self, vector: dict[str, Any]) -> None:
+        """Store a drawn shape. As on EXACT (a finished drawing is saved and its selection reset),
+        nothing stays selected: the next number key picks the type to draw, not a new type for it."""
         assert self.active is not None and self.image is not None
         annotation = Annotation(annotation_type=self.active.id, image=self.image, vector=vector)  # type: ignore[arg-type]
-        self.select(self.history.create([annotation], f"Create {self.active.name}"))
+        self.history.create([annotation], f"Create {self.active.name}")
+        self.select([])
 
     def store_vectors(self, label: str, vectors: dict[int, dict[str, Any]]) -> None:
         self.history.change(label, {id: {"vector": v} for id, v in vectors.items()})

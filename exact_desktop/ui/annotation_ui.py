@@ -122,7 +122,9 @@ class AnnotationUi:
         self._guarded("Delete", self.annotator.delete_selected)
 
     def number_key(self, index: int) -> None:
-        self._guarded("Change of type", lambda: self.annotator.retype_selected(index))
+        said = self._guarded("Change of type", lambda: self.annotator.number_key(index))
+        if said:
+            self.window.statusBar().showMessage(str(said), 10_000)
 
     def show_help(self) -> HelpDialog:
         dialog = HelpDialog(self.window)

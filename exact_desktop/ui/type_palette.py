@@ -20,13 +20,8 @@ from PySide6.QtWidgets import (
 
 from exact_desktop.annotating.annotator import BOX, CIRCLE, DRAW, SELECT, Annotator
 from exact_desktop.annotating.edit_history import EditHistory
+from exact_desktop.model import shapes
 from exact_desktop.model.entities import Annotation, AnnotationType, VectorType
-
-_SHAPES = {
-    VectorType.BOUNDING_BOX: "box", VectorType.FIXED_SIZE_BOUNDING_BOX: "fixed box", VectorType.POINT: "point",
-    VectorType.LINE: "line", VectorType.MULTI_LINE: "multi-line", VectorType.POLYGON: "polygon",
-    VectorType.SEGMENTATION: "segmentation",
-}  # fmt: skip
 
 
 def key_of(index: int) -> str:
@@ -89,7 +84,7 @@ class TypePalette(QWidget):
             key = key_of(index)
             item = QListWidgetItem(
                 swatch(t.color_code),
-                f"{key + '  ' if key else ''}{t.name}  ({_SHAPES.get(VectorType(t.vector_type), '?')})",
+                f"{key + '  ' if key else ''}{t.name}  ({shapes.name_of(t.vector_type)})",
             )
             item.setData(Qt.ItemDataRole.UserRole, t.id)
             self.types.addItem(item)

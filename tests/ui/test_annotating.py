@@ -74,14 +74,10 @@ def test_draw_select_delete_undo_with_mouse_and_keys(qtbot, tmp_path):
     (box,) = live(store, s.image.id)
     ds = window.view.state.downsample
     assert abs(box.vector["x1"] - 50) <= ds and abs(box.vector["x2"] - 120) <= ds
-    assert ui.annotator.selection == [box.id]  # a new annotation is selected, its properties shown
-    assert ui.properties.fields["UUID"].text() == box.unique_identifier
+    assert ui.annotator.selection == []  # stored and let go, as EXACT does: the next key picks a type to draw
     qtbot.waitUntil(lambda: "Nucleus 1" in ui.list.summary.text(), timeout=5_000)
 
-    QTest.keyClick(window, Qt.Key.Key_1)  # Mitosis is a point type: a box cannot become one
-    assert store.get(e.Annotation, box.id).annotation_type == s.box.id
-    ui.annotator.select([])
-    QTest.keyClick(window, Qt.Key.Key_3)  # nothing selected: draw with Ruler, a line type, by two clicks
+    QTest.keyClick(window, Qt.Key.Key_3)  # draw with Ruler, a line type, by two clicks
     click(window, (10, 200))
     click(window, (200, 210))
     assert len(live(store, s.image.id)) == 2
@@ -89,6 +85,10 @@ def test_draw_select_delete_undo_with_mouse_and_keys(qtbot, tmp_path):
     QTest.keyClick(window, Qt.Key.Key_C)  # select mode
     click(window, (80, 70))
     assert ui.annotator.selection == [box.id]
+    assert ui.properties.fields["UUID"].text() == box.unique_identifier
+    QTest.keyClick(window, Qt.Key.Key_1)  # Mitosis is a point type: a box cannot become one, and says so
+    assert store.get(e.Annotation, box.id).annotation_type == s.box.id
+    assert "selected box cannot become Mitosis (point)" in window.statusBar().currentMessage()
     drag(window, (80, 70), (100, 90))  # move it by (20, 20)
     moved = store.get(e.Annotation, box.id).vector
     assert abs(moved["x1"] - box.vector["x1"] - 20) <= 2 * ds
@@ -100,6 +100,24 @@ def test_draw_select_delete_undo_with_mouse_and_keys(qtbot, tmp_path):
     assert store.get(e.Annotation, box.id).vector == box.vector
     QTest.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     assert store.get(e.Annotation, box.id).vector == moved
+
+
+def test_a_number_key_after_drawing_picks_the_next_type_to_draw(qtbot, tmp_path):
+    """Issue 26: a box just drawn stayed selected, so `4` (a polygon type) tried to retype it, and the
+    polygon's clicks drew nothing, without a word."""
+    store, s, _ = project(tmp_path)
+    window = annotating_window(qtbot, store, s.image_set.id)
+    QTest.keyClick(window, Qt.Key.Key_2)  # Nucleus, a box type
+    drag(window, (50, 40), (120, 100))
+    (box,) = live(store, s.image.id)
+    QTest.keyClick(window, Qt.Key.Key_4)  # Tissue, a polygon type
+    assert window.statusBar().currentMessage() == "Drawing Tissue (polygon)"
+    for at in ((150, 20), (250, 30), (240, 160)):
+        click(window, at)
+    QTest.keyClick(window.view, Qt.Key.Key_Return)
+    polygon = next(a for a in live(store, s.image.id) if a.id != box.id)
+    assert polygon.annotation_type == s.polygon.id and len(polygon.vector) == 6
+    assert store.get(e.Annotation, box.id).annotation_type == s.box.id
 
 
 def test_polygon_by_clicks_double_click_and_escape(qtbot, tmp_path):
