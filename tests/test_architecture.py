@@ -6,7 +6,20 @@ from __future__ import annotations
 import grimp
 import pytest
 
-PACKAGES = ("model", "slides", "store", "server", "annotating", "plugins", "viewer", "ui", "exchange", "bench", "demo")
+PACKAGES = (
+    "model",
+    "slides",
+    "store",
+    "server",
+    "annotating",
+    "review",
+    "plugins",
+    "viewer",
+    "ui",
+    "exchange",
+    "bench",
+    "demo",
+)
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from blinker import Signal
 
@@ -38,13 +38,24 @@ class Edit:
         store.update_many(Annotation, _stamped(self.before, editor))
 
 
+class Command(Protocol):
+    """Any undoable edit: `Edit` here, a review decision (review/), each its own diff."""
+
+    label: str
+    image: int
+
+    def apply(self, store: Store, editor: int | None = None) -> None: ...
+
+    def revert(self, store: Store, editor: int | None = None) -> None: ...
+
+
 class EditHistory:
     """`changed` is sent (with `edit=`) after each edit, undo and redo."""
 
     def __init__(self, store: Store, levels: int = DEFAULT_LEVELS, editor: int | None = None) -> None:
         self.store, self.editor = store, editor
-        self._undo: deque[Edit] = deque(maxlen=levels)
-        self._redo: list[Edit] = []
+        self._undo: deque[Command] = deque(maxlen=levels)
+        self._redo: list[Command] = []
         self.changed = Signal()
 
     # --- edits ------------------------------------------------------------------------------
@@ -86,6 +97,11 @@ class EditHistory:
     def delete(self, ids: Sequence[int], label: str = "Delete") -> None:
         self.change(label, {id: {"deleted": True} for id in ids})
 
+    def do(self, command: Command) -> None:
+        """Apply a command made elsewhere (one transaction, its own) and remember it for undo."""
+        command.apply(self.store, self.editor)
+        self._push(command)
+
     # --- undo -------------------------------------------------------------------------------
     @property
     def can_undo(self) -> bool:
@@ -101,7 +117,7 @@ class EditHistory:
     def redo_label(self) -> str | None:
         return self._redo[-1].label if self._redo else None
 
-    def undo(self) -> Edit | None:
+    def undo(self) -> Command | None:
         if not self._undo:
             return None
         edit = self._undo[-1]
@@ -110,7 +126,7 @@ class EditHistory:
         self.changed.send(self, edit=edit)
         return edit
 
-    def redo(self) -> Edit | None:
+    def redo(self) -> Command | None:
         if not self._redo:
             return None
         edit = self._redo[-1]
@@ -123,7 +139,7 @@ class EditHistory:
         return len(self._undo)
 
     # --- helpers ----------------------------------------------------------------------------
-    def _push(self, edit: Edit) -> None:
+    def _push(self, edit: Command) -> None:
         self._undo.append(edit)
         self._redo.clear()
         self.changed.send(self, edit=edit)

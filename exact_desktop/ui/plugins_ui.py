@@ -13,16 +13,16 @@ import threading
 import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QDockWidget
+from PySide6.QtWidgets import QDockWidget, QMessageBox
 
 from exact_desktop.model import entities as e
 from exact_desktop.model.jobs import JobList, JobView
 from exact_desktop.model.layers import RESULTS, Layer
-from exact_desktop.plugins.accept import accept_results
 from exact_desktop.plugins.jobs import ParameterError, cancel_job, create_jobs, mark_interrupted, retry_job
 from exact_desktop.plugins.runner import queue_for
 from exact_desktop.plugins.server_session import ServerPlugins
 from exact_desktop.rest.connection import PluginError
+from exact_desktop.review.session import ReviewSession
 from exact_desktop.store.sqlite.store import SqliteStore
 from exact_desktop.ui.job_poller import JobPoller
 from exact_desktop.ui.jobs_panel import JobsPanel
@@ -46,7 +46,7 @@ class PluginsUi:
         self.jobs_panel = JobsPanel(self.jobs)
         self.jobs_panel.cancelRequested.connect(self.cancel)
         self.jobs_panel.retryRequested.connect(self.retry)
-        self.layers_panel.acceptRequested.connect(self.accept)
+        self.layers_panel.acceptRequested.connect(lambda entry: self.accept(entry, ask=True))
         dock = QDockWidget("Jobs", window)
         dock.setObjectName("jobs-dock")
         dock.setWidget(self.jobs_panel)
@@ -190,11 +190,21 @@ class PluginsUi:
         job = retry_job(self.store, job_id)
         self._queue(self.store.get(e.Plugin, job.plugin), [job_id])
 
-    def accept(self, entry: int) -> list[int]:
+    def accept(self, entry: int, ask: bool = False) -> int:
+        """The entry's undecided candidates at or above its layer's threshold become annotations,
+        as one undoable edit with their provenance (review/); `ask` names the count first."""
         layer = self.layers.get((RESULTS, entry))
         assert layer is not None, f"no layer shows result entry {entry}"
-        made = accept_results(self.store, entry, layer.threshold)
-        self.window.statusBar().showMessage(f"{len(made)} annotations made from {layer.name}", 10000)
+        assert self.window.annotation is not None, "accepting needs a project"
+        session = ReviewSession(self.store, self.window.annotation.history, [entry])
+        session.threshold = layer.threshold
+        count = len(session.band_rows())
+        question = f"Accept {count:,} undecided candidates of {layer.name} scoring at least {layer.threshold:.2f}?"
+        yes = QMessageBox.StandardButton.Yes
+        if ask and (count == 0 or QMessageBox.question(self.window, "Accept candidates", question) != yes):
+            return 0
+        made = session.bulk_accept()
+        self.window.statusBar().showMessage(f"{made:,} annotations made from {layer.name} (Ctrl+Z undoes)", 10000)
         return made
 
     # --- layers ------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from pathlib import Path
 from exact_desktop.model import entities as e
 from exact_desktop.model.layers import RESULTS
 from exact_desktop.plugins.registry import register
+from exact_desktop.review.provenance import KEY
 from exact_desktop.store.sqlite.store import SqliteStore
 from tests.conftest import BOXES_TIFF, SMALL_SVS
 from tests.plugins.conftest import open_window
@@ -67,11 +68,14 @@ def test_run_plugin_on_image_set_from_the_menu(qtbot, tmp_path):
     threshold.setValue(50)  # score >= 0.5
     drawn_when_ready(qtbot, window, 21)  # scores are 1/40 ... 40/40: 20/40 .. 40/40 remain
     assert ui.overlay.tiles.queried_count == queried  # a threshold is applied without asking the store
-    made = ui.accept(layer.entry)
-    assert len(made) == 21
+    assert ui.accept(layer.entry) == 21
     accepted = store.list(e.Annotation, image=s.image.id)
-    assert len(accepted) == 21 and all(a.meta_data["accepted_from"]["plugin"] == "Behaviours" for a in accepted)
+    assert len(accepted) == 21 and all(a.meta_data[KEY]["plugin"] == "Behaviours" for a in accepted)
     assert len({a.unique_identifier for a in accepted}) == 21
+    assert ui.accept(layer.entry) == 0  # decided already: nothing made twice
+    window.annotation.undo_action.trigger()  # one edit, undone at once
+    assert store.count(e.Annotation, image=s.image.id, deleted=False) == 0
+    assert ui.accept(layer.entry) == 21 and store.count(e.Annotation, image=s.image.id) == 21
     window.close()
 
 

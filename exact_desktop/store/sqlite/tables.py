@@ -333,6 +333,23 @@ sync_conflict = Table(
     Column("resolved", String, nullable=True, index=True),
 )  # fmt: skip
 
+# review decisions and places (migration 0010 says what each holds)
+review_decision = Table(
+    "review_decision", metadata,
+    Column("result_annotation", ForeignKey("plugin_result_annotation.id", ondelete="CASCADE"), primary_key=True),
+    Column("decision", String(8), nullable=False),  # accept | relabel | reject
+    Column("annotation_type", ForeignKey("annotation_type.id", ondelete="SET NULL"), nullable=True),
+    Column("reviewer", ForeignKey("user.id", ondelete="SET NULL"), nullable=True),
+    Column("time", UTCDateTime, nullable=False),
+)  # fmt: skip
+
+review_place = Table(
+    "review_place", metadata,
+    Column("scope", String, primary_key=True),
+    Column("settings", JSON, nullable=False),
+    Column("current", Integer, nullable=True),
+)  # fmt: skip
+
 # spatial grid tables (created by migration 0008, outside SQLAlchemy's metadata):
 # (band, cell, id, min_x, max_x, min_y, max_y) of live geometry only; see spatial.py
 ANNOTATION_GRID = "annotation_grid"

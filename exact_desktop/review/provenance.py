@@ -1,0 +1,61 @@
+"""Where an accepted annotation came from, and the UUID it gets from its candidate.
+
+The UUID is derived (uuid5) from the result annotation's own, so accepting a candidate twice,
+or on two machines, makes one annotation. The provenance goes into the annotation's
+`meta_data`, which EXACT stores and syncs as it is.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from exact_desktop.model import entities as e
+from exact_desktop.store.base import Store
+
+NAMESPACE = uuid.UUID("6f1c0f55-2d0a-5b8e-9a57-8d2f1a3c4e61")  # fixed forever: changing it forks every UUID
+KEY = "review"  # the meta_data key holding the provenance
+
+
+def accepted_uuid(result_uuid: str) -> str:
+    return str(uuid.uuid5(NAMESPACE, result_uuid.lower()))
+
+
+@dataclass(frozen=True)
+class Origin:
+    """What one result entry came from: the same for all its candidates."""
+
+    plugin: str
+    package: str
+    parameters: dict[str, Any]
+    job: int | None
+    entry: int
+    entry_name: str
+
+
+def origins(store: Store, entries: list[int]) -> dict[int, Origin]:
+    found = {}
+    for entry in store.get_many(e.PluginResultEntry, entries).values():
+        result = store.get(e.PluginResult, entry.pluginresult)
+        plugin = store.get(e.Plugin, result.plugin)
+        job = store.get_many(e.PluginJob, [result.job]).get(result.job) if result.job is not None else None  # type: ignore[arg-type]
+        parameters = job.parameters if job is not None else {}
+        found[entry.id] = Origin(plugin.name, plugin.package, parameters, result.job, entry.id, entry.name)  # type: ignore[index]
+    return found
+
+
+def provenance(
+    origin: Origin, result: e.PluginResultAnnotation, model_type: str, decision: str, reviewer: str | None,
+    time: datetime, audit: dict[str, Any] | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    said = {
+        "plugin": origin.plugin, "package": origin.package, "parameters": origin.parameters, "job": origin.job,
+        "result_entry": origin.entry, "result_entry_name": origin.entry_name,
+        "result_annotation": result.unique_identifier, "score": result.score, "model_type": model_type,
+        "decision": decision, "reviewer": reviewer, "time": time.isoformat(),
+    }  # fmt: skip
+    if audit is not None:
+        said["audit"] = audit
+    return said

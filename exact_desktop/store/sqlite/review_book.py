@@ -1,0 +1,200 @@
+"""What a review needs from the local mirror (tables: migration 0010), each write one transaction.
+
+A candidate is a plugin result annotation. Its state is its decision row (or none) and the
+annotation an accept makes (an ordinary annotation whose UUID the review layer derives from the
+candidate's): `write` brings both to the outcome asked for, so applying an outcome twice is
+the same as once, and undo is writing the outcome from before.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+from sqlalchemy import Connection
+
+from exact_desktop.model import entities as e
+from exact_desktop.store.sqlite import tables as t
+from exact_desktop.store.sqlite.annotation_batch import update_annotations
+from exact_desktop.store.sqlite.bulk import bulk_insert
+from exact_desktop.store.sqlite.many_rows import insert_rows
+from exact_desktop.store.sqlite.rows import dumps
+from exact_desktop.store.sqlite.store import SqliteStore, driver_cursor, spatial_log
+from exact_desktop.store.sqlite.tables import from_iso, to_iso
+
+DECISIONS = ("accept", "relabel", "reject")  # codes 1, 2, 3 in `Candidates.decisions`; 0 is undecided
+_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class Verdict:
+    decision: str  # one of DECISIONS
+    annotation_type: int | None  # the type an accept or relabel keeps; None for a reject
+    reviewer: int | None
+    time: datetime
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a candidate is to be: its verdict (None: undecided again) and the annotation an
+    accept makes, live exactly when the verdict accepts (given for every outcome, so a reject
+    or an undo can find and delete it)."""
+
+    result_annotation: int
+    verdict: Verdict | None
+    annotation: e.Annotation
+
+    @property
+    def live(self) -> bool:
+        return self.verdict is not None and self.verdict.decision != "reject"
+
+
+@dataclass
+class Candidates:
+    """Result annotations of some entries as arrays, row i one candidate, in id order.
+    `boxes` rows are (x0, y0, x1, y1) level-0 px, NaN when the result has no geometry;
+    `chosen` is the type a decision kept (-1 when none)."""
+
+    ids: np.ndarray
+    images: np.ndarray
+    entries: np.ndarray
+    types: np.ndarray
+    scores: np.ndarray
+    boxes: np.ndarray
+    decisions: np.ndarray
+    chosen: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+class ReviewBook:
+    def __init__(self, store: SqliteStore) -> None:
+        self.store = store
+
+    # --- reads -----------------------------------------------------------------------------
+    def candidates(self, entries: Sequence[int]) -> Candidates:
+        marks = ",".join("?" * len(entries)) or "NULL"
+        codes = " ".join(f"WHEN '{name}' THEN {code}" for code, name in enumerate(DECISIONS, 1))
+        rows = self._read(
+            "SELECT r.id, r.image, r.pluginresultentry, r.annotation_type, r.score, "
+            "coalesce(g.min_x, 'nan'), coalesce(g.min_y, 'nan'), coalesce(g.max_x, 'nan'), coalesce(g.max_y, 'nan'), "
+            f"CASE d.decision {codes} ELSE 0 END, coalesce(d.annotation_type, -1) "
+            f"FROM plugin_result_annotation r LEFT JOIN {t.RESULT_GRID} g ON g.id = r.id "
+            "LEFT JOIN review_decision d ON d.result_annotation = r.id "
+            f"WHERE r.pluginresultentry IN ({marks}) ORDER BY r.id",
+            tuple(entries),
+        )
+        table = np.array(rows, np.float64).reshape(-1, 11)
+        return Candidates(
+            table[:, 0].astype(np.int64), table[:, 1].astype(np.int64), table[:, 2].astype(np.int64),
+            table[:, 3].astype(np.int64), table[:, 4].astype(np.float32), table[:, 5:9].astype(np.float32),
+            table[:, 9].astype(np.int8), table[:, 10].astype(np.int64),
+        )  # fmt: skip
+
+    def verdicts(self, ids: Sequence[int]) -> dict[int, Verdict]:
+        found: dict[int, Verdict] = {}
+        for start in range(0, len(ids), _CHUNK):
+            chunk = tuple(ids[start : start + _CHUNK])
+            rows = self._read(
+                "SELECT result_annotation, decision, annotation_type, reviewer, time FROM review_decision "
+                f"WHERE result_annotation IN ({','.join('?' * len(chunk))})",
+                chunk,
+            )
+            found.update({row[0]: Verdict(row[1], row[2], row[3], from_iso(row[4])) for row in rows})
+        return found
+
+    def decided(self, entries: Sequence[int]) -> int:
+        marks = ",".join("?" * len(entries)) or "NULL"
+        return int(
+            self._read(
+                "SELECT count(*) FROM review_decision d JOIN plugin_result_annotation r ON r.id = d.result_annotation "
+                f"WHERE r.pluginresultentry IN ({marks})",
+                tuple(entries),
+            )[0][0]
+        )
+
+    def place(self, scope: str) -> tuple[dict[str, Any], int | None] | None:
+        """The settings and the candidate on screen a review of `scope` stopped at."""
+        rows = self._read("SELECT settings, current FROM review_place WHERE scope = ?", (scope,))
+        if not rows:
+            return None
+        return json.loads(rows[0][0]), rows[0][1]
+
+    def _read(self, sql: str, args: tuple[Any, ...]) -> list[Any]:
+        with self.store.engine.connect() as conn:
+            return driver_cursor(conn).execute(sql, args).fetchall()  # type: ignore[no-any-return]
+
+    # --- writes ----------------------------------------------------------------------------
+    def set_place(self, scope: str, settings: dict[str, Any], current: int | None) -> None:
+        self.store.transaction(
+            lambda conn: driver_cursor(conn).execute(
+                "INSERT INTO review_place (scope, settings, current) VALUES (?, ?, ?) "
+                "ON CONFLICT (scope) DO UPDATE SET settings = excluded.settings, current = excluded.current",
+                (scope, dumps(settings), current),
+            )
+        )
+
+    def write(self, outcomes: Sequence[Outcome]) -> None:
+        """Every outcome in one transaction: decision rows, and annotations made, restored or deleted."""
+        if outcomes:
+            self.store.transaction(lambda conn: _write(conn, list(outcomes)))
+
+
+def _write(conn: Connection, outcomes: list[Outcome]) -> None:
+    cursor = driver_cursor(conn)
+    ids = [o.result_annotation for o in outcomes]
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        cursor.execute(f"DELETE FROM review_decision WHERE result_annotation IN ({','.join('?' * len(chunk))})", chunk)
+    rows = [
+        (o.result_annotation, o.verdict.decision, o.verdict.annotation_type, o.verdict.reviewer, to_iso(o.verdict.time))
+        for o in outcomes
+        if o.verdict is not None
+    ]
+    insert_rows(
+        cursor, "INSERT INTO review_decision (result_annotation, decision, annotation_type, reviewer, time)", rows, 5
+    )
+    existing = _annotations(cursor, [o.annotation for o in outcomes])
+    made: list[e.Annotation] = []
+    changes: dict[int, dict[str, Any]] = {}
+    for o in outcomes:
+        a = o.annotation
+        found = existing.get((a.image, a.unique_identifier))
+        if found is None:
+            if o.live:
+                made.append(a)
+        elif o.live:
+            changes[found[0]] = {
+                "annotation_type": a.annotation_type, "meta_data": a.meta_data, "deleted": False,
+                "last_editor": a.last_editor,
+            }  # fmt: skip
+        elif not found[1]:
+            changes[found[0]] = {"deleted": True, "last_editor": a.last_editor}
+    if made:
+        bulk_insert(conn, cursor, made, spatial_log(conn))
+    if changes:
+        update_annotations(conn, cursor, changes, spatial_log(conn))
+
+
+def _annotations(cursor: Any, annotations: list[e.Annotation]) -> dict[tuple[int, str], tuple[int, bool]]:
+    """(image, UUID) -> (id, deleted) of those of `annotations` that exist already (found per
+    image: the unique index starts with it)."""
+    found: dict[tuple[int, str], tuple[int, bool]] = {}
+    by_image: dict[int, list[str]] = {}
+    for a in annotations:
+        by_image.setdefault(a.image, []).append(a.unique_identifier)
+    for image, uuids in by_image.items():
+        for start in range(0, len(uuids), _CHUNK):
+            chunk = uuids[start : start + _CHUNK]
+            rows = cursor.execute(
+                "SELECT unique_identifier, id, deleted FROM annotation WHERE image = ? AND unique_identifier IN "
+                f"({','.join('?' * len(chunk))})",
+                (image, *chunk),
+            ).fetchall()
+            found.update({(image, uuid): (id, bool(deleted)) for uuid, id, deleted in rows})
+    return found

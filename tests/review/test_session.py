@@ -1,0 +1,163 @@
+"""The review session over a real project file: decisions, undo, provenance, resume."""
+
+from __future__ import annotations
+
+import pytest
+
+from exact_desktop.annotating.edit_history import EditHistory
+from exact_desktop.model import entities as e
+from exact_desktop.review.audit import wilson
+from exact_desktop.review.provenance import KEY, accepted_uuid
+from exact_desktop.review.queue import Filters
+from exact_desktop.review.session import ReviewSession
+from exact_desktop.store.base import StoreError
+from exact_desktop.store.sqlite.review_book import ReviewBook
+from exact_desktop.store.sqlite.store import SqliteStore
+from tests.review.conftest import add_results
+
+
+def live(store, image):
+    return {a.unique_identifier: a for a in store.list(e.Annotation, image=image, deleted=False)}
+
+
+def test_thirty_candidates_decided_undone_and_stored_with_provenance(results):
+    store, r, history = results
+    s = r.seed
+    session = ReviewSession(store, history, [r.entry.id], reviewer=s.user.id)
+    assert len(session) == 30
+    scores = [session.at(i).score for i in range(30)]
+    assert scores == sorted(scores, reverse=True)  # high first by default
+    plan = ["accept", "reject", "relabel", "skip"] * 7 + ["accept", "accept"]
+    seen, kept = [], {}
+    for step in plan:
+        current = session.current()
+        seen.append(current.id)
+        if step == "accept":
+            session.accept()
+            kept[current.id] = s.box.id
+        elif step == "reject":
+            session.reject()
+            kept[current.id] = None
+        elif step == "relabel":
+            session.accept(r.mimic.id)
+            kept[current.id] = r.mimic.id
+        else:
+            session.skip()
+    assert len(set(seen)) == 30  # each candidate shown once, in order
+    assert len(history) == 23  # one edit per decision, none for a skip
+    for _ in range(3):  # the last two accepts, and the relabel before the last skip
+        history.undo()
+    for id in (seen[-1], seen[-2], seen[-4]):
+        kept.pop(id)
+    results_by_id = {x.id: x for x in store.list(e.PluginResultAnnotation)}
+    made = live(store, s.image.id)
+    verdicts = ReviewBook(store).verdicts(list(results_by_id))
+    assert set(verdicts) == set(kept)
+    for id, type_id in kept.items():
+        result = results_by_id[id]
+        uuid = accepted_uuid(result.unique_identifier)
+        assert session.state_of(id) == ("reject" if type_id is None else "accept" if type_id == s.box.id else "relabel")
+        if type_id is None:
+            assert uuid not in made and verdicts[id].decision == "reject"
+            continue
+        a = made[uuid]
+        assert a.annotation_type == type_id and a.vector == result.vector and a.user == s.user.id
+        said = a.meta_data[KEY]
+        assert said["plugin"] == "Nuclei" and said["package"] == "nuclei-detector 1.2"
+        assert said["parameters"] == {"sensitivity": 0.7} and said["job"] == r.job.id
+        assert said["result_entry"] == r.entry.id and said["result_annotation"] == result.unique_identifier
+        assert said["score"] == pytest.approx(result.score) and said["reviewer"] == "pathologist"
+        assert said["model_type"] == "Nucleus"
+        assert said["decision"] == ("accept" if type_id == s.box.id else "relabel")
+    assert len(made) == sum(t is not None for t in kept.values())
+    history.redo()
+    assert session.state_of(seen[-4]) == "relabel" and len(live(store, s.image.id)) == len(made) + 1
+
+
+def test_accepting_twice_makes_one_annotation(results):
+    store, r, history = results
+    session = ReviewSession(store, history, [r.entry.id])
+    first = session.current()
+    session.decide({first.id: first.annotation_type})
+    assert session.decide({first.id: first.annotation_type}) is None  # nothing changes, no edit
+    other = ReviewSession(store, EditHistory(store), [r.entry.id])  # another window, another history
+    other.arrange(filters=Filters(states=None))
+    other.decide({first.id: r.mimic.id})  # relabel: the same annotation changes type
+    history.undo()  # the first accept's undo, after the relabel: its annotation goes
+    other.decide({first.id: first.annotation_type})
+    uuid = accepted_uuid(session.result(first).unique_identifier)
+    rows = store.list(e.Annotation, unique_identifier=uuid, image=first.image)
+    assert len(rows) == 1 and not rows[0].deleted and rows[0].annotation_type == first.annotation_type
+
+
+def test_bulk_accept_of_twenty_thousand_is_one_edit(tmp_path):
+    store = SqliteStore(tmp_path / "p.db")
+    r = add_results(store, count=20_000)
+    history = EditHistory(store)
+    session = ReviewSession(store, history, [r.entry.id])
+    session.arrange(threshold=0.0)
+    assert session.bulk_accept() == 20_000
+    assert store.count(e.Annotation, deleted=False) == 20_000 and len(history) == 1
+    history.undo()
+    assert store.count(e.Annotation, deleted=False) == 0 and session.counts().decided == 0
+    history.redo()
+    assert store.count(e.Annotation, deleted=False) == 20_000 and session.counts().decided == 20_000
+    store.close()
+
+
+def test_the_review_resumes_where_it_stopped(tmp_path):
+    path = tmp_path / "p.db"
+    store = SqliteStore(path)
+    r = add_results(store)
+    session = ReviewSession(store, EditHistory(store), [r.entry.id])
+    session.arrange(order="uncertain", threshold=0.4)
+    for _ in range(4):
+        session.accept()
+    session.skip()
+    session.reject()
+    on_screen = session.current().id
+    store.close()
+    store = SqliteStore(path)
+    again = ReviewSession(store, EditHistory(store), [r.entry.id])
+    assert again.order == "uncertain" and again.threshold == 0.4
+    assert again.current().id == on_screen
+    assert len(again) == 25  # the five decided are never shown again; the skipped one is
+    assert again.counts().decided == 5
+    store.close()
+
+
+def test_orders_filters_and_the_band(results):
+    store, r, history = results
+    session = ReviewSession(store, history, [r.entry.id])
+    session.arrange(order="score_low")
+    assert [session.at(i).score for i in range(3)] == sorted(session.at(i).score for i in range(3))
+    session.arrange(order="uncertain", threshold=0.5)
+    distances = [abs(session.at(i).score - 0.5) for i in range(30)]
+    assert distances == sorted(distances)
+    session.arrange(order="spatial")
+    xs = [session.at(i).centre for i in range(30)]
+    assert len(set(xs)) == 30
+    session.arrange(order="score_high", filters=Filters(low=0.2, high=0.6))
+    assert all(0.2 <= session.at(i).score <= 0.6 for i in range(len(session)))
+    counts, _edges, above = session.histogram(10)
+    assert counts.sum() == 30 and above == sum(session.candidates.scores >= 0.5)
+    with pytest.raises(ValueError, match="unknown order"):
+        session.arrange(order="random")
+    with pytest.raises(StoreError, match="not in this review"):
+        session.decide({10**9: None})
+
+
+def test_audited_accept_records_its_estimate(results):
+    store, r, history = results
+    session = ReviewSession(store, history, [r.entry.id])
+    session.arrange(threshold=0.3)
+    band = len(session.band_rows())
+    sample = session.audit_sample(size=10, seed=1)
+    assert len(sample) == 10
+    verdicts = {id: i % 5 != 0 for i, id in enumerate(sample)}  # two of ten wrong
+    estimate, accepted = session.audited_accept(verdicts)
+    assert estimate == wilson(8, 10) and accepted == band - 2 and len(history) == 1
+    assert 0.49 < estimate.low < 0.5 and 0.94 < estimate.high < 0.95  # Wilson's interval for 8 of 10
+    made = store.list(e.Annotation, deleted=False)
+    assert len(made) == accepted and all(a.meta_data[KEY]["audit"]["correct"] == 8 for a in made)
+    assert sum(session.state_of(id) == "reject" for id in sample) == 2
