@@ -6,7 +6,6 @@ the next one instead of leaving duplicates.
 
 from __future__ import annotations
 
-import getpass
 import json
 import sys
 from typing import Any, TypeVar
@@ -18,6 +17,7 @@ from exact_desktop.model.entities import VectorType
 from exact_desktop.plugins.registry import PluginRegistryError, discovered_scripts, register
 from exact_desktop.slides.opener import open_slide
 from exact_desktop.store.base import Store
+from exact_desktop.store.local_user import local_user
 
 T = TypeVar("T")
 DEMO_NAME = "Demo"
@@ -62,9 +62,9 @@ def _ensure_regions(store: Store, image_set: e.ImageSet, slides: list[DemoSlide]
 
 
 def ensure_demo_project(store: Store, slides: list[DemoSlide]) -> e.ImageSet:
-    user = find_or_create(store, e.User(getpass.getuser()), username=getpass.getuser())
+    user = local_user(store)
     team = find_or_create(store, e.Team("Local team"), name="Local team")
-    find_or_create(store, e.TeamMembership(team.id, user.id, is_admin=True), team=team.id, user=user.id)  # type: ignore[arg-type]
+    find_or_create(store, e.TeamMembership(team.id, user, is_admin=True), team=team.id, user=user)  # type: ignore[arg-type]
     product = find_or_create(store, e.Product(DEMO_NAME, team=team.id), name=DEMO_NAME)
     for sort_order, (name, vector_type, colour) in enumerate(ANNOTATION_TYPES):
         closed = vector_type == VectorType.POLYGON

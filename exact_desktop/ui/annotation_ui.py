@@ -35,7 +35,7 @@ _FLY_FILL = 0.35  # a flown-to annotation takes about this share of the view
 class AnnotationUi:
     def __init__(self, window: ProjectWindow, store: Store) -> None:
         self.window, self.store = window, store
-        self.history = EditHistory(store)
+        self.history = EditHistory(store, editor=window.editor)
         self.annotator = Annotator(store, self.history, self._hit, self._in_rect)
         window.view.set_annotator(self.annotator)
         self.palette = TypePalette(self.annotator, self.history)

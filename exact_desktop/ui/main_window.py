@@ -26,6 +26,7 @@ from exact_desktop.server.server import RunningServer, serve_in_thread
 from exact_desktop.slides.base import SlideError, SlideSource
 from exact_desktop.slides.opener import open_slide
 from exact_desktop.store.base import Store
+from exact_desktop.store.local_user import local_user
 from exact_desktop.store.sqlite.store import SqliteStore
 from exact_desktop.sync.server_project import ServerProject
 from exact_desktop.ui.annotation_ui import AnnotationUi
@@ -51,6 +52,9 @@ class MainWindow(ProjectWindow):
         self.store = store if remote is None else remote.store
         store = self.store
         self.remote = remote  # the server image set this window's project mirrors, if any
+        # who edits: the person at this computer in a local project; on a server, the server
+        # stamps the signed-in account when the edit arrives there
+        self.editor = local_user(store) if store is not None and remote is None else None
         # a local project is served on loopback for the plugin processes this window launches
         self.api: RunningServer | None = serve_in_thread(store) if isinstance(store, SqliteStore) else None
         self.setWindowTitle("exact-desktop")

@@ -30,6 +30,7 @@ class ProjectWindow(QMainWindow):
     file_menu: QMenu
     view_menu: QMenu
     remote: ServerProject | None
+    editor: int | None  # the user the window's edits are stamped with (author, last editor)
 
     def _action(self, text: str, icon: str | None, slot: object, shortcut: str | None = None) -> QAction:
         raise NotImplementedError

@@ -14,6 +14,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from exact_desktop.model import entities as e
+from exact_desktop.store.local_user import login_name
 from exact_desktop.store.sqlite.store import SqliteStore
 from exact_desktop.ui.help_dialog import HelpDialog
 from exact_desktop.ui.main_window import MainWindow
@@ -118,6 +119,27 @@ def test_a_number_key_after_drawing_picks_the_next_type_to_draw(qtbot, tmp_path)
     polygon = next(a for a in live(store, s.image.id) if a.id != box.id)
     assert polygon.annotation_type == s.polygon.id and len(polygon.vector) == 6
     assert store.get(e.Annotation, box.id).annotation_type == s.box.id
+
+
+def test_every_edit_in_a_local_project_names_who_made_it(qtbot, tmp_path):
+    """Issue 26: Author and Last editor showed "-" (NULL columns) for everything drawn here."""
+    store, s, _ = project(tmp_path)
+    store.create(e.User("someone else"))  # other users of the project (`users add`) are not the author
+    me = store.create(e.User(login_name()))  # as the demo makes it; a project without one gets it on opening
+    window = annotating_window(qtbot, store, s.image_set.id)
+    QTest.keyClick(window, Qt.Key.Key_2)
+    drag(window, (50, 40), (120, 100))
+    (box,) = live(store, s.image.id)
+    assert (box.user, box.last_editor) == (me.id, me.id)
+    store.update(e.Annotation, box.id, last_editor=None)
+    QTest.keyClick(window, Qt.Key.Key_C)
+    click(window, (80, 70))
+    properties = window.annotation.properties
+    assert properties.fields["Author"].text() == me.username
+    properties.description.setText("checked")
+    properties.description.editingFinished.emit()
+    edited = store.get(e.Annotation, box.id)
+    assert (edited.description, edited.user, edited.last_editor) == ("checked", me.id, me.id)
 
 
 def test_polygon_by_clicks_double_click_and_escape(qtbot, tmp_path):
