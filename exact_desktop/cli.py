@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from exact_desktop import __version__, cli_exchange, cli_server, cli_sync
+from exact_desktop import __version__, cli_exchange, cli_review, cli_server, cli_sync
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -111,6 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_server.add_commands(commands, plugin_commands)
     cli_exchange.add_commands(commands)
     cli_sync.add_commands(commands)
+    cli_review.add_commands(commands)
 
     bench = commands.add_parser("bench", help="measure speed; prints JSON")
     bench.add_argument(
@@ -155,6 +156,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return cli_exchange.run(args)
     if args.command == "sync":
         return cli_sync.run(args)
+    if args.command == "review":
+        return cli_review.run(args)
     if args.command == "login":
         return cli_server.login(args)
     return 2

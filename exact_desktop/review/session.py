@@ -275,6 +275,13 @@ class ReviewSession:
         counts, edges = np.histogram(scores, bins=bins, range=(0.0, 1.0))
         return counts, edges, int(np.count_nonzero(scores >= self.threshold))
 
+    def model_type(self, id: int) -> int:
+        """The annotation type the plugin gave the candidate."""
+        row = self._row_of(id)
+        if row is None:
+            raise StoreError(f"candidate {id} is not in this review")
+        return int(self.candidates.types[row])
+
     def state_of(self, id: int) -> str:
         row = self._row_of(id)
         if row is None:

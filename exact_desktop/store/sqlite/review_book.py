@@ -118,6 +118,30 @@ class ReviewBook:
             )[0][0]
         )
 
+    def sheet(self, entries: Sequence[int]) -> list[tuple[Any, ...]]:
+        """Every candidate of the entries in id order as (UUID, image name, type name, score,
+        centre x, centre y, decision, kept type name, reviewer name); None where there is none."""
+        marks = ",".join("?" * len(entries)) or "NULL"
+        return self._read(
+            "SELECT r.unique_identifier, i.name, t.name, r.score, (g.min_x + g.max_x) / 2, (g.min_y + g.max_y) / 2, "
+            "d.decision, k.name, u.username FROM plugin_result_annotation r JOIN image i ON i.id = r.image "
+            f"JOIN annotation_type t ON t.id = r.annotation_type LEFT JOIN {t.RESULT_GRID} g ON g.id = r.id "
+            "LEFT JOIN review_decision d ON d.result_annotation = r.id "
+            "LEFT JOIN annotation_type k ON k.id = d.annotation_type LEFT JOIN user u ON u.id = d.reviewer "
+            f"WHERE r.pluginresultentry IN ({marks}) ORDER BY r.id",
+            tuple(entries),
+        )
+
+    def by_uuid(self, uuids: Sequence[str]) -> dict[str, tuple[int, int]]:
+        """UUID -> (result annotation id, its entry) of those that exist (one pass over the table:
+        result annotations have no index by UUID)."""
+        rows = self._read(
+            "SELECT unique_identifier, id, pluginresultentry FROM plugin_result_annotation "
+            "WHERE unique_identifier IN (SELECT value FROM json_each(?))",
+            (json.dumps(list(uuids)),),
+        )
+        return {uuid: (id, entry) for uuid, id, entry in rows}
+
     def place(self, scope: str) -> tuple[dict[str, Any], int | None] | None:
         """The settings and the candidate on screen a review of `scope` stopped at."""
         rows = self._read("SELECT settings, current FROM review_place WHERE scope = ?", (scope,))

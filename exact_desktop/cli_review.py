@@ -1,0 +1,157 @@
+"""`exact-desktop review export|apply`: review decisions as a CSV sheet, out and back in.
+
+A sheet has one row per candidate: `uuid,image,type,score,x,y,decision,reviewer` (x, y the
+centre in level-0 px; a decision is empty, accept, reject, or the name of the type to relabel
+to). Applying a sheet is one transaction through the same review session the window uses:
+all rows or none (unless --skip-bad), and a second apply of the same sheet changes nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+COLUMNS = ("uuid", "image", "type", "score", "x", "y", "decision", "reviewer")
+SHOWN_BAD_ROWS = 20
+
+
+def add_commands(commands: Any) -> None:
+    review = commands.add_parser("review", help="review plugin results: export candidates, apply decisions")
+    actions = review.add_subparsers(dest="review_command", required=True)
+    export = actions.add_parser("export", help="every candidate of an image set's results, with its decision, as CSV")
+    export.add_argument("--image-set", type=int, required=True, metavar="ID", help="the project's image set id")
+    export.add_argument("--entry", action="append", metavar="NAME", help="only result entries of this name (repeat)")
+    export.add_argument("file", type=Path, metavar="FILE.csv")
+    export.add_argument("--db", type=Path, metavar="FILE", help="project database (default: the local project)")
+    apply = actions.add_parser("apply", help="apply the decisions of a CSV sheet (rows with a decision)")
+    apply.add_argument("file", type=Path, metavar="FILE.csv")
+    apply.add_argument("--skip-bad", action="store_true", help="apply the good rows even when some are bad")
+    apply.add_argument("--reviewer", metavar="USER", help="the local user the decisions are recorded for")
+    apply.add_argument("--db", type=Path, metavar="FILE", help="project database (default: the local project)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from exact_desktop.cli_server import fail
+    from exact_desktop.store.base import StoreError
+    from exact_desktop.store.project import open_project
+
+    try:
+        store = open_project(args.db)
+    except StoreError as err:
+        return fail(str(err))
+    try:
+        return _export(store, args) if args.review_command == "export" else _apply(store, args)
+    except (StoreError, OSError) as err:
+        return fail(str(err))
+    finally:
+        store.close()
+
+
+def _export(store: Any, args: argparse.Namespace) -> int:
+    from exact_desktop.annotating.edit_history import EditHistory
+    from exact_desktop.model import entities as e
+    from exact_desktop.review.session import ReviewSession
+
+    image_set = store.get(e.ImageSet, args.image_set)
+    images = [image.id for image in store.list(e.Image, image_set=image_set.id)]
+    session = ReviewSession.of_images(store, EditHistory(store), images, args.entry)
+    rows = session.book.sheet(session.entries)
+    with open(args.file, "w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(COLUMNS)
+        for uuid, image, type_name, score, x, y, decision, kept, reviewer in rows:
+            said = "" if decision is None else kept if decision == "relabel" else decision
+            writer.writerow([uuid, image, type_name, _number(score), _number(x), _number(y), said, reviewer or ""])
+    print(json.dumps({"exported": len(rows), "file": str(args.file)}))
+    return 0
+
+
+def _number(value: float | None) -> str:
+    return "" if value is None else f"{value:.6g}"
+
+
+def _apply(store: Any, args: argparse.Namespace) -> int:
+    from exact_desktop.annotating.edit_history import EditHistory
+    from exact_desktop.model import entities as e
+    from exact_desktop.review.session import ReviewSession
+    from exact_desktop.store.sqlite.review_book import ReviewBook
+
+    reviewer = None
+    if args.reviewer:
+        found = store.list(e.User, username=args.reviewer)
+        if not found:
+            print(f"exact-desktop: no local user {args.reviewer!r}", file=sys.stderr)
+            return 2
+        reviewer = found[0].id
+    rows, bad = _read_sheet(args.file)
+    uuids = ReviewBook(store).by_uuid([uuid for _line, uuid, _decision in rows])
+    types = store.list(e.AnnotationType)
+    entries = sorted({entry for _id, entry in uuids.values()})
+    wanted: list[tuple[int, int, str]] = []  # line, candidate, decision
+    for line, uuid, decision in rows:
+        if uuid not in uuids:
+            bad.append(f"line {line}: no candidate has UUID {uuid}")
+        else:
+            wanted.append((line, uuids[uuid][0], decision))
+    session = ReviewSession(store, EditHistory(store), entries, reviewer) if entries else None
+    choices: dict[int, int | None] = {}
+    for line, id, decision in wanted:
+        kept, problem = _kept_type(decision, session.model_type(id), types)  # type: ignore[union-attr]
+        if problem:
+            bad.append(f"line {line}: {problem}")
+        else:
+            choices[id] = kept
+    for message in bad[:SHOWN_BAD_ROWS]:
+        print(f"exact-desktop: {args.file.name}: {message}", file=sys.stderr)
+    if len(bad) > SHOWN_BAD_ROWS:
+        print(f"exact-desktop: ... and {len(bad) - SHOWN_BAD_ROWS} more bad rows", file=sys.stderr)
+    if bad and not args.skip_bad:
+        print(json.dumps({"applied": 0, "unchanged": 0, "bad": len(bad)}))
+        print("exact-desktop: nothing applied; fix the rows or give --skip-bad", file=sys.stderr)
+        return 2
+    edit = session.decide(choices, f"Apply {args.file.name}") if session and choices else None
+    applied = len(edit.after) if edit else 0
+    print(json.dumps({"applied": applied, "unchanged": len(choices) - applied, "bad": len(bad)}))
+    return 0
+
+
+def _read_sheet(path: Path) -> tuple[list[tuple[int, str, str]], list[str]]:
+    """(line, UUID, decision) of the rows with a decision, and the bad rows' messages."""
+    rows: list[tuple[int, str, str]] = []
+    bad: list[str] = []
+    with open(path, newline="", encoding="utf-8-sig") as sheet:
+        reader = csv.DictReader(sheet)
+        missing = [name for name in ("uuid", "decision") if name not in (reader.fieldnames or [])]
+        if missing:
+            raise OSError(
+                f"{path.name}: line 1: no {' or '.join(missing)} column (a sheet's columns: {','.join(COLUMNS)})"
+            )
+        for row in reader:
+            line = reader.line_num
+            uuid, decision = (row.get("uuid") or "").strip().lower(), (row.get("decision") or "").strip()
+            if not decision:
+                continue
+            if not uuid:
+                bad.append(f"line {line}: no UUID")
+                continue
+            rows.append((line, uuid, decision))
+    return rows, bad
+
+
+def _kept_type(decision: str, model: int, types: list[Any]) -> tuple[int | None, str | None]:
+    """The type a decision keeps (None: reject), or why the decision cannot be taken."""
+    if decision.lower() == "reject":
+        return None, None
+    if decision.lower() == "accept":
+        return model, None
+    own = next(t for t in types if t.id == model)
+    named = [t for t in types if t.name == decision and t.product == own.product]
+    if not named:
+        return None, f"{decision!r} is neither accept, reject nor an annotation type of the candidate's product"
+    if named[0].vector_type != own.vector_type:
+        return None, f"a {own.name} candidate cannot become a {decision} (another kind of shape)"
+    return named[0].id, None
