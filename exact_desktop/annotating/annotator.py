@@ -13,12 +13,13 @@ from typing import Any
 
 import numpy as np
 from blinker import Signal
+from shapely.geometry import Polygon
 
 from exact_desktop.annotating.edit_history import EditHistory
 from exact_desktop.annotating.tools.base import Preview, Tool
 from exact_desktop.annotating.tools.drawing import BoxTool, CircleTool, ClickTool, PathTool
 from exact_desktop.annotating.tools.select import SelectTool
-from exact_desktop.model import shapes
+from exact_desktop.model import regions, shapes
 from exact_desktop.model.entities import Annotation, AnnotationType, VectorType
 from exact_desktop.model.geometry import Rect
 from exact_desktop.store.base import Store
@@ -57,6 +58,7 @@ class Annotator:
         self.tool: Tool = Tool(self)
         self.changed = Signal()
         self.selection_changed = Signal()
+        self.told = Signal()  # with text=: what a tool did or why it did nothing, for the status bar
 
     # --- context ----------------------------------------------------------------------------
     def set_image(self, image: int | None, types: list[AnnotationType]) -> None:
@@ -99,6 +101,23 @@ class Annotator:
         self.tool = kind(self)
         self.changed.send(self)
 
+    def use(self, kind: type[Tool]) -> str:
+        """A tool key (EXACT's s, g, d): that tool in place of the usual one; the same key again,
+        or Escape, gives the usual one back. Returns what to tell the person."""
+        if type(self.tool) is kind:
+            self._choose_tool()
+            return f"{kind.title} off"
+        refusal = kind.refusal(self)
+        if refusal:
+            return refusal
+        self.tool.cancel()
+        self.tool = kind(self)
+        self.changed.send(self)
+        return kind.hint
+
+    def say(self, text: str) -> None:
+        self.told.send(self, text=text)
+
     @property
     def drawing(self) -> bool:
         return self.tool.drawing
@@ -115,6 +134,8 @@ class Annotator:
         self.selection = list(dict.fromkeys(ids))
         self._reload_selected()
         self.selection_changed.send(self, ids=self.selection)
+        if not self.tool.fits():
+            self._choose_tool()
         self.changed.send(self)
 
     def _reload_selected(self) -> None:
@@ -132,10 +153,12 @@ class Annotator:
         return list(self._selected.values())
 
     # --- pointer events, for the current tool -----------------------------------------------
-    def press(self, x: float, y: float, tolerance: float, shift: bool = False, ctrl: bool = False) -> bool:
+    def press(
+        self, x: float, y: float, tolerance: float, shift: bool = False, ctrl: bool = False, alt: bool = False
+    ) -> bool:
         if self.image is None:
             return False
-        taken = self.tool.press(x, y, tolerance, shift, ctrl)
+        taken = self.tool.press(x, y, tolerance, shift, ctrl, alt)
         self.changed.send(self)
         return taken
 
@@ -163,6 +186,8 @@ class Annotator:
         """Escape: stop drawing, or else clear the selection."""
         if self.tool.cancel():
             self.changed.send(self)
+        elif self.tool.temporary:
+            self._choose_tool()
         elif self.selection:
             self.select([])
 
@@ -236,6 +261,23 @@ class Annotator:
     def store_vectors(self, label: str, vectors: dict[int, dict[str, Any]]) -> None:
         self.history.change(label, {id: {"vector": v} for id, v in vectors.items()})
         self.refresh()
+
+    def reshape(self, label: str, target: Annotation, pieces: list[Polygon]) -> None:
+        """Store what an edit tool made of `target`: the largest piece stays it, the others become
+        new annotations of its type, no piece deletes it; one transaction, one undo step."""
+        assert target.id is not None
+        if not pieces:
+            self.history.delete([target.id], label)
+            self.select([])
+            return
+        frame = (target.vector or {}).get("frame")
+        first, *rest = (regions.fields_of(p, target.meta_data, frame) for p in pieces)
+        kind, image = target.annotation_type, target.image
+        created = [Annotation(kind, image, f["vector"], meta_data=f["meta_data"]) for f in rest]
+        self.history.change_and_create(label, {target.id: first}, created)
+        self.refresh()
+        if rest:
+            self.say(f"{label}: {len(pieces)} pieces; the largest stays selected")
 
     # --- what to draw -----------------------------------------------------------------------
     def previews(self) -> list[Preview]:

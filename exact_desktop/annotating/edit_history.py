@@ -63,9 +63,7 @@ class EditHistory:
         """Store new annotations (one transaction) and remember how to take them back."""
         if not annotations:
             return []
-        for annotation in annotations:
-            annotation.user = annotation.user or self.editor
-            annotation.last_editor = annotation.last_editor or self.editor
+        self._author(annotations)
         if len(annotations) == 1:
             ids = [self.store.create(annotations[0]).id]
         else:
@@ -78,21 +76,30 @@ class EditHistory:
 
     def change(self, label: str, changes: dict[int, dict[str, Any]]) -> list[Annotation]:
         """Apply field changes per annotation id in one transaction; undo puts the old values back."""
-        changes = {id: fields for id, fields in changes.items() if fields}
-        if not changes:
-            return []
-        olds = self.store.get_many(Annotation, list(changes))
-        missing = [id for id in changes if id not in olds]
-        if missing:
-            raise NotFoundError(f"Annotation {missing[0]} does not exist")
-        before = {id: {name: getattr(olds[id], name) for name in fields} for id, fields in changes.items()}
-        before = {id: fields for id, fields in before.items() if fields != changes[id]}
+        image, before = self._before(changes)
         if not before:
             return []
         after = {id: changes[id] for id in before}
         new = self.store.update_many(Annotation, _stamped(after, self.editor))
-        self._push(Edit(label, next(iter(olds.values())).image, before, after))
+        self._push(Edit(label, image, before, after))  # type: ignore[arg-type]
         return new
+
+    def change_and_create(
+        self, label: str, changes: dict[int, dict[str, Any]], created: Sequence[Annotation]
+    ) -> list[int]:
+        """Change some annotations and create others in one transaction and one undo step (a cut
+        that leaves several pieces: the largest stays the annotation, the rest are new ones)."""
+        if not created:
+            self.change(label, changes)
+            return []
+        self._author(created)
+        _image, before = self._before(changes)
+        after = {id: changes[id] for id in before}
+        ids = self.store.change_and_create(_stamped(after, self.editor), created)
+        before.update({i: {"deleted": True} for i in ids})
+        after.update({i: {"deleted": False} for i in ids})
+        self._push(Edit(label, created[0].image, before, after))
+        return ids
 
     def delete(self, ids: Sequence[int], label: str = "Delete") -> None:
         self.change(label, {id: {"deleted": True} for id in ids})
@@ -139,6 +146,24 @@ class EditHistory:
         return len(self._undo)
 
     # --- helpers ----------------------------------------------------------------------------
+    def _author(self, annotations: Sequence[Annotation]) -> None:
+        for annotation in annotations:
+            annotation.user = annotation.user or self.editor
+            annotation.last_editor = annotation.last_editor or self.editor
+
+    def _before(self, changes: dict[int, dict[str, Any]]) -> tuple[int | None, dict[int, dict[str, Any]]]:
+        """The image and the stored values of the fields `changes` would change (unchanged ones left out)."""
+        changes = {id: fields for id, fields in changes.items() if fields}
+        if not changes:
+            return None, {}
+        olds = self.store.get_many(Annotation, list(changes))
+        missing = [id for id in changes if id not in olds]
+        if missing:
+            raise NotFoundError(f"Annotation {missing[0]} does not exist")
+        before = {id: {name: getattr(olds[id], name) for name in fields} for id, fields in changes.items()}
+        image = next(iter(olds.values())).image
+        return image, {id: fields for id, fields in before.items() if fields != changes[id]}
+
     def _push(self, edit: Command) -> None:
         self._undo.append(edit)
         self._redo.clear()

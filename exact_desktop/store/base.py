@@ -150,6 +150,11 @@ class Store(ABC):
         """Apply `{id: {field: value}}` in one transaction, all or none; the new entities in order."""
 
     @abstractmethod
+    def change_and_create(self, changes: dict[int, dict[str, Any]], created: Sequence[Any]) -> list[int]:
+        """Annotations: apply `changes` and create `created` in one transaction, all or none (an
+        edit that splits one annotation into several); the new ids in order."""
+
+    @abstractmethod
     def delete(self, kind: type[Any], id: int) -> None: ...
 
     @abstractmethod

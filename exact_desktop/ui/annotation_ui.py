@@ -22,6 +22,7 @@ from exact_desktop.model.geometry import Rect
 from exact_desktop.model.layers import ANNOTATIONS
 from exact_desktop.store.base import Store, StoreError, ViewportQuery
 from exact_desktop.ui.annotation_list import AnnotationList
+from exact_desktop.ui.edit_tools_ui import EditToolsUi
 from exact_desktop.ui.help_dialog import HelpDialog
 from exact_desktop.ui.project_window import ProjectWindow
 from exact_desktop.ui.properties_panel import PropertiesPanel
@@ -53,6 +54,7 @@ class AnnotationUi:
         window.tabifyDockWidget(window.layers_dock, self.docks[1])
         window.layers_dock.raise_()
         self._build_actions()
+        self.edit_tools = EditToolsUi(window, self.annotator, self._action)
 
     def _dock(self, title: str, name: str, widget: object, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self.window)

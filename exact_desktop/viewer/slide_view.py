@@ -259,7 +259,8 @@ class SlideView(QWidget):
             mods = event.modifiers()
             shift = bool(mods & Qt.KeyboardModifier.ShiftModifier)
             ctrl = bool(mods & Qt.KeyboardModifier.ControlModifier)
-            if self._tool_call(lambda: annotator.press(x, y, self._tolerance(), shift, ctrl)):
+            alt = bool(mods & Qt.KeyboardModifier.AltModifier)
+            if self._tool_call(lambda: annotator.press(x, y, self._tolerance(), shift, ctrl, alt)):
                 self._tool_drag = True
                 return
         if event.button() in (Qt.MouseButton.LeftButton, Qt.MouseButton.MiddleButton):

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
+from shapely.geometry import Polygon
 
 from exact_desktop.model.entities import Annotation, AnnotationType
 from exact_desktop.model.geometry import Rect
@@ -32,6 +33,10 @@ class Host(Protocol):
 
     def store_vectors(self, label: str, vectors: dict[int, dict[str, Any]]) -> None: ...
 
+    def reshape(self, label: str, target: Annotation, pieces: list[Polygon]) -> None: ...
+
+    def say(self, text: str) -> None: ...
+
 
 @dataclass
 class Preview:
@@ -49,11 +54,23 @@ class Tool:
     press the tool does not want (the view then pans)."""
 
     name = "none"
+    temporary = False  # True: a tool a key lends (EXACT's s, g, d); Escape gives the usual one back
+    title = ""
+    hint = ""  # said when a key lends the tool
+
+    @classmethod
+    def refusal(cls, annotator: Host) -> str | None:
+        """Why a key cannot lend this tool now (None: it can)."""
+        return None
 
     def __init__(self, annotator: Host) -> None:
         self.annotator = annotator
 
-    def press(self, x: float, y: float, tolerance: float, shift: bool, ctrl: bool) -> bool:
+    def fits(self) -> bool:
+        """False once the selection no longer suits the tool (the annotator then swaps it)."""
+        return True
+
+    def press(self, x: float, y: float, tolerance: float, shift: bool, ctrl: bool, alt: bool = False) -> bool:
         return False
 
     def move(self, x: float, y: float) -> bool:

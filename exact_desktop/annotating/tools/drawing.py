@@ -29,7 +29,7 @@ class BoxTool(_Drawing):
         self.start: tuple[float, float] | None = None
         self.end = (0.0, 0.0)
 
-    def press(self, x: float, y: float, tolerance: float, shift: bool, ctrl: bool) -> bool:
+    def press(self, x: float, y: float, tolerance: float, shift: bool, ctrl: bool, alt: bool = False) -> bool:
         self.start = self.end = (x, y)
         return True
 
@@ -92,7 +92,7 @@ class ClickTool(_Drawing):
 
     name = "click"
 
-    def press(self, x: float, y: float, tolerance: float, shift: bool, ctrl: bool) -> bool:
+    def press(self, x: float, y: float, tolerance: float, shift: bool, ctrl: bool, alt: bool = False) -> bool:
         active = self.annotator.active
         assert active is not None
         if active.vector_type == VectorType.FIXED_SIZE_BOUNDING_BOX:
@@ -120,7 +120,7 @@ class PathTool(_Drawing):
         active = self.annotator.active
         return active.vector_type if active else VectorType.LINE
 
-    def press(self, x: float, y: float, tolerance: float, shift: bool, ctrl: bool) -> bool:
+    def press(self, x: float, y: float, tolerance: float, shift: bool, ctrl: bool, alt: bool = False) -> bool:
         self.cursor = (x, y)
         if self.vector_type == VectorType.LINE:
             if self.nodes:

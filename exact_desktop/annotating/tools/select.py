@@ -36,7 +36,7 @@ class SelectTool(Tool):
         super().__init__(annotator)
         self.drag: _Drag | None = None
 
-    def press(self, x: float, y: float, tolerance: float, shift: bool, ctrl: bool) -> bool:
+    def press(self, x: float, y: float, tolerance: float, shift: bool, ctrl: bool, alt: bool = False) -> bool:
         a = self.annotator
         single = a.selected[0] if len(a.selected) == 1 else None
         if single is not None:

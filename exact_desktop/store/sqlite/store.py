@@ -193,6 +193,19 @@ class SqliteStore(Store):
             return self._write(batch)
         return self._write(lambda conn: [self._update(conn, kind, id, dict(c)) for id, c in changes.items()])
 
+    def change_and_create(self, changes: dict[int, dict[str, Any]], created: Sequence[Any]) -> list[int]:
+        for id in changes:
+            _existing_id(e.Annotation, id)
+
+        def work(conn: Connection) -> list[int]:
+            cursor, log = driver_cursor(conn), spatial_log(conn)
+            with self._integrity("cannot update annotations"):
+                if changes:
+                    update_annotations(conn, cursor, changes, log)
+                return bulk_insert(conn, cursor, list(created), log) if created else []
+
+        return self._write(work)
+
     def transaction(self, work: Callable[[Connection], T]) -> T:
         """`work(conn)` in one write transaction (retried whole when the file is busy), for the
         store's own helpers that write several tables at once (the sync ledger)."""

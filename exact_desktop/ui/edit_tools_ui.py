@@ -1,0 +1,37 @@
+"""The Tools menu: the keys that lend the annotator an edit tool (EXACT's s, g, d), and the
+status bar line through which the tools say what they did or why they did nothing."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QMainWindow, QMenu
+
+from exact_desktop.annotating.annotator import Annotator
+from exact_desktop.annotating.tools.base import Tool
+from exact_desktop.annotating.tools.polygon_edit import GlueTool, KnifeTool, ScissorTool
+
+# EXACT's keys for its polygon edit tools (its screening viewer's d and s only apply there)
+TOOL_KEYS: tuple[tuple[type[Tool], str], ...] = ((ScissorTool, "S"), (GlueTool, "G"), (KnifeTool, "D"))
+_SAID_MS = 10_000
+
+
+class EditToolsUi:
+    def __init__(self, window: QMainWindow, annotator: Annotator, add_action: object) -> None:
+        self.window, self.annotator = window, annotator
+        self.menu = QMenu("&Tools", window)
+        bar = window.menuBar()
+        bar.insertMenu(bar.actions()[-1], self.menu)  # before Help
+        self.actions = {}
+        for kind, key in TOOL_KEYS:
+            action = add_action(kind.title, lambda _c=False, k=kind: self.use(k), key)  # type: ignore[operator]
+            self.menu.addAction(action)
+            self.actions[kind.name] = action
+        annotator.told.connect(self._told)
+
+    def use(self, kind: type[Tool]) -> None:
+        self.say(self.annotator.use(kind))
+
+    def say(self, text: str) -> None:
+        self.window.statusBar().showMessage(text, _SAID_MS)
+
+    def _told(self, _sender: object, text: str = "") -> None:
+        self.say(text)

@@ -1,0 +1,119 @@
+"""EXACT's polygon edit tools with real mouse and key events: s scissor, g glue, d knife."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from shapely.geometry import Polygon
+
+from exact_desktop.model import entities as e
+from exact_desktop.model import regions
+from tests.ui.test_annotating import annotating_window, click, live, project, screen
+
+SQUARE = {"x1": 60, "y1": 40, "x2": 220, "y2": 40, "x3": 220, "y3": 200, "x4": 60, "y4": 200}
+
+
+def area(annotation):
+    return regions.polygon_of(annotation.vector, annotation.meta_data)
+
+
+def freehand(window, points, modifier=Qt.KeyboardModifier.NoModifier):
+    """Press at the first point, move through the rest with the button held, release at the last."""
+    view = window.view
+    QTest.mousePress(view, Qt.MouseButton.LeftButton, modifier, screen(window, *points[0]))
+    for point in points[1:]:
+        QTest.mouseMove(view, screen(window, *point))
+    QTest.mouseRelease(view, Qt.MouseButton.LeftButton, modifier, screen(window, *points[-1]))
+
+
+def square_selected(qtbot, tmp_path):
+    store, s, _ = project(tmp_path)
+    target = store.create(e.Annotation(s.polygon.id, s.image.id, dict(SQUARE), meta_data={"note": "kept"}))
+    window = annotating_window(qtbot, store, s.image_set.id)
+    QTest.keyClick(window, Qt.Key.Key_C)  # select mode
+    click(window, (140, 120))
+    assert window.annotation.annotator.selection == [target.id]
+    return store, s, window, target
+
+
+def undo(window):
+    QTest.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+
+
+def redo(window):
+    QTest.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+
+
+def test_scissor_cuts_a_hole_and_a_bite_each_one_undo(qtbot, tmp_path):
+    store, _s, window, target = square_selected(qtbot, tmp_path)
+    annotator = window.annotation.annotator
+    QTest.keyClick(window, Qt.Key.Key_S)
+    assert annotator.tool.name == "scissor" and "Scissor" in window.statusBar().currentMessage()
+    freehand(window, [(110, 90), (170, 90), (170, 150), (110, 150), (112, 92)])  # inside: a hole
+    cut = store.get(e.Annotation, target.id)
+    assert len(cut.meta_data["holes"]) == 1 and cut.meta_data["note"] == "kept"
+    assert abs(area(cut).area - (160 * 160 - 60 * 60)) < 160 * 160 * 0.03
+    for at in ((40, 20), (100, 20), (100, 70), (40, 70)):  # by clicks, over a corner: a bite
+        click(window, at)
+    QTest.keyClick(window.view, Qt.Key.Key_Return)
+    bitten = store.get(e.Annotation, target.id)
+    assert not area(bitten).intersects(Polygon([(61, 41), (99, 41), (99, 69), (61, 69)]))
+    assert area(bitten).is_valid and len(bitten.meta_data["holes"]) == 1
+    assert annotator.selection == [target.id] and annotator.tool.name == "scissor"  # on for the next cut
+    undo(window)
+    assert store.get(e.Annotation, target.id).vector == cut.vector
+    undo(window)
+    assert store.get(e.Annotation, target.id).vector == SQUARE
+    assert store.get(e.Annotation, target.id).meta_data == {"note": "kept"}
+    redo(window)
+    assert store.get(e.Annotation, target.id).meta_data == cut.meta_data
+    QTest.keyClick(window.view, Qt.Key.Key_Escape)  # the tool goes, the selection stays
+    assert annotator.tool.name == "select" and annotator.selection == [target.id]
+
+
+def test_glue_adds_an_area_that_touches_and_refuses_one_that_does_not(qtbot, tmp_path):
+    store, s, window, target = square_selected(qtbot, tmp_path)
+    QTest.keyClick(window, Qt.Key.Key_G)
+    freehand(window, [(250, 210), (280, 210), (280, 240), (250, 240)])  # apart: nothing changes
+    assert "does not touch" in window.statusBar().currentMessage()
+    assert store.get(e.Annotation, target.id).vector == SQUARE
+    freehand(window, [(200, 100), (270, 100), (270, 140), (200, 140)])
+    glued = area(store.get(e.Annotation, target.id))
+    assert abs(glued.area - (160 * 160 + 50 * 40)) < 200 and glued.geom_type == "Polygon"
+    assert len(live(store, s.image.id)) == 1
+    undo(window)
+    assert store.get(e.Annotation, target.id).vector == SQUARE
+    redo(window)
+    assert abs(area(store.get(e.Annotation, target.id)).area - glued.area) < 1
+
+
+def test_knife_splits_into_two_annotations_in_one_undo(qtbot, tmp_path):
+    store, s, window, target = square_selected(qtbot, tmp_path)
+    annotator = window.annotation.annotator
+    QTest.keyClick(window, Qt.Key.Key_D)
+    freehand(window, [(100, 20), (110, 80), (100, 220)])  # across, top to bottom: left part smaller
+    assert annotator.tool.name == "knife"
+    pieces = live(store, s.image.id)
+    assert len(pieces) == 2
+    kept = store.get(e.Annotation, target.id)
+    (new,) = [p for p in pieces if p.id != target.id]
+    assert new.annotation_type == s.polygon.id and new.meta_data == {"note": "kept"}
+    assert area(kept).area > area(new).area
+    assert abs(area(kept).area + area(new).area - 160 * 160) < 50
+    assert not area(kept).overlaps(area(new))
+    freehand(window, [(150, 20), (150, 100)])  # only halfway in: refused, said
+    assert "across the polygon" in window.statusBar().currentMessage()
+    undo(window)
+    assert [a.id for a in live(store, s.image.id)] == [target.id]
+    assert store.get(e.Annotation, target.id).vector == SQUARE
+    redo(window)
+    assert len(live(store, s.image.id)) == 2 and store.get(e.Annotation, new.id).vector == new.vector
+
+
+def test_edit_keys_need_one_selected_polygon(qtbot, tmp_path):
+    store, s, _ = project(tmp_path)
+    window = annotating_window(qtbot, store, s.image_set.id)
+    annotator = window.annotation.annotator
+    QTest.keyClick(window, Qt.Key.Key_S)
+    assert annotator.tool.name != "scissor"
+    assert "select one polygon first" in window.statusBar().currentMessage()
