@@ -22,6 +22,7 @@ from exact_desktop.annotating.tools.select import SelectTool
 from exact_desktop.model import regions, shapes
 from exact_desktop.model.entities import Annotation, AnnotationType, VectorType
 from exact_desktop.model.geometry import Rect
+from exact_desktop.model.view_state import ViewState
 from exact_desktop.store.base import Store
 
 DRAW, SELECT = "draw", "select"
@@ -58,6 +59,7 @@ class Annotator:
         self.tool: Tool = Tool(self)
         self.changed = Signal()
         self.selection_changed = Signal()
+        self.view: ViewState | None = None  # the zoom, for tools sized in screen pixels
         self.told = Signal()  # with text=: what a tool did or why it did nothing, for the status bar
 
     # --- context ----------------------------------------------------------------------------
@@ -114,6 +116,11 @@ class Annotator:
         self.tool = kind(self)
         self.changed.send(self)
         return kind.hint
+
+    @property
+    def downsample(self) -> float:
+        """Level-0 pixels per screen pixel in the view the tools draw in."""
+        return self.view.downsample if self.view is not None else 1.0
 
     def say(self, text: str) -> None:
         self.told.send(self, text=text)
@@ -173,6 +180,13 @@ class Annotator:
     def double_click(self, x: float, y: float, tolerance: float) -> bool:
         taken = self.tool.double_click(x, y, tolerance)
         self.changed.send(self)
+        return taken
+
+    def wheel(self, notches: float) -> bool:
+        """Shift+wheel: the tool's (the brush's size); False when the tool has no use for it."""
+        taken = self.tool.wheel(notches)
+        if taken:
+            self.changed.send(self)
         return taken
 
     # --- commands ---------------------------------------------------------------------------
@@ -273,11 +287,20 @@ class Annotator:
         frame = (target.vector or {}).get("frame")
         first, *rest = (regions.fields_of(p, target.meta_data, frame) for p in pieces)
         kind, image = target.annotation_type, target.image
-        created = [Annotation(kind, image, f["vector"], meta_data=f["meta_data"]) for f in rest]
+        created = [Annotation(kind, image, **f) for f in rest]
         self.history.change_and_create(label, {target.id: first}, created)
         self.refresh()
         if rest:
             self.say(f"{label}: {len(pieces)} pieces; the largest stays selected")
+
+    def create_polygons(self, label: str, pieces: list[Polygon]) -> None:
+        """New polygons of the active type (holes in meta_data); the largest stays selected, so
+        the next stroke of the tool that made them adds to it."""
+        assert self.active is not None and self.image is not None
+        kind, image = self.active.id, self.image
+        made = [Annotation(kind, image, **regions.fields_of(p)) for p in pieces]  # type: ignore[arg-type]
+        ids = self.history.create(made, label)
+        self.select(ids[:1])
 
     # --- what to draw -----------------------------------------------------------------------
     def previews(self) -> list[Preview]:

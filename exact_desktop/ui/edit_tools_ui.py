@@ -7,10 +7,14 @@ from PySide6.QtWidgets import QMainWindow, QMenu
 
 from exact_desktop.annotating.annotator import Annotator
 from exact_desktop.annotating.tools.base import Tool
+from exact_desktop.annotating.tools.brush import BrushTool
 from exact_desktop.annotating.tools.polygon_edit import GlueTool, KnifeTool, ScissorTool
 
-# EXACT's keys for its polygon edit tools (its screening viewer's d and s only apply there)
-TOOL_KEYS: tuple[tuple[type[Tool], str], ...] = ((ScissorTool, "S"), (GlueTool, "G"), (KnifeTool, "D"))
+# EXACT's keys for its polygon edit tools (its screening viewer's d and s only apply there);
+# the brush is p, not QuPath's b, which is EXACT's "active type to the background"
+TOOL_KEYS: tuple[tuple[type[Tool], str], ...] = (
+    (ScissorTool, "S"), (GlueTool, "G"), (KnifeTool, "D"), (BrushTool, "P"),
+)  # fmt: skip
 _SAID_MS = 10_000
 
 

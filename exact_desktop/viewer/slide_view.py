@@ -232,6 +232,7 @@ class SlideView(QWidget):
     def set_annotator(self, annotator: Annotator | None) -> None:
         self.annotator = annotator
         if annotator is not None:
+            annotator.view = self.state
             annotator.changed.connect(self._annotator_changed)
 
     def _annotator_changed(self, _sender: object) -> None:
@@ -302,6 +303,9 @@ class SlideView(QWidget):
 
     def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802
         notches = event.angleDelta().y() / 120
+        shift = event.modifiers() & Qt.KeyboardModifier.ShiftModifier
+        if shift and self.annotator is not None and self.annotator.wheel(notches or event.angleDelta().x() / 120):
+            return  # the brush's size (Qt may turn a Shift+wheel into a horizontal one)
         if notches and self.source is not None:
             self.begin_interaction()
             pos = event.position()

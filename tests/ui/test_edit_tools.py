@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QWheelEvent
 from PySide6.QtTest import QTest
-from shapely.geometry import Polygon
+from PySide6.QtWidgets import QApplication
+from shapely.geometry import Point, Polygon
 
 from exact_desktop.model import entities as e
 from exact_desktop.model import regions
@@ -117,3 +119,59 @@ def test_edit_keys_need_one_selected_polygon(qtbot, tmp_path):
     QTest.keyClick(window, Qt.Key.Key_S)
     assert annotator.tool.name != "scissor"
     assert "select one polygon first" in window.statusBar().currentMessage()
+
+
+def wheel(window, notches, modifier=Qt.KeyboardModifier.ShiftModifier):
+    view = window.view
+    at = QPointF(view.width() / 2, view.height() / 2)
+    event = QWheelEvent(at, view.mapToGlobal(at), QPoint(), QPoint(0, 120 * notches), Qt.MouseButton.NoButton,
+                        modifier, Qt.ScrollPhase.NoScrollPhase, False)  # fmt: skip
+    QApplication.sendEvent(view, event)
+
+
+def test_brush_paints_a_new_polygon_and_alt_erases_part_of_it(qtbot, tmp_path):
+    store, s, _ = project(tmp_path)
+    window = annotating_window(qtbot, store, s.image_set.id)
+    annotator = window.annotation.annotator
+    QTest.keyClick(window, Qt.Key.Key_4)  # Tissue, a polygon type
+    QTest.keyClick(window, Qt.Key.Key_P)
+    assert annotator.tool.name == "brush"
+    ds = window.view.state.downsample
+    downsample_before = ds
+    wheel(window, -3)  # Shift+wheel: a smaller brush, the view keeps its zoom
+    assert window.view.state.downsample == downsample_before
+    radius = annotator.tool.radius
+    assert "Brush radius" in window.statusBar().currentMessage()
+    freehand(window, [(60, 100), (100, 100), (140, 100), (180, 100), (220, 100)])
+    (painted,) = live(store, s.image.id)
+    shape = area(painted)
+    assert painted.annotation_type == s.polygon.id and annotator.selection == [painted.id]
+    expected = 160 * 2 * radius + 3.14159 * radius**2  # a stroke of width 2r with round ends
+    assert abs(shape.area - expected) < 0.08 * expected
+    freehand(window, [(120, 60), (120, 100), (120, 140)], Qt.KeyboardModifier.AltModifier)  # erase across
+    pieces = live(store, s.image.id)
+    assert len(pieces) == 2 and not any(area(p).contains(Point(120, 100)) for p in pieces)
+    assert area(store.get(e.Annotation, painted.id)).contains(Point(200, 100))  # the larger piece
+    undo(window)
+    assert [a.id for a in live(store, s.image.id)] == [painted.id]
+    assert abs(area(store.get(e.Annotation, painted.id)).area - shape.area) < 1
+    undo(window)
+    assert live(store, s.image.id) == []
+    redo(window)
+    redo(window)
+    assert len(live(store, s.image.id)) == 2
+
+
+def test_brush_size_follows_the_zoom_and_adds_to_the_selected_polygon(qtbot, tmp_path):
+    store, s, window, target = square_selected(qtbot, tmp_path)
+    annotator = window.annotation.annotator
+    QTest.keyClick(window, Qt.Key.Key_P)
+    radius_px = annotator.tool.radius / window.view.state.downsample
+    window.view.state.zoom(2)
+    assert abs(annotator.tool.radius / window.view.state.downsample - radius_px) < 1e-9  # constant on screen
+    freehand(window, [(215, 120), (240, 120)])  # out of the square's right edge
+    grown = area(store.get(e.Annotation, target.id))
+    assert grown.contains(Point(235, 120)) and grown.area > 160 * 160
+    assert len(live(store, s.image.id)) == 1
+    undo(window)
+    assert store.get(e.Annotation, target.id).vector == SQUARE

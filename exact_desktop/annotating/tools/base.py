@@ -33,7 +33,14 @@ class Host(Protocol):
 
     def store_vectors(self, label: str, vectors: dict[int, dict[str, Any]]) -> None: ...
 
+    @property
+    def downsample(self) -> float: ...
+
+    def type_of(self, annotation: Annotation) -> AnnotationType | None: ...
+
     def reshape(self, label: str, target: Annotation, pieces: list[Polygon]) -> None: ...
+
+    def create_polygons(self, label: str, pieces: list[Polygon]) -> None: ...
 
     def say(self, text: str) -> None: ...
 
@@ -81,6 +88,10 @@ class Tool:
         return None
 
     def double_click(self, x: float, y: float, tolerance: float) -> bool:
+        return False
+
+    def wheel(self, notches: float) -> bool:
+        """Shift+wheel; False leaves the wheel to the view (zoom)."""
         return False
 
     def finish(self) -> bool:
