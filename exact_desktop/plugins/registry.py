@@ -111,6 +111,11 @@ def local_plugin(store: Store | None, name: str) -> e.Plugin:
     for script in discovered_scripts():
         manifest = describe(script)
         if manifest["name"] == name:
-            return e.Plugin(name, script=script, parameter_schema=list(manifest.get("parameters", [])),
-                            produces=[p["name"] for p in manifest.get("products", [])])  # fmt: skip
+            return installed_plugin(script, manifest)
     raise LookupError(f"no plugin named {name!r} in this project or among the installed plugins")
+
+
+def installed_plugin(script: str, manifest: dict[str, Any]) -> e.Plugin:
+    """The record-less plugin a built-in or entry-point script is, from its description."""
+    return e.Plugin(manifest["name"], script=script, parameter_schema=list(manifest.get("parameters", [])),
+                    produces=[p["name"] for p in manifest.get("products", [])])  # fmt: skip

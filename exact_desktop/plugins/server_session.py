@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +21,7 @@ from exact_desktop.model.jobs import JobView
 from exact_desktop.plugins.job_book import ServerJobBook
 from exact_desktop.plugins.jobs import check_parameters
 from exact_desktop.plugins.local_queue import LocalQueue
-from exact_desktop.plugins.registry import describe, discovered_scripts, local_plugin, register
+from exact_desktop.plugins.registry import describe, discovered_scripts, installed_plugin, register
 from exact_desktop.plugins.sdk.context import now_iso
 from exact_desktop.plugins.sdk.worker import find_plugin
 from exact_desktop.plugins.server_registry import PLUGINS, register_on_server
@@ -29,47 +30,79 @@ from exact_desktop.rest.connection import PluginError
 from exact_desktop.sync.results_pull import ResultsPulled, pull_results
 from exact_desktop.sync.server_project import ServerProject
 
+DESCRIBING_AT_ONCE = 4  # each description is a Python start-up in a process of its own
+_described: dict[str, e.Plugin] = {}  # script -> its plugin: installed scripts do not change while we run
+_describing = threading.Lock()
+
+
+def installed_plugins() -> list[e.Plugin]:
+    """The built-in and entry-point plugins, each script described once per process (several at
+    a time): what a server window offers to run, without a description per question."""
+    scripts = discovered_scripts()
+    with _describing:
+        missing = [script for script in scripts if script not in _described]
+        if missing:
+            with ThreadPoolExecutor(min(DESCRIBING_AT_ONCE, len(missing)), "describe") as pool:
+                for script, manifest in zip(missing, pool.map(describe, missing), strict=True):
+                    _described[script] = installed_plugin(script, manifest)
+        return [_described[script] for script in scripts]
+
 
 @dataclass(frozen=True)
 class CatalogueEntry:
     """One plugin as the server window's manager lists it: the server's record of it, the
-    plugin here that can run its jobs, or both."""
+    plugin here that can run its jobs, or both (while an answer is awaited, its `_read` is False)."""
 
     name: str
     record: dict[str, Any] | None
     here: e.Plugin | None
+    records_read: bool = True
+    here_read: bool = True
 
     @property
     def state(self) -> str:
         if self.record is not None and self.here is not None:
             return "on the server, runs here"
+        if not self.records_read:
+            return "here; the server's records are not read yet"
+        if not self.here_read:
+            return "on the server; the plugins here are not described yet"
         if self.record is not None:
             return "on the server only: no plugin of that name is installed here"
         return "here only: not registered on the server"
 
 
+def catalogue(records: dict[str, dict[str, Any]] | None, here: list[e.Plugin] | None) -> list[CatalogueEntry]:
+    """The server's records and the plugins here matched by name, either still unknown (None):
+    what a manager lists while the answers arrive."""
+    mine = {p.name: p for p in here or []}
+    names = sorted({*(records or {}), *mine}, key=str.lower)
+    return [
+        CatalogueEntry(n, (records or {}).get(n), mine.get(n), records is not None, here is not None) for n in names
+    ]
+
+
 class ServerPlugins:
     def __init__(self, project: ServerProject) -> None:
         self.project, self.connection = project, project.connection
-        self._installed: list[e.Plugin] | None = None
-        self._lock = threading.Lock()
         self.queues: list[threading.Thread] = []
 
     def plugins(self) -> list[e.Plugin]:
         """The plugins that can run here on the server's jobs: the mirror's own records (scripts
-        added in this window), then the installed ones (built-in and entry points)."""
-        with self._lock:
-            if self._installed is None:
-                self._installed = [local_plugin(None, describe(script)["name"]) for script in discovered_scripts()]
-            own = self.project.store.list(e.Plugin)
-            names = {p.name for p in own}
-            return [*own, *(p for p in self._installed if p.name not in names)]
+        added in this window), then the installed ones (built-in and entry points). The first
+        call describes the installed scripts (seconds): a window asks off its GUI thread."""
+        installed = installed_plugins()
+        own = self.project.store.list(e.Plugin)
+        names = {p.name for p in own}
+        return [*own, *(p for p in installed if p.name not in names)]
+
+    def records(self) -> dict[str, dict[str, Any]]:
+        """The server's plugin records by name (one request per page)."""
+        return {r["name"]: r for r in self.connection.pages(PLUGINS, fields="id,name,author,package,products")}
 
     def catalogue(self) -> list[CatalogueEntry]:
         """Every plugin the server has a record of and every plugin here, matched by name."""
-        records = {r["name"]: r for r in self.connection.pages(PLUGINS, fields="id,name,author,package,products")}
-        here = {p.name: p for p in self.plugins()}
-        return [CatalogueEntry(n, records.get(n), here.get(n)) for n in sorted({*records, *here}, key=str.lower)]
+        return catalogue(self.records(), self.plugins())
 
     def product_names(self) -> dict[int, str]:
         """Server product id -> name, for the products the mirror knows."""

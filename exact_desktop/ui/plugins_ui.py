@@ -19,17 +19,22 @@ from exact_desktop.model import entities as e
 from exact_desktop.model.jobs import JobList, JobView
 from exact_desktop.model.layers import RESULTS, Layer
 from exact_desktop.plugins.jobs import ParameterError, cancel_job, create_jobs, mark_interrupted, retry_job
+from exact_desktop.plugins.registry import PluginRegistryError
 from exact_desktop.plugins.runner import queue_for
 from exact_desktop.plugins.server_session import ServerPlugins
 from exact_desktop.rest.connection import PluginError
 from exact_desktop.review.session import ReviewSession
+from exact_desktop.store.base import StoreError
 from exact_desktop.store.sqlite.store import SqliteStore
+from exact_desktop.ui.background import in_background
 from exact_desktop.ui.job_poller import JobPoller
 from exact_desktop.ui.jobs_panel import JobsPanel
 from exact_desktop.ui.plugin_manager import PluginManager
 from exact_desktop.ui.project_window import ProjectWindow
 from exact_desktop.ui.run_plugin_dialog import RunPluginDialog
 from exact_desktop.ui.server_plugin_manager import ServerPluginManager
+
+PLUGIN_FAILURES = (PluginRegistryError, StoreError, LookupError)
 
 
 class PluginsUi:
@@ -68,6 +73,12 @@ class PluginsUi:
         self.poller.polled.connect(self._polled)
         self.poller.problem.connect(window.statusBar().showMessage)
         self.poller.start()
+        if self.server is not None:  # described now, so the run dialog and the manager find them ready
+            in_background(window, self.server.plugins, self._plugins_read, PLUGIN_FAILURES, "read-plugins")
+
+    def _plugins_read(self, outcome: object) -> None:
+        if isinstance(outcome, str):
+            self.window.statusBar().showMessage(f"The plugins here cannot all be read: {outcome}", 15_000)
 
     # --- jobs -------------------------------------------------------------------------------------
     def fetch_jobs(self) -> list[JobView]:
@@ -97,15 +108,19 @@ class PluginsUi:
             self.window.view.update()
 
     def show_run_dialog(self) -> RunPluginDialog | None:
-        plugins = self.server.plugins() if self.server is not None else self.store.list(e.Plugin)
-        if self.window.image_set_id is None or not plugins:
+        """Up at once; on a server the plugins here are read (described, the first time) off the
+        GUI thread and fill the dialog in when they arrive."""
+        plugins = self.store.list(e.Plugin) if self.server is None else None
+        if self.window.image_set_id is None or plugins == []:
             self.window.show_error("Run a plugin: open an image set of a project with registered plugins first.")
             return None
         selected = len(self.window.images.selectedItems())
-        self.run_dialog = RunPluginDialog(plugins, selected, self.window)
-        self.run_dialog.accepted.connect(self._dialog_accepted)
-        self.run_dialog.open()
-        return self.run_dialog
+        dialog = self.run_dialog = RunPluginDialog(plugins, selected, self.window)
+        dialog.accepted.connect(self._dialog_accepted)
+        dialog.open()
+        if self.server is not None:
+            in_background(dialog, self.server.plugins, dialog.set_plugins, PLUGIN_FAILURES, "read-plugins")
+        return dialog
 
     def show_manager(self) -> PluginManager | ServerPluginManager:
         if self.server is not None:  # the server's records, and registering the plugins here there

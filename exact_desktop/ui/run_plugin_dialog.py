@@ -1,4 +1,8 @@
-"""Run plugin on image set: pick the plugin, fill the form its schema describes, choose images."""
+"""Run plugin on image set: pick the plugin, fill the form its schema describes, choose images.
+
+The dialog is up at once; when the plugins take a while to know (a server window describes the
+installed ones first), it shows that it is reading them and fills in when they arrive.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QLineEdit,
+    QProgressBar,
     QRadioButton,
     QSpinBox,
     QVBoxLayout,
@@ -23,13 +28,16 @@ from exact_desktop.model.entities import Plugin
 
 
 class RunPluginDialog(QDialog):
-    def __init__(self, plugins: list[Plugin], selected_images: int, parent: QWidget | None = None) -> None:
+    def __init__(self, plugins: list[Plugin] | None, selected_images: int, parent: QWidget | None = None) -> None:
+        """`plugins` None: not known yet, `set_plugins` brings them."""
         super().__init__(parent)
         self.setWindowTitle("Run plugin on image set")
-        self.plugins = plugins
+        self.plugins: list[Plugin] = []
         self.plugin_box = QComboBox()
-        self.plugin_box.addItems([p.name for p in plugins])
         self.plugin_box.currentIndexChanged.connect(self._build_form)
+        self.busy_bar = QProgressBar()
+        self.busy_bar.setRange(0, 0)  # moves while the plugins are read
+        self.busy_bar.setTextVisible(False)
         self.form = QFormLayout()
         self.all_images = QRadioButton("All images of the image set")
         self.selected_images = QRadioButton(f"Selected images ({selected_images})")
@@ -37,15 +45,40 @@ class RunPluginDialog(QDialog):
         self.selected_images.setEnabled(selected_images > 0)
         self.run_again = QCheckBox("Run again on images it has finished")
         self.problem = QLabel("")
+        self.problem.setWordWrap(True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
+        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
         layout = QVBoxLayout(self)
         layout.addWidget(self.plugin_box)
+        layout.addWidget(self.busy_bar)
         layout.addLayout(self.form)
         for widget in (self.all_images, self.selected_images, self.run_again, self.problem, buttons):
             layout.addWidget(widget)
         self.fields: dict[str, QWidget] = {}
+        if plugins is None:
+            self.plugin_box.setEnabled(False)
+            self.plugin_box.setPlaceholderText("Reading the plugins\u2026")
+            self.ok_button.setEnabled(False)
+        else:
+            self.set_plugins(plugins)
+
+    @property
+    def reading(self) -> bool:
+        """The plugins are still being read."""
+        return self.busy_bar.isVisibleTo(self)
+
+    def set_plugins(self, plugins: list[Plugin] | str) -> None:
+        """The plugins that arrived, or why there are none."""
+        self.busy_bar.hide()
+        self.plugins = plugins if isinstance(plugins, list) else []
+        self.plugin_box.addItems([p.name for p in self.plugins])
+        self.plugin_box.setEnabled(bool(self.plugins))
+        self.ok_button.setEnabled(bool(self.plugins))
+        if isinstance(plugins, str) or not plugins:
+            self.plugin_box.setPlaceholderText("No plugin")
+            self.problem.setText(f"No plugin to run: {plugins}" if isinstance(plugins, str) else "No plugin to run.")
         self._build_form()
 
     @property
@@ -56,6 +89,8 @@ class RunPluginDialog(QDialog):
         while self.form.rowCount():
             self.form.removeRow(0)
         self.fields = {}
+        if not self.plugins:
+            return
         for spec in self.plugin.parameter_schema:
             widget = _field(spec)
             widget.setToolTip(spec.get("help", ""))

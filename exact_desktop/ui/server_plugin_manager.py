@@ -3,37 +3,36 @@ plugins installed here, and registering these on the server.
 
 EXACT keeps plugin records per server (Administration -> Plugins); a plugin installed here runs
 the server's jobs only once the server has a record of it. Every request runs on a worker
-thread, so a slow server never freezes the window; the dialog shows what came back.
+thread, so a slow server never freezes the window: the dialog is up at once, busy, and lists
+each answer as it arrives (the plugins here, described once per run, and the server's records).
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
     QHBoxLayout,
     QLabel,
     QListWidget,
+    QProgressBar,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
+from exact_desktop.model.entities import Plugin
 from exact_desktop.plugins.registry import PluginRegistryError
-from exact_desktop.plugins.server_session import CatalogueEntry, ServerPlugins
+from exact_desktop.plugins.server_session import CatalogueEntry, ServerPlugins, catalogue
 from exact_desktop.rest.connection import PluginError
 from exact_desktop.store.base import StoreError
+from exact_desktop.ui.background import in_background
 
 FAILURES = (PluginError, PluginRegistryError, StoreError, LookupError)
-
-
-class _Bridge(QObject):
-    finished = Signal(object, object)  # (what the work returned, or the error's message; what to do with it)
 
 
 class ServerPluginManager(QDialog):
@@ -48,9 +47,11 @@ class ServerPluginManager(QDialog):
         self._pick_script = pick_script or self._ask_for_script
         self.entries: list[CatalogueEntry] = []
         self.products: dict[int, str] = {}
-        self.busy = False
-        self._bridge = _Bridge(self)
-        self._bridge.finished.connect(self._finished)
+        self._records: dict[str, dict[str, Any]] | None = None  # None: not read yet
+        self._here: list[Plugin] | None = None
+        self._doing: list[str] = []  # what the worker threads are reading or doing, as said
+        self._failed = ""  # what went wrong in the work just done, said once it is all done
+        self._said = ""  # else this
         self.listing = QListWidget()
         self.listing.currentRowChanged.connect(self._show)
         self.details = QLabel("")
@@ -58,6 +59,10 @@ class ServerPluginManager(QDialog):
         self.details.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.message = QLabel("")
         self.message.setWordWrap(True)
+        self.busy_bar = QProgressBar()
+        self.busy_bar.setRange(0, 0)  # no figure to give: it moves while the answers are awaited
+        self.busy_bar.setTextVisible(False)
+        self.busy_bar.hide()
         self.register_button = QPushButton("Register on server")
         self.register_button.setToolTip("Create or update the server's record of this plugin, in the set's product")
         self.register_button.clicked.connect(self.register_current)
@@ -72,6 +77,7 @@ class ServerPluginManager(QDialog):
         right = QVBoxLayout()
         right.addWidget(self.details, 1)
         right.addLayout(buttons)
+        right.addWidget(self.busy_bar)
         right.addWidget(self.message)
         layout = QHBoxLayout(self)
         layout.addWidget(self.listing, 1)
@@ -79,50 +85,59 @@ class ServerPluginManager(QDialog):
         self.refresh()
 
     # --- work off the GUI thread ---------------------------------------------------------------
+    @property
+    def busy(self) -> bool:
+        return bool(self._doing)
+
     def _in_background(self, work: Callable[[], Any], then: Callable[[Any], None], doing: str) -> None:
-        self.busy = True
+        self._doing.append(doing)
         self._enable()
-        self.message.setText(doing)
+        in_background(self, work, lambda outcome: self._finished(outcome, doing, then), FAILURES, "server-plugins")
 
-        def run() -> None:
-            try:
-                outcome: Any = work()
-            except FAILURES as err:
-                outcome = str(err)
-            self._bridge.finished.emit(outcome, then)
-
-        threading.Thread(target=run, name="server-plugins", daemon=True).start()
-
-    def _finished(self, outcome: Any, then: Callable[[Any], None]) -> None:
-        self.busy = False
+    def _finished(self, outcome: Any, doing: str, then: Callable[[Any], None]) -> None:
+        self._doing.remove(doing)
         if isinstance(outcome, str):
-            self.message.setText(outcome)
+            self._failed = outcome
             self._enable()
             return
         then(outcome)
+        self._enable()
 
     # --- the catalogue ---------------------------------------------------------------------------
     def refresh(self, message: str = "", select: str | None = None) -> None:
-        """Reads the catalogue again; `select` names the plugin to show (else the one shown)."""
+        """Reads the catalogue again, each half as it comes: the plugins here and the server's
+        records. `select` names the plugin to show (else the one shown); `message` is said once
+        both are in."""
         shown = self.current()
         keep = select or (shown.name if shown else None)
+        self._failed = ""
 
-        def read() -> tuple[list[CatalogueEntry], dict[int, str]]:
-            return self.server.catalogue(), self.server.product_names()
+        def here() -> tuple[list[Plugin], dict[int, str]]:
+            return self.server.plugins(), self.server.product_names()
 
-        self._in_background(read, lambda found: self._listed(*found, message, keep), "Reading the plugins\u2026")
+        def got_here(found: tuple[list[Plugin], dict[int, str]]) -> None:
+            self._here, self.products = found
+            self._listed(message, keep)
 
-    def _listed(self, entries: list[CatalogueEntry], products: dict[int, str], message: str,
-                keep: str | None) -> None:  # fmt: skip
-        self.entries, self.products = entries, products
+        def got_records(records: dict[str, dict[str, Any]]) -> None:
+            self._records = records
+            self._listed(message, keep)
+
+        self._in_background(here, got_here, "describing the plugins here")
+        self._in_background(
+            self.server.records, got_records, f"reading the plugin records of {self.server.connection.url}"
+        )
+
+    def _listed(self, message: str, keep: str | None) -> None:
+        self.entries = catalogue(self._records, self._here)
         self.listing.clear()
-        self.listing.addItems([f"{entry.name}  [{entry.state.split(':')[0]}]" for entry in entries])
-        names = [entry.name for entry in entries]
-        self.listing.setCurrentRow(names.index(keep) if keep in names else (0 if entries else -1))
-        on_server = sum(entry.record is not None for entry in entries)
-        here_only = len(entries) - on_server
-        self.message.setText(message or f"{on_server} plugin record(s) on the server, {here_only} here only")
-        self._enable()
+        self.listing.addItems([f"{entry.name}  [{entry.state.split(':')[0].split(';')[0]}]" for entry in self.entries])
+        names = [entry.name for entry in self.entries]
+        self.listing.setCurrentRow(names.index(keep) if keep in names else (0 if self.entries else -1))
+        if not self._doing:  # this answer was the last one awaited
+            on_server = sum(entry.record is not None for entry in self.entries)
+            here_only = len(self.entries) - on_server
+            self._said = message or f"{on_server} plugin record(s) on the server, {here_only} here only"
         self.changed.emit()
 
     def current(self) -> CatalogueEntry | None:
@@ -146,10 +161,17 @@ class ServerPluginManager(QDialog):
         self.details.setText("<br>".join(lines))
 
     def _enable(self) -> None:
+        """Buttons, busy bar and message as the work in flight has them."""
         entry = self.current()
         self.register_button.setEnabled(not self.busy and entry is not None and entry.here is not None)
         self.add_button.setEnabled(not self.busy)
         self.refresh_button.setEnabled(not self.busy)
+        self.busy_bar.setVisible(self.busy)
+        if self.busy:
+            doing = " and ".join(self._doing)
+            self.message.setText(f"{doing[:1].upper()}{doing[1:]}\u2026")
+        else:
+            self.message.setText(self._failed or self._said)
 
     # --- commands --------------------------------------------------------------------------------
     def register_current(self) -> None:
@@ -162,7 +184,7 @@ class ServerPluginManager(QDialog):
             lambda record: self.refresh(
                 f"Registered {record['name']} on the server (record {record['id']}).", record["name"]
             ),
-            f"Registering {plugin.name}\u2026",
+            f"registering {plugin.name} on the server",
         )
 
     def add(self) -> None:
@@ -174,7 +196,7 @@ class ServerPluginManager(QDialog):
             lambda made: self.refresh(
                 f"Added {made[0].name} and registered it on the server (record {made[1]['id']}).", made[0].name
             ),
-            f"Describing and registering {script}\u2026",
+            f"describing {script} and registering it on the server",
         )
 
     def _ask_for_script(self) -> str:

@@ -1,0 +1,154 @@
+"""The plugin dialogs of a server window are up before the slow answers they wait for: a plugin
+whose description is held back, a server that holds its answer back (issue 26: 25-30 s of a
+frozen window before Run plugin opened, 15-20 s for Manage plugins, no sign of work)."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import textwrap
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from exact_desktop.plugins import registry, server_session
+from exact_desktop.rest.connection import Connection
+from exact_desktop.rest.login import sign_in
+from exact_desktop.server.server import serve_in_thread
+from exact_desktop.store.sqlite.store import SqliteStore
+from exact_desktop.sync.server_project import ServerProject
+from exact_desktop.ui.main_window import MainWindow
+from exact_desktop.ui.server_plugin_manager import ServerPluginManager
+from tests.rest.json_answer import answer_json
+from tests.store.conftest import seed
+
+HELD_AT_MOST_S = 20  # a held plugin gives up waiting by then: the old code must not hang the test
+
+
+def held_plugin(folder: Path, name: str, gate: Path) -> Path:
+    """A plugin script whose --describe answers once `gate` exists (a real process, held back)."""
+    script = folder / f"{name.replace(' ', '_').lower()}.py"
+    script.write_text(
+        textwrap.dedent(f"""
+        import json, pathlib, sys, time
+        for _ in range({HELD_AT_MOST_S * 20}):
+            if pathlib.Path({str(gate)!r}).exists():
+                break
+            time.sleep(0.05)
+        if "--describe" in sys.argv:
+            print(json.dumps({{"name": {name!r}, "parameters": [{{"name": "size", "type": "int", "default": 3}}]}}))
+    """)
+    )
+    return script
+
+
+@pytest.fixture
+def installed(monkeypatch: pytest.MonkeyPatch):
+    """Makes `scripts` the installed plugins (the built-ins take seconds each to describe)."""
+
+    def install(*scripts: Path) -> None:
+        for module in (server_session, registry):
+            monkeypatch.setattr(module, "discovered_scripts", lambda: [str(s) for s in scripts])
+
+    return install
+
+
+@pytest.fixture
+def server_window(qtbot, tmp_path: Path) -> Iterator[Callable[[], MainWindow]]:
+    """Opens a window on an image set of a real `exact-desktop serve`, pulled into its mirror
+    (when called: a window starts describing the installed plugins at once)."""
+    served = SqliteStore(tmp_path / "served.db")
+    s = seed(served)
+    running = serve_in_thread(served)
+    project = ServerProject(sign_in(running.url, token=running.token), s.image_set.id, folder=tmp_path / "mirror")
+    project.sync("pull")
+    windows = []
+
+    def open_window() -> MainWindow:
+        window = MainWindow(interactive_errors=False, remote=project)
+        qtbot.addWidget(window)
+        window.show()
+        window.open_image_set(project.image_set())
+        windows.append(window)
+        return window
+
+    yield open_window
+    for window in windows:
+        window.close()
+    running.stop()
+    served.close()
+
+
+class HeldServer(http.server.ThreadingHTTPServer):
+    """Answers the plugin list once released, with one record: a server that takes its time."""
+
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _Held)
+        self.asked, self.release = threading.Event(), threading.Event()
+        self.url = f"http://127.0.0.1:{self.server_address[1]}"
+
+
+class _Held(http.server.BaseHTTPRequestHandler):
+    server: HeldServer
+
+    def do_GET(self) -> None:
+        if not self.path.startswith("/api/v1/processing/plugins/"):
+            answer_json(self, 404, b'{"detail": "Not found."}')
+            return
+        self.server.asked.set()
+        self.server.release.wait(HELD_AT_MOST_S)
+        record = {"id": 7, "name": "Server one", "author": "lab", "package": "p", "products": []}
+        answer_json(self, 200, json.dumps({"count": 1, "next": None, "previous": None, "results": [record]}).encode())
+
+    def log_message(self, *_args: object) -> None:
+        pass
+
+
+def test_run_plugin_is_up_before_the_plugins_here_are_described(qtbot, tmp_path, installed, server_window):
+    gate = tmp_path / "described"
+    installed(held_plugin(tmp_path, "Held one", gate))
+    ui = server_window().plugins
+    ui.run_action.trigger()
+    dialog = ui.run_dialog
+    assert dialog is not None and dialog.isVisible()
+    assert dialog.plugin_box.count() == 0 and dialog.busy_bar.isVisible() and not dialog.ok_button.isEnabled()
+    dialog.grab().save(str(tmp_path / "run-dialog-reading.png"))
+    gate.touch()
+    qtbot.waitUntil(lambda: dialog.plugin_box.count() == 1, timeout=HELD_AT_MOST_S * 1000)
+    assert dialog.plugin.name == "Held one" and "size" in dialog.fields
+    assert dialog.ok_button.isEnabled() and not dialog.busy_bar.isVisible()
+    dialog.reject()
+    ui.run_action.trigger()  # described once: the next dialog has them at once... or a moment later
+    qtbot.waitUntil(lambda: ui.run_dialog.plugin_box.count() == 1, timeout=5_000)
+
+
+def test_the_manager_lists_the_plugins_here_while_the_server_holds_its_answer(qtbot, tmp_path, installed):
+    gate = tmp_path / "open"
+    gate.touch()
+    installed(held_plugin(tmp_path, "Here one", gate))
+    with HeldServer() as held:
+        threading.Thread(target=held.serve_forever, daemon=True).start()
+        project = ServerProject(Connection(held.url, token="t"), 1, folder=tmp_path / "mirror")
+        manager = ServerPluginManager(server_session.ServerPlugins(project))
+        qtbot.addWidget(manager)
+        manager.open()
+        assert manager.isVisible() and manager.busy and manager.busy_bar.isVisible()
+        qtbot.waitUntil(lambda: [entry.name for entry in manager.entries] == ["Here one"], timeout=15_000)
+        assert held.asked.is_set() and not held.release.is_set()  # the server has not answered yet
+        assert manager.message.text().startswith("Reading the plugin records of http://127.0.0.1")
+        assert manager.entries[0].state == "here; the server's records are not read yet"
+        manager.grab().save(str(tmp_path / "manager-reading.png"))
+        held.release.set()
+        qtbot.waitUntil(lambda: not manager.busy, timeout=15_000)
+        assert [(entry.name, entry.state) for entry in manager.entries] == [
+            ("Here one", "here only: not registered on the server"),
+            ("Server one", "on the server only: no plugin of that name is installed here"),
+        ]
+        assert manager.message.text() == "1 plugin record(s) on the server, 1 here only"
+        assert not manager.busy_bar.isVisible() and manager.register_button.isEnabled()
+        held.shutdown()
+        project.store.close()
