@@ -25,6 +25,7 @@ class Layer:
     visible: bool = True
     threshold: float = 0.0
     opacity: float = 0.8
+    problem: str = ""  # why the layer cannot be drawn (set by the painter); "" when it draws
 
     @property
     def key(self) -> LayerKey:

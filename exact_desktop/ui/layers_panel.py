@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from exact_desktop.model.layers import RESULTS, LayerKey, LayerList
+from exact_desktop.model.layers import RESULTS, Layer, LayerKey, LayerList
 
 
 class LayersPanel(QWidget):
@@ -32,33 +32,35 @@ class LayersPanel(QWidget):
         outer.addLayout(self.grid)
         outer.addStretch()
         self.controls: dict[LayerKey, tuple[QCheckBox, QSlider | None, QSlider]] = {}
+        self._problems: list[str] = []
         layers.changed.connect(self.rebuild)
 
     def rebuild(self, _sender: object = None) -> None:
         image = self.image_of_view()
         shown = self.layers.for_image(image) if image is not None else []
-        if [layer.key for layer in shown] == list(self.controls):
+        problems = [layer.problem for layer in shown]
+        if [layer.key for layer in shown] == list(self.controls) and problems == self._problems:
             for layer in shown:  # values only: keep the widgets the person is dragging
                 box, threshold, opacity = self.controls[layer.key]
                 _quietly(box, lambda b=box, v=layer.visible: b.setChecked(v))
                 _quietly(opacity, lambda o=opacity, v=layer.opacity: o.setValue(round(v * 100)))
                 if threshold is not None:
                     _quietly(threshold, lambda t=threshold, v=layer.threshold: t.setValue(round(v * 100)))
-                box.setText(layer.name)
+                box.setText(_title(layer))
             return
         while self.grid.count():
             item = self.grid.takeAt(0)
             if item.widget():
                 item.widget().deleteLater()
-        self.controls = {}
-        for index, layer in enumerate(shown):  # the name on one row, its controls under it
-            key, row = layer.key, 2 * index
+        self.controls, self._problems = {}, problems
+        for index, layer in enumerate(shown):  # the name on one row, its controls under it, then a problem
+            key, row = layer.key, 3 * index
             swatch = QLabel()
             pixmap = QPixmap(12, 12)
             pixmap.fill(QColor(layer.colour))
             swatch.setPixmap(pixmap)
-            box = QCheckBox(layer.name)
-            box.setToolTip(layer.name)
+            box = QCheckBox(_title(layer))
+            box.setToolTip(f"{layer.name}\nCannot be drawn: {layer.problem}" if layer.problem else layer.name)
             box.setChecked(layer.visible)
             box.toggled.connect(lambda on, key=key: self.layers.set(key, visible=on))
             opacity = _slider(layer.opacity, lambda v, key=key: self.layers.set(key, opacity=v / 100))
@@ -75,7 +77,16 @@ class LayersPanel(QWidget):
                 self.grid.addWidget(QLabel("score ≥"), row + 1, 3)
                 self.grid.addWidget(threshold, row + 1, 4)
                 self.grid.addWidget(accept, row + 1, 5)
+            if layer.problem:
+                reason = QLabel(layer.problem)
+                reason.setWordWrap(True)
+                reason.setStyleSheet("color: #c0392b")
+                self.grid.addWidget(reason, row + 2, 1, 1, 5)
             self.controls[key] = (box, threshold, opacity)
+
+
+def _title(layer: Layer) -> str:
+    return f"\u26a0 {layer.name} (cannot be drawn)" if layer.problem else layer.name
 
 
 def _quietly(widget: QWidget, change: Callable[[], None]) -> None:

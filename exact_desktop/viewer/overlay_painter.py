@@ -20,7 +20,7 @@ from PySide6.QtGui import QColor, QImage, QPainter
 
 from exact_desktop.model.entities import AnnotationType, PluginResultBitmap, VectorType
 from exact_desktop.model.geometry import Rect
-from exact_desktop.model.layers import RESULTS, LayerList
+from exact_desktop.model.layers import RESULTS, LayerKey, LayerList
 from exact_desktop.model.view_state import ViewState
 from exact_desktop.slides.limits import MAX_BITMAP_PIXELS, ImageTooLargeError, check_pixels
 from exact_desktop.store.base import NotFoundError, SpatialChange, Store
@@ -64,14 +64,17 @@ class OverlayPainter:
         z = overlay_z(state.downsample)
         wanted: list[tuple[OverlayKey, float, tuple[int, int, int]]] = []
         shown: list[np.ndarray] = []
+        problems: list[tuple[LayerKey, str]] = []
         counted = 0
         for layer in self.layers.for_image(image):
             if not layer.visible:
                 continue
             painter.setOpacity(layer.opacity)
             if layer.kind == RESULTS:
-                for bitmap in self._bitmaps(layer.group):
-                    self._draw_bitmap(painter, state, bitmap, layer.threshold)
+                reasons = [self._draw_bitmap(painter, state, b, layer.threshold) for b in self._bitmaps(layer.group)]
+                problem = "; ".join(r for r in reasons if r)
+                if problem != layer.problem:
+                    problems.append((layer.key, problem))
             keys = tiles_for_region(image, layer.key, z, region, state.slide_width, state.slide_height)
             colour = _rgb(layer.colour)
             for key in keys:
@@ -92,6 +95,8 @@ class OverlayPainter:
         self.tiles.want(wanted)
         self.complete = not wanted
         self._shown = (counted, shown)
+        for key, problem in problems:  # the Layers panel names what could not be drawn
+            self.layers.set(key, problem=problem)
 
     def _stand_in(self, painter: QPainter, state: ViewState, key: OverlayKey) -> None:
         """The part of the nearest coarser cached tile that covers `key`."""
@@ -143,19 +148,46 @@ class OverlayPainter:
             found = self._bitmap_rows[entry] = self.store.list(PluginResultBitmap, pluginresultentry=entry)
         return found
 
-    def _draw_bitmap(self, painter: QPainter, state: ViewState, bitmap: PluginResultBitmap, threshold: float) -> None:
-        """Heatmaps (1 channel) coloured with a perceptual map, values under the threshold clear."""
-        made_for, picture = self._pictures.get(bitmap.id, (None, QImage()))  # type: ignore[arg-type]
-        if made_for != threshold:  # one picture per bitmap, for the threshold shown
+    def _draw_bitmap(
+        self, painter: QPainter, state: ViewState, bitmap: PluginResultBitmap, threshold: float
+    ) -> str | None:
+        """Heatmaps (1 channel) coloured with a perceptual map, values under the threshold clear.
+        A bitmap that cannot be drawn is skipped, and why is returned."""
+        made_for, picture = self._pictures.get(bitmap.id, (None, ""))  # type: ignore[arg-type]
+        if made_for != threshold:  # one picture (or reason) per bitmap, for the threshold shown
             folder: Path = self.store.bitmap_folder  # type: ignore[attr-defined]
-            picture = heatmap_image(folder / bitmap.bitmap, bitmap.channels, threshold)
+            try:
+                picture = heatmap_image(folder / bitmap.bitmap, bitmap.channels, threshold)
+            except BitmapUnreadableError as err:
+                picture = str(err)
             self._pictures[bitmap.id] = (threshold, picture)  # type: ignore[index]
-        rect = bitmap.location_rect
-        x, y = state.l0_to_screen(rect.get("x", 0), rect.get("y", 0))
-        painter.drawImage(
-            QRectF(x, y, rect.get("w", 0) / state.downsample, rect.get("h", 0) / state.downsample), picture
-        )
+        try:
+            x, y, w, h = drawable_rect(bitmap.location_rect)
+        except BitmapUnreadableError as err:
+            return f"bitmap {bitmap.bitmap}: {err}"
+        if isinstance(picture, str):
+            return picture
+        sx, sy = state.l0_to_screen(x, y)
+        painter.drawImage(QRectF(sx, sy, w / state.downsample, h / state.downsample), picture)
         self.drawn_bitmaps += 1
+        return None
+
+
+class BitmapUnreadableError(Exception):
+    """A result bitmap that cannot be drawn; the message says why, naming its file."""
+
+
+def drawable_rect(rect: object) -> tuple[float, float, float, float]:
+    """A location_rect as (x, y, w, h): finite numbers, a positive size (the project file may
+    hold anything another program wrote)."""
+    try:
+        values = [float(rect[k]) for k in ("x", "y", "w", "h")]  # type: ignore[index]
+    except (TypeError, KeyError, IndexError, ValueError):
+        values = []
+    if len(values) != 4 or not all(math.isfinite(v) for v in values) or values[2] <= 0 or values[3] <= 0:
+        raise BitmapUnreadableError(f"its location_rect {str(rect)[:60]!r} is not x, y, w, h with a positive size")
+    x, y, w, h = values
+    return x, y, w, h
 
 
 @functools.lru_cache(maxsize=256)
@@ -175,14 +207,23 @@ def _screen_rect(state: ViewState, key: OverlayKey) -> QRectF:
 
 
 def heatmap_image(path: Path, channels: int, threshold: float) -> QImage:
-    """A bitmap file as a paintable image: heatmaps through the viridis map, clear below threshold."""
+    """A bitmap file as a paintable image: heatmaps through the viridis map, clear below threshold.
+    BitmapUnreadableError naming the file when it is missing, too large or not a picture."""
+    if not path.is_file():  # nor a FIFO to wait on for ever
+        what = "not a regular file" if path.exists() else "missing"
+        raise BitmapUnreadableError(f"bitmap {path.name}: its file is {what}")
     try:  # a file in the project that declares too many pixels is not decoded at all
         check_pixels(path, MAX_BITMAP_PIXELS, f"bitmap {path.name}")
-    except (ImageTooLargeError, OSError):
-        return QImage()
-    raw = cv2.imdecode(np.fromfile(str(path), np.uint8), cv2.IMREAD_UNCHANGED)
+        data = np.fromfile(str(path), np.uint8)
+    except ImageTooLargeError as err:
+        raise BitmapUnreadableError(str(err)) from None
+    except OSError as err:
+        raise BitmapUnreadableError(f"bitmap {path.name}: cannot be read ({err.strerror or err})") from None
+    raw = cv2.imdecode(data, cv2.IMREAD_UNCHANGED) if data.size else None
     if raw is None:
-        return QImage()
+        raise BitmapUnreadableError(f"bitmap {path.name}: is not a picture (PNG, JPEG or TIFF)")
+    if raw.dtype != np.uint8:
+        raise BitmapUnreadableError(f"bitmap {path.name}: holds {raw.dtype} values; 8-bit pictures are drawn")
     if channels == 1 or raw.ndim == 2:
         grey = raw if raw.ndim == 2 else raw[..., 0]
         rgba = cv2.cvtColor(cv2.applyColorMap(grey, cv2.COLORMAP_VIRIDIS), cv2.COLOR_BGR2RGBA)

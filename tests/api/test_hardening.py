@@ -219,7 +219,7 @@ def test_a_bomb_opened_as_a_slide_or_drawn_as_a_bitmap_is_refused_by_size(tmp_pa
     import subprocess
     import sys
 
-    from exact_desktop.viewer.overlay_painter import heatmap_image
+    from exact_desktop.viewer.overlay_painter import BitmapUnreadableError, heatmap_image
     from tests.conftest import PROJECT
 
     bomb = tmp_path / "bomb.png"
@@ -228,7 +228,8 @@ def test_a_bomb_opened_as_a_slide_or_drawn_as_a_bitmap_is_refused_by_size(tmp_pa
                            str(tmp_path / "shot.png")], cwd=PROJECT, capture_output=True, text=True, timeout=120,
                           env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})  # fmt: skip
     assert done.returncode == 2 and "32000 x 32000" in done.stderr and "Traceback" not in done.stderr
-    assert heatmap_image(bomb, channels=1, threshold=0.5).isNull()  # not decoded, nothing drawn
+    with pytest.raises(BitmapUnreadableError, match="32000 x 32000"):  # not decoded, nothing drawn
+        heatmap_image(bomb, channels=1, threshold=0.5)
 
 
 @pytest.mark.parametrize(
