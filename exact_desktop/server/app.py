@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -14,7 +15,7 @@ from exact_desktop.server.auth import Authenticator
 from exact_desktop.server.listing import BadRequest, field_errors
 from exact_desktop.server.routes import annotations, core, images, plugin_records, processing
 from exact_desktop.server.slides_cache import DeepZooms, OpenSlides
-from exact_desktop.store.base import NotFoundError, StoreError
+from exact_desktop.store.base import DamagedProjectError, DiskFullError, NotFoundError, StoreError
 from exact_desktop.store.sqlite.store import SqliteStore
 
 
@@ -77,4 +78,33 @@ def create_app(store: SqliteStore, token: str) -> FastAPI:
     async def refused(_request: Request, exc: StoreError) -> JSONResponse:
         return JSONResponse({"non_field_errors": [str(exc)]}, status_code=400)
 
+    _add_failure_handlers(app)
     return app
+
+
+FULL = (errno.ENOSPC, errno.EDQUOT)
+
+
+def _add_failure_handlers(app: FastAPI) -> None:
+    """Failures that are not the request's fault get a status a client can act on: 507 (retry
+    when there is room) for a full disk, 503 for a damaged project file; never a bare 500."""
+
+    @app.exception_handler(DiskFullError)
+    async def disk_full(_request: Request, exc: DiskFullError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=507)
+
+    @app.exception_handler(DamagedProjectError)
+    async def damaged(_request: Request, exc: DamagedProjectError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=503)
+
+    @app.exception_handler(OSError)
+    async def file_failed(_request: Request, exc: OSError) -> JSONResponse:
+        if exc.errno in FULL:
+            return JSONResponse({"detail": "the disk is full; nothing of this request was kept"}, status_code=507)
+        if exc.errno == errno.ENAMETOOLONG:
+            return JSONResponse({"non_field_errors": ["a file name is too long for this disk"]}, status_code=400)
+        raise exc
+
+    @app.exception_handler(RecursionError)
+    async def too_deep(_request: Request, _exc: RecursionError) -> JSONResponse:
+        return JSONResponse({"non_field_errors": ["JSON nested too deeply to be read"]}, status_code=400)

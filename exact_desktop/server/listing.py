@@ -9,6 +9,8 @@ import orjson
 from fastapi import Request
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from exact_desktop.model.values import INT_MAX, INT_MIN
+
 DEFAULT_PAGE = 50
 MAX_PAGE = 10_000
 
@@ -72,9 +74,17 @@ def _int(text: str | None, default: int, name: str) -> int:
     if text in (None, ""):
         return default
     try:
-        return int(text)
+        return _bounded_int(text)
     except ValueError:
-        raise BadRequest({name: [f"A valid integer is required, got {text!r}."]}) from None
+        raise BadRequest({name: [f"A valid integer of 64 bits is required, got {text!r}."]}) from None
+
+
+def _bounded_int(text: str) -> int:
+    """An integer SQLite can hold: every number of a query is one, or a 400 naming it."""
+    number = int(text)
+    if not INT_MIN <= number <= INT_MAX:
+        raise ValueError(text)
+    return number
 
 
 def parse_filters(request: Request, allowed: dict[str, str]) -> dict[str, Any]:
@@ -96,9 +106,9 @@ def parse_filters(request: Request, allowed: dict[str, str]) -> dict[str, Any]:
 
 def _convert(raw: str, kind: str) -> Any:
     if kind == "int":
-        return int(raw)
+        return _bounded_int(raw)
     if kind == "ints":
-        return [int(v) for v in raw.split(",") if v]
+        return [_bounded_int(v) for v in raw.split(",") if v]
     if kind == "strs":
         return [v for v in raw.split(",") if v]
     if kind == "bool":

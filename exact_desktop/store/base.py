@@ -27,6 +27,15 @@ class SchemaTooNewError(StoreError):
     pass
 
 
+class DiskFullError(StoreError):
+    """The disk holding the project is full (or failing): nothing of the change was written,
+    and the same change may succeed once there is room."""
+
+
+class DamagedProjectError(StoreError):
+    """SQLite found damaged pages in the project file: what they hold cannot be read."""
+
+
 @dataclass(frozen=True)
 class ViewportQuery:
     """Objects of one image inside a level-0 rectangle.

@@ -77,11 +77,19 @@ async def upload_image(
     return json_response(body)  # 200 and a page, as EXACT answers an upload
 
 
+MAX_NAME_BYTES = 200  # file systems take 255; room for the "-2" of a second upload of a name
+
+
 def _safe_name(given: str | None) -> str:
-    """The file's own name, without folders, NUL or other control characters."""
+    """The file's own name, without folders, NUL or other control characters, short enough
+    for any disk (the stem is cut, the suffix kept)."""
     name = Path((given or "").replace("\\", "/")).name
-    name = "".join(ch for ch in name if ch.isprintable() and ch not in '<>:"|?*')
-    return name.strip(". ") or "upload"
+    name = "".join(ch for ch in name if ch.isprintable() and ch not in '<>:"|?*').strip(". ") or "upload"
+    path = Path(name)
+    room = MAX_NAME_BYTES - len(path.suffix.encode())
+    if room < 1:  # a "suffix" that long is no suffix
+        return name.encode()[:MAX_NAME_BYTES].decode(errors="ignore")
+    return path.stem.encode()[:room].decode(errors="ignore") + path.suffix
 
 
 def _free_name(path: Path) -> Path:

@@ -7,6 +7,7 @@ with BEGIN IMMEDIATE, so two writers never deadlock upgrading a read lock.
 
 from __future__ import annotations
 
+import functools
 import random
 import sqlite3
 import time
@@ -15,10 +16,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, ExceptionContext, create_engine, event
 from sqlalchemy.exc import OperationalError
 
-from exact_desktop.store.base import StoreError
+from exact_desktop.store.base import DamagedProjectError, DiskFullError
 
 T = TypeVar("T")
 BUSY_TIMEOUT_S = 30.0
@@ -33,7 +34,23 @@ def make_engine(path: Path) -> Engine:
     )
     event.listen(engine, "connect", _on_connect)
     event.listen(engine, "begin", _on_begin)
+    event.listen(engine, "handle_error", functools.partial(_named_failure, path))
     return engine
+
+
+def _named_failure(path: Path, context: ExceptionContext) -> None:
+    """The failures no retry mends, raised as themselves naming the file, wherever they happen
+    (a read, a write, a commit): a full disk and a damaged file."""
+    if not isinstance(context.original_exception, sqlite3.Error):
+        return
+    reason = (str(context.original_exception).splitlines() or [""])[0]
+    text = reason.lower()
+    if "full" in text or "disk i/o" in text:  # the transaction is rolled back whole
+        raise DiskFullError(f"{path}: the disk is full (or failing); nothing of this change was written") from None
+    if "malformed" in text or "not a database" in text:
+        raise DamagedProjectError(
+            f"{path}: the project file is damaged ({reason}); `exact-desktop check --db {path}` lists the damage"
+        ) from None
 
 
 def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
@@ -71,11 +88,6 @@ def write(engine: Engine, work: Callable[[Connection], T]) -> T:
                 with conn.begin():
                     return work(conn)
         except (OperationalError, sqlite3.OperationalError) as err:
-            text = str(getattr(err, "orig", err)).lower()
-            if "full" in text or "disk i/o" in text:  # the transaction was rolled back whole
-                raise StoreError(
-                    f"{engine.url.database}: the disk is full (or failing); nothing of this change was written"
-                ) from None
             if not _is_busy(err) or attempt == WRITE_ATTEMPTS - 1:
                 raise
             time.sleep(min(2.0, 0.05 * 2**attempt) * (0.5 + random.random()))
