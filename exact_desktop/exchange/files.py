@@ -7,7 +7,6 @@ nothing the second time. Counts are of what the store holds afterwards, not of w
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ import orjson
 from exact_desktop.annotating.edit_history import EditHistory
 from exact_desktop.exchange import exact_json, geojson
 from exact_desktop.exchange.plan import ExchangeError, ImportPlan
+from exact_desktop.exchange.targets import read_regular, write_replacing
 from exact_desktop.model.entities import Annotation, AnnotationType, Image, ImageSet
 from exact_desktop.store.base import Store
 
@@ -38,9 +38,7 @@ def image_types(store: Store, image_id: int) -> list[AnnotationType]:
 
 def read_json(path: Path) -> Any:
     try:
-        return orjson.loads(Path(path).read_bytes())
-    except OSError as err:
-        raise ExchangeError(f"{path}: cannot read ({err.strerror or err})") from None
+        return orjson.loads(read_regular(path))
     except orjson.JSONDecodeError as err:
         raise ExchangeError(f"{path}: not valid JSON ({err})") from None
 
@@ -86,7 +84,8 @@ def carry_out(store: Store, plan: ImportPlan, history: EditHistory | None = None
 
 def export_file(store: Store, image_id: int, path: Path, fmt: str | None = None) -> int:
     """Write the image's live annotations; returns how many the file holds. Written beside the
-    target and renamed into place, so a failed export never leaves half a file."""
+    target and renamed into place, so a failed export never leaves half a file (nor a device
+    replaced by one: only regular files and new paths are written)."""
     fmt = fmt or (GEOJSON if Path(path).suffix.lower() == ".geojson" else EXACT)
     image = store.get(Image, image_id)
     types = {t.id: t for t in image_types(store, image_id)}
@@ -97,8 +96,5 @@ def export_file(store: Store, image_id: int, path: Path, fmt: str | None = None)
     else:
         document = exact_json.export_document(image, annotations, types)
         count = len(document["annotations"])
-    path = Path(path)
-    partial = path.with_name(path.name + ".partial")
-    partial.write_bytes(orjson.dumps(document, option=orjson.OPT_INDENT_2))
-    os.replace(partial, path)
+    write_replacing(Path(path), orjson.dumps(document, option=orjson.OPT_INDENT_2))
     return count

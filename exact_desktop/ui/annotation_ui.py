@@ -183,7 +183,7 @@ class AnnotationUi:
         if path:
             try:
                 count = export_file(self.store, image, Path(path))
-            except (OSError, StoreError) as err:
+            except (ExchangeError, StoreError) as err:
                 self.window.show_error(f"Export failed: {err}")
                 return
             self.window.statusBar().showMessage(f"Exported {count:,} annotations to {path}", 15_000)
