@@ -67,7 +67,8 @@ class ReviewSession:
         self.book = ReviewBook(store)  # type: ignore[arg-type]
         self.entries = tuple(sorted(set(entries)))
         self.scope = "entries:" + ",".join(map(str, self.entries))
-        self.reviewer = reviewer
+        self.reviewer = reviewer if reviewer is not None else history.editor  # the person at this computer
+        reviewer = self.reviewer
         self.reviewer_name = store.get(e.User, reviewer).username if reviewer is not None else None
         self.origins: dict[int, Origin] = origins(store, list(self.entries))
         missing = [entry for entry in self.entries if entry not in self.origins]

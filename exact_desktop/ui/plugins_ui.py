@@ -31,6 +31,8 @@ from exact_desktop.ui.job_poller import JobPoller
 from exact_desktop.ui.jobs_panel import JobsPanel
 from exact_desktop.ui.plugin_manager import PluginManager
 from exact_desktop.ui.project_window import ProjectWindow
+from exact_desktop.ui.review_dock import open_review
+from exact_desktop.ui.review_panel import ReviewPanel
 from exact_desktop.ui.run_plugin_dialog import RunPluginDialog
 from exact_desktop.ui.server_plugin_manager import ServerPluginManager
 
@@ -62,7 +64,11 @@ class PluginsUi:
         self.manage_action = QAction("&Manage plugins…", window)
         self.manage_action.triggered.connect(self.show_manager)
         menu = window.menuBar().addMenu("&Plugins")
+        self.review_action = QAction("Re&view results…", window)
+        self.review_action.setShortcut("Ctrl+R")
+        self.review_action.triggered.connect(self.open_review)
         menu.addAction(self.run_action)
+        menu.addAction(self.review_action)
         menu.addAction(self.manage_action)
         self.manager: PluginManager | ServerPluginManager | None = None
         window.images.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
@@ -205,13 +211,18 @@ class PluginsUi:
         job = retry_job(self.store, job_id)
         self._queue(self.store.get(e.Plugin, job.plugin), [job_id])
 
+    def open_review(self) -> ReviewPanel | None:
+        """The review panel over the image set's results (ui/review_dock.py)."""
+        assert self.window.annotation is not None, "reviewing needs a project"  # type: ignore[attr-defined]
+        return open_review(self.window, self.window.annotation.history)  # type: ignore[attr-defined]
+
     def accept(self, entry: int, ask: bool = False) -> int:
         """The entry's undecided candidates at or above its layer's threshold become annotations,
         as one undoable edit with their provenance (review/); `ask` names the count first."""
         layer = self.layers.get((RESULTS, entry))
         assert layer is not None, f"no layer shows result entry {entry}"
-        assert self.window.annotation is not None, "accepting needs a project"
-        session = ReviewSession(self.store, self.window.annotation.history, [entry])
+        assert self.window.annotation is not None, "accepting needs a project"  # type: ignore[attr-defined]
+        session = ReviewSession(self.store, self.window.annotation.history, [entry])  # type: ignore[attr-defined]
         session.threshold = layer.threshold
         count = len(session.band_rows())
         question = f"Accept {count:,} undecided candidates of {layer.name} scoring at least {layer.threshold:.2f}?"

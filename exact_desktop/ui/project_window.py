@@ -26,6 +26,7 @@ class ProjectWindow(QMainWindow):
     layers_dock: QDockWidget
     images: QListWidget
     image_ids: list[int | None]
+    sources: list[SlideSource]  # the slide behind each row of `images`
     image_set_id: int | None
     file_menu: QMenu
     view_menu: QMenu

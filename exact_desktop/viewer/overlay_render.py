@@ -27,6 +27,7 @@ MIN_OUTLINE_PX = 6.0  # objects smaller than this on screen are drawn as dots (a
 MAX_TILE_OBJECTS = 40_000  # more than this in one tile: shade the per-cell counts
 LINE_PX = 1  # outline width on screen (OpenCV draws wider anti-aliased lines ten times slower)
 POINT_RADIUS_PX = 5  # EXACT draws point annotations as small circles
+DASH_PX = 4  # dash length of result outlines on screen
 _SHIFT = 4  # OpenCV fixed-point bits: sub-pixel positions
 _BOXES = (VectorType.BOUNDING_BOX, VectorType.FIXED_SIZE_BOUNDING_BOX)
 _OPEN = (VectorType.LINE, VectorType.MULTI_LINE)
@@ -76,8 +77,10 @@ def render_outlines(
     colours: dict[int, tuple[int, int, int]],
     shapes: dict[int, int],
     min_score: float = 0.0,
+    dashed: bool = False,
 ) -> np.ndarray:
-    """Outlines of every object, one OpenCV call per (type, shape): no Python step per object."""
+    """Outlines of every object, one OpenCV call per (type, shape): no Python step per object.
+    `dashed` (a plugin's results) cuts them into dashes, so they never look like human annotations."""
     width, height = frame.size
     tile = np.zeros((height, width, 4), np.uint8)
     keep = np.isnan(found.scores) | (found.scores >= min_score)
@@ -100,6 +103,9 @@ def render_outlines(
             nodes = _fixed(found.nodes.astype(np.float64), origin, scale)
             parts = [nodes[found.offsets[i] : found.offsets[i + 1]] for i in which.tolist()]
             cv2.polylines(tile, parts, shape not in _OPEN, colour, LINE_PX, cv2.LINE_AA, _SHIFT)
+    if dashed:  # a checkerboard of DASH_PX squares: along any line, DASH_PX on, DASH_PX off
+        rows, cols = np.indices((height, width), np.int32) // DASH_PX
+        tile[(rows + cols) % 2 == 1] = 0
     return tile
 
 

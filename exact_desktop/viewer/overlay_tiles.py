@@ -20,6 +20,7 @@ from PySide6.QtGui import QImage
 
 from exact_desktop.model.entities import Image
 from exact_desktop.model.geometry import Rect
+from exact_desktop.model.layers import RESULTS
 from exact_desktop.slides.tile_cache import TileCache
 from exact_desktop.slides.worker_threads import give_way_to_the_gui
 from exact_desktop.store.base import DensityGrid, SpatialChange, Store, ViewportObjects, ViewportQuery
@@ -246,8 +247,9 @@ class OverlayTiles:
         if data.detail == "outlines":
             types = {t: self.types(t) for t in np.unique(found.types).tolist()}
             pixels = render_outlines(
-                found, frame, {t: c for t, (c, _) in types.items()}, {t: s for t, (_, s) in types.items()}, threshold
-            )
+                found, frame, {t: c for t, (c, _) in types.items()}, {t: s for t, (_, s) in types.items()}, threshold,
+                dashed=key.layer[0] == RESULTS,
+            )  # fmt: skip
             ids = found.ids[keep]
         else:
             if data.detail == "dots":

@@ -1,0 +1,50 @@
+"""Opens the review panel in a dock of the window, over the shown image set's plugin results."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDockWidget
+
+from exact_desktop.annotating.edit_history import EditHistory
+from exact_desktop.review.session import ReviewSession
+from exact_desktop.slides.base import SlideSource
+from exact_desktop.store.base import StoreError
+from exact_desktop.ui.project_window import ProjectWindow
+from exact_desktop.ui.review_panel import ReviewPanel
+
+
+def open_review(window: ProjectWindow, history: EditHistory) -> ReviewPanel | None:
+    """A review of every result of the window's images (the image set), resumed where it
+    stopped; its decisions go through the window's edit history (Ctrl+Z)."""
+    assert window.store is not None, "reviewing needs a project"
+    images = [id for id in window.image_ids if id is not None]
+    try:
+        session = ReviewSession.of_images(window.store, history, images, reviewer=window.editor)
+    except StoreError as err:
+        window.statusBar().showMessage(f"Nothing to review: {err}", 10000)
+        return None
+
+    def source_of(image: int) -> SlideSource | None:
+        return window.sources[window.image_ids.index(image)] if image in window.image_ids else None
+
+    panel = ReviewPanel(session, source_of)
+
+    def follow(_session: object) -> None:
+        """The slide view keeps the candidate on screen in its place on the slide."""
+        current = session.current()
+        if current is not None and (current.image == window.current_image_id() or window.show_image(current.image)):
+            window.view.state.center_on(*current.centre)
+
+    panel.follow = follow  # type: ignore[attr-defined]  # held as long as the panel: blinker keeps weak references
+    session.changed.connect(follow)
+    old = window.findChild(QDockWidget, "review-dock")
+    if old is not None:
+        old.close()
+        old.deleteLater()
+    dock = QDockWidget("Review", window)
+    dock.setObjectName("review-dock")
+    dock.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dock.setWidget(panel)
+    window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+    panel.setFocus()
+    return panel

@@ -1,0 +1,255 @@
+"""The review panel: a result candidate at a time (or a gallery page of them) over the Qt-free
+`ReviewSession`, with EXACT's keys: j accept, k reject, d next, s previous, number keys relabel
+to that type and accept, Space skips. It only shows the session and tells it what was pressed;
+every decision is the session's, one undoable edit each (Ctrl+Z in the window undoes it)."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable
+
+from PySide6.QtCore import QEvent, Qt, QTimer
+from PySide6.QtGui import QColor, QImage, QKeyEvent, QPixmap
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSlider,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from exact_desktop.model import entities as e
+from exact_desktop.review.crops import crop_around, downsample_for, draw_outline
+from exact_desktop.review.session import Candidate, ReviewSession
+from exact_desktop.slides.base import SlideSource
+from exact_desktop.ui.review_gallery import CROP_PX, Gallery
+from exact_desktop.ui.score_histogram import ScoreHistogram
+from exact_desktop.viewer.qimage_convert import rgb_to_qimage
+
+SINGLE_PX = 384
+MAGNIFICATIONS = (40.0, 20.0, 10.0, 5.0)
+ORDERS = {"score_high": "Score, high first", "score_low": "Score, low first",
+          "uncertain": "Closest to the threshold", "spatial": "Across the slide"}  # fmt: skip
+CACHED_CROPS = 128
+REVIEW_KEYS = (Qt.Key.Key_J, Qt.Key.Key_K, Qt.Key.Key_D, Qt.Key.Key_S, Qt.Key.Key_G, Qt.Key.Key_Space,
+               Qt.Key.Key_Return, Qt.Key.Key_Enter)  # fmt: skip
+
+
+class ReviewPanel(QWidget):
+    def __init__(
+        self, session: ReviewSession, source_of: Callable[[int], SlideSource | None], parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.session, self.source_of = session, source_of
+        self.magnification = 20.0
+        self._crops: OrderedDict[tuple[int, float, int], QImage] = OrderedDict()
+        self.relabel_types = _relabel_types(session)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+
+        self.title = QLabel(" · ".join(sorted({f"{o.plugin} · {o.entry_name}" for o in session.origins.values()})))
+        self.title.setStyleSheet("font-weight: bold")
+        self.order = QComboBox()
+        for key, text in ORDERS.items():
+            self.order.addItem(text, key)
+        self.order.setCurrentIndex(list(ORDERS).index(session.order))
+        self.order.currentIndexChanged.connect(lambda _i: self.session.arrange(order=self.order.currentData()))
+        self.zoom = QComboBox()
+        for mag in MAGNIFICATIONS:
+            self.zoom.addItem(f"{mag:g}x", mag)
+        self.zoom.setCurrentIndex(MAGNIFICATIONS.index(self.magnification))
+        self.zoom.currentIndexChanged.connect(self._zoom_changed)
+        self.gallery_button = QPushButton("Gallery (g)")
+        self.gallery_button.setCheckable(True)
+        self.gallery_button.toggled.connect(self._mode_changed)
+        controls = QHBoxLayout()
+        for widget in (self.order, self.zoom, self.gallery_button):
+            controls.addWidget(widget)
+
+        self.histogram = ScoreHistogram()
+        self.threshold = QSlider(Qt.Orientation.Horizontal)
+        self.threshold.setRange(0, 100)
+        self.threshold.setValue(round(session.threshold * 100))
+        self.threshold.valueChanged.connect(lambda v: self.session.arrange(threshold=v / 100))
+
+        self.single = QLabel()
+        self.single.setFixedSize(SINGLE_PX, SINGLE_PX)
+        self.single.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.single.setStyleSheet("background: #202020")
+        self.gallery = Gallery()
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.single)
+        self.stack.addWidget(self.gallery)
+        self.info = QLabel()
+        self.info.setWordWrap(True)
+        self.accept_page = QPushButton("Accept the page except the marked (Enter)")
+        self.accept_page.clicked.connect(self.decide_page)
+        self.accept_page.hide()
+        relabels = "  ".join(f"{i} {t.name}" for i, t in enumerate(self.relabel_types, 1))
+        self.keys = QLabel(f"j accept · k reject · d next · s previous · Space skip · relabel: {relabels}")
+        self.keys.setWordWrap(True)
+        self.counts = QLabel()
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.title)
+        layout.addLayout(controls)
+        layout.addWidget(self.histogram)
+        layout.addWidget(self.threshold)
+        layout.addWidget(self.stack)
+        layout.addWidget(self.info)
+        layout.addWidget(self.accept_page)
+        layout.addWidget(self.keys)
+        layout.addWidget(self.counts)
+        layout.addStretch()
+        session.changed.connect(self._session_changed)
+        self.refresh()
+
+    # --- commands from keys ----------------------------------------------------------------
+    def event(self, event: QEvent) -> bool:
+        """The review's keys win over the window's shortcuts (number keys pick a drawing type
+        there) while the panel has the focus."""
+        if event.type() == QEvent.Type.ShortcutOverride and _is_review_key(event):  # type: ignore[arg-type]
+            event.accept()
+            return True
+        return super().event(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
+        key, text = event.key(), event.text()
+        in_gallery = self.stack.currentWidget() is self.gallery
+        if key == Qt.Key.Key_G:
+            self.gallery_button.toggle()
+        elif in_gallery and key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.decide_page()
+        elif in_gallery and key == Qt.Key.Key_D:
+            self.session.go(self._page_start() + self.gallery.size)
+        elif in_gallery and key == Qt.Key.Key_S:
+            self.session.go(self._page_start() - self.gallery.size)
+        elif in_gallery:
+            super().keyPressEvent(event)
+        elif key == Qt.Key.Key_J:
+            self.session.accept()
+        elif key == Qt.Key.Key_K:
+            self.session.reject()
+        elif key == Qt.Key.Key_D:
+            self.session.next()
+        elif key == Qt.Key.Key_S:
+            self.session.previous()
+        elif key == Qt.Key.Key_Space:
+            self.session.skip()
+        elif text.isdigit() and 1 <= int(text) <= len(self.relabel_types):
+            self.session.accept(self.relabel_types[int(text) - 1].id)
+        else:
+            super().keyPressEvent(event)
+
+    def decide_page(self) -> None:
+        """The gallery page: accepted, but for the marked crops, which are rejected; one edit."""
+        if not self.gallery.ids:
+            return
+        choices = {id: None if id in self.gallery.marked else self.session.model_type(id) for id in self.gallery.ids}
+        self.session.decide(choices, f"Review a page of {len(choices)}")
+        self.session.go(self._page_start() + self.gallery.size)
+
+    # --- showing ---------------------------------------------------------------------------
+    def refresh(self) -> None:
+        counts, _edges, above = self.session.histogram()
+        self.histogram.show_counts(counts, self.session.threshold, above)
+        if self.stack.currentWidget() is self.gallery:
+            self._show_page()
+        else:
+            self._show_single()
+        c = self.session.counts()
+        left = f", about {c.seconds_left / 60:.0f} min left" if c.seconds_left is not None else ""
+        self.counts.setText(f"{c.decided:,} decided · {c.remaining:,} to go · {c.per_minute:.0f} a minute{left}")
+
+    def _show_single(self) -> None:
+        current = self.session.current()
+        if current is None:
+            self.single.clear()
+            self.single.setText("Nothing left to review here")
+            self.info.setText("")
+            return
+        self.single.setPixmap(QPixmap.fromImage(self.crop(current, SINGLE_PX)))
+        self.info.setText(self._caption(current))
+        QTimer.singleShot(0, lambda: self._prefetch(1, SINGLE_PX))
+
+    def _show_page(self) -> None:
+        start = self._page_start()
+        page = [self.session.at(p) for p in range(start, start + self.gallery.size)]
+        shown = [c for c in page if c is not None]
+        self.gallery.show_page([(c.id, self.crop(c, CROP_PX), self._caption(c)) for c in shown])
+        end = start + len(shown)
+        self.info.setText(f"Candidates {start + 1:,}-{end:,} of {len(self.session):,}: click the wrong ones")
+        QTimer.singleShot(0, lambda: self._prefetch(self.gallery.size, CROP_PX))
+
+    def _page_start(self) -> int:
+        return self.session.position  # the page begins with the candidate on screen
+
+    def _caption(self, c: Candidate) -> str:
+        origin = self.session.origins[c.entry]
+        kind = self.session.types[c.annotation_type].name if c.annotation_type in self.session.types else "?"
+        state = "" if c.state == "undecided" else f" · {c.state}"
+        return f"#{c.rank + 1:,} of {len(self.session):,} · {origin.plugin} · {kind} · score {c.score:.3f}{state}"
+
+    def crop(self, c: Candidate, side: int) -> QImage:
+        """The candidate's crop with its outline, from the cache when it was fetched ahead."""
+        key = (c.id, self.magnification, side)
+        image = self._crops.get(key)
+        if image is None:
+            image = self._crops[key] = self._render(c, side)
+            while len(self._crops) > CACHED_CROPS:
+                self._crops.popitem(last=False)
+        return image
+
+    def _render(self, c: Candidate, side: int) -> QImage:
+        source = self.source_of(c.image)
+        if source is None:
+            blank = QImage(side, side, QImage.Format.Format_RGB888)
+            blank.fill(Qt.GlobalColor.darkGray)
+            return blank
+        crop = crop_around(source, c.centre, side, downsample_for(source, self.magnification))
+        kept = c.chosen_type or c.annotation_type
+        known = self.session.types.get(kept)
+        colour = QColor(known.color_code if known else "#ffff00")
+        shape = known.vector_type if known else e.VectorType.POLYGON
+        rgb = (colour.red(), colour.green(), colour.blue())
+        drawn = draw_outline(crop, self.session.result(c).vector, shape, rgb, dashed=c.state == "undecided")
+        return rgb_to_qimage(drawn)
+
+    def _prefetch(self, ahead: int, side: int) -> None:
+        """The next candidate's (or page's) pixels, read while the reviewer looks at these."""
+        start = self.session.position
+        for position in range(start + ahead, start + 2 * ahead if side == CROP_PX else start + 2):
+            upcoming = self.session.at(position)
+            if upcoming is not None:
+                self.crop(upcoming, side)
+
+    def _zoom_changed(self, _index: int) -> None:
+        self.magnification = self.zoom.currentData()
+        self.refresh()
+
+    def _mode_changed(self, gallery: bool) -> None:
+        self.stack.setCurrentWidget(self.gallery if gallery else self.single)
+        self.accept_page.setVisible(gallery)
+        self.refresh()
+
+    def _session_changed(self, _sender: object) -> None:
+        self.refresh()
+
+
+def _is_review_key(event: QKeyEvent) -> bool:
+    if event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
+        return False
+    return event.text().isdigit() or event.key() in REVIEW_KEYS
+
+
+def _relabel_types(session: ReviewSession) -> list[e.AnnotationType]:
+    """Types a number key relabels to: those of the candidates' product drawn the same way."""
+    models = {int(t) for t in set(session.candidates.types.tolist())}
+    known = [session.types[t] for t in models if t in session.types]
+    if not known:
+        return []
+    first = known[0]
+    same = [t for t in session.types.values() if t.product == first.product and t.vector_type == first.vector_type]
+    return sorted(same, key=lambda t: (t.sort_order, t.id))[:9]

@@ -1,0 +1,84 @@
+"""The review panel in the window: 30 candidates reviewed with the keyboard and a gallery page,
+some undone with Ctrl+Z, and the store holds what the reviewer said."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+
+from exact_desktop.demo.synthetic_slide import ensure_demo_slide
+from exact_desktop.model import entities as e
+from exact_desktop.review.provenance import KEY, accepted_uuid
+from exact_desktop.store.sqlite.review_book import ReviewBook
+from exact_desktop.store.sqlite.store import SqliteStore
+from tests.plugins.conftest import open_window
+from tests.review.conftest import add_results
+
+SLIDE_SIZE = (1600, 1000)
+
+
+@pytest.fixture(scope="module")
+def slide(tmp_path_factory):
+    return ensure_demo_slide(tmp_path_factory.mktemp("review-slide"), "review", SLIDE_SIZE, seed=3).slide
+
+
+def test_thirty_candidates_by_keyboard_and_a_gallery_page_then_undo(qtbot, tmp_path, slide):
+    store = SqliteStore(tmp_path / "p.db")
+    r = add_results(store, count=30)
+    store.update(e.Image, r.seed.image.id, local_path=str(slide), width=SLIDE_SIZE[0], height=SLIDE_SIZE[1])
+    store.delete(e.Image, r.seed.other_image.id)
+    window = open_window(qtbot, store, r.seed.image_set.id)
+    panel = window.plugins.open_review()
+    assert panel is not None and len(panel.session) == 30
+    assert panel.keys.text().endswith("relabel: 1 Nucleus  2 Mimic")
+    assert panel.single.pixmap().width() == 384  # the first candidate's crop is drawn
+
+    seen = []
+    for key in "jk2j jk2jj":  # accept, reject, relabel to Mimic, ..., Space skips one
+        seen.append(panel.session.current().id)
+        qtbot.keyClick(panel, Qt.Key.Key_Space if key == " " else key)
+    assert panel.session.position == 10 and len(window.annotation.history) == 9
+    assert panel.info.text().startswith("#11 of 30")
+    qtbot.keyClick(panel, "s")  # back one, and forward again
+    assert panel.session.current().id == seen[-1]
+    qtbot.keyClick(panel, "d")
+
+    qtbot.keyClick(panel, "g")  # the gallery: the 20 from here on
+    assert panel.stack.currentWidget() is panel.gallery and len(panel.gallery.ids) == 20
+    page = list(panel.gallery.ids)
+    qtbot.mouseClick(panel.gallery.tiles[0], Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(panel.gallery.tiles[3], Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(panel.gallery.tiles[3], Qt.MouseButton.LeftButton)  # a second click unmarks
+    qtbot.mouseClick(panel.gallery.tiles[7], Qt.MouseButton.LeftButton)
+    qtbot.keyClick(panel, Qt.Key.Key_Return)
+    assert len(window.annotation.history) == 10  # the page is one edit
+    book = ReviewBook(store)
+    assert len(book.verdicts(page)) == 20 and panel.session.counts().decided == 29
+
+    window.annotation.undo_action.trigger()  # the page goes
+    window.annotation.undo_action.trigger()  # and the last single accept
+    assert panel.session.counts().decided == 8 and "8 decided" in panel.counts.text()
+    verdicts = book.verdicts([x.id for x in store.list(e.PluginResultAnnotation)])
+    expected = dict(
+        zip(
+            seen, ["accept", "reject", "relabel", "accept", None, "accept", "reject", "relabel", "accept"], strict=False
+        )
+    )
+    assert {id: v.decision for id, v in verdicts.items()} == {id: d for id, d in expected.items() if d}
+    results = {x.id: x for x in store.list(e.PluginResultAnnotation)}
+    made = {a.unique_identifier: a for a in store.list(e.Annotation, deleted=False)}
+    assert len(made) == 6
+    for id, decision in expected.items():
+        uuid = accepted_uuid(results[id].unique_identifier)
+        if decision in ("accept", "relabel"):
+            assert made[uuid].annotation_type == (r.mimic.id if decision == "relabel" else r.seed.box.id)
+            assert made[uuid].meta_data[KEY]["decision"] == decision and made[uuid].user == window.editor
+        else:
+            assert uuid not in made
+
+    window.annotation.redo_action.trigger()
+    window.annotation.redo_action.trigger()  # the page again: 18 accepted, the 2 marked rejected
+    verdicts = book.verdicts(page)
+    assert [page[i] for i in range(20) if verdicts[page[i]].decision == "reject"] == [page[0], page[7]]
+    assert store.count(e.Annotation, deleted=False) == 7 + 18
+    window.close()
