@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from exact_desktop import __version__, cli_exchange, cli_review, cli_server, cli_sync
+from exact_desktop import __version__, cli_exchange, cli_plugin, cli_review, cli_server, cli_sync
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -91,23 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_user.add_argument("name")
     add_user.add_argument("--db", type=Path, metavar="FILE", help="project database")
 
-    plugin = commands.add_parser("plugin", help="plugins: list them, run one on an image set")
+    plugin = commands.add_parser("plugin", help="plugins: add, list and run them; their jobs")
     plugin_commands = plugin.add_subparsers(dest="plugin_command", required=True)
-    plugin_list = plugin_commands.add_parser("list", help="the project's plugins as JSON")
-    plugin_list.add_argument("--db", type=Path, metavar="FILE", help="project database")
-    plugin_run = plugin_commands.add_parser("run", help="run a plugin on an image set (one job per image) and wait")
-    plugin_run.add_argument("name")
-    plugin_run.add_argument("--image-set", type=int, required=True, metavar="ID")
-    plugin_run.add_argument(
-        "--param", action="append", default=[], metavar="KEY=VALUE", help="a plugin parameter (repeatable)"
-    )
-    plugin_run.add_argument(
-        "--run-again", action="store_true", help="also images whose job of this plugin has finished"
-    )
-    plugin_run.add_argument("--workers", type=int, help="worker processes (default: cores - 1, at least 1)")
-    plugin_run.add_argument("--json", action="store_true", help="print the summary as JSON (the default)")
-    plugin_run.add_argument("--db", type=Path, metavar="FILE", help="project database")
-    plugin_run.add_argument("--server", metavar="URL", help="run on that EXACT server's image set (jobs made there)")
+    cli_plugin.add_commands(plugin_commands)
     cli_server.add_commands(commands, plugin_commands)
     cli_exchange.add_commands(commands)
     cli_sync.add_commands(commands)
@@ -151,7 +137,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _add_user(args)
     if args.command == "plugin":
         handled = cli_server.plugin_command(args)
-        return _plugin(args) if handled is None else handled
+        return cli_plugin.run(args) if handled is None else handled
     if args.command in ("export", "import"):
         return cli_exchange.run(args)
     if args.command == "sync":
@@ -163,46 +149,14 @@ def _dispatch(args: argparse.Namespace) -> int:
     return 2
 
 
-def _plugin(args: argparse.Namespace) -> int:
-    from exact_desktop.model.entities import Plugin
-    from exact_desktop.plugins.jobs import ParameterError
-    from exact_desktop.plugins.runner import run_plugin
-    from exact_desktop.store.base import StoreError
-    from exact_desktop.store.project import open_project
-
-    try:
-        store = open_project(args.db)
-    except StoreError as err:
-        print(f"exact-desktop: {err}", file=sys.stderr)
-        return 2
-    try:
-        if args.plugin_command == "list":
-            listed = [
-                {"id": p.id, "name": p.name, "script": p.script, "queue": p.queue, "products": p.products,
-                 "produces": p.produces, "parameters": p.parameter_schema}
-                for p in store.list(Plugin)
-            ]  # fmt: skip
-            print(json.dumps(listed))
-            return 0
-        params = dict(item.partition("=")[::2] for item in args.param)
-        result = run_plugin(store, args.name, args.image_set, params, run_again=args.run_again, workers=args.workers)
-        print(json.dumps(result))
-        return 1 if result["errors"] else 0
-    except (LookupError, ParameterError, StoreError) as err:
-        print(f"exact-desktop: {err}", file=sys.stderr)
-        return 2
-    finally:
-        store.close()
-
-
 def _serve(args: argparse.Namespace) -> int:
     from exact_desktop.server.server import RemoteBindRefused, check_host, default_workers, serve_forever
     from exact_desktop.store.base import StoreError
-    from exact_desktop.store.project import open_project
+    from exact_desktop.store.project import open_existing_project
 
     try:
         check_host(args.host, args.allow_remote)
-        store = open_project(args.db)
+        store = open_existing_project(args.db)
     except (RemoteBindRefused, StoreError) as err:
         print(f"exact-desktop: {err}", file=sys.stderr)
         return 2
@@ -221,7 +175,7 @@ def _add_user(args: argparse.Namespace) -> int:
     from exact_desktop.model.entities import User
     from exact_desktop.server.passwords import hash_password
     from exact_desktop.store.base import StoreError
-    from exact_desktop.store.project import open_project
+    from exact_desktop.store.project import open_existing_project
 
     password = os.environ.get("EXACT_DESKTOP_PASSWORD")
     if password is None and not sys.stdin.isatty():
@@ -236,7 +190,7 @@ def _add_user(args: argparse.Namespace) -> int:
         print("exact-desktop: a password needs at least 8 characters; nothing changed", file=sys.stderr)
         return 2
     try:
-        store = open_project(args.db)
+        store = open_existing_project(args.db)
     except StoreError as err:
         print(f"exact-desktop: {err}", file=sys.stderr)
         return 2

@@ -30,10 +30,10 @@ def run(args: argparse.Namespace) -> int:
     from exact_desktop.exchange.files import carry_out, export_file, plan_file
     from exact_desktop.exchange.plan import ExchangeError
     from exact_desktop.store.base import StoreError
-    from exact_desktop.store.project import open_project
+    from exact_desktop.store.project import open_existing_project
 
     try:
-        store = open_project(args.db)
+        store = open_existing_project(args.db)
     except StoreError as err:
         print(f"exact-desktop: {err}", file=sys.stderr)
         return 2

@@ -27,7 +27,10 @@ def add_commands(commands: Any, plugin_commands: Any) -> None:
     login.add_argument("url")
     login.add_argument("--token", action="store_true", help="give a personal access token instead of a password")
 
-    add = plugin_commands.add_parser("add", help="register a plugin script in the local project")
+    add = plugin_commands.add_parser(
+        "add", help="register a plugin script in the local project; runs `SCRIPT --describe` (it must print its "
+        "manifest as JSON, see plugins/manifest.py) without any server's address or secret",
+    )  # fmt: skip
     add.add_argument("script")
     add.add_argument("--product", type=int, metavar="ID", help="product for its annotation types (default: the first)")
     add.add_argument("--queue", choices=["local", "celery"], default="local")
@@ -115,13 +118,16 @@ def plugin_command(args: argparse.Namespace) -> int | None:
         return _with_server(args, _work)
     if args.plugin_command == "run" and args.server:
         return _with_server(args, _run)
+    if args.plugin_command in ("jobs", "cancel") and args.server:
+        return _server_jobs(args)
     return None
 
 
 def _project(args: argparse.Namespace) -> Any:
-    from exact_desktop.store.project import open_project
+    """The project named by --db (which must exist), else the default one if there is one."""
+    from exact_desktop.store.project import open_existing_project
 
-    return open_project(args.db) if getattr(args, "db", None) or _default_project_exists() else None
+    return open_existing_project(args.db) if getattr(args, "db", None) or _default_project_exists() else None
 
 
 def _default_project_exists() -> bool:
@@ -132,14 +138,21 @@ def _default_project_exists() -> bool:
 
 def _add(args: argparse.Namespace) -> int:
     from exact_desktop.model import entities as e
-    from exact_desktop.plugins.registry import PluginRegistryError, register
+    from exact_desktop.plugins.registry import PluginRegistryError, describe, register, script_as_stored
     from exact_desktop.store.base import StoreError
-    from exact_desktop.store.project import open_project
+    from exact_desktop.store.project import open_project, project_path
 
+    try:
+        describe(script_as_stored(args.script))  # a script that cannot be added makes no project
+    except PluginRegistryError as err:
+        return fail(str(err))
+    new = not project_path(args.db).exists()  # a worker machine's first plugin makes its project
     try:
         store = open_project(args.db)
     except StoreError as err:
         return fail(str(err))
+    if new:
+        print(f"exact-desktop: made the project {store.path} for the plugin", file=sys.stderr)
     try:
         product = args.product
         if product is None:
@@ -192,23 +205,79 @@ def _work(args: argparse.Namespace, connection: Connection, credentials: Credent
 
     record = find_plugin(connection, plugin.name)  # fails early, naming the server, if it is not there
     me = worker_name()
+    before = _job_states(connection, record["id"])
     env = {**os.environ, **credentials.environment(), "EXACT_PLUGIN": plugin.name, "EXACT_WORKER": me,
            "EXACT_PROGRESS": "stderr"}  # fmt: skip
     done = subprocess.run([*command_for(plugin.script), "--idle-exit", str(args.idle_exit)], env=env,
                           stdout=subprocess.DEVNULL, check=False)  # fmt: skip
-    mine = [j["id"] for j in connection.iterate("/api/v1/processing/pluginjobs/")
-            if j["plugin"] == record["id"] and j.get("attached_worker") == me]  # fmt: skip
+    after = _job_states(connection, record["id"])
+    # ours: held by this worker's name, or moved on while it ran (a plugin without the SDK may
+    # not name its worker as asked, or clear the name when it is done)
+    mine = [j for j, state in after.items() if state[0] == me or (j in before and before[j][1:] != state[1:])]
     summary = server_summary(connection, plugin.name, mine, [])
     summary["worker"], summary["exit_code"] = me, done.returncode
     print(json.dumps(summary))
     return 0 if done.returncode == 0 and not summary["errors"] else 1
 
 
-def _run(args: argparse.Namespace, connection: Connection, credentials: Credentials, plugin: Any) -> int:
-    from exact_desktop.plugins.server_runner import run_on_server
+def _job_states(connection: Connection, plugin_id: int) -> dict[int, tuple[str, float, str]]:
+    """Job id -> (worker, progress, error message) of the plugin's jobs on the server."""
+    return {
+        j["id"]: (j.get("attached_worker") or "", float(j.get("processing_complete") or 0),
+                  j.get("error_message") or "")
+        for j in connection.iterate("/api/v1/processing/pluginjobs/") if j["plugin"] == plugin_id
+    }  # fmt: skip
 
-    params = dict(item.partition("=")[::2] for item in args.param)
-    summary = run_on_server(connection, credentials.environment(), plugin, args.image_set, params,
-                            run_again=args.run_again, workers=args.workers)  # fmt: skip
+
+def _run(args: argparse.Namespace, connection: Connection, credentials: Credentials, plugin: Any) -> int:
+    from exact_desktop.cli_plugin import parse_params, say_skipped
+    from exact_desktop.plugins.job_book import ServerJobBook
+    from exact_desktop.plugins.progress import ProgressLines
+    from exact_desktop.plugins.server_runner import run_on_server
+    from exact_desktop.plugins.stop_signals import StopSignal, stop_signals_raise
+
+    params = parse_params(args.param)
+    lines = ProgressLines(ServerJobBook(connection))
+    try:
+        with stop_signals_raise():
+            summary = run_on_server(connection, credentials.environment(), plugin, args.image_set, params,
+                                    run_again=args.run_again, workers=args.workers, report=lines)  # fmt: skip
+            lines.flush([j["job"] for j in summary["jobs"]])
+    except StopSignal as stop:
+        print(f"exact-desktop: stopped by {stop}: the plugin's workers were ended and the run's unfinished jobs on "
+              f"{connection.url} marked interrupted; the same command takes them up", file=sys.stderr)  # fmt: skip
+        return stop.exit_code
+    say_skipped(summary)
     print(json.dumps(summary))
     return 1 if summary["errors"] else 0
+
+
+def _server_jobs(args: argparse.Namespace) -> int:
+    """`plugin jobs --server` and `plugin cancel JOB --server`."""
+    from exact_desktop.model.entities import CANCELLED_MESSAGE, JobStatus, status_from_exact
+    from exact_desktop.plugins.progress import detail_tail
+    from exact_desktop.plugins.server_runner import JOBS
+
+    try:
+        connection, _credentials = connect(args.server)
+        if args.plugin_command == "cancel":
+            job = connection.get(f"{JOBS}{args.job}/")
+            status = status_from_exact(job)
+            if status not in (JobStatus.PENDING, JobStatus.RUNNING):
+                return fail(f"{args.server}: job {args.job} has ended ({status}): nothing to cancel")
+            connection.patch(f"{JOBS}{args.job}/", error_message=f"{CANCELLED_MESSAGE} by the command line")
+            print(f"exact-desktop: job {args.job} on {args.server} cancelled", file=sys.stderr)
+            return 0
+        names = {p["id"]: p["name"] for p in connection.iterate("/api/v1/processing/plugins/", fields="id,name")}
+        listed = [
+            {"job": j["id"], "plugin": names.get(j["plugin"]), "image": j["image"], "status": status_from_exact(j),
+             "processing_complete": j["processing_complete"], "error": j.get("error_message") or None,
+             "detail": detail_tail(j.get("error_detail") or "") or None}
+            for j in connection.iterate(JOBS) if not args.plugin or names.get(j["plugin"]) == args.plugin
+        ]  # fmt: skip
+    except CredentialsError as err:
+        return fail(str(err))
+    except PluginError as err:
+        return fail(f"{args.server}: {err}")
+    print(json.dumps(sorted(listed, key=lambda j: j["job"])))
+    return 0

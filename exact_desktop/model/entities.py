@@ -50,6 +50,7 @@ class JobStatus:
 
 
 CANCELLED_MESSAGE = "Cancelled"  # how a job's error_message begins when it was cancelled (EXACT has no state)
+INTERRUPTED_MESSAGE = "Interrupted"  # ... and when the run that held it was stopped (a later run takes it up)
 
 
 def status_from_exact(job: dict[str, Any]) -> str:
@@ -57,6 +58,8 @@ def status_from_exact(job: dict[str, Any]) -> str:
     message = job.get("error_message") or ""
     if message.startswith(CANCELLED_MESSAGE):
         return JobStatus.CANCELLED
+    if message.startswith(INTERRUPTED_MESSAGE):
+        return JobStatus.INTERRUPTED
     if message:
         return JobStatus.FAILED
     if (job.get("processing_complete") or 0) >= 100:

@@ -20,7 +20,7 @@ from celery import Celery
 from exact_desktop.model import entities as e
 from exact_desktop.model.entities import JobStatus
 from exact_desktop.plugins.jobs import fail_job
-from exact_desktop.plugins.local_queue import QueueRun
+from exact_desktop.plugins.local_queue import QueueRun, Report
 from exact_desktop.plugins.registry import command_for
 from exact_desktop.store.base import Store
 
@@ -63,7 +63,8 @@ class CeleryQueue:
         self.store, self.url, self.token = store, url, token
         self.broker, self.timeout_s = broker, timeout_s
 
-    def run(self, plugin: e.Plugin, job_ids: list[int]) -> QueueRun:
+    def run(self, plugin: e.Plugin, job_ids: list[int], report: Report | None = None) -> QueueRun:
+        """`report` hears of the jobs once, when the task has ended (celery reports no rounds)."""
         run = QueueRun(list(job_ids))
         if not job_ids:
             return run
@@ -83,4 +84,6 @@ class CeleryQueue:
                 message = f"celery worker {outcome['worker']}: plugin ended (exit code {code}) before this job finished"
                 run.failures[job_id] = message
                 fail_job(self.store, job_id, message, outcome["stderr"])
+        if report is not None:
+            report(job_ids)
         return run

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from exact_desktop.model import entities as e
-from exact_desktop.model.entities import status_from_exact
+from exact_desktop.model.entities import JobStatus, status_from_exact
 from exact_desktop.plugins.jobs import fail_job
 from exact_desktop.rest.connection import Connection, PluginError
 from exact_desktop.store.base import NotFoundError, Store
@@ -31,13 +31,17 @@ class JobState:
     processing_complete: float
     attached_worker: str
     error: str = ""
+    image: int = 0
+    detail: str = ""
 
 
 class JobBook(Protocol):
     def get(self, job_id: int) -> JobState | None: ...
+    def states(self, job_ids: list[int]) -> list[JobState]: ...
     def held_by(self, worker: str, job_ids: list[int]) -> list[JobState]: ...
     def idle_s(self, job: JobState) -> float: ...
     def fail(self, job_id: int, message: str, detail: str = "") -> None: ...
+    def interrupt(self, job_id: int, message: str) -> None: ...
 
 
 class ProgressClock:
@@ -67,15 +71,27 @@ class StoreJobBook(ProgressClock):
             job = self.store.get(e.PluginJob, job_id)
         except NotFoundError:
             return None  # its plugin or image was removed while it ran
-        return self.seen(JobState(job_id, job.status, job.processing_complete, job.attached_worker, job.error_message))
+        return self._view(job)
+
+    def _view(self, job: e.PluginJob) -> JobState:
+        return self.seen(JobState(
+            job.id, job.status, job.processing_complete, job.attached_worker,  # type: ignore[arg-type]
+            job.error_message, job.image, job.error_detail,
+        ))  # fmt: skip
+
+    def states(self, job_ids: list[int]) -> list[JobState]:
+        return [self._view(j) for j in self.store.list(e.PluginJob, id__in=job_ids)]
 
     def held_by(self, worker: str, job_ids: list[int]) -> list[JobState]:
-        jobs = self.store.list(e.PluginJob, attached_worker=worker)
-        return [v for j in jobs if (v := self.get(j.id)) is not None]  # type: ignore[arg-type]
+        return [self._view(j) for j in self.store.list(e.PluginJob, attached_worker=worker)]
 
     def fail(self, job_id: int, message: str, detail: str = "") -> None:
         with contextlib.suppress(NotFoundError):  # gone meanwhile: nothing left to mark
             fail_job(self.store, job_id, message, detail)
+
+    def interrupt(self, job_id: int, message: str) -> None:
+        with contextlib.suppress(NotFoundError):
+            self.store.update(e.PluginJob, job_id, status=JobStatus.INTERRUPTED, error_message=message[:500])
 
 
 class ServerJobBook(ProgressClock):
@@ -86,7 +102,8 @@ class ServerJobBook(ProgressClock):
     def _view(self, fields: dict[str, Any]) -> JobState:
         return self.seen(JobState(
             fields["id"], status_from_exact(fields), float(fields.get("processing_complete") or 0),
-            fields.get("attached_worker") or "", fields.get("error_message") or "",
+            fields.get("attached_worker") or "", fields.get("error_message") or "", fields.get("image") or 0,
+            fields.get("error_detail") or "",
         ))  # fmt: skip
 
     def get(self, job_id: int) -> JobState | None:
@@ -95,10 +112,18 @@ class ServerJobBook(ProgressClock):
         except PluginError:
             return None
 
+    def states(self, job_ids: list[int]) -> list[JobState]:
+        if not job_ids:
+            return []
+        listed = self.connection.iterate(JOBS, filter_ids=",".join(map(str, job_ids)))  # job ids, on EXACT too
+        return [self._view(j) for j in listed if j["id"] in job_ids]
+
     def held_by(self, worker: str, job_ids: list[int]) -> list[JobState]:
-        ids = ",".join(map(str, job_ids))
-        listed = self.connection.iterate(JOBS, filter_ids=ids)  # job ids, on EXACT and here alike
-        return [self._view(j) for j in listed if j.get("attached_worker") == worker and j["id"] in job_ids]
+        return [j for j in self.states(job_ids) if j.attached_worker == worker]
 
     def fail(self, job_id: int, message: str, detail: str = "") -> None:
         self.connection.patch(f"{JOBS}{job_id}/", error_message=message[:500], error_detail=detail[-5000:])
+
+    def interrupt(self, job_id: int, message: str) -> None:
+        """EXACT has no state field: the message says it (its first word, as for a cancel)."""
+        self.connection.patch(f"{JOBS}{job_id}/", error_message=message[:500])

@@ -1,13 +1,19 @@
-"""Jobs, as EXACT makes them: one per image of the image set, finished ones skipped unless asked."""
+"""Jobs, as EXACT makes them: one per image of the image set, finished ones skipped unless asked.
+
+Running a job again never costs the results it has: they are set aside (kept, no longer the
+job's) while it runs and deleted only when it is done; a new run that fails, is cancelled or
+is interrupted gives them back and drops its own partial ones (`settle_reruns`).
+"""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
 from exact_desktop.model import entities as e
-from exact_desktop.model.entities import CANCELLED_MESSAGE, JobStatus
-from exact_desktop.store.base import Store
+from exact_desktop.model.entities import CANCELLED_MESSAGE, JobStatus, utcnow
+from exact_desktop.store.base import NotFoundError, Store
 
 
 class ParameterError(ValueError):
@@ -24,9 +30,9 @@ def check_parameters(schema: list[dict[str, Any]], given: dict[str, Any]) -> dic
     for name, spec in by_name.items():
         raw = given.get(name, spec.get("default"))
         try:
-            value = _convert(raw, spec.get("type", "str"))
-        except (TypeError, ValueError):
-            errors[name] = f"expected {spec.get('type', 'str')}, got {raw!r}"
+            value = convert(raw, spec.get("type", "str"))
+        except (TypeError, ValueError) as err:
+            errors[name] = str(err) if name in given else f"the plugin's default: {err}"
             continue
         if ("min" in spec and value < spec["min"]) or ("max" in spec and value > spec["max"]):
             errors[name] = f"must be between {spec.get('min')} and {spec.get('max')}, got {value}"
@@ -38,42 +44,94 @@ def check_parameters(schema: list[dict[str, Any]], given: dict[str, Any]) -> dic
     return values
 
 
-def _convert(raw: Any, kind: str) -> Any:
-    if kind == "int":
-        return int(raw)
-    if kind == "float":
-        return float(raw)
+TRUE, FALSE = ("true", "yes", "on", "1"), ("false", "no", "off", "0")
+
+
+def convert(raw: Any, kind: str) -> Any:
+    """A parameter value as its type; ValueError saying what was expected. Strict: "maybe" is
+    not a boolean, "nan" not a number, 2.5 not an int."""
+    if raw is None:
+        return None
     if kind == "bool":
-        return raw if isinstance(raw, bool) else str(raw).lower() in ("1", "true", "yes", "on")
-    return raw if raw is None else str(raw)
+        if isinstance(raw, bool):
+            return raw
+        word = str(raw).strip().lower()
+        if word not in TRUE + FALSE:
+            raise ValueError(f"expected true or false (yes/no, on/off, 1/0), got {raw!r}")
+        return word in TRUE
+    if kind in ("int", "float"):
+        if isinstance(raw, bool):
+            raise ValueError(f"expected {kind}, got {raw!r}")
+        try:
+            number = float(raw) if kind == "float" else _integer(raw)
+        except (TypeError, ValueError):
+            raise ValueError(f"expected {'a whole number' if kind == 'int' else 'a number'}, got {raw!r}") from None
+        if not math.isfinite(number):
+            raise ValueError(f"expected a finite number, got {raw!r}")
+        return number
+    return str(raw)
+
+
+def _integer(raw: Any) -> int:
+    if isinstance(raw, float):
+        if not raw.is_integer():
+            raise ValueError(raw)
+        return int(raw)
+    return int(str(raw).strip())
 
 
 @dataclass
 class Submitted:
     created: list[e.PluginJob] = field(default_factory=list)
     skipped: list[int] = field(default_factory=list)  # images with a finished or queued job
+    set_aside: dict[int, list[int]] = field(default_factory=dict)  # job -> its earlier results (see settle_reruns)
 
 
 def create_jobs(
     store: Store, plugin: e.Plugin, image_set: int, params: dict[str, Any] | None = None,
     images: list[int] | None = None, run_again: bool = False, creator: int | None = None,
 ) -> Submitted:  # fmt: skip
+    """Jobs for the images (all of the set's by default); nothing is written unless the
+    parameters are valid. A job that ran before is queued again with its results set aside."""
     values = check_parameters(plugin.parameter_schema, params or {})
     targets = images or [i.id for i in store.list(e.Image, image_set=image_set)]
     submitted = Submitted()
     for image in targets:
-        earlier = store.list(e.PluginJob, plugin=plugin.id, image=image)
-        active = [j for j in earlier if j.status in (JobStatus.PENDING, JobStatus.RUNNING)]
-        finished = [j for j in earlier if j.status == JobStatus.DONE]
-        if active or (finished and not run_again):
+        earlier = store.list(e.PluginJob, plugin=plugin.id, image=image)  # one at most, as on EXACT
+        if not earlier:
+            submitted.created.append(store.create(e.PluginJob(plugin.id, image, creator=creator, parameters=values)))  # type: ignore[arg-type]
+            continue
+        old = earlier[0]
+        if old.status in (JobStatus.PENDING, JobStatus.RUNNING) or (old.status == JobStatus.DONE and not run_again):
             submitted.skipped.append(image)  # type: ignore[arg-type]
             continue
-        for old in earlier:  # running again replaces the old results, as EXACT does
-            for result in store.list(e.PluginResult, job=old.id):
-                store.delete(e.PluginResult, result.id)  # type: ignore[arg-type]
-            store.delete(e.PluginJob, old.id)  # type: ignore[arg-type]
-        submitted.created.append(store.create(e.PluginJob(plugin.id, image, creator=creator, parameters=values)))  # type: ignore[arg-type]
+        kept = [r.id for r in store.list(e.PluginResult, job=old.id)]
+        store.update_many(e.PluginResult, {r: {"job": None} for r in kept})  # type: ignore[misc]
+        submitted.set_aside[old.id] = kept  # type: ignore[index]
+        submitted.created.append(store.update(
+            e.PluginJob, old.id, status=JobStatus.PENDING, parameters=values, creator=creator, created_time=utcnow(),
+            processing_complete=0.0, attached_worker="", error_message="", error_detail="", eta_time=None, result=None,
+        ))  # type: ignore[arg-type]  # fmt: skip
     return submitted
+
+
+def settle_reruns(store: Store, set_aside: dict[int, list[int]]) -> None:
+    """After a run: a job done replaces the results set aside for it; any other outcome keeps
+    them (they are the job's again) and drops the partial results of the run that did not end."""
+    for job_id, earlier in set_aside.items():
+        try:
+            job = store.get(e.PluginJob, job_id)
+        except NotFoundError:
+            continue  # removed meanwhile (with its plugin or image): what was set aside stays, unlinked
+        if job.status == JobStatus.DONE:
+            store.delete_many(e.PluginResult, earlier)
+            continue
+        partial = [r.id for r in store.list(e.PluginResult, job=job_id)]
+        store.delete_many(e.PluginResult, partial)  # type: ignore[arg-type]
+        store.update_many(e.PluginResult, {r: {"job": job_id} for r in earlier})
+        if earlier:
+            note = "; the results of the earlier run are kept"
+            store.update(e.PluginJob, job_id, error_message=(job.error_message + note)[:500])
 
 
 def cancel_job(store: Store, job_id: int, who: str = "user") -> e.PluginJob:

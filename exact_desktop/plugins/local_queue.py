@@ -4,23 +4,30 @@ Workers get the connection in their environment (never argv) and work through th
 given. The jobs live in the local project or on an EXACT server: the `JobBook` hides which.
 The supervisor turns what a plugin cannot report itself into job errors: a process that
 exits with jobs in hand (crash), a job without progress past the timeout (hang, the worker is
-killed), and a job cancelled while its worker does not stop within the grace period.
+killed), and a job cancelled while its worker does not stop within the grace period (only while
+the worker is still on it: one that has gone on to its next job is left to finish that). When
+the supervisor itself is stopped (a signal, Ctrl+C), it ends its workers and marks the jobs of
+the run that had not ended as interrupted, so a later run takes them up.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from exact_desktop.model import entities as e
-from exact_desktop.model.entities import JobStatus
+from exact_desktop.model.entities import INTERRUPTED_MESSAGE, JobStatus
 from exact_desktop.plugins.job_book import JobBook, JobState
 from exact_desktop.plugins.registry import command_for
 
 CANCEL_GRACE_S = 2.0
+STOP_GRACE_S = 2.0  # for a worker asked to end (SIGTERM) before it is killed
+Report = Callable[[list[int]], None]  # called with the run's job ids at each round of supervision
 
 
 def project_env(url: str, token: str) -> dict[str, str]:
@@ -64,13 +71,37 @@ class LocalQueue:
         self.extra_env = extra_env or {}
         self._last_stderr = ""
 
-    def run(self, plugin: e.Plugin, job_ids: list[int], poll_s: float = 0.2) -> QueueRun:
-        """Start workers for the jobs and supervise them until every job has ended."""
+    def run(self, plugin: e.Plugin, job_ids: list[int], poll_s: float = 0.2, report: Report | None = None) -> QueueRun:
+        """Start workers for the jobs and supervise them until every job has ended.
+
+        Anything that stops the supervision (KeyboardInterrupt, a signal turned into an
+        exception) ends the workers and marks the run's jobs that had not ended interrupted."""
         run = QueueRun(list(job_ids))
         if not job_ids:
             return run
-        workers = [self._start(plugin, job_ids, i) for i in range(min(self.size, len(job_ids)))]
-        run.workers = [w.name for w in workers]
+        workers: list[Worker] = []
+        try:
+            workers.extend(self._start(plugin, job_ids, i) for i in range(min(self.size, len(job_ids))))
+            run.workers = [w.name for w in workers]
+            self._supervise(plugin, job_ids, workers, run, poll_s, report)
+        except BaseException as stopped:
+            self._stop(workers)
+            self._interrupt(job_ids, stopped)
+            raise
+        for job_id in job_ids:  # never claimed: every worker died before reaching it
+            job = self.book.get(job_id)
+            if job is not None and job.status == JobStatus.PENDING:
+                last = self._last_stderr.strip().splitlines()[-1:] or ["(it printed nothing)"]
+                run.failures[job_id] = (
+                    f"not run: every worker process of the plugin ended before it; the last said: {last[0]}"
+                )
+                self.book.fail(job_id, run.failures[job_id], self._last_stderr)
+        return run
+
+    def _supervise(
+        self, plugin: e.Plugin, job_ids: list[int], workers: list[Worker], run: QueueRun, poll_s: float,
+        report: Report | None,
+    ) -> None:  # fmt: skip
         cancelled_at: dict[int, float] = {}
         while workers:
             time.sleep(poll_s)
@@ -83,12 +114,32 @@ class LocalQueue:
                     if self._pending(job_ids) and len(run.workers) < self.size + len(job_ids):
                         workers.append(self._start(plugin, job_ids, len(run.workers)))
                         run.workers.append(workers[-1].name)
-        for job_id in job_ids:  # never claimed: every worker died before reaching it
-            job = self.book.get(job_id)
-            if job is not None and job.status == JobStatus.PENDING:
-                run.failures[job_id] = "not run: every worker process of the plugin ended before it (see the detail)"
-                self.book.fail(job_id, run.failures[job_id], self._last_stderr)
-        return run
+            if report is not None:
+                report(job_ids)
+
+    @staticmethod
+    def _stop(workers: list[Worker]) -> None:
+        """SIGTERM to each worker, SIGKILL to those still there after the grace period."""
+        for worker in workers:
+            with contextlib.suppress(ProcessLookupError):
+                worker.process.terminate()
+        deadline = time.monotonic() + STOP_GRACE_S
+        for worker in workers:
+            try:
+                worker.process.wait(max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                worker.process.kill()
+                worker.process.wait()
+            worker.stderr.close()
+
+    def _interrupt(self, job_ids: list[int], why: BaseException) -> None:
+        reason = str(why) or type(why).__name__
+        message = (
+            f"{INTERRUPTED_MESSAGE}: the run was stopped ({reason}) before this job ended; the next run takes it up"
+        )
+        for job in self.book.states(job_ids):
+            if job.status in (JobStatus.PENDING, JobStatus.RUNNING):
+                self.book.interrupt(job.id, message)
 
     def _pending(self, job_ids: list[int]) -> bool:
         return any((job := self.book.get(j)) is not None and job.status == JobStatus.PENDING for j in job_ids)
@@ -108,10 +159,13 @@ class LocalQueue:
         return [j for j in jobs if j.processing_complete < 100 and j.status in (JobStatus.RUNNING, JobStatus.CANCELLED)]
 
     def _watch(self, worker: Worker, run: QueueRun, cancelled_at: dict[int, float]) -> None:
-        for job in self._held(worker):
+        held = self._held(worker)
+        moved_on = any(j.status == JobStatus.RUNNING for j in held)  # one job at a time: this is its job now
+        for job in held:
             if job.status == JobStatus.CANCELLED:
                 since = cancelled_at.setdefault(job.id, time.monotonic())
-                if time.monotonic() - since > CANCEL_GRACE_S and worker.process.poll() is None:
+                late = time.monotonic() - since > CANCEL_GRACE_S
+                if late and not moved_on and worker.process.poll() is None:
                     worker.process.kill()  # it did not stop by itself: make it
             elif self.book.idle_s(job) > self.timeout_s and worker.process.poll() is None:
                 worker.process.kill()

@@ -1,10 +1,16 @@
 """Plugin records: found from the built-ins, the `exact_desktop.plugins` entry points and scripts
-a person registers; each is described by running it with --describe (so nothing is imported)."""
+a person registers; each is described by running it with --describe (so nothing is imported).
+
+Running it is what `--describe` costs: a script that ignores the flag runs whole. It runs
+without any server's address or secret in its environment, so such a script cannot write
+anywhere; what it must print is in `plugins/manifest.py`.
+"""
 
 from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import re
 import subprocess
 import sys
@@ -14,6 +20,7 @@ from typing import Any
 
 from exact_desktop.model import entities as e
 from exact_desktop.plugins.builtin import BUILTIN_SCRIPTS
+from exact_desktop.plugins.manifest import ManifestError, check_manifest
 from exact_desktop.store.base import Store
 
 ENTRY_POINT_GROUP = "exact_desktop.plugins"
@@ -39,22 +46,50 @@ def command_for(script: str) -> list[str]:
     raise PluginRegistryError(f"plugin script {script!r} is neither a file, a module nor a module:function entry point")
 
 
+def check_runnable(script: str) -> None:
+    """PluginRegistryError unless the script can be started (a file that is still there)."""
+    if Path(script).suffix == ".py" and not Path(script).is_file():
+        raise PluginRegistryError(f"the plugin's script {script} does not exist (moved? add it again: plugin add)")
+    command_for(script)
+
+
+def script_as_stored(script: str) -> str:
+    """A file by its absolute path (a run from another folder finds it); modules as given."""
+    path = Path(script)
+    return str(path.resolve()) if path.suffix == ".py" or path.exists() else script
+
+
+HOW_TO_DESCRIBE = (
+    "`plugin add` runs the script as `SCRIPT --describe`, which must print its manifest as one JSON object "
+    'on the last line and exit, e.g. {"name": "My detector", "products": [{"name": "Nucleus", "vector_type": 2}], '
+    '"parameters": []} (the SDK\'s main(process, describe=...) does this)'
+)
+
+
 def describe(script: str) -> dict[str, Any]:
+    """The script's manifest, checked (see plugins/manifest.py)."""
+    check_runnable(script)
+    quiet = {k: v for k, v in os.environ.items() if not k.startswith("EXACT_") or k == "EXACT_DESKTOP_HOME"}
     try:
         done = subprocess.run(
-            [*command_for(script), "--describe"], capture_output=True, text=True, timeout=DESCRIBE_TIMEOUT_S
-        )
+            [*command_for(script), "--describe"], capture_output=True, text=True, timeout=DESCRIBE_TIMEOUT_S,
+            env=quiet, stdin=subprocess.DEVNULL,
+        )  # fmt: skip
     except (OSError, subprocess.TimeoutExpired) as err:
-        raise PluginRegistryError(f"{script}: could not run it with --describe ({err})") from None
+        raise PluginRegistryError(f"{script}: could not run it with --describe ({err}); {HOW_TO_DESCRIBE}") from None
     if done.returncode != 0:
-        raise PluginRegistryError(f"{script}: --describe exited with {done.returncode}: {done.stderr.strip()[-300:]}")
+        said = done.stderr.strip().splitlines()[-1:] or ["(nothing on stderr)"]
+        raise PluginRegistryError(
+            f"{script}: --describe exited with {done.returncode}: {said[0][-300:]}; {HOW_TO_DESCRIBE}"
+        )
     try:
-        manifest = json.loads(done.stdout.strip().splitlines()[-1])
+        raw = json.loads(done.stdout.strip().splitlines()[-1])
     except (ValueError, IndexError):
-        raise PluginRegistryError(f"{script}: --describe did not print a JSON object") from None
-    if not isinstance(manifest, dict) or not manifest.get("name"):
-        raise PluginRegistryError(f"{script}: its description has no name")
-    return manifest
+        raise PluginRegistryError(f"{script}: --describe did not print a JSON object; {HOW_TO_DESCRIBE}") from None
+    try:
+        return check_manifest(raw, script)
+    except ManifestError as err:
+        raise PluginRegistryError(str(err)) from None
 
 
 def discovered_scripts() -> list[str]:
@@ -64,6 +99,7 @@ def discovered_scripts() -> list[str]:
 def register(store: Store, script: str, product: int, queue: str = "local") -> e.Plugin:
     """Create or refresh the plugin's record in `product`, as on EXACT: its products are Products,
     and the annotation types its manifest names are found or made inside that product."""
+    script = script_as_stored(script)
     manifest = describe(script)
     produces = ensure_types(store, manifest, product)
     values = {

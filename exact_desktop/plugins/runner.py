@@ -10,29 +10,47 @@ from typing import Any
 
 from exact_desktop.model import entities as e
 from exact_desktop.plugins.job_book import StoreJobBook
-from exact_desktop.plugins.jobs import create_jobs
-from exact_desktop.plugins.local_queue import LocalQueue, project_env
+from exact_desktop.plugins.jobs import create_jobs, settle_reruns
+from exact_desktop.plugins.local_queue import LocalQueue, Report, project_env
+from exact_desktop.plugins.progress import detail_tail
+from exact_desktop.plugins.registry import check_runnable
 from exact_desktop.server.server import serve_in_thread
+from exact_desktop.store.base import NotFoundError
 from exact_desktop.store.sqlite.store import SqliteStore
 
 
-def run_plugin(
-    store: SqliteStore, plugin_name: str, image_set: int, params: dict[str, Any] | None = None,
-    run_again: bool = False, workers: int | None = None, timeout_s: float = 600.0,
-) -> dict[str, Any]:  # fmt: skip
+def find_plugin(store: SqliteStore, plugin_name: str) -> e.Plugin:
     found = store.list(e.Plugin, name=plugin_name)
     if not found:
         names = ", ".join(p.name for p in store.list(e.Plugin)) or "none"
         raise LookupError(f"no plugin named {plugin_name!r} in this project (registered: {names})")
-    plugin = found[0]
+    return found[0]
+
+
+def run_plugin(
+    store: SqliteStore, plugin_name: str, image_set: int, params: dict[str, Any] | None = None,
+    run_again: bool = False, workers: int | None = None, timeout_s: float = 600.0, report: Report | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    """Everything is checked (plugin, its script, the image set, the parameters) before a job is
+    made or a result set aside; earlier results are replaced only by a job that is done."""
+    plugin = find_plugin(store, plugin_name)
+    check_runnable(plugin.script)
+    try:
+        store.get(e.ImageSet, image_set)
+    except NotFoundError:
+        raise LookupError(f"no image set {image_set} in this project") from None
     submitted = create_jobs(store, plugin, image_set, params, run_again=run_again)
     job_ids = [j.id for j in submitted.created]
-    server = serve_in_thread(store)
     try:
-        queue_for(plugin, store, server.url, server.token, workers, timeout_s).run(plugin, job_ids)  # type: ignore[arg-type]
+        server = serve_in_thread(store)
+        try:
+            queue = queue_for(plugin, store, server.url, server.token, workers, timeout_s)
+            queue.run(plugin, job_ids, report=report)
+        finally:
+            server.stop()
     finally:
-        server.stop()
-    return summary(store, plugin, job_ids, submitted.skipped)
+        settle_reruns(store, submitted.set_aside)
+    return summary(store, plugin, job_ids, submitted.skipped)  # type: ignore[arg-type]
 
 
 def queue_for(
@@ -54,7 +72,7 @@ def summary(store: SqliteStore, plugin: e.Plugin, job_ids: list[int], skipped: l
         entries = [x.id for x in store.list(e.PluginResultEntry, pluginresult__in=results)]
         jobs.append({
             "job": job.id, "image": job.image, "status": job.status, "processing_complete": job.processing_complete,
-            "error": job.error_message or None,
+            "error": job.error_message or None, "detail": detail_tail(job.error_detail) or None,
             "result_annotations": store.count(e.PluginResultAnnotation, pluginresultentry__in=entries),
             "result_bitmaps": store.count(e.PluginResultBitmap, pluginresultentry__in=entries),
         })  # fmt: skip

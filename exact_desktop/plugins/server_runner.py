@@ -14,7 +14,9 @@ from exact_desktop.model import entities as e
 from exact_desktop.model.entities import JobStatus, status_from_exact
 from exact_desktop.plugins.job_book import ServerJobBook
 from exact_desktop.plugins.jobs import check_parameters
-from exact_desktop.plugins.local_queue import LocalQueue
+from exact_desktop.plugins.local_queue import LocalQueue, Report
+from exact_desktop.plugins.progress import detail_tail
+from exact_desktop.plugins.registry import check_runnable
 from exact_desktop.plugins.sdk.context import now_iso
 from exact_desktop.plugins.sdk.worker import find_plugin
 from exact_desktop.rest.connection import Connection, RefusedError
@@ -32,8 +34,9 @@ def server_jobs(connection: Connection, plugin_id: int) -> dict[int, dict[str, A
 def submit_jobs(
     connection: Connection, plugin_id: int, image_set: int, run_again: bool = False
 ) -> tuple[list[int], list[int]]:
-    """(job ids to run, skipped image ids): new jobs, and pending ones nobody works on; a job that
-    ended is reset only when asked to run again; one a worker holds is left to it."""
+    """(job ids to run, skipped image ids): new jobs, pending ones nobody works on and interrupted
+    ones (their run was stopped); a job that ended is reset only when asked to run again; one a
+    worker holds is left to it."""
     images = [i["id"] for i in connection.iterate("/api/v1/images/images/", image_set=image_set, fields="id,image_set")
               if i["image_set"] == image_set]  # fmt: skip
     existing = server_jobs(connection, plugin_id)
@@ -47,7 +50,7 @@ def submit_jobs(
         if status == JobStatus.PENDING:  # waiting for a worker (made by the web UI, say): this is one
             run.append(job["id"])
             continue
-        if status == JobStatus.RUNNING or not run_again:
+        if status == JobStatus.RUNNING or (status != JobStatus.INTERRUPTED and not run_again):
             skipped.append(image)
             continue
         connection.patch(f"{JOBS}{job['id']}/", error_message="", error_detail="", attached_worker="",
@@ -69,9 +72,11 @@ def _create_job(connection: Connection, plugin_id: int, image: int) -> int:
 def run_on_server(
     connection: Connection, connection_env: dict[str, str], plugin: e.Plugin, image_set: int,
     params: dict[str, Any] | None = None, run_again: bool = False, workers: int | None = None,
-    timeout_s: float = 600.0,
+    timeout_s: float = 600.0, report: Report | None = None,
 ) -> dict[str, Any]:  # fmt: skip
-    """`plugin` is the local record (script, parameter schema); its namesake on the server gets the jobs."""
+    """`plugin` is the local record (script, parameter schema); its namesake on the server gets the
+    jobs, once everything has been checked."""
+    check_runnable(plugin.script)
     record = find_plugin(connection, plugin.name)
     values = check_parameters(plugin.parameter_schema, params or {})
     job_ids, skipped = submit_jobs(connection, record["id"], image_set, run_again)
@@ -79,7 +84,7 @@ def run_on_server(
         ServerJobBook(connection), connection_env, size=workers, timeout_s=timeout_s,
         extra_env={"EXACT_PLUGIN_PARAMS": json.dumps(values)},
     )  # fmt: skip
-    queue.run(plugin, job_ids)
+    queue.run(plugin, job_ids, report=report)
     return server_summary(connection, plugin.name, job_ids, skipped)
 
 
@@ -105,6 +110,7 @@ def server_summary(connection: Connection, name: str, job_ids: list[int], skippe
         jobs.append({
             "job": job_id, "image": job["image"], "status": status_from_exact(job),
             "processing_complete": job["processing_complete"], "error": job.get("error_message") or None,
+            "detail": detail_tail(job.get("error_detail") or "") or None,
             "result_annotations": annotations, "result_bitmaps": bitmaps,
         })  # fmt: skip
     return {"plugin": name, "server": connection.url, "jobs": jobs, "skipped_images": skipped,

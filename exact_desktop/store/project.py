@@ -47,6 +47,7 @@ def check_project_file(path: Path) -> None:
 
 
 def open_project(db: Path | None = None) -> SqliteStore:
+    """The project file, made (with its folders) when it does not exist: for `demo` and `open`."""
     path = project_path(db)
     check_project_file(path)
     try:
@@ -54,3 +55,14 @@ def open_project(db: Path | None = None) -> SqliteStore:
     except SQLAlchemyError as err:
         reason = str(getattr(err, "orig", err)).splitlines()[0]
         raise StoreError(f"{path}: cannot be opened as a project ({reason})") from None
+
+
+def open_existing_project(db: Path | None = None) -> SqliteStore:
+    """A project that must exist already: a mistyped path is refused by name instead of becoming
+    a new empty project (and folders) that the command then reads or writes."""
+    path = project_path(db)
+    if not path.exists():
+        if db is None:
+            raise StoreError(f"{path}: no project yet; `exact-desktop demo` or `exact-desktop open SLIDES` makes it")
+        raise StoreError(f"{path}: no such project file (check the path; `exact-desktop demo --db FILE` makes one)")
+    return open_project(path)

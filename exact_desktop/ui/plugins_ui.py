@@ -18,7 +18,14 @@ from PySide6.QtWidgets import QDockWidget, QMessageBox
 from exact_desktop.model import entities as e
 from exact_desktop.model.jobs import JobList, JobView
 from exact_desktop.model.layers import RESULTS, Layer
-from exact_desktop.plugins.jobs import ParameterError, cancel_job, create_jobs, mark_interrupted, retry_job
+from exact_desktop.plugins.jobs import (
+    ParameterError,
+    cancel_job,
+    create_jobs,
+    mark_interrupted,
+    retry_job,
+    settle_reruns,
+)
 from exact_desktop.plugins.registry import PluginRegistryError
 from exact_desktop.plugins.runner import queue_for
 from exact_desktop.plugins.server_session import ServerPlugins
@@ -171,14 +178,21 @@ class PluginsUi:
             self.window.statusBar().showMessage(
                 f"{len(submitted.skipped)} image(s) skipped: finished or queued already", 10000
             )
-        self._queue(plugin, ids)  # type: ignore[arg-type]
+        self._queue(plugin, ids, submitted.set_aside)  # type: ignore[arg-type]
         return ids  # type: ignore[return-value]
 
-    def _queue(self, plugin: e.Plugin, job_ids: list[int]) -> None:
+    def _queue(self, plugin: e.Plugin, job_ids: list[int], set_aside: dict[int, list[int]] | None = None) -> None:
         api = self.window.api
         assert api is not None
         queue = queue_for(plugin, self.store, api.url, api.token)
-        thread = threading.Thread(target=queue.run, args=(plugin, job_ids), name="local-queue", daemon=True)
+
+        def work() -> None:
+            try:
+                queue.run(plugin, job_ids)
+            finally:  # earlier results go only for jobs that are done
+                settle_reruns(self.store, set_aside or {})
+
+        thread = threading.Thread(target=work, name="local-queue", daemon=True)
         self.queues.append(thread)
         thread.start()
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
@@ -15,23 +14,7 @@ from exact_desktop.plugins.local_queue import LocalQueue, project_env
 from exact_desktop.plugins.registry import PluginRegistryError, describe, produced_types, register
 from exact_desktop.plugins.runner import run_plugin
 from exact_desktop.server.server import serve_in_thread
-from exact_desktop.store.sqlite.store import SqliteStore
-from tests.conftest import BOXES_TIFF, SMALL_SVS
-from tests.store.conftest import seed
-
-SCRIPT = str(Path(__file__).parent / "scripts" / "behaviours.py")
-
-
-@pytest.fixture
-def project(tmp_path):
-    store = SqliteStore(tmp_path / "p.db")
-    s = seed(store)
-    store.update(e.Image, s.image.id, local_path=str(BOXES_TIFF), width=300, height=250)
-    store.update(e.Image, s.other_image.id, local_path=str(SMALL_SVS), width=16, height=16)
-    third = store.create(e.Image("c.svs", image_set=s.image_set.id, local_path=str(SMALL_SVS), width=16, height=16))
-    plugin = register(store, SCRIPT, s.product.id)
-    yield store, s, plugin, third
-    store.close()
+from tests.plugins.conftest import SCRIPT
 
 
 def test_register_reads_the_description_and_makes_products(project):

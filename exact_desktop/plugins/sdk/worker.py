@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import socket
 import sys
 import time
@@ -40,7 +41,10 @@ def find_plugin(connection: Connection, name: str | None) -> dict[str, Any]:
     found = [p for p in plugins if p["name"] == name]
     if not found:
         names = ", ".join(sorted(p["name"] for p in plugins)) or "none"
-        raise PluginError(f"no plugin named {name!r} is registered on {connection.url} (registered: {names})")
+        hint = f"exact-desktop plugin register {shlex.quote(str(name))} --server {connection.url} --product ID"
+        raise PluginError(
+            f"no plugin named {name!r} is registered on {connection.url} (registered: {names}); register it: {hint}"
+        )
     return found[0]
 
 
