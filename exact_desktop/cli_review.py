@@ -37,10 +37,10 @@ def add_commands(commands: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from exact_desktop.cli_server import fail
     from exact_desktop.store.base import StoreError
-    from exact_desktop.store.project import open_project
+    from exact_desktop.store.project import open_existing_project
 
     try:
-        store = open_project(args.db)
+        store = open_existing_project(args.db)
     except StoreError as err:
         return fail(str(err))
     try:
