@@ -104,6 +104,12 @@ class AnnotationUi:
         self.palette.rebuild()
         self.list.set_types(types)
 
+    def written_elsewhere(self) -> None:
+        """Another process changed the project: the list, the selection and the labels as stored."""
+        self.list.refresh()
+        self.annotator.refresh()
+        self.palette.rebuild()
+
     # --- commands ---------------------------------------------------------------------------
     def _guarded(self, what: str, call: object) -> object:
         try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -40,6 +40,7 @@ from exact_desktop.viewer.slide_view import SlideView
 
 SLIDE_PATTERNS = "*.svs *.tif *.tiff *.ndpi *.vms *.vmu *.scn *.mrxs *.svslide *.bif *.dcm *.png *.jpg *.jpeg *.bmp"
 SLIDE_FILTER = f"Slides ({SLIDE_PATTERNS});;All files (*)"
+OUTSIDE_WRITES_EVERY_MS = 1000  # how often the window asks whether another process wrote to the project
 
 
 class MainWindow(ProjectWindow):
@@ -96,6 +97,10 @@ class MainWindow(ProjectWindow):
         self.view.state.changed.connect(self._show_magnification)
         self.view.readFailed.connect(self.show_error)
         self.view.editFailed.connect(self.show_error)
+        self._outside_writes = QTimer(self, interval=OUTSIDE_WRITES_EVERY_MS, timeout=self._check_outside_writes)
+        if isinstance(store, SqliteStore):  # a file other processes (the command line) may write to
+            store.outside_writes()  # from now on
+            self._outside_writes.start()
         self._restore_layout()
 
     # --- building ---------------------------------------------------------------------------
@@ -240,6 +245,13 @@ class MainWindow(ProjectWindow):
             self.setWindowTitle(f"{source.path.name} ({width:,} x {height:,} px{mpp}) - exact-desktop")
             self._show_magnification()
 
+    def _image_types(self, image_id: int) -> list[AnnotationType]:
+        """The annotation types of the image set's products, in palette order."""
+        assert self.store is not None
+        image_set = self.store.get(ImageSet, self.store.get(Image, image_id).image_set)
+        types = self.store.list(AnnotationType, product__in=image_set.product_set) if image_set.product_set else []
+        return sorted(types, key=lambda t: (t.sort_order, t.name))
+
     def _sync_annotation_layers(self) -> None:
         """One layer per annotation type of the image set's products (global labels draw nothing)."""
         image_id = self.current_image_id()
@@ -249,9 +261,7 @@ class MainWindow(ProjectWindow):
             if self.annotation is not None:
                 self.annotation.image_shown(None, [])
             return
-        image_set = self.store.get(ImageSet, self.store.get(Image, image_id).image_set)
-        types = self.store.list(AnnotationType, product__in=image_set.product_set) if image_set.product_set else []
-        types.sort(key=lambda t: (t.sort_order, t.name))
+        types = self._image_types(image_id)
         if self.annotation is not None:
             self.annotation.image_shown(image_id, types)
         fresh = [
@@ -260,6 +270,27 @@ class MainWindow(ProjectWindow):
             if t.vector_type != VectorType.GLOBAL
         ]
         self.layers.sync(image_id, ANNOTATIONS, fresh)
+
+    def _check_outside_writes(self) -> None:
+        """Another process wrote to the project (a pull or an import from the command line):
+        what the window shows is read again, with no restart."""
+        assert isinstance(self.store, SqliteStore)
+        if not self.store.outside_writes().news():
+            return
+        if self.overlay is not None:
+            self.overlay.refresh_all()
+        image_id = self.current_image_id()
+        if image_id is None:
+            return
+        annotation = self.annotation
+        if annotation is not None:
+            if self._image_types(image_id) != list(annotation.annotator.types.values()):
+                self._sync_annotation_layers()  # types came, went or changed: palette and layers anew
+            else:
+                annotation.written_elsewhere()
+        if self.plugins is not None:
+            self.plugins.image_shown()
+        self.view.update()
 
     def _layers_changed(self, _sender: object) -> None:
         self.view.update()
@@ -319,6 +350,7 @@ class MainWindow(ProjectWindow):
             remember_project(Path(path), self.image_set_id, self.current_image_id())
 
     def closeEvent(self, event: object) -> None:  # noqa: N802
+        self._outside_writes.stop()
         self.remember()
         self.server_ui.close()
         if self.plugins is not None:

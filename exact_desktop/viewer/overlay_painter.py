@@ -125,6 +125,12 @@ class OverlayPainter:
         """Results may have changed (a job moved on): read the bitmap rows again at the next paint."""
         self._bitmap_rows.clear()
 
+    def refresh_all(self) -> None:
+        """Another process wrote to the project: anything drawn may be out of date."""
+        self._bitmap_rows.clear()
+        self._types.clear()
+        self.tiles.forget_all()
+
     def type_info(self, type_id: int) -> tuple[tuple[int, int, int], int]:
         """(rgb, vector type) of an annotation type, read once."""
         found = self._types.get(type_id)

@@ -4,7 +4,9 @@ A tile is 512 x 512 pixels of one layer (an annotation type or a result entry of
 power-of-two zoom level z (2**z level-0 pixels per tile pixel; z may be negative, up to 16x).
 Two caches: what the store answered for a tile (objects or cell counts, taken once, at any
 score), and the rendered image for the threshold shown. A threshold change re-renders from the
-first; an edit or a new result drops only the tiles its boxes touch (`invalidate`).
+first; an edit or a new result drops only the tiles its boxes touch (`invalidate`); a write by
+another process, whose boxes are not known, makes every tile stale (`forget_all`): each is shown
+until its new rendering arrives, as at a threshold change.
 """
 
 from __future__ import annotations
@@ -95,6 +97,7 @@ class RenderedTile:
     detail: str
     ids: np.ndarray  # the objects drawn (none listed for counts tiles)
     objects: int  # how many objects the tile shows
+    epoch: int = 0  # `OverlayTiles.epoch` when its data was read
 
 
 class OverlayTiles:
@@ -112,6 +115,7 @@ class OverlayTiles:
         self._generation: dict[tuple[int, LayerId, int], int] = {}
         self._stamp: dict[tuple[int, LayerId], int] = {}  # bumped by every invalidation of a layer
         self._sizes: dict[tuple[int, LayerId], tuple[float, float]] = {}
+        self.epoch = 0  # bumped by `forget_all`: every tile of an earlier epoch is stale
         self._wanted: set[OverlayKey] = set()
         self._pending: dict[OverlayKey, Future[None]] = {}
         self.queried_count = 0  # store reads (a threshold change makes none)
@@ -120,7 +124,7 @@ class OverlayTiles:
     # --- the painter's side -----------------------------------------------------------------
     def get(self, key: OverlayKey, threshold: float) -> RenderedTile | None:
         tile = self.images.get(self._cache_key(key))
-        return tile if tile is not None and tile.threshold == threshold else None
+        return tile if tile is not None and tile.threshold == threshold and tile.epoch == self.epoch else None
 
     def get_any(self, key: OverlayKey) -> RenderedTile | None:
         """A tile at whatever threshold it was last drawn (a stand-in while the new one renders)."""
@@ -172,6 +176,15 @@ class OverlayTiles:
                     self.data.pop(cache_key)
         self.on_ready(None)
 
+    def forget_all(self) -> None:
+        """Everything may have changed (another process wrote to the project): every tile is
+        read and drawn again, the old one shown until then."""
+        with self._lock:
+            self.epoch += 1
+            self._sizes.clear()
+            self.data.clear()
+        self.on_ready(None)
+
     # --- workers ------------------------------------------------------------------------------
     def _cache_key(self, key: OverlayKey) -> tuple[OverlayKey, int]:
         with self._lock:
@@ -186,17 +199,19 @@ class OverlayTiles:
                 self._pending.pop(key, None)
                 return
             stamp = self._stamp.get((key.image, key.layer), 0)
+            epoch = self.epoch
             cache_key = self._cache_key_locked(key)
         data, tile = self.data.get(cache_key), None
         try:
             if data is None:
                 data = self._query(key)
             tile = self._draw(key, data, threshold, colour)
+            tile.epoch = epoch
         except Exception as err:  # the store failed (closed, disk gone): say so once, draw nothing
             self.last_error = f"overlay tile {key}: {err}"
         with self._lock:
             self._pending.pop(key, None)
-            fresh = self._stamp.get((key.image, key.layer), 0) == stamp
+            fresh = self._stamp.get((key.image, key.layer), 0) == stamp and self.epoch == epoch
         if fresh and data is not None and tile is not None:  # else an edit landed meanwhile: asked again
             self.data.put(cache_key, data)
             self.images.put(cache_key, tile)

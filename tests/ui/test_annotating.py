@@ -21,6 +21,7 @@ from exact_desktop.ui.main_window import MainWindow
 from exact_desktop.ui.settings import last_project
 from tests.conftest import BOXES_TIFF, PROJECT, SMALL_SVS
 from tests.plugins.conftest import open_window
+from tests.plugins.test_gui_end_to_end import drawn_when_ready
 from tests.store.conftest import seed
 
 
@@ -140,6 +141,26 @@ def test_every_edit_in_a_local_project_names_who_made_it(qtbot, tmp_path):
     properties.description.editingFinished.emit()
     edited = store.get(e.Annotation, box.id)
     assert (edited.description, edited.user, edited.last_editor) == ("checked", me.id, me.id)
+
+
+def test_what_another_process_writes_to_the_project_shows_without_a_restart(qtbot, tmp_path):
+    """Issue 26: after a pull from the command line the list had the new polygon, the view's
+    tiles at that zoom did not until a restart."""
+    store, s, _ = project(tmp_path)
+    store.create(e.Annotation(s.box.id, s.image.id, {"x1": 20, "y1": 20, "x2": 60, "y2": 60}))
+    window = annotating_window(qtbot, store, s.image_set.id)
+    drawn_when_ready(qtbot, window, 1)
+    script = textwrap.dedent(f"""
+        from exact_desktop.model.entities import Annotation
+        from exact_desktop.store.sqlite.store import SqliteStore
+        store = SqliteStore({str(tmp_path / "p.db")!r})
+        store.create(Annotation({s.polygon.id}, {s.image.id}, {{"x1": 150, "y1": 150, "x2": 250, "y2": 150, "x3": 200, "y3": 220}}))
+        store.close()
+    """)
+    subprocess.run([sys.executable, "-c", script], cwd=PROJECT, check=True, timeout=120)
+    drawn_when_ready(qtbot, window, 2)
+    qtbot.waitUntil(lambda: window.annotation.list.rows.rowCount() == 2, timeout=5_000)
+    window.view.grab().save(str(tmp_path / "after-the-outside-write.png"))
 
 
 def test_polygon_by_clicks_double_click_and_escape(qtbot, tmp_path):

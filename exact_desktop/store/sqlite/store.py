@@ -30,6 +30,7 @@ from exact_desktop.store.sqlite.annotation_batch import VERSIONED_FIELDS, update
 from exact_desktop.store.sqlite.bulk import bulk_insert, preparable, prepare
 from exact_desktop.store.sqlite.engine import make_engine, reading, write
 from exact_desktop.store.sqlite.json_pages import annotation_page_json
+from exact_desktop.store.sqlite.outside_writes import OutsideWrites
 from exact_desktop.store.sqlite.rows import (
     CASCADED_FILES,
     CASCADED_SPATIAL,
@@ -65,6 +66,13 @@ class SqliteStore(Store):
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.engine = make_engine(self.path)
         upgrade(self.engine, self.path)
+        self._outside: OutsideWrites | None = None
+
+    def outside_writes(self) -> OutsideWrites:
+        """Asks whether another process wrote to the file since (for a window that shows it)."""
+        if self._outside is None:
+            self._outside = OutsideWrites(self.path)
+        return self._outside
 
     @property
     def bitmap_folder(self) -> Path:
@@ -72,6 +80,8 @@ class SqliteStore(Store):
         return self.path.with_name(self.path.name + ".bitmaps")
 
     def close(self) -> None:
+        if self._outside is not None:
+            self._outside.close()
         self.engine.dispose()
 
     # --- reads ------------------------------------------------------------------------------
@@ -225,6 +235,8 @@ class SqliteStore(Store):
                 conn.info.pop("spatial_log", None)
 
         result = write(self.engine, run)
+        if self._outside is not None:
+            self._outside.ours()
         if found:
             self.changed.send(self, changes=found)
         return result

@@ -1,0 +1,40 @@
+"""Whether another process wrote to the project file: a sync or an import run from the command
+line while a window shows the same project.
+
+SQLite's `PRAGMA data_version` on a connection of its own changes whenever any other connection
+commits, this process's own ones included; so the store says when it committed itself
+(`ours`), and what changed the version since is somebody else's. A commit of another process
+in the instant between one of ours and its `ours` is taken for ours: seen at its next change.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from pathlib import Path
+
+
+class OutsideWrites:
+    def __init__(self, path: Path) -> None:
+        self._conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        self._lock = threading.Lock()
+        self._seen = self._version()
+
+    def _version(self) -> int:
+        return int(self._conn.execute("PRAGMA data_version").fetchone()[0])
+
+    def ours(self) -> None:
+        """This process just committed: what the version shows now is known here."""
+        with self._lock:
+            self._seen = self._version()
+
+    def news(self) -> bool:
+        """True once after each commit of another process (cheap: a window asks every second)."""
+        with self._lock:
+            now = self._version()
+            changed, self._seen = now != self._seen, now
+            return changed
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()

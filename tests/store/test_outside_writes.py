@@ -1,0 +1,26 @@
+"""A window asks whether another process wrote to its project: its own writes are not news."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from exact_desktop.model import entities as e
+from exact_desktop.store.sqlite.store import SqliteStore
+from tests.conftest import PROJECT
+
+
+def test_only_another_process_s_commit_is_news(tmp_path):
+    store = SqliteStore(tmp_path / "p.db")
+    writes = store.outside_writes()
+    assert not writes.news()
+    store.create(e.User("here"))
+    store.bulk_create([e.Team("lab"), e.Team("clinic")])
+    assert not writes.news()  # this process's own writes
+    script = (
+        "from exact_desktop.model.entities import User; from exact_desktop.store.sqlite.store import SqliteStore; "
+        f"s = SqliteStore({str(tmp_path / 'p.db')!r}); s.create(User('elsewhere')); s.close()"
+    )
+    subprocess.run([sys.executable, "-c", script], cwd=PROJECT, check=True, timeout=120)
+    assert writes.news() and not writes.news()  # said once
+    store.close()
