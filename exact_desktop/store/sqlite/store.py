@@ -10,7 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, literal_column, select, update
 from sqlalchemy.exc import IntegrityError
 
 from exact_desktop.model import entities as e
@@ -90,14 +90,15 @@ class SqliteStore(Store):
         from an index), then read: sorting whole rows to skip most of them cost 100+ ms a page."""
         table = table_of(kind)
         where = self._where(table, filters)
+        order = id_order(table, filters)
         with reading(self.engine) as conn:
             if offset:
-                ids = select(table.c.id).where(*where).order_by(table.c.id).offset(offset)
+                ids = select(table.c.id).where(*where).order_by(order).offset(offset)
                 ids = ids.limit(limit) if limit is not None else ids
                 rows = conn.execute(select(table).where(table.c.id.in_(ids.scalar_subquery())).order_by(table.c.id))
                 rows = rows.fetchall()
             else:
-                statement = select(table).where(*where).order_by(table.c.id)
+                statement = select(table).where(*where).order_by(order)
                 rows = conn.execute(statement.limit(limit) if limit is not None else statement).fetchall()
             links = self._links(conn, kind, [row.id for row in rows])
         return [entity_from_row(kind, row, links.get(row.id)) for row in rows]
@@ -117,11 +118,12 @@ class SqliteStore(Store):
         where = self._where(t.annotation, filters)
         images = sorted(set(filters.get("image__in", ())))
         branches = [where]
-        if 1 < len(images) <= MERGED_IMAGES:  # one id-ordered branch per image (json_pages.py)
+        if 1 < len(images) <= MERGED_IMAGES and not by_uuid(filters):  # an id-ordered branch per image
             rest = {name: value for name, value in filters.items() if name != "image__in"}
             branches = [self._where(t.annotation, {**rest, "image": image}) for image in images]
         with reading(self.engine) as conn:
-            body = annotation_page_json(conn, branches, shape, constants, limit, offset)
+            order = id_order(t.annotation, filters)
+            body = annotation_page_json(conn, branches, shape, constants, limit, offset, order)
             count = conn.execute(select(func.count()).select_from(t.annotation).where(*where)).scalar_one()
         return body, int(count)
 
@@ -295,6 +297,7 @@ class SqliteStore(Store):
     @staticmethod
     def _where(table: Any, filters: dict[str, Any]) -> list[Any]:
         clauses = []
+        picked = by_uuid(filters)  # a range of images would hide the UUID from its index: kept as a list
         for key, value in filters.items():
             name, _, op = key.partition("__")
             if name not in table.c:
@@ -305,7 +308,7 @@ class SqliteStore(Store):
                     raise StoreError(f"filter {key}: {number} is out of range (64-bit integers)")
             if name == "unique_identifier":  # any spelling of a UUID finds its row
                 value = [normalised_uuid(v) for v in value] if op == "in" else normalised_uuid(value)
-            if op == "in" and _is_run(value):  # a bulk create's ids: one range, not 500 bound values
+            if op == "in" and _is_run(value) and not picked:  # a bulk create's ids: one range, not 500 values
                 clauses.append(column.between(value[0], value[-1]))
             elif op == "in":
                 clauses.append(column.in_(list(value)))
@@ -426,6 +429,20 @@ class SqliteStore(Store):
         """Keep the state before this change; the newest version is what undo restores."""
         if any(getattr(old, f) != getattr(new, f) for f in _VERSIONED_FIELDS):
             write_versions(conn, [(old, new)], e.utcnow())
+
+
+def by_uuid(filters: dict[str, Any]) -> bool:
+    """The filters pick rows by UUID: a few rows, found through the (image, UUID) index."""
+    return any(key.partition("__")[0] == "unique_identifier" for key in filters)
+
+
+def id_order(table: Any, filters: dict[str, Any]) -> Any:
+    """What orders a list: the id, except where rows are picked by UUID. There `+id` (the same
+    order, but not one an index can give) keeps SQLite from walking the image's whole range of
+    its `image` index (migration 0009) only to skip sorting a few rows: 0.2 s for a lookup of
+    500 UUIDs among 1,000,000 annotations of one image (0.9 s on a loaded machine), against 10 ms
+    through the UUID index."""
+    return literal_column(f'+"{table.name}".id') if by_uuid(filters) else table.c.id
 
 
 def _is_run(values: Any) -> bool:
