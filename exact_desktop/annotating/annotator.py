@@ -15,6 +15,7 @@ import numpy as np
 from blinker import Signal
 from shapely.geometry import Polygon
 
+from exact_desktop.annotating.displayed import DisplayedImage, read_displayed
 from exact_desktop.annotating.edit_history import EditHistory
 from exact_desktop.annotating.tools.base import Preview, Tool
 from exact_desktop.annotating.tools.drawing import BoxTool, CircleTool, ClickTool, PathTool
@@ -23,6 +24,7 @@ from exact_desktop.model import regions, shapes
 from exact_desktop.model.entities import Annotation, AnnotationType, VectorType
 from exact_desktop.model.geometry import Rect
 from exact_desktop.model.view_state import ViewState
+from exact_desktop.slides.base import SlideSource
 from exact_desktop.store.base import Store
 
 DRAW, SELECT = "draw", "select"
@@ -60,6 +62,7 @@ class Annotator:
         self.changed = Signal()
         self.selection_changed = Signal()
         self.view: ViewState | None = None  # the zoom, for tools sized in screen pixels
+        self.slide: SlideSource | None = None  # the shown slide's pixels, for tools that look at them
         self.told = Signal()  # with text=: what a tool did or why it did nothing, for the status bar
 
     # --- context ----------------------------------------------------------------------------
@@ -121,6 +124,12 @@ class Annotator:
     def downsample(self) -> float:
         """Level-0 pixels per screen pixel in the view the tools draw in."""
         return self.view.downsample if self.view is not None else 1.0
+
+    def displayed(self) -> DisplayedImage | None:
+        """What the view shows now, as pixels at its zoom (None without a slide)."""
+        if self.view is None or self.slide is None:
+            return None
+        return read_displayed(self.slide, self.view.visible_region(), self.view.downsample)
 
     def say(self, text: str) -> None:
         self.told.send(self, text=text)

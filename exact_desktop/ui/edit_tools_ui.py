@@ -9,11 +9,13 @@ from exact_desktop.annotating.annotator import Annotator
 from exact_desktop.annotating.tools.base import Tool
 from exact_desktop.annotating.tools.brush import BrushTool
 from exact_desktop.annotating.tools.polygon_edit import GlueTool, KnifeTool, ScissorTool
+from exact_desktop.annotating.tools.wand import WandTool
 
 # EXACT's keys for its polygon edit tools (its screening viewer's d and s only apply there);
-# the brush is p, not QuPath's b, which is EXACT's "active type to the background"
+# the brush is p, not QuPath's b, which is EXACT's "active type to the background"; the wand is
+# QuPath's w (EXACT's w only moves in its screening viewer)
 TOOL_KEYS: tuple[tuple[type[Tool], str], ...] = (
-    (ScissorTool, "S"), (GlueTool, "G"), (KnifeTool, "D"), (BrushTool, "P"),
+    (ScissorTool, "S"), (GlueTool, "G"), (KnifeTool, "D"), (BrushTool, "P"), (WandTool, "W"),
 )  # fmt: skip
 _SAID_MS = 10_000
 

@@ -32,6 +32,7 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("p", "Brush: paint onto the selected polygon, or a new one of the active polygon type"),
     ("Alt+paint", "Brush: erase"),
     ("Shift+wheel", "Brush size (kept on screen as you zoom)"),
+    ("w", "Wand: press and drag over a region to outline it (Alt+drag subtracts)"),
     ("Del, x", "Delete the selected annotations"),
     ("Ctrl+Z", "Undo (every edit, across tools and images)"),
     ("Ctrl+Shift+Z, Ctrl+Y", "Redo"),

@@ -85,6 +85,8 @@ class SlideView(QWidget):
         if self.loader:
             self.loader.shutdown()
         self.source, self.loader, self._painter, self.pyramid = source, None, None, None
+        if self.annotator is not None:
+            self.annotator.slide = source
         self._completed_for = None
         if source is None:
             self.overview.set_image(None)
@@ -232,7 +234,7 @@ class SlideView(QWidget):
     def set_annotator(self, annotator: Annotator | None) -> None:
         self.annotator = annotator
         if annotator is not None:
-            annotator.view = self.state
+            annotator.view, annotator.slide = self.state, self.source
             annotator.changed.connect(self._annotator_changed)
 
     def _annotator_changed(self, _sender: object) -> None:

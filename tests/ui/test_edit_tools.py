@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
+
+import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QWheelEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 from shapely.geometry import Point, Polygon
 
+from exact_desktop.demo.synthetic_slide import ensure_demo_slide
 from exact_desktop.model import entities as e
 from exact_desktop.model import regions
 from tests.ui.test_annotating import annotating_window, click, live, project, screen
@@ -175,3 +179,44 @@ def test_brush_size_follows_the_zoom_and_adds_to_the_selected_polygon(qtbot, tmp
     assert len(live(store, s.image.id)) == 1
     undo(window)
     assert store.get(e.Annotation, target.id).vector == SQUARE
+
+
+@pytest.fixture(scope="module")
+def demo_slide(tmp_path_factory):
+    """A small generated demo slide (6,000 x 4,000 px) and its ground truth."""
+    made = ensure_demo_slide(tmp_path_factory.mktemp("wand"), "wand", (6000, 4000), seed=7)
+    return made.slide, json.loads(made.ground_truth.read_text(encoding="utf-8"))
+
+
+def test_wand_outlines_a_tumour_region_of_the_demo_slide(qtbot, tmp_path, demo_slide):
+    slide, truth = demo_slide
+    store, s, _ = project(tmp_path)
+    store.update(e.Image, s.image.id, local_path=str(slide), width=6000, height=4000)
+    window = annotating_window(qtbot, store, s.image_set.id)
+    annotator = window.annotation.annotator
+    tumour = Polygon(truth["regions"][2]["polygon"])
+    window.view.state.set_downsample(3)  # the region about 150 screen pixels across
+    window.view.state.center_on(tumour.centroid.x, tumour.centroid.y)
+    QTest.keyClick(window, Qt.Key.Key_4)  # Tissue, a polygon type
+    QTest.keyClick(window, Qt.Key.Key_W)
+    assert annotator.tool.name == "wand"
+    cx, cy = tumour.centroid.x, tumour.centroid.y
+    path = [
+        (cx + dx, cy + dy) for dx, dy in ((0, 0), (-80, 0), (-120, -60), (0, -120), (100, -60), (120, 60), (0, 120))
+    ]
+    freehand(window, path)
+    (outlined,) = live(store, s.image.id)
+    found = area(outlined)
+    iou = found.intersection(tumour).area / found.union(tumour).area
+    assert iou >= 0.9, iou
+    assert annotator.selection == [outlined.id]
+    freehand(
+        window, [(cx + 400, cy), (cx + 130, cy)], Qt.KeyboardModifier.AltModifier
+    )  # from the tissue around: subtracts
+    assert area(store.get(e.Annotation, outlined.id)).area < found.area
+    undo(window)
+    assert abs(area(store.get(e.Annotation, outlined.id)).area - found.area) < 1
+    undo(window)
+    assert live(store, s.image.id) == []
+    redo(window)
+    assert abs(area(store.get(e.Annotation, outlined.id)).area - found.area) < 1

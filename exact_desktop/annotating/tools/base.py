@@ -10,6 +10,7 @@ from typing import Any, Protocol
 import numpy as np
 from shapely.geometry import Polygon
 
+from exact_desktop.annotating.displayed import DisplayedImage
 from exact_desktop.model.entities import Annotation, AnnotationType
 from exact_desktop.model.geometry import Rect
 
@@ -37,6 +38,8 @@ class Host(Protocol):
     def downsample(self) -> float: ...
 
     def type_of(self, annotation: Annotation) -> AnnotationType | None: ...
+
+    def displayed(self) -> DisplayedImage | None: ...
 
     def reshape(self, label: str, target: Annotation, pieces: list[Polygon]) -> None: ...
 
