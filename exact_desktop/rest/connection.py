@@ -1,7 +1,8 @@
 """One HTTP session to EXACT (or the embedded API): auth, timeouts, retries, named errors.
 
 Only requests that can be repeated safely are retried by the transport (GET, PUT, PATCH of
-fields, DELETE). A POST is sent once: when its outcome is unknown (the connection broke, a
+fields, DELETE), and one that timed out only once: a server that answers a page in 70 s must
+not hold a sync for minutes without a word. A POST is sent once: when its outcome is unknown (the connection broke, a
 timeout, a 5xx), `UnknownOutcomeError` says so, and the caller checks what the server stored before
 it sends again. That is what keeps results from being doubled by a retry.
 """
@@ -20,26 +21,14 @@ import requests.auth
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from exact_desktop.rest.errors import PluginError, RefusedError, UnknownOutcomeError
+from exact_desktop.rest.paging import Pages
+
 TIMEOUT_S = 60
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"})
 JSON_ATTEMPTS = 3
+PAGE = 1000
 IN_FLIGHT = 8  # requests the result writer keeps open at once; the pool holds that many and more
-
-
-class PluginError(Exception):
-    """A request the plugin depends on failed; the message names the request and the reason."""
-
-
-class RefusedError(PluginError):
-    """The server answered 4xx: it did not store anything, and sending again will not help."""
-
-    def __init__(self, message: str, status: int, body: str) -> None:
-        super().__init__(message)
-        self.status, self.body = status, body
-
-
-class UnknownOutcomeError(PluginError):
-    """The request may or may not have been carried out (connection lost, timeout, 5xx)."""
 
 
 class BearerToken(requests.auth.AuthBase):
@@ -62,11 +51,12 @@ class Connection:
     ) -> None:  # fmt: skip
         self.url = url.rstrip("/")
         self.timeout = timeout
+        self.server_date: str | None = None  # the `Date` of the latest answer (see ServerClock.check)
         self.session = requests.Session()
         self.session.verify = verify
         retry = Retry(
-            total=5, connect=2, backoff_factor=0.3, status_forcelist=(502, 503, 504), allowed_methods=IDEMPOTENT,
-            raise_on_status=False,
+            total=5, connect=2, read=1, backoff_factor=0.3, status_forcelist=(502, 503, 504),
+            allowed_methods=IDEMPOTENT, raise_on_status=False,
         )  # fmt: skip
         adapter = HTTPAdapter(max_retries=retry, pool_connections=4, pool_maxsize=2 * IN_FLIGHT)
         self.session.mount("http://", adapter)
@@ -83,7 +73,7 @@ class Connection:
             raise PluginError(
                 "EXACT_URL is not set: start this plugin from exact-desktop, or set EXACT_URL and EXACT_TOKEN"
             )
-        verify = os.environ.get("EXACT_VERIFY_TLS", "1") not in ("0", "false", "no")
+        verify = tls_verified()
         token, user = os.environ.get("EXACT_TOKEN"), os.environ.get("EXACT_USER")
         return cls(url, token, user, os.environ.get("EXACT_PASSWORD"), verify=verify)
 
@@ -93,9 +83,13 @@ class Connection:
             # verify given per request: requests lets REQUESTS_CA_BUNDLE override the session's False
             answer = self.session.request(method, url, timeout=self.timeout, verify=self.session.verify, **kwargs)
         except requests.ConnectionError as err:
+            if _reason(err) == "timed out":  # a read timed out twice (see `read` in the retry)
+                raise UnknownOutcomeError(f"{method} {path}: {self.url} gave no answer in {self.timeout:g} s, "
+                                          "twice") from None  # fmt: skip
             raise UnknownOutcomeError(f"{method} {path}: cannot reach {self.url} ({_reason(err)})") from None
         except requests.RequestException as err:
             raise UnknownOutcomeError(f"{method} {path} on {self.url} failed: {_reason(err)}") from None
+        self.server_date = answer.headers.get("Date") or self.server_date
         if answer.status_code >= 500:
             raise UnknownOutcomeError(f"{method} {path} answered {answer.status_code}: {answer.text[:300]}")
         if answer.status_code >= 400:
@@ -148,19 +142,24 @@ class Connection:
         return answer.content
 
     def iterate(self, path: str, **params: Any) -> Iterator[dict[str, Any]]:
-        """Every result of a list, page by page, following `next`."""
-        page = self.get(path, limit=1000, **params)
-        while True:
-            yield from page["results"]
-            if not page.get("next"):
-                return
-            page = self.json("GET", page["next"])
+        """Every result of a list, once, page by page by the offset of the results received (see
+        paging: `next` only says whether there is more); the total is checked against the count."""
+        pages = Pages(self.url, path)
+        while pages.more:
+            yield from pages.take(self.get(path, limit=PAGE, offset=pages.offset, **params))
+        pages.check_total()
 
     def pages(self, path: str, **params: Any) -> list[dict[str, Any]]:
         return list(self.iterate(path, **params))
 
     def count(self, path: str, **params: Any) -> int:
         return int(self.get(path, limit=1, **params)["count"])
+
+
+def tls_verified() -> bool:
+    """False when EXACT_VERIFY_TLS says 0, false or no: the one reading of that setting, so every
+    command (login too) and every plugin process honours it alike."""
+    return os.environ.get("EXACT_VERIFY_TLS", "1").strip().lower() not in ("0", "false", "no")
 
 
 def _origin(url: str) -> tuple[str, str]:

@@ -3,8 +3,8 @@
 Every list names its `fields` (the real server lists annotations six times faster so) and pages
 with `limit=1000`. Entities come back with the server's ids in `id` and in `remote_id`, foreign
 keys as the server's ids too: mapping them to local rows is the caller's job (sync does it).
-A server time is kept as the text the server sent beside the entity: the real server sends its
-local time without an offset, so it is only ever compared with other times from that server.
+An entity's times are UTC, read by the server's clock (the real server writes its wall time
+without an offset); the text the server sent is kept beside it as the version it wrote.
 """
 
 from __future__ import annotations
@@ -12,11 +12,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from exact_desktop.model import entities as e
 from exact_desktop.rest.connection import Connection
+from exact_desktop.rest.paging import PageError, Pages, page_name
+from exact_desktop.rest.server_clock import ClockError, ServerClock
 
 ANNOTATIONS = "/api/v1/annotations/annotations/"
 TYPES = "/api/v1/annotations/annotation_types/"
@@ -53,14 +54,6 @@ class RemoteAnnotation:
     server_time: str
 
 
-def server_time(text: str | None) -> datetime:
-    """A server's time as an aware datetime; one without an offset is labelled UTC (see above)."""
-    if not text:
-        return e.utcnow()
-    parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
 class Created(NamedTuple):
     """A created annotation as a push records it: the server's id and edit time for its UUID."""
 
@@ -74,24 +67,45 @@ class Created(NamedTuple):
         return cls(a.unique_identifier, a.remote_id, remote.server_time)  # type: ignore[arg-type]
 
 
-def annotation_from_json(body: dict[str, Any]) -> RemoteAnnotation:
-    made = server_time(body.get("time"))
+def annotation_from_json(body: dict[str, Any], clock: ServerClock) -> RemoteAnnotation:
+    """KeyError, TypeError or ValueError (ClockError among them) for a body that is not one."""
+    edited = str(body.get("last_edit_time") or "")
     annotation = e.Annotation(
         annotation_type=int(body["annotation_type"]), image=int(body["image"]), vector=body.get("vector"),
         unique_identifier=str(body["unique_identifier"]), deleted=bool(body.get("deleted", False)),
-        description=body.get("description") or "", meta_data=body.get("meta_data"), time=made,
-        last_edit_time=server_time(body.get("last_edit_time")), concealed=bool(body.get("concealed", False)),
+        description=body.get("description") or "", meta_data=body.get("meta_data"),
+        time=clock.instant(body["time"]) if body.get("time") else e.utcnow(),
+        last_edit_time=clock.instant(edited) if edited else e.utcnow(), concealed=bool(body.get("concealed", False)),
         blurred=bool(body.get("blurred", False)), generated=bool(body.get("generated", False)),
         id=int(body["id"]), remote_id=int(body["id"]),
     )  # fmt: skip
-    return RemoteAnnotation(annotation, str(body.get("last_edit_time") or ""))
+    return RemoteAnnotation(annotation, edited)
 
 
 class ExactApi:
-    def __init__(self, connection: Connection, server: str | None = None) -> None:
+    def __init__(self, connection: Connection, server: str | None = None, clock: ServerClock | None = None) -> None:
         """`server` names the server when the connection goes another way to it (a proxy)."""
         self.connection = connection
         self.server = server or connection.url
+        self.clock = clock or ServerClock()
+        self.clock_notes: list[str] = []  # what checking the clock against `Date` found
+
+    def _annotations(self, bodies: list[dict[str, Any]], where: str) -> list[RemoteAnnotation]:
+        found = []
+        for n, body in enumerate(bodies, 1):
+            try:
+                found.append(annotation_from_json(body, self.clock))
+            except ClockError as err:
+                raise PageError(f"{self.server}: annotation {n} of {where}: {err}") from None
+            except (KeyError, TypeError, ValueError) as err:
+                raise PageError(f"{self.server}: annotation {n} of {where} is not an annotation ({err!r})") from None
+        return found
+
+    def _check_clock(self, written: list[str]) -> None:
+        """The server's clock against the `Date` of the answer that wrote `written`."""
+        note = self.clock.check(self.connection.server_date, written[-1] if written else None)
+        if note:
+            self.clock_notes.append(f"{self.server}: {note}")
 
     # --- the frame: teams, products, types, image sets, images ------------------------------
     def image_sets(self) -> list[tuple[e.ImageSet, int]]:
@@ -132,44 +146,49 @@ class ExactApi:
     # --- annotations ------------------------------------------------------------------------
     def annotation_pages(self, image_set: int, since: str | None = None) -> Iterator[list[RemoteAnnotation]]:
         """The image set's annotations (deleted ones too: that is how a deletion travels), page by
-        page in id order; with `since`, only those edited at or after that server time. After the
-        first page (which gives the count) PAGES_IN_FLIGHT pages are fetched at once."""
+        page in id order, each once; with `since` (a server time), only those edited at or after
+        it. The first page shows the count and the server's page size (maybe less than asked:
+        offsets go by it); then PAGES_IN_FLIGHT pages are fetched at once, and what a page
+        lacks is asked for again from where it ended. A list that ends short is a PageError."""
         params: dict[str, Any] = {"image__image_set": image_set, "fields": ANNOTATION_FIELDS, "limit": PAGE}
         if since:
             params["last_edit_time__gte"] = since
-        first = self.connection.get(ANNOTATIONS, **params)
-        yield [annotation_from_json(body) for body in first["results"]]
-        offsets = range(len(first["results"]), int(first["count"]), PAGE) if first.get("next") else range(0)
+        pages = Pages(self.server, ANNOTATIONS, ids=True)
 
-        def fetched(offset: int) -> list[RemoteAnnotation]:
+        def fetched(offset: int) -> tuple[int, Any]:
+            return offset, self.connection.get(ANNOTATIONS, **params, offset=offset)
+
+        def page(offset: int, answer: Any) -> list[RemoteAnnotation]:
             # decoded here, beside the caller's writing: the mirror writes rows in multi-row
             # statements, during which this thread has the GIL to itself
-            return [
-                annotation_from_json(body)
-                for body in self.connection.get(ANNOTATIONS, **params, offset=offset)["results"]
-            ]
+            return self._annotations(pages.take(answer, offset), page_name(ANNOTATIONS, offset))
 
-        with ThreadPoolExecutor(PAGES_IN_FLIGHT) as pool:
-            yield from pool.map(fetched, offsets)
+        yield page(*fetched(0))
+        step = pages.offset
+        if pages.more:
+            with ThreadPoolExecutor(PAGES_IN_FLIGHT) as pool:
+                for offset, answer in pool.map(fetched, range(step, pages.count, step)):
+                    yield page(offset, answer)
+                    end, at = min(offset + step, pages.count), offset + pages.last_size
+                    while pages.last_size and at < end:  # a short page: the rest of it
+                        yield page(*fetched(at))
+                        at += pages.last_size
+        pages.check_total()
 
     def annotations_by_uuid(self, uuids: Sequence[str]) -> list[RemoteAnnotation]:
         found = []
         for start in range(0, len(uuids), UUIDS_PER_QUERY):
             chunk = ",".join(uuids[start : start + UUIDS_PER_QUERY])
-            found += [
-                annotation_from_json(b)
-                for b in self.connection.iterate(ANNOTATIONS, unique_identifier__in=chunk, fields=ANNOTATION_FIELDS)
-            ]
+            bodies = list(self.connection.iterate(ANNOTATIONS, unique_identifier__in=chunk, fields=ANNOTATION_FIELDS))
+            found += self._annotations(bodies, f"{ANNOTATIONS} by UUID")
         return found
 
     def annotations_by_id(self, ids: Sequence[int]) -> list[RemoteAnnotation]:
         found = []
         for start in range(0, len(ids), PAGE):
             chunk = ",".join(str(i) for i in ids[start : start + PAGE])
-            found += [
-                annotation_from_json(b)
-                for b in self.connection.iterate(ANNOTATIONS, id__in=chunk, fields=ANNOTATION_FIELDS)
-            ]
+            bodies = list(self.connection.iterate(ANNOTATIONS, id__in=chunk, fields=ANNOTATION_FIELDS))
+            found += self._annotations(bodies, f"{ANNOTATIONS} by id")
         return found
 
     def create_annotations(self, bodies: Sequence[Any]) -> list[Created]:
@@ -177,15 +196,24 @@ class ExactApi:
         (`UnknownOutcomeError`): then look the UUIDs up before sending again. The answer
         holds only what a push keeps: parsing whole annotations cost the client a fifth of a push."""
         made = self.connection.post(ANNOTATIONS, bodies, fields=CREATED_FIELDS)
-        return [Created(str(b["unique_identifier"]), int(b["id"]), str(b.get("last_edit_time") or "")) for b in made]
+        created = [Created(str(b["unique_identifier"]), int(b["id"]), str(b.get("last_edit_time") or "")) for b in made]
+        self._check_clock([c.server_time for c in created])
+        return created
 
     def create_annotation(self, body: Any) -> RemoteAnnotation:
         """One POST of an object: the server upserts on (image, unique_identifier), so it can be
         sent again after an unknown outcome."""
-        return annotation_from_json(self.connection.post(ANNOTATIONS, body))
+        return self._written(self.connection.post(ANNOTATIONS, body), "the annotation created")
 
     def update_annotation(self, id: int, **fields: Any) -> RemoteAnnotation:
-        return annotation_from_json(self.connection.json("PATCH", f"{ANNOTATIONS}{id}/", json=fields))
+        return self._written(self.connection.json("PATCH", f"{ANNOTATIONS}{id}/", json=fields), f"annotation {id}")
+
+    def _written(self, body: Any, what: str) -> RemoteAnnotation:
+        if not isinstance(body, dict):
+            raise PageError(f"{self.server} answered about {what} with something that is not an annotation")
+        (found,) = self._annotations([body], f"the answer about {what}")
+        self._check_clock([found.server_time])
+        return found
 
 
 def _image_set(body: dict[str, Any]) -> e.ImageSet:

@@ -2,8 +2,11 @@
 
 - Pull: the frame, then the annotations edited since the cursor (the newest server time of the
   last complete pull, less a minute for transactions that committed late), page by page, each
-  page one local transaction. The cursor moves only after a complete pull, so a pull cut at any
-  point is simply run again: what arrived already is recognised (its server time is the base).
+  page one local transaction. The cursor moves only after a complete pull, and only over what
+  was stored: an annotation the mirror refused holds it back, so the next pull asks for it
+  again. A pull cut at any point is simply run again: what arrived already is recognised (its
+  server time is the base). Times go through the server's clock (rest/server_clock), so the
+  cursor neither skips nor repeats the hour a DST change moves.
 - Push: the outbox. New annotations go in list POSTs with their UUIDs; when an answer is lost,
   the UUIDs are looked up before anything is sent again, so nothing is created twice. Edits and
   deletions go as PATCHes, after checking the server's row has not changed since the last
@@ -49,6 +52,7 @@ class SyncSummary:
     unchanged: int = 0
     errors: list[str] = field(default_factory=list)
     outbox: int = 0  # rows still waiting after this run
+    notes: list[str] = field(default_factory=list)  # worth knowing, nothing lost (the server's clock)
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -72,32 +76,33 @@ class Synchroniser:
         if direction in ("push", "both"):
             self._push(frame, summary)
         summary.outbox = self.ledger.outbox_size(frame.image_set)
+        summary.notes += self.api.clock_notes
         return summary
 
     # --- pull ---------------------------------------------------------------------------------
     def _pull(self, frame: FrameMap, remote_set: int, summary: SyncSummary) -> None:
         mirror = self.ledger.mirror_of(self.api.server, remote_set)
-        since = _earlier(mirror.cursor) if mirror and mirror.cursor else None
-        newest: tuple[Any, str] | None = None
+        clock = self.api.clock
+        since = clock.text(clock.instant(mirror.cursor) - LATE_COMMIT) if mirror and mirror.cursor else None
+        reach = Reach()
         seen = 0
         waiting: list[Incoming] = []
         # pages are fetched and decoded ahead by the API's own pool; several go into one local
         # transaction (each costs a few ms whatever its size)
         for page in self.api.annotation_pages(remote_set, since):
-            waiting += self._incoming(frame, page, summary)
-            for item in page:  # last_edit_time is the server's time, parsed from server_time
-                if item.server_time and (newest is None or item.annotation.last_edit_time > newest[0]):
-                    newest = (item.annotation.last_edit_time, item.server_time)
+            waiting += self._incoming(frame, page, summary, reach)
             seen += len(page)
             if len(waiting) >= APPLY_AT_LEAST:
-                self._apply(waiting, summary)
+                self._apply(waiting, summary, reach)
                 waiting = []
                 self.progress("pull", seen, seen)
-        self._apply(waiting, summary)
+        self._apply(waiting, summary, reach)
         self.progress("pull", seen, seen)
-        self.ledger.set_cursor(frame.image_set, newest[1] if newest else None, to_iso(e.utcnow()))
+        cursor = reach.cursor()
+        self.ledger.set_cursor(frame.image_set, clock.text(cursor) if cursor else None, to_iso(e.utcnow()))
 
-    def _incoming(self, frame: FrameMap, page: list[RemoteAnnotation], summary: SyncSummary) -> list[Incoming]:
+    def _incoming(self, frame: FrameMap, page: list[RemoteAnnotation], summary: SyncSummary,
+                  reach: Reach | None = None) -> list[Incoming]:  # fmt: skip
         found = []
         for item in page:
             a = item.annotation
@@ -108,15 +113,22 @@ class Synchroniser:
                     f"{'image' if image is None else 'annotation type'} "
                     f"{a.image if image is None else a.annotation_type}, which is not in the image set"
                 )
+                if reach and item.server_time:
+                    reach.refused(a)
                 continue
             a.id, a.image, a.annotation_type = None, image, kind  # the page's own object: no copy
             found.append(Incoming(a, item.server_time))
         return found
 
-    def _apply(self, incoming: list[Incoming], summary: SyncSummary) -> None:
+    def _apply(self, incoming: list[Incoming], summary: SyncSummary, reach: Reach | None = None) -> None:
         if not incoming:
             return
         applied = self.ledger.apply(incoming)
+        if reach:
+            refused = {r.annotation.remote_id for r in applied.refused}
+            for item in incoming:  # an annotation without a server time (now, for want of one) moves nothing
+                if item.server_time:
+                    (reach.refused if item.annotation.remote_id in refused else reach.stored)(item.annotation)
         summary.pulled += applied.created + applied.updated
         summary.unchanged += applied.unchanged
         summary.conflicts += applied.conflicts
@@ -241,6 +253,28 @@ class Synchroniser:
         return there if isinstance(there, str) else Pushed(a.id, a.remote_id, there.server_time, p.stamp)  # type: ignore[arg-type]
 
 
+class Reach:
+    """How far a pull's cursor may move: to the newest edit stored, but never past the oldest
+    edit refused (so the next pull, which asks from the cursor on, brings that one again)."""
+
+    def __init__(self) -> None:
+        self.newest: datetime | None = None
+        self.oldest_refused: datetime | None = None
+
+    def stored(self, a: e.Annotation) -> None:
+        if self.newest is None or a.last_edit_time > self.newest:
+            self.newest = a.last_edit_time
+
+    def refused(self, a: e.Annotation) -> None:
+        if self.oldest_refused is None or a.last_edit_time < self.oldest_refused:
+            self.oldest_refused = a.last_edit_time
+
+    def cursor(self) -> datetime | None:
+        if self.oldest_refused is None:
+            return self.newest
+        return min(self.oldest_refused, self.newest or self.oldest_refused)
+
+
 def _finished(sent: tuple[Future[None], int]) -> int:
     """How many the sent chunk held, once it is done (its error, if any, raised here)."""
     sent[0].result()
@@ -259,8 +293,3 @@ def _sent_again_if_unknown(send: Callable[[], RemoteAnnotation], uuid: str) -> R
         except PluginError as err:
             return f"annotation {uuid} refused by the server, it stays in the outbox: {err}"
     raise AssertionError("unreachable")
-
-
-def _earlier(cursor: str) -> str:
-    """The cursor less LATE_COMMIT, with an offset only if the server wrote one."""
-    return (datetime.fromisoformat(cursor.replace("Z", "+00:00")) - LATE_COMMIT).isoformat()

@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 
 from exact_desktop.model import entities as e
 from exact_desktop.rest.connection import Connection, PluginError
-from exact_desktop.rest.exact_api import TYPE_FIELDS, server_time
+from exact_desktop.rest.exact_api import TYPE_FIELDS
+from exact_desktop.rest.server_clock import ClockError, ServerClock
 from exact_desktop.slides.limits import MAX_BITMAP_PIXELS, ImageTooLargeError, check_pixels
 from exact_desktop.store.files import removed_unless_stored
 from exact_desktop.store.sqlite.store import SqliteStore
@@ -62,7 +64,7 @@ def pull_results(store: SqliteStore, connection: Connection, image: e.Image) -> 
         if result is None:
             result = store.create(e.PluginResult(
                 image.id, None, _plugin(store, connection, body["plugin"]), float(body.get("default_alpha") or 1.0),
-                server_time(body.get("created_time")), remote_id=body["id"],
+                _time(body.get("created_time")), remote_id=body["id"],
             ))  # type: ignore[arg-type]  # fmt: skip
             outcome.results += 1
         for entry_id in body.get("entries") or []:
@@ -125,7 +127,7 @@ def _pull_entry(store: SqliteStore, connection: Connection, image: e.Image, resu
         body = connection.get(f"{P}/pluginresultentrys/{entry_id}/", fields=ENTRY_FIELDS)
         entry = store.create(e.PluginResultEntry(
             result, body["name"], bool(body.get("visible", True)), float(body.get("default_threshold") or 0.0),
-            server_time(body.get("created_time")), remote_id=entry_id,
+            _time(body.get("created_time")), remote_id=entry_id,
         ))  # fmt: skip
     there = connection.count(f"{P}/pluginresultannotations/", pluginresultentry=entry_id)
     here = store.count(e.PluginResultAnnotation, pluginresultentry=entry.id)
@@ -142,7 +144,7 @@ def _pull_entry(store: SqliteStore, connection: Connection, image: e.Image, resu
         types[body["annotation_type"]] = kind
         fresh.append(e.PluginResultAnnotation(
             kind, entry.id, image.id, body.get("vector"), float(body.get("score", 1.0)), body.get("meta_data"),
-            str(body["unique_identifier"]), server_time(body.get("time")), remote_id=body["id"],
+            str(body["unique_identifier"]), _time(body.get("time")), remote_id=body["id"],
         ))  # type: ignore[arg-type]  # fmt: skip
     if fresh:
         store.bulk_create(fresh)
@@ -170,3 +172,11 @@ def _type(store: SqliteStore, connection: Connection, remote_id: int) -> int:
         raise LookupError(f"annotation type {remote_id} of the server belongs to a product this mirror lacks")
     values = {k: body[k] for k in TYPE_FIELDS.split(",") if k in body and k not in ("id", "product")}
     return store.create(e.AnnotationType(**values, product=products[0].id, remote_id=remote_id)).id  # type: ignore[arg-type,return-value]
+
+
+def _time(text: str | None) -> datetime:
+    """A result's time in UTC by the server's clock; now where the server gives none it can read."""
+    try:
+        return ServerClock().instant(text) if text else e.utcnow()
+    except ClockError:
+        return e.utcnow()

@@ -247,7 +247,9 @@ def test_the_sync_command(server: Target, sync_set: SyncSet, tmp_path: Path) -> 
     code, summary, err = cli(server, "sync", "both", "--server", server.url, "--image-set", str(sync_set.id),
                              "--db", str(db), "--json")  # fmt: skip
     assert code == 0, err
-    assert summary == {"pulled": 30, "pushed": 0, "conflicts": 0, "unchanged": 0, "errors": [], "outbox": 0}
+    assert summary == {
+        "pulled": 30, "pushed": 0, "conflicts": 0, "unchanged": 0, "errors": [], "outbox": 0, "notes": [],
+    }  # fmt: skip
     store = SqliteStore(db)
     assert set(local_live(store)) == set(made)
     store.close()

@@ -105,6 +105,7 @@ class Applied:
     unchanged: int = 0
     conflicts: int = 0
     errors: list[str] = field(default_factory=list)
+    refused: list[Incoming] = field(default_factory=list)  # not stored: named in `errors`
 
 
 class SyncLedger:
@@ -270,7 +271,7 @@ def _apply(conn: Connection, incoming: list[Incoming], check: bool) -> Applied:
     cursor = driver_cursor(conn)
     _applying(cursor)
     outcome = Applied()
-    valid = _valid(conn, incoming, outcome.errors) if check else incoming
+    valid = _valid(conn, incoming, outcome) if check else incoming
     by_remote = _column_map(cursor, "remote_id", [i.annotation.remote_id for i in valid])
     by_uuid = _uuid_map(cursor, [i for i in valid if i.annotation.remote_id not in by_remote])
     local_ids = [by_remote.get(i.annotation.remote_id) or by_uuid.get(_key(i)) for i in valid]
@@ -316,8 +317,8 @@ def _apply(conn: Connection, incoming: list[Incoming], check: bool) -> Applied:
     return outcome
 
 
-def _valid(conn: Connection, incoming: list[Incoming], errors: list[str]) -> list[Incoming]:
-    """The annotations whose type and vector the mirror takes; the others named in `errors`."""
+def _valid(conn: Connection, incoming: list[Incoming], outcome: Applied) -> list[Incoming]:
+    """The annotations whose type and vector the mirror takes; the others refused and named."""
     types, valid = AnnotationTypes(conn), []
     for item in incoming:
         a = item.annotation
@@ -325,7 +326,8 @@ def _valid(conn: Connection, incoming: list[Incoming], errors: list[str]) -> lis
             types.check(a.annotation_type, a.vector, f"annotation {a.unique_identifier} (server id {a.remote_id})")
             valid.append(item)
         except StoreError as err:
-            errors.append(str(err))
+            outcome.errors.append(str(err))
+            outcome.refused.append(item)
     return valid
 
 

@@ -1,0 +1,112 @@
+"""An HTTP proxy on 127.0.0.1 in front of a real server that spoils its list pages on purpose.
+
+The TCP FaultProxy (proxy.py) breaks connections; this one speaks HTTP and rewrites answers the
+way a misconfigured or hostile deployment would, on the real server's real data: pages capped
+below the `limit` asked (as DRF's `max_limit` does: the `limit` is lowered before the server
+sees it), a `next` that points to the page itself or to another origin, annotation lists that
+answer slowly, a bare list where a page belongs, a result without its `id`, and annotations
+whose vector comes back broken (which the mirror refuses). Every request it passes on is
+counted by path and query.
+"""
+
+from __future__ import annotations
+
+import http.server
+import threading
+import time
+from collections import Counter
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+import orjson
+import requests
+
+from tests.rest.json_answer import answer_json
+
+ANNOTATIONS = "/api/v1/annotations/annotations/"
+LOOP = 50
+HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-encoding", "content-length", "te", "upgrade"}
+
+
+class PageFaults:
+    def __init__(self, target_url: str) -> None:
+        self.target = target_url.rstrip("/")
+        self.max_limit: int | None = None
+        self.next_to_self = False
+        self.next_origin: str | None = None  # every `next` moved to this origin
+        self.annotation_delay_s = 0.0
+        self.annotations_as_list = False
+        self.drop_id_of = 0  # the n-th result (from 1) of each annotation page loses its id
+        self.broken_vectors: set[str] = set()  # UUIDs whose vector comes back unreadable
+        self.asked: Counter[str] = Counter()  # path?query of every request passed on
+        self.session = requests.Session()
+        faults = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # a pull only reads
+                faults._forward(self)
+
+            def log_message(self, *_args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def __enter__(self) -> PageFaults:
+        threading.Thread(target=self.server.serve_forever, name="page-faults", daemon=True).start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.session.close()
+
+    def asked_for(self, path: str) -> int:
+        return sum(n for asked, n in self.asked.items() if urlsplit(asked).path == path)
+
+    def _forward(self, handler: http.server.BaseHTTPRequestHandler) -> None:
+        parts = urlsplit(handler.path)
+        query = parse_qsl(parts.query, keep_blank_values=True)
+        if self.max_limit is not None:
+            query = [(k, str(min(int(v), self.max_limit)) if k == "limit" else v) for k, v in query]
+        asked = f"{parts.path}?{urlencode(query)}" if query else parts.path
+        self.asked[asked] += 1
+        if self.asked[asked] > LOOP:  # a client caught in a loop: end it, so a test fails rather than hangs
+            answer_json(handler, 508, b'{"detail": "asked for the same page again and again"}')
+            return
+        is_annotations = parts.path == ANNOTATIONS
+        if is_annotations and self.annotation_delay_s:
+            time.sleep(self.annotation_delay_s)
+        headers = {k: v for k, v in handler.headers.items() if k.lower() not in HOP_BY_HOP | {"host"}}
+        answer = self.session.get(f"{self.target}{asked}", headers=headers, timeout=300, allow_redirects=False)
+        body = answer.content
+        if "json" in answer.headers.get("Content-Type", ""):
+            body = self._spoiled(orjson.loads(body), f"{self.url}{asked}", is_annotations)
+        try:
+            handler.send_response(answer.status_code)
+            for k, v in answer.headers.items():
+                if k.lower() not in HOP_BY_HOP | {"date", "server"}:
+                    handler.send_header(k, v)
+            handler.send_header("Content-Length", str(len(body)))
+            handler.end_headers()
+            handler.wfile.write(body)
+        except OSError:
+            pass  # the client gave up waiting (a timeout test)
+
+    def _spoiled(self, page: Any, own_url: str, is_annotations: bool) -> bytes:
+        if isinstance(page, dict) and isinstance(page.get("results"), list):
+            if page.get("next") and self.next_to_self:
+                page["next"] = own_url
+            elif page.get("next") and self.next_origin:
+                moved = urlsplit(page["next"])
+                page["next"] = f"{self.next_origin}{moved.path}?{moved.query}"
+            if is_annotations:
+                for n, item in enumerate(page["results"], 1):
+                    if n == self.drop_id_of:
+                        item.pop("id", None)
+                    if str(item.get("unique_identifier")) in self.broken_vectors:
+                        item["vector"] = {"x1": "broken"}
+                if self.annotations_as_list:
+                    page = page["results"]
+        return orjson.dumps(page)
