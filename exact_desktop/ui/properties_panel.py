@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from datetime import datetime
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QLineEdit, QPlainTextEdit, QWidget
@@ -14,6 +15,11 @@ from exact_desktop.annotating.edit_history import EditHistory
 from exact_desktop.model.entities import Annotation, User
 from exact_desktop.store.base import NotFoundError
 from exact_desktop.ui.type_palette import swatch
+
+
+def local_time(value: datetime) -> str:
+    """A stored (UTC) time as the person's own clock shows it, with its zone."""
+    return f"{value.astimezone():%Y-%m-%d %H:%M:%S %Z}"
 
 
 class PropertiesPanel(QWidget):
@@ -69,8 +75,8 @@ class PropertiesPanel(QWidget):
                     self.type_box.addItem(swatch(t.color_code), t.name, t.id)
             self.type_box.setCurrentIndex(max(0, self.type_box.findData(one.annotation_type)))
             values = {
-                "Author": self._user(one.user), "Created": f"{one.time:%Y-%m-%d %H:%M:%S} UTC",
-                "Edited": f"{one.last_edit_time:%Y-%m-%d %H:%M:%S} UTC", "Last editor": self._user(one.last_editor),
+                "Author": self._user(one.user), "Created": local_time(one.time),
+                "Edited": local_time(one.last_edit_time), "Last editor": self._user(one.last_editor),
                 "UUID": one.unique_identifier, "Id": str(one.id),
             }  # fmt: skip
         for name, label in self.fields.items():
