@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from exact_desktop.rest.connection import Connection, PluginError, RefusedError
+from exact_desktop.rest.connection import Connection, PluginError, RefusedError, tls_verified
 from exact_desktop.store.credentials import Credentials, CredentialsError, credentials_for, normalise_url, save
 
 TOKENS = "/users/api/tokens/"  # EXACT's personal access tokens
@@ -56,9 +56,18 @@ def fail(message: str) -> int:
 
 def connect(url: str) -> tuple[Connection, Credentials]:
     credentials = credentials_for(url)
-    verify = os.environ.get("EXACT_VERIFY_TLS", "1") not in ("0", "false", "no")
-    connection = Connection(credentials.url, credentials.token, credentials.user, credentials.password, verify)
+    connection = Connection(credentials.url, credentials.token, credentials.user, credentials.password,
+                            verify_tls(credentials.url))  # fmt: skip
     return connection, credentials
+
+
+def verify_tls(url: str) -> bool:
+    """EXACT_VERIFY_TLS, with a warning when it turns the check off for an https server."""
+    verify = tls_verified()
+    if not verify and url.startswith("https:"):
+        print(f"exact-desktop: warning: the TLS certificate of {url} is not checked (EXACT_VERIFY_TLS)",
+              file=sys.stderr)  # fmt: skip
+    return verify
 
 
 def check_login(connection: Connection) -> None:
@@ -69,16 +78,10 @@ def check_login(connection: Connection) -> None:
 def login(args: argparse.Namespace) -> int:
     try:
         url = normalise_url(args.url)
+        credentials = _asked_credentials(url, args.token)
     except CredentialsError as err:
         return fail(str(err))
-    if args.token:
-        token = os.environ.get("EXACT_TOKEN") or getpass.getpass(f"Personal access token for {url}: ")
-        credentials = Credentials(url, token=token.strip(), source="login")
-    else:
-        user = os.environ.get("EXACT_USER") or _ask(f"User on {url}: ")
-        password = os.environ.get("EXACT_PASSWORD") or getpass.getpass(f"Password for {user}: ")
-        credentials = Credentials(url, user=user, password=password, source="login")
-    connection = Connection(url, credentials.token, credentials.user, credentials.password)
+    connection = Connection(url, credentials.token, credentials.user, credentials.password, verify=verify_tls(url))
     try:
         check_login(connection)
         credentials = _prefer_token(connection, credentials)
@@ -88,6 +91,21 @@ def login(args: argparse.Namespace) -> int:
     kind = "a personal access token" if credentials.token else "the password"
     print(f"exact-desktop: logged in to {url}; {kind} is kept in the keyring", file=sys.stderr)
     return 0
+
+
+def _asked_credentials(url: str, token: bool) -> Credentials:
+    """The environment's secret, else asked for on the terminal; CredentialsError when the input
+    ends before one is given."""
+    try:
+        if token:
+            secret = os.environ.get("EXACT_TOKEN") or getpass.getpass(f"Personal access token for {url}: ")
+            return Credentials(url, token=secret.strip(), source="login")
+        user = os.environ.get("EXACT_USER") or _ask(f"User on {url}: ")
+        password = os.environ.get("EXACT_PASSWORD") or getpass.getpass(f"Password for {user}: ")
+    except EOFError:
+        raise CredentialsError(f"the input ended before a {'token' if token else 'password'} for {url} was given: "
+                               "nothing was saved") from None  # fmt: skip
+    return Credentials(url, user=user, password=password, source="login")
 
 
 def _ask(prompt: str) -> str:

@@ -21,7 +21,8 @@ def add_commands(commands: Any) -> None:
         action.add_argument("--server", required=True, metavar="URL")
         action.add_argument("--image-set", type=int, required=True, metavar="ID", help="the server's image set id")
         action.add_argument("--json", action="store_true", help="print the summary as one JSON object (default)")
-        action.add_argument("--db", type=Path, metavar="FILE", help="project database (default: the local project)")
+        action.add_argument("--db", type=Path, metavar="FILE",
+                            help="project database (default: this server's mirror, as the window uses)")  # fmt: skip
     conflicts = actions.add_parser("conflicts", help="list the conflicts kept for a person to resolve, as JSON")
     conflicts.add_argument("--all", action="store_true", help="resolved ones too")
     conflicts.add_argument("--db", type=Path, metavar="FILE", help="project database")
@@ -32,40 +33,74 @@ def add_commands(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from exact_desktop.cli_server import connect, fail
-    from exact_desktop.rest.connection import PluginError
-    from exact_desktop.rest.exact_api import ExactApi
+    from exact_desktop.cli_server import fail
     from exact_desktop.store.base import StoreError
     from exact_desktop.store.credentials import CredentialsError
     from exact_desktop.store.project import open_project
     from exact_desktop.store.sqlite.sync_ledger import SyncLedger
-    from exact_desktop.sync.engine import Synchroniser
 
     try:
+        if args.sync_command not in ("conflicts", "resolve"):
+            return _sync(args)
         store = open_project(args.db)
-    except StoreError as err:
+    except (CredentialsError, StoreError) as err:
         return fail(str(err))
     try:
         ledger = SyncLedger(store)
         if args.sync_command == "conflicts":
             print(json.dumps([vars(c) for c in ledger.conflicts(open_only=not args.all)]))
-            return 0
-        if args.sync_command == "resolve":
+        else:
             print(json.dumps(vars(ledger.resolve(args.conflict, args.keep))))
-            return 0
-        connection, _ = connect(args.server)
-
-        def progress(stage: str, done: int, total: int) -> None:
-            print(f"exact-desktop: {stage} {done:,}/{total:,}", file=sys.stderr)
-
-        summary = Synchroniser(store, ExactApi(connection), progress).run(args.sync_command, args.image_set)
-        print(json.dumps(summary.as_json()))
-        for error in summary.errors[:20]:
-            print(f"exact-desktop: {error}", file=sys.stderr)
-        return 1 if summary.errors else 0
-    except (CredentialsError, StoreError) as err:
+        return 0
+    except StoreError as err:
         return fail(str(err))
-    except PluginError as err:
-        return fail(f"sync with {args.server} stopped, nothing is lost (run it again): {err}")
     finally:
         store.close()
+
+
+def _sync(args: argparse.Namespace) -> int:
+    """Into the project `--db` names, else into the mirror of that server the window works on."""
+    from exact_desktop.cli_server import connect, fail
+    from exact_desktop.rest.connection import PluginError
+    from exact_desktop.rest.exact_api import ExactApi
+    from exact_desktop.rest.server_clock import ClockError
+    from exact_desktop.store.project import open_project
+    from exact_desktop.sync.engine import Synchroniser
+    from exact_desktop.sync.server_project import mirror_path
+
+    connection, _ = connect(args.server)
+    store = open_project(args.db or mirror_path(connection.url))
+
+    def progress(stage: str, done: int, total: int) -> None:
+        print(f"exact-desktop: {stage} {done:,}/{total:,}", file=sys.stderr)
+
+    try:
+        summary = Synchroniser(store, ExactApi(connection), progress).run(args.sync_command, args.image_set)
+    except ClockError as err:
+        return fail(str(err))
+    except PluginError as err:
+        return fail(sync_failure(connection.url, err))
+    finally:
+        store.close()
+    print(json.dumps(summary.as_json()))
+    for line in [*summary.notes, *summary.errors[:20]]:
+        print(f"exact-desktop: {line}", file=sys.stderr)
+    return 1 if summary.errors else 0
+
+
+def sync_failure(server: str, err: Exception) -> str:
+    """Why a sync stopped, and what to do about it: running it again helps only when the
+    outcome was unknown (the network, a timeout, the server's own failure)."""
+    from exact_desktop.rest.connection import RefusedError, UnknownOutcomeError
+    from exact_desktop.rest.paging import PageError
+    from exact_desktop.sync.frame import MissingImageSetError
+
+    if isinstance(err, RefusedError) and err.status in (401, 403):
+        return f"{server} refused the credentials ({err.status}): log in again with `exact-desktop login {server}`"
+    if isinstance(err, MissingImageSetError):
+        return str(err)
+    if isinstance(err, PageError):
+        return f"sync with {server} stopped, what arrived before is kept: the server's answer cannot be used: {err}"
+    if isinstance(err, UnknownOutcomeError):
+        return f"sync with {server} stopped, nothing is lost (run it again once the server answers): {err}"
+    return f"sync with {server} stopped, nothing is lost: {server} refused a request: {err}"

@@ -48,6 +48,11 @@ class Credentials:
 
 def normalise_url(url: str) -> str:
     parts = urlsplit(url.strip())
+    if "@" in parts.netloc:  # not echoed: what is before the @ may be a password
+        raise CredentialsError(
+            "the server address holds a user name or password: give it without them "
+            "(login asks for the password, and keeps it in the keyring)"
+        )
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise CredentialsError(f"{url!r} is not a server address (expected http://host:port or https://host)")
     return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"

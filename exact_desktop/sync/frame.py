@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from exact_desktop.rest.connection import RefusedError
+from exact_desktop.rest.errors import PluginError
 from exact_desktop.rest.exact_api import ExactApi
 from exact_desktop.store.sqlite.store import SqliteStore
 from exact_desktop.store.sqlite.sync_ledger import SyncLedger
@@ -30,8 +31,15 @@ class FrameMap:
         return {local: remote for remote, local in self.types.items()}
 
 
+SETS_NAMED = 20  # image sets a message about a missing one lists
+
+
+class MissingImageSetError(PluginError):
+    """The server has no image set of that id the user can see; the message lists those it has."""
+
+
 def pull_frame(store: SqliteStore, api: ExactApi, remote_set: int) -> FrameMap:
-    remote = api.image_set(remote_set)
+    remote = _image_set(api, remote_set)
     team = None
     if remote.team is not None:
         try:
@@ -50,6 +58,21 @@ def pull_frame(store: SqliteStore, api: ExactApi, remote_set: int) -> FrameMap:
     for image in api.images(remote_set):
         frame.images[image.remote_id] = _upsert(store, image, {"image_set": local_set})  # type: ignore[index]
     return frame
+
+
+def _image_set(api: ExactApi, remote_set: int) -> Any:
+    try:
+        return api.image_set(remote_set)
+    except RefusedError as err:
+        if err.status != 404:
+            raise
+    there = api.image_sets()
+    listed = ", ".join(f"{s.remote_id} ({s.name})" for s, _ in there[:SETS_NAMED]) or "none"
+    more = f" and {len(there) - SETS_NAMED:,} more" if len(there) > SETS_NAMED else ""
+    raise MissingImageSetError(
+        f"image set {remote_set} does not exist on {api.server}, or you cannot see it; the sets you can see: "
+        f"{listed}{more}"
+    )
 
 
 def _upsert(store: SqliteStore, remote: Any, local_keys: dict[str, Any]) -> int:
