@@ -66,6 +66,7 @@ def _sync(args: argparse.Namespace) -> int:
     from exact_desktop.rest.server_clock import ClockError
     from exact_desktop.store.project import open_project
     from exact_desktop.sync.engine import Synchroniser
+    from exact_desktop.sync.failure import sync_failure
     from exact_desktop.sync.server_project import mirror_path
 
     connection, _ = connect(args.server)
@@ -86,21 +87,3 @@ def _sync(args: argparse.Namespace) -> int:
     for line in [*summary.notes, *summary.errors[:20]]:
         print(f"exact-desktop: {line}", file=sys.stderr)
     return 1 if summary.errors else 0
-
-
-def sync_failure(server: str, err: Exception) -> str:
-    """Why a sync stopped, and what to do about it: running it again helps only when the
-    outcome was unknown (the network, a timeout, the server's own failure)."""
-    from exact_desktop.rest.connection import RefusedError, UnknownOutcomeError
-    from exact_desktop.rest.paging import PageError
-    from exact_desktop.sync.frame import MissingImageSetError
-
-    if isinstance(err, RefusedError) and err.status in (401, 403):
-        return f"{server} refused the credentials ({err.status}): log in again with `exact-desktop login {server}`"
-    if isinstance(err, MissingImageSetError):
-        return str(err)
-    if isinstance(err, PageError):
-        return f"sync with {server} stopped, what arrived before is kept: the server's answer cannot be used: {err}"
-    if isinstance(err, UnknownOutcomeError):
-        return f"sync with {server} stopped, nothing is lost (run it again once the server answers): {err}"
-    return f"sync with {server} stopped, nothing is lost: {server} refused a request: {err}"

@@ -20,6 +20,7 @@ from exact_desktop.slides.opener import open_slide
 from exact_desktop.store.base import StoreError
 from exact_desktop.store.sqlite.sync_ledger import SyncLedger
 from exact_desktop.sync.engine import SyncSummary
+from exact_desktop.sync.failure import sync_failure
 from exact_desktop.sync.server_project import ServerProject
 from exact_desktop.ui.conflicts_panel import ConflictsPanel
 from exact_desktop.ui.connect_dialog import ConnectDialog
@@ -180,7 +181,9 @@ class ServerUi(QObject):
         def work() -> None:
             try:
                 outcome: object = project.sync(direction, bridge.progressed.emit)
-            except (PluginError, StoreError, LookupError) as err:
+            except PluginError as err:
+                outcome = sync_failure(project.url, err)
+            except (StoreError, LookupError) as err:
                 outcome = f"Sync with {project.url} stopped, nothing is lost: {err}"
             bridge.finished.emit(outcome)
 
