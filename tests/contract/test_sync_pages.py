@@ -6,11 +6,8 @@ PageFaults (tests/faults/pages.py) sits between the client and the real server (
 
 from __future__ import annotations
 
-import http.server
-import threading
 from collections.abc import Iterator
 from datetime import timedelta
-from typing import ClassVar
 
 import pytest
 
@@ -21,7 +18,7 @@ from exact_desktop.sync import engine
 from tests.contract.conftest import Target
 from tests.contract.test_sync import SyncSet, assert_in_step, local_live, project, run, server_live, sync_set
 from tests.faults.pages import ANNOTATIONS, PageFaults
-from tests.rest.json_answer import answer_json
+from tests.rest.recording import Recording, recording_server
 
 __all__ = ["project", "sync_set"]  # the fixtures, shared with test_sync
 
@@ -52,25 +49,10 @@ def test_a_next_pointing_to_its_own_page_does_not_loop(server: Target, sync_set:
     assert_in_step(project, sync_set)
 
 
-class Recording(http.server.BaseHTTPRequestHandler):
-    seen: ClassVar[list[str]] = []
-
-    def do_GET(self) -> None:
-        Recording.seen.append(self.headers.get("Authorization", ""))
-        answer_json(self, 200, b'{"count": 0, "next": null, "previous": null, "results": []}')
-
-    def log_message(self, *_args: object) -> None:
-        pass
-
-
 @pytest.fixture
 def elsewhere() -> Iterator[str]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Recording)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    Recording.seen = []
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with recording_server() as url:
+        yield url
 
 
 def test_a_next_on_another_origin_gets_no_request_and_no_token(server: Target, sync_set: SyncSet,

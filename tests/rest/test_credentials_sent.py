@@ -2,28 +2,14 @@
 
 from __future__ import annotations
 
-import http.server
-import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import ClassVar
 
 import pytest
 
 from exact_desktop.rest.connection import Connection
 from exact_desktop.sync.server_project import ServerProject
-from tests.rest.json_answer import answer_json
-
-
-class Recording(http.server.BaseHTTPRequestHandler):
-    seen: ClassVar[list[str]] = []
-
-    def do_GET(self) -> None:
-        Recording.seen.append(self.headers.get("Authorization", ""))
-        answer_json(self, 200, b'{"count": 0, "next": null, "previous": null, "results": []}')
-
-    def log_message(self, *_args: object) -> None:
-        pass
+from tests.rest.recording import Recording, recording_server
 
 
 @pytest.fixture
@@ -33,13 +19,8 @@ def url_with_a_netrc_entry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> I
     netrc.chmod(0o600)
     monkeypatch.setenv("NETRC", str(netrc))
     monkeypatch.setenv("HOME", str(tmp_path))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Recording)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    Recording.seen = []
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with recording_server() as url:
+        yield url
 
 
 def test_a_token_is_sent_as_given_not_the_netrc_entry(url_with_a_netrc_entry: str) -> None:
