@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from exact_desktop import __version__, cli_exchange, cli_plugin, cli_review, cli_server, cli_sync
+from exact_desktop import __version__, cli_check, cli_exchange, cli_plugin, cli_review, cli_server, cli_sync
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -98,6 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_exchange.add_commands(commands)
     cli_sync.add_commands(commands)
     cli_review.add_commands(commands)
+    cli_check.add_commands(commands)
 
     bench = commands.add_parser("bench", help="measure speed; prints JSON")
     bench.add_argument(
@@ -138,6 +139,8 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "plugin":
         handled = cli_server.plugin_command(args)
         return cli_plugin.run(args) if handled is None else handled
+    if args.command == "check":
+        return cli_check.run(args)
     if args.command in ("export", "import"):
         return cli_exchange.run(args)
     if args.command == "sync":

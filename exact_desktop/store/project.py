@@ -25,15 +25,8 @@ def project_path(db: Path | None = None) -> Path:
 
 def check_project_file(path: Path) -> None:
     """StoreError naming the file unless it is, or can become, a writable project file."""
-    if path.is_dir():
-        raise StoreError(f"{path}: is a folder, not a project file")
-    if path.exists():
-        if not path.is_file():
-            raise StoreError(f"{path}: is not a regular file")
-        with path.open("rb") as handle:
-            header = handle.read(len(SQLITE_HEADER))
-        if header and header != SQLITE_HEADER:
-            raise StoreError(f"{path}: is not an exact-desktop project (not an SQLite database file)")
+    if path.exists() or path.is_dir():
+        check_existing_project_file(path)
         if not os.access(path, os.W_OK):
             raise StoreError(f"{path}: is read-only; exact-desktop writes every edit to its project at once")
     folder = path.parent if path.parent != Path("") else Path(".")
@@ -44,6 +37,23 @@ def check_project_file(path: Path) -> None:
             raise StoreError(f"{path}: cannot make its folder ({err.strerror})") from None
     if not os.access(folder, os.W_OK | os.X_OK):
         raise StoreError(f"{path}: its folder {folder} is read-only (SQLite keeps its journal beside the file)")
+
+
+def check_existing_project_file(path: Path) -> None:
+    """StoreError naming the file unless it exists and is a regular file that SQLite wrote."""
+    if path.is_dir():
+        raise StoreError(f"{path}: is a folder, not a project file")
+    if not path.exists():
+        raise StoreError(f"{path}: no such file")
+    if not path.is_file():
+        raise StoreError(f"{path}: is not a regular file")
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(len(SQLITE_HEADER))
+    except OSError as err:
+        raise StoreError(f"{path}: cannot be read ({err.strerror or err})") from None
+    if header and header != SQLITE_HEADER:
+        raise StoreError(f"{path}: is not an exact-desktop project (not an SQLite database file)")
 
 
 def open_project(db: Path | None = None) -> SqliteStore:
