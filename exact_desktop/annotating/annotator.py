@@ -125,11 +125,13 @@ class Annotator:
         """Level-0 pixels per screen pixel in the view the tools draw in."""
         return self.view.downsample if self.view is not None else 1.0
 
-    def displayed(self) -> DisplayedImage | None:
-        """What the view shows now, as pixels at its zoom (None without a slide)."""
-        if self.view is None or self.slide is None:
+    def pixels(self, region: Rect | None = None, downsample: float | None = None) -> DisplayedImage | None:
+        """The slide's pixels in `region` at `downsample`; by default what the view shows now,
+        at its zoom. None without a slide."""
+        if self.slide is None or (self.view is None and (region is None or downsample is None)):
             return None
-        return read_displayed(self.slide, self.view.visible_region(), self.view.downsample)
+        region = region or self.view.visible_region()  # type: ignore[union-attr]
+        return read_displayed(self.slide, region, downsample or self.view.downsample)  # type: ignore[union-attr]
 
     def say(self, text: str) -> None:
         self.told.send(self, text=text)

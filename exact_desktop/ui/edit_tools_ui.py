@@ -8,14 +8,15 @@ from PySide6.QtWidgets import QMainWindow, QMenu
 from exact_desktop.annotating.annotator import Annotator
 from exact_desktop.annotating.tools.base import Tool
 from exact_desktop.annotating.tools.brush import BrushTool
+from exact_desktop.annotating.tools.outline import OutlineTool
 from exact_desktop.annotating.tools.polygon_edit import GlueTool, KnifeTool, ScissorTool
 from exact_desktop.annotating.tools.wand import WandTool
 
 # EXACT's keys for its polygon edit tools (its screening viewer's d and s only apply there);
 # the brush is p, not QuPath's b, which is EXACT's "active type to the background"; the wand is
-# QuPath's w (EXACT's w only moves in its screening viewer)
+# QuPath's w (EXACT's w only moves in its screening viewer); o outlines from a box
 TOOL_KEYS: tuple[tuple[type[Tool], str], ...] = (
-    (ScissorTool, "S"), (GlueTool, "G"), (KnifeTool, "D"), (BrushTool, "P"), (WandTool, "W"),
+    (ScissorTool, "S"), (GlueTool, "G"), (KnifeTool, "D"), (BrushTool, "P"), (WandTool, "W"), (OutlineTool, "O"),
 )  # fmt: skip
 _SAID_MS = 10_000
 

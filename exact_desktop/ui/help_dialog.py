@@ -33,6 +33,7 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("Alt+paint", "Brush: erase"),
     ("Shift+wheel", "Brush size (kept on screen as you zoom)"),
     ("w", "Wand: press and drag over a region to outline it (Alt+drag subtracts)"),
+    ("o", "Outline from a box: drag a box around a nucleus or a region"),
     ("Del, x", "Delete the selected annotations"),
     ("Ctrl+Z", "Undo (every edit, across tools and images)"),
     ("Ctrl+Shift+Z, Ctrl+Y", "Redo"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import cv2
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QWheelEvent
@@ -220,3 +221,30 @@ def test_wand_outlines_a_tumour_region_of_the_demo_slide(qtbot, tmp_path, demo_s
     assert live(store, s.image.id) == []
     redo(window)
     assert abs(area(store.get(e.Annotation, outlined.id)).area - found.area) < 1
+
+
+def test_outline_a_nucleus_from_a_box(qtbot, tmp_path, demo_slide):
+    slide, truth = demo_slide
+    store, s, _ = project(tmp_path)
+    store.update(e.Image, s.image.id, local_path=str(slide), width=6000, height=4000)
+    window = annotating_window(qtbot, store, s.image_set.id)
+    annotator = window.annotation.annotator
+    x, y, _, rx, ry, angle = next(n for n in truth["nuclei"] if n[2] == "tumor")
+    nucleus = Polygon(cv2.ellipse2Poly((round(x), round(y)), (round(rx), round(ry)), round(angle), 0, 360, 5))
+    window.view.state.set_downsample(0.5)
+    window.view.state.center_on(x, y)
+    QTest.keyClick(window, Qt.Key.Key_4)  # Tissue, a polygon type
+    QTest.keyClick(window, Qt.Key.Key_O)
+    assert annotator.tool.name == "outline"
+    x0, y0, x1, y1 = nucleus.bounds
+    freehand(window, [(x0 - 6, y0 - 6), (x1 + 6, y1 + 6)])
+    (outlined,) = live(store, s.image.id)
+    found = area(outlined)
+    assert found.intersection(nucleus).area / found.union(nucleus).area >= 0.8
+    assert annotator.selection == [outlined.id]  # editable at once: s, g, d, p, w work on it
+    QTest.keyClick(window, Qt.Key.Key_S)
+    assert annotator.tool.name == "scissor"
+    undo(window)
+    assert live(store, s.image.id) == []
+    redo(window)
+    assert area(store.get(e.Annotation, outlined.id)).equals(found)

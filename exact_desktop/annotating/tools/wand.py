@@ -25,7 +25,7 @@ class WandTool(PaintingTool):
         self.reference: np.ndarray | None = None
 
     def begin(self, x: float, y: float) -> bool:
-        self.image = self.annotator.displayed()
+        self.image = self.annotator.pixels()
         pixel = self.image.pixel_of(x, y) if self.image is not None else None
         if self.image is None or pixel is None:
             self.annotator.say("Wand: press on the slide")
