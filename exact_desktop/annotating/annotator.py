@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 from blinker import Signal
 from shapely.geometry import Polygon
+from shapely.geometry.base import BaseGeometry
 
 from exact_desktop.annotating.displayed import DisplayedImage, read_displayed
 from exact_desktop.annotating.edit_history import EditHistory
@@ -312,6 +313,24 @@ class Annotator:
         made = [Annotation(kind, image, **regions.fields_of(p)) for p in pieces]  # type: ignore[arg-type]
         ids = self.history.create(made, label)
         self.select(ids[:1])
+
+    def reshape_selected(self, label: str, operation: Callable[[BaseGeometry], list[Polygon] | None]) -> str:
+        """Apply `operation` (fill holes, simplify, smooth) to every selected polygon as one
+        undoable edit; says what happened, in a sentence."""
+        polygons = [a for a in self.selected if self.vector_type(a) in shapes.CLOSED and a.vector]
+        if not polygons:
+            return f"{label}: select one or more polygons first"
+        changes = {}
+        for annotation in polygons:
+            pieces = operation(regions.polygon_of(annotation.vector, annotation.meta_data))
+            if pieces:  # the largest piece, should a change break one up
+                frame = (annotation.vector or {}).get("frame")
+                changes[annotation.id] = regions.fields_of(pieces[0], annotation.meta_data, frame)
+        if not changes:
+            return f"{label}: nothing to change in the selected polygons"
+        self.history.change(label, changes)  # type: ignore[arg-type]
+        self.refresh()
+        return f"{label}: {len(changes):,} of {len(polygons):,} selected polygons changed"
 
     # --- what to draw -----------------------------------------------------------------------
     def previews(self) -> list[Preview]:

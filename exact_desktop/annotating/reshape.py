@@ -7,7 +7,9 @@ so the caller can say why instead of storing an identical polygon.
 
 from __future__ import annotations
 
-from shapely.geometry import LineString, Polygon
+import numpy as np
+import shapely
+from shapely.geometry import LinearRing, LineString, Polygon
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import split as split_by_line
 
@@ -35,3 +37,46 @@ def split(area: BaseGeometry, line: LineString) -> list[Polygon] | None:
         return None
     pieces = pieces_of(split_by_line(area, line)) if area.geom_type == "Polygon" else []
     return pieces if len(pieces) > 1 else None
+
+
+# --- whole outlines, for a selection (menu actions) -------------------------------------------
+def fill_holes(area: BaseGeometry) -> list[Polygon] | None:
+    """The polygon without its holes, its outline untouched; None when it has none."""
+    polygons = [p for p in shapely.get_parts(area) if p.geom_type == "Polygon"]
+    if not any(p.interiors for p in polygons):
+        return None
+    return sorted((Polygon(p.exterior) for p in polygons), key=lambda p: -p.area)
+
+
+def simplify(area: BaseGeometry, tolerance: float) -> list[Polygon] | None:
+    """Fewer vertices, none moved farther than `tolerance` (Douglas-Peucker, topology kept)."""
+    simpler = pieces_of(shapely.simplify(area, tolerance, preserve_topology=True))
+    if sum(len(p.exterior.coords) for p in simpler) >= shapely.get_num_coordinates(area):
+        return None
+    return simpler
+
+
+def smooth(area: BaseGeometry, step: float) -> list[Polygon] | None:
+    """Each ring resampled every `step` and smoothed by a circular Gaussian of SMOOTH_SIGMA steps:
+    jags of a few steps go, the shape stays."""
+    polygons = [p for p in shapely.get_parts(area) if p.geom_type == "Polygon"]
+    if not polygons or step <= 0:
+        return None
+    smoothed = [Polygon(_smooth_ring(p.exterior, step), [_smooth_ring(h, step) for h in p.interiors]) for p in polygons]
+    made = [p if p.is_valid else shapely.make_valid(p) for p in smoothed]
+    return pieces_of(shapely.simplify(shapely.union_all(made), step / 8, preserve_topology=True))
+
+
+SMOOTH_SIGMA = 2.0  # resampling steps
+
+
+def _smooth_ring(ring: LinearRing, step: float) -> np.ndarray:
+    count = max(8, int(ring.length / step))
+    points = np.array([ring.interpolate(d).coords[0] for d in np.linspace(0, ring.length, count, endpoint=False)])
+    radius = int(3 * SMOOTH_SIGMA)
+    kernel = np.exp(-0.5 * (np.arange(-radius, radius + 1) / SMOOTH_SIGMA) ** 2)
+    kernel /= kernel.sum()
+    if count <= radius:
+        return points
+    wrapped = np.concatenate([points[-radius:], points, points[:radius]])
+    return np.column_stack([np.convolve(wrapped[:, i], kernel, mode="valid") for i in (0, 1)])

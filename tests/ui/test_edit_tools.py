@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 
 import cv2
 import pytest
@@ -248,3 +249,38 @@ def test_outline_a_nucleus_from_a_box(qtbot, tmp_path, demo_slide):
     assert live(store, s.image.id) == []
     redo(window)
     assert area(store.get(e.Annotation, outlined.id)).equals(found)
+
+
+def test_fill_holes_simplify_and_smooth_a_selection_each_one_undo(qtbot, tmp_path):
+    store, s, _ = project(tmp_path)
+    angles = [i * 2 * math.pi / 240 for i in range(240)]
+    wavy = [
+        (140 + (70 + 4 * math.sin(30 * t)) * math.cos(t), 120 + (70 + 4 * math.sin(30 * t)) * math.sin(t))
+        for t in angles
+    ]
+    holed = regions.fields_of(Polygon(wavy, [[(130, 110), (150, 110), (150, 130), (130, 130)]]))
+    target = store.create(e.Annotation(s.polygon.id, s.image.id, **holed))
+    other = store.create(e.Annotation(s.polygon.id, s.image.id, dict(SQUARE)))
+    window = annotating_window(qtbot, store, s.image_set.id)
+    annotator, actions = window.annotation.annotator, window.annotation.edit_tools.actions
+    annotator.select([target.id, other.id])
+    actions["Fill holes"].trigger()
+    assert "1 of 2 selected polygons changed" in window.statusBar().currentMessage()
+    filled = store.get(e.Annotation, target.id)
+    assert filled.meta_data is None and filled.vector == target.vector
+    annotator.select([target.id])
+    window.view.state.set_downsample(2)  # the wiggles a few screen pixels long: Smooth and Simplify work at the zoom
+    actions["Smooth outline"].trigger()
+    smoothed = area(store.get(e.Annotation, target.id))
+    before = Polygon(wavy)
+    assert smoothed.length < 0.8 * before.length and abs(smoothed.area - before.area) < 0.05 * before.area
+    actions["Simplify outline"].trigger()
+    simpler = store.get(e.Annotation, target.id)
+    assert len(simpler.vector) < len(regions.fields_of(smoothed)["vector"])
+    assert store.get(e.Annotation, other.id).vector == SQUARE  # not selected
+    for _ in range(3):
+        undo(window)
+    assert store.get(e.Annotation, target.id).meta_data == target.meta_data
+    assert store.get(e.Annotation, target.id).vector == target.vector
+    redo(window)
+    assert store.get(e.Annotation, target.id).meta_data is None
