@@ -14,6 +14,7 @@ from exact_desktop.model.entities import JobStatus
 from exact_desktop.model.jobs import JobView
 
 BUSY_S, IDLE_S, MAX_BACKOFF_S = 0.3, 2.0, 10.0
+CANNOT_READ = "cannot read the jobs"
 
 
 class JobPoller(QThread):
@@ -22,6 +23,7 @@ class JobPoller(QThread):
     finished_job = Signal(int)
     failed_job = Signal(int, str)
     problem = Signal(str)  # the poller itself could not read the jobs
+    recovered = Signal()  # it reads them again after a problem
 
     def __init__(self, fetch: Callable[[], list[JobView]], parent: object = None) -> None:
         super().__init__(parent)  # type: ignore[arg-type]
@@ -51,12 +53,17 @@ class JobPoller(QThread):
 
     def run(self) -> None:
         delay = BUSY_S
+        failing = False
         while not self._stop:
             try:
                 jobs = self.poll_once()
                 delay = BUSY_S if any(j.active for j in jobs) else IDLE_S
+                if failing:
+                    failing = False
+                    self.recovered.emit()
             except Exception as err:
-                self.problem.emit(f"cannot read the jobs: {err}")
+                failing = True
+                self.problem.emit(f"{CANNOT_READ}: {err}")
                 delay = min(MAX_BACKOFF_S, max(delay, BUSY_S) * 2)
             slept = 0.0
             while slept < delay and not self._stop:

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from exact_desktop.model.jobs import JobList, JobView
 
 COLUMNS = ("Plugin", "Image", "Progress", "ETA", "Status")
+ROWS_SHOWN = 4  # the table is never smaller than this many rows (with a scroll bar for more)
 
 
 class JobsPanel(QWidget):
@@ -36,6 +37,9 @@ class JobsPanel(QWidget):
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.table.itemSelectionChanged.connect(self._show_detail)
+        rows = ROWS_SHOWN * self.table.verticalHeader().defaultSectionSize()
+        header = self.table.horizontalHeader().sizeHint().height()
+        self.table.setMinimumHeight(header + rows + 2 * self.table.frameWidth())
         self.cancel_button = QPushButton("Cancel")
         self.retry_button = QPushButton("Retry")
         self.cancel_button.clicked.connect(lambda: self._request(self.cancelRequested))

@@ -168,9 +168,8 @@ class MainWindow(ProjectWindow):
         assert self.store is not None, "an image set needs a project"
         image_set = self.store.get(ImageSet, image_set_id)
         self.images_dock.setWindowTitle(f"Image set: {image_set.name}")
-        if self.remote is not None:
-            self.setWindowTitle(f"exact-desktop: {image_set.name} on {self.remote.url}")
         self.image_set_id = image_set_id
+        self._show_title()
         remote = self.remote
         images = [i for i in self.store.list(Image, image_set=image_set_id) if i.local_path or (remote and i.remote_id)]
         openers = [
@@ -239,11 +238,21 @@ class MainWindow(ProjectWindow):
         self._sync_annotation_layers()
         if self.plugins is not None:
             self.plugins.image_shown()
+        self._show_title()
+        if source is not None:
+            self._show_magnification()
+
+    def _show_title(self) -> None:
+        """The slide shown and, in a window on a server, the image set and the server."""
+        parts = []
+        source = self.view.source
         if source is not None:
             width, height = source.dimensions
             mpp = f", {source.mpp:.3f} µm/px" if source.mpp else ""
-            self.setWindowTitle(f"{source.path.name} ({width:,} x {height:,} px{mpp}) - exact-desktop")
-            self._show_magnification()
+            parts.append(f"{source.path.name} ({width:,} x {height:,} px{mpp})")
+        if self.remote is not None and self.store is not None and self.image_set_id is not None:
+            parts.append(f"{self.store.get(ImageSet, self.image_set_id).name} on {self.remote.url}")
+        self.setWindowTitle(" - ".join([*parts, "exact-desktop"]))
 
     def _image_types(self, image_id: int) -> list[AnnotationType]:
         """The annotation types of the image set's products, in palette order."""

@@ -34,7 +34,7 @@ from exact_desktop.review.session import ReviewSession
 from exact_desktop.store.base import StoreError
 from exact_desktop.store.sqlite.store import SqliteStore
 from exact_desktop.ui.background import in_background
-from exact_desktop.ui.job_poller import JobPoller
+from exact_desktop.ui.job_poller import CANNOT_READ, JobPoller
 from exact_desktop.ui.jobs_panel import JobsPanel
 from exact_desktop.ui.plugin_manager import PluginManager
 from exact_desktop.ui.project_window import ProjectWindow
@@ -65,7 +65,7 @@ class PluginsUi:
         dock.setObjectName("jobs-dock")
         dock.setWidget(self.jobs_panel)
         window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
-        window.resizeDocks([dock], [130], Qt.Orientation.Vertical)
+        window.resizeDocks([dock], [self.jobs_panel.minimumSizeHint().height()], Qt.Orientation.Vertical)
         self.run_action = QAction("&Run plugin on image set\u2026", window)
         self.run_action.triggered.connect(self.show_run_dialog)
         self.manage_action = QAction("&Manage plugins…", window)
@@ -85,6 +85,7 @@ class PluginsUi:
         self.poller = JobPoller(self.fetch_jobs)
         self.poller.polled.connect(self._polled)
         self.poller.problem.connect(window.statusBar().showMessage)
+        self.poller.recovered.connect(self._jobs_read_again)
         self.poller.start()
         if self.server is not None:  # described now, so the run dialog and the manager find them ready
             in_background(window, self.server.plugins, self._plugins_read, PLUGIN_FAILURES, "read-plugins")
@@ -110,6 +111,11 @@ class PluginsUi:
                     j.eta_time, j.error_message, j.error_detail)
             for j in self.store.list(e.PluginJob)
         ]  # fmt: skip
+
+    def _jobs_read_again(self) -> None:
+        """The server answers again: its old "cannot read the jobs" goes from the status bar."""
+        if self.window.statusBar().currentMessage().startswith(CANNOT_READ):
+            self.window.statusBar().showMessage("The jobs are read again", 5000)
 
     def _polled(self, jobs: list[JobView]) -> None:
         if not shiboken6.isValid(self.window.images):  # a poll that finished after its window was closed

@@ -111,3 +111,15 @@ def test_cli_demo_makes_slides_and_ground_truth_once(tmp_path, data_home):
     assert again.returncode == 0, again.stderr
     assert json.loads(again.stdout)["slides"][0] == str(folder / "demo-slide.svs")
     assert (folder / "demo-slide.svs").stat().st_mtime_ns == made  # reused, not rebuilt
+
+
+def test_the_jobs_dock_shows_several_rows(qtbot, tmp_path):
+    """Issue 26: the Jobs dock showed a row and a half."""
+    from tests.plugins.conftest import open_window
+    from tests.ui.test_annotating import project
+
+    store, s, _ = project(tmp_path)
+    window = open_window(qtbot, store, s.image_set.id)
+    table = window.plugins.jobs_panel.table
+    assert table.isVisible() and table.viewport().height() >= 4 * table.verticalHeader().defaultSectionSize()
+    window.grab().save(str(tmp_path / "jobs-dock.png"))

@@ -1,6 +1,7 @@
-"""The plugin dialogs of a server window are up before the slow answers they wait for: a plugin
-whose description is held back, a server that holds its answer back (issue 26: 25-30 s of a
-frozen window before Run plugin opened, 15-20 s for Manage plugins, no sign of work)."""
+"""A window on a server as a person meets it (issue 26). The plugin dialogs are up before the
+slow answers they wait for: a plugin whose description is held back, a server that holds its
+answer back (25-30 s of a frozen window before Run plugin opened, 15-20 s for Manage plugins, no
+sign of work). The title names the server; a lost connection's message goes once it is back."""
 
 from __future__ import annotations
 
@@ -8,21 +9,16 @@ import http.server
 import json
 import textwrap
 import threading
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from exact_desktop.plugins import registry, server_session
 from exact_desktop.rest.connection import Connection
-from exact_desktop.rest.login import sign_in
-from exact_desktop.server.server import serve_in_thread
-from exact_desktop.store.sqlite.store import SqliteStore
 from exact_desktop.sync.server_project import ServerProject
-from exact_desktop.ui.main_window import MainWindow
 from exact_desktop.ui.server_plugin_manager import ServerPluginManager
+from tests.faults.proxy import FaultProxy
 from tests.rest.json_answer import answer_json
-from tests.store.conftest import seed
 
 HELD_AT_MOST_S = 20  # a held plugin gives up waiting by then: the old code must not hang the test
 
@@ -53,32 +49,6 @@ def installed(monkeypatch: pytest.MonkeyPatch):
             monkeypatch.setattr(module, "discovered_scripts", lambda: [str(s) for s in scripts])
 
     return install
-
-
-@pytest.fixture
-def server_window(qtbot, tmp_path: Path) -> Iterator[Callable[[], MainWindow]]:
-    """Opens a window on an image set of a real `exact-desktop serve`, pulled into its mirror
-    (when called: a window starts describing the installed plugins at once)."""
-    served = SqliteStore(tmp_path / "served.db")
-    s = seed(served)
-    running = serve_in_thread(served)
-    project = ServerProject(sign_in(running.url, token=running.token), s.image_set.id, folder=tmp_path / "mirror")
-    project.sync("pull")
-    windows = []
-
-    def open_window() -> MainWindow:
-        window = MainWindow(interactive_errors=False, remote=project)
-        qtbot.addWidget(window)
-        window.show()
-        window.open_image_set(project.image_set())
-        windows.append(window)
-        return window
-
-    yield open_window
-    for window in windows:
-        window.close()
-    running.stop()
-    served.close()
 
 
 class HeldServer(http.server.ThreadingHTTPServer):
@@ -152,3 +122,19 @@ def test_the_manager_lists_the_plugins_here_while_the_server_holds_its_answer(qt
         assert not manager.busy_bar.isVisible() and manager.register_button.isEnabled()
         held.shutdown()
         project.store.close()
+
+
+def test_the_title_names_the_server_and_a_lost_connection_s_message_goes_when_it_is_back(qtbot, served, server_window):
+    running, _ = served
+    with FaultProxy(running.url) as proxy:
+        window = server_window(via=proxy.url)
+        assert window.view.source is not None  # a slide is shown, through the server's tiles
+        assert window.windowTitle() == f"a.svs (300 x 250 px, 0.250 µm/px) - Demo on {proxy.url} - exact-desktop"
+        bar = window.statusBar()
+        window.server_ui.timer.stop()  # no periodic sync, whose report would take the status bar too
+        proxy.refuse = True  # the server goes away: open connections cut, new ones closed at once
+        proxy.cut_once_after(0)
+        qtbot.waitUntil(lambda: bar.currentMessage().startswith("cannot read the jobs"), timeout=30_000)
+        proxy.refuse = False
+        qtbot.waitUntil(lambda: not bar.currentMessage().startswith("cannot read the jobs"), timeout=30_000)
+        assert bar.currentMessage() == "The jobs are read again"
