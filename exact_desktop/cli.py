@@ -102,8 +102,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     bench = commands.add_parser("bench", help="measure speed; prints JSON")
     bench.add_argument(
-        "target", choices=["viewer", "overlay", "store", "api", "plugins", "plugins-quality", "annotate", "sync"]
+        "target",
+        choices=["viewer", "overlay", "store", "api", "plugins", "plugins-quality", "annotate", "sync", "tools"],
     )
+    bench.add_argument("--quick", action="store_true", help="tools: a small generated slide instead of the demo's")
     bench.add_argument("--json", action="store_true", help="print one JSON object (the default output)")
     bench.add_argument("--dir", type=Path, help="viewer: demo slide folder (default: DATA/demo); store: scratch folder")
     bench.add_argument("--server", metavar="URL", help="plugins: also measure result writes into this EXACT server")
@@ -293,6 +295,11 @@ def _bench(args: argparse.Namespace) -> int:
                 bench_sync(args.dir, server=args.server, image_set=args.image_set, count=args.count, repeat=args.repeat)
             )
         )
+        return 0
+    if args.target == "tools":
+        from exact_desktop.bench.tools_bench import bench_tools
+
+        print(json.dumps(bench_tools(args.dir, quick=args.quick)))
         return 0
     if args.target == "store":
         from exact_desktop.bench.store_bench import bench_store

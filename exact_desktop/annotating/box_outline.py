@@ -20,7 +20,7 @@ from exact_desktop.annotating.displayed import DisplayedImage
 from exact_desktop.model import regions
 from exact_desktop.model.geometry import Rect
 
-WORK_SIDE = 320  # pixels: the longer side GrabCut works on
+WORK_SIDE = 256  # pixels: the longer side GrabCut works on (320: twice the time, the same outlines)
 MARGIN = 0.1  # of the box, on each side: the background GrabCut learns from
 ITERATIONS = 3
 MIN_SIDE = 6  # pixels at the working scale: a smaller box has nothing to outline
