@@ -213,8 +213,8 @@ def _screen_rect(state: ViewState, key: OverlayKey) -> QRectF:
 
 
 def heatmap_image(path: Path, channels: int, threshold: float) -> QImage:
-    """A bitmap file as a paintable image: heatmaps through the viridis map, clear below threshold.
-    BitmapUnreadableError naming the file when it is missing, too large or not a picture."""
+    """A bitmap file as a paintable image: heatmaps through the viridis map, clear where zero and
+    below the threshold. BitmapUnreadableError naming the file when it is missing, too large or not a picture."""
     if not path.is_file():  # nor a FIFO to wait on for ever
         what = "not a regular file" if path.exists() else "missing"
         raise BitmapUnreadableError(f"bitmap {path.name}: its file is {what}")
@@ -233,7 +233,9 @@ def heatmap_image(path: Path, channels: int, threshold: float) -> QImage:
     if channels == 1 or raw.ndim == 2:
         grey = raw if raw.ndim == 2 else raw[..., 0]
         rgba = cv2.cvtColor(cv2.applyColorMap(grey, cv2.COLORMAP_VIRIDIS), cv2.COLOR_BGR2RGBA)
-        rgba[..., 3] = np.where(grey >= threshold * 255, 255, 0).astype(np.uint8)
+        # nothing there is clear at every threshold: at full opacity a zero density left the
+        # glass and the tissue around it painted in the map's darkest colour
+        rgba[..., 3] = np.where((grey > 0) & (grey >= threshold * 255), 255, 0).astype(np.uint8)
     else:
         rgba = cv2.cvtColor(raw[..., :3], cv2.COLOR_BGR2RGBA)
     rgba = np.ascontiguousarray(rgba)
