@@ -60,8 +60,10 @@ def test_a_plugin_is_found_by_its_exact_name_whatever_the_list_filter_does(serve
 def test_a_plugins_products_are_products_and_its_types_are_found_inside_them(server: Target, probe: dict):
     assert probe["products"] == [server.product]
     connection = server.connection()
-    types = plugin_types(connection, find_plugin(connection, "Many boxes"))
-    assert "Many box" in types
+    types, vector_types = plugin_types(connection, find_plugin(connection, "Many boxes"))
+    assert (
+        "Many box" in types and vector_types[types["Many box"]] == 1
+    )  # asked for with fields=: the SDK checks vectors
     kind = connection.get(f"/api/v1/annotations/annotation_types/{types['Many box']}/")
     assert kind["product"] == server.product and kind["vector_type"] == 1
     again = register_on_server(connection, describe(PROBE), server.product)  # no second type, no second plugin

@@ -17,6 +17,7 @@ import numpy as np
 from PIL import Image as PILImage
 
 from exact_desktop.model.entities import CANCELLED_MESSAGE
+from exact_desktop.model.vectors import validate_vector
 from exact_desktop.plugins.sdk.results import BATCH, ResultWriter
 from exact_desktop.rest.connection import Connection, PluginError, UnknownOutcomeError
 
@@ -58,17 +59,18 @@ class Heartbeat:
 class JobContext:
     def __init__(
         self, connection: Connection, job: dict[str, Any], plugin: dict[str, Any], types: dict[str, int],
-        params: dict[str, Any] | None = None, lists: bool | None = None,
+        params: dict[str, Any] | None = None, lists: bool | None = None, vector_types: dict[int, int] | None = None,
     ) -> None:  # fmt: skip
         self.connection, self.job, self.plugin = connection, job, plugin
         self.params: dict[str, Any] = params if params is not None else job.get("parameters") or {}
         self._types = types  # annotation type name -> id, found in the plugin's products
+        self._vector_types: dict[int, int] = dict(vector_types or {})  # annotation type id -> vector_type
         self._started = time.monotonic()
         self._last_report = 0.0
         self._result: dict[str, Any] | None = None
         self._entries: dict[str, int] = {}
         self._pending: list[dict[str, Any]] = []
-        self.writer = ResultWriter(connection, lists)
+        self.writer = ResultWriter(connection, lists, job=job)
         self._show_progress = os.environ.get("EXACT_PROGRESS") == "stderr"  # `plugin work` asks for it
         self._last_shown = 0.0
 
@@ -112,7 +114,8 @@ class JobContext:
         self, annotation_type: str | int, vector: dict[str, float], score: float = 1.0,
         entry: str = "results", meta_data: dict[str, Any] | None = None,
     ) -> None:  # fmt: skip
-        """Queue one result annotation; they are sent in batches of 500."""
+        """Queue one result annotation; they are sent in batches of 500. The vector is checked
+        here (InvalidVectorError: NaN, too few nodes, ...), so the error points at this call."""
         if isinstance(annotation_type, str):
             if annotation_type not in self._types:
                 known = ", ".join(sorted(self._types)) or "none"
@@ -120,12 +123,20 @@ class JobContext:
             type_id = self._types[annotation_type]
         else:
             type_id = annotation_type
+        validate_vector(vector, self._vector_type(type_id), who=f"add_annotation({annotation_type!r})")
         self._pending.append({
             "annotation_type": type_id, "pluginresultentry": self._entry(entry), "image": self.job["image"],
             "vector": vector, "score": float(score), "meta_data": meta_data, "unique_identifier": str(uuid.uuid4()),
         })  # fmt: skip
         if len(self._pending) >= BATCH:
             self.flush()
+
+    def _vector_type(self, type_id: int) -> int:
+        """A type's vector_type, asked once (a plugin may name types of other products by id)."""
+        if type_id not in self._vector_types:
+            kind = self.connection.get(f"/api/v1/annotations/annotation_types/{type_id}/", fields="id,vector_type")
+            self._vector_types[type_id] = kind["vector_type"]
+        return self._vector_types[type_id]
 
     def add_bitmap(
         self, values: np.ndarray, location_rect: dict[str, float], name: str = "heatmap", entry: str = "results",

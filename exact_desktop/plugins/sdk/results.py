@@ -35,8 +35,12 @@ def _lists_refused(err: RefusedError) -> bool:
 
 
 class ResultWriter:
-    def __init__(self, connection: Connection, lists: bool | None = None, in_flight: int = IN_FLIGHT) -> None:
+    def __init__(
+        self, connection: Connection, lists: bool | None = None, in_flight: int = IN_FLIGHT,
+        job: dict[str, Any] | None = None,
+    ) -> None:  # fmt: skip
         self.connection = connection
+        self.job = job  # {"id", "image"}: results for another image are refused here (EXACT would keep them)
         self.lists = lists  # None until the server has shown whether it takes lists
         self._sent: dict[int, dict[str, dict[str, Any]]] = defaultdict(dict)  # entry -> uuid -> body
         self._uncertain = False
@@ -51,6 +55,9 @@ class ResultWriter:
         """Hand a batch over; returns at once unless many requests are already waiting."""
         self.raise_error()
         for item in batch:
+            if self.job is not None and item["image"] != self.job["image"]:
+                raise PluginError(f"job {self.job['id']} is for image {self.job['image']}: "
+                                  f"a result for image {item['image']} does not belong to it")  # fmt: skip
             self._sent[item["pluginresultentry"]][item["unique_identifier"]] = item
         if self.lists is None:  # the first batch decides, on this thread, how the rest travel
             self._probe(batch)

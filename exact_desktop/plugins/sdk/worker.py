@@ -18,6 +18,7 @@ import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from exact_desktop.plugins.sdk.claims import LeaseWatch, claim, is_open
@@ -48,16 +49,18 @@ def find_plugin(connection: Connection, name: str | None) -> dict[str, Any]:
     return found[0]
 
 
-def plugin_types(connection: Connection, plugin: dict[str, Any]) -> dict[str, int]:
-    """Annotation type name -> id, from the types of the plugin's products."""
+def plugin_types(connection: Connection, plugin: dict[str, Any]) -> tuple[dict[str, int], dict[int, int]]:
+    """(annotation type name -> id, id -> vector_type), from the types of the plugin's products."""
     types: dict[str, int] = {}
+    vector_types: dict[int, int] = {}
     for product in plugin["products"]:
         for kind in connection.iterate(
-            "/api/v1/annotations/annotation_types/", product=product, fields="id,name,product"
+            "/api/v1/annotations/annotation_types/", product=product, fields="id,name,product,vector_type"
         ):
             if kind["product"] == product:  # a server that ignored the filter still gives the right answer
                 types.setdefault(kind["name"], kind["id"])
-    return types
+                vector_types[kind["id"]] = kind["vector_type"]
+    return types, vector_types
 
 
 @dataclass
@@ -120,12 +123,13 @@ def _clear_old_results(connection: Connection, job_id: int) -> None:
 
 
 def _run_one(
-    connection: Connection, process: Process, plugin: dict[str, Any], types: dict[str, int], job: dict[str, Any],
-    params: dict[str, Any] | None, lease_s: float, lists: bool | None,
+    connection: Connection, process: Process, plugin: dict[str, Any], types: tuple[dict[str, int], dict[int, int]],
+    job: dict[str, Any], params: dict[str, Any] | None, lease_s: float, lists: bool | None,
 ) -> tuple[dict[str, Any], bool | None]:  # fmt: skip
     path = f"{JOBS}{job['id']}/"
     _clear_old_results(connection, job["id"])
-    context = JobContext(connection, connection.get(path), plugin, types, params, lists)
+    names, vector_types = types
+    context = JobContext(connection, connection.get(path), plugin, names, params, lists, vector_types)
     outcome = {"job": job["id"], "image": job["image"], "status": "done", "result_annotations": 0, "error": None}
     image = ImageHandle(connection, connection.get(f"/api/v1/images/images/{job['image']}/", omit="annotations"))
     try:
@@ -139,13 +143,25 @@ def _run_one(
         outcome.update(status="cancelled", error=str(why))
         outcome["result_annotations"] = _finish_quietly(context)  # what was found stays
     except Exception as err:
-        message = f"{type(err).__name__}: {err}"[:500]
+        message = f"{type(err).__name__}: {err}"[:480] + plugin_line(err)
         outcome.update(status="failed", error=message)
         connection.patch(path, error_message=message, error_detail=traceback.format_exc()[-5000:])
     finally:
         context.writer.close()
         image.close()
     return outcome, context.writer.lists
+
+
+PACKAGE = Path(__file__).resolve().parents[2]  # exact_desktop/
+NOT_THE_PLUGINS = tuple(PACKAGE / part for part in ("plugins/sdk", "model", "rest", "slides"))
+
+
+def plugin_line(err: BaseException) -> str:
+    """ " (at detector.py:42)": the plugin's own line the error came through, the last frame outside
+    the SDK and what it calls, so a message points at the author's call, not at our checks."""
+    frames = [f for f in traceback.extract_tb(err.__traceback__)
+              if not any(Path(f.filename).resolve().is_relative_to(ours) for ours in NOT_THE_PLUGINS)]  # fmt: skip
+    return f" (at {Path(frames[-1].filename).name}:{frames[-1].lineno})" if frames else ""
 
 
 def _finish_quietly(context: JobContext) -> int:

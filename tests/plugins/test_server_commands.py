@@ -1,0 +1,57 @@
+"""`plugin work|run --server` against the embedded API over real HTTP: what `work` reports it did,
+and a plugin the server lacks gets the command that registers it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from exact_desktop.model import entities as e
+from exact_desktop.plugins.jobs import create_jobs
+from exact_desktop.plugins.registry import register
+from exact_desktop.server.server import serve_in_thread
+from exact_desktop.store.sqlite.store import SqliteStore
+from tests.conftest import PROJECT
+from tests.plugins.conftest import SCRIPTS
+
+OWN_NAME = str(SCRIPTS / "own_worker_name.py")  # names its worker itself, as EXACT's guide does
+
+
+def cli(url: str, token: str, *args: str) -> tuple[int, str, str]:
+    env = {**os.environ, "EXACT_URL": url, "EXACT_TOKEN": token, "PYTHONUNBUFFERED": "1"}
+    done = subprocess.run([sys.executable, "-m", "exact_desktop", *args], cwd=PROJECT, capture_output=True,
+                          text=True, timeout=300, env=env)  # fmt: skip
+    return done.returncode, done.stdout, done.stderr
+
+
+def test_work_reports_the_jobs_a_plugin_without_the_sdk_processed(project):
+    store, s, _plugin, _third = project
+    tissue = register(store, OWN_NAME, s.product.id)
+    jobs = create_jobs(store, tissue, s.image_set.id, images=[s.image.id, s.other_image.id]).created
+    server = serve_in_thread(store)
+    try:
+        code, out, err = cli(server.url, server.token, "plugin", "work", tissue.name, "--server", server.url,
+                             "--db", str(store.path))  # fmt: skip
+    finally:
+        server.stop()
+    summary = json.loads(out.strip().splitlines()[-1])
+    ended = {j.id: j for j in store.list(e.PluginJob, plugin=tissue.id)}
+    assert code == 0 and all(ended[j.id].status == "done" for j in jobs), err
+    assert sorted(j["job"] for j in summary["jobs"]) == sorted(j.id for j in jobs), err
+
+
+def test_a_plugin_the_server_lacks_gets_the_command_that_registers_it(project, tmp_path):
+    store, s, _plugin, _third = project
+    elsewhere = SqliteStore(tmp_path / "server.db")  # a server without the plugin
+    server = serve_in_thread(elsewhere)
+    try:
+        for args in (("work", "Behaviours"), ("run", "Behaviours", "--image-set", str(s.image_set.id))):
+            code, _out, err = cli(server.url, server.token, "plugin", *args, "--server", server.url,
+                                  "--db", str(store.path))  # fmt: skip
+            assert code == 2 and err.count("\n") == 1, err
+            assert f"exact-desktop plugin register Behaviours --server {server.url} --product ID" in err
+    finally:
+        server.stop()
+        elsewhere.close()
