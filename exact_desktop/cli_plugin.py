@@ -1,4 +1,4 @@
-"""`exact-desktop plugin list|run|jobs|cancel` on a local project (with --server: on that server).
+"""`exact-desktop plugin list|run|jobs|cancel|test` on a local project (with --server: on that server).
 
 `run` says each job's progress on stderr and ends with the summary as JSON on stdout. A stop
 signal (Ctrl+C, SIGTERM) ends the workers and marks the run's unfinished jobs interrupted; a
@@ -39,6 +39,16 @@ def add_commands(plugin_commands: Any) -> None:
     cancel.add_argument("job", type=int, metavar="JOB")
     cancel.add_argument("--db", type=Path, metavar="FILE", help="project database")
     cancel.add_argument("--server", metavar="URL", help="a job on that EXACT server")
+    test = plugin_commands.add_parser(
+        "test", help="try a plugin script on one image of the project; keeps nothing unless --keep"
+    )
+    test.add_argument("script")
+    test.add_argument("--image", type=int, required=True, metavar="ID")
+    test.add_argument(
+        "--param", action="append", default=[], metavar="KEY=VALUE", help="a plugin parameter (repeatable)"
+    )
+    test.add_argument("--keep", action="store_true", help="add the plugin and keep the job and its results")
+    test.add_argument("--db", type=Path, metavar="FILE", help="project database")
 
 
 def parse_params(items: list[str]) -> dict[str, str]:
@@ -71,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
             return _jobs(store, args.plugin)
         if args.plugin_command == "cancel":
             return _cancel(store, args.job)
-        return _run(store, args)
+        return _run(store, args) if args.plugin_command == "run" else _test(store, args)
     except StopSignal as stop:
         print(f"exact-desktop: stopped by {stop}: the plugin's workers were ended and the run's unfinished jobs "
               f"marked interrupted (results so far kept); the same command takes them up", file=sys.stderr)  # fmt: skip
@@ -112,6 +122,25 @@ def _run(store: Any, args: argparse.Namespace) -> int:
                             workers=args.workers, report=lines)  # fmt: skip
         lines.flush([j["job"] for j in result["jobs"]])
     say_skipped(result)
+    print(json.dumps(result))
+    return 1 if result["errors"] else 0
+
+
+def _test(store: Any, args: argparse.Namespace) -> int:
+    from exact_desktop.plugins.job_book import StoreJobBook
+    from exact_desktop.plugins.progress import ProgressLines
+    from exact_desktop.plugins.stop_signals import stop_signals_raise
+    from exact_desktop.plugins.trial import try_plugin
+
+    params = parse_params(args.param)
+    with stop_signals_raise():
+        result = try_plugin(store, args.script, args.image, params, keep=args.keep,
+                            report=ProgressLines(StoreJobBook(store), every_s=0.5))  # fmt: skip
+    for name, kind in result["by_type"].items():
+        print(f"exact-desktop: {kind['count']:,} {name} (score {kind['score_min']:.3g} to {kind['score_max']:.3g})",
+              file=sys.stderr)  # fmt: skip
+    if not result["kept"]:
+        print("exact-desktop: nothing was kept (--keep adds the plugin and keeps its results)", file=sys.stderr)
     print(json.dumps(result))
     return 1 if result["errors"] else 0
 

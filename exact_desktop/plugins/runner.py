@@ -10,7 +10,7 @@ from typing import Any
 
 from exact_desktop.model import entities as e
 from exact_desktop.plugins.job_book import StoreJobBook
-from exact_desktop.plugins.jobs import create_jobs, settle_reruns
+from exact_desktop.plugins.jobs import Submitted, create_jobs, settle_reruns
 from exact_desktop.plugins.local_queue import LocalQueue, Report, project_env
 from exact_desktop.plugins.progress import detail_tail
 from exact_desktop.plugins.registry import check_runnable
@@ -40,6 +40,15 @@ def run_plugin(
     except NotFoundError:
         raise LookupError(f"no image set {image_set} in this project") from None
     submitted = create_jobs(store, plugin, image_set, params, run_again=run_again)
+    return run_jobs(store, plugin, submitted, workers, timeout_s, report)
+
+
+def run_jobs(
+    store: SqliteStore, plugin: e.Plugin, submitted: Submitted, workers: int | None = None, timeout_s: float = 600.0,
+    report: Report | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    """The submitted jobs on the plugin's queue, the project served for them; then the reruns
+    settled (see jobs.settle_reruns) and the summary counted from the store."""
     job_ids = [j.id for j in submitted.created]
     try:
         server = serve_in_thread(store)

@@ -1,0 +1,84 @@
+"""`exact-desktop plugin test SCRIPT --image ID`: a plugin script tried on one image in seconds.
+
+The script is described and checked as `plugin add` would, run on the image under the usual
+supervisor, and what it stored is summed up per annotation type. Without `keep` it leaves
+nothing behind: it runs under a record of its own (so a plugin of that name already in the
+project is not touched), which goes afterwards with its job, its results and the annotation
+types made for it. With `keep` the plugin is added as `plugin add` does and the job and its
+results stay (an earlier job of the plugin on that image is replaced only if this one is done).
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from exact_desktop.model import entities as e
+from exact_desktop.plugins.jobs import create_jobs
+from exact_desktop.plugins.local_queue import Report
+from exact_desktop.plugins.registry import describe, ensure_types, register, script_as_stored
+from exact_desktop.plugins.runner import run_jobs
+from exact_desktop.store.base import NotFoundError
+from exact_desktop.store.sqlite.store import SqliteStore
+
+
+def try_plugin(
+    store: SqliteStore, script: str, image_id: int, params: dict[str, Any] | None = None, keep: bool = False,
+    report: Report | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    script = script_as_stored(script)
+    manifest = describe(script)
+    try:
+        image = store.get(e.Image, image_id)
+    except NotFoundError:
+        raise LookupError(f"no image {image_id} in {store.path}") from None
+    product = _product(store, image)
+    if keep:
+        plugin = register(store, script, product)
+        return _run(store, plugin, image, params, report)
+    types_before = {t.id for t in store.list(e.AnnotationType, product=product)}
+    name = f"{manifest['name']} (test {secrets.token_hex(3)})"
+    produces = ensure_types(store, manifest, product)
+    plugin = store.create(e.Plugin(name, script=script, products=[product], produces=produces,
+                                   parameter_schema=list(manifest.get("parameters", []))))  # fmt: skip
+    try:
+        summary = _run(store, plugin, image, params, report)
+    finally:  # the record takes its job and results with it
+        store.delete(e.Plugin, plugin.id)  # type: ignore[arg-type]
+        made = [t.id for t in store.list(e.AnnotationType, product=product) if t.id not in types_before]
+        store.delete_many(e.AnnotationType, made)  # type: ignore[arg-type]
+    summary["plugin"], summary["kept"] = manifest["name"], False
+    return summary
+
+
+def _product(store: SqliteStore, image: e.Image) -> int:
+    """Where the plugin's annotation types live: the image set's product, else the first one."""
+    image_set = store.get(e.ImageSet, image.image_set)  # type: ignore[arg-type]
+    products = image_set.product_set or [p.id for p in store.list(e.Product)]
+    if not products:
+        raise LookupError(f"image {image.id} has no product for the plugin's annotation types")
+    return products[0]  # type: ignore[return-value]
+
+
+def _run(
+    store: SqliteStore, plugin: e.Plugin, image: e.Image, params: dict[str, Any] | None, report: Report | None
+) -> dict[str, Any]:
+    submitted = create_jobs(store, plugin, image.image_set, params, images=[image.id], run_again=True)  # type: ignore[arg-type]
+    summary = run_jobs(store, plugin, submitted, workers=1, report=report)
+    summary["by_type"] = _by_type(store, [j["job"] for j in summary["jobs"]])
+    summary["kept"] = True
+    return summary
+
+
+def _by_type(store: SqliteStore, job_ids: list[int]) -> dict[str, dict[str, Any]]:
+    """Type name -> count and score range of the result annotations the jobs stored."""
+    results = [r.id for r in store.list(e.PluginResult, job__in=job_ids)]
+    entries = [x.id for x in store.list(e.PluginResultEntry, pluginresult__in=results)]
+    names = {t.id: t.name for t in store.list(e.AnnotationType)}
+    found: dict[str, dict[str, Any]] = {}
+    for row in store.list(e.PluginResultAnnotation, pluginresultentry__in=entries):
+        kind = found.setdefault(names.get(row.annotation_type, str(row.annotation_type)),
+                                {"count": 0, "score_min": row.score, "score_max": row.score})  # fmt: skip
+        kind["count"] += 1
+        kind["score_min"], kind["score_max"] = min(kind["score_min"], row.score), max(kind["score_max"], row.score)
+    return found
