@@ -68,10 +68,12 @@ class ServerClock:
         answer; when the zone does not fit, the clock takes the offset seen, and says so."""
         if not date_header or not written or self.writes_offsets:
             return None
+        now = date_instant(date_header)
         try:
-            now = parsedate_to_datetime(date_header).astimezone(UTC)
             wall = datetime.fromisoformat(written)
         except (TypeError, ValueError):
+            return None
+        if now is None:
             return None
         if wall.tzinfo is not None:
             return None
@@ -81,6 +83,14 @@ class ServerClock:
             return None
         self.zone = timezone(seen)
         return f"the server's clock reads {_offset(seen)} from UTC, not {_offset(expected)}: its times are read so"
+
+
+def date_instant(date_header: str | None) -> datetime | None:
+    """The instant an HTTP `Date` header names (to the second, never later than the answer)."""
+    try:
+        return parsedate_to_datetime(date_header).astimezone(UTC) if date_header else None
+    except (TypeError, ValueError):
+        return None
 
 
 def _as_standard_time(wall: datetime, zone: tzinfo) -> datetime:

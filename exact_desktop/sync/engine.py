@@ -29,6 +29,7 @@ from orjson import Fragment
 from exact_desktop.model import entities as e
 from exact_desktop.rest.connection import PluginError, RefusedError, UnknownOutcomeError
 from exact_desktop.rest.exact_api import CREATE_CHUNK, Created, ExactApi, RemoteAnnotation
+from exact_desktop.rest.server_clock import date_instant
 from exact_desktop.store.sqlite.store import SqliteStore
 from exact_desktop.store.sqlite.sync_ledger import SYNCED_FIELDS, Incoming, Outgoing, Pending, Pushed, SyncLedger
 from exact_desktop.store.sqlite.tables import to_iso
@@ -84,7 +85,7 @@ class Synchroniser:
         mirror = self.ledger.mirror_of(self.api.server, remote_set)
         clock = self.api.clock
         since = clock.text(clock.instant(mirror.cursor) - LATE_COMMIT) if mirror and mirror.cursor else None
-        reach = Reach()
+        reach = Reach(date_instant(self.api.connection.server_date))  # the frame was just read
         seen = 0
         waiting: list[Incoming] = []
         # pages are fetched and decoded ahead by the API's own pool; several go into one local
@@ -255,9 +256,12 @@ class Synchroniser:
 
 class Reach:
     """How far a pull's cursor may move: to the newest edit stored, but never past the oldest
-    edit refused (so the next pull, which asks from the cursor on, brings that one again)."""
+    edit refused (so the next pull, which asks from the cursor on, brings that one again), nor
+    past the server's time when the pull began: what was made meanwhile may lie beyond the
+    count the pull went by, older than an edit it did see."""
 
-    def __init__(self) -> None:
+    def __init__(self, began: datetime | None = None) -> None:
+        self.began = began
         self.newest: datetime | None = None
         self.oldest_refused: datetime | None = None
 
@@ -270,9 +274,10 @@ class Reach:
             self.oldest_refused = a.last_edit_time
 
     def cursor(self) -> datetime | None:
-        if self.oldest_refused is None:
-            return self.newest
-        return min(self.oldest_refused, self.newest or self.oldest_refused)
+        """None when the pull met nothing (the cursor stays)."""
+        if self.newest is None and self.oldest_refused is None:
+            return None
+        return min(t for t in (self.newest, self.oldest_refused, self.began) if t is not None)
 
 
 def _finished(sent: tuple[Future[None], int]) -> int:

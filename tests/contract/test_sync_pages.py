@@ -11,6 +11,7 @@ from datetime import timedelta
 
 import pytest
 
+from exact_desktop.rest import exact_api
 from exact_desktop.rest.connection import UnknownOutcomeError
 from exact_desktop.rest.paging import PageError
 from exact_desktop.store.sqlite.store import SqliteStore
@@ -117,3 +118,25 @@ def test_a_page_that_is_not_one_is_named_and_stores_nothing_of_it(server: Target
     faults.annotations_as_list, faults.drop_id_of = False, 0
     assert run(project, server, "pull", sync_set.id, url=faults.url).pulled == 10
     assert_in_step(project, sync_set)
+
+
+def test_what_changes_on_the_server_during_a_pull_comes_with_the_next(
+    server: Target, sync_set: SyncSet, project: SqliteStore, faults: PageFaults, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An annotation made after the first page lies past the count the pull goes by; an edit
+    made after it to one on a later page must not carry the cursor past the new one."""
+    monkeypatch.setattr(engine, "LATE_COMMIT", timedelta(0))  # as if the edits were minutes apart
+    monkeypatch.setattr(exact_api, "PAGE", 2)
+    made = sync_set.create(4)  # two full pages
+    late: list[str] = []
+
+    def meanwhile() -> None:
+        late.extend(sync_set.create(1, offset=50))  # a third page, past the count of 4
+        sync_set.patch(made[3], description="edited during the pull")  # on the second page
+
+    faults.after_first_page = meanwhile
+    first = run(project, server, "pull", sync_set.id, url=faults.url)
+    assert (first.pulled, first.errors) == (4, [])
+    again = run(project, server, "pull", sync_set.id, url=faults.url)
+    assert (again.pulled, again.errors) == (1, [])
+    assert set(local_live(project)) == {*made, *late} == set(server_live(sync_set))

@@ -5,7 +5,8 @@ way a misconfigured or hostile deployment would, on the real server's real data:
 below the `limit` asked (as DRF's `max_limit` does: the `limit` is lowered before the server
 sees it), a `next` that points to the page itself or to another origin, annotation lists that
 answer slowly, a bare list where a page belongs, a result without its `id`, and annotations
-whose vector comes back broken (which the mirror refuses). Every request it passes on is
+whose vector comes back broken (which the mirror refuses); and it can change the server between
+the first page and the rest, as another user would. Every request it passes on is
 counted by path and query.
 """
 
@@ -15,6 +16,7 @@ import http.server
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -38,6 +40,7 @@ class PageFaults:
         self.annotations_as_list = False
         self.drop_id_of = 0  # the n-th result (from 1) of each annotation page loses its id
         self.broken_vectors: set[str] = set()  # UUIDs whose vector comes back unreadable
+        self.after_first_page: Callable[[], None] | None = None  # run once, before the first page is answered
         self.asked: Counter[str] = Counter()  # path?query of every request passed on
         self.session = requests.Session()
         faults = self
@@ -81,6 +84,9 @@ class PageFaults:
         headers = {k: v for k, v in handler.headers.items() if k.lower() not in HOP_BY_HOP | {"host"}}
         answer = self.session.get(f"{self.target}{asked}", headers=headers, timeout=300, allow_redirects=False)
         body = answer.content
+        if is_annotations and self.after_first_page and dict(query).get("offset", "0") == "0":
+            then, self.after_first_page = self.after_first_page, None
+            then()  # the server changes while the client pages through it
         if "json" in answer.headers.get("Content-Type", ""):
             body = self._spoiled(orjson.loads(body), f"{self.url}{asked}", is_annotations)
         try:
