@@ -20,7 +20,14 @@ from exact_desktop.ui.type_palette import swatch
 
 ROW_LIMIT = 200_000
 _REFRESH_MS = 300
-_COLUMNS = ("Type", "x", "y", "Width", "Height")
+_COLUMNS = ("Type", "Centre x", "Centre y", "Width", "Height")
+_TIPS = (
+    "The annotation type",
+    "x of the centre of the annotation's bounding box (level-0 px)",
+    "y of the centre of the annotation's bounding box (level-0 px)",
+    "Width of the annotation's bounding box (level-0 px)",
+    "Height of the annotation's bounding box (level-0 px)",
+)
 Index = QModelIndex | QPersistentModelIndex
 
 
@@ -42,8 +49,12 @@ class _Rows(QAbstractTableModel):
         return len(_COLUMNS)
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> object:  # noqa: N802
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+        if orientation != Qt.Orientation.Horizontal:
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
             return _COLUMNS[section]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return _TIPS[section]
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:

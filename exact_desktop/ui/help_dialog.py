@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -48,6 +49,8 @@ KEYS: tuple[tuple[str, str], ...] = (
 
 
 class HelpDialog(QDialog):
+    """Sized to its text as far as the screen allows; past that the texts wrap and the list scrolls."""
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Keys - exact-desktop")
@@ -56,12 +59,36 @@ class HelpDialog(QDialog):
         for row, (key, does) in enumerate(KEYS):
             self.table.setItem(row, 0, QTableWidgetItem(key))
             self.table.setItem(row, 1, QTableWidgetItem(does))
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.setWordWrap(True)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideNone)  # a text too long wraps, never ends in "..."
         self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.sectionResized.connect(self._rows_to_text)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(self.table)
         layout.addWidget(buttons)
-        self.resize(720, 640)
+        self._fit_text()
+
+    def _rows_to_text(self, *_: object) -> None:
+        """Each row as tall as its text needs at the column's width now (after the layout settled)."""
+        QTimer.singleShot(0, self.table.resizeRowsToContents)
+
+    def _fit_text(self) -> None:
+        table, metrics = self.table, self.table.fontMetrics()
+        table.resizeColumnToContents(0)
+        padding = 4 * metrics.horizontalAdvance("M")  # cell margins and the grid
+        does = max(metrics.horizontalAdvance(text) for _, text in KEYS) + padding
+        scroll = table.verticalScrollBar().sizeHint().width()
+        margins = self.layout().contentsMargins()
+        room = self.screen().availableGeometry()
+        width = table.columnWidth(0) + does + scroll + 2 * table.frameWidth() + margins.left() + margins.right()
+        self.resize(min(width, int(room.width() * 0.9)), 100)
+        table.resizeRowsToContents()
+        rows = sum(table.rowHeight(r) for r in range(table.rowCount()))
+        height = self.sizeHint().height() - table.sizeHint().height() + table.horizontalHeader().height() + rows
+        self.resize(self.width(), min(height + 2 * table.frameWidth() + 8, int(room.height() * 0.85)))

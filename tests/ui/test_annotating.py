@@ -14,6 +14,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from exact_desktop.model import entities as e
+from exact_desktop.paths import resource_path
 from exact_desktop.store.local_user import login_name
 from exact_desktop.store.sqlite.store import SqliteStore
 from exact_desktop.ui.help_dialog import HelpDialog
@@ -215,10 +216,30 @@ def test_list_flies_to_an_annotation_and_help_lists_the_keys(qtbot, tmp_path):
     state = window.view.state
     assert abs(state.center_x - 205) < 1 and abs(state.center_y - 205) < 1 and state.downsample < 0.5
     assert ui.annotator.selection == [target.id]
-    ui.help_action.trigger()
+    header = ui.list.table.horizontalHeader().model()  # issue 26: x and y were centres, unsaid
+    said = [(header.headerData(c, Qt.Orientation.Horizontal), header.headerData(c, Qt.Orientation.Horizontal,
+                                                                                 Qt.ItemDataRole.ToolTipRole))
+            for c in (1, 2)]  # fmt: skip
+    assert [name for name, _ in said] == ["Centre x", "Centre y"] and all("bounding box" in tip for _, tip in said)
+    QTest.keyClick(window, Qt.Key.Key_F1)
     dialog = next(d for d in window.findChildren(HelpDialog))
     keys = [dialog.table.item(r, 0).text() for r in range(dialog.table.rowCount())]
     assert {"c", "Del, x", "Ctrl+Z", "y", "q, e", "F1", "Escape"} <= set(keys)
+
+
+def test_the_keys_help_shows_every_text_whole(qtbot, tmp_path):
+    """Issue 26: F1's list cut its longer texts off ("... with a selection: ...")."""
+    dialog = HelpDialog()
+    dialog.setStyleSheet(resource_path("style.qss").read_text(encoding="utf-8"))  # the app's look: 10 pt
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    table = dialog.table
+    qtbot.wait(50)  # the rows take their heights once the columns have theirs
+    assert table.columnWidth(0) >= table.sizeHintForColumn(0)  # every key on one line
+    for row in range(table.rowCount()):  # every text whole: wrapped where it must, in a row that tall
+        assert table.rowHeight(row) >= table.sizeHintForRow(row), table.item(row, 1).text()
+    dialog.grab().save(str(tmp_path / "keys.png"))
 
 
 def test_layout_and_last_image_come_back(qtbot, tmp_path):
