@@ -1,5 +1,6 @@
-"""Renders docs/tools-wand.png and docs/tools-brush.png: the wand half way through a drag over a
-tumour region of a small generated demo slide, and the brush painting onto the region it made.
+"""Renders docs/tools-wand.png, docs/tools-brush.png and docs/screening.png: the wand half way
+through a drag over a tumour region of a small generated demo slide, the brush painting onto the
+region it made, and screening mode a few fields in (the overview shows what was screened).
 Usage:
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshot_tools.py OUT_FOLDER
@@ -31,7 +32,8 @@ def main(out: Path) -> int:
         team = store.create(e.Team("lab"))
         product = store.create(e.Product("Demo", team=team.id))
         image_set = store.create(e.ImageSet("Demo", team=team.id, product_set=[product.id]))
-        store.create(e.Image("tools-slide.svs", image_set.id, local_path=str(made.slide), width=6000, height=4000))  # type: ignore[arg-type]
+        slide = e.Image("tools-slide.svs", image_set.id, local_path=str(made.slide), width=6000, height=4000, mpp=0.25)  # type: ignore[arg-type]
+        store.create(slide)
         store.create(e.AnnotationType("Tumor region", 5, product.id, color_code="#FFD400"))  # type: ignore[arg-type]
         app = application()
         window = MainWindow(store=store, interactive_errors=False)
@@ -72,9 +74,15 @@ def main(out: Path) -> int:
         settle()
         window.grab().save(str(out / "tools-brush.png"))
         QTest.mouseRelease(view, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, at(x0 + 210, y0 + 147))
+        QTest.keyClick(view, Qt.Key.Key_Escape)
+        QTest.keyClick(window, Qt.Key.Key_AsciiCircum)  # screening: start
+        for key in (Qt.Key.Key_D, Qt.Key.Key_D, Qt.Key.Key_S, Qt.Key.Key_A, Qt.Key.Key_A, Qt.Key.Key_S, Qt.Key.Key_D):
+            QTest.keyClick(window, key)
+        settle()
+        window.grab().save(str(out / "screening.png"))
         window.close()
         store.close()
-    print(out / "tools-wand.png", out / "tools-brush.png")
+    print(out / "tools-wand.png", out / "tools-brush.png", out / "screening.png")
     return 0
 
 

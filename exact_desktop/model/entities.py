@@ -132,6 +132,26 @@ class Image:
 
 
 @dataclass
+class ScreeningMode:
+    """EXACT's screening progress of one user on one image (one per pair): the image cut into
+    fields, `screening_tiles` {"0": {"x_min", "y_min", "x_max", "y_max", "Screened"}, ...}
+    row by row with `x_steps` per row, each `x_resolution` x `y_resolution` level-0 px, and
+    the field the screener is at (`current_index`). The desktop marks glass fields
+    `"Glass": true` (EXACT keeps keys it does not know)."""
+
+    image: int
+    user: int | None
+    screening_tiles: dict[str, Any] | None = None
+    x_steps: int = 0
+    y_steps: int = 0
+    x_resolution: int = 0
+    y_resolution: int = 0
+    current_index: int = 0
+    id: int | None = None
+    remote_id: int | None = None
+
+
+@dataclass
 class AnnotationType:
     name: str
     vector_type: int

@@ -26,6 +26,7 @@ from exact_desktop.ui.edit_tools_ui import EditToolsUi
 from exact_desktop.ui.help_dialog import HelpDialog
 from exact_desktop.ui.project_window import ProjectWindow
 from exact_desktop.ui.properties_panel import PropertiesPanel
+from exact_desktop.ui.screening_ui import ScreeningUi
 from exact_desktop.ui.type_palette import TypePalette
 from exact_desktop.viewer.hit_test import hit_test
 
@@ -55,6 +56,8 @@ class AnnotationUi:
         window.layers_dock.raise_()
         self._build_actions()
         self.edit_tools = EditToolsUi(window, self.annotator, self._action)
+        resting = [self.edit_tools.actions[name] for name in ("scissor", "knife", "wand")]
+        self.screening = ScreeningUi(window, store, self.edit_tools.menu, self._action, resting)
 
     def _dock(self, title: str, name: str, widget: object, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self.window)
@@ -100,6 +103,7 @@ class AnnotationUi:
 
     # --- the shown image --------------------------------------------------------------------
     def image_shown(self, image: int | None, types: list[AnnotationType]) -> None:
+        self.screening.stop()
         self.annotator.set_image(image, types)
         self.palette.rebuild()
         self.list.set_types(types)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QWidget
@@ -14,6 +16,8 @@ class OverviewWidget(QWidget):
         super().__init__(parent)
         self.state = state
         self._image: QImage | None = None
+        # drawn over the thumbnail: paint(painter, thumbnail rectangle, screen px per level-0 px)
+        self.decorations: list[Callable[[QPainter, QRectF, float], None]] = []
         self.state.changed.connect(self._state_changed)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.setToolTip("Overview: click or drag to move the view")
@@ -47,6 +51,8 @@ class OverviewWidget(QWidget):
         target = self._image_rect()
         painter.drawImage(target, self._image)
         scale = 1 / self._l0_per_px()
+        for decoration in self.decorations:
+            decoration(painter, target, scale)
         region = self.state.visible_region()
         viewport = QRectF(
             target.x() + region.x * scale,

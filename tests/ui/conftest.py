@@ -3,11 +3,13 @@ pulled into a mirror of its own: the server window's tests start here."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from exact_desktop.demo.synthetic_slide import ensure_demo_slide
 from exact_desktop.model import entities as e
 from exact_desktop.rest.login import sign_in
 from exact_desktop.server.server import RunningServer, serve_in_thread
@@ -52,3 +54,10 @@ def server_window(qtbot, tmp_path: Path, served) -> Iterator[Callable[..., MainW
     yield open_window
     for window in windows:
         window.close()
+
+
+@pytest.fixture(scope="session")
+def demo_slide(tmp_path_factory) -> tuple[Path, dict]:
+    """A small generated demo slide (6,000 x 4,000 px, 0.25 µm/px) and its ground truth."""
+    made = ensure_demo_slide(tmp_path_factory.mktemp("demo-slide"), "small", (6000, 4000), seed=7)
+    return made.slide, json.loads(made.ground_truth.read_text(encoding="utf-8"))

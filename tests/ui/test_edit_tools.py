@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import math
 
 import cv2
-import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QWheelEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 from shapely.geometry import Point, Polygon
 
-from exact_desktop.demo.synthetic_slide import ensure_demo_slide
 from exact_desktop.model import entities as e
 from exact_desktop.model import regions
 from tests.ui.test_annotating import annotating_window, click, live, project, screen
@@ -181,13 +178,6 @@ def test_brush_size_follows_the_zoom_and_adds_to_the_selected_polygon(qtbot, tmp
     assert len(live(store, s.image.id)) == 1
     undo(window)
     assert store.get(e.Annotation, target.id).vector == SQUARE
-
-
-@pytest.fixture(scope="module")
-def demo_slide(tmp_path_factory):
-    """A small generated demo slide (6,000 x 4,000 px) and its ground truth."""
-    made = ensure_demo_slide(tmp_path_factory.mktemp("wand"), "wand", (6000, 4000), seed=7)
-    return made.slide, json.loads(made.ground_truth.read_text(encoding="utf-8"))
 
 
 def test_wand_outlines_a_tumour_region_of_the_demo_slide(qtbot, tmp_path, demo_slide):

@@ -18,6 +18,7 @@ from shapely.geometry import Polygon
 
 from exact_desktop.plugins.builtin.pixels import Tile, blobs, haematoxylin, split_nuclei, tiles, work_level
 from exact_desktop.plugins.sdk import ImageHandle, JobContext, main
+from exact_desktop.slides.tissue import GLASS, tissue_mask
 
 DESCRIBE: dict[str, Any] = {
     "name": "Segmentation",
@@ -48,7 +49,6 @@ CONTRAST = 0.7  # of the threshold: how far above the local background a nucleus
 EDGE = 0.7  # of the way from the background up to the nucleus's peak: where its edge is drawn
 
 TISSUE_MPP = 8.0
-GLASS = 220
 
 
 def process(image: ImageHandle, params: dict[str, Any], context: JobContext) -> None:
@@ -70,14 +70,6 @@ def _tissue(image: ImageHandle, params: dict[str, Any], context: JobContext) -> 
     for polygon in outlines(mask, min_area, tolerance):
         vector, meta = _vector(polygon, ds)
         context.add_annotation("Tissue outline", vector, score=1.0, entry="tissue", meta_data=meta)
-
-
-def tissue_mask(rgb: np.ndarray) -> np.ndarray:
-    """Tissue where a pixel is visibly darker than glass; small gaps closed, holes under 2 % filled."""
-    darkness = 255 - rgb.min(axis=2).astype(np.int16)
-    mask = (cv2.GaussianBlur(darkness.astype(np.uint8), (0, 0), 1.5) > 255 - GLASS).astype(np.uint8)
-    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))
-    return cv2.morphologyEx(cv2.morphologyEx(mask, cv2.MORPH_CLOSE, kernel), cv2.MORPH_OPEN, kernel)
 
 
 def outlines(mask: np.ndarray, min_area: float, tolerance: float) -> list[Polygon]:

@@ -21,6 +21,7 @@ TABLE_OF: dict[type, Table] = {
     e.Annotation: t.annotation, e.AnnotationVersion: t.annotation_version, e.Plugin: t.plugin,
     e.PluginJob: t.plugin_job, e.PluginResult: t.plugin_result, e.PluginResultEntry: t.plugin_result_entry,
     e.PluginResultAnnotation: t.plugin_result_annotation, e.PluginResultBitmap: t.plugin_result_bitmap,
+    e.ScreeningMode: t.screening_mode,
 }  # fmt: skip
 
 # list-valued fields kept in link tables: field -> (link table, owner column, member column)

@@ -143,6 +143,20 @@ annotation_type = Table(
     _remote(),
 )  # fmt: skip
 
+screening_mode = Table(
+    "screening_mode", metadata, _id(),
+    Column("image", ForeignKey("image.id", ondelete="CASCADE"), nullable=False),
+    Column("user", ForeignKey("user.id", ondelete="SET NULL"), nullable=True),
+    Column("screening_tiles", JSON, nullable=True),
+    Column("x_steps", Integer, nullable=False, default=0),
+    Column("y_steps", Integer, nullable=False, default=0),
+    Column("x_resolution", Integer, nullable=False, default=0),
+    Column("y_resolution", Integer, nullable=False, default=0),
+    Column("current_index", Integer, nullable=False, default=0),
+    _remote(),
+    UniqueConstraint("image", "user"),
+)  # fmt: skip
+
 annotation = Table(
     "annotation", metadata, _id(),
     Column("annotation_type", ForeignKey("annotation_type.id"), nullable=False),
