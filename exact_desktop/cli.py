@@ -105,8 +105,10 @@ def build_parser() -> argparse.ArgumentParser:
         "target",
         choices=["viewer", "overlay", "store", "api", "plugins", "plugins-quality", "annotate", "sync", "tools"],
     )
-    bench.add_argument("--quick", action="store_true", help="tools: a small generated slide instead of the demo's")
     bench.add_argument("--json", action="store_true", help="print one JSON object (the default output)")
+    bench.add_argument(
+        "--quick", action="store_true", help="a small size that runs in seconds (figures for scripts/bench.sh --quick)"
+    )
     bench.add_argument("--dir", type=Path, help="viewer: demo slide folder (default: DATA/demo); store: scratch folder")
     bench.add_argument("--server", metavar="URL", help="plugins: also measure result writes into this EXACT server")
     bench.add_argument("--image-set", type=int, metavar="ID", help="sync: the server's image set to copy from")
@@ -265,57 +267,7 @@ def _run_gui(paths: list[Path], args: argparse.Namespace, store: object = None, 
 
 
 def _bench(args: argparse.Namespace) -> int:
-    if args.target == "plugins":
-        from exact_desktop.bench.plugins_bench import bench_plugins
-        from exact_desktop.paths import demo_dir
+    from exact_desktop.bench.run import run_bench
 
-        print(json.dumps(bench_plugins(args.dir or demo_dir(), args.server, args.product)))
-        return 0
-    if args.target == "api":
-        from exact_desktop.bench.api_bench import bench_api
-
-        print(json.dumps(bench_api(args.dir)))
-        return 0
-    if args.target == "plugins-quality":
-        from exact_desktop.bench.quality_bench import bench_plugins_quality
-        from exact_desktop.paths import demo_dir
-
-        print(json.dumps(bench_plugins_quality(args.dir or demo_dir())))
-        return 0
-    if args.target == "annotate":
-        from exact_desktop.bench.annotate_bench import bench_annotate
-
-        print(json.dumps(bench_annotate(args.dir)))
-        return 0
-    if args.target == "sync":
-        from exact_desktop.bench.sync_bench import bench_sync
-
-        print(
-            json.dumps(
-                bench_sync(args.dir, server=args.server, image_set=args.image_set, count=args.count, repeat=args.repeat)
-            )
-        )
-        return 0
-    if args.target == "tools":
-        from exact_desktop.bench.tools_bench import bench_tools
-
-        print(json.dumps(bench_tools(args.dir, quick=args.quick)))
-        return 0
-    if args.target == "store":
-        from exact_desktop.bench.store_bench import bench_store
-
-        print(json.dumps(bench_store(args.dir)))
-        return 0
-    if "QT_QPA_PLATFORM" not in os.environ:
-        os.environ["QT_QPA_PLATFORM"] = "offscreen"
-    from exact_desktop.paths import demo_dir
-
-    if args.target == "overlay":
-        from exact_desktop.bench.overlay_bench import bench_overlay
-
-        print(json.dumps(bench_overlay(args.dir or demo_dir())))
-        return 0
-    from exact_desktop.bench.viewer_bench import bench_viewer
-
-    print(json.dumps(bench_viewer(args.dir or demo_dir())))
+    print(json.dumps(run_bench(args.target, args)))
     return 0

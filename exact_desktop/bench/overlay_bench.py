@@ -22,7 +22,7 @@ from PySide6.QtGui import QColor, QPainter, QPen, QPolygonF
 
 from exact_desktop.bench.store_bench import _insert_boxes, _insert_polygons
 from exact_desktop.bench.viewer_bench import HEIGHT, WIDTH, percentile, wait_for_frame
-from exact_desktop.demo.synthetic_slide import ensure_demo_slides
+from exact_desktop.demo.synthetic_slide import DEMO_SIZE, ensure_demo_slides
 from exact_desktop.model import entities as e
 from exact_desktop.model.geometry import Rect
 from exact_desktop.model.layers import ANNOTATIONS, Layer, LayerList
@@ -42,10 +42,11 @@ CLICKS = 200
 
 
 def bench_overlay(
-    folder: Path, scratch: Path | None = None, boxes: int = BOXES, polygons: int = POLYGONS
-) -> dict[str, object]:
+    folder: Path, scratch: Path | None = None, boxes: int = BOXES, polygons: int = POLYGONS,
+    slide_size: tuple[int, int] | None = None,
+) -> dict[str, object]:  # fmt: skip
     app = application()
-    demo = ensure_demo_slides(folder)[0]
+    demo = ensure_demo_slides(folder, slide_size or DEMO_SIZE)[0]
     with tempfile.TemporaryDirectory(dir=scratch) as tmp:
         big = _project(Path(tmp) / "big.db", demo.slide, boxes, polygons)
         small = _project(Path(tmp) / "small.db", demo.slide, boxes // 10, polygons // 10)

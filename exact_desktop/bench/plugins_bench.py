@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from exact_desktop.demo.project import ensure_demo_project
-from exact_desktop.demo.synthetic_slide import ensure_demo_slides
+from exact_desktop.demo.synthetic_slide import DEMO_SIZE, ensure_demo_slides
 from exact_desktop.model import entities as e
 from exact_desktop.plugins.builtin import nuclei
 from exact_desktop.plugins.job_book import StoreJobBook
@@ -46,15 +46,17 @@ class CollectingContext:
         pass
 
 
-def bench_plugins(folder: Path, server: str | None = None, product: int | None = None) -> dict[str, object]:
-    figures = _local_figures(folder)
+def bench_plugins(
+    folder: Path, server: str | None = None, product: int | None = None, slide_size: tuple[int, int] | None = None
+) -> dict[str, object]:
+    figures = _local_figures(folder, slide_size)
     if server:
         figures.update(bench_server_results(server, product))
     return figures
 
 
-def _local_figures(folder: Path) -> dict[str, object]:
-    slides = ensure_demo_slides(folder)
+def _local_figures(folder: Path, slide_size: tuple[int, int] | None) -> dict[str, object]:
+    slides = ensure_demo_slides(folder, slide_size or DEMO_SIZE)
     with tempfile.TemporaryDirectory() as tmp:
         store = SqliteStore(Path(tmp) / "bench.db")
         image_set = ensure_demo_project(store, slides)

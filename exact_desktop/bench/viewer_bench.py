@@ -15,7 +15,7 @@ from pathlib import Path
 from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication
 
-from exact_desktop.demo.synthetic_slide import ensure_demo_slides
+from exact_desktop.demo.synthetic_slide import DEMO_SIZE, ensure_demo_slides
 from exact_desktop.model.view_state import ViewState
 from exact_desktop.slides.opener import open_slide
 from exact_desktop.slides.openslide_source import OpenSlideSource
@@ -55,9 +55,9 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def bench_viewer(folder: Path) -> dict[str, object]:
+def bench_viewer(folder: Path, slide_size: tuple[int, int] | None = None) -> dict[str, object]:
     app = QApplication.instance() or QApplication([])
-    demo = ensure_demo_slides(folder)[0]
+    demo = ensure_demo_slides(folder, slide_size or DEMO_SIZE)[0]
     truth = json.loads(demo.ground_truth.read_text(encoding="utf-8"))
     tissue_x, tissue_y = (statistics.fmean(v) for v in zip(*truth["tissue"][0], strict=True))
 
