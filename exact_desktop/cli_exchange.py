@@ -23,6 +23,9 @@ def add_commands(commands: Any) -> None:
         "--simplify", type=float, default=0.0, metavar="PX", help="simplify outlines to this tolerance"
     )
     import_.add_argument("--skip-bad", action="store_true", help="import the valid features even if some are bad")
+    import_.add_argument(
+        "--nucleus-type", metavar="NAME", help="annotation type for the nuclei of QuPath cells (else they are skipped)"
+    )
     import_.add_argument("--db", type=Path, metavar="FILE", help="project database (default: the local project)")
 
 
@@ -42,10 +45,12 @@ def run(args: argparse.Namespace) -> int:
             count = export_file(store, args.image, args.file, args.format)
             print(json.dumps({"exported": count, "file": str(args.file)}))
             return 0
-        plan = plan_file(store, args.image, args.file, args.type, args.simplify)
+        plan = plan_file(store, args.image, args.file, args.type, args.simplify, args.nucleus_type)
         summary: dict[str, Any] = plan.summary()
         for problem in plan.problems[:20]:
             print(f"exact-desktop: {args.file} feature {problem}", file=sys.stderr)
+        for note in plan.notes[:20]:
+            print(f"exact-desktop: {args.file} {note}", file=sys.stderr)
         if plan.problems and not args.skip_bad:
             more = f" (and {len(plan.problems) - 20:,} more)" if len(plan.problems) > 20 else ""
             print(f"exact-desktop: {len(plan.problems):,} bad features{more}; nothing imported "

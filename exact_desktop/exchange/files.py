@@ -19,6 +19,7 @@ from exact_desktop.exchange.plan import ExchangeError, ImportPlan
 from exact_desktop.exchange.targets import read_regular, write_replacing
 from exact_desktop.model.entities import Annotation, AnnotationType, Image, ImageSet
 from exact_desktop.store.base import Store
+from exact_desktop.store.many_objects import gc_paused
 
 GEOJSON, EXACT = "geojson", "exact"
 _CHUNK = 500
@@ -38,7 +39,8 @@ def image_types(store: Store, image_id: int) -> list[AnnotationType]:
 
 def read_json(path: Path) -> Any:
     try:
-        return orjson.loads(read_regular(path))
+        with gc_paused():
+            return orjson.loads(read_regular(path))
     except orjson.JSONDecodeError as err:
         raise ExchangeError(f"{path}: not valid JSON ({err})") from None
 
@@ -52,15 +54,17 @@ def format_of(data: Any) -> str:
 
 
 def plan_file(
-    store: Store, image_id: int, path: Path, default_type: str | None = None, simplify: float = 0.0
-) -> ImportPlan:
+    store: Store, image_id: int, path: Path, default_type: str | None = None, simplify: float = 0.0,
+    nucleus_type: str | None = None,
+) -> ImportPlan:  # fmt: skip
     data = read_json(path)
     image = store.get(Image, image_id)
     types = image_types(store, image_id)
     try:
-        if format_of(data) == GEOJSON:
-            return geojson.plan_import(data, image, types, default_type, simplify)
-        return exact_json.plan_import(data, image, types)
+        with gc_paused():
+            if format_of(data) == GEOJSON:
+                return geojson.plan_import(data, image, types, default_type, simplify, nucleus_type)
+            return exact_json.plan_import(data, image, types)
     except ExchangeError as err:
         raise ExchangeError(f"{path}: {err}") from None
 
@@ -74,10 +78,11 @@ def carry_out(store: Store, plan: ImportPlan, history: EditHistory | None = None
         uids = [a.unique_identifier for a in wanted[start : start + _CHUNK]]
         present.update(a.unique_identifier for a in store.list(Annotation, image=image, unique_identifier__in=uids))
     fresh = list({a.unique_identifier: a for a in wanted if a.unique_identifier not in present}.values())
-    if history is not None:
-        history.create(fresh, f"Import {len(fresh):,} annotations")
-    else:
-        store.bulk_create(fresh)
+    with gc_paused():
+        if history is not None:
+            history.create(fresh, f"Import {len(fresh):,} annotations")
+        else:
+            store.bulk_create(fresh)
     stored = store.count(Annotation, image=image, deleted=False) if image is not None else 0
     return ImportResult(len(fresh), len(wanted) - len(fresh), stored)
 

@@ -9,28 +9,48 @@ geometry becomes one annotation per part.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import uuid
+from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import orjson
 import shapely
-from shapely.geometry import LineString, MultiPoint, Point, Polygon, mapping, shape
-from shapely.validation import explain_validity
+from shapely.geometry import LineString, MultiPoint, Point, Polygon, mapping
 
 from exact_desktop.exchange.plan import ExchangeError, ImportPlan, Problem
 from exact_desktop.model import shapes
 from exact_desktop.model.entities import Annotation, AnnotationType, Image, VectorType
-from exact_desktop.model.values import canonical_uuid
+from exact_desktop.model.values import InvalidValueError, canonical_uuid, check_text
 from exact_desktop.model.vectors import MAX_COORDINATE
 
 _NAMESPACE = uuid.UUID("6f1c3a52-94c5-4f1e-9d1a-2f0e5b7c8a10")  # for features without a UUID of their own
 
 
+_MAX_DEPTH = 32  # GeometryCollections within GeometryCollections: deeper is refused, not recursed
+_MULTI = (4, 5, 6, 7)  # shapely's type ids of MultiPoint, MultiLineString, MultiPolygon, GeometryCollection
+_NAMES = {0: "Point", 1: "LineString", 2: "LinearRing", 3: "Polygon", 4: "MultiPoint", 5: "MultiLineString",
+          6: "MultiPolygon", 7: "GeometryCollection"}  # fmt: skip
+NUCLEUS = "nucleusGeometry"  # QuPath writes a cell's nucleus beside its outline
+
+
 class _BadFeatureError(Exception):
     pass
+
+
+@dataclass
+class _Picked:
+    """A feature whose type is known, waiting for its geometry to be checked."""
+
+    index: int
+    annotation_type: AnnotationType
+    geometry: Any
+    uid: str
+    description: str
 
 
 # --- import -----------------------------------------------------------------------------------
@@ -54,22 +74,50 @@ def plan_import(
     types: Iterable[AnnotationType],
     default_type: str | None = None,
     simplify: float = 0.0,
+    nucleus_type: str | None = None,
 ) -> ImportPlan:
-    """Check every feature; the plan holds the annotations of the good ones and why the others are not."""
+    """Check every feature; the plan holds the annotations of the good ones and why the others are not.
+
+    The features are looked at one by one only for what is cheap (type, id, name); their
+    geometries are parsed, checked, split into parts, clipped and converted as arrays (shapely 2),
+    and a feature is named by its number in every problem."""
     by_name = {t.name: t for t in types}
     features = features_of(data)
     plan = ImportPlan(features=len(features))
+    picked: list[_Picked] = []
+    ids: dict[str, _Picked] = {}  # a given id -> the first feature with it
+    nucleus = by_name.get(nucleus_type) if nucleus_type else None
+    if nucleus_type and nucleus is None:
+        raise ExchangeError(f"no annotation type named {nucleus_type!r} (for nuclei) in the image set's products")
     for index, feature in enumerate(features):
         try:
-            plan.annotations.extend(_annotations(feature, index, image, by_name, default_type, simplify))
+            item = _pick(feature, index, image, by_name, default_type)
+            _same_id(feature, index, item, ids)
         except _BadFeatureError as bad:
             plan.problems.append(Problem(index, str(bad)))
+            continue
+        picked.append(item)
+        if isinstance(feature.get(NUCLEUS), dict):
+            if nucleus is None:
+                plan.notes.append(f"feature {index + 1}: its nucleus was not imported (--nucleus-type names a type)")
+            else:
+                uid = str(uuid.uuid5(_NAMESPACE, f"{item.uid}/nucleus"))
+                picked.append(_Picked(index, nucleus, feature[NUCLEUS], uid, item.description))
+    bad: dict[int, str] = {}
+    made = _convert(picked, image, simplify, bad)
+    plan.problems = sorted(plan.problems + [Problem(i, reason) for i, reason in bad.items()], key=lambda p: p.index)
+    plan.annotations = [a for index, a in made if index not in bad]
+    per_feature = Counter(index for index, _ in made if index not in bad)
+    plan.valid_features = len(per_feature)
+    geometry_of = {item.index: item.geometry for item in picked}
+    plan.split = [
+        {"feature": index + 1, "geometry": str((geometry_of[index] or {}).get("type")), "annotations": count}
+        for index, count in sorted(per_feature.items()) if count > 1
+    ]  # fmt: skip
     return plan
 
 
-def _annotations(
-    feature: Any, index: int, image: Image, by_name: dict[str, AnnotationType], default: str | None, simplify: float
-) -> list[Annotation]:
+def _pick(feature: Any, index: int, image: Image, by_name: dict[str, AnnotationType], default: str | None) -> _Picked:
     if not isinstance(feature, dict) or feature.get("type") != "Feature":
         raise _BadFeatureError("not a GeoJSON Feature")
     properties = feature.get("properties") or {}
@@ -81,24 +129,39 @@ def _annotations(
     annotation_type = by_name.get(name)
     if annotation_type is None:
         raise _BadFeatureError(f"no annotation type named {name!r} in the image set's products")
-    geometry = _geometry(feature.get("geometry"))
-    parts = _parts(geometry)
-    base_id = _feature_uuid(feature, image, name)
-    made = []
-    for part_index, part in enumerate(parts):
-        if simplify > 0 and not isinstance(part, Point):
-            part = part.simplify(simplify, preserve_topology=True)
-        _inside_image(part, image)
-        vector, meta = _vector(part, annotation_type)
-        _check(vector, annotation_type)
-        uid = base_id if len(parts) == 1 else str(uuid.uuid5(_NAMESPACE, f"{base_id}/{part_index}"))
-        description = properties.get("name") if isinstance(properties.get("name"), str) else ""
-        made.append(
-            Annotation(
-                annotation_type.id, image.id, vector, unique_identifier=uid, description=description, meta_data=meta
-            )  # type: ignore[arg-type]
-        )
-    return made
+    geometry = feature.get("geometry")
+    if not isinstance(geometry, dict):
+        raise _BadFeatureError("no geometry" if geometry is None else "malformed geometry (not an object)")
+    _shallow_enough(geometry)
+    description = properties.get("name") if isinstance(properties.get("name"), str) else ""
+    try:
+        check_text(description, f"feature {index + 1}", "name")
+    except InvalidValueError as err:
+        raise _BadFeatureError(f"its name {err.reason}") from None
+    return _Picked(index, annotation_type, geometry, _feature_uuid(feature, image, name), description)
+
+
+def _same_id(feature: dict[str, Any], index: int, item: _Picked, ids: dict[str, _Picked]) -> None:
+    """Two features with one id: the same feature twice is kept once; different ones conflict."""
+    if feature.get("id") is None:
+        return
+    first = ids.setdefault(item.uid, item)
+    if first is not item and _content(first) != _content(item):
+        raise _BadFeatureError(f"conflicts with feature {first.index + 1}: the same id {item.uid}, a different feature")
+
+
+def _content(item: _Picked) -> bytes:
+    return orjson.dumps([item.annotation_type.id, item.geometry, item.description], option=orjson.OPT_SORT_KEYS)
+
+
+def _shallow_enough(geometry: dict[str, Any]) -> None:
+    level, members = 0, [geometry]
+    while members:
+        level += 1
+        if level > _MAX_DEPTH:
+            raise _BadFeatureError(f"geometry collections nested deeper than {_MAX_DEPTH} levels")
+        inner = [g.get("geometries") for g in members]
+        members = [m for group in inner if isinstance(group, list) for m in group if isinstance(m, dict)]
 
 
 def _class_name(properties: dict[str, Any]) -> str | None:
@@ -110,48 +173,181 @@ def _class_name(properties: dict[str, Any]) -> str | None:
     return None
 
 
-def _geometry(raw: Any) -> Any:
-    if raw is None:
-        raise _BadFeatureError("no geometry")
+def _convert(picked: list[_Picked], image: Image, simplify: float, bad: dict[int, str]) -> list[tuple[int, Annotation]]:
+    """The annotations of the picked features (by feature index); what is wrong goes to `bad`."""
+    if not picked:
+        return []
+    owner = np.array([item.index for item in picked])
+    whose = np.arange(len(picked))  # which picked item each geometry (later: part) is of
+    geometries = _parsed(picked, bad)
+    geometries = _checked(geometries, owner, bad)
+    parts, whose = _exploded(geometries, whose, owner, bad)
+    kinds = np.array([picked[w].annotation_type.vector_type for w in whose.tolist()], dtype=np.int64)
+    if simplify > 0:
+        lines = shapely.get_type_id(parts) != 0
+        parts[lines] = shapely.simplify(parts[lines], simplify, preserve_topology=True)
+    parts, whose, kinds = _inside(parts, whose, kinds, owner, image, bad)
+    made: list[tuple[int, Annotation]] = []
+    counts = Counter(whose.tolist())
+    seen: dict[int, int] = {}
+    vectors = _vectors(parts, kinds, [picked[w].annotation_type for w in whose.tolist()], image)
+    for made_vector, w in zip(vectors, whose.tolist(), strict=True):
+        item = picked[w]
+        if item.index in bad:
+            continue
+        try:
+            vector, meta = made_vector if isinstance(made_vector, tuple) else _vector(made_vector, item.annotation_type)
+            _check(vector, item.annotation_type)
+        except _BadFeatureError as err:
+            bad.setdefault(item.index, str(err))
+            continue
+        number = seen[w] = seen.get(w, -1) + 1
+        uid = item.uid if counts[w] == 1 else str(uuid.uuid5(_NAMESPACE, f"{item.uid}/{number}"))
+        made.append((item.index, Annotation(
+            item.annotation_type.id, image.id, vector, unique_identifier=uid, description=item.description,  # type: ignore[arg-type]
+            meta_data=meta,
+        )))  # fmt: skip
+    return made
+
+
+def _parsed(picked: list[_Picked], bad: dict[int, str]) -> np.ndarray:
+    """shapely geometries of every picked feature, parsed by GEOS as one array; one that GEOS
+    cannot read is parsed again alone for its reason."""
+    texts = []
+    for item in picked:
+        try:
+            texts.append(orjson.dumps(item.geometry))
+        except (TypeError, orjson.JSONEncodeError) as err:
+            bad.setdefault(item.index, f"malformed geometry ({err})")
+            texts.append(b"null")
+    geometries = shapely.from_geojson(texts, on_invalid="ignore")
+    for position in np.flatnonzero(shapely.is_missing(geometries)).tolist():
+        index = picked[position].index
+        if index not in bad:
+            bad[index] = f"malformed geometry ({_why_unreadable(picked[position].geometry, texts[position])})"
+    return geometries  # type: ignore[no-any-return]
+
+
+def _why_unreadable(raw: dict[str, Any], text: bytes) -> str:
+    kind = raw.get("type")
+    if kind not in _NAMES.values() or kind == "LinearRing":
+        return f"{kind!r} is not a GeoJSON geometry type" if isinstance(kind, str) else "no geometry type"
     try:
-        geometry = shape(raw)
-    except (KeyError, TypeError, ValueError, AttributeError, IndexError, shapely.errors.GEOSException) as err:
-        raise _BadFeatureError(f"malformed geometry ({type(err).__name__}: {err})") from None
-    if geometry.is_empty:
-        raise _BadFeatureError("empty geometry")
-    if not np.isfinite(shapely.get_coordinates(geometry)).all():
-        raise _BadFeatureError("a coordinate is not a finite number")
-    if not geometry.is_valid:
-        raise _BadFeatureError(f"invalid geometry: {explain_validity(geometry)}")
-    return geometry
+        shapely.from_geojson(text)
+    except (shapely.errors.GEOSException, ValueError, TypeError) as err:
+        return str(err).splitlines()[0][:200]
+    return "unreadable"
 
 
-def _parts(geometry: Any) -> list[Any]:
-    if hasattr(geometry, "geoms"):
-        return [part for member in geometry.geoms for part in _parts(member)]
-    return [geometry]
+def _checked(geometries: np.ndarray, owner: np.ndarray, bad: dict[int, str]) -> np.ndarray:
+    present = ~shapely.is_missing(geometries)
+    for position in np.flatnonzero(present & shapely.is_empty(geometries)).tolist():
+        bad.setdefault(int(owner[position]), "empty geometry")
+    coordinates, position = shapely.get_coordinates(geometries, return_index=True)
+    far = ~(np.abs(coordinates) <= MAX_COORDINATE).all(axis=1)
+    for p in np.unique(position[far]).tolist():
+        bad.setdefault(int(owner[p]), f"a coordinate is beyond any slide (at most {MAX_COORDINATE:g} px)")
+    invalid = present & ~shapely.is_valid(geometries)
+    for p in np.flatnonzero(invalid).tolist():
+        bad.setdefault(int(owner[p]), f"invalid geometry: {shapely.is_valid_reason(geometries[p])}")
+    return geometries
+
+
+def _exploded(
+    geometries: np.ndarray, whose: np.ndarray, owner: np.ndarray, bad: dict[int, str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Multi-part geometries and collections as their single parts (one annotation each)."""
+    keep = np.array([int(o) not in bad for o in owner.tolist()], dtype=bool)
+    parts, whose = geometries[keep], whose[keep]
+    while np.isin(shapely.get_type_id(parts), _MULTI).any():
+        parts, position = shapely.get_parts(parts, return_index=True)
+        whose = whose[position]
+    return parts, whose
+
+
+def _inside(
+    parts: np.ndarray, whose: np.ndarray, kinds: np.ndarray, owner: np.ndarray, image: Image, bad: dict[int, str]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Parts clipped to the image: one partly outside is cut at its edge (a line or polygon may
+    fall into pieces), one wholly outside makes its feature bad. Nothing is stored beyond the image."""
+    if not (image.width and image.height):
+        return parts, whose, kinds
+    x0, y0, x1, y1 = shapely.bounds(parts).T
+    within = (x0 >= 0) & (y0 >= 0) & (x1 <= image.width) & (y1 <= image.height)
+    if within.all():
+        return parts, whose, kinds
+    frame = shapely.box(0, 0, image.width, image.height)
+    outside = ~shapely.intersects(parts, frame)
+    for p in np.flatnonzero(outside).tolist():
+        bad.setdefault(int(owner[whose[p]]), f"lies wholly outside the image ({image.width:,} x {image.height:,} px)")
+    crossing = np.flatnonzero(~within & ~outside)
+    cut = shapely.intersection(parts[crossing], frame)
+    pieces, position = shapely.get_parts(cut, return_index=True)
+    while np.isin(shapely.get_type_id(pieces), _MULTI).any():
+        pieces, deeper = shapely.get_parts(pieces, return_index=True)
+        position = position[deeper]
+    same = shapely.get_dimensions(pieces) == shapely.get_dimensions(parts[crossing][position])  # not a bare edge
+    pieces, position = pieces[same], position[same]
+    keep = np.flatnonzero(within)
+    return (
+        np.concatenate([parts[keep], pieces]),
+        np.concatenate([whose[keep], whose[crossing][position]]),
+        np.concatenate([kinds[keep], kinds[crossing][position]]),
+    )
+
+
+def _vectors(
+    parts: np.ndarray, kinds: np.ndarray, types: list[AnnotationType], image: Image
+) -> list[tuple[dict[str, Any], dict[str, Any] | None] | Any]:
+    """Each part's (vector, meta_data), made as arrays for boxes and for polygons without holes
+    and lines (the bulk of any file); any other part is left as it is for `_vector`."""
+    made: list[Any] = list(parts)
+    shape = shapely.get_type_id(parts)
+    boxes = np.flatnonzero(np.isin(kinds, shapes.BOXES))
+    if len(boxes):
+        bounds = shapely.bounds(parts[boxes])
+        points = shape[boxes] == 0  # a point on a box type: a box of the type's size around it, in the image
+        half = np.array([(types[b].default_width / 2, types[b].default_height / 2) for b in boxes.tolist()])
+        bounds[points] += np.hstack([-half, half])[points]
+        if image.width and image.height:
+            bounds[points] = np.clip(bounds[points], 0, [image.width, image.height, image.width, image.height])
+        for position, (x0, y0, x1, y1) in zip(boxes.tolist(), np.round(bounds, 1).tolist(), strict=True):
+            made[position] = ({"x1": x0, "y1": y0, "x2": x1, "y2": y1}, None)
+    polygons = np.isin(kinds, (VectorType.POLYGON, VectorType.SEGMENTATION)) & (shape == 3)
+    polygons = np.flatnonzero(polygons & (shapely.get_num_interior_rings(parts) == 0))
+    lines = np.flatnonzero(np.isin(kinds, (VectorType.LINE, VectorType.MULTI_LINE)) & (shape == 1))
+    for chosen, rings, closed in ((polygons, shapely.get_exterior_ring(parts[polygons]), 1), (lines, parts[lines], 0)):
+        if not len(chosen):
+            continue
+        coordinates, owner = shapely.get_coordinates(rings, return_index=True)
+        ends = np.cumsum(np.bincount(owner, minlength=len(chosen)))
+        flat = np.round(coordinates, 1).ravel().tolist()
+        start = 0
+        for position, end in zip(chosen.tolist(), ends.tolist(), strict=True):
+            nodes = end - start - closed  # GeoJSON repeats a ring's first vertex at its end
+            made[position] = (dict(zip(_keys(nodes), flat[2 * start : 2 * (start + nodes)], strict=True)), None)
+            start = end
+    return made
+
+
+@functools.lru_cache(maxsize=256)
+def _keys(nodes: int) -> tuple[str, ...]:
+    return tuple(key for i in range(1, nodes + 1) for key in (f"x{i}", f"y{i}"))
 
 
 def _vector(part: Any, t: AnnotationType) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """A part `_vectors` left: a point, a polygon with holes, or one that does not fit its type."""
     kind = t.vector_type
-    if kind in shapes.BOXES:
-        x0, y0, x1, y1 = part.bounds
-        if kind == VectorType.FIXED_SIZE_BOUNDING_BOX and isinstance(part, Point):
-            w, h = t.default_width / 2, t.default_height / 2
-            x0, y0, x1, y1 = x0 - w, y0 - h, x1 + w, y1 + h
-        return shapes.box_vector(x0, y0, x1, y1), None
     if kind == VectorType.POINT:
         if not isinstance(part, Point):
             raise _BadFeatureError(f"{t.name} is a point type; the feature is a {part.geom_type}")
         return shapes.vector_of([(part.x, part.y)]), None
     if kind in (VectorType.LINE, VectorType.MULTI_LINE):
-        if not isinstance(part, LineString):
-            raise _BadFeatureError(f"{t.name} is a line type; the feature is a {part.geom_type}")
-        return shapes.vector_of(list(part.coords)), None
+        raise _BadFeatureError(f"{t.name} is a line type; the feature is a {part.geom_type}")
     if kind in (VectorType.POLYGON, VectorType.SEGMENTATION):
         if not isinstance(part, Polygon):
             raise _BadFeatureError(f"{t.name} is a polygon type; the feature is a {part.geom_type}")
-        ring = list(part.exterior.coords)[:-1]  # GeoJSON repeats the first vertex at the end
+        ring = shapely.get_coordinates(part.exterior)[:-1]  # GeoJSON repeats the first vertex at the end
         holes = [[[round(x, 1), round(y, 1)] for x, y in list(h.coords)[:-1]] for h in part.interiors]
         return shapes.vector_of(ring), ({"holes": holes} if holes else None)
     raise _BadFeatureError(f"{t.name} is a global (image-level) type: it has no geometry to import")
@@ -166,15 +362,6 @@ def _check(vector: dict[str, Any], t: AnnotationType) -> None:
         raise _BadFeatureError(f"a {t.name} needs at least {needed} nodes, got {nodes}")
     if t.node_count and t.vector_type in (VectorType.POLYGON, VectorType.MULTI_LINE) and nodes != t.node_count:
         raise _BadFeatureError(f"{t.name} requires {t.node_count} nodes, got {nodes}")
-    if max(abs(v) for v in vector.values()) > MAX_COORDINATE:
-        raise _BadFeatureError(f"a coordinate is beyond any slide (at most {MAX_COORDINATE:g} px)")
-
-
-def _inside_image(part: Any, image: Image) -> None:
-    if image.width and image.height:
-        x0, y0, x1, y1 = part.bounds
-        if x1 < 0 or y1 < 0 or x0 > image.width or y0 > image.height:
-            raise _BadFeatureError(f"lies wholly outside the image ({image.width:,} x {image.height:,} px)")
 
 
 def _feature_uuid(feature: dict[str, Any], image: Image, name: str) -> str:

@@ -18,7 +18,7 @@ class Problem:
     reason: str
 
     def __str__(self) -> str:
-        return f"#{self.index}: {self.reason}"
+        return f"#{self.index + 1}: {self.reason}"  # counted from 1, as a person counts
 
 
 @dataclass
@@ -26,10 +26,19 @@ class ImportPlan:
     annotations: list[Annotation] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     features: int = 0  # how many the file holds
+    valid_features: int | None = None  # the good ones, when one can make several annotations
+    split: list[dict[str, object]] = field(default_factory=list)  # features that made more than one
+    notes: list[str] = field(default_factory=list)  # what was left out of good features, and why
 
     def summary(self) -> dict[str, object]:
-        return {
-            "features": self.features,
-            "valid": len(self.annotations),
-            "bad": [{"index": p.index, "reason": p.reason} for p in self.problems],
-        }
+        """Features are numbered from 1. Why there are more annotations than good features is
+        in `split` (a MultiPolygon of 2 makes 2 annotations)."""
+        valid = len(self.annotations) if self.valid_features is None else self.valid_features
+        found: dict[str, object] = {"features": self.features, "valid_features": valid,
+                                    "annotations": len(self.annotations)}  # fmt: skip
+        if self.split:
+            found["split"] = self.split
+        if self.notes:
+            found["notes"] = self.notes
+        found["bad"] = [{"feature": p.index + 1, "reason": p.reason} for p in self.problems]
+        return found

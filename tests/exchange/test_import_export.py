@@ -197,7 +197,7 @@ def test_command_line_refuses_bad_files_unless_asked_and_exports(project, tmp_pa
         text=True,
         timeout=120,
     )
-    assert refused.returncode == 2 and "feature #1: invalid geometry: Self-intersection" in refused.stderr
+    assert refused.returncode == 2 and "feature #2: invalid geometry: Self-intersection" in refused.stderr
     assert json.loads(refused.stdout)["imported"] == 0
     done = subprocess.run(
         [*cmd, "import", "--db", db, "--image", str(s.image.id), str(source), "--skip-bad"],

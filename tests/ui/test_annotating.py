@@ -325,7 +325,7 @@ def test_import_from_the_file_menu_asks_about_bad_features_and_is_one_undo(qtbot
     asked = []
     assert ui.import_file(path, lambda plan: asked.append([str(p) for p in plan.problems]) or False) is None
     assert (
-        asked == [["#1: no annotation type named 'Necrosis' in the image set's products"]]
+        asked == [["#2: no annotation type named 'Necrosis' in the image set's products"]]
         and live(store, s.image.id) == []
     )
     result = ui.import_file(path, lambda plan: True)

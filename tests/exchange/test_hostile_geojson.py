@@ -1,0 +1,137 @@
+"""GeoJSON files that once ended in a traceback, lost a feature in silence or stored something
+outside the image: each is now a feature named by its number (from 1) and a reason, or stored
+as a person would expect."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from exact_desktop.exchange.files import carry_out, plan_file
+from exact_desktop.exchange.plan import ExchangeError
+from exact_desktop.model import entities as e
+from exact_desktop.store.sqlite.store import SqliteStore
+from tests.conftest import PROJECT
+from tests.store.conftest import seed
+
+ID = "5b0f5a9e-1d1f-4bb0-9d9f-6c1d7e2f8a11"
+SQUARE = {"type": "Polygon", "coordinates": [[[10, 10], [40, 10], [40, 40], [10, 40], [10, 10]]]}
+
+
+@pytest.fixture
+def project(tmp_path):
+    store = SqliteStore(tmp_path / "p.db")
+    yield store, seed(store)
+    store.close()
+
+
+def feature(geometry, kind="Tissue", **extra):
+    return {"type": "Feature", "geometry": geometry, "properties": {"classification": {"name": kind}}, **extra}
+
+
+def plan_of(project, tmp_path, features, **options):
+    store, s = project
+    path = tmp_path / "in.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    return plan_file(store, s.image.id, path, **options)
+
+
+def nested(depth):
+    geometry = {"type": "Point", "coordinates": [5, 5]}
+    for _ in range(depth):
+        geometry = {"type": "GeometryCollection", "geometries": [geometry]}
+    return geometry
+
+
+def test_a_deep_collection_and_an_unknown_type_are_bad_features_not_tracebacks(project, tmp_path):
+    circle = {"type": "Circle", "coordinates": [5, 5], "radius": 3}
+    plan = plan_of(project, tmp_path, [feature(SQUARE), feature(nested(300), "Mitosis"), feature(circle)])
+    assert [str(p) for p in plan.problems] == [
+        "#2: geometry collections nested deeper than 32 levels",
+        "#3: malformed geometry ('Circle' is not a GeoJSON geometry type)",
+    ]
+    assert len(plan.annotations) == 1
+    shallow = plan_of(project, tmp_path, [feature(nested(5), "Mitosis")])
+    assert shallow.problems == [] and shallow.annotations[0].vector == {"x1": 5.0, "y1": 5.0}
+
+
+def test_two_different_features_with_one_id_conflict_and_both_are_named(project, tmp_path):
+    other = {"type": "Polygon", "coordinates": [[[50, 50], [90, 50], [90, 90], [50, 50]]]}
+    plan = plan_of(project, tmp_path, [feature(SQUARE, id=ID), feature(SQUARE, id=ID), feature(other, id=ID)])
+    assert [str(p) for p in plan.problems] == [f"#3: conflicts with feature 1: the same id {ID}, a different feature"]
+    assert [a.unique_identifier for a in plan.annotations] == [ID, ID]  # the same feature twice: stored once
+    assert carry_out(project[0], plan).imported == 1
+
+
+def test_a_bad_name_is_the_features_problem_and_skip_bad_skips_only_it(project, tmp_path):
+    named = [feature(SQUARE, properties={"name": "fine", "classification": "Tissue"}),
+             {**feature(SQUARE), "properties": {"classification": "Tissue", "name": "a\x00b"}},
+             {**feature(SQUARE), "properties": {"classification": "Tissue", "name": "x" * 1_000_001}}]  # fmt: skip
+    plan = plan_of(project, tmp_path, named)
+    assert [str(p) for p in plan.problems] == [
+        "#2: its name contains a NUL character",
+        "#3: its name longer than 1000000 characters",
+    ]
+    assert carry_out(project[0], plan).imported == 1  # what --skip-bad does with the plan
+
+
+def test_parts_say_why_there_are_more_annotations_than_features(project, tmp_path):
+    two = {"type": "MultiPolygon", "coordinates": [SQUARE["coordinates"], [[[60, 60], [80, 60], [80, 80], [60, 60]]]]}
+    plan = plan_of(project, tmp_path, [feature(SQUARE), feature(two), feature(nested(0), "Mitosis")])
+    summary = plan.summary()
+    assert (summary["features"], summary["valid_features"], summary["annotations"]) == (3, 3, 4)
+    assert summary["split"] == [{"feature": 2, "geometry": "MultiPolygon", "annotations": 2}]
+
+
+def test_a_point_on_a_box_type_is_a_box_of_the_types_size_inside_the_image(project, tmp_path):
+    points = [feature({"type": "Point", "coordinates": [100, 200]}, "Nucleus"),
+              feature({"type": "Point", "coordinates": [10, 10]}, "Nucleus")]  # fmt: skip
+    plan = plan_of(project, tmp_path, points)
+    assert [a.vector for a in plan.annotations] == [
+        {"x1": 75.0, "y1": 175.0, "x2": 125.0, "y2": 225.0},  # the type's default 50 x 50
+        {"x1": 0.0, "y1": 0.0, "x2": 35.0, "y2": 35.0},
+    ]
+
+
+def test_a_polygon_partly_outside_the_image_is_clipped_to_it(project, tmp_path):
+    store, s = project  # the image is 60,000 x 40,000
+    across = {"type": "Polygon", "coordinates": [[[-50, -50], [100, -50], [100, 100], [-50, 100], [-50, -50]]]}
+    line = {"type": "LineString", "coordinates": [[59_990, 10], [60_100, 10]]}
+    outside = {"type": "Polygon", "coordinates": [[[-90, -90], [-10, -90], [-10, -10], [-90, -90]]]}
+    plan = plan_of(project, tmp_path, [feature(across), feature(line, "Ruler"), feature(outside)])
+    assert [str(p) for p in plan.problems] == ["#3: lies wholly outside the image (60,000 x 40,000 px)"]
+    carry_out(store, plan)
+    stored = [a.vector for a in store.list(e.Annotation, image=s.image.id)]
+    assert min(v for vector in stored for v in vector.values()) >= 0
+    assert max(v for vector in stored for k, v in vector.items() if k[0] == "x") <= 60_000
+    assert sorted(len(v) // 2 for v in stored) == [2, 4]
+
+
+def test_a_cells_nucleus_is_a_second_annotation_or_named_as_skipped(project, tmp_path):
+    nucleus = {"type": "Polygon", "coordinates": [[[20, 20], [30, 20], [30, 30], [20, 20]]]}
+    cell = feature(SQUARE, id=ID, nucleusGeometry=nucleus, objectType="cell")
+    skipped = plan_of(project, tmp_path, [cell])
+    assert len(skipped.annotations) == 1 and skipped.problems == []
+    assert skipped.notes == ["feature 1: its nucleus was not imported (--nucleus-type names a type)"]
+    both = plan_of(project, tmp_path, [cell], nucleus_type="Tissue")
+    assert [len(a.vector) for a in both.annotations] == [8, 6] and both.notes == []
+    assert both.annotations[0].unique_identifier == ID != both.annotations[1].unique_identifier
+    with pytest.raises(ExchangeError, match="no annotation type named 'Nuclear'"):
+        plan_of(project, tmp_path, [cell], nucleus_type="Nuclear")
+
+
+@pytest.mark.parametrize("source", ["fifo", "/dev/zero"])
+def test_import_reads_only_regular_files(project, tmp_path, source):
+    store, s = project
+    store.close()
+    if source == "fifo":
+        source = str(tmp_path / "pipe.geojson")
+        os.mkfifo(source)
+    done = subprocess.run([sys.executable, "-m", "exact_desktop", "import", "--db", str(tmp_path / "p.db"),
+                           "--image", str(s.image.id), source], cwd=PROJECT, capture_output=True, text=True,
+                          timeout=60)  # fmt: skip
+    assert done.returncode == 2 and done.stderr.count("\n") == 1 and "not a regular file" in done.stderr
