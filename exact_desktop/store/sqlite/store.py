@@ -24,6 +24,7 @@ from exact_desktop.store.base import (
     ViewportObjects,
     ViewportQuery,
 )
+from exact_desktop.store.many_objects import gc_paused
 from exact_desktop.store.sqlite import spatial
 from exact_desktop.store.sqlite import tables as t
 from exact_desktop.store.sqlite.annotation_batch import VERSIONED_FIELDS, update_annotations, write_versions
@@ -288,10 +289,11 @@ class SqliteStore(Store):
         if len(kinds) != 1:
             raise StoreError("bulk_create takes entities of one kind at a time")
         batch, ready = list(entities), None
-        if preparable(batch):
-            with reading(self.engine) as conn:  # checked and encoded before the write lock is taken
-                ready = prepare(conn, batch)
-        return self._write(lambda conn: bulk_insert(conn, driver_cursor(conn), batch, spatial_log(conn), ready))
+        with gc_paused():
+            if preparable(batch):
+                with reading(self.engine) as conn:  # checked and encoded before the write lock is taken
+                    ready = prepare(conn, batch)
+            return self._write(lambda conn: bulk_insert(conn, driver_cursor(conn), batch, spatial_log(conn), ready))
 
     # --- helpers ----------------------------------------------------------------------------
     @staticmethod
