@@ -213,6 +213,18 @@ class AnnotationVersion:
 
 
 @dataclass
+class Verification:
+    """A user's verdict on an annotation, as EXACT keeps it: one per (annotation, user)."""
+
+    annotation: int
+    user: int | None
+    verified: bool = False
+    time: datetime = field(default_factory=utcnow)
+    id: int | None = None
+    remote_id: int | None = None
+
+
+@dataclass
 class Plugin:
     name: str
     author: str = ""
@@ -305,6 +317,6 @@ class PluginResultBitmap:
 
 ENTITIES: tuple[type, ...] = (
     Team, User, TeamMembership, Product, ImageSet, Image, AnnotationType, Annotation,
-    AnnotationVersion, Plugin, PluginJob, PluginResult, PluginResultEntry,
+    AnnotationVersion, Verification, Plugin, PluginJob, PluginResult, PluginResultEntry,
     PluginResultAnnotation, PluginResultBitmap,
 )  # fmt: skip

@@ -13,7 +13,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from exact_desktop.server.auth import Authenticator
 from exact_desktop.server.listing import BadRequest, field_errors
-from exact_desktop.server.routes import annotations, core, images, plugin_records, processing
+from exact_desktop.server.routes import annotations, core, images, plugin_records, processing, verifications
 from exact_desktop.server.slides_cache import DeepZooms, OpenSlides
 from exact_desktop.store.base import DamagedProjectError, DiskFullError, NotFoundError, StoreError
 from exact_desktop.store.sqlite.store import SqliteStore
@@ -56,6 +56,7 @@ def create_app(store: SqliteStore, token: str) -> FastAPI:
     app.state.deepzooms = DeepZooms(app.state.slides)
     app.include_router(core.router, prefix="/api/v1")
     app.include_router(annotations.router, prefix="/api/v1")
+    app.include_router(verifications.router, prefix="/api/v1")
     app.include_router(images.router)
     app.include_router(processing.router)
     app.include_router(plugin_records.router)

@@ -34,6 +34,7 @@ from exact_desktop.store.sqlite.store import SqliteStore
 from exact_desktop.store.sqlite.sync_ledger import SYNCED_FIELDS, Incoming, Outgoing, Pending, Pushed, SyncLedger
 from exact_desktop.store.sqlite.tables import to_iso
 from exact_desktop.sync.frame import FrameMap, pull_frame
+from exact_desktop.sync.verification_push import push_verifications
 
 LATE_COMMIT = timedelta(minutes=1)
 ATTEMPTS = 3
@@ -76,6 +77,7 @@ class Synchroniser:
             self._pull(frame, remote_set, summary)
         if direction in ("push", "both"):
             self._push(frame, summary)
+            summary.errors += push_verifications(self.store, self.api.connection, frame.image_set)[1]
         summary.outbox = self.ledger.outbox_size(frame.image_set)
         summary.notes += self.api.clock_notes
         return summary

@@ -161,3 +161,27 @@ def test_audited_accept_records_its_estimate(results):
     made = store.list(e.Annotation, deleted=False)
     assert len(made) == accepted and all(a.meta_data[KEY]["audit"]["correct"] == 8 for a in made)
     assert sum(session.state_of(id) == "reject" for id in sample) == 2
+
+
+def test_decisions_are_the_reviewers_verifications(results):
+    store, r, history = results
+    session = ReviewSession(store, history, [r.entry.id], reviewer=r.seed.user.id)
+    session.arrange(filters=Filters(states=None))
+    first, second, third = (session.at(i) for i in range(3))
+    session.decide({first.id: first.annotation_type})
+    session.decide({second.id: None})  # never an annotation: nothing to verify
+    session.decide({third.id: third.annotation_type})
+    session.decide({third.id: None})  # taken back: the annotation goes, its verification says wrong
+
+    def verdicts():
+        return {(v.annotation, v.user): v.verified for v in store.list(e.Verification)}
+
+    made = {a.unique_identifier: a.id for a in store.list(e.Annotation)}
+    one, three = (made[accepted_uuid(session.result(c).unique_identifier)] for c in (first, third))
+    assert verdicts() == {(one, r.seed.user.id): True, (three, r.seed.user.id): False}
+    history.undo()
+    assert verdicts() == {(one, r.seed.user.id): True, (three, r.seed.user.id): True}
+    history.undo()
+    history.undo()
+    history.undo()
+    assert verdicts() == {}

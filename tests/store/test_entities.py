@@ -34,6 +34,7 @@ def make_each(store, s):
         e.TeamMembership: store.create(e.TeamMembership(s.team.id, s.user.id, is_admin=True)),
         e.PluginResultAnnotation: store.create(e.PluginResultAnnotation(s.box.id, entry.id, s.image.id, box(1, 1), score=0.9)),
         e.PluginResultBitmap: store.create(e.PluginResultBitmap(entry.id, s.image.id, "heat.png", location_rect={"x": 0, "y": 0, "w": 100, "h": 50})),
+        e.Verification: store.create(e.Verification(annotation.id, s.user.id, verified=True)),
         e.AnnotationVersion: None,
     }  # fmt: skip
 

@@ -184,15 +184,18 @@ def _write(conn: Connection, outcomes: list[Outcome]) -> None:
         cursor, "INSERT INTO review_decision (result_annotation, decision, annotation_type, reviewer, time)", rows, 5
     )
     existing = _annotations(cursor, [o.annotation for o in outcomes])
-    made: list[e.Annotation] = []
+    made: list[Outcome] = []
     changes: dict[int, dict[str, Any]] = {}
+    verdicts: list[tuple[int, Outcome]] = []  # (annotation id, outcome) of annotations that exist after
     for o in outcomes:
         a = o.annotation
         found = existing.get((a.image, a.unique_identifier))
         if found is None:
             if o.live:
-                made.append(a)
-        elif o.live:
+                made.append(o)
+            continue
+        verdicts.append((found[0], o))
+        if o.live:
             changes[found[0]] = {
                 "annotation_type": a.annotation_type, "meta_data": a.meta_data, "deleted": False,
                 "last_editor": a.last_editor,
@@ -200,9 +203,29 @@ def _write(conn: Connection, outcomes: list[Outcome]) -> None:
         elif not found[1]:
             changes[found[0]] = {"deleted": True, "last_editor": a.last_editor}
     if made:
-        bulk_insert(conn, cursor, made, spatial_log(conn))
+        ids = bulk_insert(conn, cursor, [o.annotation for o in made], spatial_log(conn))
+        verdicts += zip(ids, made, strict=True)
     if changes:
         update_annotations(conn, cursor, changes, spatial_log(conn))
+    _verify(cursor, verdicts)
+
+
+def _verify(cursor: Any, verdicts: list[tuple[int, Outcome]]) -> None:
+    """Each decision is also its reviewer's verification of the annotation, as EXACT keeps
+    them: an accept verifies it, a reject of one that exists says it is wrong, and a decision
+    taken back (undo) takes its verification back. Reviewer None (a server's project, where the
+    server stamps the signed-in account) is one reviewer too: one row per annotation."""
+    for annotation, o in verdicts:
+        reviewer = o.verdict.reviewer if o.verdict is not None else o.annotation.last_editor
+        if o.verdict is None:  # `IS`: no reviewer (a server's project) is the signed-in account's
+            cursor.execute("DELETE FROM verification WHERE annotation = ? AND user IS ?", (annotation, reviewer))
+            continue
+        row = (o.live, to_iso(o.verdict.time), annotation, reviewer)
+        changed = cursor.execute(
+            "UPDATE verification SET verified = ?, time = ? WHERE annotation = ? AND user IS ?", row
+        ).rowcount
+        if not changed:
+            cursor.execute("INSERT INTO verification (verified, time, annotation, user) VALUES (?, ?, ?, ?)", row)
 
 
 def _annotations(cursor: Any, annotations: list[e.Annotation]) -> dict[tuple[int, str], tuple[int, bool]]:

@@ -18,7 +18,8 @@ from exact_desktop.store.sqlite import tables as t
 TABLE_OF: dict[type, Table] = {
     e.Team: t.team, e.User: t.user, e.TeamMembership: t.team_membership, e.Product: t.product,
     e.ImageSet: t.image_set, e.Image: t.image, e.AnnotationType: t.annotation_type,
-    e.Annotation: t.annotation, e.AnnotationVersion: t.annotation_version, e.Plugin: t.plugin,
+    e.Annotation: t.annotation, e.AnnotationVersion: t.annotation_version, e.Verification: t.verification,
+    e.Plugin: t.plugin,
     e.PluginJob: t.plugin_job, e.PluginResult: t.plugin_result, e.PluginResultEntry: t.plugin_result_entry,
     e.PluginResultAnnotation: t.plugin_result_annotation, e.PluginResultBitmap: t.plugin_result_bitmap,
     e.ScreeningMode: t.screening_mode,

@@ -196,6 +196,16 @@ annotation_version = Table(
     UniqueConstraint("annotation", "version"),
 )  # fmt: skip
 
+verification = Table(
+    "verification", metadata, _id(),
+    Column("annotation", ForeignKey("annotation.id", ondelete="CASCADE"), nullable=False),
+    Column("user", ForeignKey("user.id", ondelete="SET NULL"), nullable=True),
+    Column("verified", Boolean, nullable=False, default=False),
+    Column("time", UTCDateTime, nullable=False),
+    _remote(),
+    UniqueConstraint("annotation", "user", name="uq_verification_annotation_user"),
+)  # fmt: skip
+
 plugin = Table(
     "plugin", metadata, _id(),
     Column("name", String, nullable=False, unique=True),
@@ -331,6 +341,14 @@ sync_base = Table(
     "sync_base", metadata,
     Column("annotation", ForeignKey("annotation.id", ondelete="CASCADE"), primary_key=True),
     Column("remote_time", String, nullable=False),
+)  # fmt: skip
+
+# the verdict a server holds of each verification sent to it (migration 0012)
+sync_verification = Table(
+    "sync_verification", metadata,
+    Column("verification", ForeignKey("verification.id", ondelete="CASCADE"), primary_key=True),
+    Column("remote_id", Integer, nullable=False),
+    Column("verified", Boolean, nullable=False),
 )  # fmt: skip
 
 # a row only inside a transaction applying the server's changes: the outbox triggers skip them

@@ -1,0 +1,73 @@
+"""Push's last step: review decisions go to the server as the reviewer's EXACT verifications.
+
+A verification refers to an annotation, so it goes once its annotation is on the server (the
+push before this step sends accepted annotations like any other). One per (annotation, user)
+there: a create whose outcome is unknown, or that meets one made before, is looked up by that
+pair and PATCHed instead. `sync_verification` holds what the server has, so a verdict goes
+again only when it changed here. The user is the reviewer's server account, or, for a decision
+made in a server's project (where the server stamps whoever is signed in), the signed-in
+account, read from the annotation the push just stamped.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from exact_desktop.rest.connection import Connection, PluginError, RefusedError, UnknownOutcomeError
+from exact_desktop.rest.exact_api import ANNOTATIONS
+from exact_desktop.store.sqlite.store import SqliteStore, driver_cursor
+
+VERIFICATIONS = "/api/v1/annotations/verifications/"
+
+
+def push_verifications(store: SqliteStore, connection: Connection, image_set: int) -> tuple[int, list[str]]:
+    """Sends the image set's verifications the server does not hold as they are here: (sent, errors)."""
+    with store.engine.connect() as conn:
+        rows = (
+            driver_cursor(conn)
+            .execute(
+                "SELECT v.id, a.remote_id, v.verified, u.remote_id, s.remote_id FROM verification v "
+                "JOIN annotation a ON a.id = v.annotation JOIN image i ON i.id = a.image "
+                "LEFT JOIN user u ON u.id = v.user LEFT JOIN sync_verification s ON s.verification = v.id "
+                "WHERE i.image_set = ? AND a.remote_id IS NOT NULL "
+                "AND (s.verified IS NULL OR s.verified != v.verified) "
+                "ORDER BY v.id",
+                (image_set,),
+            )
+            .fetchall()
+        )
+    sent, errors, me = [], [], None
+    for local, annotation, verified, remote_user, remote in rows:
+        try:
+            if remote_user is None:
+                me = me if me is not None else connection.get(f"{ANNOTATIONS}{annotation}/", fields="last_editor")
+                remote_user = me["last_editor"]
+                if remote_user is None:
+                    raise PluginError("the server does not say who is signed in (a session token with no user)")
+            body = {"annotation": annotation, "user": remote_user, "verified": bool(verified)}
+            remote = remote if remote is not None else _created(connection, body)
+            connection.patch(f"{VERIFICATIONS}{remote}/", verified=bool(verified))
+            sent.append((local, remote, verified))
+        except PluginError as err:
+            errors.append(f"verification of annotation {annotation}: {err}")
+    store.transaction(
+        lambda conn: driver_cursor(conn).executemany(
+            "INSERT INTO sync_verification (verification, remote_id, verified) VALUES (?, ?, ?) "
+            "ON CONFLICT (verification) DO UPDATE SET remote_id = excluded.remote_id, verified = excluded.verified",
+            sent,
+        )
+    )
+    return len(sent), errors
+
+
+def _created(connection: Connection, body: dict[str, Any]) -> int:
+    """The server's id of the (annotation, user) verification, made now or found made before."""
+    try:
+        return int(connection.post(VERIFICATIONS, body)["id"])
+    except (UnknownOutcomeError, RefusedError) as err:
+        if isinstance(err, RefusedError) and "unique" not in err.body:
+            raise
+        found = connection.get(VERIFICATIONS, annotation=body["annotation"], user=body["user"])["results"]
+        if not found:
+            raise
+        return int(found[0]["id"])
