@@ -121,9 +121,30 @@ def _run(store: Any, args: argparse.Namespace) -> int:
         result = run_plugin(store, args.name, args.image_set, params, run_again=args.run_again,
                             workers=args.workers, report=lines)  # fmt: skip
         lines.flush([j["job"] for j in result["jobs"]])
-    say_skipped(result)
+    _say_why_skipped(store, args.name, result["skipped_images"])
     print(json.dumps(result))
     return 1 if result["errors"] else 0
+
+
+def _say_why_skipped(store: Any, plugin_name: str, images: list[int]) -> None:
+    """Per state: done ones need --run-again; a queued or running one belongs to another run or
+    window, or to one that was killed outright, which `plugin cancel` frees for the next run."""
+    from exact_desktop.model import entities as e
+    from exact_desktop.plugins.runner import find_plugin
+
+    if not images:
+        return
+    plugin = find_plugin(store, plugin_name)
+    jobs = [j for image in images for j in store.list(e.PluginJob, plugin=plugin.id, image=image)]
+    done = sum(j.status == "done" for j in jobs)
+    if done:
+        print(f"exact-desktop: {done} image(s) skipped: their job is done (--run-again runs them again)",
+              file=sys.stderr)  # fmt: skip
+    held = [str(j.id) for j in jobs if j.status != "done"]
+    if held:
+        print(f"exact-desktop: {len(held)} image(s) skipped: jobs {', '.join(held)} are queued or running "
+              "elsewhere (if nothing runs them any more, `exact-desktop plugin cancel JOB` frees them for the "
+              "next run)", file=sys.stderr)  # fmt: skip
 
 
 def _test(store: Any, args: argparse.Namespace) -> int:

@@ -8,6 +8,7 @@ is interrupted gives them back and drops its own partial ones (`settle_reruns`).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -145,13 +146,16 @@ def fail_job(store: Store, job_id: int, message: str, detail: str = "") -> e.Plu
     )
 
 
-def mark_interrupted(store: Store) -> list[int]:
-    """After a restart nothing of ours works on any job: the ones left running are interrupted.
+def mark_interrupted(store: Store, abandoned: Callable[[e.PluginJob], bool] | None = None) -> list[int]:
+    """After a restart nothing of ours works on any job: the ones left running are interrupted
+    (only those `abandoned` says nobody holds any more, when given).
 
-    They keep their results; "retry" queues them again.
+    They keep their results; "retry" and the next run queue them again.
     """
     ids = []
     for job in store.list(e.PluginJob, status=JobStatus.RUNNING):
+        if abandoned is not None and not abandoned(job):
+            continue
         store.update(e.PluginJob, job.id, status=JobStatus.INTERRUPTED,  # type: ignore[arg-type]
                      error_message="Interrupted: exact-desktop stopped while this job ran")  # fmt: skip
         ids.append(job.id)  # type: ignore[arg-type]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import subprocess
 import tempfile
 import time
@@ -33,6 +34,26 @@ Report = Callable[[list[int]], None]  # called with the run's job ids at each ro
 def project_env(url: str, token: str) -> dict[str, str]:
     """The connection to a project's embedded API, for its workers' environment."""
     return {"EXACT_URL": url, "EXACT_TOKEN": token}
+
+
+def worker_name(index: int) -> str:
+    """`local-<supervisor pid>-<ms>-<index>`: a job's holder names the run that supervises it."""
+    return f"local-{os.getpid()}-{int(time.time() * 1000) % 100000}-{index}"
+
+
+def supervisor_gone(worker: str) -> bool:
+    """True when `worker` was started by a supervisor on this machine that is no longer running
+    (killed outright, or the machine went down): nobody will end or mark its job."""
+    match = re.fullmatch(r"local-(\d+)-\d+-\d+", worker)
+    if match is None:
+        return False
+    try:
+        os.kill(int(match[1]), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False  # someone else's process of that number: alive
+    return False
 
 
 def default_size() -> int:
@@ -145,7 +166,7 @@ class LocalQueue:
         return any((job := self.book.get(j)) is not None and job.status == JobStatus.PENDING for j in job_ids)
 
     def _start(self, plugin: e.Plugin, job_ids: list[int], index: int) -> Worker:
-        name = f"local-{os.getpid()}-{int(time.time() * 1000) % 100000}-{index}"
+        name = worker_name(index)
         env = {
             **os.environ, **self.connection_env, **self.extra_env, "EXACT_PLUGIN": plugin.name,
             "EXACT_WORKER": name, "EXACT_JOB_IDS": ",".join(map(str, job_ids)), "PYTHONUNBUFFERED": "1",

@@ -10,8 +10,8 @@ from typing import Any
 
 from exact_desktop.model import entities as e
 from exact_desktop.plugins.job_book import StoreJobBook
-from exact_desktop.plugins.jobs import Submitted, create_jobs, settle_reruns
-from exact_desktop.plugins.local_queue import LocalQueue, Report, project_env
+from exact_desktop.plugins.jobs import Submitted, create_jobs, mark_interrupted, settle_reruns
+from exact_desktop.plugins.local_queue import LocalQueue, Report, project_env, supervisor_gone
 from exact_desktop.plugins.progress import detail_tail
 from exact_desktop.plugins.registry import check_runnable
 from exact_desktop.server.server import serve_in_thread
@@ -39,6 +39,8 @@ def run_plugin(
         store.get(e.ImageSet, image_set)
     except NotFoundError:
         raise LookupError(f"no image set {image_set} in this project") from None
+    # a run killed outright (SIGKILL, a crash of the machine) left its jobs running: take them up
+    mark_interrupted(store, lambda job: supervisor_gone(job.attached_worker))
     submitted = create_jobs(store, plugin, image_set, params, run_again=run_again)
     return run_jobs(store, plugin, submitted, workers, timeout_s, report)
 

@@ -82,6 +82,31 @@ def test_a_stopped_run_ends_its_workers_marks_its_jobs_and_the_next_run_takes_th
     assert {j.status for j in jobs} == {"done"} and store.count(e.PluginResultAnnotation) == 3 * 4
 
 
+def test_jobs_of_a_run_killed_outright_are_taken_up_by_the_next_run(project):
+    """SIGKILL to the run and its workers: nobody marks the jobs, which stay running; the next
+    run sees that their supervisor is gone and takes them up. A job never claimed stays queued
+    (nothing tells whose it is): the run names it and how to free it."""
+    store, s, _plugin, _third = project
+    db = str(store.path)
+    run = cli("plugin", "run", "Behaviours", "--image-set", str(s.image_set.id), "--param", "mode=slow",
+              "--param", "count=100000", "--workers", "2", "--db", db, start_new_session=True)  # fmt: skip
+    wait_for(lambda: any(j.processing_complete > 0 for j in store.list(e.PluginJob)))
+    os.killpg(run.pid, signal.SIGKILL)
+    run.communicate(timeout=30)
+    assert "running" in {j.status for j in store.list(e.PluginJob)}
+    rerun = ("plugin", "run", "Behaviours", "--image-set", str(s.image_set.id), "--param", "count=4", "--db", db)
+    code, _out, err = finished(*rerun)
+    assert code == 0, err
+    queued = [j for j in store.list(e.PluginJob) if j.status != "done"]
+    assert {j.status for j in queued} <= {"pending"}
+    for job in queued:
+        assert str(job.id) in err and "plugin cancel JOB" in err
+        assert finished("plugin", "cancel", str(job.id), "--db", db)[0] == 0
+    assert finished(*rerun)[0] == 0
+    jobs = store.list(e.PluginJob)
+    assert {j.status for j in jobs} == {"done"} and store.count(e.PluginResultAnnotation) == 3 * 4
+
+
 def test_run_says_each_jobs_progress_and_a_failures_traceback_end_and_jobs_lists_them(project):
     store, s, _plugin, _third = project
     code, out, err = finished("plugin", "run", "Behaviours", "--image-set", str(s.image_set.id), "--param",
