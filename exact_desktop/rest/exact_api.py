@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from exact_desktop.model import entities as e
-from exact_desktop.rest.connection import Connection
+from exact_desktop.rest.connection import BearerToken, Connection, PluginError
 from exact_desktop.rest.paging import PageError, Pages, page_name
 from exact_desktop.rest.server_clock import ClockError, ServerClock
 
@@ -25,6 +25,7 @@ IMAGE_SETS = "/api/v1/images/image_sets/"
 IMAGES = "/api/v1/images/images/"
 PRODUCTS = "/api/v1/administration/products/"
 TEAMS = "/api/v1/users/teams/"
+TOKENS = "/users/api/tokens/"  # EXACT's personal access tokens of the user
 
 ANNOTATION_FIELDS = (
     "id,image,annotation_type,vector,unique_identifier,deleted,description,meta_data,time,last_edit_time,"
@@ -100,6 +101,22 @@ class ExactApi:
             except (KeyError, TypeError, ValueError) as err:
                 raise PageError(f"{self.server}: annotation {n} of {where} is not an annotation ({err!r})") from None
         return found
+
+    def check_clock(self) -> None:
+        """Checks the zone the server's times are read in before anything is read: EXACT stamps
+        a personal access token's `last_used_at` with its wall time at every request the token
+        signs, so the token list read now shows the server's clock of this very moment beside
+        the `Date` of that answer. Nothing to check without a token, or where there is no such
+        list (`serve`, which writes its offsets anyway); a push checks its answers too."""
+        if not isinstance(self.connection.session.auth, BearerToken):
+            return
+        try:
+            listed = self.connection.get(TOKENS, limit=100)
+        except PluginError:
+            return
+        rows = listed.get("results") if isinstance(listed, dict) else listed
+        used = [str(r["last_used_at"]) for r in rows or [] if isinstance(r, dict) and r.get("last_used_at")]
+        self._check_clock([max(used)] if used else [])
 
     def _check_clock(self, written: list[str]) -> None:
         """The server's clock against the `Date` of the answer that wrote `written`."""

@@ -6,9 +6,9 @@ filter) the same way, through PostgreSQL, which takes a wall time that a DST cha
 ambiguous or impossible as standard time. `exact-desktop serve` writes UTC with its offset.
 A clock handles both: a time with an offset is taken as written and answered with one; one
 without is the server's wall time in its zone. The zone is Europe/Berlin unless the setting
-EXACT_SERVER_TIME_ZONE names another, and it is checked against the HTTP `Date` of each
-answer that wrote something (`check`): a server whose clock disagrees is then read by the
-offset it showed.
+EXACT_SERVER_TIME_ZONE names another, and it is checked against the HTTP `Date` of an answer
+holding a time the server wrote just then (`check`: a token's last use at the start of each
+sync, each push's creates): a server whose clock disagrees is then read by the offset it showed.
 """
 
 from __future__ import annotations

@@ -72,6 +72,7 @@ class Synchroniser:
 
     def run(self, direction: str, remote_set: int) -> SyncSummary:
         summary = SyncSummary()
+        self.api.check_clock()
         frame = pull_frame(self.store, self.api, remote_set)
         if direction in ("pull", "both"):
             self._pull(frame, remote_set, summary)

@@ -8,6 +8,8 @@ import uuid
 from datetime import timedelta
 from email.utils import parsedate_to_datetime
 
+import pytest
+
 from exact_desktop.model import entities as e
 from exact_desktop.rest.server_clock import ServerClock
 from exact_desktop.store.sqlite.store import SqliteStore
@@ -50,3 +52,24 @@ def test_times_round_trip_as_utc_and_the_cursor_in_the_servers_own_form(server: 
     assert_in_step(project, sync_set)
     there = next(a for a in sync_set.listed() if a["unique_identifier"] == mine.unique_identifier)
     assert abs(ServerClock().instant(there["last_edit_time"]) - server_now) < CLOSE
+
+
+def test_a_wrong_zone_setting_is_set_right_by_the_servers_clock_before_a_pull(
+    server: Target, sync_set: SyncSet, project: SqliteStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("EXACT_SERVER_TIME_ZONE", "America/New_York")
+    made = str(uuid.uuid4())
+    answer = sync_set.http.post(f"{server.url}{ANNOTATIONS}", json={
+        "annotation_type": sync_set.box_type, "image": sync_set.image, "unique_identifier": made, "vector": _box(3),
+    }, timeout=60)  # fmt: skip
+    assert answer.status_code in (200, 201), answer.text
+    server_now = parsedate_to_datetime(answer.headers["Date"])
+    pulled = run(project, server, "pull", sync_set.id)
+    assert (pulled.pulled, pulled.errors) == (1, [])
+    if server.name == "exact":  # naive times: the token's last use showed the clock
+        (note,) = pulled.notes
+        assert "-05:00" in note and server.url in note
+    else:  # times with their offset need no zone
+        assert pulled.notes == []
+    (here,) = project.list(e.Annotation, unique_identifier=made)
+    assert abs(here.time - server_now) < CLOSE
