@@ -103,7 +103,18 @@ def build_parser() -> argparse.ArgumentParser:
     bench = commands.add_parser("bench", help="measure speed; prints JSON")
     bench.add_argument(
         "target",
-        choices=["viewer", "overlay", "store", "api", "plugins", "plugins-quality", "annotate", "sync", "tools"],
+        choices=[
+            "viewer",
+            "overlay",
+            "store",
+            "api",
+            "plugins",
+            "plugins-quality",
+            "annotate",
+            "sync",
+            "tools",
+            "review",
+        ],
     )
     bench.add_argument("--json", action="store_true", help="print one JSON object (the default output)")
     bench.add_argument(

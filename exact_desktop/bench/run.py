@@ -60,6 +60,10 @@ def _run(target: str, args: argparse.Namespace, quick: bool, objects: dict[str, 
     if "QT_QPA_PLATFORM" not in os.environ:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     folder, size = _slides(args, quick)
+    if target == "review":
+        from exact_desktop.bench.review_bench import bench_review
+
+        return bench_review(folder, slide_size=size)
     if target == "plugins":
         from exact_desktop.bench.plugins_bench import bench_plugins
 

@@ -3,6 +3,7 @@ view and the gallery show, Qt-free (numpy and OpenCV), so the benchmark times th
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -56,19 +57,22 @@ def draw_outline(
     if len(nodes) == 0:
         return out
     points = (nodes - np.array([crop.x, crop.y])) / crop.downsample
-    layer = np.zeros_like(out)
+    mask = np.zeros(out.shape[:2], np.uint8)
     if vector_type in _BOXES and len(points) >= 2:
         (x0, y0), (x1, y1) = points.min(axis=0), points.max(axis=0)
         points = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]])
     if vector_type == VectorType.POINT or len(points) == 1:
-        cx, cy = points[0]
-        cv2.circle(layer, (round(cx), round(cy)), 8, colour, 2, cv2.LINE_AA)
+        cv2.circle(mask, (round(points[0][0]), round(points[0][1])), 8, 255, 2)
     else:
-        closed = vector_type not in _OPEN
-        cv2.polylines(layer, [np.round(points).astype(np.int32)], closed, colour, 2, cv2.LINE_AA)
-    drawn = layer.any(axis=2)
+        cv2.polylines(mask, [np.round(points).astype(np.int32)], vector_type not in _OPEN, 255, 2)
     if dashed:
-        rows, cols = np.indices(drawn.shape) // DASH_PX
-        drawn &= (rows + cols) % 2 == 0
-    out[drawn] = layer[drawn]
+        mask &= _dashes(mask.shape)
+    out[mask > 0] = colour
     return out
+
+
+@functools.lru_cache(maxsize=8)
+def _dashes(shape: tuple[int, ...]) -> np.ndarray:
+    """255 on a checkerboard of DASH_PX squares: along any line, DASH_PX on, DASH_PX off."""
+    rows, cols = np.indices(shape) // DASH_PX
+    return np.where((rows + cols) % 2 == 0, 255, 0).astype(np.uint8)
