@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import orjson
 
 from exact_desktop.annotating.annotator import SELECT, Annotator
 from exact_desktop.annotating.edit_history import EditHistory
@@ -50,6 +51,7 @@ def bench_annotate(folder: Path | None = None, boxes: int = BOXES, polygons: int
         plan = plan_file(store, image.id, geojson)  # type: ignore[arg-type]
         result = carry_out(store, plan)
         import_s = time.perf_counter() - start
+        napari_s = _napari_shapes_s(geojson)
         figures = _edit(store, rng, image.id, [box_type, region])  # type: ignore[arg-type]
         store.close()
     return {
@@ -58,6 +60,14 @@ def bench_annotate(folder: Path | None = None, boxes: int = BOXES, polygons: int
         "geojson_features": polygons,
         "geojson_import_100k_s": round(import_s * 100_000 / polygons, 2),
         "imported": result.imported,
+        **(
+            {
+                "napari_shapes_100k_s": round(napari_s * 100_000 / polygons, 2),
+                "napari_speedup": round(napari_s / import_s, 2),
+            }
+            if napari_s is not None
+            else {"napari_shapes_100k_s": None}
+        ),
         "stored_after_import": result.stored,
         **figures,
     }
@@ -72,6 +82,20 @@ def _insert_boxes(store: SqliteStore, rng: np.random.Generator, image: int, type
                 for x, y in zip(xs[start : start + 100_000], ys[start : start + 100_000], strict=True)
             ]
         )
+
+
+def _napari_shapes_s(path: Path) -> float | None:
+    """napari's Shapes layer made from the same file's polygons, read the same way (the
+    comparison of issue 27); None where napari is not installed (it is not a dependency)."""
+    try:
+        from napari.layers import Shapes
+    except ImportError:
+        return None
+    start = time.perf_counter()
+    features = orjson.loads(path.read_bytes())["features"]
+    rings = [np.asarray(f["geometry"]["coordinates"][0])[:-1, ::-1] for f in features]  # napari: (row, column)
+    Shapes(rings, shape_type="polygon")
+    return time.perf_counter() - start
 
 
 def _write_polygons(path: Path, rng: np.random.Generator, count: int, nodes: int = 12) -> None:
