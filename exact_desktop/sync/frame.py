@@ -66,7 +66,7 @@ def _image_set(api: ExactApi, remote_set: int) -> Any:
     except RefusedError as err:
         if err.status != 404:
             raise
-    there = api.image_sets()
+    there = sorted(api.image_sets(), key=lambda found: found[0].remote_id or 0)
     listed = ", ".join(f"{s.remote_id} ({s.name})" for s, _ in there[:SETS_NAMED]) or "none"
     more = f" and {len(there) - SETS_NAMED:,} more" if len(there) > SETS_NAMED else ""
     raise MissingImageSetError(
