@@ -26,6 +26,8 @@ IMAGES = "/api/v1/images/images/"
 PRODUCTS = "/api/v1/administration/products/"
 TEAMS = "/api/v1/users/teams/"
 TOKENS = "/users/api/tokens/"  # EXACT's personal access tokens of the user
+SCREENING_MODES = "/api/v1/images/screening_modes/"
+USERS = "/api/v1/users/users/"
 
 ANNOTATION_FIELDS = (
     "id,image,annotation_type,vector,unique_identifier,deleted,description,meta_data,time,last_edit_time,"
@@ -123,6 +125,23 @@ class ExactApi:
         note = self.clock.check(self.connection.server_date, written[-1] if written else None)
         if note:
             self.clock_notes.append(f"{self.server}: {note}")
+
+    # --- screening progress -----------------------------------------------------------------
+    def user_id(self, username: str) -> int | None:
+        """The server's id of a user, by name."""
+        found = [u for u in self.connection.iterate(USERS, username=username) if u.get("username") == username]
+        return int(found[0]["id"]) if found else None
+
+    def screening_mode(self, image: int, user: int) -> dict[str, Any] | None:
+        """The user's screening of an image (EXACT keeps one per pair), or None."""
+        found = self.connection.get(SCREENING_MODES, image=image, user=user)["results"]
+        return found[0] if found else None
+
+    def save_screening_mode(self, body: dict[str, Any], remote_id: int | None = None) -> dict[str, Any]:
+        """Create it (`body` names image and user) or, given its id, change it."""
+        if remote_id is None:
+            return self.connection.post(SCREENING_MODES, body)  # type: ignore[no-any-return]
+        return self.connection.patch(f"{SCREENING_MODES}{remote_id}/", **body)  # type: ignore[no-any-return]
 
     # --- the frame: teams, products, types, image sets, images ------------------------------
     def image_sets(self) -> list[tuple[e.ImageSet, int]]:

@@ -13,7 +13,15 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from exact_desktop.server.auth import Authenticator
 from exact_desktop.server.listing import BadRequest, field_errors
-from exact_desktop.server.routes import annotations, core, images, plugin_records, processing, verifications
+from exact_desktop.server.routes import (
+    annotations,
+    core,
+    images,
+    plugin_records,
+    processing,
+    screening,
+    verifications,
+)
 from exact_desktop.server.slides_cache import DeepZooms, OpenSlides
 from exact_desktop.store.base import DamagedProjectError, DiskFullError, NotFoundError, StoreError
 from exact_desktop.store.sqlite.store import SqliteStore
@@ -60,6 +68,7 @@ def create_app(store: SqliteStore, token: str) -> FastAPI:
     app.include_router(images.router)
     app.include_router(processing.router)
     app.include_router(plugin_records.router)
+    app.include_router(screening.router)
 
     app.add_middleware(_CredentialsFirst)
 

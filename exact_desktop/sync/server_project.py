@@ -20,13 +20,16 @@ from exact_desktop.model import entities as e
 from exact_desktop.paths import data_home
 from exact_desktop.rest.connection import BearerToken, Connection
 from exact_desktop.rest.download import download_original
+from exact_desktop.rest.errors import PluginError
 from exact_desktop.rest.exact_api import ExactApi
 from exact_desktop.slides.base import SlideSource
 from exact_desktop.slides.opener import open_slide
 from exact_desktop.slides.remote_source import RemoteSlideSource
+from exact_desktop.store.base import StoreError
 from exact_desktop.store.sqlite.store import SqliteStore
 from exact_desktop.store.sqlite.sync_ledger import SyncLedger
 from exact_desktop.sync.engine import Progress, Synchroniser, SyncSummary, _quiet
+from exact_desktop.sync.screening_sync import sync_screening
 
 
 def mirror_path(url: str, folder: Path | None = None) -> Path:
@@ -51,7 +54,21 @@ class ServerProject:
     def sync(self, direction: str = "both", progress: Progress = _quiet) -> SyncSummary:
         with self._lock:
             self.last = Synchroniser(self.store, self.api, progress).run(direction, self.remote_set)
+            self._sync_screening(self.last)
             return self.last
+
+    def _sync_screening(self, summary: SyncSummary) -> None:
+        """The signed-in account's screening progress (EXACT's screening_modes) and the
+        mirror's. A token does not say whose it is, so with one the progress stays here."""
+        auth = self.connection.session.auth
+        if not isinstance(auth, tuple):
+            return
+        try:
+            user = self.api.user_id(auth[0])
+            if user is not None:
+                sync_screening(self.store, self.api, self.image_set(), None, user)
+        except (PluginError, StoreError, LookupError) as err:
+            summary.errors.append(f"screening progress: {err}")
 
     def image_set(self) -> int:
         """The local id of the mirrored set (after the first sync)."""
