@@ -31,6 +31,13 @@ def freehand(window, points, modifier=Qt.KeyboardModifier.NoModifier):
     QTest.mouseRelease(view, Qt.MouseButton.LeftButton, modifier, screen(window, *points[-1]))
 
 
+def on_the_demo_slide(qtbot, tmp_path, slide):
+    """The window on a project whose image is the small demo slide."""
+    store, s, _ = project(tmp_path)
+    store.update(e.Image, s.image.id, local_path=str(slide), width=6000, height=4000, mpp=0.25)
+    return store, s, annotating_window(qtbot, store, s.image_set.id)
+
+
 def square_selected(qtbot, tmp_path):
     store, s, _ = project(tmp_path)
     target = store.create(e.Annotation(s.polygon.id, s.image.id, dict(SQUARE), meta_data={"note": "kept"}))
@@ -182,9 +189,7 @@ def test_brush_size_follows_the_zoom_and_adds_to_the_selected_polygon(qtbot, tmp
 
 def test_wand_outlines_a_tumour_region_of_the_demo_slide(qtbot, tmp_path, demo_slide):
     slide, truth = demo_slide
-    store, s, _ = project(tmp_path)
-    store.update(e.Image, s.image.id, local_path=str(slide), width=6000, height=4000)
-    window = annotating_window(qtbot, store, s.image_set.id)
+    store, s, window = on_the_demo_slide(qtbot, tmp_path, slide)
     annotator = window.annotation.annotator
     tumour = Polygon(truth["regions"][2]["polygon"])
     window.view.state.set_downsample(3)  # the region about 150 screen pixels across
@@ -202,9 +207,8 @@ def test_wand_outlines_a_tumour_region_of_the_demo_slide(qtbot, tmp_path, demo_s
     iou = found.intersection(tumour).area / found.union(tumour).area
     assert iou >= 0.9, iou
     assert annotator.selection == [outlined.id]
-    freehand(
-        window, [(cx + 400, cy), (cx + 130, cy)], Qt.KeyboardModifier.AltModifier
-    )  # from the tissue around: subtracts
+    subtract = Qt.KeyboardModifier.AltModifier
+    freehand(window, [(cx + 400, cy), (cx + 130, cy)], subtract)  # from the tissue around into the region
     assert area(store.get(e.Annotation, outlined.id)).area < found.area
     undo(window)
     assert abs(area(store.get(e.Annotation, outlined.id)).area - found.area) < 1
@@ -216,9 +220,7 @@ def test_wand_outlines_a_tumour_region_of_the_demo_slide(qtbot, tmp_path, demo_s
 
 def test_outline_a_nucleus_from_a_box(qtbot, tmp_path, demo_slide):
     slide, truth = demo_slide
-    store, s, _ = project(tmp_path)
-    store.update(e.Image, s.image.id, local_path=str(slide), width=6000, height=4000)
-    window = annotating_window(qtbot, store, s.image_set.id)
+    store, s, window = on_the_demo_slide(qtbot, tmp_path, slide)
     annotator = window.annotation.annotator
     x, y, _, rx, ry, angle = next(n for n in truth["nuclei"] if n[2] == "tumor")
     nucleus = Polygon(cv2.ellipse2Poly((round(x), round(y)), (round(rx), round(ry)), round(angle), 0, 360, 5))

@@ -8,20 +8,18 @@ from PySide6.QtTest import QTest
 
 from exact_desktop.model import entities as e
 from exact_desktop.store.sqlite.store import SqliteStore
-from tests.ui.test_annotating import annotating_window, project
+from tests.ui.test_annotating import annotating_window
+from tests.ui.test_edit_tools import on_the_demo_slide
 
 
-def screening_window(qtbot, store, s):
-    window = annotating_window(qtbot, store, s.image_set.id)
+def start_screening(window):
     QTest.keyClick(window, Qt.Key.Key_AsciiCircum)  # ^: start, or continue where one left off
-    return window, window.annotation.screening
+    return window.annotation.screening
 
 
 def test_screen_with_the_keys_restart_and_continue(qtbot, tmp_path, demo_slide):
-    slide, _ = demo_slide
-    store, s, _ = project(tmp_path)
-    store.update(e.Image, s.image.id, local_path=str(slide), width=6000, height=4000, mpp=0.25)
-    window, ui = screening_window(qtbot, store, s)
+    store, s, window = on_the_demo_slide(qtbot, tmp_path, demo_slide[0])
+    ui = start_screening(window)
     screening = ui.screening
     assert screening is not None and ui.label.isVisible()
     tiles = screening.tiles
@@ -47,7 +45,8 @@ def test_screen_with_the_keys_restart_and_continue(qtbot, tmp_path, demo_slide):
     window.close()
 
     again = SqliteStore(tmp_path / "p.db")
-    window, ui = screening_window(qtbot, again, s)
+    window = annotating_window(qtbot, again, s.image_set.id)
+    ui = start_screening(window)
     assert ui.screening.mode.current_index == here  # continues where it left off
     assert ui.screening.progress() == progress
     assert ui.label.text() == str(progress)
