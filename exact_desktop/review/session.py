@@ -139,13 +139,23 @@ class ReviewSession:
         """The candidate at a queue position (None past either end): what a view prefetches."""
         if not 0 <= position < len(self.queue):
             return None
-        row = int(self.queue[position])
+        return self._candidate(int(self.queue[position]), position)
+
+    def candidate(self, id: int) -> Candidate:
+        """A candidate by id, in the queue or not (rank -1: not in the queue)."""
+        row = self._row_of(id)
+        if row is None:
+            raise StoreError(f"candidate {id} is not in this review")
+        found = np.flatnonzero(self.queue == row)
+        return self._candidate(row, int(found[0]) if len(found) else -1)
+
+    def _candidate(self, row: int, rank: int) -> Candidate:
         c = self.candidates
         chosen_type = int(c.chosen[row])
         return Candidate(
             int(c.ids[row]), int(c.images[row]), int(c.entries[row]), int(c.types[row]), float(c.scores[row]),
             tuple(float(v) for v in c.boxes[row]), STATES[c.decisions[row]],  # type: ignore[arg-type]
-            chosen_type if chosen_type >= 0 else None, position,
+            chosen_type if chosen_type >= 0 else None, rank,
         )  # fmt: skip
 
     def go(self, position: int) -> Candidate | None:

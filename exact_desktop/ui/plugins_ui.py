@@ -30,15 +30,17 @@ from exact_desktop.plugins.registry import PluginRegistryError
 from exact_desktop.plugins.runner import queue_for
 from exact_desktop.plugins.server_session import ServerPlugins
 from exact_desktop.rest.connection import PluginError
+from exact_desktop.review.audit import DEFAULT_SAMPLE
 from exact_desktop.review.session import ReviewSession
 from exact_desktop.store.base import StoreError
 from exact_desktop.store.sqlite.store import SqliteStore
+from exact_desktop.ui.audit_dialog import AuditDialog
 from exact_desktop.ui.background import in_background
 from exact_desktop.ui.job_poller import CANNOT_READ, JobPoller
 from exact_desktop.ui.jobs_panel import JobsPanel
 from exact_desktop.ui.plugin_manager import PluginManager
 from exact_desktop.ui.project_window import ProjectWindow
-from exact_desktop.ui.review_dock import open_review
+from exact_desktop.ui.review_dock import open_review, slides_of
 from exact_desktop.ui.review_panel import ReviewPanel
 from exact_desktop.ui.run_plugin_dialog import RunPluginDialog
 from exact_desktop.ui.server_plugin_manager import ServerPluginManager
@@ -238,20 +240,55 @@ class PluginsUi:
 
     def accept(self, entry: int, ask: bool = False) -> int:
         """The entry's undecided candidates at or above its layer's threshold become annotations,
-        as one undoable edit with their provenance (review/); `ask` names the count first."""
-        layer = self.layers.get((RESULTS, entry))
-        assert layer is not None, f"no layer shows result entry {entry}"
-        assert self.window.annotation is not None, "accepting needs a project"  # type: ignore[attr-defined]
-        session = ReviewSession(self.store, self.window.annotation.history, [entry])  # type: ignore[attr-defined]
-        session.threshold = layer.threshold
+        as one undoable edit with their provenance (review/); `ask` names the count first and
+        offers an audited accept (a sample reviewed first)."""
+        session, layer = self._band(entry)
         count = len(session.band_rows())
-        question = f"Accept {count:,} undecided candidates of {layer.name} scoring at least {layer.threshold:.2f}?"
-        yes = QMessageBox.StandardButton.Yes
-        if ask and (count == 0 or QMessageBox.question(self.window, "Accept candidates", question) != yes):
-            return 0
+        if ask:
+            if count == 0:
+                return 0
+            question = QMessageBox(QMessageBox.Icon.Question, "Accept candidates",
+                                   f"Accept {count:,} undecided candidates of {layer.name} scoring at least "
+                                   f"{layer.threshold:.2f}?", parent=self.window)  # fmt: skip
+            everything = question.addButton("Accept all", QMessageBox.ButtonRole.AcceptRole)
+            audited = question.addButton(
+                f"Review a sample of {DEFAULT_SAMPLE} first", QMessageBox.ButtonRole.ActionRole
+            )
+            question.addButton(QMessageBox.StandardButton.Cancel)
+            question.exec()
+            if question.clickedButton() is audited:
+                self.audit(entry)
+                return 0
+            if question.clickedButton() is not everything:
+                return 0
         made = session.bulk_accept()
         self.window.statusBar().showMessage(f"{made:,} annotations made from {layer.name} (Ctrl+Z undoes)", 10000)
         return made
+
+    def audit(self, entry: int, size: int = DEFAULT_SAMPLE, seed: int | None = None) -> AuditDialog:
+        """The audited accept of the entry's band, in a dialog (open, not blocking)."""
+        session, layer = self._band(entry)
+        dialog = AuditDialog(session, slides_of(self.window), size, seed, parent=self.window)
+
+        def done() -> None:
+            if dialog.outcome is not None:
+                estimate, made = dialog.outcome
+                self.window.statusBar().showMessage(
+                    f"{made:,} annotations made from {layer.name}; precision {estimate.precision:.2f} "
+                    f"(95 %: {estimate.low:.2f}-{estimate.high:.2f}) from {estimate.sample} reviewed", 20000
+                )  # fmt: skip
+
+        dialog.finished.connect(done)
+        dialog.open()
+        return dialog
+
+    def _band(self, entry: int) -> tuple[ReviewSession, Layer]:
+        layer = self.layers.get((RESULTS, entry))
+        assert layer is not None, f"no layer shows result entry {entry}"
+        assert self.window.annotation is not None, "accepting needs a project"  # type: ignore[attr-defined]
+        session = ReviewSession(self.store, self.window.annotation.history, [entry], self.window.editor)  # type: ignore[attr-defined]
+        session.threshold = layer.threshold
+        return session, layer
 
     # --- layers ------------------------------------------------------------------------------------
     def image_shown(self) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDockWidget
 
@@ -11,6 +13,15 @@ from exact_desktop.slides.base import SlideSource
 from exact_desktop.store.base import StoreError
 from exact_desktop.ui.project_window import ProjectWindow
 from exact_desktop.ui.review_panel import ReviewPanel
+
+
+def slides_of(window: ProjectWindow) -> Callable[[int], SlideSource | None]:
+    """The window's open slide of a project image (None when it is not open)."""
+
+    def source_of(image: int) -> SlideSource | None:
+        return window.sources[window.image_ids.index(image)] if image in window.image_ids else None
+
+    return source_of
 
 
 def open_review(window: ProjectWindow, history: EditHistory) -> ReviewPanel | None:
@@ -24,10 +35,7 @@ def open_review(window: ProjectWindow, history: EditHistory) -> ReviewPanel | No
         window.statusBar().showMessage(f"Nothing to review: {err}", 10000)
         return None
 
-    def source_of(image: int) -> SlideSource | None:
-        return window.sources[window.image_ids.index(image)] if image in window.image_ids else None
-
-    panel = ReviewPanel(session, source_of)
+    panel = ReviewPanel(session, slides_of(window))
 
     def follow(_session: object) -> None:
         """The slide view keeps the candidate on screen in its place on the slide."""

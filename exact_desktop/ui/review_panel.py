@@ -5,11 +5,10 @@ every decision is the session's, one undoable edit each (Ctrl+Z in the window un
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, Qt, QTimer
-from PySide6.QtGui import QColor, QImage, QKeyEvent, QPixmap
+from PySide6.QtGui import QImage, QKeyEvent, QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -22,18 +21,16 @@ from PySide6.QtWidgets import (
 )
 
 from exact_desktop.model import entities as e
-from exact_desktop.review.crops import crop_around, downsample_for, draw_outline
 from exact_desktop.review.session import Candidate, ReviewSession
 from exact_desktop.slides.base import SlideSource
+from exact_desktop.ui.review_crops import CropCache
 from exact_desktop.ui.review_gallery import CROP_PX, Gallery
 from exact_desktop.ui.score_histogram import ScoreHistogram
-from exact_desktop.viewer.qimage_convert import rgb_to_qimage
 
 SINGLE_PX = 384
 MAGNIFICATIONS = (40.0, 20.0, 10.0, 5.0)
 ORDERS = {"score_high": "Score, high first", "score_low": "Score, low first",
           "uncertain": "Closest to the threshold", "spatial": "Across the slide"}  # fmt: skip
-CACHED_CROPS = 128
 REVIEW_KEYS = (Qt.Key.Key_J, Qt.Key.Key_K, Qt.Key.Key_D, Qt.Key.Key_S, Qt.Key.Key_G, Qt.Key.Key_Space,
                Qt.Key.Key_Return, Qt.Key.Key_Enter)  # fmt: skip
 
@@ -44,8 +41,7 @@ class ReviewPanel(QWidget):
     ) -> None:
         super().__init__(parent)
         self.session, self.source_of = session, source_of
-        self.magnification = 20.0
-        self._crops: OrderedDict[tuple[int, float, int], QImage] = OrderedDict()
+        self.crops = CropCache(session, source_of)
         self.relabel_types = _relabel_types(session)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
 
@@ -59,7 +55,7 @@ class ReviewPanel(QWidget):
         self.zoom = QComboBox()
         for mag in MAGNIFICATIONS:
             self.zoom.addItem(f"{mag:g}x", mag)
-        self.zoom.setCurrentIndex(MAGNIFICATIONS.index(self.magnification))
+        self.zoom.setCurrentIndex(MAGNIFICATIONS.index(self.crops.magnification))
         self.zoom.currentIndexChanged.connect(self._zoom_changed)
         self.gallery_button = QPushButton("Gallery (g)")
         self.gallery_button.setCheckable(True)
@@ -193,29 +189,7 @@ class ReviewPanel(QWidget):
         return f"#{c.rank + 1:,} of {len(self.session):,} · {origin.plugin} · {kind} · score {c.score:.3f}{state}"
 
     def crop(self, c: Candidate, side: int) -> QImage:
-        """The candidate's crop with its outline, from the cache when it was fetched ahead."""
-        key = (c.id, self.magnification, side)
-        image = self._crops.get(key)
-        if image is None:
-            image = self._crops[key] = self._render(c, side)
-            while len(self._crops) > CACHED_CROPS:
-                self._crops.popitem(last=False)
-        return image
-
-    def _render(self, c: Candidate, side: int) -> QImage:
-        source = self.source_of(c.image)
-        if source is None:
-            blank = QImage(side, side, QImage.Format.Format_RGB888)
-            blank.fill(Qt.GlobalColor.darkGray)
-            return blank
-        crop = crop_around(source, c.centre, side, downsample_for(source, self.magnification))
-        kept = c.chosen_type or c.annotation_type
-        known = self.session.types.get(kept)
-        colour = QColor(known.color_code if known else "#ffff00")
-        shape = known.vector_type if known else e.VectorType.POLYGON
-        rgb = (colour.red(), colour.green(), colour.blue())
-        drawn = draw_outline(crop, self.session.result(c).vector, shape, rgb, dashed=c.state == "undecided")
-        return rgb_to_qimage(drawn)
+        return self.crops.crop(c, side)
 
     def _prefetch(self, ahead: int, side: int) -> None:
         """The next candidate's (or page's) pixels, read while the reviewer looks at these."""
@@ -226,7 +200,7 @@ class ReviewPanel(QWidget):
                 self.crop(upcoming, side)
 
     def _zoom_changed(self, _index: int) -> None:
-        self.magnification = self.zoom.currentData()
+        self.crops.magnification = self.zoom.currentData()
         self.refresh()
 
     def _mode_changed(self, gallery: bool) -> None:

@@ -88,3 +88,5 @@ def test_a_sheet_without_its_columns_is_refused(tmp_path):
     sheet.write_text("id,verdict\n1,accept\n")
     code, _out, err = review("apply", "--db", db, sheet)
     assert code == 2 and "s.csv: line 1: no uuid or decision column" in err and "Traceback" not in err
+    code, _out, err = review("apply", "--db", tmp_path / "typo.db", sheet)
+    assert code == 2 and "typo.db: no such project file" in err and not (tmp_path / "typo.db").exists()

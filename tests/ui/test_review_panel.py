@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt
 
 from exact_desktop.demo.synthetic_slide import ensure_demo_slide
 from exact_desktop.model import entities as e
+from exact_desktop.model.layers import RESULTS
 from exact_desktop.review.provenance import KEY, accepted_uuid
 from exact_desktop.store.sqlite.review_book import ReviewBook
 from exact_desktop.store.sqlite.store import SqliteStore
@@ -81,4 +82,30 @@ def test_thirty_candidates_by_keyboard_and_a_gallery_page_then_undo(qtbot, tmp_p
     verdicts = book.verdicts(page)
     assert [page[i] for i in range(20) if verdicts[page[i]].decision == "reject"] == [page[0], page[7]]
     assert store.count(e.Annotation, deleted=False) == 7 + 18
+    window.close()
+
+
+def test_an_audited_accept_records_the_samples_precision(qtbot, tmp_path, slide):
+    store = SqliteStore(tmp_path / "p.db")
+    r = add_results(store, count=30)
+    store.update(e.Image, r.seed.image.id, local_path=str(slide), width=SLIDE_SIZE[0], height=SLIDE_SIZE[1])
+    store.delete(e.Image, r.seed.other_image.id)
+    window = open_window(qtbot, store, r.seed.image_set.id)
+    ui = window.plugins
+    qtbot.waitUntil(lambda: len(ui.layers.for_image(r.seed.image.id, RESULTS)) == 1, timeout=10_000)
+    dialog = ui.audit(r.entry.id, size=25, seed=3)  # the band: scores >= 0.5 (the entry's threshold), 15 of them
+    assert dialog.band == 15 and len(dialog.sample) == 15 and dialog.pages == 1
+    assert dialog.gallery.tiles[0].pixmap().width() == 128
+    wrong = dialog.sample[2]
+    qtbot.mouseClick(dialog.gallery.tiles[2], Qt.MouseButton.LeftButton)
+    dialog.accept_button.click()
+    assert dialog.outcome is not None
+    estimate, made = dialog.outcome
+    assert (estimate.sample, estimate.correct, made) == (15, 14, 14)
+    assert "precision 0.93 (95 %: 0.70-0.99) from 15 reviewed" in window.statusBar().currentMessage()
+    annotations = store.list(e.Annotation, deleted=False)
+    assert len(annotations) == 14 and all(a.meta_data[KEY]["audit"]["correct"] == 14 for a in annotations)
+    assert ReviewBook(store).verdicts([wrong])[wrong].decision == "reject"
+    window.annotation.undo_action.trigger()  # the audited accept is one edit
+    assert store.count(e.Annotation, deleted=False) == 0
     window.close()
