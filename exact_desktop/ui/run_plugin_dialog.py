@@ -74,6 +74,7 @@ class RunPluginDialog(QDialog):
         self.busy_bar.hide()
         self.plugins = plugins if isinstance(plugins, list) else []
         self.plugin_box.addItems([p.name for p in self.plugins])
+        self.plugin_box.setCurrentIndex(0 if self.plugins else -1)  # a placeholder text keeps the box at -1
         self.plugin_box.setEnabled(bool(self.plugins))
         self.ok_button.setEnabled(bool(self.plugins))
         if isinstance(plugins, str) or not plugins:

@@ -89,7 +89,7 @@ def test_run_plugin_is_up_before_the_plugins_here_are_described(qtbot, tmp_path,
     dialog.grab().save(str(tmp_path / "run-dialog-reading.png"))
     gate.touch()
     qtbot.waitUntil(lambda: dialog.plugin_box.count() == 1, timeout=HELD_AT_MOST_S * 1000)
-    assert dialog.plugin.name == "Held one" and "size" in dialog.fields
+    assert dialog.plugin_box.currentText() == dialog.plugin.name == "Held one" and "size" in dialog.fields
     assert dialog.ok_button.isEnabled() and not dialog.busy_bar.isVisible()
     dialog.reject()
     ui.run_action.trigger()  # described once: the next dialog has them at once... or a moment later
