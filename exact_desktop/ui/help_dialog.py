@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -82,16 +83,26 @@ class HelpDialog(QDialog):
         QTimer.singleShot(0, self.table.resizeRowsToContents)
 
     def _fit_text(self) -> None:
+        """As wide as the longest text (within the screen); the height follows once shown."""
         table, metrics = self.table, self.table.fontMetrics()
         table.resizeColumnToContents(0)
         padding = 4 * metrics.horizontalAdvance("M")  # cell margins and the grid
         does = max(metrics.horizontalAdvance(text) for _, text in KEYS) + padding
         scroll = table.verticalScrollBar().sizeHint().width()
         margins = self.layout().contentsMargins()
-        room = self.screen().availableGeometry()
         width = table.columnWidth(0) + does + scroll + 2 * table.frameWidth() + margins.left() + margins.right()
-        self.resize(min(width, int(room.width() * 0.9)), 100)
+        self.resize(min(width, int(self.screen().availableGeometry().width() * 0.9)), 480)
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+        super().showEvent(event)
+        QTimer.singleShot(0, self._fit_height)
+
+    def _fit_height(self) -> None:
+        """Every row at the height its text needs at the width it has, then the dialog as tall as
+        they are (within the screen: past that the list scrolls)."""
+        table = self.table
         table.resizeRowsToContents()
         rows = sum(table.rowHeight(r) for r in range(table.rowCount()))
-        height = self.sizeHint().height() - table.sizeHint().height() + table.horizontalHeader().height() + rows
-        self.resize(self.width(), min(height + 2 * table.frameWidth() + 8, int(room.height() * 0.85)))
+        needed = table.horizontalHeader().height() + rows + 2 * table.frameWidth()
+        height = self.height() - table.height() + needed
+        self.resize(self.width(), min(height, int(self.screen().availableGeometry().height() * 0.85)))
