@@ -227,14 +227,14 @@ def _demo(args: argparse.Namespace) -> int:
     from exact_desktop.store.base import StoreError
     from exact_desktop.store.project import open_project
 
-    folder = args.dir or demo_dir()
-    print(f"exact-desktop: preparing the demo slides in {folder} (made once, then reused)", file=sys.stderr)
-    slides = ensure_demo_slides(folder, args.size or DEMO_SIZE)
-    try:
+    try:  # before the slides are made: a project file that cannot be is refused at once
         store = open_project(args.db)
     except StoreError as err:
         print(f"exact-desktop: {err}", file=sys.stderr)
         return 2
+    folder = args.dir or demo_dir()
+    print(f"exact-desktop: preparing the demo slides in {folder} (made once, then reused)", file=sys.stderr)
+    slides = ensure_demo_slides(folder, args.size or DEMO_SIZE)
     image_set = ensure_demo_project(store, slides)
     if args.no_gui:
         summary = {

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import io
 import json
 import sys
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import Any
 
 COLUMNS = ("uuid", "image", "type", "score", "x", "y", "decision", "reviewer")
 SHOWN_BAD_ROWS = 20
+MAX_SHEET_BYTES = 256 << 20
 
 
 def add_commands(commands: Any) -> None:
@@ -36,6 +38,7 @@ def add_commands(commands: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from exact_desktop.cli_server import fail
+    from exact_desktop.exchange.plan import ExchangeError
     from exact_desktop.store.base import StoreError
     from exact_desktop.store.project import open_existing_project
 
@@ -45,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
         return fail(str(err))
     try:
         return _export(store, args) if args.review_command == "export" else _apply(store, args)
-    except (StoreError, OSError) as err:
+    except (StoreError, ExchangeError, OSError) as err:
         return fail(str(err))
     finally:
         store.close()
@@ -53,6 +56,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _export(store: Any, args: argparse.Namespace) -> int:
     from exact_desktop.annotating.edit_history import EditHistory
+    from exact_desktop.exchange.targets import write_replacing
     from exact_desktop.model import entities as e
     from exact_desktop.review.session import ReviewSession
 
@@ -60,12 +64,13 @@ def _export(store: Any, args: argparse.Namespace) -> int:
     images = [image.id for image in store.list(e.Image, image_set=image_set.id)]
     session = ReviewSession.of_images(store, EditHistory(store), images, args.entry)
     rows = session.book.sheet(session.entries)
-    with open(args.file, "w", newline="", encoding="utf-8") as out:
-        writer = csv.writer(out)
-        writer.writerow(COLUMNS)
-        for uuid, image, type_name, score, x, y, decision, kept, reviewer in rows:
-            said = "" if decision is None else kept if decision == "relabel" else decision
-            writer.writerow([uuid, image, type_name, _number(score), _number(x), _number(y), said, reviewer or ""])
+    out = io.StringIO(newline="")
+    writer = csv.writer(out)
+    writer.writerow(COLUMNS)
+    for uuid, image, type_name, score, x, y, decision, kept, reviewer in rows:
+        said = "" if decision is None else kept if decision == "relabel" else decision
+        writer.writerow([uuid, image, type_name, _number(score), _number(x), _number(y), said, reviewer or ""])
+    write_replacing(args.file, out.getvalue().encode())  # whole or not at all, never over a device
     print(json.dumps({"exported": len(rows), "file": str(args.file)}))
     return 0
 
@@ -121,9 +126,15 @@ def _apply(store: Any, args: argparse.Namespace) -> int:
 
 def _read_sheet(path: Path) -> tuple[list[tuple[int, str, str]], list[str]]:
     """(line, UUID, decision) of the rows with a decision, and the bad rows' messages."""
+    from exact_desktop.exchange.targets import read_regular
+
     rows: list[tuple[int, str, str]] = []
     bad: list[str] = []
-    with open(path, newline="", encoding="utf-8-sig") as sheet:
+    try:  # a FIFO or a device is refused, not read for ever
+        text = read_regular(path, MAX_SHEET_BYTES).decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise OSError(f"{path}: not a CSV sheet in UTF-8 (byte {err.start:,} is not UTF-8)") from None
+    with io.StringIO(text, newline="") as sheet:
         reader = csv.DictReader(sheet)
         missing = [name for name in ("uuid", "decision") if name not in (reader.fieldnames or [])]
         if missing:

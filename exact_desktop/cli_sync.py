@@ -36,13 +36,13 @@ def run(args: argparse.Namespace) -> int:
     from exact_desktop.cli_server import fail
     from exact_desktop.store.base import StoreError
     from exact_desktop.store.credentials import CredentialsError
-    from exact_desktop.store.project import open_project
+    from exact_desktop.store.project import open_existing_project
     from exact_desktop.store.sqlite.sync_ledger import SyncLedger
 
     try:
         if args.sync_command not in ("conflicts", "resolve"):
             return _sync(args)
-        store = open_project(args.db)
+        store = open_existing_project(args.db)  # a mistyped path made an empty project, then listed nothing
     except (CredentialsError, StoreError) as err:
         return fail(str(err))
     try:

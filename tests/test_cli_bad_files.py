@@ -1,0 +1,93 @@
+"""Every command given a bad file (a folder, a FIFO, /dev/zero, a missing path, a file whose reads
+fail, a damaged file) answers one line naming it and exits non-zero: no traceback, no hang. The
+real command runs in a subprocess for each case of the table."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from exact_desktop.model import entities as e
+from exact_desktop.store.sqlite.store import SqliteStore
+from tests.api.test_damaged_project import project as damaged_project
+from tests.conftest import PROJECT, UNREADABLE_SVS
+from tests.store.conftest import seed
+
+KINDS = ("folder", "fifo", "zero", "missing", "unreadable", "damaged")
+# every command that reads a project, with a bad project file; each kind at least twice
+DB_CASES = [
+    (["plugin", "list"], "damaged"),
+    (["plugin", "jobs"], "fifo"),
+    (["plugin", "run", "x", "--image-set", "1"], "zero"),
+    (["serve"], "damaged"),
+    (["users", "add", "alice"], "missing"),
+    (["export", "--image", "1", "{out}/out.json"], "unreadable"),
+    (["import", "--image", "1", "{good_json}"], "zero"),
+    (["review", "export", "--image-set", "1", "{out}/out.csv"], "missing"),
+    (["review", "apply", "{good_csv}"], "folder"),
+    (["sync", "conflicts"], "missing"),
+    (["check"], "unreadable"),
+    (["demo", "--no-gui"], "folder"),  # refused before the demo slides are made
+    (["plugin", "list"], "fifo"),
+]
+# every command that reads or writes a file of its own, with each kind that can hurt it
+FILE_CASES = [
+    (["import", "--image", "1", "{bad}", "--db", "{good_db}"], KINDS),
+    (["review", "apply", "{bad}", "--db", "{good_db}"], KINDS),
+    (["review", "export", "--image-set", "1", "{bad}", "--db", "{good_db}"], ("zero", "missing")),
+    (["open", "{bad}", "--screenshot", "{out}/shot.png"], ("fifo", "damaged")),
+]
+
+
+def _cases() -> list[tuple[list[str], str]]:
+    cases = [([*command, "--db", "{bad}"], kind) for command, kind in DB_CASES]
+    return cases + [(command, kind) for command, kinds in FILE_CASES for kind in kinds]
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("bad-files")
+    good_db = root / "good.db"
+    store = SqliteStore(good_db)
+    s = seed(store)
+    plugin = store.create(e.Plugin("detector", products=[s.product.id]))
+    result = store.create(e.PluginResult(s.image.id, None, plugin.id))  # type: ignore[arg-type]
+    store.create(e.PluginResultEntry(result.id, "cells"))  # type: ignore[arg-type]
+    store.close()
+    (root / "good.json").write_text("[]")
+    (root / "good.csv").write_text("uuid,image,type,score,x,y,decision,reviewer\n")
+    (root / "folder").mkdir()
+    os.mkfifo(root / "fifo")
+    (root / "out").mkdir()
+    return {"root": root, "good_db": good_db, "damaged_db": damaged_project(root / "damaged")[0]}
+
+
+def _bad(files: dict[str, Path], kind: str, argv: list[str]) -> Path:
+    root = files["root"]
+    if kind == "damaged":  # a damaged slide; else a damaged project (binary where JSON or CSV is read)
+        return UNREADABLE_SVS if argv[0] == "open" else files["damaged_db"]
+    return {"folder": root / "folder", "fifo": root / "fifo", "zero": Path("/dev/zero"),
+            "missing": root / "no" / "such.file", "unreadable": Path("/proc/self/mem")}[kind]  # fmt: skip
+
+
+@pytest.mark.parametrize(("argv", "kind"), _cases(), ids=lambda v: " ".join(v) if isinstance(v, list) else v)
+def test_a_bad_file_is_one_line_naming_it_never_a_traceback(files, argv, kind):
+    bad = _bad(files, kind, argv)
+    values = {"bad": str(bad), "good_db": str(files["good_db"]), "good_json": str(files["root"] / "good.json"),
+              "good_csv": str(files["root"] / "good.csv"), "out": str(files["root"] / "out")}  # fmt: skip
+    args = [part.format(**values) for part in argv]
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "EXACT_DESKTOP_PASSWORD": "long enough password"}
+    try:
+        done = subprocess.run([sys.executable, "-m", "exact_desktop", *args], cwd=PROJECT, capture_output=True,
+                              text=True, stdin=subprocess.DEVNULL, timeout=60, env=env)  # fmt: skip
+        assert not (files["root"] / "no").exists()  # nothing was made where the path was missing
+    finally:
+        shutil.rmtree(files["root"] / "no", ignore_errors=True)
+    assert done.returncode != 0 and "Traceback" not in done.stderr, done.stderr
+    said = [line for line in done.stderr.splitlines() if line.startswith("exact-desktop:")]
+    assert len(said) == 1 and bad.name in said[0], done.stderr
