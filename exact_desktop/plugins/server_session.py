@@ -92,7 +92,8 @@ class ServerPlugins:
         added in this window), then the installed ones (built-in and entry points). The first
         call describes the installed scripts (seconds): a window asks off its GUI thread."""
         installed = installed_plugins()
-        own = self.project.store.list(e.Plugin)
+        # a pulled result brings its plugin's name only (no script): that one runs as installed
+        own = [p for p in self.project.store.list(e.Plugin) if p.script]
         names = {p.name for p in own}
         return [*own, *(p for p in installed if p.name not in names)]
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from exact_desktop.model.entities import Plugin
 from exact_desktop.plugins import registry, server_session
 from exact_desktop.rest.connection import Connection
 from exact_desktop.sync.server_project import ServerProject
@@ -103,6 +104,7 @@ def test_the_manager_lists_the_plugins_here_while_the_server_holds_its_answer(qt
     with HeldServer() as held:
         threading.Thread(target=held.serve_forever, daemon=True).start()
         project = ServerProject(Connection(held.url, token="t"), 1, folder=tmp_path / "mirror")
+        project.store.create(Plugin("Here one", remote_id=7))  # as a pulled result names it: no script
         manager = ServerPluginManager(server_session.ServerPlugins(project))
         qtbot.addWidget(manager)
         manager.open()
@@ -120,6 +122,7 @@ def test_the_manager_lists_the_plugins_here_while_the_server_holds_its_answer(qt
         ]
         assert manager.message.text() == "1 plugin record(s) on the server, 1 here only"
         assert not manager.busy_bar.isVisible() and manager.register_button.isEnabled()
+        assert manager.entries[0].here.script == str(tmp_path / "here_one.py")  # the installed one runs
         held.shutdown()
         project.store.close()
 
