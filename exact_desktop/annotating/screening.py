@@ -125,6 +125,23 @@ class Screening:
         fields = [t for t in self.tiles.values() if not t.get("Glass")]
         return Progress(sum(bool(t.get("Screened")) for t in fields), len(fields))
 
+    def unscreened_holding(self, points: np.ndarray) -> list[int]:
+        """The fields not screened yet (glass left out) that hold any of `points` (level-0 x, y):
+        where candidates a plugin found still wait to be looked at."""
+        x_res, y_res, x_steps = self.mode.x_resolution, self.mode.y_resolution, self.mode.x_steps
+        if not len(points) or not x_res or not y_res:
+            return []
+        cols, rows = (points[:, 0] // x_res).astype(np.int64), (points[:, 1] // y_res).astype(np.int64)
+        inside = (cols >= 0) & (cols < x_steps) & (rows >= 0) & (rows < self.mode.y_steps)
+        indices = sorted({int(i) for i in rows[inside] * x_steps + cols[inside]})
+        tiles = self.tiles
+        return [i for i in indices if not tiles[str(i)].get("Screened") and not tiles[str(i)].get("Glass")]
+
+    def go(self, index: int) -> Rect:
+        """To field `index` without marking anything (as j l i k move)."""
+        self.mode = self.store.update(ScreeningMode, self.mode.id, current_index=index)  # type: ignore[arg-type]
+        return self.shown()
+
     # --- EXACT's keys -----------------------------------------------------------------------
     def key(self, key: str) -> Rect:
         """A screening key (a d w s, j l i k): mark and move, or just move; the field to show."""

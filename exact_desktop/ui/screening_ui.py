@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
 from PySide6.QtCore import QRectF
 from PySide6.QtGui import QAction, QColor, QPainter, QPen
 from PySide6.QtWidgets import QLabel, QMenu
@@ -14,7 +15,8 @@ from PySide6.QtWidgets import QLabel, QMenu
 from exact_desktop.annotating.screening import MOVES, Screening
 from exact_desktop.model.entities import Image
 from exact_desktop.model.geometry import Rect
-from exact_desktop.store.base import Store, StoreError
+from exact_desktop.model.layers import RESULTS
+from exact_desktop.store.base import Store, StoreError, ViewportQuery
 from exact_desktop.ui.project_window import ProjectWindow
 
 _SCREENED = QColor(40, 220, 80)
@@ -31,10 +33,11 @@ class ScreeningUi:
         menu.addSeparator()
         self.start_action = add_action("Screening: start or continue", self.start, "^")
         self.stop_action = add_action("Screening: stop", self.stop)
+        self.candidates_action = add_action("Screening: next unscreened field with candidates", self.to_candidates)
         self.key_actions = [
             add_action(f"Screening {key}", lambda _c=False, k=key: self.key(k), key.upper()) for key in MOVES
         ]
-        for action in (self.start_action, self.stop_action):
+        for action in (self.start_action, self.candidates_action, self.stop_action):
             menu.addAction(action)
         self.label = QLabel()
         window.statusBar().addPermanentWidget(self.label)
@@ -78,12 +81,38 @@ class ScreeningUi:
         except StoreError as err:
             self.window.show_error(f"Screening failed: {err}")
 
+    def to_candidates(self) -> list[int]:
+        """The unscreened fields holding results of the visible result layers above their
+        thresholds, said in the status bar; moves to the first (without marking)."""
+        image = self.window.current_image_id()
+        if self.screening is None or image is None:
+            return []
+        state = self.window.view.state
+        whole = Rect(0, 0, state.slide_width, state.slide_height)
+        layers = [x for x in self.window.layers.for_image(image, RESULTS) if x.visible]
+        queries = [ViewportQuery(image, whole, entries=(x.group,), min_score=x.threshold, nodes=False) for x in layers]
+        found = [self.store.viewport(query) for query in queries]
+        boxes = np.concatenate([f.bboxes for f in found]) if found else np.empty((0, 4))
+        fields = self.screening.unscreened_holding((boxes[:, :2] + boxes[:, 2:]) / 2)
+        if not fields:
+            self.window.statusBar().showMessage("Screening: no unscreened field holds a shown candidate", 10_000)
+            return []
+        self._show(self.screening.go(fields[0]))
+        shown = ", ".join(str(i) for i in fields[:12]) + (" ..." if len(fields) > 12 else "")
+        self.window.statusBar().showMessage(
+            f"Screening: {len(fields):,} unscreened fields hold candidates above their layers' thresholds "
+            f"(fields {shown}); this is the first",
+            15_000,
+        )
+        return fields
+
     def _enable(self, on: bool) -> None:
         for action in self.key_actions:
             action.setEnabled(on)
         for action in self.resting:  # the same keys cannot mean two things at once
             action.setEnabled(not on)
         self.stop_action.setEnabled(on)
+        self.candidates_action.setEnabled(on)
         self.label.setVisible(on)
 
     def _show(self, field: Rect) -> None:

@@ -31,10 +31,16 @@ def freehand(window, points, modifier=Qt.KeyboardModifier.NoModifier):
     QTest.mouseRelease(view, Qt.MouseButton.LeftButton, modifier, screen(window, *points[-1]))
 
 
-def on_the_demo_slide(qtbot, tmp_path, slide):
-    """The window on a project whose image is the small demo slide."""
+def demo_project(tmp_path, slide):
+    """A project whose image is the small demo slide."""
     store, s, _ = project(tmp_path)
     store.update(e.Image, s.image.id, local_path=str(slide), width=6000, height=4000, mpp=0.25)
+    return store, s
+
+
+def on_the_demo_slide(qtbot, tmp_path, slide):
+    """The window on `demo_project`."""
+    store, s = demo_project(tmp_path, slide)
     return store, s, annotating_window(qtbot, store, s.image_set.id)
 
 

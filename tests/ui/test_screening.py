@@ -3,13 +3,14 @@ the overview, and continuing where one left off after a restart."""
 
 from __future__ import annotations
 
+import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
 from exact_desktop.model import entities as e
 from exact_desktop.store.sqlite.store import SqliteStore
 from tests.ui.test_annotating import annotating_window
-from tests.ui.test_edit_tools import on_the_demo_slide
+from tests.ui.test_edit_tools import demo_project, on_the_demo_slide
 
 
 def start_screening(window):
@@ -54,3 +55,27 @@ def test_screen_with_the_keys_restart_and_continue(qtbot, tmp_path, demo_slide):
     assert not ui.label.isVisible() and ui.screening is None
     (kept,) = again.list(e.ScreeningMode, image=s.image.id)
     assert kept.user == window.editor and kept.current_index == here
+
+
+def test_the_unscreened_fields_that_hold_candidates_are_listed_and_visited(qtbot, tmp_path, demo_slide):
+    store, s = demo_project(tmp_path, demo_slide[0])
+    plugin = store.create(e.Plugin("Detector", script="x.py"))
+    result = store.create(e.PluginResult(s.image.id, None, plugin.id))
+    entry = store.create(e.PluginResultEntry(result.id, "mitoses", default_threshold=0.5))
+    found = [(3000, 2000, 0.9), (3100, 2050, 0.2), (1500, 1900, 0.8)]
+    store.bulk_create([e.PluginResultAnnotation(s.box.id, entry.id, s.image.id,
+                                                {"x1": x, "y1": y, "x2": x + 20, "y2": y + 20}, score=score)
+                       for x, y, score in found])  # fmt: skip
+    window = annotating_window(qtbot, store, s.image_set.id)
+    ui = start_screening(window)
+    screening = ui.screening
+    holding = screening.unscreened_holding(np.array([[x + 10, y + 10] for x, y, score in found if score >= 0.5]))
+    assert holding
+    ui.candidates_action.trigger()
+    assert screening.mode.current_index == holding[0] and screening.progress().screened == 0
+    assert f"{len(holding)} unscreened fields hold candidates" in window.statusBar().currentMessage()
+    for _ in holding:
+        QTest.keyClick(window, Qt.Key.Key_W)  # mark it (and the field above) screened
+        ui.candidates_action.trigger()
+    assert screening.unscreened_holding(np.array([[3010, 2010], [1510, 1910]])) == []
+    assert "no unscreened field holds" in window.statusBar().currentMessage()
