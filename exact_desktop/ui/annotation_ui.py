@@ -24,6 +24,7 @@ from exact_desktop.store.base import Store, StoreError, ViewportQuery
 from exact_desktop.ui.annotation_list import AnnotationList
 from exact_desktop.ui.edit_tools_ui import EditToolsUi
 from exact_desktop.ui.help_dialog import HelpDialog
+from exact_desktop.ui.image_finder import ImageFinder
 from exact_desktop.ui.project_window import ProjectWindow
 from exact_desktop.ui.properties_panel import PropertiesPanel
 from exact_desktop.ui.screening_ui import ScreeningUi
@@ -58,6 +59,9 @@ class AnnotationUi:
         self.edit_tools = EditToolsUi(window, self.annotator, self._action)
         resting = [self.edit_tools.actions[name] for name in ("scissor", "knife", "wand")]
         self.screening = ScreeningUi(window, store, self.edit_tools.menu, self._action, resting)
+        self.finder = ImageFinder(window.images, window.images_dock)
+        self.find_action = self._action("&Find an image\u2026", self.finder.start, "Ctrl+F")
+        window.view_menu.addAction(self.find_action)
 
     def _dock(self, title: str, name: str, widget: object, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self.window)

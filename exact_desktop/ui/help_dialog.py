@@ -44,6 +44,7 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("Ctrl+Shift+Z, Ctrl+Y", "Redo"),
     ("y", "Show or hide all layers"),
     ("q, e", "Previous, next image"),
+    ("Ctrl+F", "Find an image of the set by name"),
     ("Mouse wheel, +, -", "Zoom"),
     ("Drag on empty slide, middle button, arrow keys", "Pan (Shift+arrow: farther)"),
     ("f", "Fit the slide in the window"),

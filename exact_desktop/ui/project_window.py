@@ -25,6 +25,7 @@ class ProjectWindow(QMainWindow):
     layers_panel: LayersPanel
     layers_dock: QDockWidget
     images: QListWidget
+    images_dock: QDockWidget
     image_ids: list[int | None]
     sources: list[SlideSource]  # the slide behind each row of `images`
     image_set_id: int | None

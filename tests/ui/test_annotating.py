@@ -340,3 +340,17 @@ def test_open_without_slides_needs_an_earlier_project(tmp_path):
         [sys.executable, "-m", "exact_desktop", "open"], cwd=PROJECT, capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 2 and "no project was open before" in done.stderr
+
+
+def test_ctrl_f_finds_an_image_by_name(qtbot, tmp_path):
+    store, s, _ = project(tmp_path)
+    window = annotating_window(qtbot, store, s.image_set.id)
+    finder = window.annotation.finder
+    QTest.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert finder.isVisible() and finder.hasFocus()
+    QTest.keyClicks(finder, "B.SV")
+    assert [window.images.item(r).isHidden() for r in range(2)] == [True, False]
+    QTest.keyClick(finder, Qt.Key.Key_Return)
+    assert window.current_image_id() == s.other_image.id
+    QTest.keyClick(finder, Qt.Key.Key_Escape)
+    assert not finder.isVisible() and not window.images.item(0).isHidden()
