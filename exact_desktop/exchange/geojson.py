@@ -92,8 +92,13 @@ def plan_import(
     for index, feature in enumerate(features):
         try:
             item = _pick(feature, index, image, by_name, default_type)
+        except _BadFeatureError as bad:
+            plan.problems.append(Problem(index, str(bad)))
+            continue
+        try:
             _same_id(feature, index, item, ids)
         except _BadFeatureError as bad:
+            plan.conflicts += 1
             plan.problems.append(Problem(index, str(bad)))
             continue
         picked.append(item)

@@ -29,6 +29,7 @@ class ImportPlan:
     valid_features: int | None = None  # the good ones, when one can make several annotations
     split: list[dict[str, object]] = field(default_factory=list)  # features that made more than one
     notes: list[str] = field(default_factory=list)  # what was left out of good features, and why
+    conflicts: int = 0  # features with another feature's id (each is among the problems too)
 
     def summary(self) -> dict[str, object]:
         """Features are numbered from 1. Why there are more annotations than good features is
@@ -40,5 +41,7 @@ class ImportPlan:
             found["split"] = self.split
         if self.notes:
             found["notes"] = self.notes
+        if self.conflicts:
+            found["conflicts"] = self.conflicts
         found["bad"] = [{"feature": p.index + 1, "reason": p.reason} for p in self.problems]
         return found

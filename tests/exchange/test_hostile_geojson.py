@@ -63,6 +63,7 @@ def test_two_different_features_with_one_id_conflict_and_both_are_named(project,
     other = {"type": "Polygon", "coordinates": [[[50, 50], [90, 50], [90, 90], [50, 50]]]}
     plan = plan_of(project, tmp_path, [feature(SQUARE, id=ID), feature(SQUARE, id=ID), feature(other, id=ID)])
     assert [str(p) for p in plan.problems] == [f"#3: conflicts with feature 1: the same id {ID}, a different feature"]
+    assert plan.summary()["conflicts"] == 1
     assert [a.unique_identifier for a in plan.annotations] == [ID, ID]  # the same feature twice: stored once
     assert carry_out(project[0], plan).imported == 1
 
