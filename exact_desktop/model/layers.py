@@ -69,6 +69,15 @@ class LayerList:
                     setattr(layer, name, value)
         self.changed.send(self)
 
+    def to_back(self, key: LayerKey) -> bool:
+        """Draw the layer first, under the others (EXACT's `b`); False when there is no such layer."""
+        layer = self.get(key)
+        if layer is None:
+            return False
+        self.layers = [layer] + [x for x in self.layers if x is not layer]
+        self.changed.send(self)
+        return True
+
     def set_all(self, image: int, **values: object) -> None:
         """One change for every layer of the image (`y` hides or shows them all)."""
         for layer in self.for_image(image):

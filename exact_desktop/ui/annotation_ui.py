@@ -61,6 +61,8 @@ class AnnotationUi:
         self.screening = ScreeningUi(window, store, self.edit_tools.menu, self._action, resting)
         self.finder = ImageFinder(window.images, window.images_dock)
         self.find_action = self._action("&Find an image\u2026", self.finder.start, "Ctrl+F")
+        self.back_action = self._action("Active type to the &background", self.active_to_back, "B")
+        window.view_menu.addAction(self.back_action)
         window.view_menu.addAction(self.find_action)
 
     def _dock(self, title: str, name: str, widget: object, area: Qt.DockWidgetArea) -> QDockWidget:
@@ -141,6 +143,12 @@ class AnnotationUi:
         said = self._guarded("Change of type", lambda: self.annotator.number_key(index))
         if said:
             self.window.statusBar().showMessage(str(said), 10_000)
+
+    def active_to_back(self) -> None:
+        """`b` (EXACT's key): the active type's layer is drawn under the others."""
+        active = self.annotator.active
+        if active is not None and self.window.layers.to_back((ANNOTATIONS, active.id)):  # type: ignore[arg-type]
+            self.window.statusBar().showMessage(f"{active.name} is drawn under the other layers", 10_000)
 
     def show_help(self) -> HelpDialog:
         dialog = HelpDialog(self.window)

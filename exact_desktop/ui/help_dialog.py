@@ -43,6 +43,7 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("Ctrl+Z", "Undo (every edit, across tools and images)"),
     ("Ctrl+Shift+Z, Ctrl+Y", "Redo"),
     ("y", "Show or hide all layers"),
+    ("b", "Draw the active annotation type under the other layers"),
     ("q, e", "Previous, next image"),
     ("Ctrl+F", "Find an image of the set by name"),
     ("Mouse wheel, +, -", "Zoom"),

@@ -354,3 +354,14 @@ def test_ctrl_f_finds_an_image_by_name(qtbot, tmp_path):
     assert window.current_image_id() == s.other_image.id
     QTest.keyClick(finder, Qt.Key.Key_Escape)
     assert not finder.isVisible() and not window.images.item(0).isHidden()
+
+
+def test_b_draws_the_active_type_under_the_others(qtbot, tmp_path):
+    store, s, _ = project(tmp_path)
+    window = annotating_window(qtbot, store, s.image_set.id)
+    QTest.keyClick(window, Qt.Key.Key_4)  # Tissue, the last of the palette
+    layers = window.layers.for_image(s.image.id)
+    assert layers[0].group != s.polygon.id
+    QTest.keyClick(window, Qt.Key.Key_B)
+    assert window.layers.for_image(s.image.id)[0].group == s.polygon.id
+    assert window.statusBar().currentMessage() == "Tissue is drawn under the other layers"
