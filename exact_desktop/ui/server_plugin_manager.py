@@ -112,21 +112,19 @@ class ServerPluginManager(QDialog):
         keep = select or (shown.name if shown else None)
         self._failed = ""
 
-        def here() -> tuple[list[Plugin], dict[int, str]]:
-            return self.server.plugins(), self.server.product_names()
-
-        def got_here(found: tuple[list[Plugin], dict[int, str]]) -> None:
-            self._here, self.products = found
+        def got_here(found: list[Plugin]) -> None:
+            self._here = found
             self._listed(message, keep)
 
-        def got_records(records: dict[str, dict[str, Any]]) -> None:
-            self._records = records
+        def records() -> tuple[dict[str, dict[str, Any]], dict[int, str]]:
+            return self.server.records(), self.server.product_names()  # the names its products are shown by
+
+        def got_records(found: tuple[dict[str, dict[str, Any]], dict[int, str]]) -> None:
+            self._records, self.products = found
             self._listed(message, keep)
 
-        self._in_background(here, got_here, "describing the plugins here")
-        self._in_background(
-            self.server.records, got_records, f"reading the plugin records of {self.server.connection.url}"
-        )
+        self._in_background(self.server.plugins, got_here, "describing the plugins here")
+        self._in_background(records, got_records, f"reading the plugin records of {self.server.connection.url}")
 
     def _listed(self, message: str, keep: str | None) -> None:
         self.entries = catalogue(self._records, self._here)
