@@ -47,17 +47,15 @@ def ordered(c: Candidates, mask: np.ndarray, order: str, threshold: float = 0.5)
     """Row numbers of the masked candidates in `order` (ties by id: the same order every time)."""
     if order not in ORDERS:
         raise ValueError(f"unknown order {order!r}; one of {', '.join(ORDERS)}")
-    rows = np.flatnonzero(mask)
-    scores = c.scores[rows].astype(np.float64)
+    rows = np.flatnonzero(mask)  # in id order: a stable sort keeps it among equal keys
+    scores = c.scores[rows]
     if order == "score_high":
-        keys: tuple[np.ndarray, ...] = (-scores,)
-    elif order == "score_low":
-        keys = (scores,)
-    elif order == "uncertain":
-        keys = (np.abs(scores - threshold),)
-    else:
-        keys = _walk_keys(c, rows)
-    return rows[np.lexsort((c.ids[rows], *reversed(keys)))]
+        return rows[np.argsort(-scores, kind="stable")]
+    if order == "score_low":
+        return rows[np.argsort(scores, kind="stable")]
+    if order == "uncertain":
+        return rows[np.argsort(np.abs(scores.astype(np.float64) - threshold), kind="stable")]
+    return rows[np.lexsort(tuple(reversed(_walk_keys(c, rows))))]
 
 
 def _walk_keys(c: Candidates, rows: np.ndarray) -> tuple[np.ndarray, ...]:

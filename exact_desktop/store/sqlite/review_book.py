@@ -78,22 +78,38 @@ class ReviewBook:
 
     # --- reads -----------------------------------------------------------------------------
     def candidates(self, entries: Sequence[int]) -> Candidates:
-        marks = ",".join("?" * len(entries)) or "NULL"
-        codes = " ".join(f"WHEN '{name}' THEN {code}" for code, name in enumerate(DECISIONS, 1))
+        """Read in three plain scans merged by id in numpy: the result rows, their boxes from the
+        spatial grid (by band) and the decisions. Joining the grid row by row cost 1.2 s of 1.8 s
+        at 100,000 results."""
+        marks, args = ",".join("?" * len(entries)) or "NULL", tuple(entries)
         rows = self._read(
-            "SELECT r.id, r.image, r.pluginresultentry, r.annotation_type, r.score, "
-            "coalesce(g.min_x, 'nan'), coalesce(g.min_y, 'nan'), coalesce(g.max_x, 'nan'), coalesce(g.max_y, 'nan'), "
-            f"CASE d.decision {codes} ELSE 0 END, coalesce(d.annotation_type, -1) "
-            f"FROM plugin_result_annotation r LEFT JOIN {t.RESULT_GRID} g ON g.id = r.id "
-            "LEFT JOIN review_decision d ON d.result_annotation = r.id "
-            f"WHERE r.pluginresultentry IN ({marks}) ORDER BY r.id",
-            tuple(entries),
+            "SELECT id, image, pluginresultentry, annotation_type, score FROM plugin_result_annotation "
+            f"WHERE pluginresultentry IN ({marks}) ORDER BY id",
+            args,
         )
-        table = np.array(rows, np.float64).reshape(-1, 11)
+        table = np.array(rows, np.float64).reshape(-1, 5)
+        ids = table[:, 0].astype(np.int64)
+        boxes = np.full((len(ids), 4), np.nan, np.float32)
+        grid = np.array(self._read(
+            f"SELECT g.id, g.min_x, g.min_y, g.max_x, g.max_y FROM {t.RESULT_GRID} g JOIN spatial_band b "
+            f"ON b.band = g.band WHERE b.tree = ? AND b.grp IN ({marks})",
+            (t.RESULT_GRID, *args),
+        ), np.float64).reshape(-1, 5)  # fmt: skip
+        _put(boxes, ids, grid[:, 0].astype(np.int64), grid[:, 1:])
+        decisions = np.zeros(len(ids), np.int8)
+        chosen = np.full(len(ids), -1, np.int64)
+        codes = " ".join(f"WHEN '{name}' THEN {code}" for code, name in enumerate(DECISIONS, 1))
+        decided = np.array(self._read(
+            f"SELECT d.result_annotation, CASE d.decision {codes} ELSE 0 END, coalesce(d.annotation_type, -1) "
+            "FROM review_decision d JOIN plugin_result_annotation r ON r.id = d.result_annotation "
+            f"WHERE r.pluginresultentry IN ({marks})",
+            args,
+        ), np.int64).reshape(-1, 3)  # fmt: skip
+        _put(decisions, ids, decided[:, 0], decided[:, 1])
+        _put(chosen, ids, decided[:, 0], decided[:, 2])
         return Candidates(
-            table[:, 0].astype(np.int64), table[:, 1].astype(np.int64), table[:, 2].astype(np.int64),
-            table[:, 3].astype(np.int64), table[:, 4].astype(np.float32), table[:, 5:9].astype(np.float32),
-            table[:, 9].astype(np.int8), table[:, 10].astype(np.int64),
+            ids, table[:, 1].astype(np.int64), table[:, 2].astype(np.int64), table[:, 3].astype(np.int64),
+            table[:, 4].astype(np.float32), boxes, decisions, chosen,
         )  # fmt: skip
 
     def verdicts(self, ids: Sequence[int]) -> dict[int, Verdict]:
@@ -167,6 +183,14 @@ class ReviewBook:
         """Every outcome in one transaction: decision rows, and annotations made, restored or deleted."""
         if outcomes:
             self.store.transaction(lambda conn: _write(conn, list(outcomes)))
+
+
+def _put(target: np.ndarray, ids: np.ndarray, keys: np.ndarray, values: np.ndarray) -> None:
+    """target[row of each key in the sorted `ids`] = its value (keys not in `ids` are left out)."""
+    rows = np.searchsorted(ids, keys)
+    found = rows < len(ids)
+    found[found] = ids[rows[found]] == keys[found]
+    target[rows[found]] = values[found]
 
 
 def _write(conn: Connection, outcomes: list[Outcome]) -> None:
