@@ -25,11 +25,13 @@ def add_commands(commands: Any) -> None:
                             help="project database (default: this server's mirror, as the window uses)")  # fmt: skip
     conflicts = actions.add_parser("conflicts", help="list the conflicts kept for a person to resolve, as JSON")
     conflicts.add_argument("--all", action="store_true", help="resolved ones too")
-    conflicts.add_argument("--db", type=Path, metavar="FILE", help="project database")
     resolve = actions.add_parser("resolve", help="resolve one conflict")
     resolve.add_argument("conflict", type=int, metavar="ID")
     resolve.add_argument("--keep", choices=["server", "local", "both"], required=True)
-    resolve.add_argument("--db", type=Path, metavar="FILE", help="project database")
+    for command in (conflicts, resolve):
+        where = command.add_mutually_exclusive_group()
+        where.add_argument("--server", metavar="URL", help="in the mirror of this server (where sync keeps them)")
+        where.add_argument("--db", type=Path, metavar="FILE", help="project database (default: the local project)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -42,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.sync_command not in ("conflicts", "resolve"):
             return _sync(args)
-        store = open_existing_project(args.db)  # a mistyped path made an empty project, then listed nothing
+        store = open_existing_project(_mirror(args.server) if args.server else args.db)  # never a new empty one
     except (CredentialsError, StoreError) as err:
         return fail(str(err))
     try:
@@ -56,6 +58,20 @@ def run(args: argparse.Namespace) -> int:
         return fail(str(err))
     finally:
         store.close()
+
+
+def _mirror(server: str) -> Path:
+    """The mirror file of `server` that a sync made; StoreError if there is none yet."""
+    from exact_desktop.store.base import StoreError
+    from exact_desktop.store.credentials import normalise_url
+    from exact_desktop.sync.server_project import mirror_path
+
+    url = normalise_url(server)
+    path = mirror_path(url)
+    if not path.is_file():
+        raise StoreError(f"nothing of {url} is kept here yet: run `exact-desktop sync pull --server {url} "
+                         "--image-set ID` first")  # fmt: skip
+    return path
 
 
 def _sync(args: argparse.Namespace) -> int:

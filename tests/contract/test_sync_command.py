@@ -26,8 +26,12 @@ def test_without_db_the_sync_goes_into_the_servers_mirror_as_in_the_window(serve
         assert set(local_live(mirror)) == set(made)
     finally:
         mirror.close()
+    code, conflicts, err = cli(server, "sync", "conflicts", "--server", server.url, env=home)  # in the same mirror
+    assert (code, conflicts) == (0, []), err
     local_project = tmp_path / project_path().relative_to(project_path().parents[1])
     assert not local_project.exists(), "the local project was written to"
+    code, _, err = cli(server, "sync", "conflicts", "--server", "http://127.0.0.1:1", env=home)
+    assert code == 2 and "nothing of http://127.0.0.1:1 is kept here yet" in err
 
 
 def test_an_image_set_not_on_the_server_is_named_with_those_that_are(server: Target, sync_set: SyncSet,
