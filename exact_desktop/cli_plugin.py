@@ -13,6 +13,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from exact_desktop.cli_server import fail
+
 
 def add_commands(plugin_commands: Any) -> None:
     listed = plugin_commands.add_parser("list", help="the project's plugins as JSON")
@@ -90,11 +92,6 @@ def run(args: argparse.Namespace) -> int:
         return fail(str(err))
     finally:
         store.close()
-
-
-def fail(message: str) -> int:
-    print(f"exact-desktop: {message}", file=sys.stderr)
-    return 2
 
 
 def _list(store: Any) -> int:
