@@ -113,6 +113,23 @@ def test_one_result_per_job(server: Target, probe: dict):
     assert refused.value.status == 400 and "job" in refused.value.body
 
 
+def test_a_result_can_be_set_aside_from_its_job_and_given_back(server: Target, probe: dict):
+    """What a rerun does with a job's earlier results until the new run is done (result.job is
+    nullable on EXACT): the job then takes a new result, and the old one can return to it."""
+    connection = server.connection()
+    image = server.images["boxes.tiff"]
+    job = _job(server, probe["id"], image)
+    for old in connection.pages(f"{P}/pluginresults/", job_id=job["id"]):
+        connection.delete(f"{P}/pluginresults/{old['id']}/")
+    body = {"image": image, "plugin": probe["id"], "job": job["id"], "entries": []}
+    earlier = connection.post(f"{P}/pluginresults/", body)
+    assert connection.patch(f"{P}/pluginresults/{earlier['id']}/", job=None)["job"] is None
+    newer = connection.post(f"{P}/pluginresults/", body)  # the job is free for the new run's result
+    connection.delete(f"{P}/pluginresults/{newer['id']}/")
+    assert connection.patch(f"{P}/pluginresults/{earlier['id']}/", job=job["id"])["job"] == job["id"]
+    connection.delete(f"{P}/pluginresults/{earlier['id']}/")
+
+
 def _boxes(entry: int, kind: int, image: int, n: int) -> list[dict]:
     return [
         {"annotation_type": kind, "pluginresultentry": entry, "image": image, "score": 0.5, "meta_data": None,

@@ -15,6 +15,8 @@ from exact_desktop.plugins.jobs import ParameterError, cancel_job, create_jobs
 from exact_desktop.plugins.local_queue import LocalQueue, project_env
 from exact_desktop.plugins.registry import PluginRegistryError, register
 from exact_desktop.plugins.runner import run_plugin
+from exact_desktop.plugins.server_runner import run_on_server
+from exact_desktop.rest.connection import Connection
 from exact_desktop.server.server import serve_in_thread
 from tests.plugins.conftest import SCRIPTS
 
@@ -81,3 +83,22 @@ def test_a_cancel_ends_only_the_job_it_names_not_the_workers_next_one(project):
     assert ended[first.id].status == "cancelled"
     assert ended[second.id].status == "done", ended[second.id].error_message
     assert store.count(e.PluginResultAnnotation, image=second.image) == 60
+
+
+def test_on_a_server_a_rerun_that_fails_keeps_the_earlier_results(project):
+    """`plugin run --server ... --run-again`: the worker sets the job's results aside (result.job
+    null, as EXACT allows) and gives them back when the new run fails."""
+    store, s, plugin, _third = project
+    server = serve_in_thread(store)
+    connection = Connection(server.url, token=server.token)
+    env = {"EXACT_URL": server.url, "EXACT_TOKEN": server.token}
+    try:
+        assert run_on_server(connection, env, plugin, s.image_set.id, {"count": 5}, workers=2)["errors"] == []
+        failed = run_on_server(connection, env, plugin, s.image_set.id, {"mode": "raise"}, run_again=True, workers=2)
+        assert len(failed["errors"]) == 3 and all(j["result_annotations"] == 5 for j in failed["jobs"])
+        assert results(store, plugin) == 3 * 5 and store.count(e.PluginResult, plugin=plugin.id) == 3
+        done = run_on_server(connection, env, plugin, s.image_set.id, {"count": 2}, run_again=True, workers=2)
+    finally:
+        server.stop()
+    assert done["errors"] == [] and results(store, plugin) == 3 * 2
+    assert store.count(e.PluginResult, plugin=plugin.id) == 3

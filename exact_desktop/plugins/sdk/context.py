@@ -184,6 +184,11 @@ class JobContext:
         self._the_result()
         return stored
 
+    @property
+    def result_id(self) -> int | None:
+        """The job's result, once one was made (the first result written makes it)."""
+        return None if self._result is None else self._result["id"]
+
     # --- result and entries: found again rather than made twice when an answer was lost ---------
     def _entry(self, name: str) -> int:
         if name not in self._entries:

@@ -9,6 +9,7 @@ are found by name inside its products (a plugin's `products` are Product ids).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shlex
@@ -24,7 +25,7 @@ from typing import Any
 from exact_desktop.plugins.sdk.claims import LeaseWatch, claim, is_open
 from exact_desktop.plugins.sdk.context import Cancelled, Heartbeat, JobContext, now_iso
 from exact_desktop.plugins.sdk.image import ImageHandle
-from exact_desktop.rest.connection import Connection, PluginError
+from exact_desktop.rest.connection import Connection, PluginError, RefusedError
 
 Process = Callable[[ImageHandle, dict[str, Any], JobContext], None]
 P = "/api/v1/processing"
@@ -115,11 +116,33 @@ def run_worker(
         idle_since = time.monotonic()
 
 
-def _clear_old_results(connection: Connection, job_id: int) -> None:
-    """A job taken over, or run again, starts clean: its earlier results go (EXACT does the same)."""
-    for result in connection.pages(f"{P}/pluginresults/", job_id=job_id, fields="id,job"):
-        if result.get("job") == job_id:
-            connection.delete(f"{P}/pluginresults/{result['id']}/")
+def _set_aside(connection: Connection, job_id: int) -> list[int]:
+    """A job taken over, or run again, starts clean, but its earlier results are only set aside
+    (kept, unlinked from the job: EXACT's result.job may be null) until the new run is done."""
+    earlier = [r["id"] for r in connection.pages(f"{P}/pluginresults/", job_id=job_id, fields="id,job")
+               if r.get("job") == job_id]  # fmt: skip
+    kept = []
+    for result in earlier:
+        try:
+            connection.patch(f"{P}/pluginresults/{result}/", job=None)
+            kept.append(result)
+        except RefusedError:  # a server that will not unlink it: it goes, as it always did on EXACT
+            connection.delete(f"{P}/pluginresults/{result}/")
+    return kept
+
+
+def _settle(connection: Connection, job_id: int, earlier: list[int], done: bool, context: JobContext) -> None:
+    """Done: the earlier results go. Otherwise, if there were any, they are the job's again and
+    the partial results of this run go (a first run keeps what it found)."""
+    if done:
+        for result in earlier:
+            connection.delete(f"{P}/pluginresults/{result}/")
+        return
+    if not earlier:
+        return
+    if context.result_id is not None:
+        connection.delete(f"{P}/pluginresults/{context.result_id}/")
+    connection.patch(f"{P}/pluginresults/{earlier[0]}/", job=job_id)  # one result per job
 
 
 def _run_one(
@@ -127,7 +150,7 @@ def _run_one(
     job: dict[str, Any], params: dict[str, Any] | None, lease_s: float, lists: bool | None,
 ) -> tuple[dict[str, Any], bool | None]:  # fmt: skip
     path = f"{JOBS}{job['id']}/"
-    _clear_old_results(connection, job["id"])
+    earlier = _set_aside(connection, job["id"])
     names, vector_types = types
     context = JobContext(connection, connection.get(path), plugin, names, params, lists, vector_types)
     outcome = {"job": job["id"], "image": job["image"], "status": "done", "result_annotations": 0, "error": None}
@@ -149,6 +172,8 @@ def _run_one(
     finally:
         context.writer.close()
         image.close()
+    with contextlib.suppress(PluginError):  # the server unreachable now: what was set aside stays, unlinked
+        _settle(connection, job["id"], earlier, outcome["status"] == "done", context)
     return outcome, context.writer.lists
 
 

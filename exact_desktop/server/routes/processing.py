@@ -192,6 +192,31 @@ def create_result(body: ResultIn, store: SqliteStore = StoreDep) -> dict[str, An
     return _results(store, [made])[0]
 
 
+class ResultPatch(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    job: int | None = None
+    default_alpha: float | None = None
+
+
+@router.patch(f"{V1}/pluginresults/{{id}}/")
+def patch_result(id: int, body: ResultPatch, request: Request, store: SqliteStore = StoreDep) -> dict[str, Any]:
+    """As EXACT allows: a result set aside from its job (job null) while the job runs again, and
+    given back when the new run does not end."""
+    changes = body.model_dump(exclude_unset=True)
+    if changes.get("default_alpha", 0) is None:
+        raise BadRequest({"default_alpha": ["This field may not be null."]})
+    result = store.get(e.PluginResult, id)
+    if changes.get("job") is not None:
+        job = store.get(e.PluginJob, changes["job"])
+        if (job.image, job.plugin) != (result.image, result.plugin):
+            raise BadRequest({"job": [f"job {job.id} is for image {job.image}, this result for image {result.image}"]})
+    try:
+        made = store.update(e.PluginResult, id, **changes)
+    except StoreError:
+        raise BadRequest({"job": ["plugin result with this job already exists."]}) from None
+    return select_fields(request, _results(store, [made])[0])
+
+
 def _entries(store: SqliteStore, items: list[e.PluginResultEntry]) -> list[dict[str, Any]]:
     ids = [x.id for x in items]
     annotations = store.ids_by(e.PluginResultAnnotation, "pluginresultentry", ids)  # type: ignore[arg-type]
