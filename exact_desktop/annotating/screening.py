@@ -90,18 +90,21 @@ class Screening:
 
     @classmethod
     def open(
-        cls, store: Store, image: Image, user: int | None, source: SlideSource, viewport: tuple[int, int]
-    ) -> Screening:
-        """The user's screening of the image as stored, or a new one (fields from the slide's
-        resolution at MAGNIFICATION in this viewport, glass found on the thumbnail)."""
+        cls, store: Store, image: Image, user: int | None, source: SlideSource, viewport: tuple[int, int],
+        magnification: float | None = None,
+    ) -> Screening:  # fmt: skip
+        """The user's screening of the image as stored, or a new one: fields the size the view
+        shows at `magnification` (MAGNIFICATION when new and not given), glass found on the
+        thumbnail. A magnification that makes other fields starts again, as a new resolution
+        does in EXACT."""
         found = store.list(ScreeningMode, image=image.id, user=user)
+        x_res, y_res = field_size(viewport, source.mpp or image.mpp, magnification or MAGNIFICATION)
         if found and found[0].screening_tiles:
-            return cls(store, found[0])
+            same = (found[0].x_resolution, found[0].y_resolution) == (x_res, y_res)
+            if magnification is None or same:
+                return cls(store, found[0])
         width, height = source.dimensions
-        x_res, y_res = field_size(viewport, source.mpp or image.mpp)
-        thumbnail = source.get_thumbnail(_THUMBNAIL)
-        tissue = tissue_mask(thumbnail)
-        tiles, x_steps, y_steps = make_tiles(width, height, x_res, y_res, tissue)
+        tiles, x_steps, y_steps = make_tiles(width, height, x_res, y_res, tissue_mask(source.get_thumbnail(_THUMBNAIL)))
         first = next((int(i) for i, t in tiles.items() if not t.get("Glass")), 0)
         mode = ScreeningMode(image.id, user, tiles, x_steps, y_steps, x_res, y_res, first)  # type: ignore[arg-type]
         if found:

@@ -10,9 +10,9 @@ from collections.abc import Callable
 import numpy as np
 from PySide6.QtCore import QRectF
 from PySide6.QtGui import QAction, QColor, QPainter, QPen
-from PySide6.QtWidgets import QLabel, QMenu
+from PySide6.QtWidgets import QInputDialog, QLabel, QMenu
 
-from exact_desktop.annotating.screening import MOVES, Screening
+from exact_desktop.annotating.screening import MAGNIFICATION, MOVES, Screening
 from exact_desktop.model.entities import Image
 from exact_desktop.model.geometry import Rect
 from exact_desktop.model.layers import RESULTS
@@ -31,13 +31,14 @@ class ScreeningUi:
         self.window, self.store, self.resting = window, store, resting
         self.screening: Screening | None = None
         menu.addSeparator()
-        self.start_action = add_action("Screening: start or continue", self.start, "^")
+        self.start_action = add_action("Screening: start or continue", lambda _c=False: self.start(), "^")
         self.stop_action = add_action("Screening: stop", self.stop)
         self.candidates_action = add_action("Screening: next unscreened field with candidates", self.to_candidates)
+        self.size_action = add_action("Screening: field size\u2026", self.ask_magnification)
         self.key_actions = [
             add_action(f"Screening {key}", lambda _c=False, k=key: self.key(k), key.upper()) for key in MOVES
         ]
-        for action in (self.start_action, self.candidates_action, self.stop_action):
+        for action in (self.start_action, self.candidates_action, self.size_action, self.stop_action):
             menu.addAction(action)
         self.label = QLabel()
         window.statusBar().addPermanentWidget(self.label)
@@ -48,8 +49,17 @@ class ScreeningUi:
     def on(self) -> bool:
         return self.screening is not None
 
-    def start(self) -> None:
-        """`^`: the person's screening of the shown image, at the field they were at."""
+    def ask_magnification(self) -> None:
+        value, ok = QInputDialog.getDouble(
+            self.window, "Screening field size", "Fields as the view shows them at this magnification (x):",
+            MAGNIFICATION, 1.0, 100.0, 1,
+        )  # fmt: skip
+        if ok:
+            self.start(value)
+
+    def start(self, magnification: float | None = None) -> None:
+        """`^`: the person's screening of the shown image, at the field they were at; with a
+        `magnification` that makes other fields, a new screening of fields of that size."""
         image, source = self.window.current_image_id(), self.window.view.source
         if image is None or source is None:
             self.window.statusBar().showMessage("Screening: open an image first", 10_000)
@@ -57,7 +67,12 @@ class ScreeningUi:
         view = self.window.view
         try:
             self.screening = Screening.open(
-                self.store, self.store.get(Image, image), self.window.editor, source, (view.width(), view.height())
+                self.store,
+                self.store.get(Image, image),
+                self.window.editor,
+                source,
+                (view.width(), view.height()),
+                magnification,
             )
         except StoreError as err:
             self.window.show_error(f"Screening failed: {err}")

@@ -4,8 +4,9 @@ the overview, and continuing where one left off after a restart."""
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
 
 from exact_desktop.model import entities as e
 from exact_desktop.store.sqlite.store import SqliteStore
@@ -79,3 +80,24 @@ def test_the_unscreened_fields_that_hold_candidates_are_listed_and_visited(qtbot
         ui.candidates_action.trigger()
     assert screening.unscreened_holding(np.array([[3010, 2010], [1510, 1910]])) == []
     assert "no unscreened field holds" in window.statusBar().currentMessage()
+
+
+def test_a_field_size_from_another_magnification_starts_a_new_screening(qtbot, tmp_path, demo_slide):
+    _store, _s, window = on_the_demo_slide(qtbot, tmp_path, demo_slide[0])
+    ui = start_screening(window)
+    QTest.keyClick(window, Qt.Key.Key_D)
+    before = ui.screening.mode
+    assert ui.screening.progress().screened == 2
+
+    def answer() -> None:
+        dialog = QApplication.activeModalWidget()
+        dialog.setDoubleValue(20)
+        dialog.accept()
+
+    QTimer.singleShot(200, answer)
+    ui.size_action.trigger()  # Tools -> Screening: field size...
+    after = ui.screening.mode
+    assert after.id == before.id and abs(after.x_resolution - before.x_resolution / 2) <= 1
+    assert ui.screening.progress().screened == 0 and after.x_steps * after.y_steps > before.x_steps * before.y_steps
+    QTest.keyClick(window, Qt.Key.Key_AsciiCircum)  # ^ continues with the fields there are
+    assert ui.screening.mode.x_resolution == after.x_resolution
