@@ -9,6 +9,7 @@ from datetime import timedelta
 from email.utils import parsedate_to_datetime
 
 import pytest
+import requests
 
 from exact_desktop.model import entities as e
 from exact_desktop.rest.server_clock import ServerClock
@@ -21,13 +22,19 @@ __all__ = ["project", "sync_set"]  # the fixtures, shared with test_sync
 CLOSE = timedelta(minutes=1)  # the hour a wrong zone makes is far outside
 
 
-def test_times_round_trip_as_utc_and_the_cursor_in_the_servers_own_form(server: Target, sync_set: SyncSet,
-                                                                        project: SqliteStore) -> None:  # fmt: skip
+def created(sync_set: SyncSet, n: int) -> tuple[str, requests.Response]:
+    """One annotation made on the server by plain HTTP: its UUID, and the answer (with its Date)."""
     made = str(uuid.uuid4())
-    answer = sync_set.http.post(f"{server.url}{ANNOTATIONS}", json={
-        "annotation_type": sync_set.box_type, "image": sync_set.image, "unique_identifier": made, "vector": _box(1),
+    answer = sync_set.http.post(f"{sync_set.target.url}{ANNOTATIONS}", json={
+        "annotation_type": sync_set.box_type, "image": sync_set.image, "unique_identifier": made, "vector": _box(n),
     }, timeout=60)  # fmt: skip
     assert answer.status_code in (200, 201), answer.text
+    return made, answer
+
+
+def test_times_round_trip_as_utc_and_the_cursor_in_the_servers_own_form(server: Target, sync_set: SyncSet,
+                                                                        project: SqliteStore) -> None:  # fmt: skip
+    made, answer = created(sync_set, 1)
     server_now = parsedate_to_datetime(answer.headers["Date"])
     first = run(project, server, "pull", sync_set.id)
     assert (first.pulled, first.errors) == (1, [])
@@ -58,11 +65,7 @@ def test_a_wrong_zone_setting_is_set_right_by_the_servers_clock_before_a_pull(
     server: Target, sync_set: SyncSet, project: SqliteStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("EXACT_SERVER_TIME_ZONE", "America/New_York")
-    made = str(uuid.uuid4())
-    answer = sync_set.http.post(f"{server.url}{ANNOTATIONS}", json={
-        "annotation_type": sync_set.box_type, "image": sync_set.image, "unique_identifier": made, "vector": _box(3),
-    }, timeout=60)  # fmt: skip
-    assert answer.status_code in (200, 201), answer.text
+    made, answer = created(sync_set, 3)
     server_now = parsedate_to_datetime(answer.headers["Date"])
     pulled = run(project, server, "pull", sync_set.id)
     assert (pulled.pulled, pulled.errors) == (1, [])
