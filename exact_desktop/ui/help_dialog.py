@@ -107,4 +107,11 @@ class HelpDialog(QDialog):
         rows = sum(table.rowHeight(r) for r in range(table.rowCount()))
         needed = table.horizontalHeader().height() + rows + 2 * table.frameWidth()
         height = self.height() - table.height() + needed
-        self.resize(self.width(), min(height, int(self.screen().availableGeometry().height() * 0.85)))
+        room = self.screen().availableGeometry()
+        self.resize(self.width(), min(height, int(room.height() * 0.85)))
+        # grown after it was placed: centred again over the window, and kept on the screen
+        frame = self.frameGeometry()
+        frame.moveCenter(self.parentWidget().geometry().center() if self.parentWidget() else room.center())
+        x = max(room.left(), min(frame.left(), room.right() - frame.width()))
+        y = max(room.top(), min(frame.top(), room.bottom() - frame.height()))
+        self.move(x, y)
