@@ -23,12 +23,17 @@ def slide(tmp_path_factory):
     return ensure_demo_slide(tmp_path_factory.mktemp("review-slide"), "review", SLIDE_SIZE, seed=3).slide
 
 
-def test_thirty_candidates_by_keyboard_and_a_gallery_page_then_undo(qtbot, tmp_path, slide):
+def reviewing_window(qtbot, tmp_path, slide):
+    """A window over 30 results of one plugin on the generated slide (one image)."""
     store = SqliteStore(tmp_path / "p.db")
     r = add_results(store, count=30)
     store.update(e.Image, r.seed.image.id, local_path=str(slide), width=SLIDE_SIZE[0], height=SLIDE_SIZE[1])
     store.delete(e.Image, r.seed.other_image.id)
-    window = open_window(qtbot, store, r.seed.image_set.id)
+    return store, r, open_window(qtbot, store, r.seed.image_set.id)
+
+
+def test_thirty_candidates_by_keyboard_and_a_gallery_page_then_undo(qtbot, tmp_path, slide):
+    store, r, window = reviewing_window(qtbot, tmp_path, slide)
     panel = window.plugins.open_review()
     assert panel is not None and len(panel.session) == 30
     assert panel.keys.text().endswith("relabel: 1 Nucleus  2 Mimic")
@@ -86,11 +91,7 @@ def test_thirty_candidates_by_keyboard_and_a_gallery_page_then_undo(qtbot, tmp_p
 
 
 def test_an_audited_accept_records_the_samples_precision(qtbot, tmp_path, slide):
-    store = SqliteStore(tmp_path / "p.db")
-    r = add_results(store, count=30)
-    store.update(e.Image, r.seed.image.id, local_path=str(slide), width=SLIDE_SIZE[0], height=SLIDE_SIZE[1])
-    store.delete(e.Image, r.seed.other_image.id)
-    window = open_window(qtbot, store, r.seed.image_set.id)
+    store, r, window = reviewing_window(qtbot, tmp_path, slide)
     ui = window.plugins
     qtbot.waitUntil(lambda: len(ui.layers.for_image(r.seed.image.id, RESULTS)) == 1, timeout=10_000)
     dialog = ui.audit(r.entry.id, size=25, seed=3)  # the band: scores >= 0.5 (the entry's threshold), 15 of them
