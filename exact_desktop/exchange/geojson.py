@@ -24,7 +24,7 @@ from shapely.geometry import LineString, MultiPoint, Point, Polygon, mapping
 
 from exact_desktop.exchange.plan import ExchangeError, ImportPlan, Problem
 from exact_desktop.model import shapes
-from exact_desktop.model.entities import Annotation, AnnotationType, Image, VectorType
+from exact_desktop.model.entities import Annotation, AnnotationType, Image, VectorType, utcnow
 from exact_desktop.model.values import InvalidValueError, canonical_uuid, check_text
 from exact_desktop.model.vectors import MAX_COORDINATE
 
@@ -193,6 +193,7 @@ def _convert(picked: list[_Picked], image: Image, simplify: float, bad: dict[int
         parts[lines] = shapely.simplify(parts[lines], simplify, preserve_topology=True)
     parts, whose, kinds = _inside(parts, whose, kinds, owner, image, bad)
     made: list[tuple[int, Annotation]] = []
+    now = utcnow()  # one time for the whole import (one encoding of it for all the rows)
     counts = Counter(whose.tolist())
     seen: dict[int, int] = {}
     vectors = _vectors(parts, kinds, [picked[w].annotation_type for w in whose.tolist()], image)
@@ -210,7 +211,7 @@ def _convert(picked: list[_Picked], image: Image, simplify: float, bad: dict[int
         uid = item.uid if counts[w] == 1 else str(uuid.uuid5(_NAMESPACE, f"{item.uid}/{number}"))
         made.append((item.index, Annotation(
             item.annotation_type.id, image.id, vector, unique_identifier=uid, description=item.description,  # type: ignore[arg-type]
-            meta_data=meta,
+            meta_data=meta, time=now, last_edit_time=now,
         )))  # fmt: skip
     return made
 

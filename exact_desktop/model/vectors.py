@@ -88,7 +88,8 @@ def validate_vector(vector: Any, vector_type: int, node_count: int = 0, who: str
 
 
 @functools.lru_cache(maxsize=1024)
-def _keys_in_order(nodes: int) -> tuple[str, ...]:
+def keys_in_order(nodes: int) -> tuple[str, ...]:
+    """x1, y1, ..., xn, yn: the keys of a vector of `nodes` nodes, in the order this program writes them."""
     return tuple(key for i in range(1, nodes + 1) for key in (f"x{i}", f"y{i}"))
 
 
@@ -97,7 +98,7 @@ def _plain_nodes(vector: dict[str, Any]) -> int | None:
     numbers in range), decided without a look at each key; None for anything else, which
     `_count_nodes` then checks key by key (and names what is wrong). A polygon import's vectors
     are checked 5x faster so."""
-    if len(vector) % 2 or tuple(vector) != _keys_in_order(len(vector) // 2):
+    if len(vector) % 2 or tuple(vector) != keys_in_order(len(vector) // 2):
         return None
     values = vector.values()
     if not set(map(type, values)) <= _PLAIN or not _finite(sum(values)):  # NaN and infinities stay in a sum

@@ -12,6 +12,7 @@ from sqlalchemy import Table
 
 from exact_desktop.model import entities as e
 from exact_desktop.model.values import InvalidValueError, canonical_uuid, check_entities, check_entity
+from exact_desktop.model.vectors import keys_in_order
 from exact_desktop.store.base import StoreError
 from exact_desktop.store.sqlite import tables as t
 
@@ -171,6 +172,10 @@ def geometry(vector: dict[str, Any] | None) -> tuple[bytes | None, tuple[float, 
     if type(vector) is dict and vector.keys() == _BOX_KEYS:
         x1, y1, x2, y2 = vector["x1"], vector["y1"], vector["x2"], vector["y2"]
         return _BOX.pack(x1, y1, x2, y2), (min(x1, x2), max(x1, x2), min(y1, y2), max(y1, y2))
+    if type(vector) is dict and len(vector) % 2 == 0 and tuple(vector) == keys_in_order(len(vector) // 2):
+        values = list(vector.values())  # x1, y1, x2, y2, ...: packed and bounded without a look at each key
+        xs, ys = values[0::2], values[1::2]
+        return struct.pack(f"<{len(values)}f", *values), (min(xs), max(xs), min(ys), max(ys))
     return pack_coords(vector), bbox_of(vector)
 
 
