@@ -31,6 +31,7 @@ from exact_desktop.model.vectors import MAX_COORDINATE
 _NAMESPACE = uuid.UUID("6f1c3a52-94c5-4f1e-9d1a-2f0e5b7c8a10")  # for features without a UUID of their own
 
 
+REVIEW_KEY = "review"  # meta_data key of an accepted candidate's provenance (review/provenance.py's KEY)
 _MAX_DEPTH = 32  # GeometryCollections within GeometryCollections: deeper is refused, not recursed
 _MULTI = (4, 5, 6, 7)  # shapely's type ids of MultiPoint, MultiLineString, MultiPolygon, GeometryCollection
 _NAMES = {0: "Point", 1: "LineString", 2: "LinearRing", 3: "Polygon", 4: "MultiPoint", 5: "MultiLineString",
@@ -401,6 +402,9 @@ def export_features(annotations: Iterable[Annotation], types: dict[int, Annotati
         }
         if annotation.description:
             properties["name"] = annotation.description
+        review = (annotation.meta_data or {}).get(REVIEW_KEY)
+        if review is not None:  # where an accepted candidate came from, and who decided (review/)
+            properties[REVIEW_KEY] = review
         features.append(
             {
                 "type": "Feature",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from exact_desktop.annotating.edit_history import EditHistory
+from exact_desktop.exchange.geojson import export_features
 from exact_desktop.model import entities as e
 from exact_desktop.review.audit import wilson
 from exact_desktop.review.provenance import KEY, accepted_uuid
@@ -185,3 +186,15 @@ def test_decisions_are_the_reviewers_verifications(results):
     history.undo()
     history.undo()
     assert verdicts() == {}
+
+
+def test_accepted_annotations_export_to_geojson_with_their_provenance(results):
+    store, r, history = results
+    session = ReviewSession(store, history, [r.entry.id], reviewer=r.seed.user.id)
+    session.accept()
+    session.reject()
+    types = {t.id: t for t in store.list(e.AnnotationType)}
+    features = export_features(store.list(e.Annotation, deleted=False), types)["features"]
+    assert len(features) == 1
+    said = features[0]["properties"]["review"]
+    assert said["plugin"] == "Nuclei" and said["decision"] == "accept" and said["reviewer"] == "pathologist"
