@@ -24,6 +24,9 @@ def add_commands(commands: Any) -> None:
     )
     import_.add_argument("--skip-bad", action="store_true", help="import the valid features even if some are bad")
     import_.add_argument(
+        "--make-valid", action="store_true", help="repair invalid outlines (a bow tie: two triangles), not refuse them"
+    )
+    import_.add_argument(
         "--nucleus-type", metavar="NAME", help="annotation type for the nuclei of QuPath cells (else they are skipped)"
     )
     import_.add_argument("--db", type=Path, metavar="FILE", help="project database (default: the local project)")
@@ -45,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
             count = export_file(store, args.image, args.file, args.format)
             print(json.dumps({"exported": count, "file": str(args.file)}))
             return 0
-        plan = plan_file(store, args.image, args.file, args.type, args.simplify, args.nucleus_type)
+        plan = plan_file(store, args.image, args.file, args.type, args.simplify, args.nucleus_type, args.make_valid)
         summary: dict[str, Any] = plan.summary()
         for problem in plan.problems[:20]:
             print(f"exact-desktop: {args.file} feature {problem}", file=sys.stderr)

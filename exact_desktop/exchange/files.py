@@ -55,7 +55,7 @@ def format_of(data: Any) -> str:
 
 def plan_file(
     store: Store, image_id: int, path: Path, default_type: str | None = None, simplify: float = 0.0,
-    nucleus_type: str | None = None,
+    nucleus_type: str | None = None, make_valid: bool = False,
 ) -> ImportPlan:  # fmt: skip
     data = read_json(path)
     image = store.get(Image, image_id)
@@ -63,7 +63,7 @@ def plan_file(
     try:
         with gc_paused():
             if format_of(data) == GEOJSON:
-                return geojson.plan_import(data, image, types, default_type, simplify, nucleus_type)
+                return geojson.plan_import(data, image, types, default_type, simplify, nucleus_type, make_valid)
             return exact_json.plan_import(data, image, types)
     except ExchangeError as err:
         raise ExchangeError(f"{path}: {err}") from None

@@ -76,6 +76,7 @@ def plan_import(
     default_type: str | None = None,
     simplify: float = 0.0,
     nucleus_type: str | None = None,
+    make_valid: bool = False,
 ) -> ImportPlan:
     """Check every feature; the plan holds the annotations of the good ones and why the others are not.
 
@@ -110,7 +111,7 @@ def plan_import(
                 uid = str(uuid.uuid5(_NAMESPACE, f"{item.uid}/nucleus"))
                 picked.append(_Picked(index, nucleus, feature[NUCLEUS], uid, item.description))
     bad: dict[int, str] = {}
-    made = _convert(picked, image, simplify, bad)
+    made = _convert(picked, image, simplify, bad, make_valid)
     plan.problems = sorted(plan.problems + [Problem(i, reason) for i, reason in bad.items()], key=lambda p: p.index)
     plan.annotations = [a for index, a in made if index not in bad]
     per_feature = Counter(index for index, _ in made if index not in bad)
@@ -179,14 +180,16 @@ def _class_name(properties: dict[str, Any]) -> str | None:
     return None
 
 
-def _convert(picked: list[_Picked], image: Image, simplify: float, bad: dict[int, str]) -> list[tuple[int, Annotation]]:
+def _convert(
+    picked: list[_Picked], image: Image, simplify: float, bad: dict[int, str], make_valid: bool = False
+) -> list[tuple[int, Annotation]]:
     """The annotations of the picked features (by feature index); what is wrong goes to `bad`."""
     if not picked:
         return []
     owner = np.array([item.index for item in picked])
     whose = np.arange(len(picked))  # which picked item each geometry (later: part) is of
     geometries = _parsed(picked, bad)
-    geometries = _checked(geometries, owner, bad)
+    geometries = _checked(geometries, owner, bad, make_valid)
     parts, whose = _exploded(geometries, whose, owner, bad)
     kinds = np.array([picked[w].annotation_type.vector_type for w in whose.tolist()], dtype=np.int64)
     if simplify > 0:
@@ -246,7 +249,9 @@ def _why_unreadable(raw: dict[str, Any], text: bytes) -> str:
     return "unreadable"
 
 
-def _checked(geometries: np.ndarray, owner: np.ndarray, bad: dict[int, str]) -> np.ndarray:
+def _checked(geometries: np.ndarray, owner: np.ndarray, bad: dict[int, str], make_valid: bool) -> np.ndarray:
+    """Invalid geometries are bad, or repaired where asked (`make_valid`: a bow tie becomes two
+    triangles; what collapses to a lower dimension, a spike or a sliver, is dropped)."""
     present = ~shapely.is_missing(geometries)
     for position in np.flatnonzero(present & shapely.is_empty(geometries)).tolist():
         bad.setdefault(int(owner[position]), "empty geometry")
@@ -255,6 +260,10 @@ def _checked(geometries: np.ndarray, owner: np.ndarray, bad: dict[int, str]) -> 
     for p in np.unique(position[far]).tolist():
         bad.setdefault(int(owner[p]), f"a coordinate is beyond any slide (at most {MAX_COORDINATE:g} px)")
     invalid = present & ~shapely.is_valid(geometries)
+    if make_valid and invalid.any():
+        geometries = geometries.copy()
+        geometries[invalid] = shapely.make_valid(geometries[invalid], method="structure", keep_collapsed=False)
+        invalid = present & ~shapely.is_valid(geometries)
     for p in np.flatnonzero(invalid).tolist():
         bad.setdefault(int(owner[p]), f"invalid geometry: {shapely.is_valid_reason(geometries[p])}")
     return geometries

@@ -136,3 +136,11 @@ def test_import_reads_only_regular_files(project, tmp_path, source):
                            "--image", str(s.image.id), source], cwd=PROJECT, capture_output=True, text=True,
                           timeout=60)  # fmt: skip
     assert done.returncode == 2 and done.stderr.count("\n") == 1 and "not a regular file" in done.stderr
+
+
+def test_make_valid_repairs_a_bow_tie_into_two_triangles_where_asked(project, tmp_path):
+    bow = {"type": "Polygon", "coordinates": [[[0, 0], [10, 10], [10, 0], [0, 10], [0, 0]]]}
+    assert "Self-intersection" in str(plan_of(project, tmp_path, [feature(bow)]).problems[0])
+    plan = plan_of(project, tmp_path, [feature(bow)], make_valid=True)
+    assert plan.problems == [] and len(plan.annotations) == 2
+    assert plan.summary()["split"] == [{"feature": 1, "geometry": "Polygon", "annotations": 2}]
