@@ -17,6 +17,7 @@ from exact_desktop.store.base import Store
 
 NAMESPACE = uuid.UUID("6f1c0f55-2d0a-5b8e-9a57-8d2f1a3c4e61")  # fixed forever: changing it forks every UUID
 KEY = "review"  # the meta_data key holding the provenance
+_DONE = {"accept": "accepted", "relabel": "relabelled"}
 
 
 def accepted_uuid(result_uuid: str) -> str:
@@ -59,3 +60,20 @@ def provenance(
     if audit is not None:
         said["audit"] = audit
     return said
+
+
+def described(meta_data: dict[str, Any] | None) -> str:
+    """One line saying where an accepted annotation came from ("" for one drawn by hand)."""
+    said = (meta_data or {}).get(KEY)
+    if not isinstance(said, dict):
+        return ""
+    plugin = " ".join(str(said[k]) for k in ("plugin", "package") if said.get(k))
+    score = said.get("score")
+    parts = [
+        plugin or "a plugin",
+        f"score {score:.3f}" if isinstance(score, int | float) else "",
+        f"said {said['model_type']}" if said.get("decision") == "relabel" and said.get("model_type") else "",
+        f"{_DONE.get(said.get('decision'), 'accepted')} by {said.get('reviewer') or 'someone'}",
+        f"audited: precision {said['audit']['precision']:.2f}" if isinstance(said.get("audit"), dict) else "",
+    ]
+    return " · ".join(p for p in parts if p)

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QLineEdit, QPlainT
 from exact_desktop.annotating.annotator import Annotator
 from exact_desktop.annotating.edit_history import EditHistory
 from exact_desktop.model.entities import Annotation, User
+from exact_desktop.review.provenance import described
 from exact_desktop.store.base import NotFoundError
 from exact_desktop.ui.type_palette import swatch
 
@@ -35,7 +36,10 @@ class PropertiesPanel(QWidget):
         self.meta = QPlainTextEdit()
         self.meta.setReadOnly(True)
         self.meta.setMaximumHeight(90)
-        self.fields = {name: QLabel("") for name in ("Author", "Created", "Edited", "Last editor", "UUID", "Id")}
+        self.fields = {
+            name: QLabel("") for name in ("From", "Author", "Created", "Edited", "Last editor", "UUID", "Id")
+        }
+        self.fields["From"].setWordWrap(True)  # an accepted candidate's plugin, score and reviewer
         for label in self.fields.values():
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         form = QFormLayout(self)
@@ -75,7 +79,8 @@ class PropertiesPanel(QWidget):
                     self.type_box.addItem(swatch(t.color_code), t.name, t.id)
             self.type_box.setCurrentIndex(max(0, self.type_box.findData(one.annotation_type)))
             values = {
-                "Author": self._user(one.user), "Created": local_time(one.time),
+                "From": described(one.meta_data) or "-", "Author": self._user(one.user),
+                "Created": local_time(one.time),
                 "Edited": local_time(one.last_edit_time), "Last editor": self._user(one.last_editor),
                 "UUID": one.unique_identifier, "Id": str(one.id),
             }  # fmt: skip

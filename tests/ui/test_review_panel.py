@@ -82,6 +82,14 @@ def test_thirty_candidates_by_keyboard_and_a_gallery_page_then_undo(qtbot, tmp_p
         else:
             assert uuid not in made
 
+    relabelled = made[accepted_uuid(results[seen[2]].unique_identifier)]
+    window.annotation.annotator.select([relabelled.id])  # the properties panel says where it came from
+    said = window.annotation.properties.fields["From"].text()
+    assert (
+        said
+        == f"Nuclei nuclei-detector 1.2 · score {results[seen[2]].score:.3f} · said Nucleus · relabelled by {window.annotation.annotator.store.get(e.User, window.editor).username}"
+    )
+
     window.annotation.redo_action.trigger()
     window.annotation.redo_action.trigger()  # the page again: 18 accepted, the 2 marked rejected
     verdicts = book.verdicts(page)
