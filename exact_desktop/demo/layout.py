@@ -2,7 +2,10 @@
 
 Tissue pieces are smooth closed curves; inside each lie a tumour region (dense, large pale
 nuclei) and a stroma region (fibrous, few lymphocytes); the rest of the tissue holds
-scattered lymphocytes. Everything derives from one seed, so the same size makes the same slide.
+scattered lymphocytes. Among the tumour cells are rare mitotic figures and their mimics
+(apoptotic bodies, dark lymphocytes, pyknotic nuclei): all dark, told apart by shape, size and
+the pink of an apoptotic body's cytoplasm, as in a mitotic count. Everything derives from one
+seed, so the same size makes the same slide.
 """
 
 from __future__ import annotations
@@ -13,7 +16,16 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-POPULATIONS = ("lymphocyte", "tumor")
+POPULATIONS = ("lymphocyte", "tumor", "mitosis", "apoptotic_body", "dark_lymphocyte", "pyknotic")
+MITOSIS = POPULATIONS.index("mitosis")
+FIGURES = POPULATIONS[MITOSIS:]  # the dark figures a mitosis detector proposes; the rest are mimics
+# share of tumour cells turned into each figure, radius range (µm) and aspect range
+FIGURE_RECIPES = {
+    "mitosis": (0.04, (4.5, 6.0), (0.25, 0.4)),  # a metaphase plate: a long dark bar
+    "apoptotic_body": (0.06, (2.2, 3.2), (0.85, 1.0)),  # round, very dark, in pink cytoplasm
+    "dark_lymphocyte": (0.06, (3.0, 3.8), (0.85, 1.0)),
+    "pyknotic": (0.06, (1.8, 2.6), (0.8, 1.0)),  # small, shrunken, darkest
+}
 REGION_CLASSES = ("tumor", "stroma")
 LABEL_MAP_DOWNSAMPLE = 16
 
@@ -176,4 +188,18 @@ def _place_nuclei(
         ry = rx * rng.uniform(a0, a1, x.size)
         columns.append((x, y, rx, ry, rng.uniform(0, 180, x.size), np.full(x.size, population, np.int8)))
     merged = [np.concatenate(parts) for parts in zip(*columns, strict=True)]
-    return Nuclei(*merged)
+    return _add_figures(rng, Nuclei(*merged), px_per_um)
+
+
+def _add_figures(rng: np.random.Generator, nuclei: Nuclei, px_per_um: float) -> Nuclei:
+    """Turn a few tumour cells, chosen at random, into mitotic figures and mimics."""
+    tumour = np.flatnonzero(nuclei.population == POPULATIONS.index("tumor"))
+    rng.shuffle(tumour)
+    start = 0
+    for name, (share, (r0, r1), (a0, a1)) in FIGURE_RECIPES.items():
+        chosen = tumour[start : start + round(share * tumour.size)]
+        start += chosen.size
+        nuclei.population[chosen] = POPULATIONS.index(name)
+        nuclei.rx[chosen] = rng.uniform(r0, r1, chosen.size) * px_per_um
+        nuclei.ry[chosen] = nuclei.rx[chosen] * rng.uniform(a0, a1, chosen.size)
+    return nuclei

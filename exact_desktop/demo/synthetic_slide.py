@@ -20,7 +20,7 @@ import tifffile
 from exact_desktop.demo.layout import SlideLayout, make_layout
 from exact_desktop.demo.render import TileRenderer
 
-GENERATOR_VERSION = 3
+GENERATOR_VERSION = 4
 TIFF_TILE = 256
 LEVEL_STEP = 4
 APP_MAG = 40

@@ -37,7 +37,7 @@ def test_ground_truth_has_the_promised_shape(demo):
     main, _, truth = demo
     assert truth["slide"] == str(main.slide) and truth["mpp"] == 0.25
     populations = {n[2] for n in truth["nuclei"]}
-    assert populations == {"lymphocyte", "tumor"}
+    assert populations == {"lymphocyte", "tumor", "mitosis", "apoptotic_body", "dark_lymphocyte", "pyknotic"}
     assert all(len(n) == 6 and 0 <= n[0] < 6000 and 0 <= n[1] < 4000 for n in truth["nuclei"])
     assert len(truth["tissue"]) >= 1 and all(len(p) >= 3 for p in truth["tissue"])
     assert {r["class"] for r in truth["regions"]} == {"tumor", "stroma"}
@@ -57,6 +57,8 @@ def test_pixels_follow_the_ground_truth(demo):
     assert glass > 235
     assert lymph < tumour - 15  # two visibly different populations: lymphocytes darker
     assert tumour < glass - 60
+    figures = [n for n in truth["nuclei"] if n[2] in ("mitosis", "pyknotic")]
+    assert figures and np.mean([luminance(patch(x, y, 1)) for x, y, *_ in figures]) < lymph  # the dark figures
 
     def region_patch(name: str) -> np.ndarray:
         polygon = np.array(next(r["polygon"] for r in truth["regions"] if r["class"] == name))

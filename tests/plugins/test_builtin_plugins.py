@@ -30,7 +30,7 @@ def demo(tmp_path_factory):
 def test_demo_registers_the_built_in_plugins(demo):
     store, _, _ = demo
     assert {p.name for p in store.list(e.Plugin)} == {
-        "Nuclei detector", "Segmentation", "Annotation map", "Cluster cells", "Patch classifier",
+        "Nuclei detector", "Segmentation", "Annotation map", "Cluster cells", "Patch classifier", "Mitosis candidates",
         "Tissue finder (exact-sync)",
     }  # fmt: skip
 
