@@ -158,7 +158,7 @@ def _hit_tests(store: SqliteStore) -> list[float]:
     shown = layers.for_image(image)
     rng = np.random.default_rng(11)
     found = store.viewport(ViewportQuery(image, _middle(store)))
-    picks = rng.choice(len(found), CLICKS, replace=False)
+    picks = rng.choice(len(found), min(CLICKS, len(found)), replace=False)  # a quick run has fewer there
     times = []
     for i in picks.tolist():
         x0, y0, x1, y1 = found.bboxes[i]
