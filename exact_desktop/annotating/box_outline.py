@@ -1,10 +1,14 @@
 """Outline from a box: the object a box was drawn around, by GrabCut (OpenCV) on the box's
-pixels at the box's scale.
+pixels at the box's scale, started from the haematoxylin channel.
 
 The box and a margin of a tenth around it are read at a downsample that makes the margin's
 longer side at most WORK_SIDE pixels (level 0 for a nucleus, a coarser level for a region), so
-a region costs about what a nucleus does. GrabCut learns the colours outside the box as
-background and those inside as the object; the piece it keeps is the largest connected one.
+a region costs about what a nucleus does. Inside the box, the pixels whose haematoxylin
+(colour deconvolution, smoothed at a fifteenth of the box so a region's nuclei blur into its
+density) is above Otsu's threshold start as probably the object, the rest as probably not; the
+margin is background. Started there, one GrabCut iteration reaches the outlines three did from
+the bare box (on the demo's nuclei and tumour regions), in about a fifth of the time. The
+piece kept is the largest connected one.
 """
 
 from __future__ import annotations
@@ -15,14 +19,17 @@ import cv2
 import numpy as np
 import shapely
 from shapely.geometry import Polygon
+from skimage.color import rgb2hed
+from skimage.filters import threshold_otsu
 
 from exact_desktop.annotating.displayed import DisplayedImage
 from exact_desktop.model import regions
 from exact_desktop.model.geometry import Rect
 
-WORK_SIDE = 256  # pixels: the longer side GrabCut works on (320: twice the time, the same outlines)
+WORK_SIDE = 192  # pixels: the longer side GrabCut works on (160 lost two tumour regions of the demo)
 MARGIN = 0.1  # of the box, on each side: the background GrabCut learns from
-ITERATIONS = 3
+ITERATIONS = 1  # from the haematoxylin start; a second one changed no demo outline by 0.01 IoU
+SMOOTHING = 1 / 15  # of the box's longer side: the haematoxylin's blur before the threshold
 MIN_SIDE = 6  # pixels at the working scale: a smaller box has nothing to outline
 
 
@@ -42,11 +49,12 @@ def outline_of(image: DisplayedImage, box: Rect) -> Polygon | None:
     x0, y0, x1, y1 = max(1, x0), max(1, y0), min(width - 1, x1), min(height - 1, y1)
     if x1 - x0 < MIN_SIDE or y1 - y0 < MIN_SIDE:
         return None
-    mask = np.zeros((height, width), np.uint8)
+    mask = np.full((height, width), cv2.GC_BGD, np.uint8)
+    mask[y0:y1, x0:x1] = _start_inside(image.rgb, (x0, y0, x1, y1))
     background, foreground = np.zeros((1, 65)), np.zeros((1, 65))
     bgr = np.ascontiguousarray(image.rgb[..., ::-1])
     try:
-        cv2.grabCut(bgr, mask, (x0, y0, x1 - x0, y1 - y0), background, foreground, ITERATIONS, cv2.GC_INIT_WITH_RECT)
+        cv2.grabCut(bgr, mask, None, background, foreground, ITERATIONS, cv2.GC_INIT_WITH_MASK)
     except cv2.error:  # one colour only: nothing to tell apart
         return None
     found = ((mask == cv2.GC_FGD) | (mask == cv2.GC_PR_FGD)).astype(np.uint8)
@@ -61,3 +69,13 @@ def outline_of(image: DisplayedImage, box: Rect) -> Polygon | None:
     polygon = Polygon(image.to_l0(contour[:, 0, :] + 0.5)).simplify(0.5 * ds, preserve_topology=True)
     pieces = regions.pieces_of(polygon if polygon.is_valid else shapely.make_valid(polygon))
     return pieces[0] if pieces else None
+
+
+def _start_inside(rgb: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
+    """GrabCut's start inside the box (pixel corners x0, y0, x1, y1): probably the object where
+    the smoothed haematoxylin is above Otsu's threshold, probably background elsewhere."""
+    x0, y0, x1, y1 = box
+    haematoxylin = rgb2hed(rgb)[..., 0].astype(np.float32)
+    smoothed = cv2.GaussianBlur(haematoxylin, (0, 0), SMOOTHING * max(x1 - x0, y1 - y0))[y0:y1, x0:x1]
+    darker = smoothed > threshold_otsu(smoothed)
+    return np.where(darker, cv2.GC_PR_FGD, cv2.GC_PR_BGD).astype(np.uint8)
