@@ -23,3 +23,22 @@ def data_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path / "home"
     monkeypatch.setenv("EXACT_DESKTOP_HOME", str(home))
     return home
+
+
+@pytest.fixture(scope="session")
+def mitosis_demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """(a project file, the main slide's ground truth): a small demo image set with rare mitoses
+    and many mimics, the Mitosis candidates plugin run over it. Copy the project to change it."""
+    from exact_desktop.demo.project import ensure_demo_project
+    from exact_desktop.demo.synthetic_slide import ensure_demo_slides
+    from exact_desktop.plugins.runner import run_plugin
+    from exact_desktop.store.sqlite.store import SqliteStore
+
+    folder = tmp_path_factory.mktemp("mitosis")
+    slides = ensure_demo_slides(folder, size=(10_000, 7_000))
+    store = SqliteStore(folder / "p.db")
+    image_set = ensure_demo_project(store, slides)
+    summary = run_plugin(store, "Mitosis candidates", image_set.id, workers=2)
+    assert summary["errors"] == []
+    store.close()
+    return folder / "p.db", slides[0].ground_truth

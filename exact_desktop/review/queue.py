@@ -9,7 +9,7 @@ import numpy as np
 
 from exact_desktop.store.sqlite.review_book import DECISIONS, Candidates
 
-ORDERS = ("score_high", "score_low", "uncertain", "spatial")
+ORDERS = ("score_high", "score_low", "uncertain", "spatial", "learned", "learned_uncertain")
 STATES = ("undecided", *DECISIONS)  # a decision filter names these; index = code in Candidates.decisions
 WALK_ROW_SIZES = 8  # a spatial walk's rows are this many typical candidates high
 MIN_WALK_ROW = 256.0  # px
@@ -43,11 +43,24 @@ def chosen(c: Candidates, f: Filters) -> np.ndarray:
     return mask
 
 
-def ordered(c: Candidates, mask: np.ndarray, order: str, threshold: float = 0.5) -> np.ndarray:
-    """Row numbers of the masked candidates in `order` (ties by id: the same order every time)."""
+def ordered(
+    c: Candidates, mask: np.ndarray, order: str, threshold: float = 0.5, learned: np.ndarray | None = None
+) -> np.ndarray:
+    """Row numbers of the masked candidates in `order` (ties by id: the same order every time).
+    The learnt orders use `learned` (a learnt score per row, NaN: none yet, last); without one
+    they fall back to the plugin's score."""
     if order not in ORDERS:
         raise ValueError(f"unknown order {order!r}; one of {', '.join(ORDERS)}")
     rows = np.flatnonzero(mask)  # in id order: a stable sort keeps it among equal keys
+    if order.startswith("learned"):
+        known = learned[rows] if learned is not None else np.full(len(rows), np.nan)
+        fallback = c.scores[rows].astype(np.float64)
+        key = (
+            -np.where(np.isnan(known), fallback - 2, known)
+            if order == "learned"
+            else np.where(np.isnan(known), 2 + np.abs(fallback - threshold), np.abs(known - 0.5))
+        )
+        return rows[np.argsort(key, kind="stable")]
     scores = c.scores[rows]
     if order == "score_high":
         return rows[np.argsort(-scores, kind="stable")]

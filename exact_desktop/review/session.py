@@ -86,6 +86,7 @@ class ReviewSession:
             **{k: tuple(v) if isinstance(v, list) else v for k, v in settings.get("filters", {}).items()}
         )
         self.queue = np.empty(0, np.int64)
+        self.learned: np.ndarray | None = None  # a learnt score per candidate row (learning/loop.py)
         self.position = 0
         self._build_queue(keep=current)
         history.changed.connect(self._history_changed)
@@ -124,13 +125,23 @@ class ReviewSession:
         self.changed.send(self)
 
     def _build_queue(self, keep: int | None) -> None:
-        self.queue = ordered(self.candidates, chosen(self.candidates, self.filters), self.order, self.threshold)
+        mask = chosen(self.candidates, self.filters)
+        self.queue = ordered(self.candidates, mask, self.order, self.threshold, self.learned)
         self.position = 0
         if keep is not None:
             row = self._row_of(keep)
             if row is not None:
                 found = np.flatnonzero(self.queue == row)
                 self.position = int(found[0]) if len(found) else 0
+
+    def relearned(self, learned: np.ndarray) -> None:
+        """New learnt scores (one per candidate row): a learnt order is built again, keeping the
+        candidate on screen."""
+        self.learned = learned
+        if self.order.startswith("learned"):
+            current = self.current()
+            self._build_queue(keep=current.id if current else None)
+            self.changed.send(self)
 
     def current(self) -> Candidate | None:
         return self.at(self.position)

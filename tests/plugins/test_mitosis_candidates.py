@@ -11,27 +11,20 @@ import pytest
 from sklearn.metrics import average_precision_score
 
 from exact_desktop.demo.layout import FIGURES
-from exact_desktop.demo.project import ensure_demo_project
-from exact_desktop.demo.synthetic_slide import ensure_demo_slides
 from exact_desktop.model import entities as e
-from exact_desktop.plugins.runner import run_plugin
 from exact_desktop.store.sqlite.store import SqliteStore
 
 
 @pytest.fixture(scope="module")
-def candidates(tmp_path_factory):
+def candidates(mitosis_demo):
     """(candidate centres, scores, the true figures) on the main slide of a small demo."""
-    folder = tmp_path_factory.mktemp("mitosis")
-    slides = ensure_demo_slides(folder, size=(10_000, 7_000))
-    store = SqliteStore(folder / "p.db")
-    image_set = ensure_demo_project(store, slides)
-    summary = run_plugin(store, "Mitosis candidates", image_set.id, workers=2)
-    assert summary["errors"] == []
-    main_image = store.list(e.Image, image_set=image_set.id)[0]
+    project, ground_truth = mitosis_demo
+    store = SqliteStore(project)
+    main_image = store.list(e.Image)[0]
     (kind,) = store.list(e.AnnotationType, name="Mitotic figure")
     results = store.list(e.PluginResultAnnotation, image=main_image.id, annotation_type=kind.id)
     store.close()
-    truth = json.loads(slides[0].ground_truth.read_text(encoding="utf-8"))
+    truth = json.loads(ground_truth.read_text(encoding="utf-8"))
     centres = np.array(
         [((r.vector["x1"] + r.vector["x2"]) / 2, (r.vector["y1"] + r.vector["y2"]) / 2) for r in results]
     )

@@ -1,0 +1,73 @@
+"""Learning from the reviewer on a generated slide: a simulated reviewer decides 100 candidates
+from the ground truth through the review session, the classifier learns from them, and the
+learnt order puts the mitoses left before the mimics far better than the plugin's score."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+from sklearn.metrics import average_precision_score
+
+from exact_desktop.annotating.edit_history import EditHistory
+from exact_desktop.model import entities as e
+from exact_desktop.review.learning.learner import LearningError
+from exact_desktop.review.learning.loop import LearningLoop
+from exact_desktop.review.session import ReviewSession
+from exact_desktop.store.sqlite.store import SqliteStore
+
+
+@pytest.fixture
+def review(mitosis_demo, tmp_path):
+    project, ground_truth = mitosis_demo
+    shutil.copy(project, tmp_path / "p.db")
+    store = SqliteStore(tmp_path / "p.db")
+    image = store.list(e.Image)[0]
+    session = ReviewSession.of_images(store, EditHistory(store), [image.id])
+    truth = json.loads(ground_truth.read_text(encoding="utf-8"))
+    yield store, session, truth
+    store.close()
+
+
+def is_mitosis(session: ReviewSession, truth: dict) -> np.ndarray:
+    """Per candidate row: is a true mitosis within 6 µm of its centre (the simulated reviewer)."""
+    nuclei = truth["nuclei"]
+    centres = np.array([(n[0], n[1]) for n in nuclei])
+    kinds = np.array([n[2] for n in nuclei])
+    boxes = session.candidates.boxes.astype(np.float64)
+    found = np.column_stack([(boxes[:, 0] + boxes[:, 2]) / 2, (boxes[:, 1] + boxes[:, 3]) / 2])
+    out = np.zeros(len(found), bool)
+    for i, (x, y) in enumerate(found):
+        d = np.hypot(centres[:, 0] - x, centres[:, 1] - y)
+        out[i] = d.min() <= 6 / truth["mpp"] and kinds[d.argmin()] == "mitosis"
+    return out
+
+
+def test_a_hundred_decisions_teach_it_what_the_score_does_not_know(review):
+    _store, session, truth = review
+    truth_rows = is_mitosis(session, truth)
+    assert truth_rows.sum() >= 8
+    loop = LearningLoop(session)
+    session.arrange(order="learned")  # no model yet: the plugin's score
+    with pytest.raises(LearningError, match="one kind only"):
+        first = session.current()
+        session.decide({first.id: first.annotation_type if truth_rows[session._row_of(first.id)] else None})
+        loop.step()
+    # the reviewer goes through 100 candidates of a random sample, as a first look would
+    rng = np.random.default_rng(3)
+    picked = rng.choice(len(session.candidates), 100, replace=False)
+    picked = np.union1d(picked, rng.choice(np.flatnonzero(truth_rows), 4, replace=False))  # a few mitoses among them
+    kind = session.candidates.types
+    session.decide({int(session.candidates.ids[r]): int(kind[r]) if truth_rows[r] else None for r in picked})
+    quality = loop.step()
+    assert quality.decisions >= 100 and len(quality.classes) == 2
+    undecided = session.candidates.decisions == 0
+    learned_ap = average_precision_score(truth_rows[undecided], session.learned[undecided])
+    score_ap = average_precision_score(truth_rows[undecided], session.candidates.scores[undecided])
+    print(f"AP learned {learned_ap:.2f}, score {score_ap:.2f}, quality {quality}")
+    assert learned_ap > max(0.6, 2 * score_ap)
+    # the queue is in learnt order now: the first candidates are mostly mitoses
+    first = [session.at(i) for i in range(8)]
+    assert np.mean([truth_rows[session._row_of(c.id)] for c in first]) >= 0.5
