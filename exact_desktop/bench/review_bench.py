@@ -7,7 +7,7 @@ same Qt-free review session and crops the Review panel uses, over a real project
   threshold first), the histogram and counts again, and the candidate on screen drawn.
 - `next_candidate_ms_p95`: `d` to the next candidate's crop drawn when it was not read ahead
   (`..._prefetched_ms_p95`: when the panel read it ahead, as it does while the reviewer looks).
-- `gallery_page_ms_p95`: a 5 x 4 page of 128 px crops drawn.
+- `gallery_page_ms_p95`: a 5 x 4 page of 128 px crops drawn (read side by side, as the panel does).
 - `decision_commit_ms_p95`: `j`: the accept stored (one transaction, one undoable edit), the
   next candidate on the queue, the review's place stored.
 
@@ -27,7 +27,7 @@ import numpy as np
 from exact_desktop.annotating.edit_history import EditHistory
 from exact_desktop.demo.synthetic_slide import ensure_demo_slide
 from exact_desktop.model import entities as e
-from exact_desktop.review.crops import crop_around, downsample_for, draw_outline
+from exact_desktop.review.crops import crop_around, crops_around, downsample_for, draw_outline
 from exact_desktop.review.session import Candidate, ReviewSession
 from exact_desktop.slides.base import SlideSource
 from exact_desktop.slides.opener import open_slide
@@ -116,8 +116,10 @@ def _measure(store: SqliteStore, entry: int, source: SlideSource) -> dict[str, A
     pages = []
     for p in range(PAGES):
         start = time.perf_counter()
-        for c in (session.at(session.position + p * PAGE + i) for i in range(PAGE)):
-            drawn(c, GALLERY_PX)
+        page = [c for i in range(PAGE) if (c := session.at(session.position + p * PAGE + i)) is not None]
+        results = store.get_many(e.PluginResultAnnotation, [c.id for c in page])
+        for c, crop in zip(page, crops_around(source, [c.centre for c in page], GALLERY_PX, downsample), strict=True):
+            draw_outline(crop, results[c.id].vector, 1, (0, 255, 0))
         pages.append((time.perf_counter() - start) * 1000)
 
     commits = []

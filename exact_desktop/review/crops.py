@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +21,8 @@ DEFAULT_OBJECTIVE = 40.0  # what a slide that does not say is taken to be scanne
 DASH_PX = 5
 _BOXES = (VectorType.BOUNDING_BOX, VectorType.FIXED_SIZE_BOUNDING_BOX)
 _OPEN = (VectorType.LINE, VectorType.MULTI_LINE)
+READERS = 4  # OpenSlide decodes outside the GIL: a page's crops are read side by side
+_readers = ThreadPoolExecutor(READERS, thread_name_prefix="review-crops")
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,15 @@ def crop_around(source: SlideSource, centre: tuple[float, float], side: int, dow
         shrinking = read > side
         pixels = cv2.resize(pixels, (side, side), interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR)
     return Crop(np.ascontiguousarray(pixels), float(x0), float(y0), span / side)
+
+
+def crops_around(
+    source: SlideSource, centres: Sequence[tuple[float, float]], side: int, downsample: float
+) -> list[Crop]:
+    """Many crops read at once (a gallery page): one after another, 20 cost 20 decodes in a row."""
+    if len(centres) < 2:
+        return [crop_around(source, c, side, downsample) for c in centres]
+    return list(_readers.map(lambda c: crop_around(source, c, side, downsample), centres))
 
 
 def draw_outline(

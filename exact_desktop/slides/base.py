@@ -107,9 +107,11 @@ MAX_PLAUSIBLE_MPP = 50.0  # µm per pixel; even a 1x overview objective gives ab
 
 def rgba_over_white(rgba: np.ndarray) -> np.ndarray:
     """OpenSlide (and EXACT's patches) mark pixels outside the scanned area transparent: glass."""
-    alpha = rgba[..., 3]
-    if alpha.min() == 255:
+    if rgba.size == 0:
         return np.ascontiguousarray(rgba[..., :3])
+    alpha = cv2.extractChannel(rgba, 3)
+    if cv2.minMaxLoc(alpha)[0] == 255:  # OpenCV: numpy's strided channel copy cost 11 ms at 768 x 768, this 0.2
+        return cv2.cvtColor(rgba, cv2.COLOR_RGBA2RGB)
     a = alpha[..., None].astype(np.uint16)
     rgb = (rgba[..., :3].astype(np.uint16) * a + 255 * (255 - a)) // 255
     return rgb.astype(np.uint8)

@@ -59,7 +59,9 @@ class AuditDialog(QDialog):
         self.page = min(max(page, 0), self.pages - 1)
         ids = self.sample[self.page * self.gallery.size : (self.page + 1) * self.gallery.size]
         candidates = [self.session.candidate(id) for id in ids]
-        self.gallery.show_page([(c.id, self.crops.crop(c, CROP_PX), f"score {c.score:.3f}") for c in candidates])
+        crops = self.crops.crops(candidates, CROP_PX)
+        captions = [f"score {c.score:.3f}" for c in candidates]
+        self.gallery.show_page([(c.id, crop, t) for c, crop, t in zip(candidates, crops, captions, strict=True)])
         for i, id in enumerate(ids):
             if id in self.wrong:
                 self.gallery.toggle(i)

@@ -174,7 +174,8 @@ class ReviewPanel(QWidget):
         start = self._page_start()
         page = [self.session.at(p) for p in range(start, start + self.gallery.size)]
         shown = [c for c in page if c is not None]
-        self.gallery.show_page([(c.id, self.crop(c, CROP_PX), self._caption(c)) for c in shown])
+        crops = self.crops.crops(shown, CROP_PX)
+        self.gallery.show_page([(c.id, crop, self._caption(c)) for c, crop in zip(shown, crops, strict=True)])
         end = start + len(shown)
         self.info.setText(f"Candidates {start + 1:,}-{end:,} of {len(self.session):,}: click the wrong ones")
         QTimer.singleShot(0, lambda: self._prefetch(self.gallery.size, CROP_PX))
@@ -194,10 +195,9 @@ class ReviewPanel(QWidget):
     def _prefetch(self, ahead: int, side: int) -> None:
         """The next candidate's (or page's) pixels, read while the reviewer looks at these."""
         start = self.session.position
-        for position in range(start + ahead, start + 2 * ahead if side == CROP_PX else start + 2):
-            upcoming = self.session.at(position)
-            if upcoming is not None:
-                self.crop(upcoming, side)
+        end = start + 2 * ahead if side == CROP_PX else start + 2
+        upcoming = [self.session.at(p) for p in range(start + ahead, end)]
+        self.crops.crops([c for c in upcoming if c is not None], side)
 
     def _zoom_changed(self, _index: int) -> None:
         self.crops.magnification = self.zoom.currentData()
