@@ -26,6 +26,7 @@ class Layer:
     threshold: float = 0.0
     opacity: float = 0.8
     problem: str = ""  # why the layer cannot be drawn (set by the painter); "" when it draws
+    details: str = ""  # what a result layer came from: plugin, package, parameters, job, date
 
     @property
     def key(self) -> LayerKey:
@@ -48,9 +49,12 @@ class LayerList:
         known = {layer.key: layer for layer in self.layers if layer.image == image and layer.kind == kind}
         wanted = {layer.key for layer in fresh}
         added = [layer for layer in fresh if layer.key not in known]
-        renamed = [layer for layer in fresh if layer.key in known and known[layer.key].name != layer.name]
+        renamed = [
+            layer for layer in fresh
+            if layer.key in known and (known[layer.key].name, known[layer.key].details) != (layer.name, layer.details)
+        ]  # fmt: skip
         for layer in renamed:
-            known[layer.key].name = layer.name
+            known[layer.key].name, known[layer.key].details = layer.name, layer.details
         kept = [x for x in self.layers if x.image != image or x.kind != kind or x.key in wanted]
         if added or renamed or len(kept) != len(self.layers):
             self.layers = kept + added

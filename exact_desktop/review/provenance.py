@@ -77,3 +77,16 @@ def described(meta_data: dict[str, Any] | None) -> str:
         f"audited: precision {said['audit']['precision']:.2f}" if isinstance(said.get("audit"), dict) else "",
     ]
     return " · ".join(p for p in parts if p)
+
+
+def described_origin(origin: Origin, created: datetime) -> str:
+    """One line saying what made a result layer: plugin, package, parameters, job and date."""
+    parameters = ", ".join(f"{k}={v}" for k, v in sorted(origin.parameters.items()))
+    parts = [
+        origin.plugin,
+        origin.package,
+        f"job {origin.job}" if origin.job is not None else "",
+        f"{created:%Y-%m-%d %H:%M}",
+        parameters or "default parameters",
+    ]
+    return " · ".join(p for p in parts if p)

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from exact_desktop.model.layers import RESULTS, Layer, LayerKey, LayerList
+from exact_desktop.model.layers import ANNOTATIONS, RESULTS, Layer, LayerKey, LayerList
 
 
 class LayersPanel(QWidget):
@@ -32,13 +32,14 @@ class LayersPanel(QWidget):
         outer.addLayout(self.grid)
         outer.addStretch()
         self.controls: dict[LayerKey, tuple[QCheckBox, QSlider | None, QSlider]] = {}
-        self._problems: list[str] = []
+        self._problems: list[tuple[str, str]] = []
         layers.changed.connect(self.rebuild)
 
     def rebuild(self, _sender: object = None) -> None:
         image = self.image_of_view()
-        shown = self.layers.for_image(image) if image is not None else []
-        problems = [layer.problem for layer in shown]
+        listed = self.layers.for_image(image) if image is not None else []
+        shown = [x for x in listed if x.kind == RESULTS] + [x for x in listed if x.kind != RESULTS]
+        problems = [(layer.problem, layer.details) for layer in shown]
         if [layer.key for layer in shown] == list(self.controls) and problems == self._problems:
             for layer in shown:  # values only: keep the widgets the person is dragging
                 box, threshold, opacity = self.controls[layer.key]
@@ -53,36 +54,60 @@ class LayersPanel(QWidget):
             if item.widget():
                 item.widget().deleteLater()
         self.controls, self._problems = {}, problems
-        for index, layer in enumerate(shown):  # the name on one row, its controls under it, then a problem
-            key, row = layer.key, 3 * index
-            swatch = QLabel()
-            pixmap = QPixmap(12, 12)
-            pixmap.fill(QColor(layer.colour))
-            swatch.setPixmap(pixmap)
-            box = QCheckBox(_title(layer))
-            box.setToolTip(f"{layer.name}\nCannot be drawn: {layer.problem}" if layer.problem else layer.name)
-            box.setChecked(layer.visible)
-            box.toggled.connect(lambda on, key=key: self.layers.set(key, visible=on))
-            opacity = _slider(layer.opacity, lambda v, key=key: self.layers.set(key, opacity=v / 100))
-            self.grid.addWidget(swatch, row, 0)
-            self.grid.addWidget(box, row, 1, 1, 5)
-            self.grid.addWidget(QLabel("opacity"), row + 1, 1)
-            self.grid.addWidget(opacity, row + 1, 2)
-            threshold = None
-            if layer.kind == RESULTS:
-                threshold = _slider(layer.threshold, lambda v, key=key: self.layers.set(key, threshold=v / 100))
-                accept = QPushButton("Accept")
-                accept.setToolTip("Turn the objects above the threshold into annotations")
-                accept.clicked.connect(lambda _=False, entry=layer.group: self.acceptRequested.emit(entry))
-                self.grid.addWidget(QLabel("score ≥"), row + 1, 3)
-                self.grid.addWidget(threshold, row + 1, 4)
-                self.grid.addWidget(accept, row + 1, 5)
-            if layer.problem:
-                reason = QLabel(layer.problem)
-                reason.setWordWrap(True)
-                reason.setStyleSheet("color: #c0392b")
-                self.grid.addWidget(reason, row + 2, 1, 1, 5)
-            self.controls[key] = (box, threshold, opacity)
+        row = 0
+        for heading, kind in (("Plugin results", RESULTS), ("Annotation types", ANNOTATIONS)):
+            group = [layer for layer in shown if layer.kind == kind]  # results first, never under the types
+            if group:
+                title = QLabel(f"<b>{heading}</b>")
+                title.setObjectName(f"heading-{kind}")
+                self.grid.addWidget(title, row, 0, 1, 6)
+                row += 1
+            for layer in group:
+                row = self._add_layer(layer, row)
+
+    def _add_layer(self, layer: Layer, row: int) -> int:
+        """The name on one row, what made a result layer under it, its controls, then a problem."""
+        key = layer.key
+        swatch = QLabel()
+        pixmap = QPixmap(12, 12)
+        pixmap.fill(QColor(layer.colour))
+        swatch.setPixmap(pixmap)
+        box = QCheckBox(_title(layer))
+        tip = "\n".join(x for x in (layer.name, layer.details) if x)
+        box.setToolTip(f"{tip}\nCannot be drawn: {layer.problem}" if layer.problem else tip)
+        box.setChecked(layer.visible)
+        box.toggled.connect(lambda on, key=key: self.layers.set(key, visible=on))
+        self.grid.addWidget(swatch, row, 0)
+        self.grid.addWidget(box, row, 1, 1, 5)
+        row += 1
+        if layer.details:
+            details = QLabel(layer.details)
+            details.setObjectName("layer-details")
+            details.setWordWrap(True)
+            details.setStyleSheet("color: gray")
+            self.grid.addWidget(details, row, 1, 1, 5)
+            row += 1
+        opacity = _slider(layer.opacity, lambda v, key=key: self.layers.set(key, opacity=v / 100))
+        self.grid.addWidget(QLabel("opacity"), row, 1)
+        self.grid.addWidget(opacity, row, 2)
+        threshold = None
+        if layer.kind == RESULTS:
+            threshold = _slider(layer.threshold, lambda v, key=key: self.layers.set(key, threshold=v / 100))
+            accept = QPushButton("Accept")
+            accept.setToolTip("Turn the objects above the threshold into annotations")
+            accept.clicked.connect(lambda _=False, entry=layer.group: self.acceptRequested.emit(entry))
+            self.grid.addWidget(QLabel("score ≥"), row, 3)
+            self.grid.addWidget(threshold, row, 4)
+            self.grid.addWidget(accept, row, 5)
+        row += 1
+        if layer.problem:
+            reason = QLabel(layer.problem)
+            reason.setWordWrap(True)
+            reason.setStyleSheet("color: #c0392b")
+            self.grid.addWidget(reason, row, 1, 1, 5)
+            row += 1
+        self.controls[key] = (box, threshold, opacity)
+        return row
 
 
 def _title(layer: Layer) -> str:

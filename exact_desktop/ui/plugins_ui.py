@@ -31,6 +31,7 @@ from exact_desktop.plugins.runner import queue_for
 from exact_desktop.plugins.server_session import ServerPlugins
 from exact_desktop.rest.connection import PluginError
 from exact_desktop.review.audit import DEFAULT_SAMPLE
+from exact_desktop.review.provenance import described_origin, origins
 from exact_desktop.review.session import ReviewSession
 from exact_desktop.store.base import StoreError
 from exact_desktop.store.sqlite.store import SqliteStore
@@ -298,13 +299,17 @@ class PluginsUi:
         results = {r.id: r for r in self.store.list(e.PluginResult, image=image)}
         entries = self.store.list(e.PluginResultEntry, pluginresult__in=list(results)) if results else []
         plugins = {p.id: p.name for p in self.store.list(e.Plugin)}
+        said = origins(self.store, [x.id for x in entries])  # type: ignore[misc]
         fresh = []
         for entry in entries:
             result = results[entry.pluginresult]
             name = f"{plugins.get(result.plugin, 'plugin ' + str(result.plugin))} · {entry.name} · "
             name += f"{result.created_time:%Y-%m-%d %H:%M}"
             colour = self._entry_colour(entry.id)
-            fresh.append(Layer(RESULTS, entry.id, name, image, colour, threshold=entry.default_threshold))  # type: ignore[arg-type]
+            details = described_origin(said[entry.id], result.created_time) if entry.id in said else ""  # type: ignore[index]
+            fresh.append(Layer(
+                RESULTS, entry.id, name, image, colour, threshold=entry.default_threshold, details=details,  # type: ignore[arg-type]
+            ))  # fmt: skip
         self.layers.sync(image, RESULTS, fresh)
 
     def _entry_colour(self, entry: int) -> str:

@@ -1,0 +1,43 @@
+"""The Layers panel puts plugin results first, under their own heading, with what made them."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QCheckBox, QLabel
+
+from exact_desktop.model.layers import ANNOTATIONS, RESULTS, Layer, LayerList
+from exact_desktop.ui.layers_panel import LayersPanel
+
+DETAILS = "Nuclei detector · nuclei-detector 1.2 · job 7 · 2026-12-06 10:00 · min_area=20"
+
+
+def _panel(qtbot) -> LayersPanel:  # type: ignore[no-untyped-def]
+    layers = LayerList()
+    types = [Layer(ANNOTATIONS, t, f"Type {t}", 1) for t in range(16)]
+    layers.sync(1, ANNOTATIONS, types)
+    layers.sync(1, RESULTS, [Layer(RESULTS, 5, "Nuclei detector · nuclei", 1, details=DETAILS)])
+    panel = LayersPanel(layers, lambda: 1)
+    qtbot.addWidget(panel)
+    panel.rebuild()
+    return panel
+
+
+def _texts_in_order(panel: LayersPanel) -> list[str]:
+    widgets = [panel.grid.itemAt(i).widget() for i in range(panel.grid.count())]
+    return [w.text() for w in widgets if isinstance(w, QLabel | QCheckBox) and w.text()]
+
+
+def test_result_layers_come_first_with_what_made_them(qtbot) -> None:  # type: ignore[no-untyped-def]
+    panel = _panel(qtbot)
+    texts = _texts_in_order(panel)
+    assert texts[:3] == ["<b>Plugin results</b>", "Nuclei detector · nuclei", DETAILS]
+    assert texts.index("<b>Annotation types</b>") < texts.index("Type 0")
+    box = panel.controls[(RESULTS, 5)][0]
+    assert DETAILS in box.toolTip()
+
+
+def test_dragging_a_slider_keeps_the_widgets(qtbot) -> None:  # type: ignore[no-untyped-def]
+    panel = _panel(qtbot)
+    slider = panel.controls[(RESULTS, 5)][1]
+    panel.layers.set((RESULTS, 5), threshold=0.7)  # the panel's own change comes back as values only
+    assert panel.controls[(RESULTS, 5)][1] is slider
+    assert slider.value() == 70
