@@ -48,7 +48,9 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("Ctrl+F", "Find an image of the set by name"),
     ("Mouse wheel, +, -", "Zoom"),
     ("Drag on empty slide, middle button, arrow keys", "Pan (Shift+arrow: farther)"),
-    ("f", "Fit the slide in the window"),
+    ("h, Home", "Fit the slide in the window (f is EXACT's flip)"),
+    ("r", "Rotate the view a quarter turn clockwise (annotations stay where they are on the slide)"),
+    ("f", "Flip the view left to right (annotations stay where they are on the slide)"),
     ("Ctrl+O", "Open slides"),
     ("F1", "This list"),
 )

@@ -122,12 +122,15 @@ class MainWindow(ProjectWindow):
         return action
 
     def _build_actions(self, dock: QDockWidget) -> None:
-        # Keys the view handles itself (+, -, F, arrows) are shown after a tab, not registered twice.
+        # Keys the view handles itself (+, -, H, arrows) are shown after a tab, not registered twice.
         self.open_action = self._action("&Open slide\u2026", "open", self.choose_files, "Ctrl+O")
         quit_action = self._action("&Quit", None, self.close, "Ctrl+Q")
         self.zoom_in_action = self._action("Zoom &in\t+", "zoom-in", self.view.zoom_in)
         self.zoom_out_action = self._action("Zoom &out\t-", "zoom-out", self.view.zoom_out)
-        self.fit_action = self._action("&Fit slide\tF", "fit", self.view.fit)
+        self.fit_action = self._action("&Fit slide\tH", "fit", self.view.fit)
+        # EXACT's r and f work wherever the focus is in the window, as its other keys do
+        self.rotate_action = self._action("&Rotate the view a quarter turn", None, self.view.rotate, "R")
+        self.flip_action = self._action("F&lip the view left to right", None, self.view.flip, "F")
         self.overview_action = self._action("Show &overview", None, self._toggle_overview)
         self.overview_action.setCheckable(True)
         self.overview_action.setChecked(True)
@@ -139,7 +142,13 @@ class MainWindow(ProjectWindow):
         file_menu.addSeparator()
         file_menu.addAction(quit_action)
         view_menu = self.view_menu = self.menuBar().addMenu("&View")
-        for action in (self.zoom_in_action, self.zoom_out_action, self.fit_action):
+        for action in (
+            self.zoom_in_action,
+            self.zoom_out_action,
+            self.fit_action,
+            self.rotate_action,
+            self.flip_action,
+        ):
             view_menu.addAction(action)
         view_menu.addSeparator()
         view_menu.addAction(self.previous_action)

@@ -10,7 +10,17 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, QPointF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QImage, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QResizeEvent, QWheelEvent
+from PySide6.QtGui import (
+    QColor,
+    QImage,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QResizeEvent,
+    QTransform,
+    QWheelEvent,
+)
 from PySide6.QtWidgets import QWidget
 
 from exact_desktop.annotating.annotator import Annotator
@@ -129,7 +139,7 @@ class SlideView(QWidget):
     def _repaint_area(self, x: float, y: float, w: float, h: float) -> None:
         """Only the new tile's part of the screen is painted again: a frame that fills in tile by
         tile costs each arrival its own pixels, not the whole window's."""
-        area = screen_rect(self.state, Rect(x, y, w, h)).adjusted(-2, -2, 2, 2)
+        area = self.frame_transform().mapRect(screen_rect(self.state, Rect(x, y, w, h))).adjusted(-2, -2, 2, 2)
         if area.intersects(self.rect()):
             self.update(area)
 
@@ -143,6 +153,7 @@ class SlideView(QWidget):
                 self.rect(), Qt.AlignmentFlag.AlignCenter, "Open a slide: File \u2192 Open slide\u2026 (Ctrl+O)"
             )
             return
+        painter.setTransform(self.frame_transform())  # the painters draw in the frame; turned here
         self._paint_outside(painter)
         smooth = not self._interacting
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, smooth)
@@ -152,6 +163,7 @@ class SlideView(QWidget):
             overlay.paint(painter, self.state)
         if self.annotator is not None:
             paint_annotator(painter, self.state, self.annotator)
+        painter.resetTransform()
         if self.source and self.source.mpp:
             paint_scale_bar(painter, self.source.mpp, self.state.downsample, self.height())
         painter.end()
@@ -163,15 +175,20 @@ class SlideView(QWidget):
         else:
             self._completed_for = None
 
+    def frame_transform(self) -> QTransform:
+        """The view's frame (where the painters draw) to the widget: turned and mirrored."""
+        a, b, c, d, e, f = self.state.frame_to_widget()
+        return QTransform(a, c, b, d, e, f)
+
     def _paint_outside(self, painter: QPainter) -> None:
-        """The background beside the slide only: where the slide is, its tiles cover it."""
+        """The background beside the slide only (in the frame): where the slide is, its tiles cover it."""
         s = self.state
         slide = screen_rect(s, Rect(0, 0, s.slide_width, s.slide_height))  # the edges the tiles have
-        w, h = self.width(), self.height()
+        w, h = s.viewport_width, s.viewport_height
         left, top = max(0, slide.left()), max(0, slide.top())
         right, bottom = min(w, slide.x() + slide.width()), min(h, slide.y() + slide.height())
         if right <= left or bottom <= top:
-            painter.fillRect(self.rect(), _OUTSIDE)
+            painter.fillRect(0, 0, w, h, _OUTSIDE)
             return
         for x, y, width, height in ((0, 0, w, top), (0, bottom, w, h - bottom), (0, top, left, bottom - top),
                                     (right, top, w - right, bottom - top)):  # fmt: skip
@@ -190,7 +207,7 @@ class SlideView(QWidget):
 
     def _view_signature(self) -> tuple[float, ...]:
         s = self.state
-        return (s.center_x, s.center_y, s.downsample, s.viewport_width, s.viewport_height)
+        return (s.center_x, s.center_y, s.downsample, s.viewport_width, s.viewport_height, s.quarter_turns, s.mirrored)
 
     def visible_tiles(self) -> list[TileKey]:
         return self.last_plan.visible if self.last_plan else []
@@ -217,6 +234,12 @@ class SlideView(QWidget):
 
     def fit(self) -> None:
         self.state.fit()
+
+    def rotate(self) -> None:
+        self.state.rotate()
+
+    def flip(self) -> None:
+        self.state.flip()
 
     # --- Qt events --------------------------------------------------------------------------
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
@@ -258,7 +281,7 @@ class SlideView(QWidget):
         pos = event.position()
         annotator = self.annotator if self.source is not None else None
         if event.button() == Qt.MouseButton.LeftButton and annotator is not None:
-            x, y = self.state.screen_to_l0(pos.x(), pos.y())
+            x, y = self.state.widget_to_l0(pos.x(), pos.y())
             mods = event.modifiers()
             shift = bool(mods & Qt.KeyboardModifier.ShiftModifier)
             ctrl = bool(mods & Qt.KeyboardModifier.ControlModifier)
@@ -273,7 +296,7 @@ class SlideView(QWidget):
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         pos = event.position()
         if event.button() == Qt.MouseButton.LeftButton and self.annotator is not None and self.source is not None:
-            x, y = self.state.screen_to_l0(pos.x(), pos.y())
+            x, y = self.state.widget_to_l0(pos.x(), pos.y())
             annotator = self.annotator
             if self._tool_call(lambda: annotator.double_click(x, y, self._tolerance())):
                 return
@@ -287,7 +310,7 @@ class SlideView(QWidget):
             self.begin_interaction()
             self.state.pan_by_screen(delta.x(), delta.y())
         if self.source is not None:
-            x, y = self.state.screen_to_l0(pos.x(), pos.y())
+            x, y = self.state.widget_to_l0(pos.x(), pos.y())
             if self.annotator is not None:
                 self.annotator.move(x, y)
             self.cursorMoved.emit(x, y)
@@ -296,7 +319,7 @@ class SlideView(QWidget):
         if self._tool_drag and self.annotator is not None:
             self._tool_drag = False
             pos = event.position()
-            x, y = self.state.screen_to_l0(pos.x(), pos.y())
+            x, y = self.state.widget_to_l0(pos.x(), pos.y())
             annotator = self.annotator
             self._tool_call(lambda: annotator.release(x, y, self._tolerance()))
             return
@@ -331,8 +354,12 @@ class SlideView(QWidget):
             self.zoom_in()
         elif key == Qt.Key.Key_Minus:
             self.zoom_out()
-        elif key == Qt.Key.Key_F:
+        elif key in (Qt.Key.Key_H, Qt.Key.Key_Home):
             self.fit()
+        elif key == Qt.Key.Key_R:
+            self.rotate()
+        elif key == Qt.Key.Key_F:
+            self.flip()
         else:
             super().keyPressEvent(event)
 

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
@@ -103,6 +104,30 @@ def test_draw_select_delete_undo_with_mouse_and_keys(qtbot, tmp_path):
     assert store.get(e.Annotation, box.id).vector == box.vector
     QTest.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     assert store.get(e.Annotation, box.id).vector == moved
+
+
+def test_a_box_drawn_on_the_turned_view_is_stored_where_it_is_on_the_slide(qtbot, tmp_path):
+    """r turns the view a quarter clockwise: the widget's right is the slide's up, its down the
+    slide's right. A box dragged there is stored in the slide's level-0 pixels under the mouse."""
+    store, s, _ = project(tmp_path)
+    window = annotating_window(qtbot, store, s.image_set.id)
+    view, state = window.view, window.view.state
+    QTest.keyClick(window, Qt.Key.Key_R)
+    assert state.quarter_turns == 1
+    QTest.keyClick(window, Qt.Key.Key_2)  # Nucleus, a box type
+    cx, cy, ds = state.center_x, state.center_y, state.downsample
+    mid = QPoint(view.width() // 2, view.height() // 2)
+    start, end = mid + QPoint(-30, -20), mid + QPoint(40, 30)
+    QTest.mousePress(view, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, start)
+    QTest.mouseMove(view, mid)
+    QTest.mouseMove(view, end)
+    QTest.mouseRelease(view, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, end)
+    (box,) = live(store, s.image.id)
+    v = box.vector
+    # widget (dx, dy) from the centre is slide (dy, -dx): the corners (-20, 30) and (30, -40)
+    expected = (cx - 20 * ds, cy - 40 * ds, cx + 30 * ds, cy + 30 * ds)
+    stored = (min(v["x1"], v["x2"]), min(v["y1"], v["y2"]), max(v["x1"], v["x2"]), max(v["y1"], v["y2"]))
+    assert stored == pytest.approx(expected, abs=2 * ds)
 
 
 def test_a_number_key_after_drawing_picks_the_next_type_to_draw(qtbot, tmp_path):

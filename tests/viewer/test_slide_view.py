@@ -89,6 +89,56 @@ def test_zoom_at_cursor_and_pan_change_the_visible_region(qtbot):
     assert_close(tuple(frame.pixelColor(320, 240).getRgb()[:3]), (0, 255, 0))
 
 
+def test_r_turns_and_f_mirrors_what_is_shown_and_what_the_mouse_points_at(qtbot):
+    """r shows the picture a quarter turned clockwise, f then mirrors it left to right; the
+    mouse points at the slide pixel shown under it, and the wheel zooms about that pixel."""
+    view = show_view(qtbot, open_slide(BOXES_TIFF), 480, 480)  # square: the frame keeps its size
+    view.overview.hide()
+    s = view.state
+    with qtbot.waitSignal(view.frameCompleted, timeout=10_000):
+        s.set_downsample(s.downsample / 2)
+        s.center_on(140, 110)  # the corners of the three boxes in sight
+    upright = pixels(view)
+    with qtbot.waitSignal(view.frameCompleted, timeout=10_000):
+        qtbot.keyClick(view, Qt.Key.Key_R)
+    turned = pixels(view)
+    assert np.mean(turned != np.rot90(upright, -1)) < 0.01
+    cx, cy, ds = s.center_x, s.center_y, s.downsample
+    assert s.widget_to_l0(240 + 60, 240 + 20) == pytest.approx((cx + 20 * ds, cy - 60 * ds))
+    with qtbot.waitSignal(view.frameCompleted, timeout=10_000):
+        qtbot.keyClick(view, Qt.Key.Key_F)
+    assert np.mean(pixels(view) != turned[:, ::-1]) < 0.01
+    assert s.widget_to_l0(240 - 60, 240 + 20) == pytest.approx((cx + 20 * ds, cy - 60 * ds))
+    under = s.widget_to_l0(100, 300)
+    wheel_at(view, QPointF(100, 300))
+    assert s.downsample < ds and s.widget_to_l0(100, 300) == pytest.approx(under)
+    qtbot.keyClick(view, Qt.Key.Key_R)
+    qtbot.keyClick(view, Qt.Key.Key_F)
+    assert (s.quarter_turns, s.mirrored) == (0, False)  # three quarters, mirrored, as mirrored: upright again
+
+
+def pixels(view: SlideView) -> np.ndarray:
+    """The widget's pixels as an (h, w, 3) array, colours reduced to which box they are."""
+    image = view.grab().toImage().convertToFormat(QImage.Format.Format_RGB888)
+    rgb = np.frombuffer(image.constBits(), np.uint8).reshape(image.height(), image.bytesPerLine())
+    return rgb[:, : 3 * image.width()].reshape(image.height(), image.width(), 3) > 128
+
+
+def wheel_at(view: SlideView, at: QPointF) -> None:
+    view.event(
+        QWheelEvent(
+            at,
+            view.mapToGlobal(at),
+            QPoint(0, 0),
+            QPoint(0, 120),
+            Qt.MouseButton.NoButton,
+            Qt.KeyboardModifier.NoModifier,
+            Qt.ScrollPhase.NoScrollPhase,
+            False,
+        )
+    )
+
+
 def drag(view: SlideView, start: QPointF, end: QPointF) -> None:
     left, nobody = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
     for kind, pos, buttons in (
@@ -111,7 +161,7 @@ def test_keys_and_wheel_zoom_and_pan(qtbot):
     qtbot.keyClick(view, Qt.Key.Key_Plus)
     qtbot.keyClick(view, Qt.Key.Key_Right)
     assert view.state.center_x == pytest.approx(x + 120 * view.state.downsample)
-    qtbot.keyClick(view, Qt.Key.Key_F)
+    qtbot.keyClick(view, Qt.Key.Key_H)  # fit (f is EXACT's flip)
     assert view.state.downsample == pytest.approx(view.state.fit_downsample())
 
     under = view.state.screen_to_l0(100, 100)
