@@ -20,6 +20,7 @@ from exact_desktop.exchange.plan import ExchangeError, ImportPlan
 from exact_desktop.model.entities import AnnotationType, VectorType
 from exact_desktop.model.geometry import Rect
 from exact_desktop.model.layers import ANNOTATIONS
+from exact_desktop.plugins.brought_types import brought_types
 from exact_desktop.store.base import Store, StoreError, ViewportQuery
 from exact_desktop.ui.annotation_list import AnnotationList
 from exact_desktop.ui.edit_tools_ui import EditToolsUi
@@ -110,8 +111,10 @@ class AnnotationUi:
     # --- the shown image --------------------------------------------------------------------
     def image_shown(self, image: int | None, types: list[AnnotationType]) -> None:
         self.screening.stop()
+        brought = brought_types(self.annotator.store, types)
+        types = [t for t in types if t.id not in brought] + [t for t in types if t.id in brought]  # theirs last
         self.annotator.set_image(image, types)
-        self.palette.rebuild()
+        self.palette.rebuild(brought)
         self.list.set_types(types)
 
     def written_elsewhere(self) -> None:

@@ -74,19 +74,33 @@ class TypePalette(QWidget):
         layout.addWidget(self.labels_box)
         annotator.changed.connect(self._annotator_changed)
         history.changed.connect(self._history_changed)
+        self.brought: dict[int, str] = {}
         self.rebuild()
 
-    def rebuild(self) -> None:
-        """After the image changed: its types and its labels."""
+    def rebuild(self, brought: dict[int, str] | None = None) -> None:
+        """After the image changed: its types and its labels; the types plugins brought (type id
+        -> plugin, kept from the last call when not given) under a heading of their own, last."""
+        if brought is not None:
+            self.brought = brought
+        brought = self.brought
         self.types.blockSignals(True)
         self.types.clear()
         for index, t in enumerate(self.annotator.palette):
+            if t.id in brought and (index == 0 or self.annotator.palette[index - 1].id not in brought):
+                heading = QListWidgetItem("From plugins")
+                heading.setFlags(Qt.ItemFlag.NoItemFlags)  # a heading: cannot be picked
+                font = heading.font()
+                font.setBold(True)
+                heading.setFont(font)
+                self.types.addItem(heading)
             key = key_of(index)
             item = QListWidgetItem(
                 swatch(t.color_code),
                 f"{key + '  ' if key else ''}{t.name}  ({shapes.name_of(t.vector_type)})",
             )
             item.setData(Qt.ItemDataRole.UserRole, t.id)
+            if t.id in brought:
+                item.setToolTip(f"Brought by the plugin {brought[t.id]}")
             self.types.addItem(item)
         self.types.blockSignals(False)
         for check in self.label_checks.values():
@@ -157,8 +171,9 @@ class TypePalette(QWidget):
         self._show_labels()
 
     def _pick(self, row: int) -> None:
-        if row >= 0:
-            self.annotator.set_active(self.types.item(row).data(Qt.ItemDataRole.UserRole))
+        type_id = self.types.item(row).data(Qt.ItemDataRole.UserRole) if row >= 0 else None
+        if type_id is not None:
+            self.annotator.set_active(type_id)
             if self.annotator.mode != DRAW:
                 self.annotator.toggle_mode()
 

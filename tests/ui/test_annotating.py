@@ -390,3 +390,18 @@ def test_b_draws_the_active_type_under_the_others(qtbot, tmp_path):
     QTest.keyClick(window, Qt.Key.Key_B)
     assert window.layers.for_image(s.image.id)[0].group == s.polygon.id
     assert window.statusBar().currentMessage() == "Tissue is drawn under the other layers"
+
+
+def test_types_a_plugin_brought_are_listed_apart_and_last(qtbot, tmp_path):
+    store, s, _ = project(tmp_path)
+    store.create(e.Plugin("Mitosis finder", products=[s.product.id], produces=["Mitosis"]))
+    window = annotating_window(qtbot, store, s.image_set.id)
+    ui = window.annotation
+    assert [t.name for t in ui.annotator.palette] == ["Nucleus", "Ruler", "Tissue", "Mitosis"]
+    rows = [ui.palette.types.item(r) for r in range(ui.palette.types.count())]
+    assert [r.text() for r in rows][-2:] == ["From plugins", "4  Mitosis  (point)"]
+    assert "Mitosis finder" in rows[-1].toolTip() and not rows[-2].flags() & Qt.ItemFlag.ItemIsSelectable
+    QTest.keyClick(window, Qt.Key.Key_4)  # the number keys follow the palette: Mitosis is now 4
+    assert ui.annotator.active.name == "Mitosis"
+    ui.palette.types.setCurrentRow(len(rows) - 2)  # the heading picks nothing
+    assert ui.annotator.active.name == "Mitosis"

@@ -1,0 +1,20 @@
+"""Which annotation types plugins brought (named in a plugin's `produces`, in one of its products),
+so the type palette can keep them apart from the types people draw with."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from exact_desktop.model import entities as e
+from exact_desktop.store.base import Store
+
+
+def brought_types(store: Store, types: Sequence[e.AnnotationType]) -> dict[int, str]:
+    """Type id -> the name of the plugin that brought it, for those of `types` a plugin did."""
+    found: dict[int, str] = {}
+    for plugin in store.list(e.Plugin):
+        names, products = set(plugin.produces), set(plugin.products)
+        for t in types:
+            if t.name in names and t.product in products and t.id not in found:
+                found[t.id] = plugin.name  # type: ignore[index]
+    return found
