@@ -25,12 +25,14 @@ from exact_desktop.review.session import Candidate, ReviewSession
 from exact_desktop.slides.base import SlideSource
 from exact_desktop.ui.review_crops import CropCache
 from exact_desktop.ui.review_gallery import CROP_PX, Gallery
+from exact_desktop.ui.review_learning import ReviewLearning
 from exact_desktop.ui.score_histogram import ScoreHistogram
 
 SINGLE_PX = 384
 MAGNIFICATIONS = (40.0, 20.0, 10.0, 5.0)
 ORDERS = {"score_high": "Score, high first", "score_low": "Score, low first",
-          "uncertain": "Closest to the threshold", "spatial": "Across the slide"}  # fmt: skip
+          "uncertain": "Closest to the threshold", "spatial": "Across the slide",
+          "learned": "Learnt score, high first", "learned_uncertain": "Learnt score, least sure first"}  # fmt: skip
 REVIEW_KEYS = (Qt.Key.Key_J, Qt.Key.Key_K, Qt.Key.Key_D, Qt.Key.Key_S, Qt.Key.Key_G, Qt.Key.Key_Space,
                Qt.Key.Key_Return, Qt.Key.Key_Enter)  # fmt: skip
 
@@ -87,6 +89,10 @@ class ReviewPanel(QWidget):
         self.keys = QLabel(f"j accept · k reject · d next · s previous · Space skip · relabel: {relabels}")
         self.keys.setWordWrap(True)
         self.counts = QLabel()
+        self.model = QLabel("Model: learns after the first decisions")
+        self.model.setWordWrap(True)
+        self.learning = ReviewLearning(session, self)
+        self.learning.status.connect(self.model.setText)
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
@@ -98,6 +104,7 @@ class ReviewPanel(QWidget):
         layout.addWidget(self.accept_page)
         layout.addWidget(self.keys)
         layout.addWidget(self.counts)
+        layout.addWidget(self.model)
         layout.addStretch()
         session.changed.connect(self._session_changed)
         self.refresh()

@@ -118,3 +118,19 @@ def test_an_audited_accept_records_the_samples_precision(qtbot, tmp_path, slide)
     window.annotation.undo_action.trigger()  # the audited accept is one edit
     assert store.count(e.Annotation, deleted=False) == 0
     window.close()
+
+
+def test_the_model_learns_in_the_background_and_reorders_the_queue(qtbot, tmp_path, slide):
+    _store, _r, window = reviewing_window(qtbot, tmp_path, slide)
+    panel = window.plugins.open_review()
+    for i in range(10):  # every other candidate accepted: enough of both kinds to learn from
+        qtbot.keyClick(panel, "j" if i % 2 == 0 else "k")
+    # the keys were answered at once; the model arrives later, from its thread
+    qtbot.waitUntil(lambda: "balanced accuracy" in panel.model.text(), timeout=60_000)
+    assert "from 10 decisions" in panel.model.text()
+    assert panel.session.learned is not None and len(panel.session.learned) == 30
+    panel.order.setCurrentIndex(panel.order.findData("learned"))
+    learned = panel.session.learned
+    queue_scores = [learned[panel.session._row_of(panel.session.at(i).id)] for i in range(len(panel.session))]
+    assert queue_scores == sorted(queue_scores, reverse=True)
+    panel.grab().save(str(tmp_path / "review-panel-learning.png"))

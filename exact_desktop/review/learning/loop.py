@@ -1,7 +1,8 @@
 """The review's learning loop: features of every candidate (computed once, kept per candidate
 row), a classifier retrained from the decisions so far, and the session re-ordered by its
-scores. `retrain` is the slow part, safe to call off the GUI thread: it reads the session's
-arrays and hands back scores; `apply` gives them to the session (on the session's thread)."""
+scores. `retrain` is the slow part, safe to call off the GUI thread with the `labels()` taken on
+the session's thread: it reads slides and the session's fixed arrays (boxes, scores, types), never
+the store, and hands back scores; `apply` gives them to the session (on the session's thread)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ class LearningLoop:
         self.learner = Learner()
         self.features = np.full((len(session.candidates), len(FEATURES)), np.nan, np.float32)
         self._done = np.zeros(len(session.candidates), bool)
+        images = session.store.get_many(e.Image, [int(i) for i in np.unique(session.candidates.images)])
+        self.slides = {i: (image.local_path, image.mpp) for i, image in images.items()}
 
     def compute_features(self, rows: np.ndarray | None = None) -> None:
         """Features of these candidate rows (all when None) not computed yet, image by image."""
@@ -29,11 +32,11 @@ class LearningLoop:
         wanted = wanted[~self._done[wanted]]
         for image_id in np.unique(c.images[wanted]):
             on_image = wanted[c.images[wanted] == image_id]
-            image = self.session.store.get(e.Image, int(image_id))
-            if not image.local_path:
+            path, mpp = self.slides.get(int(image_id), (None, None))
+            if not path:
                 continue
-            with open_slide(image.local_path) as source:
-                self.features[on_image] = candidate_features(source, c.boxes[on_image], c.scores[on_image], image.mpp)
+            with open_slide(path) as source:
+                self.features[on_image] = candidate_features(source, c.boxes[on_image], c.scores[on_image], mpp)
             self._done[on_image] = True
 
     def labels(self) -> tuple[np.ndarray, np.ndarray]:
@@ -43,9 +46,8 @@ class LearningLoop:
         rejected = c.decisions[decided] == STATES.index("reject")
         return decided, np.where(rejected, REJECTED, c.chosen[decided])
 
-    def retrain(self) -> tuple[Quality, np.ndarray]:
-        """Train from the decisions so far and score every candidate (LearningError: too few)."""
-        decided, labels = self.labels()
+    def retrain(self, decided: np.ndarray, labels: np.ndarray) -> tuple[Quality, np.ndarray]:
+        """Train from these decisions (`labels()`) and score every candidate (LearningError: too few)."""
         self.compute_features(decided)
         quality = self.learner.fit(self.features[decided], labels)
         self.compute_features()
@@ -56,6 +58,6 @@ class LearningLoop:
 
     def step(self) -> Quality:
         """Retrain and re-order at once (the command line, the benchmark, tests)."""
-        quality, scores = self.retrain()
+        quality, scores = self.retrain(*self.labels())
         self.apply(scores)
         return quality
