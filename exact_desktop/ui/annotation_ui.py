@@ -26,6 +26,7 @@ from exact_desktop.ui.annotation_list import AnnotationList
 from exact_desktop.ui.edit_tools_ui import EditToolsUi
 from exact_desktop.ui.help_dialog import HelpDialog
 from exact_desktop.ui.image_finder import ImageFinder
+from exact_desktop.ui.label_keys import LabelKeys
 from exact_desktop.ui.project_window import ProjectWindow
 from exact_desktop.ui.properties_panel import PropertiesPanel
 from exact_desktop.ui.screening_ui import ScreeningUi
@@ -65,6 +66,7 @@ class AnnotationUi:
         self.back_action = self._action("Active type to the &background", self.active_to_back, "B")
         window.view_menu.addAction(self.back_action)
         window.view_menu.addAction(self.find_action)
+        self.label_keys = LabelKeys(window, self.label_key)
 
     def _dock(self, title: str, name: str, widget: object, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self.window)
@@ -144,6 +146,12 @@ class AnnotationUi:
 
     def number_key(self, index: int) -> None:
         said = self._guarded("Change of type", lambda: self.annotator.number_key(index))
+        if said:
+            self.window.statusBar().showMessage(str(said), 10_000)
+
+    def label_key(self, digit: int) -> None:
+        """Shift+digit (EXACT): set or take off the image's global label with that number."""
+        said = self._guarded("Label", lambda: self.palette.label_key(digit))
         if said:
             self.window.statusBar().showMessage(str(said), 10_000)
 

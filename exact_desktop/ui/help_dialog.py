@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 KEYS: tuple[tuple[str, str], ...] = (
     ("c", "Toggle annotation mode (draw \u2194 select)"),
     ("1-9, 0", "Draw with that annotation type; with a selection: change its type"),
+    ("Shift+1-4, Shift+0", "Set or take off the image label (global type) with that number (0: the tenth)"),
     ("Click / drag", "Draw: box and circle by dragging, point and fixed-size box by a click"),
     ("Clicks, Double-click or Enter", "Line, multi-line, polygon: place vertices, then finish"),
     ("Click the first vertex", "Close the polygon being drawn"),

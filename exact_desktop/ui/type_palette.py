@@ -106,8 +106,9 @@ class TypePalette(QWidget):
         for check in self.label_checks.values():
             check.deleteLater()
         self.label_checks = {}
-        for t in self._global_types():
-            check = QCheckBox(t.name)
+        for index, t in enumerate(self._global_types()):
+            key = key_of(index)
+            check = QCheckBox(f"Shift+{key}  {t.name}" if key else t.name)
             check.setIcon(swatch(t.color_code))
             check.clicked.connect(lambda _checked, type_id=t.id: self.toggle_label(type_id))
             self.labels_layout.addWidget(check)
@@ -126,6 +127,16 @@ class TypePalette(QWidget):
             return []
         found = self.annotator.store.list(Annotation, image=image, annotation_type=type_id, deleted=False)
         return [a.id for a in found]  # type: ignore[misc]
+
+    def label_key(self, digit: int) -> str:
+        """Shift+`digit`: toggle the global label shown with that key; what happened, in words."""
+        labels = self._global_types()
+        index = (digit - 1) % 10
+        if index >= len(labels):
+            return f"No image label on Shift+{digit}: this image set has {len(labels)}"
+        label = labels[index]
+        self.toggle_label(label.id)  # type: ignore[arg-type]
+        return f"Image label {label.name} {'set' if self._label_ids(label.id) else 'taken off'}"  # type: ignore[arg-type]
 
     def toggle_label(self, type_id: int) -> None:
         """Set the image-level label, or take it off: one undoable edit."""

@@ -10,7 +10,8 @@ import sys
 import textwrap
 
 import pytest
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QEvent, QPoint, Qt
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
@@ -19,6 +20,7 @@ from exact_desktop.paths import resource_path
 from exact_desktop.store.local_user import login_name
 from exact_desktop.store.sqlite.store import SqliteStore
 from exact_desktop.ui.help_dialog import HelpDialog
+from exact_desktop.ui.label_keys import shifted_digit
 from exact_desktop.ui.main_window import MainWindow
 from exact_desktop.ui.settings import last_project
 from tests.conftest import BOXES_TIFF, PROJECT, SMALL_SVS
@@ -221,6 +223,39 @@ def test_image_label_toggles_and_q_e_step_through_images(qtbot, tmp_path):
     assert window.current_image_id() == s.image.id and len(live(store, s.image.id)) == 1
     QTest.keyClick(window, Qt.Key.Key_Q)
     assert window.current_image_id() == s.image.id
+
+
+def test_shift_digits_set_and_take_off_the_image_labels_on_any_layout(qtbot, tmp_path):
+    store, s, label = project(tmp_path)
+    window = annotating_window(qtbot, store, s.image_set.id)
+    check = window.annotation.palette.label_checks[label.id]
+    assert check.text() == "Shift+1  Tumour slide"
+    shift = Qt.KeyboardModifier.ShiftModifier
+    QTest.keyClick(window.view, Qt.Key.Key_Exclam, shift)  # Shift+1 on a US layout
+    (global_label,) = live(store, s.image.id)
+    assert global_label.annotation_type == label.id and check.isChecked()
+    QTest.keyClick(window.view, Qt.Key.Key_1, shift)  # Shift+1 where the layout gives the digit
+    assert live(store, s.image.id) == [] and not check.isChecked()
+    QTest.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # each one undoable edit
+    assert len(live(store, s.image.id)) == 1 and check.isChecked()
+    QTest.keyClick(window.view, Qt.Key.Key_At, shift)
+    assert "No image label on Shift+2" in window.statusBar().currentMessage()
+
+
+def test_shift_digits_are_read_from_the_native_key_where_the_layout_shifts_them_to_symbols():
+    german_shift_3 = QKeyEvent(
+        QEvent.Type.KeyPress, Qt.Key.Key_section, Qt.KeyboardModifier.ShiftModifier, 12, 0xA7, 0, "\u00a7"
+    )
+    assert shifted_digit(german_shift_3, "xcb") == 3
+    assert shifted_digit(german_shift_3, "offscreen") is None  # no native key known: not guessed
+    windows = QKeyEvent(
+        QEvent.Type.KeyPress, Qt.Key.Key_section, Qt.KeyboardModifier.ShiftModifier, 4, 0x33, 0, "\u00a7"
+    )
+    assert shifted_digit(windows, "windows") == 3
+    mac = QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_section, Qt.KeyboardModifier.ShiftModifier, 0, 0x14, 0, "\u00a7")
+    assert shifted_digit(mac, "cocoa") == 3
+    caret = QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_AsciiCircum, Qt.KeyboardModifier.ShiftModifier, 15, 0x5E, 0, "^")
+    assert shifted_digit(caret, "xcb") is None  # Shift+6 stays screening's ^
 
 
 def test_list_flies_to_an_annotation_and_help_lists_the_keys(qtbot, tmp_path):
