@@ -299,3 +299,18 @@ def test_concurrent_result_creates_for_one_job_make_one_result(served):
     store = SqliteStore(served.db)
     assert store.count(e.PluginResult, job=job["id"]) == 1
     store.close()
+
+
+def test_a_bitmap_whose_file_is_gone_answers_404_naming_it(served):
+    folder = served.db.with_name(served.db.name + ".bitmaps")
+    made = requests.post(f"{served.url}{P}/pluginresultbitmaps/", files={"bitmap": ("h.png", bomb_png(16, 16))},
+                         data={"pluginresultentry": _entry(served), "image": served.seed.image.id,
+                               "location_rect": '{"x": 0, "y": 0, "w": 5, "h": 5}'},
+                         headers=auth(served), timeout=10)  # fmt: skip
+    assert made.status_code == 201, made.text
+    for file in folder.iterdir():
+        file.unlink()
+    answer = requests.get(f"{served.url}{P}/pluginresultbitmaps/{made.json()['id']}/file/", headers=auth(served),
+                          timeout=10)  # fmt: skip
+    assert answer.status_code == 404, answer.text
+    assert "missing" in answer.json()["detail"]

@@ -448,5 +448,10 @@ def _json_form(field: str, text: str) -> Any:
 
 @router.get(f"{V1}/pluginresultbitmaps/{{id}}/file/", name="bitmap_file")
 def bitmap_file(id: int, store: SqliteStore = StoreDep) -> FileResponse:
+    """The bitmap's picture; a file gone from the project's folder is a 404 naming it, not a
+    500 from the response (FileResponse finds it missing only while sending)."""
     row = store.get(e.PluginResultBitmap, id)
-    return FileResponse(store.bitmap_folder / row.bitmap)
+    path = store.bitmap_folder / row.bitmap
+    if not path.is_file():
+        raise NotFoundError(f"the picture of result bitmap {id} ({row.bitmap}) is missing from {store.bitmap_folder}")
+    return FileResponse(path)
