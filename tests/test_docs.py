@@ -65,4 +65,8 @@ def test_the_command_line_reference_names_every_command_and_option():
             if action.help == argparse.SUPPRESS or isinstance(action, argparse._HelpAction):
                 continue
             missing += [f"{path} {o}" for o in action.option_strings if o not in reference]
+            listed = "{" + ",".join(map(str, action.choices or ())) + "}"  # as usage lists a positional's choices
+            positional = not action.option_strings and not isinstance(action, argparse._SubParsersAction)
+            if positional and action.choices and listed not in reference:
+                missing.append(f"{path} {listed}")
     assert missing == [], f"docs/command-line.md does not name: {missing}"
