@@ -5,10 +5,10 @@ The box and a margin of a tenth around it are read at a downsample that makes th
 longer side at most WORK_SIDE pixels (level 0 for a nucleus, a coarser level for a region), so
 a region costs about what a nucleus does. Inside the box, the pixels whose haematoxylin
 (colour deconvolution, smoothed at a fifteenth of the box so a region's nuclei blur into its
-density) is above Otsu's threshold start as probably the object, the rest as probably not; the
-margin is background. Started there, one GrabCut iteration reaches the outlines three did from
-the bare box (on the demo's nuclei and tumour regions), in about a fifth of the time. The
-piece kept is the largest connected one.
+density) is above Otsu's threshold, and the ellipse in the box's middle, start as probably the
+object, the rest as probably not; the margin is background. Started there, one GrabCut
+iteration reaches IoU 0.9 on as many of the demo's nuclei and tumour regions as three did from
+the bare box, in under half the time. The piece kept is the largest connected one.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ WORK_SIDE = 192  # pixels: the longer side GrabCut works on (160 lost two tumour
 MARGIN = 0.1  # of the box, on each side: the background GrabCut learns from
 ITERATIONS = 1  # from the haematoxylin start; a second one changed no demo outline by 0.01 IoU
 SMOOTHING = 1 / 15  # of the box's longer side: the haematoxylin's blur before the threshold
+CENTRE = 0.7  # of the box: the ellipse in its middle that starts as probably the object too
 MIN_SIDE = 6  # pixels at the working scale: a smaller box has nothing to outline
 
 
@@ -73,9 +74,15 @@ def outline_of(image: DisplayedImage, box: Rect) -> Polygon | None:
 
 def _start_inside(rgb: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
     """GrabCut's start inside the box (pixel corners x0, y0, x1, y1): probably the object where
-    the smoothed haematoxylin is above Otsu's threshold, probably background elsewhere."""
+    the smoothed haematoxylin is above Otsu's threshold, and anywhere in the ellipse filling
+    CENTRE of the box (a box is drawn around its object: a darker neighbour reaching into the
+    box must not take the whole start, as one did beside a nucleus of the demo), probably
+    background elsewhere."""
     x0, y0, x1, y1 = box
     haematoxylin = rgb2hed(rgb)[..., 0].astype(np.float32)
     smoothed = cv2.GaussianBlur(haematoxylin, (0, 0), SMOOTHING * max(x1 - x0, y1 - y0))[y0:y1, x0:x1]
-    darker = smoothed > threshold_otsu(smoothed)
-    return np.where(darker, cv2.GC_PR_FGD, cv2.GC_PR_BGD).astype(np.uint8)
+    start = (smoothed > threshold_otsu(smoothed)).astype(np.uint8)
+    height, width = start.shape
+    axes = (max(1, round(width * CENTRE / 2)), max(1, round(height * CENTRE / 2)))
+    cv2.ellipse(start, (width // 2, height // 2), axes, 0, 0, 360, 1, -1)
+    return np.where(start, cv2.GC_PR_FGD, cv2.GC_PR_BGD).astype(np.uint8)
