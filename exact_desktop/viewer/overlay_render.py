@@ -28,6 +28,7 @@ MAX_TILE_OBJECTS = 40_000  # more than this in one tile: shade the per-cell coun
 LINE_PX = 1  # outline width on screen (OpenCV draws wider anti-aliased lines ten times slower)
 POINT_RADIUS_PX = 5  # EXACT draws point annotations as small circles
 DASH_PX = 4  # dash length of result outlines on screen
+REJECTED = 3  # a rejected candidate's code in `render_reviewed`'s states
 _SHIFT = 4  # OpenCV fixed-point bits: sub-pixel positions
 _BOXES = (VectorType.BOUNDING_BOX, VectorType.FIXED_SIZE_BOUNDING_BOX)
 _OPEN = (VectorType.LINE, VectorType.MULTI_LINE)
@@ -78,12 +79,16 @@ def render_outlines(
     shapes: dict[int, int],
     min_score: float = 0.0,
     dashed: bool = False,
+    only: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Outlines of every object, one OpenCV call per (type, shape): no Python step per object.
-    `dashed` (a plugin's results) cuts them into dashes, so they never look like human annotations."""
+    """Outlines of every object (`only`: of those masked), one OpenCV call per (type, shape): no
+    Python step per object. `dashed` (a plugin's results) cuts them into dashes, so they never look
+    like human annotations."""
     width, height = frame.size
     tile = np.zeros((height, width, 4), np.uint8)
     keep = np.isnan(found.scores) | (found.scores >= min_score)
+    if only is not None:
+        keep &= only
     scale = (1 << _SHIFT) / frame.downsample
     origin = np.array([frame.rect.x, frame.rect.y], np.float64)
     for type_id in np.unique(found.types[keep]).tolist():
@@ -106,6 +111,36 @@ def render_outlines(
     if dashed:  # a checkerboard of DASH_PX squares: along any line, DASH_PX on, DASH_PX off
         rows, cols = np.indices((height, width), np.int32) // DASH_PX
         tile[(rows + cols) % 2 == 1] = 0
+    return tile
+
+
+def render_reviewed(
+    found: ViewportObjects,
+    frame: TileFrame,
+    colours: dict[int, tuple[int, int, int]],
+    shapes: dict[int, int],
+    min_score: float,
+    states: np.ndarray,
+) -> np.ndarray:
+    """A result layer's outlines by review state (`states` per object, codes as in review
+    queues: 0 undecided, 1 accept, 2 relabel, 3 reject): undecided ones dashed, accepted ones
+    solid, rejected ones solid and struck through corner to corner."""
+    tile = render_outlines(found, frame, colours, shapes, min_score, dashed=True, only=states == 0)
+    decided = render_outlines(found, frame, colours, shapes, min_score, only=states > 0)
+    rejected = np.flatnonzero((states == REJECTED) & (np.isnan(found.scores) | (found.scores >= min_score)))
+    if len(rejected):
+        scale = (1 << _SHIFT) / frame.downsample
+        origin = np.array([frame.rect.x, frame.rect.y], np.float64)
+        b = _fixed(found.bboxes[rejected].astype(np.float64).reshape(-1, 2, 2), origin, scale)
+        for (x0, y0), (x1, y1), type_id in zip(
+            b[:, 0].tolist(), b[:, 1].tolist(), found.types[rejected].tolist(), strict=True
+        ):
+            red, green, blue = colours.get(type_id, (255, 255, 0))
+            colour = (blue, green, red, 255)
+            cv2.line(decided, (x0, y0), (x1, y1), colour, LINE_PX, cv2.LINE_AA, _SHIFT)
+            cv2.line(decided, (x0, y1), (x1, y0), colour, LINE_PX, cv2.LINE_AA, _SHIFT)
+    drawn = decided[..., 3] > 0
+    tile[drawn] = decided[drawn]
     return tile
 
 

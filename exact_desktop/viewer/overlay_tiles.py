@@ -26,6 +26,7 @@ from exact_desktop.model.layers import RESULTS
 from exact_desktop.slides.tile_cache import TileCache
 from exact_desktop.slides.worker_threads import give_way_to_the_gui
 from exact_desktop.store.base import DensityGrid, SpatialChange, Store, ViewportObjects, ViewportQuery
+from exact_desktop.store.sqlite.review_book import ReviewBook
 from exact_desktop.viewer.overlay_render import (
     LINE_PX,
     POINT_RADIUS_PX,
@@ -35,6 +36,7 @@ from exact_desktop.viewer.overlay_render import (
     dot_counts,
     grid_counts,
     render_outlines,
+    render_reviewed,
     shade,
     spread,
 )
@@ -83,6 +85,7 @@ class TileData:
     typical_size: float
     grid: DensityGrid
     objects: ViewportObjects = field(default_factory=ViewportObjects)
+    states: np.ndarray | None = None  # a result layer's review decision codes, per object (ReviewBook.codes)
 
     @property
     def nbytes(self) -> int:
@@ -233,7 +236,9 @@ class OverlayTiles:
         r = frame.rect
         wide = Rect(r.x - margin, r.y - margin, r.w + 2 * margin, r.h + 2 * margin)
         query = ViewportQuery(key.image, wide, nodes=detail == "outlines", **groups)  # type: ignore[arg-type]
-        return TileData(detail, size, grid, self.store.viewport(query))
+        found = self.store.viewport(query)
+        states = ReviewBook(self.store).codes(found.ids) if kind == RESULTS and detail == "outlines" else None  # type: ignore[arg-type]
+        return TileData(detail, size, grid, found, states)
 
     def _layer_stats(self, key: OverlayKey, groups: dict[str, tuple[int, ...]]) -> tuple[float, float]:
         """(typical object size, objects per level-0 px² in the densest 4,096 px square) of a layer."""
@@ -261,10 +266,11 @@ class OverlayTiles:
         keep = np.isnan(found.scores) | (found.scores >= threshold)
         if data.detail == "outlines":
             types = {t: self.types(t) for t in np.unique(found.types).tolist()}
-            pixels = render_outlines(
-                found, frame, {t: c for t, (c, _) in types.items()}, {t: s for t, (_, s) in types.items()}, threshold,
-                dashed=key.layer[0] == RESULTS,
-            )  # fmt: skip
+            colours, shapes = {t: c for t, (c, _) in types.items()}, {t: s for t, (_, s) in types.items()}
+            if data.states is not None:  # a result layer: undecided dashed, accepted solid, rejected struck
+                pixels = render_reviewed(found, frame, colours, shapes, threshold, data.states)
+            else:
+                pixels = render_outlines(found, frame, colours, shapes, threshold)
             ids = found.ids[keep]
         else:
             if data.detail == "dots":

@@ -124,6 +124,25 @@ class ReviewBook:
             found.update({row[0]: Verdict(row[1], row[2], row[3], from_iso(row[4])) for row in rows})
         return found
 
+    def codes(self, ids: np.ndarray) -> np.ndarray:
+        """Each candidate's decision code (0 undecided, else its index in DECISIONS + 1): what
+        the overlay draws a result by."""
+        codes = np.zeros(len(ids), np.int8)
+        cases = " ".join(f"WHEN '{name}' THEN {code}" for code, name in enumerate(DECISIONS, 1))
+        order = np.argsort(ids)
+        sorted_ids = ids[order]
+        for start in range(0, len(ids), _CHUNK):
+            chunk = tuple(sorted_ids[start : start + _CHUNK].tolist())
+            found = np.array(self._read(
+                f"SELECT result_annotation, CASE decision {cases} ELSE 0 END FROM review_decision "
+                f"WHERE result_annotation IN ({','.join('?' * len(chunk))})",
+                chunk,
+            ), np.int64).reshape(-1, 2)  # fmt: skip
+            into = np.zeros(len(ids), np.int8)
+            _put(into, sorted_ids, found[:, 0], found[:, 1])
+            codes[order] |= into
+        return codes
+
     def decided(self, entries: Sequence[int]) -> int:
         marks = ",".join("?" * len(entries)) or "NULL"
         return int(
@@ -196,6 +215,7 @@ def _put(target: np.ndarray, ids: np.ndarray, keys: np.ndarray, values: np.ndarr
 def _write(conn: Connection, outcomes: list[Outcome]) -> None:
     cursor = driver_cursor(conn)
     ids = [o.result_annotation for o in outcomes]
+    _redraw(conn, cursor, ids)
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start : start + _CHUNK]
         cursor.execute(f"DELETE FROM review_decision WHERE result_annotation IN ({','.join('?' * len(chunk))})", chunk)
@@ -232,6 +252,23 @@ def _write(conn: Connection, outcomes: list[Outcome]) -> None:
     if changes:
         update_annotations(conn, cursor, changes, spatial_log(conn))
     _verify(cursor, verdicts)
+
+
+def _redraw(conn: Connection, cursor: Any, ids: list[int]) -> None:
+    """The decided candidates' boxes go into the transaction's spatial log: the overlay draws
+    their result layer again, in the new decision's style."""
+    log = spatial_log(conn)
+    if log is None:
+        return
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        rows = cursor.execute(
+            f"SELECT band, min_x, max_x, min_y, max_y FROM {t.RESULT_GRID} WHERE id IN ({','.join('?' * len(chunk))})",
+            chunk,
+        ).fetchall()
+        if rows:
+            table = np.array(rows, np.float64)
+            log.add(cursor, t.RESULT_GRID, table[:, 0].astype(np.int64), table[:, 1:])
 
 
 def _verify(cursor: Any, verdicts: list[tuple[int, Outcome]]) -> None:
