@@ -18,6 +18,7 @@ from typing import Any
 
 COLUMNS = ("uuid", "image", "type", "score", "x", "y", "decision", "reviewer")
 SHOWN_BAD_ROWS = 20
+EXPORT_ORDERS = {"score": "score_high", "learned": "learned", "uncertain": "learned_uncertain"}
 MAX_SHEET_BYTES = 256 << 20
 
 
@@ -28,6 +29,13 @@ def add_commands(commands: Any) -> None:
     export.add_argument("--image-set", type=int, required=True, metavar="ID", help="the project's image set id")
     export.add_argument("--entry", action="append", metavar="NAME", help="only result entries of this name (repeat)")
     export.add_argument("file", type=Path, metavar="FILE.csv")
+    export.add_argument(
+        "--order", choices=tuple(EXPORT_ORDERS),
+        help="score: the plugin's, high first; learned: a model trained now from the decisions so far, high "
+        "first; uncertain: the learnt score least sure first (default: as stored)",
+    )  # fmt: skip
+    export.add_argument("--undecided", action="store_true", help="only candidates without a decision")
+    export.add_argument("--limit", type=int, metavar="N", help="only the first N (after --order)")
     export.add_argument("--db", type=Path, metavar="FILE", help="project database (default: the local project)")
     apply = actions.add_parser("apply", help="apply the decisions of a CSV sheet (rows with a decision)")
     apply.add_argument("file", type=Path, metavar="FILE.csv")
@@ -63,7 +71,8 @@ def _export(store: Any, args: argparse.Namespace) -> int:
     image_set = store.get(e.ImageSet, args.image_set)
     images = [image.id for image in store.list(e.Image, image_set=image_set.id)]
     session = ReviewSession.of_images(store, EditHistory(store), images, args.entry)
-    rows = session.book.sheet(session.entries)
+    rows = session.book.sheet(session.entries)  # in id order, as the session's candidate rows
+    rows = [rows[i] for i in _chosen_rows(session, args)]
     out = io.StringIO(newline="")
     writer = csv.writer(out)
     writer.writerow(COLUMNS)
@@ -73,6 +82,32 @@ def _export(store: Any, args: argparse.Namespace) -> int:
     write_replacing(args.file, out.getvalue().encode())  # whole or not at all, never over a device
     print(json.dumps({"exported": len(rows), "file": str(args.file)}))
     return 0
+
+
+def _chosen_rows(session: Any, args: argparse.Namespace) -> list[int]:
+    """The candidate rows to export: undecided only or all, in the order asked, at most --limit."""
+    import numpy as np
+
+    from exact_desktop.review.learning.learner import LearningError
+    from exact_desktop.review.learning.loop import LearningLoop
+    from exact_desktop.review.queue import Filters, chosen, ordered
+    from exact_desktop.store.base import StoreError
+
+    if args.limit is not None and args.limit < 0:
+        raise StoreError(f"--limit {args.limit}: give a count of at least 0")
+    c = session.candidates
+    mask = chosen(c, Filters(states=("undecided",) if args.undecided else None))
+    learned = None
+    if args.order in ("learned", "uncertain"):
+        loop = LearningLoop(session)
+        try:
+            _quality, learned = loop.retrain(*loop.labels())
+        except LearningError as err:
+            raise StoreError(f"--order {args.order}: {err}") from None
+    rows = (
+        ordered(c, mask, EXPORT_ORDERS[args.order], session.threshold, learned) if args.order else np.flatnonzero(mask)
+    )
+    return [int(r) for r in rows[: args.limit]]
 
 
 def _number(value: float | None) -> str:

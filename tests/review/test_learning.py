@@ -17,6 +17,7 @@ from exact_desktop.review.learning.learner import LearningError
 from exact_desktop.review.learning.loop import LearningLoop
 from exact_desktop.review.session import ReviewSession
 from exact_desktop.store.sqlite.store import SqliteStore
+from tests.review.test_cli_review import review as review_cli
 
 
 @pytest.fixture
@@ -24,7 +25,9 @@ def review(mitosis_demo, tmp_path):
     project, ground_truth = mitosis_demo
     shutil.copy(project, tmp_path / "p.db")
     store = SqliteStore(tmp_path / "p.db")
-    image = store.list(e.Image)[0]
+    image, *others = store.list(e.Image)
+    for other in others:  # the main slide alone: its ground truth is the reviewer's answer
+        store.delete(e.Image, other.id)
     session = ReviewSession.of_images(store, EditHistory(store), [image.id])
     truth = json.loads(ground_truth.read_text(encoding="utf-8"))
     yield store, session, truth
@@ -45,8 +48,8 @@ def is_mitosis(session: ReviewSession, truth: dict) -> np.ndarray:
     return out
 
 
-def test_a_hundred_decisions_teach_it_what_the_score_does_not_know(review):
-    _store, session, truth = review
+def test_a_hundred_decisions_teach_it_what_the_score_does_not_know(review, tmp_path):
+    store, session, truth = review
     truth_rows = is_mitosis(session, truth)
     assert truth_rows.sum() >= 8
     loop = LearningLoop(session)
@@ -71,3 +74,37 @@ def test_a_hundred_decisions_teach_it_what_the_score_does_not_know(review):
     # the queue is in learnt order now: the first candidates are mostly mitoses
     first = [session.at(i) for i in range(8)]
     assert np.mean([truth_rows[session._row_of(c.id)] for c in first]) >= 0.5
+
+    # a script runs the same loop: the next ten undecided in learnt order, mostly mitoses
+    image_set = store.list(e.ImageSet)[0].id
+    sheet = tmp_path / "next.csv"
+    code, said, err = review_cli(
+        "export",
+        "--image-set",
+        image_set,
+        "--order",
+        "learned",
+        "--undecided",
+        "--limit",
+        10,
+        sheet,
+        "--db",
+        tmp_path / "p.db",
+    )
+    assert code == 0 and said["exported"] == 10, err
+    rows = sheet.read_text(encoding="utf-8").splitlines()[1:]
+    assert len(rows) == 10 and all(row.split(",")[6] == "" for row in rows)
+    by_uuid = {r.unique_identifier: r.id for r in store.list(e.PluginResultAnnotation)}
+    exported = [session._row_of(by_uuid[row.split(",")[0]]) for row in rows]
+    assert np.mean(truth_rows[exported]) >= 0.5
+
+
+def test_a_learnt_order_without_decisions_is_refused_with_one_line(mitosis_demo, tmp_path):
+    project, _truth = mitosis_demo
+    shutil.copy(project, tmp_path / "p.db")
+    sheet = tmp_path / "next.csv"
+    code, _said, err = review_cli("export", "--image-set", 1, "--order", "uncertain", sheet, "--db", tmp_path / "p.db")
+    assert code != 0 and not sheet.exists()
+    assert err.strip().splitlines() == [
+        "exact-desktop: --order uncertain: no decisions yet: accept and reject some candidates to learn from"
+    ]

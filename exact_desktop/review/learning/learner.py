@@ -39,6 +39,8 @@ class Learner:
         keep = ~np.isnan(features).any(axis=1)
         x, y = features[keep], labels[keep]
         classes, counts = np.unique(y, return_counts=True)
+        if not len(y):
+            raise LearningError("no decisions yet: accept and reject some candidates to learn from")
         if len(classes) < 2:
             raise LearningError(
                 f"{len(y)} decisions of one kind only: decide at least one candidate the other way to learn"
