@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from exact_desktop.plugins.builtin.pixels import blobs, haematoxylin, split_nuclei, tiles, work_level
+from exact_desktop.plugins.builtin.pixels import blobs_with_strength, haematoxylin, tiles, work_level
 from exact_desktop.plugins.sdk import ImageHandle, JobContext, main
 
 DESCRIBE: dict[str, Any] = {
@@ -54,12 +54,9 @@ def candidates(
     signal: np.ndarray, threshold: float, min_radius: float, min_area: float, tile: Any, ds: float
 ) -> list[tuple[dict[str, float], float]]:
     """Boxes (level-0 vectors, a margin around the figure) and darkness scores of the figures this tile owns."""
-    labels = split_nuclei(signal, threshold, min_radius)
-    found = blobs(labels)
+    found, mean = blobs_with_strength(signal, threshold, min_radius)
     if not len(found.areas):
         return []
-    strength = np.bincount(labels.ravel(), weights=signal.ravel().astype(np.float64), minlength=int(labels.max()) + 1)
-    mean = strength[found.labels] / found.areas
     keep = (found.areas >= min_area) & tile.owns(found.centres[:, 0], found.centres[:, 1])
     out = []
     for (x0, y0, x1, y1), value in zip(found.boxes[keep], mean[keep], strict=True):

@@ -17,7 +17,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from exact_desktop.plugins.builtin.pixels import blobs, haematoxylin, split_nuclei, tiles, work_level
+from exact_desktop.plugins.builtin.pixels import blobs_with_strength, haematoxylin, tiles, work_level
 from exact_desktop.plugins.sdk import ImageHandle, JobContext, main
 from exact_desktop.rest.connection import PluginError
 
@@ -64,12 +64,9 @@ def detect(
     signal: np.ndarray, threshold: float, min_radius: float, min_area: float, tile: Any, ds: float, scale: float
 ) -> list[tuple[dict[str, float], float]]:
     """Boxes (level-0 vectors) and scores of the nuclei this tile owns."""
-    labels = split_nuclei(signal, threshold, min_radius)
-    found = blobs(labels)
+    found, mean = blobs_with_strength(signal, threshold, min_radius)
     if not len(found.areas):
         return []
-    strength = np.bincount(labels.ravel(), weights=signal.ravel().astype(np.float64), minlength=int(labels.max()) + 1)
-    mean = strength[found.labels] / found.areas
     keep = (
         (found.areas >= min_area)
         & (found.areas <= 400 * min_area)

@@ -106,3 +106,13 @@ def blobs(labels: np.ndarray) -> Blobs:
     ]).astype(np.float64)  # fmt: skip
     centres = np.column_stack([np.add.reduceat(xs, starts) / counts, np.add.reduceat(ys, starts) / counts]) + 0.5
     return Blobs(ids, boxes, centres, counts.astype(np.float64))
+
+
+def blobs_with_strength(signal: np.ndarray, threshold: float, min_radius_px: float) -> tuple[Blobs, np.ndarray]:
+    """The blobs of `split_nuclei` and each one's mean signal (what a detector scores)."""
+    labels = split_nuclei(signal, threshold, min_radius_px)
+    found = blobs(labels)
+    if not len(found.areas):
+        return found, np.empty(0)
+    strength = np.bincount(labels.ravel(), weights=signal.ravel().astype(np.float64), minlength=int(labels.max()) + 1)
+    return found, strength[found.labels] / found.areas
