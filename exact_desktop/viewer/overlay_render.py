@@ -29,6 +29,7 @@ LINE_PX = 1  # outline width on screen (OpenCV draws wider anti-aliased lines te
 POINT_RADIUS_PX = 5  # EXACT draws point annotations as small circles
 DASH_PX = 4  # dash length of result outlines on screen
 REJECTED = 3  # a rejected candidate's code in `render_reviewed`'s states
+MARK_PX = 3  # radius of the dot on an accepted annotation
 _SHIFT = 4  # OpenCV fixed-point bits: sub-pixel positions
 _BOXES = (VectorType.BOUNDING_BOX, VectorType.FIXED_SIZE_BOUNDING_BOX)
 _OPEN = (VectorType.LINE, VectorType.MULTI_LINE)
@@ -141,6 +142,22 @@ def render_reviewed(
             cv2.line(decided, (x0, y1), (x1, y0), colour, LINE_PX, cv2.LINE_AA, _SHIFT)
     drawn = decided[..., 3] > 0
     tile[drawn] = decided[drawn]
+    return tile
+
+
+def mark_accepted(
+    tile: np.ndarray, found: ViewportObjects, frame: TileFrame, colours: dict[int, tuple[int, int, int]],
+    marked: np.ndarray, min_score: float = 0.0,
+) -> np.ndarray:  # fmt: skip
+    """A small filled dot at the top-right corner of each marked object (accepted from a
+    plugin's results), so they are told from the ones drawn by hand."""
+    which = np.flatnonzero(marked & (np.isnan(found.scores) | (found.scores >= min_score)))
+    scale = (1 << _SHIFT) / frame.downsample
+    origin = np.array([frame.rect.x, frame.rect.y], np.float64)
+    corners = _fixed(found.bboxes[which][:, [2, 1]].astype(np.float64), origin, scale)
+    for (x, y), type_id in zip(corners.tolist(), found.types[which].tolist(), strict=True):
+        red, green, blue = colours.get(type_id, (255, 255, 0))
+        cv2.circle(tile, (x, y), MARK_PX << _SHIFT, (blue, green, red, 255), -1, cv2.LINE_AA, _SHIFT)
     return tile
 
 

@@ -35,6 +35,7 @@ from exact_desktop.viewer.overlay_render import (
     coverage_px,
     dot_counts,
     grid_counts,
+    mark_accepted,
     render_outlines,
     render_reviewed,
     shade,
@@ -86,6 +87,7 @@ class TileData:
     grid: DensityGrid
     objects: ViewportObjects = field(default_factory=ViewportObjects)
     states: np.ndarray | None = None  # a result layer's review decision codes, per object (ReviewBook.codes)
+    accepted: np.ndarray | None = None  # an annotation layer's objects a review accepted (ReviewBook.accepted)
 
     @property
     def nbytes(self) -> int:
@@ -237,8 +239,10 @@ class OverlayTiles:
         wide = Rect(r.x - margin, r.y - margin, r.w + 2 * margin, r.h + 2 * margin)
         query = ViewportQuery(key.image, wide, nodes=detail == "outlines", **groups)  # type: ignore[arg-type]
         found = self.store.viewport(query)
-        states = ReviewBook(self.store).codes(found.ids) if kind == RESULTS and detail == "outlines" else None  # type: ignore[arg-type]
-        return TileData(detail, size, grid, found, states)
+        book, outlines = ReviewBook(self.store), detail == "outlines"  # type: ignore[arg-type]
+        states = book.codes(found.ids) if kind == RESULTS and outlines else None
+        accepted = book.accepted(found.ids) if kind != RESULTS and outlines else None
+        return TileData(detail, size, grid, found, states, accepted)
 
     def _layer_stats(self, key: OverlayKey, groups: dict[str, tuple[int, ...]]) -> tuple[float, float]:
         """(typical object size, objects per level-0 px² in the densest 4,096 px square) of a layer."""
@@ -271,6 +275,8 @@ class OverlayTiles:
                 pixels = render_reviewed(found, frame, colours, shapes, threshold, data.states)
             else:
                 pixels = render_outlines(found, frame, colours, shapes, threshold)
+                if data.accepted is not None and data.accepted.any():
+                    pixels = mark_accepted(pixels, found, frame, colours, data.accepted, threshold)
             ids = found.ids[keep]
         else:
             if data.detail == "dots":

@@ -48,3 +48,26 @@ def test_decisions_show_in_the_result_layer(qapp, project):  # noqa: F811 - the 
     session.history.undo()  # the reject taken back: dashed again
     assert 0.2 < _inked(frame(overlay, state), state, XS[2], 5000) < 0.8
     overlay.close()
+
+
+def test_an_accepted_annotation_carries_a_mark(qapp, project):  # noqa: F811 - the fixture
+    store, image, _nucleus, region, *_rest = project  # regions: large enough for outlines at 4x
+    plugin = store.create(e.Plugin("Finder"))
+    entry = store.create(e.PluginResultEntry(store.create(e.PluginResult(image.id, None, plugin.id)).id, "found"))
+    candidate = store.create(e.PluginResultAnnotation(
+        region.id, entry.id, image.id, _triangle(6000), 0.9
+    ))  # fmt: skip
+    store.create(e.Annotation(region.id, image.id, _triangle(5000)))
+    ReviewSession(store, EditHistory(store), [entry.id]).decide({candidate.id: region.id})
+    layers = LayerList()
+    layers.sync(image.id, "annotations", [Layer("annotations", region.id, "Region", image.id, "#0000FF", opacity=1.0)])
+    overlay = OverlayPainter(store, layers, lambda: image.id)
+    state = view((6100, 5100), 4.0)
+    picture = frame(overlay, state)
+    beside_corner = [colour_at(picture, state, x + SIDE + 8, 5000 - 8).alpha() for x in (5000, 6000)]
+    assert beside_corner[0] == 0 and beside_corner[1] > 0  # the hand-drawn one has none
+    overlay.close()
+
+
+def _triangle(x: int) -> dict[str, float]:
+    return {"x1": x, "y1": 5000, "x2": x + SIDE, "y2": 5000, "x3": x + SIDE / 2, "y3": 5000 + SIDE}

@@ -143,6 +143,22 @@ class ReviewBook:
             codes[order] |= into
         return codes
 
+    def accepted(self, ids: np.ndarray) -> np.ndarray:
+        """Which of these annotations a review accepted (their meta_data holds a provenance):
+        the overlay gives them a small mark."""
+        marked = np.zeros(len(ids), bool)
+        for start in range(0, len(ids), _CHUNK):
+            chunk = tuple(ids[start : start + _CHUNK].tolist())
+            found = self._read(
+                "SELECT id FROM annotation WHERE id IN ({}) AND meta_data IS NOT NULL AND "
+                "CASE WHEN json_valid(meta_data) THEN json_type(meta_data, '$.review') END = 'object'".format(
+                    ",".join("?" * len(chunk))
+                ),
+                chunk,
+            )
+            marked[start : start + len(chunk)] = np.isin(ids[start : start + _CHUNK], [row[0] for row in found])
+        return marked
+
     def decided(self, entries: Sequence[int]) -> int:
         marks = ",".join("?" * len(entries)) or "NULL"
         return int(
