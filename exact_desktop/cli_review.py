@@ -2,8 +2,9 @@
 
 A sheet has one row per candidate: `uuid,image,type,score,x,y,decision,reviewer` (x, y the
 centre in level-0 px; a decision is empty, accept, reject, or the name of the type to relabel
-to). Applying a sheet is one transaction through the same review session the window uses:
-all rows or none (unless --skip-bad), and a second apply of the same sheet changes nothing.
+to). Applying a sheet goes through the same review session the window uses, one transaction per
+reviewer (the row's, else --reviewer, else the person at this computer): every row is checked
+first, so all rows or none (unless --skip-bad), and a second apply of the same sheet changes nothing.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import io
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 COLUMNS = ("uuid", "image", "type", "score", "x", "y", "decision", "reviewer")
 SHOWN_BAD_ROWS = 20
@@ -40,7 +41,11 @@ def add_commands(commands: Any) -> None:
     apply = actions.add_parser("apply", help="apply the decisions of a CSV sheet (rows with a decision)")
     apply.add_argument("file", type=Path, metavar="FILE.csv")
     apply.add_argument("--skip-bad", action="store_true", help="apply the good rows even when some are bad")
-    apply.add_argument("--reviewer", metavar="USER", help="the local user the decisions are recorded for")
+    apply.add_argument(
+        "--reviewer",
+        metavar="USER",
+        help="the local user recorded for rows naming no reviewer (default: the one at this computer)",
+    )
     apply.add_argument("--db", type=Path, metavar="FILE", help="project database (default: the local project)")
 
 
@@ -118,33 +123,32 @@ def _apply(store: Any, args: argparse.Namespace) -> int:
     from exact_desktop.annotating.edit_history import EditHistory
     from exact_desktop.model import entities as e
     from exact_desktop.review.session import ReviewSession
+    from exact_desktop.store.local_user import local_user
     from exact_desktop.store.sqlite.review_book import ReviewBook
 
-    reviewer = None
-    if args.reviewer:
-        found = store.list(e.User, username=args.reviewer)
-        if not found:
-            print(f"exact-desktop: no local user {args.reviewer!r}", file=sys.stderr)
-            return 2
-        reviewer = found[0].id
+    users = {user.username: user.id for user in store.list(e.User)}
+    if args.reviewer and args.reviewer not in users:
+        print(f"exact-desktop: no local user {_shown(args.reviewer)}", file=sys.stderr)
+        return 2
     rows, bad = _read_sheet(args.file)
-    uuids = ReviewBook(store).by_uuid([uuid for _line, uuid, _decision in rows])
+    uuids = ReviewBook(store).by_uuid([row.uuid for row in rows])
     types = store.list(e.AnnotationType)
     entries = sorted({entry for _id, entry in uuids.values()})
-    wanted: list[tuple[int, int, str]] = []  # line, candidate, decision
-    for line, uuid, decision in rows:
-        if uuid not in uuids:
-            bad.append(f"line {line}: no candidate has UUID {uuid}")
-        else:
-            wanted.append((line, uuids[uuid][0], decision))
-    session = ReviewSession(store, EditHistory(store), entries, reviewer) if entries else None
-    choices: dict[int, int | None] = {}
-    for line, id, decision in wanted:
-        kept, problem = _kept_type(decision, session.model_type(id), types)  # type: ignore[union-attr]
+    session = ReviewSession(store, EditHistory(store), entries) if entries else None
+    choices: dict[str, dict[int, int | None]] = {}  # reviewer ("": the default): candidate: kept type
+    for row in rows:
+        if row.uuid not in uuids:
+            bad.append(f"line {row.line}: no candidate has UUID {_short(row.uuid)}")
+            continue
+        if row.reviewer and row.reviewer not in users:
+            bad.append(f"line {row.line}: no local user {_shown(row.reviewer)} (the reviewer column)")
+            continue
+        id = uuids[row.uuid][0]
+        kept, problem = _kept_type(row.decision, session.model_type(id), types)  # type: ignore[union-attr]
         if problem:
-            bad.append(f"line {line}: {problem}")
+            bad.append(f"line {row.line}: {problem}")
         else:
-            choices[id] = kept
+            choices.setdefault(row.reviewer, {})[id] = kept
     for message in bad[:SHOWN_BAD_ROWS]:
         print(f"exact-desktop: {args.file.name}: {message}", file=sys.stderr)
     if len(bad) > SHOWN_BAD_ROWS:
@@ -153,39 +157,91 @@ def _apply(store: Any, args: argparse.Namespace) -> int:
         print(json.dumps({"applied": 0, "unchanged": 0, "bad": len(bad)}))
         print("exact-desktop: nothing applied; fix the rows or give --skip-bad", file=sys.stderr)
         return 2
-    edit = session.decide(choices, f"Apply {args.file.name}") if session and choices else None
-    applied = len(edit.after) if edit else 0
-    print(json.dumps({"applied": applied, "unchanged": len(choices) - applied, "bad": len(bad)}))
+    applied = 0
+    for name, chosen in choices.items():  # one undoable edit per reviewer, as each decided
+        name = name or args.reviewer
+        reviewer = users[name] if name else local_user(store)  # the person at this computer, as the window
+        by = ReviewSession(store, EditHistory(store), entries, reviewer)
+        edit = by.decide(chosen, f"Apply {args.file.name}")
+        applied += len(edit.after) if edit else 0
+    decided = sum(len(chosen) for chosen in choices.values())
+    print(json.dumps({"applied": applied, "unchanged": decided - applied, "bad": len(bad)}))
     return 0
 
 
-def _read_sheet(path: Path) -> tuple[list[tuple[int, str, str]], list[str]]:
-    """(line, UUID, decision) of the rows with a decision, and the bad rows' messages."""
+class SheetRow(NamedTuple):
+    line: int
+    uuid: str
+    decision: str
+    reviewer: str
+
+
+def _read_sheet(path: Path) -> tuple[list[SheetRow], list[str]]:
+    """The rows with a decision, and the bad rows' messages. A UUID decided twice in two ways
+    is a bad row on both lines (neither wins); the same decision twice counts once."""
     from exact_desktop.exchange.targets import read_regular
 
-    rows: list[tuple[int, str, str]] = []
-    bad: list[str] = []
     try:  # a FIFO or a device is refused, not read for ever
-        text = read_regular(path, MAX_SHEET_BYTES).decode("utf-8-sig")
+        text = read_regular(path, MAX_SHEET_BYTES, "review apply reads").decode("utf-8-sig")
     except UnicodeDecodeError as err:
         raise OSError(f"{path}: not a CSV sheet in UTF-8 (byte {err.start:,} is not UTF-8)") from None
+    found: dict[str, list[SheetRow]] = {}
+    bad: list[str] = []
     with io.StringIO(text, newline="") as sheet:
-        reader = csv.DictReader(sheet)
-        missing = [name for name in ("uuid", "decision") if name not in (reader.fieldnames or [])]
-        if missing:
-            raise OSError(
-                f"{path.name}: line 1: no {' or '.join(missing)} column (a sheet's columns: {','.join(COLUMNS)})"
-            )
-        for row in reader:
-            line = reader.line_num
-            uuid, decision = (row.get("uuid") or "").strip().lower(), (row.get("decision") or "").strip()
-            if not decision:
-                continue
-            if not uuid:
-                bad.append(f"line {line}: no UUID")
-                continue
-            rows.append((line, uuid, decision))
-    return rows, bad
+        reader = csv.DictReader(sheet, strict=True)
+        start = 1  # the line the record being read starts on, for a malformed one
+        try:
+            missing = [name for name in ("uuid", "decision") if name not in (reader.fieldnames or [])]
+            if missing:
+                raise OSError(
+                    f"{path.name}: line 1: no {' or '.join(missing)} column (a sheet's columns: {','.join(COLUMNS)})"
+                )
+            start = reader.line_num + 1
+            for row in reader:
+                start = reader.line_num + 1  # where the next record starts
+                uuid, decision = (row.get("uuid") or "").strip().lower(), (row.get("decision") or "").strip()
+                if not decision:
+                    continue
+                if not uuid:
+                    bad.append(f"line {reader.line_num}: no UUID")
+                    continue
+                reviewer = (row.get("reviewer") or "").strip()
+                found.setdefault(uuid, []).append(SheetRow(reader.line_num, uuid, decision, reviewer))
+        except csv.Error as err:
+            raise OSError(f"{path.name}: line {start}: {_csv_problem(err)}; nothing applied") from None
+    rows = []
+    for uuid, said in found.items():
+        if len({(row.decision.lower(), row.reviewer) for row in said}) > 1:
+            lines = " and ".join(str(row.line) for row in said[:3]) + (" ..." if len(said) > 3 else "")
+            ways = ", ".join(sorted({_said(row) for row in said}))
+            bad.append(f"line {said[0].line}: UUID {_short(uuid)} is decided on lines {lines} in two ways ({ways})")
+        else:
+            rows.append(said[0])
+    return sorted(rows), bad
+
+
+def _csv_problem(err: csv.Error) -> str:
+    """What a csv module error means for a person who edited the sheet."""
+    said = str(err)
+    if "unexpected end of data" in said:
+        return 'a quoted field runs to the end of the file (a " is not closed)'
+    if "field larger than field limit" in said:
+        return f'a field longer than {csv.field_size_limit():,} characters (a " not closed?)'
+    return said
+
+
+def _said(row: SheetRow) -> str:
+    return _shown(row.decision) + (f" by {row.reviewer}" if row.reviewer else "")
+
+
+def _shown(text: str) -> str:
+    """`text` quoted for a message, shortened."""
+    return repr(_short(text))
+
+
+def _short(text: str, limit: int = 80) -> str:
+    """`text` for a message: a sheet's field may be long, a message is one line."""
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text):,} characters)"
 
 
 def _kept_type(decision: str, model: int, types: list[Any]) -> tuple[int | None, str | None]:
@@ -197,7 +253,7 @@ def _kept_type(decision: str, model: int, types: list[Any]) -> tuple[int | None,
     own = next(t for t in types if t.id == model)
     named = [t for t in types if t.name == decision and t.product == own.product]
     if not named:
-        return None, f"{decision!r} is neither accept, reject nor an annotation type of the candidate's product"
+        return None, f"{_shown(decision)} is neither accept, reject nor an annotation type of the candidate's product"
     if named[0].vector_type != own.vector_type:
-        return None, f"a {own.name} candidate cannot become a {decision} (another kind of shape)"
+        return None, f"a {own.name} candidate cannot become a {_short(decision)} (another kind of shape)"
     return named[0].id, None

@@ -17,16 +17,17 @@ from exact_desktop.exchange.plan import ExchangeError
 MAX_IMPORT_BYTES = 1 << 30  # past this, parsing would need several times as much memory
 
 
-def read_regular(path: Path, limit: int = MAX_IMPORT_BYTES) -> bytes:
-    """The bytes of a regular file of at most `limit` bytes; ExchangeError naming it otherwise."""
-    _refuse_unless_regular(path, _stat(path, "cannot read"), "import reads")
+def read_regular(path: Path, limit: int = MAX_IMPORT_BYTES, reader: str = "an import reads") -> bytes:
+    """The bytes of a regular file of at most `limit` bytes; ExchangeError naming it (and the
+    `reader` refusing it, as messages say) otherwise."""
+    _refuse_unless_regular(path, _stat(path, "cannot read"), reader)
     try:
         with Path(path).open("rb") as handle:
             data = handle.read(limit + 1)
     except OSError as err:
         raise ExchangeError(f"{path}: cannot read ({err.strerror or err})") from None
     if len(data) > limit:
-        raise ExchangeError(f"{path}: is larger than {limit:,} bytes, more than an import reads")
+        raise ExchangeError(f"{path}: is larger than {limit:,} bytes, more than {reader}")
     return data
 
 
@@ -41,7 +42,7 @@ def write_replacing(path: Path, data: bytes) -> None:
     except OSError as err:
         raise ExchangeError(f"{path}: cannot write ({err.strerror or err})") from None
     if existing is not None:
-        _refuse_unless_regular(path, existing, "export writes")
+        _refuse_unless_regular(path, existing, "an export writes")
     folder = target.parent
     if not folder.is_dir():
         raise ExchangeError(f"{path}: the folder {folder} does not exist")
@@ -75,7 +76,7 @@ def _stat(path: Path, doing: str) -> os.stat_result:
 
 def _refuse_unless_regular(path: Path, found: os.stat_result, what: str) -> None:
     if stat.S_ISDIR(found.st_mode):
-        raise ExchangeError(f"{path}: is a folder; an {what} regular files only")
+        raise ExchangeError(f"{path}: is a folder; {what} regular files only")
     if not stat.S_ISREG(found.st_mode):
         kind = "a device, a FIFO or a socket"
-        raise ExchangeError(f"{path}: is not a regular file ({kind}); an {what} regular files only")
+        raise ExchangeError(f"{path}: is not a regular file ({kind}); {what} regular files only")

@@ -11,6 +11,7 @@ from exact_desktop.annotating.edit_history import EditHistory
 from exact_desktop.model import entities as e
 from exact_desktop.review.provenance import KEY
 from exact_desktop.review.session import ReviewSession
+from exact_desktop.store.local_user import login_name
 from exact_desktop.store.sqlite.review_book import ReviewBook
 from exact_desktop.store.sqlite.store import SqliteStore
 from tests.conftest import PROJECT
@@ -90,3 +91,59 @@ def test_a_sheet_without_its_columns_is_refused(tmp_path):
     assert code == 2 and "s.csv: line 1: no uuid or decision column" in err and "Traceback" not in err
     code, _out, err = review("apply", "--db", tmp_path / "typo.db", sheet)
     assert code == 2 and "typo.db: no such project file" in err and not (tmp_path / "typo.db").exists()
+
+
+def _sheet(path, rows, tail=""):
+    with path.open("w", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(["uuid", "decision", "reviewer"])
+        writer.writerows(rows)
+        out.write(tail)
+
+
+def test_a_sheet_that_contradicts_itself_or_names_unknown_reviewers_applies_nothing(tmp_path):
+    db, sheet = tmp_path / "p.db", tmp_path / "s.csv"
+    store = SqliteStore(db)
+    add_results(store, count=4)
+    store.create(e.User("colleague"))
+    uuids = [x.unique_identifier for x in store.list(e.PluginResultAnnotation)]
+    store.close()
+
+    _sheet(sheet, [[uuids[0], "accept", ""], [uuids[1], "reject", "colleague"], [uuids[2], "accept", "mallory"],
+                   [uuids[3], "accept", ""], [uuids[3].upper(), "reject", ""]])  # fmt: skip
+    code, out, err = review("apply", "--db", db, sheet)
+    assert code == 2 and out == {"applied": 0, "unchanged": 0, "bad": 2}, err
+    assert "line 4: no local user 'mallory' (the reviewer column)" in err
+    assert f"line 5: UUID {uuids[3]} is decided on lines 5 and 6 in two ways ('accept', 'reject')" in err
+    code, out, err = review("apply", "--db", db, "--skip-bad", sheet)
+    assert code == 0 and out == {"applied": 2, "unchanged": 0, "bad": 2}, err  # neither of the two ways won
+
+    store = SqliteStore(db)
+    ids = {x.unique_identifier: x.id for x in store.list(e.PluginResultAnnotation)}
+    verdicts = ReviewBook(store).verdicts(list(ids.values()))
+    users = {u.id: u.username for u in store.list(e.User)}
+    assert set(verdicts) == {ids[uuids[0]], ids[uuids[1]]}
+    assert users[verdicts[ids[uuids[0]]].reviewer] == login_name()  # the person at this computer, as the window
+    assert users[verdicts[ids[uuids[1]]].reviewer] == "colleague"  # the sheet's reviewer column
+    store.close()
+
+
+def test_a_malformed_sheet_is_refused_naming_its_line(tmp_path):
+    db, sheet = tmp_path / "p.db", tmp_path / "s.csv"
+    store = SqliteStore(db)
+    add_results(store, count=2)
+    uuids = [x.unique_identifier for x in store.list(e.PluginResultAnnotation)]
+    store.close()
+
+    _sheet(sheet, [[uuids[0], "accept", ""]], tail=f'"{uuids[1]},reject,\n{uuids[0]},reject,\n')
+    code, _out, err = review("apply", "--db", db, sheet)
+    assert code == 2 and "s.csv: line 3: a quoted field runs to the end of the file" in err, err
+    _sheet(sheet, [[uuids[0], "accept", ""], [uuids[1], "x" * 200_000, ""]])
+    code, _out, err = review("apply", "--db", db, sheet)
+    assert code == 2 and "s.csv: line 3: a field longer than 131,072 characters" in err, err
+    assert "Traceback" not in err and len(err) < 500
+    code, _out, err = review("apply", "--db", db, tmp_path)
+    assert code == 2 and "is a folder; review apply reads regular files only" in err, err
+    store = SqliteStore(db)
+    assert ReviewBook(store).verdicts([x.id for x in store.list(e.PluginResultAnnotation)]) == {}
+    store.close()
