@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -18,6 +19,7 @@ from urllib.parse import urljoin, urlsplit
 import orjson
 import requests
 import requests.auth
+import urllib3.exceptions
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
@@ -25,6 +27,7 @@ from exact_desktop.rest.errors import PluginError, RefusedError, UnknownOutcomeE
 from exact_desktop.rest.paging import Pages
 
 TIMEOUT_S = 60
+DEADLINE_TIMEOUTS = 5  # a whole answer may take this many read timeouts, however it trickles in
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"})
 JSON_ATTEMPTS = 3
 PAGE = 1000
@@ -81,7 +84,9 @@ class Connection:
         url = path if path.startswith("http") else f"{self.url}{path}"
         try:
             # verify given per request: requests lets REQUESTS_CA_BUNDLE override the session's False
-            answer = self.session.request(method, url, timeout=self.timeout, verify=self.session.verify, **kwargs)
+            answer = self.session.request(method, url, timeout=self.timeout, verify=self.session.verify, stream=True,
+                                          **kwargs)  # fmt: skip
+            _read_within(answer, self.timeout * DEADLINE_TIMEOUTS, f"{method} {path}: {self.url}")
         except requests.ConnectionError as err:
             if _reason(err) == "timed out":  # a read timed out twice (see `read` in the retry)
                 raise UnknownOutcomeError(f"{method} {path}: {self.url} gave no answer in {self.timeout:g} s, "
@@ -134,7 +139,8 @@ class Connection:
         if _origin(absolute) == _origin(self.url):
             return self.request("GET", absolute).content
         try:
-            answer = requests.get(absolute, timeout=self.timeout, verify=self.session.verify)
+            answer = requests.get(absolute, timeout=self.timeout, verify=self.session.verify, stream=True)
+            _read_within(answer, self.timeout * DEADLINE_TIMEOUTS, f"GET {absolute}")
         except requests.RequestException as err:
             raise UnknownOutcomeError(f"GET {absolute}: {_reason(err)}") from None
         if answer.status_code >= 400:
@@ -160,6 +166,27 @@ def tls_verified() -> bool:
     """False when EXACT_VERIFY_TLS says 0, false or no: the one reading of that setting, so every
     command (login too) and every plugin process honours it alike."""
     return os.environ.get("EXACT_VERIFY_TLS", "1").strip().lower() not in ("0", "false", "no")
+
+
+def _read_within(answer: requests.Response, seconds: float, request: str) -> None:
+    """Reads the answer's body whole within `seconds` of the request. The read timeout bounds only
+    the wait for each piece: a server sending one byte every few seconds held a sync for ever."""
+    deadline = time.monotonic() - answer.elapsed.total_seconds() + seconds
+    pieces, size = [], 0
+    try:
+        while piece := answer.raw.read1(1 << 16, decode_content=True):
+            pieces.append(piece)
+            size += len(piece)
+            if time.monotonic() > deadline:
+                answer.close()
+                raise UnknownOutcomeError(
+                    f"{request} sent its answer too slowly: {size:,} bytes in {seconds:g} s, gave up"
+                )
+    except urllib3.exceptions.HTTPError as err:
+        answer.close()
+        raise requests.ConnectionError(err) from None
+    answer._content = b"".join(pieces)  # what `answer.content` reads, read the same way with a deadline
+    answer._content_consumed = True
 
 
 def _origin(url: str) -> tuple[str, str]:

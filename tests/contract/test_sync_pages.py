@@ -100,6 +100,16 @@ def test_a_slow_page_ends_the_pull_with_a_message_after_two_tries(server: Target
     assert_in_step(project, sync_set)
 
 
+def test_a_page_sent_byte_by_byte_ends_the_pull_at_a_deadline(server: Target, sync_set: SyncSet,
+                                                               project: SqliteStore, faults: PageFaults) -> None:  # fmt: skip
+    sync_set.create(3)
+    faults.drip_annotations_s = 0.05  # each byte well within the read timeout: only a deadline ends it
+    with pytest.raises(UnknownOutcomeError) as caught:
+        run(project, server, "pull", sync_set.id, url=faults.url, timeout=0.5)
+    assert faults.url in str(caught.value) and "sent its answer too slowly" in str(caught.value)
+    assert len(local_live(project)) == 0
+
+
 @pytest.mark.parametrize("spoil", ["a list", "no id"])
 def test_a_page_that_is_not_one_is_named_and_stores_nothing_of_it(server: Target, sync_set: SyncSet,
                                                                   project: SqliteStore, faults: PageFaults,

@@ -37,6 +37,7 @@ class PageFaults:
         self.next_to_self = False
         self.next_origin: str | None = None  # every `next` moved to this origin
         self.annotation_delay_s = 0.0
+        self.drip_annotations_s = 0.0  # annotation pages sent one byte per this many seconds, never whole
         self.annotations_as_list = False
         self.drop_id_of = 0  # the n-th result (from 1) of each annotation page loses its id
         self.broken_vectors: set[str] = set()  # UUIDs whose vector comes back unreadable
@@ -81,6 +82,9 @@ class PageFaults:
         is_annotations = parts.path == ANNOTATIONS
         if is_annotations and self.annotation_delay_s:
             time.sleep(self.annotation_delay_s)
+        if is_annotations and self.drip_annotations_s:
+            self._drip(handler)
+            return
         headers = {k: v for k, v in handler.headers.items() if k.lower() not in HOP_BY_HOP | {"host"}}
         answer = self.session.get(f"{self.target}{asked}", headers=headers, timeout=300, allow_redirects=False)
         body = answer.content
@@ -99,6 +103,18 @@ class PageFaults:
             handler.wfile.write(body)
         except OSError:
             pass  # the client gave up waiting (a timeout test)
+
+    def _drip(self, handler: http.server.BaseHTTPRequestHandler) -> None:
+        """Headers promising 100,000 bytes, then a space now and then: every read is quick, the
+        answer never whole (ends when the client hangs up)."""
+        try:
+            handler.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n")
+            for _ in range(200):  # 10 s at most: old code fails rather than hangs
+                handler.wfile.write(b" ")
+                handler.wfile.flush()
+                time.sleep(self.drip_annotations_s)
+        except OSError:
+            pass
 
     def _spoiled(self, page: Any, own_url: str, is_annotations: bool) -> bytes:
         if isinstance(page, dict) and isinstance(page.get("results"), list):
