@@ -30,6 +30,7 @@ from exact_desktop.ui.label_keys import LabelKeys
 from exact_desktop.ui.project_window import ProjectWindow
 from exact_desktop.ui.properties_panel import PropertiesPanel
 from exact_desktop.ui.screening_ui import ScreeningUi
+from exact_desktop.ui.scrolled import scrolled
 from exact_desktop.ui.type_palette import TypePalette
 from exact_desktop.viewer.hit_test import hit_test
 
@@ -52,7 +53,9 @@ class AnnotationUi:
         self.docks = [
             self._dock("Annotation types", "types-dock", self.palette, Qt.DockWidgetArea.LeftDockWidgetArea),
             self._dock("Annotations", "annotations-dock", self.list, Qt.DockWidgetArea.RightDockWidgetArea),
-            self._dock("Properties", "properties-dock", self.properties, Qt.DockWidgetArea.RightDockWidgetArea),
+            self._dock(
+                "Properties", "properties-dock", scrolled(self.properties), Qt.DockWidgetArea.RightDockWidgetArea
+            ),
         ]
         # the list shares the right column's top with the layers; properties sit below them
         window.tabifyDockWidget(window.layers_dock, self.docks[1])

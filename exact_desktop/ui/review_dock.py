@@ -13,6 +13,7 @@ from exact_desktop.slides.base import SlideSource
 from exact_desktop.store.base import StoreError
 from exact_desktop.ui.project_window import ProjectWindow
 from exact_desktop.ui.review_panel import ReviewPanel
+from exact_desktop.ui.scrolled import scrolled
 
 
 def slides_of(window: ProjectWindow) -> Callable[[int], SlideSource | None]:
@@ -52,7 +53,7 @@ def open_review(window: ProjectWindow, history: EditHistory) -> ReviewPanel | No
     dock = QDockWidget("Review", window)
     dock.setObjectName("review-dock")
     dock.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-    dock.setWidget(panel)
+    dock.setWidget(scrolled(panel))
     window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
     panel.setFocus()
     return panel

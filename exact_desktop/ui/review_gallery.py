@@ -3,22 +3,23 @@ accepted but for the marked ones in one decision."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QImage, QMouseEvent, QPixmap
-from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
+from PySide6.QtWidgets import QGridLayout, QWidget
+
+from exact_desktop.ui.scaled_picture import ScaledPicture
 
 COLUMNS, ROWS = 5, 4
 CROP_PX = 128
+SMALLEST_TILE_PX = 40
 
 
-class CropTile(QLabel):
+class CropTile(ScaledPicture):
     clicked = Signal(int)  # index on the page
 
     def __init__(self, index: int, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(CROP_PX + 6, SMALLEST_TILE_PX, parent)
         self.index = index
-        self.setFixedSize(CROP_PX + 6, CROP_PX + 6)
-        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.show_marked(False)
 
     def show_marked(self, marked: bool) -> None:

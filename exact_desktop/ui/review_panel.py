@@ -26,9 +26,11 @@ from exact_desktop.slides.base import SlideSource
 from exact_desktop.ui.review_crops import CropCache
 from exact_desktop.ui.review_gallery import CROP_PX, Gallery
 from exact_desktop.ui.review_learning import ReviewLearning
+from exact_desktop.ui.scaled_picture import ScaledPicture
 from exact_desktop.ui.score_histogram import ScoreHistogram
 
 SINGLE_PX = 384
+SMALLEST_SINGLE_PX = 128
 MAGNIFICATIONS = (40.0, 20.0, 10.0, 5.0)
 ORDERS = {"score_high": "Score, high first", "score_low": "Score, low first",
           "uncertain": "Closest to the threshold", "spatial": "Across the slide",
@@ -72,9 +74,7 @@ class ReviewPanel(QWidget):
         self.threshold.setValue(round(session.threshold * 100))
         self.threshold.valueChanged.connect(lambda v: self.session.arrange(threshold=v / 100))
 
-        self.single = QLabel()
-        self.single.setFixedSize(SINGLE_PX, SINGLE_PX)
-        self.single.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.single = ScaledPicture(SINGLE_PX, SMALLEST_SINGLE_PX)
         self.single.setStyleSheet("background: #202020")
         self.gallery = Gallery()
         self.stack = QStackedWidget()
@@ -99,13 +99,12 @@ class ReviewPanel(QWidget):
         layout.addLayout(controls)
         layout.addWidget(self.histogram)
         layout.addWidget(self.threshold)
-        layout.addWidget(self.stack)
+        layout.addWidget(self.stack, 1)  # the crops take the room left
         layout.addWidget(self.info)
         layout.addWidget(self.accept_page)
         layout.addWidget(self.keys)
         layout.addWidget(self.counts)
         layout.addWidget(self.model)
-        layout.addStretch()
         session.changed.connect(self._session_changed)
         self.refresh()
 

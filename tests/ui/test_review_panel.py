@@ -3,8 +3,11 @@ some undone with Ctrl+Z, and the store holds what the reviewer said."""
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDockWidget
 
 from exact_desktop.demo.synthetic_slide import ensure_demo_slide
 from exact_desktop.model import entities as e
@@ -134,3 +137,22 @@ def test_the_model_learns_in_the_background_and_reorders_the_queue(qtbot, tmp_pa
     queue_scores = [learned[panel.session._row_of(panel.session.at(i).id)] for i in range(len(panel.session))]
     assert queue_scores == sorted(queue_scores, reverse=True)
     panel.grab().save(str(tmp_path / "review-panel-learning.png"))
+
+
+def test_the_review_dock_and_its_gallery_fit_a_1280x800_window(qtbot, tmp_path, slide):
+    """The crops take the room the dock gets: opening the review (and its gallery) never makes
+    the window taller than the screen nor lays a crop over another dock."""
+    _store, _r, window = reviewing_window(qtbot, tmp_path, slide)
+    window.resize(1280, 800)
+    panel = window.plugins.open_review()
+    qtbot.keyClick(panel, "g")
+    window.resize(1280, 800)
+    qtbot.wait(50)
+    window.grab().save(str(tmp_path / "review-1280x800.png"))
+    assert window.minimumSizeHint().height() <= 800 and window.height() <= 800
+    docks = [d for d in window.findChildren(QDockWidget) if d.isVisible() and not d.isFloating()]
+    for dock in docks:
+        inner = dock.widget().minimumSizeHint()
+        assert inner.height() <= dock.height() and inner.width() <= dock.width(), dock.windowTitle()
+    for a, b in itertools.combinations(docks, 2):
+        assert not a.geometry().intersects(b.geometry()), (a.windowTitle(), b.windowTitle())
