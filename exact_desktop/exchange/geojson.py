@@ -111,7 +111,7 @@ def plan_import(
                 uid = str(uuid.uuid5(_NAMESPACE, f"{item.uid}/nucleus"))
                 picked.append(_Picked(index, nucleus, feature[NUCLEUS], uid, item.description))
     bad: dict[int, str] = {}
-    made = _convert(picked, image, simplify, bad, make_valid)
+    made = _convert(picked, image, simplify, bad, plan.notes, make_valid)
     plan.problems = sorted(plan.problems + [Problem(i, reason) for i, reason in bad.items()], key=lambda p: p.index)
     plan.annotations = [a for index, a in made if index not in bad]
     per_feature = Counter(index for index, _ in made if index not in bad)
@@ -135,7 +135,7 @@ def _pick(feature: Any, index: int, image: Image, by_name: dict[str, AnnotationT
         raise _BadFeatureError("no classification, and no default type was given")
     annotation_type = by_name.get(name)
     if annotation_type is None:
-        raise _BadFeatureError(f"no annotation type named {name!r} in the image set's products")
+        raise _BadFeatureError(f"no annotation type named {_short(name)} in the image set's products")
     geometry = feature.get("geometry")
     if not isinstance(geometry, dict):
         raise _BadFeatureError("no geometry" if geometry is None else "malformed geometry (not an object)")
@@ -172,18 +172,36 @@ def _shallow_enough(geometry: dict[str, Any]) -> None:
 
 
 def _class_name(properties: dict[str, Any]) -> str | None:
+    """The feature's class (QuPath's `classification`, an object with a name or a bare name);
+    a classification of another kind is the feature's problem, never silently the default."""
     classification = properties.get("classification")
-    if isinstance(classification, dict) and isinstance(classification.get("name"), str):
-        return classification["name"]
+    if classification is None:
+        return None
     if isinstance(classification, str):
         return classification
-    return None
+    if not isinstance(classification, dict):
+        raise _BadFeatureError(f"its classification is {_kind(classification)}, not a name or an object with one")
+    name = classification.get("name")
+    if name is None or isinstance(name, str):
+        return name
+    raise _BadFeatureError(f"its classification's name is {_kind(name)}, not text")
+
+
+def _kind(value: Any) -> str:
+    kinds = {list: "a list", dict: "an object", bool: "true or false", int: "a number", float: "a number"}
+    return kinds.get(type(value), f"a {type(value).__name__}")
+
+
+def _short(text: str, limit: int = 80) -> str:
+    """A name from the file, quoted for a message: a message stays one short line."""
+    return repr(text) if len(text) <= limit else f"{text[:limit]!r}... ({len(text):,} characters)"
 
 
 def _convert(
-    picked: list[_Picked], image: Image, simplify: float, bad: dict[int, str], make_valid: bool = False
+    picked: list[_Picked], image: Image, simplify: float, bad: dict[int, str], notes: list[str], make_valid: bool
 ) -> list[tuple[int, Annotation]]:
-    """The annotations of the picked features (by feature index); what is wrong goes to `bad`."""
+    """The annotations of the picked features (by feature index); what is wrong goes to `bad`,
+    what is left out of a good feature to `notes`."""
     if not picked:
         return []
     owner = np.array([item.index for item in picked])
@@ -195,7 +213,7 @@ def _convert(
     if simplify > 0:
         lines = shapely.get_type_id(parts) != 0
         parts[lines] = shapely.simplify(parts[lines], simplify, preserve_topology=True)
-    parts, whose, kinds = _inside(parts, whose, kinds, owner, image, bad)
+    parts, whose, kinds = _inside(parts, whose, kinds, owner, image, bad, notes)
     made: list[tuple[int, Annotation]] = []
     now = utcnow()  # one time for the whole import (one encoding of it for all the rows)
     counts = Counter(whose.tolist())
@@ -241,7 +259,7 @@ def _parsed(picked: list[_Picked], bad: dict[int, str]) -> np.ndarray:
 def _why_unreadable(raw: dict[str, Any], text: bytes) -> str:
     kind = raw.get("type")
     if kind not in _NAMES.values() or kind == "LinearRing":
-        return f"{kind!r} is not a GeoJSON geometry type" if isinstance(kind, str) else "no geometry type"
+        return f"{_short(kind)} is not a GeoJSON geometry type" if isinstance(kind, str) else "no geometry type"
     try:
         shapely.from_geojson(text)
     except (shapely.errors.GEOSException, ValueError, TypeError) as err:
@@ -282,10 +300,12 @@ def _exploded(
 
 
 def _inside(
-    parts: np.ndarray, whose: np.ndarray, kinds: np.ndarray, owner: np.ndarray, image: Image, bad: dict[int, str]
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    parts: np.ndarray, whose: np.ndarray, kinds: np.ndarray, owner: np.ndarray, image: Image, bad: dict[int, str],
+    notes: list[str],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
     """Parts clipped to the image: one partly outside is cut at its edge (a line or polygon may
-    fall into pieces), one wholly outside makes its feature bad. Nothing is stored beyond the image."""
+    fall into pieces), one wholly outside is left out (said in `notes`), and a feature with no part
+    inside is bad. Nothing is stored beyond the image."""
     if not (image.width and image.height):
         return parts, whose, kinds
     x0, y0, x1, y1 = shapely.bounds(parts).T
@@ -294,8 +314,15 @@ def _inside(
         return parts, whose, kinds
     frame = shapely.box(0, 0, image.width, image.height)
     outside = ~shapely.intersects(parts, frame)
-    for p in np.flatnonzero(outside).tolist():
-        bad.setdefault(int(owner[whose[p]]), f"lies wholly outside the image ({image.width:,} x {image.height:,} px)")
+    owners = owner[whose]
+    size = f"the image ({image.width:,} x {image.height:,} px)"
+    kept, dropped, of = set(owners[~outside].tolist()), Counter(owners[outside].tolist()), Counter(owners.tolist())
+    for index, count in sorted(dropped.items()):
+        if index in kept:  # a MultiPoint with one stray point keeps the others
+            left = f"{count:,} of its {of[index]:,} parts lie outside {size} and were left out"
+            notes.append(f"feature {index + 1}: {left}")
+        else:
+            bad.setdefault(index, f"lies wholly outside {size}")
     crossing = np.flatnonzero(~within & ~outside)
     cut = shapely.intersection(parts[crossing], frame)
     pieces, position = shapely.get_parts(cut, return_index=True)

@@ -144,3 +144,33 @@ def test_make_valid_repairs_a_bow_tie_into_two_triangles_where_asked(project, tm
     plan = plan_of(project, tmp_path, [feature(bow)], make_valid=True)
     assert plan.problems == [] and len(plan.annotations) == 2
     assert plan.summary()["split"] == [{"feature": 1, "geometry": "Polygon", "annotations": 2}]
+
+
+def test_a_multipoint_with_a_stray_point_keeps_the_others_and_says_so(project, tmp_path):
+    stray = {"type": "MultiPoint", "coordinates": [[10, 10], [50, 50], [70_000, 10]]}  # the image is 60,000 wide
+    plan = plan_of(project, tmp_path, [feature(stray, "Mitosis")])
+    assert plan.problems == [] and [a.vector for a in plan.annotations] == [{"x1": 10, "y1": 10}, {"x1": 50, "y1": 50}]
+    assert plan.notes == ["feature 1: 1 of its 3 parts lie outside the image (60,000 x 40,000 px) and were left out"]
+    gone = {"type": "MultiPoint", "coordinates": [[70_000, 10], [70_000, 20]]}
+    assert [str(p) for p in plan_of(project, tmp_path, [feature(gone, "Mitosis")]).problems] == [
+        "#1: lies wholly outside the image (60,000 x 40,000 px)"
+    ]
+
+
+def test_a_classification_that_is_no_name_or_a_very_long_one_is_named_shortly(project, tmp_path):
+    store, s = project
+    store.close()
+    odd = [{**feature(SQUARE), "properties": {"classification": {"name": ["x"]}}},
+           {**feature(SQUARE), "properties": {"classification": 7}},
+           feature(SQUARE, "x" * 100_000)]  # fmt: skip
+    path = tmp_path / "odd.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": odd}))
+    done = subprocess.run([sys.executable, "-m", "exact_desktop", "import", "--db", str(tmp_path / "p.db"),
+                           "--image", str(s.image.id), "--type", "Tissue", str(path)], cwd=PROJECT,
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert done.returncode == 2 and len(done.stderr) + len(done.stdout) < 1_500, done.stderr[:500]
+    assert [p["reason"] for p in json.loads(done.stdout)["bad"]] == [
+        "its classification's name is a list, not text",
+        "its classification is a number, not a name or an object with one",
+        f"no annotation type named {'x' * 80!r}... (100,000 characters) in the image set's products",
+    ]
