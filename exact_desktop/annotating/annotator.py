@@ -357,5 +357,20 @@ class Annotator:
             closed = vector_type in (*shapes.BOXES, *shapes.CLOSED)
             nodes = shapes.handles(self.tool.shown_vector(annotation), vector_type)
             t = self.type_of(annotation)
-            out.append(Preview(nodes, closed, "selected", t.color_code if t else "#FFFFFF"))
+            holes = _shown_holes(annotation, self.tool.shown_vector(annotation))
+            out.append(Preview(nodes, closed, "selected", t.color_code if t else "#FFFFFF", holes=holes))
         return out
+
+
+def _shown_holes(annotation: Annotation, shown: dict[str, Any]) -> tuple[np.ndarray, ...]:
+    """The polygon's holes where it is shown: moved along while it is dragged whole, left out
+    while one of its nodes is dragged (the hole stays where it was stored)."""
+    holes = [np.asarray(h, np.float64) for h in (annotation.meta_data or {}).get("holes") or [] if len(h) >= 3]
+    stored = annotation.vector or {}
+    if not holes or shown == stored:
+        return tuple(holes)
+    before, after = shapes.bounds(stored), shapes.bounds(shown)
+    if before is None or after is None:
+        return ()
+    shift, moved = np.subtract(after[:2], before[:2]), np.subtract(after[2:], before[2:])
+    return tuple(h + shift for h in holes) if np.allclose(shift, moved) else ()

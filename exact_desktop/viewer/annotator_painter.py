@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QPainter, QPen, QPolygonF
+from PySide6.QtGui import QBrush, QColor, QPainter, QPainterPath, QPen, QPolygonF
 
 from exact_desktop.annotating.annotator import Annotator, Preview
 from exact_desktop.model.view_state import ViewState
@@ -53,7 +53,21 @@ def _paint_preview(painter: QPainter, state: ViewState, preview: Preview) -> Non
             painter.drawEllipse(points[0], radius, radius)
         elif len(points) == 1:
             painter.drawEllipse(points[0], _POINT_PX, _POINT_PX)
+        elif preview.closed and preview.holes:
+            painter.drawPath(_with_holes(state, points, preview))
         elif preview.closed:
             painter.drawPolygon(QPolygonF(points))
         else:
             painter.drawPolyline(QPolygonF(points))
+
+
+def _with_holes(state: ViewState, outer: list[QPointF], preview: Preview) -> QPainterPath:
+    """The outer ring and every hole as one odd-even path: each ring outlined, the holes left open."""
+    path = QPainterPath()
+    path.setFillRule(Qt.FillRule.OddEvenFill)
+    path.addPolygon(QPolygonF(outer))
+    path.closeSubpath()
+    for hole in preview.holes:
+        path.addPolygon(QPolygonF([QPointF(*state.l0_to_screen(float(x), float(y))) for x, y in hole]))
+        path.closeSubpath()
+    return path

@@ -282,3 +282,22 @@ def test_fill_holes_simplify_and_smooth_a_selection_each_one_undo(qtbot, tmp_pat
     assert store.get(e.Annotation, target.id).vector == target.vector
     redo(window)
     assert store.get(e.Annotation, target.id).meta_data is None
+
+
+def test_a_selected_polygon_is_drawn_with_its_holes(qtbot, tmp_path):
+    """The scissor's hole (kept in meta_data["holes"]) is outlined with the selection."""
+    store, s, _ = project(tmp_path)
+    holed = regions.fields_of(
+        Polygon([(60, 40), (220, 40), (220, 200), (60, 200)], [[(110, 90), (170, 90), (170, 150), (110, 150)]])
+    )
+    target = store.create(e.Annotation(s.polygon.id, s.image.id, **holed))
+    window = annotating_window(qtbot, store, s.image_set.id)
+    window.annotation.annotator.select([target.id])
+    (selected,) = window.annotation.annotator.previews()
+    assert [ring.tolist() for ring in selected.holes] == holed["meta_data"]["holes"]
+    image = window.view.grab().toImage()
+    image.save(str(tmp_path / "holed-selection.png"))
+    state = window.view.state
+    on_hole = image.pixelColor(*(round(v) for v in state.l0_to_screen(140, 90)))
+    inside_hole = image.pixelColor(*(round(v) for v in state.l0_to_screen(140, 120)))
+    assert on_hole != inside_hole  # the hole's ring is drawn over the slide

@@ -57,6 +57,7 @@ class Preview:
     role: str
     colour: str = "#FFFFFF"
     circle: bool = False  # nodes are (centre, a point on the circle)
+    holes: tuple[np.ndarray, ...] = ()  # rings cut out of a closed shape (a polygon's meta_data["holes"])
 
 
 class Tool:
