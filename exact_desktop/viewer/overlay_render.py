@@ -6,7 +6,8 @@ QPainter draws without converting): OpenCV's anti-aliasing blends every channel,
 over the transparent start, which is exactly premultiplied "over". Colours are given as RGB.
 
 Level of detail, per tile (`choose_detail`): outlines while objects are at least `MIN_OUTLINE_PX`
-on screen; then each object's centre counted in its pixel ("dots"); then, past `MAX_TILE_OBJECTS`
+on screen; then each object's centre counted in its pixel ("dots"; an object whose own box is
+still `MIN_OUTLINE_PX` on screen is outlined over them); then, past `MAX_TILE_OBJECTS`
 in one tile, the store's per-cell counts. Dots and counts are shaded with the coverage an outline
 of that size would have had (`coverage_px`), so zooming out changes the look, not the brightness.
 """
@@ -159,6 +160,31 @@ def mark_accepted(
         red, green, blue = colours.get(type_id, (255, 255, 0))
         cv2.circle(tile, (x, y), MARK_PX << _SHIFT, (blue, green, red, 255), -1, cv2.LINE_AA, _SHIFT)
     return tile
+
+
+def outlined_anyway(found: ViewportObjects, downsample: float) -> np.ndarray:
+    """Objects drawn as outlines on a tile of dots: those whose own box is at least
+    `MIN_OUTLINE_PX` on screen (a large region among small pieces never becomes a dot)."""
+    sides = np.maximum(found.bboxes[:, 2] - found.bboxes[:, 0], found.bboxes[:, 3] - found.bboxes[:, 1])
+    return sides / downsample >= MIN_OUTLINE_PX
+
+
+def only(found: ViewportObjects, which: np.ndarray) -> ViewportObjects:
+    """The objects `which` (a boolean mask) picks, their nodes with them."""
+    rows = np.flatnonzero(which)
+    counts = found.offsets[rows + 1] - found.offsets[rows]
+    offsets = np.zeros(len(rows) + 1, np.int64)
+    np.cumsum(counts, out=offsets[1:])
+    picks = np.repeat(found.offsets[rows] - offsets[:-1], counts) + np.arange(int(offsets[-1]))
+    return ViewportObjects(
+        found.ids[rows], found.types[rows], found.bboxes[rows], found.scores[rows], offsets, found.nodes[picks]
+    )
+
+
+def over(top: np.ndarray, bottom: np.ndarray) -> np.ndarray:
+    """Premultiplied BGRA `top` laid over `bottom`."""
+    below = bottom.astype(np.float32) * (1.0 - top[..., 3:4].astype(np.float32) / 255.0)
+    return np.clip(top + np.round(below), 0, 255).astype(np.uint8)
 
 
 def _fixed(points: np.ndarray, origin: np.ndarray, scale: float) -> np.ndarray:

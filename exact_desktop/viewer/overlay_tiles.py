@@ -15,7 +15,7 @@ import math
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from PySide6.QtGui import QImage
@@ -36,6 +36,9 @@ from exact_desktop.viewer.overlay_render import (
     dot_counts,
     grid_counts,
     mark_accepted,
+    only,
+    outlined_anyway,
+    over,
     render_outlines,
     render_reviewed,
     shade,
@@ -88,6 +91,7 @@ class TileData:
     objects: ViewportObjects = field(default_factory=ViewportObjects)
     states: np.ndarray | None = None  # a result layer's review decision codes, per object (ReviewBook.codes)
     accepted: np.ndarray | None = None  # an annotation layer's objects a review accepted (ReviewBook.accepted)
+    large: ViewportObjects | None = None  # on a tile of dots, the objects large enough to outline
 
     @property
     def nbytes(self) -> int:
@@ -239,6 +243,10 @@ class OverlayTiles:
         wide = Rect(r.x - margin, r.y - margin, r.w + 2 * margin, r.h + 2 * margin)
         query = ViewportQuery(key.image, wide, nodes=detail == "outlines", **groups)  # type: ignore[arg-type]
         found = self.store.viewport(query)
+        if detail == "dots" and outlined_anyway(found, frame.downsample).any():  # rare: their nodes read too
+            with_nodes = self.store.viewport(replace(query, nodes=True))
+            large = only(with_nodes, outlined_anyway(with_nodes, frame.downsample))
+            return TileData(detail, size, grid, found, large=large)
         book, outlines = ReviewBook(self.store), detail == "outlines"  # type: ignore[arg-type]
         states = book.codes(found.ids) if kind == RESULTS and outlines else None
         accepted = book.accepted(found.ids) if kind != RESULTS and outlines else None
@@ -280,12 +288,17 @@ class OverlayTiles:
             ids = found.ids[keep]
         else:
             if data.detail == "dots":
-                counts = spread(dot_counts(found, frame, threshold), data.typical_size, frame.downsample)
+                small = found if data.large is None else only(found, ~outlined_anyway(found, frame.downsample))
+                counts = spread(dot_counts(small, frame, threshold), data.typical_size, frame.downsample)
                 ids = found.ids[keep]
             else:
                 counts = grid_counts(data.grid, frame, threshold)
                 ids = np.empty(0, np.int64)
             pixels = shade(counts, coverage_px(data.typical_size, frame.downsample), colour)
+            if data.large is not None:
+                types = {t: self.types(t) for t in np.unique(data.large.types).tolist()}
+                colours, shapes = {t: c for t, (c, _) in types.items()}, {t: s for t, (_, s) in types.items()}
+                pixels = over(render_outlines(data.large, frame, colours, shapes, threshold), pixels)
         height, width = pixels.shape[:2]
         image = QImage(pixels.data, width, height, 4 * width, QImage.Format.Format_ARGB32_Premultiplied).copy()
         objects = len(ids) if data.detail != "counts" else int(data.grid.at_threshold(threshold).sum())

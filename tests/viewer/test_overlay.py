@@ -177,3 +177,19 @@ def test_a_click_hits_the_smallest_object_under_it(qapp, project):
     assert hit_test(store, image.id, shown, 12200, 12200, 2, shapes).id == inner.id  # the smaller one
     layers.set((ANNOTATIONS, nucleus.id), visible=False)
     assert hit_test(store, image.id, layers.for_image(image.id), 12200, 12200, 2, shapes) is None
+
+
+def test_a_large_object_among_small_ones_is_outlined_on_a_tile_of_dots(qapp, project):
+    """The layer's median box (10 px) is a dot at this zoom; the 400 px box beside them is 100 px
+    on screen: outlined, not a dot."""
+    store, image, _nucleus, _region, _big, _triangle, layers = project
+    overlay = OverlayPainter(store, layers, lambda: image.id)
+    state = view((12000, 12200), 4.0)
+    picture = frame(overlay, state)
+    picture.save(str(store.path.parent / "large-among-dots.png"))
+    tiles = {overlay.tiles.get_any(k).detail for k in _visible_keys(overlay, state, layers, image.id)}
+    assert "dots" in tiles
+    edge = colour_at(picture, state, 12000, 12200)  # on the left edge of the big box
+    assert edge.alpha() > 100 and edge.blue() > 150, edge.getRgb()
+    assert colour_at(picture, state, 12200, 12200).alpha() == 0  # its centre: no dot
+    overlay.close()
