@@ -14,6 +14,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from exact_desktop.ui.review_panel import HELP as REVIEW_HELP
+
 KEYS: tuple[tuple[str, str], ...] = (
     ("c", "Toggle annotation mode (draw \u2194 select)"),
     ("1-9, 0", "Draw with that annotation type; with a selection: change its type"),
@@ -54,6 +56,7 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("f", "Flip the view left to right (annotations stay where they are on the slide)"),
     ("Ctrl+O", "Open slides"),
     ("F1", "This list"),
+    *REVIEW_HELP,
 )
 
 

@@ -35,6 +35,17 @@ MAGNIFICATIONS = (40.0, 20.0, 10.0, 5.0)
 ORDERS = {"score_high": "Score, high first", "score_low": "Score, low first",
           "uncertain": "Closest to the threshold", "spatial": "Across the slide",
           "learned": "Learnt score, high first", "learned_uncertain": "Learnt score, least sure first"}  # fmt: skip
+HELP: tuple[tuple[str, str], ...] = (
+    ("Ctrl+R", "Review plugin results (Plugins menu): one candidate at a time, or a gallery page"),
+    ("j (review)", "Accept the candidate"),
+    ("k (review)", "Reject the candidate"),
+    ("1-9 (review)", "Accept the candidate as that type (the numbers the review panel lists)"),
+    ("Space (review)", "Skip the candidate for now"),
+    ("d, s (review)", "Next, previous candidate (gallery: next, previous page)"),
+    ("g (review)", "Gallery: a page of crops, a click marks the wrong ones"),
+    ("Enter (review gallery)", "Accept the page except the marked ones, as one edit"),
+    ("Ctrl+Z (review)", "Undo the last decision"),
+)  # F1 lists these; the keys themselves are handled in ReviewPanel.keyPressEvent
 REVIEW_KEYS = (Qt.Key.Key_J, Qt.Key.Key_K, Qt.Key.Key_D, Qt.Key.Key_S, Qt.Key.Key_G, Qt.Key.Key_Space,
                Qt.Key.Key_Return, Qt.Key.Key_Enter)  # fmt: skip
 

@@ -10,10 +10,10 @@ import sys
 import textwrap
 
 import pytest
-from PySide6.QtCore import QEvent, QPoint, Qt
+from PySide6.QtCore import QEvent, QPoint, QRect, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QDialogButtonBox
 
 from exact_desktop.model import entities as e
 from exact_desktop.paths import resource_path
@@ -440,3 +440,19 @@ def test_types_a_plugin_brought_are_listed_apart_and_last(qtbot, tmp_path):
     assert ui.annotator.active.name == "Mitosis"
     ui.palette.types.setCurrentRow(len(rows) - 2)  # the heading picks nothing
     assert ui.annotator.active.name == "Mitosis"
+
+
+def test_the_keys_help_lists_the_review_keys_and_fits_the_screen(qtbot, tmp_path):
+    """F1 names the review's keys (Ctrl+R, j, k, ...) and its Close button is on the screen."""
+    store, s, _ = project(tmp_path)
+    window = annotating_window(qtbot, store, s.image_set.id)
+    QTest.keyClick(window, Qt.Key.Key_F1)
+    dialog = next(d for d in window.findChildren(HelpDialog))
+    qtbot.waitExposed(dialog)
+    qtbot.wait(50)
+    keys = [dialog.table.item(r, 0).text() for r in range(dialog.table.rowCount())]
+    assert {"Ctrl+R", "j (review)", "k (review)", "g (review)", "Space (review)", "1-9 (review)"} <= set(keys)
+    room = dialog.screen().availableGeometry()
+    close = dialog.findChild(QDialogButtonBox)
+    assert room.contains(dialog.frameGeometry()) and room.contains(QRect(close.mapToGlobal(QPoint(0, 0)), close.size()))
+    dialog.grab().save(str(tmp_path / "keys-review.png"))
