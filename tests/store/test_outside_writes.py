@@ -24,3 +24,12 @@ def test_only_another_process_s_commit_is_news(tmp_path):
     subprocess.run([sys.executable, "-c", script], cwd=PROJECT, check=True, timeout=120)
     assert writes.news() and not writes.news()  # said once
     store.close()
+
+
+def test_a_closed_store_has_no_news_and_raises_nothing(tmp_path):
+    """A window's once-a-second timer can fire after its project was closed (seen in a
+    server window's test: 'Cannot operate on a closed database' in the Qt event loop)."""
+    store = SqliteStore(tmp_path / "p.db")
+    writes = store.outside_writes()
+    store.close()
+    assert writes.news() is False

@@ -18,6 +18,7 @@ class OutsideWrites:
     def __init__(self, path: Path) -> None:
         self._conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
         self._lock = threading.Lock()
+        self._closed = False
         self._seen = self._version()
 
     def _version(self) -> int:
@@ -29,12 +30,16 @@ class OutsideWrites:
             self._seen = self._version()
 
     def news(self) -> bool:
-        """True once after each commit of another process (cheap: a window asks every second)."""
+        """True once after each commit of another process (cheap: a window asks every second).
+        False once the store is closed: a window's timer may fire after its project closed."""
         with self._lock:
+            if self._closed:
+                return False
             now = self._version()
             changed, self._seen = now != self._seen, now
             return changed
 
     def close(self) -> None:
         with self._lock:
+            self._closed = True
             self._conn.close()
