@@ -80,13 +80,14 @@ def _sync(args: argparse.Namespace) -> int:
     from exact_desktop.rest.connection import PluginError
     from exact_desktop.rest.exact_api import ExactApi
     from exact_desktop.rest.server_clock import ClockError
-    from exact_desktop.store.project import open_project
+    from exact_desktop.store.project import open_existing_project, open_project
     from exact_desktop.sync.engine import Synchroniser
     from exact_desktop.sync.failure import sync_failure
     from exact_desktop.sync.server_project import mirror_path
 
     connection, _ = connect(args.server)
-    store = open_project(args.db or mirror_path(connection.url))
+    # a mistyped --db is refused, never a new project; the server's own mirror is made when first used
+    store = open_existing_project(args.db) if args.db else open_project(mirror_path(connection.url))
 
     def progress(stage: str, done: int, total: int) -> None:
         print(f"exact-desktop: {stage} {done:,}/{total:,}", file=sys.stderr)

@@ -244,6 +244,7 @@ def _run_through(store: SqliteStore, target: Target, direction: str, sync_set: S
 def test_the_sync_command(server: Target, sync_set: SyncSet, tmp_path: Path) -> None:
     made = sync_set.create(30)
     db = tmp_path / "cli.db"
+    SqliteStore(db).close()  # a sync refuses a project file that does not exist
     code, summary, err = cli(server, "sync", "both", "--server", server.url, "--image-set", str(sync_set.id),
                              "--db", str(db), "--json")  # fmt: skip
     assert code == 0, err

@@ -36,6 +36,7 @@ def test_without_db_the_sync_goes_into_the_servers_mirror_as_in_the_window(serve
 
 def test_an_image_set_not_on_the_server_is_named_with_those_that_are(server: Target, sync_set: SyncSet,
                                                                      tmp_path: Path) -> None:  # fmt: skip
+    SqliteStore(tmp_path / "p.db").close()
     code, _, err = cli(server, "sync", "pull", "--server", server.url, "--image-set", "987654",
                        "--db", str(tmp_path / "p.db"))  # fmt: skip
     assert code == 2 and "Traceback" not in err
@@ -45,6 +46,7 @@ def test_an_image_set_not_on_the_server_is_named_with_those_that_are(server: Tar
 
 
 def test_refused_credentials_say_to_log_in_again(server: Target, sync_set: SyncSet, tmp_path: Path) -> None:
+    SqliteStore(tmp_path / "p.db").close()
     code, _, err = cli(server, "sync", "pull", "--server", server.url, "--image-set", str(sync_set.id),
                        "--db", str(tmp_path / "p.db"), env={"EXACT_TOKEN": "pat_wrong.token"})  # fmt: skip
     assert code == 2 and "Traceback" not in err
