@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from exact_desktop.rest.answers import checked
 from exact_desktop.rest.connection import Connection, PluginError, RefusedError, tls_verified
 from exact_desktop.store.credentials import Credentials, CredentialsError, credentials_for, normalise_url, save
 
@@ -123,6 +124,7 @@ def _prefer_token(connection: Connection, credentials: Credentials) -> Credentia
         made = connection.post(TOKENS, {"name": f"exact-desktop on {socket.gethostname()}"})
     except RefusedError:
         return credentials  # this server makes no tokens (`exact-desktop serve` for one)
+    made = checked(made, {"token": str}, credentials.url, f"the POST to {TOKENS}")
     return Credentials(credentials.url, user=credentials.user, token=made["token"], source="login")
 
 

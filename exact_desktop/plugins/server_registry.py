@@ -16,6 +16,7 @@ from typing import Any
 from PIL import Image as PILImage
 
 from exact_desktop.plugins.sdk.worker import find_plugin
+from exact_desktop.rest.answers import Shape, checked
 from exact_desktop.rest.connection import Connection, PluginError, UnknownOutcomeError
 
 PLUGINS = "/api/v1/processing/plugins/"
@@ -38,10 +39,12 @@ def icon_png(manifest: dict[str, Any]) -> bytes:
 
 def ensure_server_types(connection: Connection, manifest: dict[str, Any], product: int) -> dict[str, int]:
     """Name -> id of each type the manifest names, inside `product`; missing ones are made."""
+    listed = connection.iterate(TYPES, product=product, fields="id,name,product")
+    shape: Shape = {"id": int, "name": str, "product": int}
     have = {
         t["name"]: t["id"]
-        for t in connection.iterate(TYPES, product=product, fields="id,name,product")
-        if t["product"] == product
+        for t in listed
+        if checked(t, shape, connection.url, f"the list of {TYPES}")["product"] == product
     }
     for spec in manifest.get("products", []):
         if spec["name"] not in have:
@@ -50,7 +53,7 @@ def ensure_server_types(connection: Connection, manifest: dict[str, Any], produc
                 "name": spec["name"], "vector_type": vector_type, "product": product,
                 "color_code": spec.get("color_code", "#CC4444"), "closed": vector_type == 5, "area_hit_test": True,
             })  # fmt: skip
-            have[spec["name"]] = made["id"]
+            have[spec["name"]] = checked(made, {"id": int}, connection.url, f"the POST to {TYPES}")["id"]
     return {spec["name"]: have[spec["name"]] for spec in manifest.get("products", [])}
 
 
@@ -82,5 +85,8 @@ def register_on_server(
             record = connection.json("POST", PLUGINS, data=form, files=files)
         except UnknownOutcomeError:  # made after all? find it rather than make a second one
             record = find_plugin(connection, name)
+    record = checked(
+        record, {"id": int, "name": str}, connection.url, f"the plugin record {name!r} written to {PLUGINS}"
+    )
     record["annotation_types"] = types
     return record

@@ -17,3 +17,8 @@ class RefusedError(PluginError):
 
 class UnknownOutcomeError(PluginError):
     """The request may or may not have been carried out (connection lost, timeout, 5xx)."""
+
+
+class AnswerError(PluginError):
+    """The server answered, but not with what EXACT sends; the message names the server, the
+    request and what was wrong. Nothing of that answer was stored."""

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from exact_desktop.model import entities as e
+from exact_desktop.rest.answers import Shape, checked, checked_list
 from exact_desktop.rest.connection import BearerToken, Connection, PluginError
 from exact_desktop.rest.paging import PageError, Pages, page_name
 from exact_desktop.rest.server_clock import ClockError, ServerClock
@@ -43,6 +44,12 @@ TYPE_FIELDS = (
 )
 # all a push keeps of a created annotation (EXACT's list create honours `fields` as its lists do)
 CREATED_FIELDS = "id,unique_identifier,last_edit_time"
+NONE = type(None)
+IMAGE_SET_SHAPE: Shape = {
+    "id": int, "name": str, "team": (int, NONE), "description": (str, NONE), "product_set": (list, NONE),
+    "main_annotation_type": (int, NONE), "collaboration_type": (int, NONE),
+}  # fmt: skip
+CREATED_SHAPE: Shape = {"id": int, "unique_identifier": str, "last_edit_time": (str, NONE)}
 PAGE = 1000
 UUIDS_PER_QUERY = 150  # 37 characters each: the query string stays under 8 KB (gunicorn's request line limit)
 CREATE_CHUNK = 1_000  # annotations per list POST (paired runs, a push of 100,000: 4.2-4.6 s; 4.8-5.3 s with 500)
@@ -92,6 +99,7 @@ class ExactApi:
         self.server = server or connection.url
         self.clock = clock or ServerClock()
         self.clock_notes: list[str] = []  # what checking the clock against `Date` found
+        self.counted = 0  # the count the server gave on the first page of the annotations listed last
 
     def _annotations(self, bodies: list[dict[str, Any]], where: str) -> list[RemoteAnnotation]:
         found = []
@@ -130,12 +138,13 @@ class ExactApi:
     def user_id(self, username: str) -> int | None:
         """The server's id of a user, by name."""
         found = [u for u in self.connection.iterate(USERS, username=username) if u.get("username") == username]
-        return int(found[0]["id"]) if found else None
+        return checked(found[0], {"id": int}, self.server, f"{USERS} for {username!r}")["id"] if found else None
 
     def screening_mode(self, image: int, user: int) -> dict[str, Any] | None:
         """The user's screening of an image (EXACT keeps one per pair), or None."""
-        found = self.connection.get(SCREENING_MODES, image=image, user=user)["results"]
-        return found[0] if found else None
+        answer = self.connection.get(SCREENING_MODES, image=image, user=user)
+        found = checked(answer, {"results": list}, self.server, SCREENING_MODES)["results"]
+        return checked(found[0], {"id": int}, self.server, SCREENING_MODES) if found else None
 
     def save_screening_mode(self, body: dict[str, Any], remote_id: int | None = None) -> dict[str, Any]:
         """Create it (`body` names image and user) or, given its id, change it."""
@@ -146,26 +155,34 @@ class ExactApi:
     # --- the frame: teams, products, types, image sets, images ------------------------------
     def image_sets(self) -> list[tuple[e.ImageSet, int]]:
         """Every image set the user can see, with its image count."""
-        return [
-            (_image_set(body), len(body.get("images") or []))
-            for body in self.connection.iterate(IMAGE_SETS, fields=IMAGE_SET_FIELDS)
-        ]
+        listed = []
+        for body in self.connection.iterate(IMAGE_SETS, fields=IMAGE_SET_FIELDS):
+            checked(body, {**IMAGE_SET_SHAPE, "images": (list, NONE)}, self.server, f"the list of {IMAGE_SETS}")
+            listed.append((_image_set(body), len(body.get("images") or [])))
+        return listed
 
     def image_set(self, id: int) -> e.ImageSet:
-        return _image_set(self.connection.get(f"{IMAGE_SETS}{id}/", fields=IMAGE_SET_FIELDS))
+        path = f"{IMAGE_SETS}{id}/"
+        return _image_set(
+            checked(self.connection.get(path, fields=IMAGE_SET_FIELDS), IMAGE_SET_SHAPE, self.server, path)
+        )
 
     def team(self, id: int) -> e.Team:
-        body = self.connection.get(f"{TEAMS}{id}/", fields="id,name")
+        path = f"{TEAMS}{id}/"
+        body = checked(self.connection.get(path, fields="id,name"), {"id": int, "name": str}, self.server, path)
         return e.Team(body["name"], id=body["id"], remote_id=body["id"])
 
     def product(self, id: int) -> e.Product:
-        body = self.connection.get(f"{PRODUCTS}{id}/", fields="id,name,team,description")
+        path = f"{PRODUCTS}{id}/"
+        shape: Shape = {"id": int, "name": str, "team": (int, NONE), "description": (str, NONE)}
+        body = checked(self.connection.get(path, fields="id,name,team,description"), shape, self.server, path)
         return e.Product(body["name"], body.get("team"), body.get("description") or "", id=body["id"],
                          remote_id=body["id"])  # fmt: skip
 
     def annotation_types(self, product: int) -> list[e.AnnotationType]:
         found = []
         for body in self.connection.iterate(TYPES, product=product, fields=TYPE_FIELDS):
+            checked(body, {"id": int, "name": str, "product": int}, self.server, f"the list of {TYPES}")
             if body["product"] == product:  # kept client-side: do not trust a filter to be applied
                 known = {k: body[k] for k in TYPE_FIELDS.split(",") if k in body and k != "id"}
                 found.append(e.AnnotationType(**known, id=body["id"], remote_id=body["id"]))
@@ -174,6 +191,7 @@ class ExactApi:
     def images(self, image_set: int) -> list[e.Image]:
         found = []
         for body in self.connection.iterate(IMAGES, image_set=image_set, fields=IMAGE_FIELDS):
+            checked(body, {"id": int, "name": str}, self.server, f"the list of {IMAGES}")
             if body.get("image_set") == image_set:
                 known = {k: body[k] for k in IMAGE_FIELDS.split(",") if k in body and k != "id" and body[k] is not None}
                 found.append(e.Image(**known, id=body["id"], remote_id=body["id"]))
@@ -199,7 +217,9 @@ class ExactApi:
             # statements, during which this thread has the GIL to itself
             return self._annotations(pages.take(answer, offset), page_name(ANNOTATIONS, offset))
 
-        yield page(*fetched(0))
+        first = page(*fetched(0))
+        self.counted = pages.count
+        yield first
         step = pages.offset
         if pages.more:
             with ThreadPoolExecutor(PAGES_IN_FLIGHT) as pool:
@@ -232,7 +252,10 @@ class ExactApi:
         (`UnknownOutcomeError`): then look the UUIDs up before sending again. The answer
         holds only what a push keeps: parsing whole annotations cost the client a fifth of a push."""
         made = self.connection.post(ANNOTATIONS, bodies, fields=CREATED_FIELDS)
-        created = [Created(str(b["unique_identifier"]), int(b["id"]), str(b.get("last_edit_time") or "")) for b in made]
+        made = checked_list(
+            made, CREATED_SHAPE, self.server, f"the POST of {len(bodies):,} annotations to {ANNOTATIONS}"
+        )
+        created = [Created(b["unique_identifier"], b["id"], b.get("last_edit_time") or "") for b in made]
         self._check_clock([c.server_time for c in created])
         return created
 

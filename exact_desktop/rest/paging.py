@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from exact_desktop.rest.errors import PluginError
+from exact_desktop.rest.errors import AnswerError
 
 
-class PageError(PluginError):
+class PageError(AnswerError):
     """A list answer that is not what EXACT sends; the message names the server and the page."""
 
 

@@ -99,9 +99,9 @@ class Synchroniser:
             if len(waiting) >= APPLY_AT_LEAST:
                 self._apply(waiting, summary, reach)
                 waiting = []
-                self.progress("pull", seen, seen)
+                self.progress("pull", seen, max(seen, self.api.counted))
         self._apply(waiting, summary, reach)
-        self.progress("pull", seen, seen)
+        self.progress("pull", seen, max(seen, self.api.counted))
         cursor = reach.cursor()
         self.ledger.set_cursor(frame.image_set, clock.text(cursor) if cursor else None, to_iso(e.utcnow()))
 

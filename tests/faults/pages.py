@@ -4,10 +4,10 @@ The TCP FaultProxy (proxy.py) breaks connections; this one speaks HTTP and rewri
 way a misconfigured or hostile deployment would, on the real server's real data: pages capped
 below the `limit` asked (as DRF's `max_limit` does: the `limit` is lowered before the server
 sees it), a `next` that points to the page itself or to another origin, annotation lists that
-answer slowly, a bare list where a page belongs, a result without its `id`, and annotations
-whose vector comes back broken (which the mirror refuses); and it can change the server between
-the first page and the rest, as another user would. Every request it passes on is
-counted by path and query.
+answer slowly or byte by byte, a bare list where a page belongs, a result without its `id`, and
+annotations whose vector comes back broken (which the mirror refuses); it answers chosen requests
+itself with bodies EXACT never sends (`canned`); and it can change the server between the first
+page and the rest, as another user would. Every request it passes on is counted by path and query.
 """
 
 from __future__ import annotations
@@ -41,13 +41,17 @@ class PageFaults:
         self.annotations_as_list = False
         self.drop_id_of = 0  # the n-th result (from 1) of each annotation page loses its id
         self.broken_vectors: set[str] = set()  # UUIDs whose vector comes back unreadable
+        self.canned: dict[tuple[str, str], tuple[int, bytes]] = {}  # (method, path) -> the answer given instead
         self.after_first_page: Callable[[], None] | None = None  # run once, before the first page is answered
         self.asked: Counter[str] = Counter()  # path?query of every request passed on
         self.session = requests.Session()
         faults = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # a pull only reads
+            def do_GET(self) -> None:
+                faults._forward(self)
+
+            def do_POST(self) -> None:
                 faults._forward(self)
 
             def log_message(self, *_args: object) -> None:
@@ -79,6 +83,11 @@ class PageFaults:
         if self.asked[asked] > LOOP:  # a client caught in a loop: end it, so a test fails rather than hangs
             answer_json(handler, 508, b'{"detail": "asked for the same page again and again"}')
             return
+        method = handler.command
+        sent = handler.rfile.read(int(handler.headers.get("Content-Length") or 0)) if method != "GET" else None
+        if (method, parts.path) in self.canned:
+            answer_json(handler, *self.canned[method, parts.path])
+            return
         is_annotations = parts.path == ANNOTATIONS
         if is_annotations and self.annotation_delay_s:
             time.sleep(self.annotation_delay_s)
@@ -86,7 +95,8 @@ class PageFaults:
             self._drip(handler)
             return
         headers = {k: v for k, v in handler.headers.items() if k.lower() not in HOP_BY_HOP | {"host"}}
-        answer = self.session.get(f"{self.target}{asked}", headers=headers, timeout=300, allow_redirects=False)
+        answer = self.session.request(method, f"{self.target}{asked}", data=sent, headers=headers, timeout=300,
+                                      allow_redirects=False)  # fmt: skip
         body = answer.content
         if is_annotations and self.after_first_page and dict(query).get("offset", "0") == "0":
             then, self.after_first_page = self.after_first_page, None

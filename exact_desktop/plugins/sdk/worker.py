@@ -25,6 +25,7 @@ from typing import Any
 from exact_desktop.plugins.sdk.claims import LeaseWatch, claim, is_open
 from exact_desktop.plugins.sdk.context import Cancelled, Heartbeat, JobContext, now_iso
 from exact_desktop.plugins.sdk.image import ImageHandle
+from exact_desktop.rest.answers import Shape, checked
 from exact_desktop.rest.connection import Connection, PluginError, RefusedError
 
 Process = Callable[[ImageHandle, dict[str, Any], JobContext], None]
@@ -39,7 +40,12 @@ def worker_name() -> str:
 
 
 def find_plugin(connection: Connection, name: str | None) -> dict[str, Any]:
-    plugins = connection.pages(f"{P}/plugins/", fields="id,name,products")
+    path = f"{P}/plugins/"
+    shape: Shape = {"id": int, "name": str, "products": (list, type(None))}
+    plugins = [
+        checked(p, shape, connection.url, f"the list of {path}")
+        for p in connection.pages(path, fields="id,name,products")
+    ]
     found = [p for p in plugins if p["name"] == name]
     if not found:
         names = ", ".join(sorted(p["name"] for p in plugins)) or "none"
