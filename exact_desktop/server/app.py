@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from exact_desktop.server.auth import Authenticator
+from exact_desktop.server.body_limits import BoundedBodies
 from exact_desktop.server.listing import BadRequest, field_errors
 from exact_desktop.server.routes import (
     annotations,
@@ -70,7 +71,8 @@ def create_app(store: SqliteStore, token: str) -> FastAPI:
     app.include_router(plugin_records.router)
     app.include_router(screening.router)
 
-    app.add_middleware(_CredentialsFirst)
+    app.add_middleware(BoundedBodies)
+    app.add_middleware(_CredentialsFirst)  # added last, so outermost: a stranger's body is never read
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:

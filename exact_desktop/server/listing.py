@@ -8,6 +8,7 @@ from typing import Any
 import orjson
 from fastapi import Request
 from pydantic import BaseModel, TypeAdapter, ValidationError
+from starlette.datastructures import URL
 
 from exact_desktop.model.values import INT_MAX, INT_MIN
 
@@ -22,13 +23,25 @@ def page_params(request: Request) -> tuple[int, int]:
     return max(1, min(limit, MAX_PAGE)), max(0, offset)
 
 
+def own_url(request: Request, url: URL | None = None) -> URL:
+    """`url` (default: the request's) on the address the server is bound to, never the client's
+    Host header: a link built from that header would send a client (and what it carries) wherever
+    the header says."""
+    url = request.url if url is None else url
+    server = request.scope.get("server")
+    if not server:
+        return url
+    host, port = server
+    return url.replace(netloc=f"[{host}]:{port}" if ":" in host else f"{host}:{port}")
+
+
 def page(request: Request, results: list[dict[str, Any]] | orjson.Fragment, count: int, limit: int,
          offset: int) -> dict[str, Any]:  # fmt: skip
     """DRF's page; `results` as dicts (fields are selected here) or as JSON text already
     holding just the fields asked for."""
 
     def link(new_offset: int) -> str:
-        return str(request.url.include_query_params(limit=limit, offset=new_offset))
+        return str(own_url(request).include_query_params(limit=limit, offset=new_offset))
 
     return {
         "count": count,

@@ -19,7 +19,15 @@ from exact_desktop.model.vectors import MAX_COORDINATE, InvalidVectorError, vali
 from exact_desktop.server import serialize as s
 from exact_desktop.server.auth import Caller
 from exact_desktop.server.context import CallerDep, OrjsonRoute, StoreDep, detail_response, list_response
-from exact_desktop.server.listing import BadRequest, one_or_many, page, page_params, parse_filters, select_fields
+from exact_desktop.server.listing import (
+    BadRequest,
+    one_or_many,
+    own_url,
+    page,
+    page_params,
+    parse_filters,
+    select_fields,
+)
 from exact_desktop.slides.limits import MAX_BITMAP_PIXELS, ImageTooLargeError, check_pixels
 from exact_desktop.store.base import NotFoundError, StoreError
 from exact_desktop.store.files import removed_unless_stored
@@ -352,7 +360,7 @@ def list_bitmaps(request: Request, store: SqliteStore = StoreDep) -> dict[str, A
 
 
 def _bitmap(request: Request, bitmap: e.PluginResultBitmap) -> dict[str, Any]:
-    return s.result_bitmap(bitmap, str(request.url_for("bitmap_file", id=bitmap.id)))
+    return s.result_bitmap(bitmap, str(own_url(request, request.url_for("bitmap_file", id=bitmap.id))))
 
 
 @router.get(f"{V1}/pluginresultbitmaps/{{id}}/")
