@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from exact_desktop.rest.errors import RefusedError, UnknownOutcomeError
-from exact_desktop.rest.paging import PageError
+from exact_desktop.rest.errors import AnswerError, RefusedError, UnknownOutcomeError
 from exact_desktop.sync.frame import MissingImageSetError
 
 
@@ -14,7 +13,7 @@ def sync_failure(server: str, err: Exception) -> str:
         return f"{server} refused the credentials ({err.status}): log in again with `exact-desktop login {server}`"
     if isinstance(err, MissingImageSetError):
         return str(err)
-    if isinstance(err, PageError):
+    if isinstance(err, AnswerError):
         return f"sync with {server} stopped, what arrived before is kept: the server's answer cannot be used: {err}"
     if isinstance(err, UnknownOutcomeError):
         return f"sync with {server} stopped, nothing is lost (run it again once the server answers): {err}"

@@ -50,6 +50,7 @@ def test_a_malformed_image_set_ends_the_sync_in_one_line(server: Target, faults:
                        "--db", str(empty_project(tmp_path)), url=faults.url)  # fmt: skip
     assert code == 2 and "Traceback" not in err and len(err.strip().splitlines()) == 1, err
     assert faults.url in err and f"{IMAGE_SETS}{server.image_set}/" in err and wrong in err
+    assert "refused" not in err  # the server answered, just not with an image set
 
 
 def test_a_created_annotation_answered_with_nonsense_is_named(server: Target, faults: PageFaults) -> None:
