@@ -1,6 +1,7 @@
 """Ctrl+F (EXACT's key): find an image of the set by name. A line above the image list filters
-it as one types (every word must appear, in any case); Enter shows the first image left,
-Escape clears and hides the line."""
+it as one types (every word must appear, in any case); Enter shows the first image left and
+then clears and hides the line (the whole set listed again, the match selected in it), so no
+filter stays on unseen; Escape clears and hides the line."""
 
 from __future__ import annotations
 
@@ -45,10 +46,15 @@ class ImageFinder(QLineEdit):
         found = self.matches()
         if found:
             self.images.setCurrentRow(found[0])
+            self._close()
+
+    def _close(self) -> None:
+        self.clear()
+        self.hide()
+        self.images.scrollToItem(self.images.currentItem())
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
         if event.key() == Qt.Key.Key_Escape:
-            self.clear()
-            self.hide()
+            self._close()
             return
         super().keyPressEvent(event)

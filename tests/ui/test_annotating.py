@@ -410,8 +410,12 @@ def test_ctrl_f_finds_an_image_by_name(qtbot, tmp_path):
     assert finder.isVisible() and finder.hasFocus()
     QTest.keyClicks(finder, "B.SV")
     assert [window.images.item(r).isHidden() for r in range(2)] == [True, False]
-    QTest.keyClick(finder, Qt.Key.Key_Return)
-    assert window.current_image_id() == s.other_image.id
+    QTest.keyClick(finder, Qt.Key.Key_Return)  # the match shown, the filter gone: the whole set listed
+    assert window.current_image_id() == s.other_image.id and window.images.currentRow() == 1
+    assert not finder.isVisible() and not finder.text() and not window.images.item(0).isHidden()
+    window.grab().save(str(tmp_path / "found.png"))
+    QTest.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    QTest.keyClicks(finder, "B.SV")
     QTest.keyClick(finder, Qt.Key.Key_Escape)
     assert not finder.isVisible() and not window.images.item(0).isHidden()
 
