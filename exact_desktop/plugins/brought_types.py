@@ -1,11 +1,14 @@
-"""Which annotation types plugins brought (named in a plugin's `produces`, in one of its products),
-so the type palette can keep them apart from the types people draw with."""
+"""Which annotation types plugins brought (named in a plugin's `produces`, in one of its products,
+and made for it: the registry places those from PLUGIN_SORT_ORDER on), so the type palette can keep
+them apart from the types people draw with. A product's own type that a plugin also produces (the
+demo's Nucleus, which the nuclei detector finds) stays with the product's types and its number key."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 from exact_desktop.model import entities as e
+from exact_desktop.plugins.registry import PLUGIN_SORT_ORDER
 from exact_desktop.store.base import Store
 
 
@@ -15,6 +18,6 @@ def brought_types(store: Store, types: Sequence[e.AnnotationType]) -> dict[int, 
     for plugin in store.list(e.Plugin):
         names, products = set(plugin.produces), set(plugin.products)
         for t in types:
-            if t.name in names and t.product in products and t.id not in found:
+            if t.name in names and t.product in products and t.sort_order >= PLUGIN_SORT_ORDER and t.id not in found:
                 found[t.id] = plugin.name  # type: ignore[index]
     return found

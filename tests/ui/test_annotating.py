@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QApplication, QDialogButtonBox
 
 from exact_desktop.model import entities as e
 from exact_desktop.paths import resource_path
+from exact_desktop.plugins.registry import PLUGIN_SORT_ORDER
 from exact_desktop.store.local_user import login_name
 from exact_desktop.store.sqlite.store import SqliteStore
 from exact_desktop.ui.help_dialog import HelpDialog
@@ -433,7 +434,11 @@ def test_b_draws_the_active_type_under_the_others(qtbot, tmp_path):
 
 def test_types_a_plugin_brought_are_listed_apart_and_last(qtbot, tmp_path):
     store, s, _ = project(tmp_path)
-    store.create(e.Plugin("Mitosis finder", products=[s.product.id], produces=["Mitosis"]))
+    store.create(e.Plugin("Mitosis finder", products=[s.product.id], produces=["Mitosis", "Nucleus"]))
+    mitosis = next(t for t in store.list(e.AnnotationType, product=s.product.id) if t.name == "Mitosis")
+    store.update(
+        e.AnnotationType, mitosis.id, sort_order=PLUGIN_SORT_ORDER
+    )  # made for the plugin, as the registry does
     window = annotating_window(qtbot, store, s.image_set.id)
     ui = window.annotation
     assert [t.name for t in ui.annotator.palette] == ["Nucleus", "Ruler", "Tissue", "Mitosis"]
