@@ -118,6 +118,11 @@ class EditHistory:
     def can_redo(self) -> bool:
         return bool(self._redo)
 
+    @property
+    def last_undone(self) -> Command | None:
+        """The edit redo would apply: in a `changed` handler, tells an undo from a do or redo."""
+        return self._redo[-1] if self._redo else None
+
     def undo_label(self) -> str | None:
         return self._undo[-1].label if self._undo else None
 

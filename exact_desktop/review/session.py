@@ -369,6 +369,10 @@ class ReviewSession:
             row, verdict = self._row_of(id), verdicts.get(id)
             c.decisions[row] = DECISIONS.index(verdict.decision) + 1 if verdict else 0
             c.chosen[row] = verdict.annotation_type if verdict and verdict.annotation_type is not None else -1
+        if edit is self.history.last_undone:  # an undo: back to the candidate (the page's first) it undid
+            found = np.flatnonzero(np.isin(self.queue, [self._row_of(id) for id in ids]))
+            if len(found):
+                self.position = int(found.min())
         self.changed.send(self)
 
     def _save_place(self) -> None:

@@ -46,6 +46,7 @@ def open_review(window: ProjectWindow, history: EditHistory) -> ReviewPanel | No
 
     panel.follow = follow  # type: ignore[attr-defined]  # held as long as the panel: blinker keeps weak references
     session.changed.connect(follow)
+    follow(session)  # the first candidate shown on the slide at once, not after the first decision
     old = window.findChild(QDockWidget, "review-dock")
     if old is not None:
         old.close()

@@ -84,6 +84,13 @@ class ReviewPanel(QWidget):
         self.threshold.setRange(0, 100)
         self.threshold.setValue(round(session.threshold * 100))
         self.threshold.valueChanged.connect(lambda v: self.session.arrange(threshold=v / 100))
+        self.threshold_value = QLabel()
+        self.threshold.valueChanged.connect(self._show_threshold)
+        self._show_threshold(self.threshold.value())
+        threshold_row = QHBoxLayout()
+        threshold_row.addWidget(QLabel("Score \u2265"))
+        threshold_row.addWidget(self.threshold, 1)
+        threshold_row.addWidget(self.threshold_value)
 
         self.single = ScaledPicture(SINGLE_PX, SMALLEST_SINGLE_PX)
         self.single.setStyleSheet("background: #202020")
@@ -109,7 +116,7 @@ class ReviewPanel(QWidget):
         layout.addWidget(self.title)
         layout.addLayout(controls)
         layout.addWidget(self.histogram)
-        layout.addWidget(self.threshold)
+        layout.addLayout(threshold_row)
         layout.addWidget(self.stack, 1)  # the crops take the room left
         layout.addWidget(self.info)
         layout.addWidget(self.accept_page)
@@ -215,6 +222,9 @@ class ReviewPanel(QWidget):
         end = start + 2 * ahead if side == CROP_PX else start + 2
         upcoming = [self.session.at(p) for p in range(start + ahead, end)]
         self.crops.crops([c for c in upcoming if c is not None], side)
+
+    def _show_threshold(self, value: int) -> None:
+        self.threshold_value.setText(f"{value / 100:.2f}")
 
     def _zoom_changed(self, _index: int) -> None:
         self.crops.magnification = self.zoom.currentData()

@@ -156,3 +156,23 @@ def test_the_review_dock_and_its_gallery_fit_a_1280x800_window(qtbot, tmp_path, 
         assert inner.height() <= dock.height() and inner.width() <= dock.width(), dock.windowTitle()
     for a, b in itertools.combinations(docks, 2):
         assert not a.geometry().intersects(b.geometry()), (a.windowTitle(), b.windowTitle())
+
+
+def test_the_dock_follows_the_first_candidate_and_an_undo_returns_to_its_candidate(qtbot, tmp_path, slide):
+    """The slide view is on the first candidate as soon as the dock opens; Ctrl+Z of a decision
+    brings the dock back to the undone candidate; the score slider shows its number."""
+    _store, _r, window = reviewing_window(qtbot, tmp_path, slide)
+    panel = window.plugins.open_review()
+    first = panel.session.current()
+    state = window.view.state
+    assert (round(state.center_x), round(state.center_y)) == tuple(round(v) for v in first.centre)
+    assert panel.threshold_value.text() == f"{panel.threshold.value() / 100:.2f}"
+    panel.threshold.setValue(42)
+    assert panel.threshold_value.text() == "0.42"
+    first = panel.session.current()
+    qtbot.keyClick(panel, "j")
+    qtbot.keyClick(panel, "d")
+    assert panel.session.current().id != first.id
+    window.annotation.undo_action.trigger()
+    assert panel.session.current().id == first.id and first.id not in ReviewBook(_store).verdicts([first.id])
+    panel.grab().save(str(tmp_path / "review-undone.png"))
