@@ -28,6 +28,7 @@ from orjson import Fragment
 
 from exact_desktop.model import entities as e
 from exact_desktop.rest.connection import PluginError, RefusedError, UnknownOutcomeError
+from exact_desktop.rest.errors import AnswerError
 from exact_desktop.rest.exact_api import CREATE_CHUNK, Created, ExactApi, RemoteAnnotation
 from exact_desktop.rest.server_clock import date_instant
 from exact_desktop.store.sqlite.store import SqliteStore
@@ -193,7 +194,7 @@ class Synchroniser:
         try:
             self._pushed(waiting, self.api.create_annotations([body for _, body in waiting.values()]), summary)
             return
-        except UnknownOutcomeError:
+        except (UnknownOutcomeError, AnswerError):  # stored or not, it cannot tell: what did the server store?
             self._pushed(waiting, [Created.of(r) for r in self.api.annotations_by_uuid(list(waiting))], summary)
         except RefusedError:
             pass  # one of them is bad: one at a time names it and lets the others through

@@ -14,6 +14,7 @@ import orjson
 import pytest
 
 from exact_desktop.cli_server import _prefer_token
+from exact_desktop.model import entities as e
 from exact_desktop.plugins.sdk.worker import find_plugin
 from exact_desktop.plugins.server_registry import register_on_server
 from exact_desktop.rest.connection import Connection
@@ -22,8 +23,10 @@ from exact_desktop.rest.exact_api import ANNOTATIONS, IMAGE_SETS, ExactApi
 from exact_desktop.store.credentials import Credentials
 from exact_desktop.store.sqlite.store import SqliteStore
 from tests.contract.conftest import Target, cli
+from tests.contract.test_sync import SyncSet, assert_in_step, project, run, sync_set
 from tests.faults.pages import PageFaults
 
+__all__ = ["project", "sync_set"]  # the fixtures, shared with test_sync
 PLUGINS = "/api/v1/processing/plugins/"
 TYPES = "/api/v1/annotations/annotation_types/"
 
@@ -104,3 +107,16 @@ def test_sync_into_a_missing_project_file_is_refused(server: Target, tmp_path: P
                            "--db", str(db))  # fmt: skip
         assert code == 2 and "no such project file" in err and "Traceback" not in err
         assert not db.exists() and not (tmp_path / "nodir").exists()
+
+
+def test_a_push_answered_with_nonsense_looks_up_what_was_stored(server: Target, faults: PageFaults,
+                                                                sync_set: SyncSet, project: SqliteStore) -> None:  # fmt: skip
+    sync_set.create(3)
+    run(project, server, "pull", sync_set.id)
+    image = project.list(e.Image, remote_id=sync_set.image)[0]
+    kind = project.list(e.AnnotationType, remote_id=sync_set.box_type)[0]
+    project.bulk_create([e.Annotation(kind.id, image.id, {"x1": 1, "y1": 1, "x2": 9 + i, "y2": 9}) for i in range(2)])  # type: ignore[arg-type]
+    faults.garbled["POST", ANNOTATIONS] = b'{"id": "seven", "results": 7}'  # stored, then answered with this
+    summary = run(project, server, "push", sync_set.id, url=faults.url)
+    assert (summary.pushed, summary.errors, summary.outbox) == (2, [], 0)
+    assert_in_step(project, sync_set)  # each once on the server: nothing sent twice

@@ -6,7 +6,8 @@ below the `limit` asked (as DRF's `max_limit` does: the `limit` is lowered befor
 sees it), a `next` that points to the page itself or to another origin, annotation lists that
 answer slowly or byte by byte, a bare list where a page belongs, a result without its `id`, and
 annotations whose vector comes back broken (which the mirror refuses); it answers chosen requests
-itself with bodies EXACT never sends (`canned`); and it can change the server between the first
+itself with bodies EXACT never sends (`canned`), or passes them on and garbles the answer
+(`garbled`); and it can change the server between the first
 page and the rest, as another user would. Every request it passes on is counted by path and query.
 """
 
@@ -41,6 +42,7 @@ class PageFaults:
         self.annotations_as_list = False
         self.drop_id_of = 0  # the n-th result (from 1) of each annotation page loses its id
         self.broken_vectors: set[str] = set()  # UUIDs whose vector comes back unreadable
+        self.garbled: dict[tuple[str, str], bytes] = {}  # (method, path) -> passed on, then this body instead
         self.canned: dict[tuple[str, str], tuple[int, bytes]] = {}  # (method, path) -> the answer given instead
         self.after_first_page: Callable[[], None] | None = None  # run once, before the first page is answered
         self.asked: Counter[str] = Counter()  # path?query of every request passed on
@@ -98,6 +100,9 @@ class PageFaults:
         answer = self.session.request(method, f"{self.target}{asked}", data=sent, headers=headers, timeout=300,
                                       allow_redirects=False)  # fmt: skip
         body = answer.content
+        if (method, parts.path) in self.garbled:
+            answer_json(handler, answer.status_code, self.garbled[method, parts.path])
+            return
         if is_annotations and self.after_first_page and dict(query).get("offset", "0") == "0":
             then, self.after_first_page = self.after_first_page, None
             then()  # the server changes while the client pages through it
