@@ -82,11 +82,13 @@ class Connection:
 
     def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         url = path if path.startswith("http") else f"{self.url}{path}"
+        streamed = kwargs.pop("stream", False)  # the caller reads the body itself (a slide's download)
         try:
             # verify given per request: requests lets REQUESTS_CA_BUNDLE override the session's False
             answer = self.session.request(method, url, timeout=self.timeout, verify=self.session.verify, stream=True,
                                           **kwargs)  # fmt: skip
-            _read_within(answer, self.timeout * DEADLINE_TIMEOUTS, f"{method} {path}: {self.url}")
+            if not streamed:
+                _read_within(answer, self.timeout * DEADLINE_TIMEOUTS, f"{method} {path}: {self.url}")
         except requests.ConnectionError as err:
             if _reason(err) == "timed out":  # a read timed out twice (see `read` in the retry)
                 raise UnknownOutcomeError(f"{method} {path}: {self.url} gave no answer in {self.timeout:g} s, "

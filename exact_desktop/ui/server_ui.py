@@ -28,6 +28,7 @@ from exact_desktop.ui.project_window import ProjectWindow
 
 PUSH_EVERY_MS = 3000
 PULL_EVERY_TICKS = 10  # the server's own changes are fetched every 30 s (last_edit_time__gte)
+SYNC_CLOSE_WAIT_S = 30  # a closing window waits this long for a running sync before closing its store
 
 
 class _Bridge(QObject):
@@ -45,6 +46,7 @@ class ServerUi(QObject):
         self.window, self.make_window = window, make_window
         self.project: ServerProject | None = window.remote
         self.running = False
+        self._sync_thread: threading.Thread | None = None
         self._ticks = 0
         self.windows: list[ProjectWindow] = []  # windows this one opened, kept alive
         self.connect_action = window._action("&Connect to EXACT server\u2026", None, self.choose_server)
@@ -68,9 +70,13 @@ class ServerUi(QObject):
             self.timer.start(PUSH_EVERY_MS)
 
     def close(self) -> None:
-        """No more pushes from this window (a running sync finishes on its own thread)."""
+        """No more pushes from this window; a running sync is waited for (up to SYNC_CLOSE_WAIT_S),
+        as the window closes its store next and the sync writes to it (what it had not stored
+        waits in the outbox for the next start)."""
         if self.project is not None:
             self.timer.stop()
+        if self._sync_thread is not None:
+            self._sync_thread.join(SYNC_CLOSE_WAIT_S)
 
     # --- connect ------------------------------------------------------------------------------
     def choose_server(self) -> None:
@@ -187,4 +193,5 @@ class ServerUi(QObject):
                 outcome = f"Sync with {project.url} stopped, nothing is lost: {err}"
             bridge.finished.emit(outcome)
 
-        threading.Thread(target=work, name=f"sync-{direction}", daemon=True).start()
+        self._sync_thread = threading.Thread(target=work, name=f"sync-{direction}", daemon=True)
+        self._sync_thread.start()
