@@ -23,13 +23,18 @@ def page_params(request: Request) -> tuple[int, int]:
     return max(1, min(limit, MAX_PAGE)), max(0, offset)
 
 
+LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1"})
+ANY_ADDRESS = frozenset({"0.0.0.0", "::"})
+
+
 def own_url(request: Request, url: URL | None = None) -> URL:
-    """`url` (default: the request's) on the address the server is bound to, never the client's
-    Host header: a link built from that header would send a client (and what it carries) wherever
-    the header says."""
+    """`url` (default: the request's) as the client reached this server where the Host header names
+    a loopback address (a client, or a proxy on this machine in front of it, follows the link back
+    the way it came, as EXACT's own links do), else on the address the server is bound to: a link
+    built from any other Host header would send a client (and what it carries) wherever it says."""
     url = request.url if url is None else url
     server = request.scope.get("server")
-    if not server:
+    if not server or (url.hostname or "") in LOOPBACK_NAMES or server[0] in ANY_ADDRESS:
         return url
     host, port = server
     return url.replace(netloc=f"[{host}]:{port}" if ":" in host else f"{host}:{port}")
