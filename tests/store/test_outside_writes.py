@@ -33,3 +33,5 @@ def test_a_closed_store_has_no_news_and_raises_nothing(tmp_path):
     writes = store.outside_writes()
     store.close()
     assert writes.news() is False
+    writes.ours()  # a commit noted after the close (a sync thread's) raises nothing either
+    assert writes.news() is False

@@ -25,9 +25,11 @@ class OutsideWrites:
         return int(self._conn.execute("PRAGMA data_version").fetchone()[0])
 
     def ours(self) -> None:
-        """This process just committed: what the version shows now is known here."""
+        """This process just committed: what the version shows now is known here (nothing once
+        closed: a sync thread may still commit through the engine after its window closed)."""
         with self._lock:
-            self._seen = self._version()
+            if not self._closed:
+                self._seen = self._version()
 
     def news(self) -> bool:
         """True once after each commit of another process (cheap: a window asks every second).
