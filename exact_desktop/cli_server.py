@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from exact_desktop.rest.answers import checked
-from exact_desktop.rest.connection import Connection, PluginError, RefusedError, tls_verified
+from exact_desktop.rest.connection import Connection, ExactApiError, RefusedError, tls_verified
 from exact_desktop.store.credentials import Credentials, CredentialsError, credentials_for, normalise_url, save
 
 TOKENS = "/users/api/tokens/"  # EXACT's personal access tokens
@@ -86,7 +86,7 @@ def login(args: argparse.Namespace) -> int:
     try:
         check_login(connection)
         credentials = _prefer_token(connection, credentials)
-    except PluginError as err:
+    except ExactApiError as err:
         return fail(f"{url} refused the login: {err}" if isinstance(err, RefusedError) else str(err))
     save(credentials)
     kind = "a personal access token" if credentials.token else "the password"
@@ -203,7 +203,7 @@ def _with_server(args: argparse.Namespace, action: Any) -> int:
         return action(args, connection, credentials, plugin)
     except (CredentialsError, PluginRegistryError, StoreError, ValueError) as err:
         return fail(str(err))
-    except (LookupError, PluginError) as err:
+    except (LookupError, ExactApiError) as err:
         return fail(f"{args.server}: {err}")
 
 
@@ -297,7 +297,7 @@ def _server_jobs(args: argparse.Namespace) -> int:
         ]  # fmt: skip
     except CredentialsError as err:
         return fail(str(err))
-    except PluginError as err:
+    except ExactApiError as err:
         return fail(f"{args.server}: {err}")
     print(json.dumps(sorted(listed, key=lambda j: j["job"])))
     return 0

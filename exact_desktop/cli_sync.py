@@ -77,7 +77,7 @@ def _mirror(server: str) -> Path:
 def _sync(args: argparse.Namespace) -> int:
     """Into the project `--db` names, else into the mirror of that server the window works on."""
     from exact_desktop.cli_server import connect, fail
-    from exact_desktop.rest.connection import PluginError
+    from exact_desktop.rest.errors import ExactApiError
     from exact_desktop.rest.exact_api import ExactApi
     from exact_desktop.rest.server_clock import ClockError
     from exact_desktop.store.project import open_existing_project, open_project
@@ -96,7 +96,7 @@ def _sync(args: argparse.Namespace) -> int:
         summary = Synchroniser(store, ExactApi(connection), progress).run(args.sync_command, args.image_set)
     except ClockError as err:
         return fail(str(err))
-    except PluginError as err:
+    except ExactApiError as err:
         return fail(sync_failure(connection.url, err))
     finally:
         store.close()

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 from exact_desktop.model import entities as e
 from exact_desktop.model.entities import JobStatus, status_from_exact
 from exact_desktop.plugins.jobs import fail_job
-from exact_desktop.rest.connection import Connection, PluginError
+from exact_desktop.rest.connection import Connection, ExactApiError
 from exact_desktop.store.base import NotFoundError, Store
 
 JOBS = "/api/v1/processing/pluginjobs/"
@@ -109,7 +109,7 @@ class ServerJobBook(ProgressClock):
     def get(self, job_id: int) -> JobState | None:
         try:
             return self._view(self.connection.get(f"{JOBS}{job_id}/"))
-        except PluginError:
+        except ExactApiError:
             return None
 
     def states(self, job_ids: list[int]) -> list[JobState]:

@@ -17,7 +17,7 @@ from PIL import Image as PILImage
 
 from exact_desktop.plugins.sdk.worker import find_plugin
 from exact_desktop.rest.answers import Shape, checked
-from exact_desktop.rest.connection import Connection, PluginError, UnknownOutcomeError
+from exact_desktop.rest.connection import Connection, ExactApiError, UnknownOutcomeError
 
 PLUGINS = "/api/v1/processing/plugins/"
 TYPES = "/api/v1/annotations/annotation_types/"
@@ -72,7 +72,7 @@ def register_on_server(
     }  # fmt: skip
     try:
         existing = find_plugin(connection, name)
-    except PluginError:
+    except ExactApiError:
         existing = None
     products = sorted({*(existing["products"] if existing else []), product})
     form = [*fields.items(), *(("products", str(p)) for p in products)]

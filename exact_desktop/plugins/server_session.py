@@ -23,10 +23,11 @@ from exact_desktop.plugins.jobs import check_parameters
 from exact_desktop.plugins.local_queue import LocalQueue
 from exact_desktop.plugins.registry import describe, discovered_scripts, installed_plugin, register
 from exact_desktop.plugins.sdk.context import now_iso
+from exact_desktop.plugins.sdk.errors import PluginError
 from exact_desktop.plugins.sdk.worker import find_plugin
 from exact_desktop.plugins.server_registry import PLUGINS, register_on_server
 from exact_desktop.plugins.server_runner import JOBS, submit_jobs
-from exact_desktop.rest.connection import PluginError
+from exact_desktop.rest.errors import ExactApiError
 from exact_desktop.sync.results_pull import ResultsPulled, pull_results
 from exact_desktop.sync.server_project import ServerProject
 
@@ -130,7 +131,7 @@ class ServerPlugins:
         """The server's record of the plugin, registered in the image set's product if missing."""
         try:
             return find_plugin(self.connection, plugin.name)
-        except PluginError:
+        except ExactApiError:
             return self.register(plugin)
 
     def run(self, plugin: e.Plugin, params: dict[str, Any], run_again: bool = False,

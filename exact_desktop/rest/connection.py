@@ -23,7 +23,7 @@ import urllib3.exceptions
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from exact_desktop.rest.errors import PluginError, RefusedError, UnknownOutcomeError
+from exact_desktop.rest.errors import ExactApiError, RefusedError, UnknownOutcomeError
 from exact_desktop.rest.paging import Pages
 
 TIMEOUT_S = 60
@@ -73,7 +73,7 @@ class Connection:
     def from_environment(cls) -> Connection:
         url = os.environ.get("EXACT_URL")
         if not url:
-            raise PluginError(
+            raise ExactApiError(
                 "EXACT_URL is not set: start this plugin from exact-desktop, or set EXACT_URL and EXACT_TOKEN"
             )
         verify = tls_verified()

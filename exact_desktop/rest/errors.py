@@ -1,13 +1,18 @@
-"""What can go wrong talking to a server, by what the caller should do about it."""
+"""What can go wrong talking to EXACT's REST API, by what the caller should do about it.
+
+`ExactApiError` is the one base: a sync, a window or a command line catches it for every way a
+request to EXACT (or the embedded API) can fail. A plugin's own failures (`PluginError`) live
+in the plugin SDK and derive from it, so a worker reports both the same way.
+"""
 
 from __future__ import annotations
 
 
-class PluginError(Exception):
-    """A request the plugin depends on failed; the message names the request and the reason."""
+class ExactApiError(Exception):
+    """A request to EXACT failed; the message names the request and the reason."""
 
 
-class RefusedError(PluginError):
+class RefusedError(ExactApiError):
     """The server answered 4xx: it did not store anything, and sending again will not help."""
 
     def __init__(self, message: str, status: int, body: str) -> None:
@@ -15,10 +20,10 @@ class RefusedError(PluginError):
         self.status, self.body = status, body
 
 
-class UnknownOutcomeError(PluginError):
+class UnknownOutcomeError(ExactApiError):
     """The request may or may not have been carried out (connection lost, timeout, 5xx)."""
 
 
-class AnswerError(PluginError):
+class AnswerError(ExactApiError):
     """The server answered, but not with what EXACT sends; the message names the server, the
     request and what was wrong. Nothing of that answer was stored."""

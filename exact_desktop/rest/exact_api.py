@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 
 from exact_desktop.model import entities as e
 from exact_desktop.rest.answers import Shape, checked, checked_list
-from exact_desktop.rest.connection import BearerToken, Connection, PluginError
+from exact_desktop.rest.connection import BearerToken, Connection, ExactApiError
 from exact_desktop.rest.paging import PageError, Pages, page_name
 from exact_desktop.rest.server_clock import ClockError, ServerClock
 
@@ -122,7 +122,7 @@ class ExactApi:
             return
         try:
             listed = self.connection.get(TOKENS, limit=100)
-        except PluginError:
+        except ExactApiError:
             return
         rows = listed.get("results") if isinstance(listed, dict) else listed
         used = [str(r["last_used_at"]) for r in rows or [] if isinstance(r, dict) and r.get("last_used_at")]

@@ -17,7 +17,7 @@ from pathlib import PurePosixPath
 import cv2
 import numpy as np
 
-from exact_desktop.rest.connection import Connection, PluginError
+from exact_desktop.rest.connection import Connection, ExactApiError
 from exact_desktop.slides.base import SlideReadError, SlideSource
 
 TILE, OVERLAP = 254, 1
@@ -44,7 +44,7 @@ class RemoteSlideSource(SlideSource):
         self._tiles_path = f"{base}/1/1/tile_files"
         try:
             info = connection.get(f"{base}/slide_information/")
-        except PluginError as err:
+        except ExactApiError as err:
             raise SlideReadError(self.url, f"the server did not describe image {image_id}: {err}") from None
         width, height = (int(v) for v in info["level_dimensions"][0])
         all_levels = deepzoom_dimensions(width, height)
@@ -94,7 +94,7 @@ class RemoteSlideSource(SlideSource):
         try:
             answer = self.connection.request("GET", f"/api/v1/images/images/{self.image_id}/thumbnail/")
             pixels = _decode(answer.content)
-        except (PluginError, ValueError):
+        except (ExactApiError, ValueError):
             return super().get_thumbnail(max_side)
         if max(pixels.shape[:2]) > max_side:
             scale = max_side / max(pixels.shape[:2])
@@ -111,7 +111,7 @@ class RemoteSlideSource(SlideSource):
         path = f"{self._tiles_path}/{self._top - level}/{col}_{row}.jpeg/"
         try:
             pixels = _decode(self.connection.request("GET", path).content)
-        except (PluginError, ValueError) as err:
+        except (ExactApiError, ValueError) as err:
             raise SlideReadError(self.url, f"tile {col}_{row} of level {level}: {err}") from None
         with self._lock:
             self._cache[key] = pixels

@@ -27,7 +27,7 @@ from typing import Any
 from orjson import Fragment
 
 from exact_desktop.model import entities as e
-from exact_desktop.rest.connection import PluginError, RefusedError, UnknownOutcomeError
+from exact_desktop.rest.connection import ExactApiError, RefusedError, UnknownOutcomeError
 from exact_desktop.rest.errors import AnswerError
 from exact_desktop.rest.exact_api import CREATE_CHUNK, Created, ExactApi, RemoteAnnotation
 from exact_desktop.rest.server_clock import date_instant
@@ -299,6 +299,6 @@ def _sent_again_if_unknown(send: Callable[[], RemoteAnnotation], uuid: str) -> R
         except UnknownOutcomeError as err:
             if attempt == ATTEMPTS - 1:
                 return f"annotation {uuid} not pushed, it stays in the outbox: {err}"
-        except PluginError as err:
+        except ExactApiError as err:
             return f"annotation {uuid} refused by the server, it stays in the outbox: {err}"
     raise AssertionError("unreachable")

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from exact_desktop.rest.connection import RefusedError
-from exact_desktop.rest.errors import PluginError
+from exact_desktop.rest.errors import ExactApiError
 from exact_desktop.rest.exact_api import ExactApi
 from exact_desktop.store.sqlite.store import SqliteStore
 from exact_desktop.store.sqlite.sync_ledger import SyncLedger
@@ -34,7 +34,7 @@ class FrameMap:
 SETS_NAMED = 20  # image sets a message about a missing one lists
 
 
-class MissingImageSetError(PluginError):
+class MissingImageSetError(ExactApiError):
     """The server has no image set of that id the user can see; the message lists those it has."""
 
 

@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from exact_desktop.model import entities as e
-from exact_desktop.rest.connection import Connection, PluginError
+from exact_desktop.rest.connection import Connection, ExactApiError
 from exact_desktop.rest.exact_api import TYPE_FIELDS
 from exact_desktop.rest.server_clock import ClockError, ServerClock
 from exact_desktop.slides.limits import MAX_BITMAP_PIXELS, ImageTooLargeError, check_pixels
@@ -86,7 +86,7 @@ def _pull_bitmaps(store: SqliteStore, connection: Connection, image: e.Image, en
             continue
         try:
             _store_bitmap(store, connection, image, entry, body)
-        except (PluginError, ImageTooLargeError, OSError, ValueError, KeyError) as err:
+        except (ExactApiError, ImageTooLargeError, OSError, ValueError, KeyError) as err:
             outcome.problems.append(f"bitmap {body['id']} of {connection.url} not pulled: {err}")
             continue
         outcome.bitmaps += 1

@@ -20,7 +20,7 @@ from exact_desktop.model import entities as e
 from exact_desktop.paths import data_home
 from exact_desktop.rest.connection import BearerToken, Connection
 from exact_desktop.rest.download import download_original
-from exact_desktop.rest.errors import PluginError
+from exact_desktop.rest.errors import ExactApiError
 from exact_desktop.rest.exact_api import ExactApi
 from exact_desktop.slides.base import SlideSource
 from exact_desktop.slides.opener import open_slide
@@ -67,7 +67,7 @@ class ServerProject:
             user = self.api.user_id(auth[0])
             if user is not None:
                 sync_screening(self.store, self.api, self.image_set(), None, user)
-        except (PluginError, StoreError, LookupError) as err:
+        except (ExactApiError, StoreError, LookupError) as err:
             summary.errors.append(f"screening progress: {err}")
 
     def image_set(self) -> int:

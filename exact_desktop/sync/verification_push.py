@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from exact_desktop.rest.connection import Connection, PluginError, RefusedError, UnknownOutcomeError
+from exact_desktop.rest.connection import Connection, ExactApiError, RefusedError, UnknownOutcomeError
 from exact_desktop.rest.exact_api import ANNOTATIONS
 from exact_desktop.store.sqlite.store import SqliteStore, driver_cursor
 
@@ -43,12 +43,12 @@ def push_verifications(store: SqliteStore, connection: Connection, image_set: in
                 me = me if me is not None else connection.get(f"{ANNOTATIONS}{annotation}/", fields="last_editor")
                 remote_user = me["last_editor"]
                 if remote_user is None:
-                    raise PluginError("the server does not say who is signed in (a session token with no user)")
+                    raise ExactApiError("the server does not say who is signed in (a session token with no user)")
             body = {"annotation": annotation, "user": remote_user, "verified": bool(verified)}
             remote = remote if remote is not None else _created(connection, body)
             connection.patch(f"{VERIFICATIONS}{remote}/", verified=bool(verified))
             sent.append((local, remote, verified))
-        except PluginError as err:
+        except ExactApiError as err:
             errors.append(f"verification of annotation {annotation}: {err}")
     store.transaction(
         lambda conn: driver_cursor(conn).executemany(

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from exact_desktop.rest.connection import Connection, PluginError
+from exact_desktop.rest.connection import Connection, ExactApiError
 from exact_desktop.rest.exact_api import ExactApi
 from exact_desktop.rest.login import LoginError, sign_in
 from exact_desktop.store.credentials import Credentials, CredentialsError, credentials_for, normalise_url, save
@@ -88,7 +88,7 @@ class ConnectDialog(QDialog):
             save(Credentials(url, user or None, password or None, token or None, source="login"))
             self._remember(url, user)
             listed = ExactApi(self.connection).image_sets()
-        except (LoginError, CredentialsError, PluginError) as err:
+        except (LoginError, CredentialsError, ExactApiError) as err:
             self.connection = None
             self.message.setText(str(err))
             return False

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from exact_desktop.model import entities as e
 from exact_desktop.plugins.registry import PluginRegistryError, ensure_types, produced_types, register
-from exact_desktop.rest.connection import Connection, PluginError
+from exact_desktop.rest.connection import Connection, ExactApiError
 from exact_desktop.store.base import Store, StoreError
 
 QUEUES = ("local", "celery")
@@ -97,7 +97,7 @@ class PluginManager(QDialog):
         """Show the server's plugin records too (the token is kept in memory only)."""
         try:
             self.server_plugins = Connection(url, token).pages("/api/v1/processing/plugins/")
-        except PluginError as err:
+        except ExactApiError as err:
             self.message.setText(f"Server: {err}")
             return False
         self.message.setText(f"{len(self.server_plugins)} plugin record(s) on {url}")

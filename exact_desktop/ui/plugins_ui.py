@@ -29,7 +29,7 @@ from exact_desktop.plugins.jobs import (
 from exact_desktop.plugins.registry import PluginRegistryError
 from exact_desktop.plugins.runner import queue_for
 from exact_desktop.plugins.server_session import ServerPlugins
-from exact_desktop.rest.connection import PluginError
+from exact_desktop.rest.errors import ExactApiError
 from exact_desktop.review.audit import DEFAULT_SAMPLE
 from exact_desktop.review.provenance import described_origin, origins
 from exact_desktop.review.session import ReviewSession
@@ -213,7 +213,7 @@ class PluginsUi:
             remote = [i.remote_id for i in self.store.get_many(e.Image, images).values() if i.remote_id is not None]
         try:
             ids, skipped = self.server.run(plugin, params, run_again, remote)  # type: ignore[arg-type]
-        except (ParameterError, PluginError) as err:
+        except (ParameterError, ExactApiError) as err:
             self.window.show_error(f"{plugin.name} on {self.server.connection.url}: {err}")
             return []
         if skipped:

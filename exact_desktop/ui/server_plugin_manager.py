@@ -28,11 +28,11 @@ from PySide6.QtWidgets import (
 from exact_desktop.model.entities import Plugin
 from exact_desktop.plugins.registry import PluginRegistryError
 from exact_desktop.plugins.server_session import CatalogueEntry, ServerPlugins, catalogue
-from exact_desktop.rest.connection import PluginError
+from exact_desktop.rest.errors import ExactApiError
 from exact_desktop.store.base import StoreError
 from exact_desktop.ui.background import in_background
 
-FAILURES = (PluginError, PluginRegistryError, StoreError, LookupError)
+FAILURES = (ExactApiError, PluginRegistryError, StoreError, LookupError)
 
 
 class ServerPluginManager(QDialog):

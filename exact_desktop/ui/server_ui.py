@@ -14,7 +14,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QDockWidget, QProgressDialog
 
-from exact_desktop.rest.connection import PluginError
+from exact_desktop.rest.errors import ExactApiError
 from exact_desktop.slides.base import SlideError
 from exact_desktop.slides.opener import open_slide
 from exact_desktop.store.base import StoreError
@@ -141,7 +141,7 @@ class ServerUi(QObject):
                 outcome: object = project.download_original(
                     image_id, lambda d, t: bridge.progressed.emit("download", d >> 10, (t or 0) >> 10)
                 )
-            except (PluginError, StoreError, LookupError, OSError) as err:
+            except (ExactApiError, StoreError, LookupError, OSError) as err:
                 outcome = f"Download from {project.url} stopped (run it again to continue): {err}"
             bridge.finished.emit(outcome)
 
@@ -187,7 +187,7 @@ class ServerUi(QObject):
         def work() -> None:
             try:
                 outcome: object = project.sync(direction, bridge.progressed.emit)
-            except PluginError as err:
+            except ExactApiError as err:
                 outcome = sync_failure(project.url, err)
             except (StoreError, LookupError) as err:
                 outcome = f"Sync with {project.url} stopped, nothing is lost: {err}"

@@ -233,11 +233,11 @@ def test_faults_lose_nothing_and_double_nothing(server: Target, sync_set: SyncSe
 def _run_through(store: SqliteStore, target: Target, direction: str, sync_set: SyncSet, proxy: FaultProxy,
                  timeout: float = 60) -> SyncSummary:  # fmt: skip
     """A sync through the proxy, which may fail: a failed sync is then an empty summary."""
-    from exact_desktop.rest.connection import PluginError
+    from exact_desktop.rest.errors import ExactApiError
 
     try:
         return run(store, target, direction, sync_set.id, url=proxy.url, timeout=timeout)
-    except PluginError as err:
+    except ExactApiError as err:
         return SyncSummary(errors=[str(err)])
 
 
@@ -264,7 +264,7 @@ def test_the_sync_command(server: Target, sync_set: SyncSet, tmp_path: Path) -> 
 
 def test_edits_made_offline_wait_in_the_outbox_across_a_restart(server: Target, sync_set: SyncSet,
                                                                 tmp_path: Path) -> None:  # fmt: skip
-    from exact_desktop.rest.connection import PluginError
+    from exact_desktop.rest.errors import ExactApiError
 
     sync_set.create(5)
     path = tmp_path / "offline.db"
@@ -275,7 +275,7 @@ def test_edits_made_offline_wait_in_the_outbox_across_a_restart(server: Target, 
         image = store.list(e.Image, remote_id=sync_set.image)[0]
         kind = store.list(e.AnnotationType, remote_id=sync_set.box_type)[0]
         made = store.create(e.Annotation(kind.id, image.id, _box(77)))  # type: ignore[arg-type]
-        with pytest.raises(PluginError) as caught:
+        with pytest.raises(ExactApiError) as caught:
             run(store, server, "push", sync_set.id, url=proxy.url, timeout=5)
         assert proxy.url in str(caught.value)
         store.close()  # and the program ends

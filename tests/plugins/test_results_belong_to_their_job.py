@@ -10,7 +10,8 @@ from exact_desktop.model import entities as e
 from exact_desktop.plugins.jobs import create_jobs
 from exact_desktop.plugins.runner import run_plugin
 from exact_desktop.plugins.sdk.context import JobContext
-from exact_desktop.rest.connection import Connection, PluginError
+from exact_desktop.plugins.sdk.errors import PluginError
+from exact_desktop.rest.connection import Connection
 from exact_desktop.server.server import serve_in_thread
 
 P = "/api/v1/processing"

@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 
 from exact_desktop.plugins.sdk import ImageHandle, JobContext, main
-from exact_desktop.rest.connection import PluginError
+from exact_desktop.plugins.sdk.errors import PluginError
 
 DESCRIBE: dict[str, Any] = {
     "name": "Annotation map",

@@ -19,7 +19,7 @@ import numpy as np
 
 from exact_desktop.plugins.builtin.pixels import blobs_with_strength, haematoxylin, tiles, work_level
 from exact_desktop.plugins.sdk import ImageHandle, JobContext, main
-from exact_desktop.rest.connection import PluginError
+from exact_desktop.plugins.sdk.errors import PluginError
 
 DESCRIBE: dict[str, Any] = {
     "name": "Nuclei detector",

@@ -21,7 +21,7 @@ from sklearn.ensemble import RandomForestClassifier
 
 from exact_desktop.plugins.builtin.pixels import haematoxylin, work_level
 from exact_desktop.plugins.sdk import ImageHandle, JobContext, main
-from exact_desktop.rest.connection import PluginError
+from exact_desktop.plugins.sdk.errors import PluginError
 
 OTHER = "Other tissue"
 DESCRIBE: dict[str, Any] = {

@@ -15,7 +15,8 @@ EXACT_PLUGIN), never from argv, and works the same against an EXACT server or `e
 """
 
 from exact_desktop.plugins.sdk.context import Cancelled, JobContext
+from exact_desktop.plugins.sdk.errors import PluginError
 from exact_desktop.plugins.sdk.image import ImageHandle
 from exact_desktop.plugins.sdk.worker import main, run_worker
 
-__all__ = ["Cancelled", "ImageHandle", "JobContext", "main", "run_worker"]
+__all__ = ["Cancelled", "ImageHandle", "JobContext", "PluginError", "main", "run_worker"]

@@ -18,8 +18,9 @@ from PIL import Image as PILImage
 
 from exact_desktop.model.entities import CANCELLED_MESSAGE
 from exact_desktop.model.vectors import validate_vector
+from exact_desktop.plugins.sdk.errors import PluginError
 from exact_desktop.plugins.sdk.results import BATCH, ResultWriter
-from exact_desktop.rest.connection import Connection, PluginError, UnknownOutcomeError
+from exact_desktop.rest.connection import Connection, ExactApiError, UnknownOutcomeError
 
 REPORT_EVERY_S = 0.5  # progress PATCHes and cancel checks at most this often
 SHOW_EVERY_S = 2.0  # progress lines on stderr, when asked for
@@ -52,7 +53,7 @@ class Heartbeat:
 
     def _run(self) -> None:
         while not self._stop.wait(self.every_s):
-            with contextlib.suppress(PluginError):  # the next beat tries again; a lease outlasts a few misses
+            with contextlib.suppress(ExactApiError):  # the next beat tries again; a lease outlasts a few misses
                 self.connection.patch(self.job_path, updated_time=now_iso())
 
 

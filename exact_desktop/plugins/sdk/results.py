@@ -18,7 +18,8 @@ from collections import defaultdict
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from exact_desktop.rest.connection import IN_FLIGHT, Connection, PluginError, RefusedError, UnknownOutcomeError
+from exact_desktop.plugins.sdk.errors import PluginError
+from exact_desktop.rest.connection import IN_FLIGHT, Connection, RefusedError, UnknownOutcomeError
 
 RESULT_ANNOTATIONS = "/api/v1/processing/pluginresultannotations/"
 BATCH = 500  # result annotations per list request

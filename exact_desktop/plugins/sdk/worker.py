@@ -24,9 +24,10 @@ from typing import Any
 
 from exact_desktop.plugins.sdk.claims import LeaseWatch, claim, is_open
 from exact_desktop.plugins.sdk.context import Cancelled, Heartbeat, JobContext, now_iso
+from exact_desktop.plugins.sdk.errors import PluginError
 from exact_desktop.plugins.sdk.image import ImageHandle
 from exact_desktop.rest.answers import Shape, checked
-from exact_desktop.rest.connection import Connection, PluginError, RefusedError
+from exact_desktop.rest.connection import Connection, ExactApiError, RefusedError
 
 Process = Callable[[ImageHandle, dict[str, Any], JobContext], None]
 P = "/api/v1/processing"
@@ -178,7 +179,7 @@ def _run_one(
     finally:
         context.writer.close()
         image.close()
-    with contextlib.suppress(PluginError):  # the server unreachable now: what was set aside stays, unlinked
+    with contextlib.suppress(ExactApiError):  # the server unreachable now: what was set aside stays, unlinked
         _settle(connection, job["id"], earlier, outcome["status"] == "done", context)
     return outcome, context.writer.lists
 
@@ -217,7 +218,7 @@ def main(process: Process, describe: dict[str, Any]) -> None:
         summary = run_worker(
             process, os.environ.get("EXACT_PLUGIN") or describe.get("name"), idle_exit_s=args.idle_exit
         )
-    except PluginError as err:
+    except ExactApiError as err:
         print(f"plugin {describe.get('name')!r}: {err}", file=sys.stderr)
         sys.exit(2)
     print(json.dumps(summary.as_json()))
