@@ -1,3 +1,3 @@
-from exact_desktop.cli import main
+from exact_desktop.cli.main import main
 
 raise SystemExit(main())

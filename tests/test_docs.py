@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from exact_desktop.cli import build_parser
+from exact_desktop.cli.main import build_parser
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = sorted([ROOT / "README.md", ROOT / "CHANGELOG.md", *(ROOT / "docs").glob("*.md")])

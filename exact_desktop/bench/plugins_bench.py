@@ -147,7 +147,7 @@ SERVER_RESULTS = 1000
 
 def bench_server_results(url: str, product: int | None = None) -> dict[str, object]:
     """Results per second into a real server, through the SDK's writer, and one at a time."""
-    from exact_desktop.cli_server import connect
+    from exact_desktop.cli.exact_server import connect
     from exact_desktop.plugins.sdk import results as writer_module
     from exact_desktop.plugins.server_registry import register_on_server
 

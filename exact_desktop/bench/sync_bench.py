@@ -103,7 +103,7 @@ def _one_run(folder: Path, template: Path, image_set: int, image: int, total: in
 
 def _real(tmp: Path, url: str, image_set: int | None, count: int) -> dict[str, Any]:
     """Our sync against a plain exact-sync loop, on a fresh image set of the server's."""
-    from exact_desktop.cli_server import connect
+    from exact_desktop.cli.exact_server import connect
 
     connection, credentials = connect(url)
     api = ExactApi(connection)

@@ -13,7 +13,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from exact_desktop.cli_server import _prefer_token
+from exact_desktop.cli.exact_server import _prefer_token
 from exact_desktop.model import entities as e
 from exact_desktop.plugins.sdk.worker import find_plugin
 from exact_desktop.plugins.server_registry import register_on_server

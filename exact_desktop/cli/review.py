@@ -50,15 +50,11 @@ def add_commands(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from exact_desktop.cli_server import fail
+    from exact_desktop.cli.opening import fail, opened_project
     from exact_desktop.exchange.plan import ExchangeError
     from exact_desktop.store.base import StoreError
-    from exact_desktop.store.project import open_existing_project
 
-    try:
-        store = open_existing_project(args.db)
-    except StoreError as err:
-        return fail(str(err))
+    store = opened_project(args.db)
     try:
         return _export(store, args) if args.review_command == "export" else _apply(store, args)
     except (StoreError, ExchangeError, OSError) as err:

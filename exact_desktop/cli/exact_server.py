@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from exact_desktop.cli.opening import fail, opened_project
 from exact_desktop.rest.answers import checked
 from exact_desktop.rest.connection import Connection, ExactApiError, RefusedError, tls_verified
 from exact_desktop.store.credentials import Credentials, CredentialsError, credentials_for, normalise_url, save
@@ -48,11 +49,6 @@ def add_commands(commands: Any, plugin_commands: Any) -> None:
     work.add_argument("--server", required=True, metavar="URL")
     work.add_argument("--idle-exit", type=float, default=0.0, metavar="S", help="wait S seconds for new jobs")
     work.add_argument("--db", type=Path, metavar="FILE", help="project database (to find the plugin)")
-
-
-def fail(message: str) -> int:
-    print(f"exact-desktop: {message}", file=sys.stderr)
-    return 2
 
 
 def connect(url: str) -> tuple[Connection, Credentials]:
@@ -145,9 +141,7 @@ def plugin_command(args: argparse.Namespace) -> int | None:
 
 def _project(args: argparse.Namespace) -> Any:
     """The project named by --db (which must exist), else the default one if there is one."""
-    from exact_desktop.store.project import open_existing_project
-
-    return open_existing_project(args.db) if getattr(args, "db", None) or _default_project_exists() else None
+    return opened_project(args.db) if getattr(args, "db", None) or _default_project_exists() else None
 
 
 def _default_project_exists() -> bool:
@@ -160,17 +154,14 @@ def _add(args: argparse.Namespace) -> int:
     from exact_desktop.model import entities as e
     from exact_desktop.plugins.registry import PluginRegistryError, describe, register, script_as_stored
     from exact_desktop.store.base import StoreError
-    from exact_desktop.store.project import open_project, project_path
+    from exact_desktop.store.project import project_path
 
     try:
         describe(script_as_stored(args.script))  # a script that cannot be added makes no project
     except PluginRegistryError as err:
         return fail(str(err))
     new = not project_path(args.db).exists()  # a worker machine's first plugin makes its project
-    try:
-        store = open_project(args.db)
-    except StoreError as err:
-        return fail(str(err))
+    store = opened_project(args.db, may_make=True)
     if new:
         print(f"exact-desktop: made the project {store.path} for the plugin", file=sys.stderr)
     try:
@@ -250,7 +241,7 @@ def _job_states(connection: Connection, plugin_id: int) -> dict[int, tuple[str, 
 
 
 def _run(args: argparse.Namespace, connection: Connection, credentials: Credentials, plugin: Any) -> int:
-    from exact_desktop.cli_plugin import parse_params, say_skipped
+    from exact_desktop.cli.plugin import parse_params, say_skipped
     from exact_desktop.plugins.job_book import ServerJobBook
     from exact_desktop.plugins.progress import ProgressLines
     from exact_desktop.plugins.server_runner import run_on_server

@@ -16,6 +16,7 @@ def add_commands(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from exact_desktop.cli.opening import CommandRefusedError
     from exact_desktop.store.base import StoreError
     from exact_desktop.store.project import check_existing_project_file, project_path
     from exact_desktop.store.sqlite.integrity import integrity_findings
@@ -24,8 +25,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         check_existing_project_file(path)
     except StoreError as err:
-        print(f"exact-desktop: {err}", file=sys.stderr)
-        return 2
+        raise CommandRefusedError(str(err)) from None
     findings = integrity_findings(path)
     if not findings:
         print(f"exact-desktop: {path}: whole (SQLite's integrity check found nothing)", file=sys.stderr)

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from exact_desktop.cli_server import fail
+from exact_desktop.cli.opening import fail, opened_project
 
 
 def add_commands(plugin_commands: Any) -> None:
@@ -65,17 +65,13 @@ def parse_params(items: list[str]) -> dict[str, str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    """The local project's plugin commands (the --server ones are in cli_server)."""
+    """The local project's plugin commands (the --server ones are in exact_server.py)."""
     from exact_desktop.plugins.jobs import ParameterError
     from exact_desktop.plugins.registry import PluginRegistryError
     from exact_desktop.plugins.stop_signals import StopSignal
     from exact_desktop.store.base import StoreError
-    from exact_desktop.store.project import open_existing_project
 
-    try:
-        store = open_existing_project(args.db)
-    except StoreError as err:
-        return fail(str(err))
+    store = opened_project(args.db)
     try:
         if args.plugin_command == "list":
             return _list(store)

@@ -33,16 +33,12 @@ def add_commands(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from exact_desktop.cli.opening import opened_project
     from exact_desktop.exchange.files import carry_out, export_file, plan_file
     from exact_desktop.exchange.plan import ExchangeError
     from exact_desktop.store.base import StoreError
-    from exact_desktop.store.project import open_existing_project
 
-    try:
-        store = open_existing_project(args.db)
-    except StoreError as err:
-        print(f"exact-desktop: {err}", file=sys.stderr)
-        return 2
+    store = opened_project(args.db)
     try:
         if args.command == "export":
             count = export_file(store, args.image, args.file, args.format)

@@ -1,0 +1,59 @@
+"""The `exact-desktop` command's parser and entry point; each command group lives in its own module."""
+
+from __future__ import annotations
+
+import argparse
+
+from exact_desktop import __version__
+from exact_desktop.cli import bench, check, exact_server, exchange, gui, plugin, review, serve, sync
+from exact_desktop.cli.opening import CommandRefusedError, fail
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="exact-desktop", description="Whole-slide image annotation, EXACT-compatible, offline first."
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+    gui.add_commands(commands)
+    serve.add_commands(commands)
+    plugins = commands.add_parser("plugin", help="plugins: add, list and run them; their jobs")
+    plugin_commands = plugins.add_subparsers(dest="plugin_command", required=True)
+    plugin.add_commands(plugin_commands)
+    exact_server.add_commands(commands, plugin_commands)
+    exchange.add_commands(commands)
+    sync.add_commands(commands)
+    review.add_commands(commands)
+    check.add_commands(commands)
+    bench.add_commands(commands)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return _dispatch(args)
+    except CommandRefusedError as refused:
+        return fail(str(refused))
+    except KeyboardInterrupt:
+        return 130
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "plugin":
+        handled = exact_server.plugin_command(args)
+        return plugin.run(args) if handled is None else handled
+    commands = {
+        "demo": gui.demo,
+        "open": gui.open_,
+        "bench": bench.run,
+        "serve": serve.serve,
+        "users": serve.add_user,
+        "check": check.run,
+        "export": exchange.run,
+        "import": exchange.run,
+        "sync": sync.run,
+        "review": review.run,
+        "login": exact_server.login,
+    }
+    return commands[args.command](args)
