@@ -7,6 +7,9 @@ its own colour while its border stays sharp (a median keeps edges; a Gaussian bl
 clicked colour is the mean over a small square at the press and holds for the whole drag, so a
 drag grows one region instead of wandering off colour by colour. Each move fills only a window
 around the pointer (as QuPath's 149-pixel window), which keeps a move short and a leak local.
+Which pixels are like the clicked colour is fixed for the drag, so `LikePixels` works it out
+block by block as the pointer first reaches each block and keeps it: a move pays the median
+filter only for the part of its window no earlier move covered.
 """
 
 from __future__ import annotations
@@ -27,30 +30,86 @@ OPEN_PX = 4  # an opening of this radius cuts thin bridges to neighbours and smo
 _OPENING = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * OPEN_PX + 1, 2 * OPEN_PX + 1))
 
 
-def smoothed_lab(image: DisplayedImage, col: int, row: int, half: int) -> tuple[np.ndarray, int, int]:
-    """The median-filtered CIELAB window of half side `half` around pixel (col, row), and the
-    window's top-left pixel (it is cut at the image's edges)."""
+BLOCK_PX = 64  # side of the blocks the like-pixels are worked out in, display pixels
+HALF_SMOOTH_PX = SMOOTH_PX // 2 | 1  # the median window at half scale (odd)
+HALF_MARGIN = HALF_SMOOTH_PX // 2 + 1  # half-scale pixels read around a block for the median
+
+
+def smoothed_lab(image: DisplayedImage, c0: int, r0: int, c1: int, r1: int) -> np.ndarray:
+    """The median-filtered CIELAB colours of pixel columns c0..c1 and rows r0..r1 (ends
+    excluded, inside the image), filtered with the pixels around them as far as there are any."""
     margin = SMOOTH_PX // 2
     height, width = image.rgb.shape[:2]
-    c0, r0 = max(0, col - half), max(0, row - half)
-    c1, r1 = min(width, col + half + 1), min(height, row + half + 1)
     m0, n0 = max(0, c0 - margin), max(0, r0 - margin)
     m1, n1 = min(width, c1 + margin), min(height, r1 + margin)
     padded = cv2.medianBlur(np.ascontiguousarray(image.rgb[n0:n1, m0:m1]), SMOOTH_PX)
-    lab = cv2.cvtColor(padded[r0 - n0 : r1 - n0, c0 - m0 : c1 - m0], cv2.COLOR_RGB2Lab)
-    return lab.astype(np.float32), c0, r0
+    return cv2.cvtColor(padded[r0 - n0 : r1 - n0, c0 - m0 : c1 - m0], cv2.COLOR_RGB2Lab).astype(np.float32)
 
 
 def reference_colour(image: DisplayedImage, col: int, row: int) -> np.ndarray:
     """The clicked colour: the mean smoothed CIELAB colour of a small square at (col, row)."""
-    lab, _, _ = smoothed_lab(image, col, row, REFERENCE_PX)
-    return lab.reshape(-1, 3).mean(axis=0)
+    height, width = image.rgb.shape[:2]
+    c0, r0 = max(0, col - REFERENCE_PX), max(0, row - REFERENCE_PX)
+    c1, r1 = min(width, col + REFERENCE_PX + 1), min(height, row + REFERENCE_PX + 1)
+    return smoothed_lab(image, c0, r0, c1, r1).reshape(-1, 3).mean(axis=0)
 
 
-def wand_area(image: DisplayedImage, col: int, row: int, reference: np.ndarray) -> BaseGeometry:
-    """The area (level-0 pixels) connected to pixel (col, row) within TOLERANCE of `reference`."""
-    lab, c0, r0 = smoothed_lab(image, col, row, WINDOW_PX)
-    like = (np.sqrt(((lab - reference) ** 2).sum(axis=2)) <= TOLERANCE).astype(np.uint8)
+class LikePixels:
+    """Which pixels of `image` lie within TOLERANCE of `reference`, for one drag: worked out a
+    block at a time when a window first needs it, then kept."""
+
+    def __init__(self, image: DisplayedImage, reference: np.ndarray) -> None:
+        self.image, self.reference = image, reference.astype(np.float32)
+        height, width = image.rgb.shape[:2]
+        self.like = np.zeros((height, width), np.uint8)
+        self.known = np.zeros((-(-height // BLOCK_PX), -(-width // BLOCK_PX)), bool)
+
+    def window(self, c0: int, r0: int, c1: int, r1: int) -> np.ndarray:
+        """A copy of the like-pixels of columns c0..c1 and rows r0..r1 (ends excluded)."""
+        b0, b1 = c0 // BLOCK_PX, (c1 - 1) // BLOCK_PX + 1
+        for block_row in range(r0 // BLOCK_PX, (r1 - 1) // BLOCK_PX + 1):
+            unknown = np.flatnonzero(~self.known[block_row, b0:b1]) + b0
+            for first, last in _runs(unknown):  # one median filter per run of unknown blocks
+                self._work_out(first, last + 1, block_row)
+        return self.like[r0:r1, c0:c1].copy()
+
+    def _work_out(self, b0: int, b1: int, block_row: int) -> None:
+        """The like-pixels of blocks b0..b1 (end excluded) of a block row: the colour distance is
+        filtered and measured at half the displayed scale (the median window halved with it, a
+        quarter of the work), and the verdicts brought back to each pixel by linear
+        interpolation, so an edge lies half way between a like and an unlike half-scale pixel:
+        within a pixel and a half of where the image has it."""
+        height, width = self.like.shape
+        c0, c1 = b0 * BLOCK_PX, min(width, b1 * BLOCK_PX)
+        r0, r1 = block_row * BLOCK_PX, min(height, (block_row + 1) * BLOCK_PX)
+        m0, n0 = max(0, c0 - HALF_MARGIN * 2), max(0, r0 - HALF_MARGIN * 2)
+        m1, n1 = min(width, c1 + HALF_MARGIN * 2), min(height, r1 + HALF_MARGIN * 2)
+        size = (max(1, (m1 - m0) // 2), max(1, (n1 - n0) // 2))
+        half = cv2.resize(np.ascontiguousarray(self.image.rgb[n0:n1, m0:m1]), size, interpolation=cv2.INTER_AREA)
+        lab = cv2.cvtColor(cv2.medianBlur(half, HALF_SMOOTH_PX), cv2.COLOR_RGB2Lab).astype(np.float32)
+        off = lab - self.reference
+        like = (np.einsum("ijk,ijk->ij", off, off) <= TOLERANCE**2).astype(np.float32)
+        full = cv2.resize(like, (m1 - m0, n1 - n0), interpolation=cv2.INTER_LINEAR)
+        self.like[r0:r1, c0:c1] = full[r0 - n0 : r1 - n0, c0 - m0 : c1 - m0] >= 0.5
+        self.known[block_row, b0:b1] = True
+
+
+def _runs(indices: np.ndarray) -> list[tuple[int, int]]:
+    """Runs of consecutive numbers in sorted `indices`, as (first, last)."""
+    if not indices.size:
+        return []
+    breaks = np.flatnonzero(np.diff(indices) > 1)
+    firsts, lasts = np.r_[indices[0], indices[breaks + 1]], np.r_[indices[breaks], indices[-1]]
+    return list(zip(firsts.tolist(), lasts.tolist(), strict=True))
+
+
+def wand_area(pixels: LikePixels, col: int, row: int) -> BaseGeometry:
+    """The area (level-0 pixels) connected to pixel (col, row) within TOLERANCE of the
+    reference colour, in the window of half side WINDOW_PX around it."""
+    image = pixels.image
+    height, width = image.rgb.shape[:2]
+    c0, r0 = max(0, col - WINDOW_PX), max(0, row - WINDOW_PX)
+    like = pixels.window(c0, r0, min(width, col + WINDOW_PX + 1), min(height, row + WINDOW_PX + 1))
     seed = (col - c0, row - r0)
     like[seed[1], seed[0]] = 1  # the pointer's own pixel always counts
     filled = np.zeros((like.shape[0] + 2, like.shape[1] + 2), np.uint8)

@@ -5,13 +5,12 @@ one undoable edit."""
 
 from __future__ import annotations
 
-import numpy as np
 from shapely.geometry.base import BaseGeometry
 
 from exact_desktop.annotating.displayed import DisplayedImage
 from exact_desktop.annotating.tools.base import Host
 from exact_desktop.annotating.tools.painting import PaintingTool
-from exact_desktop.annotating.wand_fill import reference_colour, wand_area
+from exact_desktop.annotating.wand_fill import LikePixels, reference_colour, wand_area
 
 
 class WandTool(PaintingTool):
@@ -22,7 +21,7 @@ class WandTool(PaintingTool):
     def __init__(self, annotator: Host) -> None:
         super().__init__(annotator)
         self.image: DisplayedImage | None = None  # read at the press, used by the whole drag
-        self.reference: np.ndarray | None = None
+        self.like: LikePixels | None = None
 
     def begin(self, x: float, y: float) -> bool:
         self.image = self.annotator.pixels()
@@ -30,15 +29,15 @@ class WandTool(PaintingTool):
         if self.image is None or pixel is None:
             self.annotator.say("Wand: press on the slide")
             return False
-        self.reference = reference_colour(self.image, *pixel)
+        self.like = LikePixels(self.image, reference_colour(self.image, *pixel))
         return True
 
     def stroke(self, x: float, y: float) -> BaseGeometry | None:
         pixel = self.image.pixel_of(x, y) if self.image is not None else None
-        if pixel is None or self.reference is None:
+        if pixel is None or self.like is None:
             return None
-        return wand_area(self.image, *pixel, self.reference)  # type: ignore[arg-type]
+        return wand_area(self.like, *pixel)
 
     def release(self, x: float, y: float, tolerance: float) -> None:
         super().release(x, y, tolerance)
-        self.image = self.reference = None
+        self.image, self.like = None, None
