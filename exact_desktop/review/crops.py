@@ -22,7 +22,7 @@ DASH_PX = 5
 _BOXES = (VectorType.BOUNDING_BOX, VectorType.FIXED_SIZE_BOUNDING_BOX)
 _OPEN = (VectorType.LINE, VectorType.MULTI_LINE)
 READERS = 4  # OpenSlide decodes outside the GIL: a page's crops are read side by side
-_readers = ThreadPoolExecutor(READERS, thread_name_prefix="review-crops")
+readers = ThreadPoolExecutor(READERS, thread_name_prefix="review-crops")
 
 
 @dataclass(frozen=True)
@@ -39,17 +39,19 @@ def downsample_for(source: SlideSource, magnification: float) -> float:
 
 
 def crop_around(source: SlideSource, centre: tuple[float, float], side: int, downsample: float) -> Crop:
-    """`side` x `side` pixels centred on `centre`, from the pyramid level that fits, resized."""
+    """`side` x `side` pixels about `centre`, from the pyramid level that fits, resized. The crop
+    starts on a whole pixel of that level (at most one level pixel off centre): a slide reads
+    such a region straight from its tiles (slides/tiff_tiles.py), without resampling it."""
     level = source.get_best_level_for_downsample(downsample)
     level_ds = source.level_downsamples[level]
-    span = side * downsample
-    x0, y0 = math.floor(centre[0] - span / 2), math.floor(centre[1] - span / 2)
-    read = max(1, math.ceil(span / level_ds))
+    read = max(1, math.ceil(side * downsample / level_ds))
+    lx, ly = (math.floor(v / level_ds - read / 2) for v in centre)
+    x0, y0 = round(lx * level_ds), round(ly * level_ds)
     pixels = source.read_region((x0, y0), level, (read, read))
     if pixels.shape[0] != side or pixels.shape[1] != side:
         shrinking = read > side
         pixels = cv2.resize(pixels, (side, side), interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR)
-    return Crop(np.ascontiguousarray(pixels), float(x0), float(y0), span / side)
+    return Crop(np.ascontiguousarray(pixels), float(x0), float(y0), read * level_ds / side)
 
 
 def crops_around(
@@ -58,7 +60,7 @@ def crops_around(
     """Many crops read at once (a gallery page): one after another, 20 cost 20 decodes in a row."""
     if len(centres) < 2:
         return [crop_around(source, c, side, downsample) for c in centres]
-    return list(_readers.map(lambda c: crop_around(source, c, side, downsample), centres))
+    return list(readers.map(lambda c: crop_around(source, c, side, downsample), centres))
 
 
 def draw_outline(

@@ -27,5 +27,9 @@ def open_slide(path: str | Path) -> SlideSource:
         source: SlideSource = OpenSlideSource(path)
     else:
         source = PlainImageSource(path)
-    source.get_thumbnail(64)  # prove that pixels decode
+    try:
+        source.get_thumbnail(64)  # prove that pixels decode
+    except SlideError:
+        source.close()
+        raise
     return source
