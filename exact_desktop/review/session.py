@@ -25,7 +25,7 @@ from exact_desktop.review.decision_edit import DecisionEdit
 from exact_desktop.review.provenance import KEY, Origin, accepted_uuid, origins, provenance
 from exact_desktop.review.queue import STATES, Filters, chosen, ordered
 from exact_desktop.store.base import Store, StoreError
-from exact_desktop.store.sqlite.review_book import DECISIONS, Outcome, ReviewBook, Verdict
+from exact_desktop.store.sqlite.review_book import DECISIONS, Outcome, Place, ReviewBook, Verdict
 
 RATE_WINDOW_S = 300.0  # decisions per minute are counted over the last five minutes
 RATED_UP_TO = 20  # edits of at most this many decisions (a gallery page) count for the pace
@@ -170,7 +170,7 @@ class ReviewSession:
         )  # fmt: skip
 
     def go(self, position: int) -> Candidate | None:
-        self.position = min(max(position, 0), max(len(self.queue) - 1, 0))
+        self.position = self._clamped(position)
         self._save_place()
         self.changed.send(self)
         return self.current()
@@ -192,23 +192,25 @@ class ReviewSession:
         """Accept the candidate on screen (as `annotation_type`: a relabel) and show the next."""
         current = self.current()
         if current is not None:
-            self.decide({current.id: annotation_type or current.annotation_type})
-            return self.next()
+            self.decide({current.id: annotation_type or current.annotation_type}, go_to=self.position + 1)
+            return self.current()
         return None
 
     def reject(self) -> Candidate | None:
         current = self.current()
         if current is not None:
-            self.decide({current.id: None})
-            return self.next()
+            self.decide({current.id: None}, go_to=self.position + 1)
+            return self.current()
         return None
 
     def decide(
-        self, choices: dict[int, int | None], label: str | None = None, audit: Estimate | None = None
-    ) -> DecisionEdit | None:
+        self, choices: dict[int, int | None], label: str | None = None, audit: Estimate | None = None,
+        go_to: int | None = None,
+    ) -> DecisionEdit | None:  # fmt: skip
         """Decide candidates by id in one undoable edit: a type keeps the candidate as an
         annotation of that type (its own type: accept; another: relabel), None rejects it.
-        Choices that change nothing are left out; None when nothing changes."""
+        Choices that change nothing are left out; None when nothing changes. `go_to`: the queue
+        position to show next, stored in the decision's own transaction."""
         rows = {id: self._row_of(id) for id in choices}
         unknown = [id for id, row in rows.items() if row is None]
         if unknown:
@@ -222,6 +224,8 @@ class ReviewSession:
             if STATES[c.decisions[rows[id]]] == "undecided" or self._verdict_type(rows[id]) != t  # type: ignore[index]
         }  # fmt: skip
         if not changing:
+            if go_to is not None:
+                self.go(go_to)
             return None
         ids = list(changing)
         results = self.store.get_many(e.PluginResultAnnotation, ids)
@@ -236,8 +240,10 @@ class ReviewSession:
             after.append(Outcome(id, verdict, self._annotation(result, verdict, extra)))
         before = self._outcomes_now(results, ids)
         default = f"{after[0].verdict.decision.capitalize()} candidate" if len(after) == 1 else "Review"  # type: ignore[union-attr]
-        edit = DecisionEdit(label or default, results[ids[0]].image, tuple(before), tuple(after))
-        self.history.do(edit)  # applied, stored, undoable; _history_changed updates the arrays
+        here = self._place(self.position)
+        there = here if go_to is None else self._place(self._clamped(go_to))
+        edit = DecisionEdit(label or default, results[ids[0]].image, tuple(before), tuple(after), here, there)
+        self.history.do(edit)  # applied, stored, undoable; _history_changed updates the arrays and the position
         if len(after) <= RATED_UP_TO:  # a bulk accept is no pace a reviewer keeps
             self._times.extend([time.monotonic()] * len(after))
         return edit
@@ -373,8 +379,19 @@ class ReviewSession:
             found = np.flatnonzero(np.isin(self.queue, [self._row_of(id) for id in ids]))
             if len(found):
                 self.position = int(found.min())
+        elif edit.place_after is not None and edit.place_after.scope == self.scope:  # a do or redo: on past it
+            row = self._row_of(edit.place_after.current) if edit.place_after.current is not None else None
+            found = np.flatnonzero(self.queue == row) if row is not None else []
+            if len(found):
+                self.position = int(found[0])
         self.changed.send(self)
 
+    def _clamped(self, position: int) -> int:
+        return min(max(position, 0), max(len(self.queue) - 1, 0))
+
+    def _place(self, position: int) -> Place:
+        shown = self.at(position)
+        return Place(self.scope, self.settings(), shown.id if shown else None)
+
     def _save_place(self) -> None:
-        current = self.current()
-        self.book.set_place(self.scope, self.settings(), current.id if current else None)
+        self.book.set_place(self._place(self.position))

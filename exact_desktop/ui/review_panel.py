@@ -168,8 +168,7 @@ class ReviewPanel(QWidget):
         if not self.gallery.ids:
             return
         choices = {id: None if id in self.gallery.marked else self.session.model_type(id) for id in self.gallery.ids}
-        self.session.decide(choices, f"Review a page of {len(choices)}")
-        self.session.go(self._page_start() + self.gallery.size)
+        self.session.decide(choices, f"Review a page of {len(choices)}", go_to=self._page_start() + self.gallery.size)
 
     # --- showing ---------------------------------------------------------------------------
     def refresh(self) -> None:

@@ -127,6 +127,28 @@ def test_the_review_resumes_where_it_stopped(tmp_path):
     store.close()
 
 
+def test_a_decision_and_the_step_past_it_are_one_transaction_and_undo_stores_the_place(results, monkeypatch):
+    store, r, history = results
+    session = ReviewSession(store, history, [r.entry.id])
+    book = ReviewBook(store)
+    first, second, third = (session.at(i).id for i in range(3))
+    commits = []
+    real = store.transaction
+    monkeypatch.setattr(store, "transaction", lambda work: commits.append(1) or real(work))
+    changes = []
+    session.changed.connect(lambda _s: changes.append(session.current().id), weak=False)
+    session.accept()
+    assert (len(commits), changes) == (1, [second])  # the accept, its verification and the place: one commit
+    session.reject()
+    assert (len(commits), changes[-1]) == (2, third)
+    assert book.place(session.scope)[1] == third
+    history.undo()  # the reject taken back: the place goes back to its candidate, in the same commit
+    assert (len(commits), session.current().id, book.place(session.scope)[1]) == (3, second, second)
+    history.redo()
+    assert (len(commits), session.current().id, book.place(session.scope)[1]) == (4, third, third)
+    assert session.state_of(first) == "accept" and session.state_of(second) == "reject"
+
+
 def test_orders_filters_and_the_band(results):
     store, r, history = results
     session = ReviewSession(store, history, [r.entry.id])

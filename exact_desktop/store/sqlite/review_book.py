@@ -53,6 +53,15 @@ class Outcome:
         return self.verdict is not None and self.verdict.decision != "reject"
 
 
+@dataclass(frozen=True)
+class Place:
+    """Where a review of `scope` stands: its order, threshold and filters, and the candidate on screen."""
+
+    scope: str
+    settings: dict[str, Any]
+    current: int | None
+
+
 @dataclass
 class Candidates:
     """Result annotations of some entries as arrays, row i one candidate, in id order.
@@ -205,19 +214,14 @@ class ReviewBook:
             return driver_cursor(conn).execute(sql, args).fetchall()  # type: ignore[no-any-return]
 
     # --- writes ----------------------------------------------------------------------------
-    def set_place(self, scope: str, settings: dict[str, Any], current: int | None) -> None:
-        self.store.transaction(
-            lambda conn: driver_cursor(conn).execute(
-                "INSERT INTO review_place (scope, settings, current) VALUES (?, ?, ?) "
-                "ON CONFLICT (scope) DO UPDATE SET settings = excluded.settings, current = excluded.current",
-                (scope, dumps(settings), current),
-            )
-        )
+    def set_place(self, place: Place) -> None:
+        self.store.transaction(lambda conn: _set_place(driver_cursor(conn), place))
 
-    def write(self, outcomes: Sequence[Outcome]) -> None:
-        """Every outcome in one transaction: decision rows, and annotations made, restored or deleted."""
-        if outcomes:
-            self.store.transaction(lambda conn: _write(conn, list(outcomes)))
+    def write(self, outcomes: Sequence[Outcome], place: Place | None = None) -> None:
+        """Every outcome in one transaction: decision rows, and annotations made, restored or
+        deleted; with the review's place when given (a decision and the step past it: one commit)."""
+        if outcomes or place is not None:
+            self.store.transaction(lambda conn: _write(conn, list(outcomes), place))
 
 
 def _put(target: np.ndarray, ids: np.ndarray, keys: np.ndarray, values: np.ndarray) -> None:
@@ -228,8 +232,20 @@ def _put(target: np.ndarray, ids: np.ndarray, keys: np.ndarray, values: np.ndarr
     target[rows[found]] = values[found]
 
 
-def _write(conn: Connection, outcomes: list[Outcome]) -> None:
+def _set_place(cursor: Any, place: Place) -> None:
+    cursor.execute(
+        "INSERT INTO review_place (scope, settings, current) VALUES (?, ?, ?) "
+        "ON CONFLICT (scope) DO UPDATE SET settings = excluded.settings, current = excluded.current",
+        (place.scope, dumps(place.settings), place.current),
+    )
+
+
+def _write(conn: Connection, outcomes: list[Outcome], place: Place | None) -> None:
     cursor = driver_cursor(conn)
+    if place is not None:
+        _set_place(cursor, place)
+    if not outcomes:
+        return
     ids = [o.result_annotation for o in outcomes]
     _redraw(conn, cursor, ids)
     for start in range(0, len(ids), _CHUNK):
