@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, Qt, QTimer
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QImage, QKeyEvent, QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
@@ -191,7 +191,7 @@ class ReviewPanel(QWidget):
             return
         self.single.setPixmap(QPixmap.fromImage(self.crop(current, SINGLE_PX)))
         self.info.setText(self._caption(current))
-        QTimer.singleShot(0, lambda: self._prefetch(1, SINGLE_PX))
+        self._prefetch(1, SINGLE_PX)
 
     def _show_page(self) -> None:
         start = self._page_start()
@@ -201,7 +201,7 @@ class ReviewPanel(QWidget):
         self.gallery.show_page([(c.id, crop, self._caption(c)) for c, crop in zip(shown, crops, strict=True)])
         end = start + len(shown)
         self.info.setText(f"Candidates {start + 1:,}-{end:,} of {len(self.session):,}: click the wrong ones")
-        QTimer.singleShot(0, lambda: self._prefetch(self.gallery.size, CROP_PX))
+        self._prefetch(self.gallery.size, CROP_PX)
 
     def _page_start(self) -> int:
         return self.session.position  # the page begins with the candidate on screen
@@ -215,12 +215,14 @@ class ReviewPanel(QWidget):
     def crop(self, c: Candidate, side: int) -> QImage:
         return self.crops.crop(c, side)
 
-    def _prefetch(self, ahead: int, side: int) -> None:
-        """The next candidate's (or page's) pixels, read while the reviewer looks at these."""
+    def _prefetch(self, step: int, side: int) -> None:
+        """The pixels of the next two candidates (or the next page) and of the previous one, read on the
+        reader threads while the reviewer looks at these: `d`, `j`, `k` or `s` finds them read.
+        Called whenever the panel shows something, so also after an order or threshold change."""
         start = self.session.position
-        end = start + 2 * ahead if side == CROP_PX else start + 2
-        upcoming = [self.session.at(p) for p in range(start + ahead, end)]
-        self.crops.crops([c for c in upcoming if c is not None], side)
+        nearest_first = [*range(start + step, start + step + max(step, 2)), *range(start - step, start)]
+        upcoming = [self.session.at(p) for p in nearest_first]
+        self.crops.prefetch([c for c in upcoming if c is not None], side)
 
     def _show_threshold(self, value: int) -> None:
         self.threshold_value.setText(f"{value / 100:.2f}")

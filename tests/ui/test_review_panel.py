@@ -176,3 +176,24 @@ def test_the_dock_follows_the_first_candidate_and_an_undo_returns_to_its_candida
     window.annotation.undo_action.trigger()
     assert panel.session.current().id == first.id and first.id not in ReviewBook(_store).verdicts([first.id])
     panel.grab().save(str(tmp_path / "review-undone.png"))
+
+
+def test_a_decided_candidate_is_drawn_in_its_new_look_and_its_neighbours_are_read_ahead(qtbot, tmp_path, slide):
+    """The crop cache keys a drawing by the candidate's decision (an accepted one goes back to
+    solid from the same pixels), and the pixels next to the one on screen, both ways, are being
+    read before a key asks for them."""
+    _store, _r, window = reviewing_window(qtbot, tmp_path, slide)
+    panel = window.plugins.open_review()
+    first = panel.session.current()
+    dashed = panel.single.pixmap().toImage()
+    qtbot.keyClick(panel, "j")
+    qtbot.keyClick(panel, "s")  # back to the accepted one
+    assert panel.session.current().id == first.id and panel.session.current().state == "accept"
+    solid = panel.single.pixmap().toImage()
+    assert solid != dashed
+    assert solid == panel.crops.crop(panel.session.current(), 384)  # drawn from the cache
+
+    qtbot.keyClick(panel, "d")
+    cached = set(panel.crops._pixels)
+    ahead = [panel.session.at(p) for p in (0, 2, 3)]  # one back, two on
+    assert all((c.id, panel.crops.magnification, 384) in cached for c in ahead)
