@@ -7,5 +7,6 @@ BUILTIN_SCRIPTS = (
     "exact_desktop.plugins.builtin.cluster_cells:process",
     "exact_desktop.plugins.builtin.patch_classifier:process",
     "exact_desktop.plugins.builtin.mitosis_candidates:process",
+    "exact_desktop.plugins.builtin.run_model:process",
     "exact_desktop.plugins.examples.tissue_exact_sync",  # plain exact-sync, no SDK
 )

@@ -68,7 +68,7 @@ def _tissue(image: ImageHandle, params: dict[str, Any], context: JobContext) -> 
     min_area = float(params.get("min_tissue_mm2", 0.05)) * 1e6 / level_mpp**2
     tolerance = max(0.5, float(params.get("tolerance_um", 0.3)) / level_mpp)
     for polygon in outlines(mask, min_area, tolerance):
-        vector, meta = _vector(polygon, ds)
+        vector, meta = polygon_vector(polygon, ds)
         context.add_annotation("Tissue outline", vector, score=1.0, entry="tissue", meta_data=meta)
 
 
@@ -103,7 +103,7 @@ def _valid(polygon: Polygon, tolerance: float) -> Polygon | None:
     return polygon
 
 
-def _vector(polygon: Polygon, ds: float) -> tuple[dict[str, float], dict[str, Any] | None]:
+def polygon_vector(polygon: Polygon, ds: float) -> tuple[dict[str, float], dict[str, Any] | None]:
     ring = np.asarray(polygon.exterior.coords)[:-1] * ds
     vector: dict[str, float] = {}
     for i, (x, y) in enumerate(np.round(ring, 1).tolist(), start=1):

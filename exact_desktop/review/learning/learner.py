@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.ensemble import GradientBoostingClassifier
 from sklearn.model_selection import StratifiedKFold, cross_val_score
 
 REJECTED = -1  # the label of a rejected candidate
@@ -29,7 +29,7 @@ class Quality:
 
 class Learner:
     def __init__(self) -> None:
-        self.model: HistGradientBoostingClassifier | None = None
+        self.model: GradientBoostingClassifier | None = None
         self.quality: Quality | None = None
 
     def fit(self, features: np.ndarray, labels: np.ndarray) -> Quality:
@@ -45,7 +45,10 @@ class Learner:
             raise LearningError(
                 f"{len(y)} decisions of one kind only: decide at least one candidate the other way to learn"
             )
-        model = HistGradientBoostingClassifier(max_iter=100, learning_rate=0.1, min_samples_leaf=3, random_state=0)
+        # exact splits (not the histogram kind): skl2onnx converts these cleanly with today's onnx
+        model = GradientBoostingClassifier(
+            n_estimators=100, learning_rate=0.1, max_depth=3, min_samples_leaf=3, random_state=0
+        )
         folds = min(MAX_FOLDS, int(counts.min()))
         accuracy = None
         if folds >= 2:

@@ -1,0 +1,198 @@
+"""A model card: the JSON beside an ONNX model that says what the model is for and how to feed it
+(kind, classes, input and output, scale), and where it came from (decisions, image sets, quality,
+date). Run model trusts nothing it is handed: the card is read and checked field by field, and
+the model's own inputs and outputs must be the ones the card names, else it is refused with one
+line naming both."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+FORMAT = "exact-desktop model card 1"
+KINDS = ("candidates", "patches", "segmentation")
+CARD_SUFFIX = ".card.json"
+
+
+class CardError(Exception):
+    """A model or its card cannot be used; the message is one line naming the problem."""
+
+
+@dataclass(frozen=True)
+class Tensor:
+    name: str
+    shape: tuple[int | None, ...]  # None: any size
+
+
+@dataclass(frozen=True)
+class ModelCard:
+    kind: str  # one of KINDS
+    classes: tuple[str | None, ...]  # per output class: the annotation type it means (None: rejected, background)
+    input: Tensor
+    output: Tensor  # probabilities per class (candidates, patches) or a probability map (segmentation)
+    scale_um_per_px: float  # the pixels the model looks at
+    features: tuple[str, ...] = ()  # candidates: the input's columns, in order
+    candidate_types: tuple[str, ...] = ()  # candidates: the types of the objects it rescores
+    decisions: int | None = None  # learnt from this many review decisions
+    image_sets: tuple[str, ...] = ()
+    metrics: dict[str, float | None] = field(default_factory=dict)
+    source: dict[str, str] = field(default_factory=dict)  # e.g. the plugin whose candidates it learnt, its estimator
+    date: str = ""
+
+    @property
+    def type_names(self) -> list[str]:
+        """The annotation types its results are of."""
+        return sorted({c for c in self.classes if c})
+
+    def as_json(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["input"]["shape"] = list(self.input.shape)
+        out["output"]["shape"] = list(self.output.shape)
+        return {"format": FORMAT, **out}
+
+
+def card_path(model: Path) -> Path:
+    """model.onnx -> model.card.json"""
+    return model.with_suffix(CARD_SUFFIX)
+
+
+def write_model(model_bytes: bytes, card: ModelCard, path: Path) -> None:
+    """The model and its card, each written whole (a temporary file moved into place)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(card.as_json(), indent=2).encode()
+    for target, data in ((path, model_bytes), (card_path(path), text)):
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{target.name}.")
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.replace(temporary, target)
+
+
+def read_card(model: Path) -> ModelCard:
+    """The card beside `model`, checked (CardError: missing, not JSON, a field missing or wrong)."""
+    path = card_path(model)
+    if not model.is_file():
+        raise CardError(f"model {model}: no such file")
+    if not path.is_file():
+        raise CardError(f"model {model.name}: no card beside it (expected {path.name})")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise CardError(f"card {path.name} is not JSON: {err}") from None
+    if not isinstance(data, dict):
+        raise CardError(f"card {path.name} is not a JSON object")
+    return _card(data, path.name)
+
+
+def _card(data: dict[str, Any], name: str) -> ModelCard:
+    def need(key: str, kind: type | tuple[type, ...]) -> Any:
+        if key not in data:
+            raise CardError(f"card {name}: field {key!r} is missing")
+        value = data[key]
+        if not isinstance(value, kind) or isinstance(value, bool):
+            raise CardError(f"card {name}: field {key!r} is {_shown(value)}, not {_kind_name(kind)}")
+        return value
+
+    kind = need("kind", str)
+    if kind not in KINDS:
+        raise CardError(f"card {name}: kind {_shown(kind)} is none of {', '.join(KINDS)}")
+    classes = need("classes", list)
+    if not classes or not all(c is None or (isinstance(c, str) and c.strip()) for c in classes):
+        raise CardError(f"card {name}: classes must be a list of annotation type names (null: none)")
+    if not any(classes):
+        raise CardError(f"card {name}: no class names an annotation type")
+    scale = need("scale_um_per_px", (int, float))
+    if not math.isfinite(scale) or scale <= 0:
+        raise CardError(f"card {name}: scale_um_per_px must be a positive number, not {_shown(scale)}")
+    card = ModelCard(
+        kind=kind, classes=tuple(classes), input=_tensor(need("input", dict), "input", name),
+        output=_tensor(need("output", dict), "output", name), scale_um_per_px=float(scale),
+        features=tuple(_names(data, "features", name)), candidate_types=tuple(_names(data, "candidate_types", name)),
+        decisions=data.get("decisions") if isinstance(data.get("decisions"), int) else None,
+        image_sets=tuple(str(s) for s in data.get("image_sets") or ()),
+        metrics=dict(data.get("metrics") or {}), source={k: str(v) for k, v in (data.get("source") or {}).items()},
+        date=str(data.get("date") or ""),
+    )  # fmt: skip
+    if kind == "candidates":
+        if not card.features or not card.candidate_types:
+            raise CardError(f"card {name}: a candidates model needs features and candidate_types")
+        if card.input.shape[1:] != (len(card.features),):
+            raise CardError(
+                f"card {name}: input shape {_dims(card.input.shape)} does not fit {len(card.features)} features"
+            )
+    elif len(card.input.shape) != 4 or card.input.shape[1] != 3:
+        raise CardError(f"card {name}: a {kind} model's input must be 1x3xHxW RGB, not {_dims(card.input.shape)}")
+    return card
+
+
+def _tensor(value: dict[str, Any], key: str, name: str) -> Tensor:
+    tensor_name, shape = value.get("name"), value.get("shape")
+    if not isinstance(tensor_name, str) or not isinstance(shape, list) or not shape:
+        raise CardError(f"card {name}: {key} must give a name and a shape (a list of sizes, null: any)")
+    if not all(d is None or (isinstance(d, int) and not isinstance(d, bool) and d > 0) for d in shape):
+        raise CardError(f"card {name}: {key} shape {_shown(shape)} holds something other than sizes and null")
+    return Tensor(tensor_name, tuple(shape))
+
+
+def _names(data: dict[str, Any], key: str, name: str) -> list[str]:
+    value = data.get(key) or []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise CardError(f"card {name}: {key} must be a list of names")
+    return value
+
+
+class Model:
+    """An ONNX model with its checked card, ready to run (onnxruntime, one thread: jobs run side by side)."""
+
+    def __init__(self, path: Path) -> None:
+        import onnxruntime  # a second or two to import: only where a model runs
+
+        self.path = Path(path)
+        self.card = read_card(self.path)
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = options.inter_op_num_threads = 1
+        try:
+            self.session = onnxruntime.InferenceSession(str(self.path), options, providers=["CPUExecutionProvider"])
+        except Exception as err:  # onnxruntime raises its own classes for a file it cannot parse
+            detail = str(err).strip().splitlines()[-1][:160] if str(err).strip() else type(err).__name__
+            raise CardError(f"model {self.path.name} cannot be read as ONNX: {detail}") from None
+        self._check("input", self.session.get_inputs(), self.card.input)
+        self._check("output", self.session.get_outputs(), self.card.output)
+
+    def _check(self, what: str, found: list[Any], said: Tensor) -> None:
+        named = {t.name: t for t in found}
+        listed = ", ".join(f"{t.name} {_dims(t.shape)}" for t in found) or "none"
+        if said.name not in named:
+            raise CardError(
+                f"model {self.path.name} has {what}s {listed}, but its card says {said.name} {_dims(said.shape)}"
+            )
+        shape = [d if isinstance(d, int) and d > 0 else None for d in named[said.name].shape]
+        fits = len(shape) == len(said.shape) and all(
+            m is None or m == c for m, c in zip(shape, said.shape, strict=True)
+        )  # a card may fix what the model leaves open, not open what the model fixes
+        if not fits:
+            raise CardError(
+                f"model {self.path.name} has {what} {said.name} {_dims(shape)}, but its card says {_dims(said.shape)}"
+            )
+
+    def run(self, array: np.ndarray) -> np.ndarray:
+        return np.asarray(self.session.run([self.card.output.name], {self.card.input.name: array})[0])
+
+
+def _dims(shape: Any) -> str:
+    return "[" + ", ".join("?" if d is None or not isinstance(d, int) else str(d) for d in shape) + "]"
+
+
+def _shown(value: Any) -> str:
+    text = json.dumps(value) if not isinstance(value, str) else repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _kind_name(kind: type | tuple[type, ...]) -> str:
+    return "a number" if isinstance(kind, tuple) else {str: "text", list: "a list", dict: "an object"}[kind]
