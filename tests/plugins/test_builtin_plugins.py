@@ -31,7 +31,7 @@ def test_demo_registers_the_built_in_plugins(demo):
     store, _, _ = demo
     assert {p.name for p in store.list(e.Plugin)} == {
         "Nuclei detector", "Segmentation", "Annotation map", "Cluster cells", "Patch classifier", "Mitosis candidates",
-        "Tissue finder (exact-sync)",
+        "Run model", "Tissue finder (exact-sync)",
     }  # fmt: skip
 
 

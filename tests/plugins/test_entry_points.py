@@ -30,7 +30,7 @@ def test_entry_point_plugins_are_discovered_and_registered(tmp_path, monkeypatch
     ensure_demo_project(store, [])
     assert {p.name for p in store.list(e.Plugin)} == {
         "Nuclei detector", "Segmentation", "Annotation map", "Cluster cells", "Patch classifier", "Mitosis candidates",
-        "Tissue finder (exact-sync)", "Behaviours",
+        "Run model", "Tissue finder (exact-sync)", "Behaviours",
     }  # fmt: skip
     store.close()
     assert sys.path[0] == str(tmp_path / "site")

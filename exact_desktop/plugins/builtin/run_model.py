@@ -25,7 +25,7 @@ from shapely.affinity import translate
 from exact_desktop.plugins.builtin.pixels import tiles, work_level
 from exact_desktop.plugins.builtin.segmentation import outlines, polygon_vector
 from exact_desktop.plugins.sdk import ImageHandle, JobContext, main
-from exact_desktop.rest.connection import PluginError
+from exact_desktop.plugins.sdk.errors import PluginError
 from exact_desktop.review.learning.card import CardError, Model
 from exact_desktop.review.learning.features import FEATURES, candidate_features
 from exact_desktop.slides.tissue import GLASS
