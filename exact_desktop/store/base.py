@@ -66,7 +66,9 @@ class ViewportObjects:
     """Compact arrays the renderer draws directly; row i is one object.
 
     Object i's nodes are `nodes[offsets[i]:offsets[i + 1]]` (level-0 x, y). `scores` is NaN
-    for ordinary annotations.
+    for ordinary annotations. `holes` holds the hole rings (level-0 x, y) of the polygons that
+    have any (their `meta_data["holes"]`), by object id: few objects have holes, so they are
+    kept aside rather than in the flat arrays.
     """
 
     ids: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
@@ -75,6 +77,7 @@ class ViewportObjects:
     scores: np.ndarray = field(default_factory=lambda: np.empty(0, np.float32))
     offsets: np.ndarray = field(default_factory=lambda: np.zeros(1, np.int64))
     nodes: np.ndarray = field(default_factory=lambda: np.empty((0, 2), np.float32))
+    holes: dict[int, list[np.ndarray]] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.ids)

@@ -109,6 +109,9 @@ def render_outlines(
         else:
             nodes = _fixed(found.nodes.astype(np.float64), origin, scale)
             parts = [nodes[found.offsets[i] : found.offsets[i + 1]] for i in which.tolist()]
+            if shape not in _OPEN and found.holes:  # a polygon's holes are outlined as its edge is
+                holed = [i for i in found.ids[which].tolist() if i in found.holes]
+                parts += [_fixed(ring.astype(np.float64), origin, scale) for i in holed for ring in found.holes[i]]
             cv2.polylines(tile, parts, shape not in _OPEN, colour, LINE_PX, cv2.LINE_AA, _SHIFT)
     if dashed:  # a checkerboard of DASH_PX squares: along any line, DASH_PX on, DASH_PX off
         rows, cols = np.indices((height, width), np.int32) // DASH_PX
@@ -176,8 +179,10 @@ def only(found: ViewportObjects, which: np.ndarray) -> ViewportObjects:
     offsets = np.zeros(len(rows) + 1, np.int64)
     np.cumsum(counts, out=offsets[1:])
     picks = np.repeat(found.offsets[rows] - offsets[:-1], counts) + np.arange(int(offsets[-1]))
+    ids = found.ids[rows]
+    holes = {object_id: found.holes[object_id] for object_id in ids.tolist() if object_id in found.holes}
     return ViewportObjects(
-        found.ids[rows], found.types[rows], found.bboxes[rows], found.scores[rows], offsets, found.nodes[picks]
+        ids, found.types[rows], found.bboxes[rows], found.scores[rows], offsets, found.nodes[picks], holes
     )
 
 

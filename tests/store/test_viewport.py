@@ -6,8 +6,10 @@ import sqlite3
 
 import numpy as np
 import pytest
+from shapely.geometry import Polygon
 
 from exact_desktop.model import entities as e
+from exact_desktop.model import regions
 from exact_desktop.model.geometry import Rect
 from exact_desktop.store.base import ViewportQuery
 from exact_desktop.store.sqlite.spatial import _distinct_pairs
@@ -153,3 +155,28 @@ def test_pairs_that_would_pack_alike_stay_apart():
     packed, where = _distinct_pairs(np.array([[5, 3, 5], [9, 9, 8]], np.int64))
     assert packed.tolist() == [[3, 9], [5, 8], [5, 9]]
     assert where.reshape(-1).tolist() == [2, 0, 1]
+
+
+def test_polygons_come_with_their_holes_annotations_and_results_alike(store, seeded):
+    """Holes live in meta_data; the viewport brings them beside the outer rings, by object id,
+    for the few polygons that have any, and leaves out what is not a ring of x, y pairs."""
+    holed = regions.fields_of(Polygon([(0, 0), (400, 0), (400, 400), (0, 400)], [[(100, 100), (300, 100), (200, 300)]]))
+    triangle = {"x1": 500, "y1": 0, "x2": 550, "y2": 0, "x3": 525, "y3": 50}
+    plain = store.create(e.Annotation(seeded.polygon.id, seeded.image.id, triangle))
+    made = store.create(e.Annotation(seeded.polygon.id, seeded.image.id, **holed))
+    odd = store.create(e.Annotation(seeded.polygon.id, seeded.image.id, triangle,
+                                    meta_data={"holes": [[[1, 2], [3, 4]], "ring", [[1, "x"], [2, 3], [4, 5]]],
+                                               "note": {"holes": 1}}))  # fmt: skip
+    got = store.viewport(ViewportQuery(seeded.image.id, Rect(0, 0, 1000, 1000)))
+    assert set(got.ids.tolist()) == {plain.id, made.id, odd.id}
+    assert list(got.holes) == [made.id]
+    (ring,) = got.holes[made.id]
+    assert ring.dtype == np.float32 and ring.tolist() == [[100, 100], [300, 100], [200, 300]]
+    assert not store.viewport(ViewportQuery(seeded.image.id, Rect(0, 0, 1000, 1000), nodes=False)).holes
+
+    plugin = store.create(e.Plugin("tissue"))
+    result = store.create(e.PluginResult(seeded.image.id, None, plugin.id))
+    entry = store.create(e.PluginResultEntry(result.id, "tissue"))
+    tissue = store.create(e.PluginResultAnnotation(seeded.polygon.id, entry.id, seeded.image.id, **holed))
+    found = store.viewport(ViewportQuery(seeded.image.id, Rect(0, 0, 1000, 1000), entries=(entry.id,)))
+    assert list(found.holes) == [tissue.id] and found.holes[tissue.id][0].shape == (3, 2)

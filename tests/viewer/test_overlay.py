@@ -7,8 +7,10 @@ import time
 import numpy as np
 import pytest
 from PySide6.QtGui import QColor, QImage, QPainter
+from shapely.geometry import Polygon
 
 from exact_desktop.model import entities as e
+from exact_desktop.model import regions
 from exact_desktop.model.layers import ANNOTATIONS, RESULTS, Layer, LayerList
 from exact_desktop.model.view_state import ViewState
 from exact_desktop.store.sqlite.store import SqliteStore
@@ -193,3 +195,37 @@ def test_a_large_object_among_small_ones_is_outlined_on_a_tile_of_dots(qapp, pro
     assert edge.alpha() > 100 and edge.blue() > 150, edge.getRgb()
     assert colour_at(picture, state, 12200, 12200).alpha() == 0  # its centre: no dot
     overlay.close()
+
+
+def test_a_polygons_hole_is_outlined_and_left_empty_at_every_zoom(qapp, tmp_path):
+    """A 2,000 px square region with a 800 px hole (a scissor cut inside it), among 3,000 small
+    pieces of its layer: outlined with its hole on tiles of outlines and, where the pieces are
+    dots, outlined anyway, hole and all; inside the hole nothing is drawn."""
+    store = SqliteStore(tmp_path / "holes.db")
+    team = store.create(e.Team("lab"))
+    product = store.create(e.Product("p", team=team.id))
+    image_set = store.create(e.ImageSet("s", team=team.id, product_set=[product.id]))
+    image = store.create(e.Image("a.svs", image_set=image_set.id, width=SIZE, height=SIZE))
+    region = store.create(e.AnnotationType("Region", 5, product.id, color_code="#FF0000"))
+    rng = np.random.default_rng(5)
+    store.bulk_create([e.Annotation(region.id, image.id, {"x1": x, "y1": y, "x2": x + 10, "y2": y, "x3": x, "y3": y + 10})
+                       for x, y in rng.uniform(14000, 16000, (3000, 2)).tolist()])  # fmt: skip
+    square = Polygon([(4000, 4000), (6000, 4000), (6000, 6000), (4000, 6000)], [[(4600, 4600), (5400, 4600),
+                                                                                 (5400, 5400), (4600, 5400)]])  # fmt: skip
+    store.create(e.Annotation(region.id, image.id, **regions.fields_of(square)))
+    layers = LayerList()
+    layers.sync(image.id, ANNOTATIONS, [Layer(ANNOTATIONS, region.id, "Region", image.id, "#FF0000", opacity=1.0)])
+    overlay = OverlayPainter(store, layers, lambda: image.id)
+    for downsample in (1.0, 4.0, 16.0):
+        state = view((5000, 5000) if downsample > 1 else (4350, 5000), downsample)
+        picture = frame(overlay, state)
+        picture.save(str(tmp_path / f"hole-{downsample:g}.png"))
+        for x, y in ((4600, 5000), (4000, 5000)):  # the hole's left edge, the square's (within a screen pixel)
+            edge = max((colour_at(picture, state, x + dx * downsample, y) for dx in (-1, 0, 1)), key=QColor.alpha)
+            assert edge.alpha() > 100 and edge.red() > 150, (downsample, x, edge.getRgb())
+        assert colour_at(picture, state, 4700, 5000).alpha() == 0, downsample  # inside the hole
+        assert colour_at(picture, state, 4300, 5000).alpha() == 0, downsample  # inside the region: outlines only
+    details = {overlay.tiles.get_any(k).detail for k in _visible_keys(overlay, state, layers, image.id)}
+    assert "dots" in details or "counts" in details  # the small pieces are not outlined this far out
+    overlay.close()
+    store.close()

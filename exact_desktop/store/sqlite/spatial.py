@@ -237,7 +237,8 @@ def _annotations(cursor: sqlite3.Cursor, q: ViewportQuery) -> ViewportObjects:
         if kinds.get(group) in BOX_TYPES or not q.nodes:
             sql = f"SELECT {_columns('NULL', 'NULL', 'NULL')} FROM {source}"
         else:
-            sql = f"SELECT {_columns('NULL', 'NULL', 'o.coords')} FROM {source} CROSS JOIN annotation o ON o.id = r.id"
+            columns = _columns("NULL", "NULL", "o.coords", _HOLES)
+            sql = f"SELECT {columns} FROM {source} CROSS JOIN annotation o ON o.id = r.id"
         sql += f" WHERE {_MEETS}"
         if q.limit is not None:
             sql += f" LIMIT {int(q.limit)}"
@@ -250,9 +251,9 @@ def _results(cursor: sqlite3.Cursor, q: ViewportQuery) -> ViewportObjects:
     r = q.rect
     parts = []
     for band, _entry in bands:
-        coords = "o.coords" if q.nodes else "NULL"
+        coords, holes = ("o.coords", _HOLES) if q.nodes else ("NULL", "NULL")
         sql = (
-            f"SELECT {_columns('o.annotation_type', 'o.score', coords)} "
+            f"SELECT {_columns('o.annotation_type', 'o.score', coords, holes)} "
             f"FROM {_IN_BAND.format(tree=t.RESULT_GRID)} CROSS JOIN plugin_result_annotation o ON o.id = r.id "
             f"WHERE {_MEETS} AND o.score >= ?"
         )
@@ -271,14 +272,17 @@ def _results(cursor: sqlite3.Cursor, q: ViewportQuery) -> ViewportObjects:
 _AT_ONCE = (
     "SELECT count(*), group_concat(id), group_concat(kind), group_concat(x0), group_concat(y0), group_concat(x1), "
     "group_concat(y1), group_concat(ifnull(score, 'nan')), group_concat(ifnull(length(coords), 0)), "
-    "CAST(group_concat(coords, '') AS BLOB) FROM ({rows})"
+    "CAST(group_concat(coords, '') AS BLOB), group_concat(holes, char(30)) FROM ({rows})"
 )
+# a polygon's holes as 'id:[[[x, y], ...], ...]', NULL (left out of group_concat) for the many
+# without: the cheap instr() spares parsing the JSON of every row that has no holes
+_HOLES = "CASE WHEN instr(o.meta_data, '\"holes\"') THEN r.id || ':' || (o.meta_data ->> '$.holes') END"
 
 
-def _columns(kind: object, score: str, coords: str) -> str:
-    """The select list `_read_at_once` reads: id, kind, x0, y0, x1, y1, score, coords."""
-    names = ("id", "kind", "x0", "y0", "x1", "y1", "score", "coords")
-    values = ("r.id", kind, "r.min_x", "r.min_y", "r.max_x", "r.max_y", score, coords)
+def _columns(kind: object, score: str, coords: str, holes: str = "NULL") -> str:
+    """The select list `_read_at_once` reads: id, kind, x0, y0, x1, y1, score, coords, holes."""
+    names = ("id", "kind", "x0", "y0", "x1", "y1", "score", "coords", "holes")
+    values = ("r.id", kind, "r.min_x", "r.min_y", "r.max_x", "r.max_y", score, coords, holes)
     return ", ".join(f"{value} AS {name}" for value, name in zip(values, names, strict=True))
 
 
@@ -289,7 +293,7 @@ def _read_at_once(cursor: sqlite3.Cursor, rows_sql: str, params: Any, kind: int 
     n = int(row[0])
     if n == 0:
         return ViewportObjects()
-    ids, kinds, x0, y0, x1, y1, scores, lengths, blob = row[1:]
+    ids, kinds, x0, y0, x1, y1, scores, lengths, blob, holes = row[1:]
 
     def numbers(text: str, dtype: type) -> np.ndarray:
         return np.fromstring(text, dtype=dtype, sep=",")
@@ -313,7 +317,28 @@ def _read_at_once(cursor: sqlite3.Cursor, rows_sql: str, params: Any, kind: int 
         scores=numbers(scores, np.float32),
         offsets=offsets,
         nodes=nodes,
+        holes=_holes(holes),
     )
+
+
+def _holes(text: str | None) -> dict[int, list[np.ndarray]]:
+    """The hole rings of `_HOLES`'s rows, by object id (rings of fewer than 3 nodes left out)."""
+    found: dict[int, list[np.ndarray]] = {}
+    for item in text.split("\x1e") if text else []:
+        object_id, rings = item.split(":", 1)
+        kept = [ring for ring in map(_ring, json.loads(rings) or []) if ring is not None]
+        if kept:
+            found[int(object_id)] = kept
+    return found
+
+
+def _ring(nodes: Any) -> np.ndarray | None:
+    """A hole's nodes as an (n, 2) array; None for fewer than 3 or for anything not x, y pairs."""
+    try:
+        ring = np.asarray(nodes, np.float32)
+    except (TypeError, ValueError):
+        return None
+    return ring if ring.ndim == 2 and ring.shape[0] >= 3 and ring.shape[1] == 2 else None
 
 
 def _joined(parts: list[ViewportObjects]) -> ViewportObjects:
@@ -328,6 +353,7 @@ def _joined(parts: list[ViewportObjects]) -> ViewportObjects:
         scores=np.concatenate([part.scores for part in parts]),
         offsets=np.concatenate([[0], *[part.offsets[1:] + start for part, start in zip(parts, starts, strict=True)]]),
         nodes=np.concatenate([part.nodes for part in parts]),
+        holes={object_id: rings for part in parts for object_id, rings in part.holes.items()},
     )
 
 
