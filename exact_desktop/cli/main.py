@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from exact_desktop import __version__
-from exact_desktop.cli import bench, check, exact_server, exchange, gui, plugin, review, serve, sync
+from exact_desktop.cli import bench, check, exact_server, exchange, gui, model, plugin, review, serve, sync
 from exact_desktop.cli.opening import CommandRefusedError, fail
 
 
@@ -24,6 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     exchange.add_commands(commands)
     sync.add_commands(commands)
     review.add_commands(commands)
+    model.add_commands(commands)
     check.add_commands(commands)
     bench.add_commands(commands)
     return parser
@@ -54,6 +55,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         "import": exchange.run,
         "sync": sync.run,
         "review": review.run,
+        "model": model.run,
         "login": exact_server.login,
     }
     return commands[args.command](args)

@@ -50,18 +50,28 @@ def result_boxes(store: SqliteStore, image: int, entry_names: set[str]) -> dict[
     }
 
 
+def reviewed_copy(project: Path, folder: Path) -> tuple[SqliteStore, LearningLoop]:
+    """A copy of the demo project in `folder` with 100 decisions on its main slide, and the model
+    learnt from them. (the open store, the loop)"""
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(project, folder / "p.db")
+    store = SqliteStore(folder / "p.db")
+    session = ReviewSession.of_images(store, EditHistory(store), [store.list(e.Image)[0].id])
+    return store, review_a_hundred(session, read_truth(Path(project).parent / "demo-ground-truth.json"))
+
+
+def learn_and_export(project: Path, model: Path) -> tuple[SqliteStore, LearningLoop]:
+    """reviewed_copy beside `model`, the model exported to it."""
+    store, loop = reviewed_copy(project, model.parent)
+    export_model(loop, model)
+    return store, loop
+
+
 @pytest.fixture
 def learnt(mitosis_demo, tmp_path):
     """(store, the learning loop after 100 decisions on the main slide, the exported model, the second image)."""
-    project, _ = mitosis_demo
-    shutil.copy(project, tmp_path / "p.db")
-    store = SqliteStore(tmp_path / "p.db")
-    main, second = store.list(e.Image)
-    session = ReviewSession.of_images(store, EditHistory(store), [main.id])
-    loop = review_a_hundred(session, read_truth(Path(project).parent / "demo-ground-truth.json"))
-    model = tmp_path / "models" / "mitoses.onnx"
-    export_model(loop, model)
-    yield store, loop, model, second
+    store, loop = learn_and_export(mitosis_demo[0], tmp_path / "models" / "mitoses.onnx")
+    yield store, loop, tmp_path / "models" / "mitoses.onnx", store.list(e.Image)[1]
     store.close()
 
 

@@ -1,0 +1,72 @@
+"""`exact-desktop model train|show`: the model learnt from an image set's review decisions,
+saved as ONNX with its card, and what a model file and its card say (checked as Run model does)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+
+def add_commands(commands: Any) -> None:
+    model = commands.add_parser("model", help="models learnt from review decisions: train one, show one")
+    actions = model.add_subparsers(dest="model_command", required=True)
+    train = actions.add_parser("train", help="learn from an image set's review decisions, save as ONNX with a card")
+    train.add_argument("--image-set", type=int, required=True, metavar="ID", help="the project's image set id")
+    train.add_argument("--entry", action="append", metavar="NAME", help="only result entries of this name (repeat)")
+    train.add_argument("file", type=Path, metavar="FILE.onnx", help="the model; its card is FILE.card.json")
+    train.add_argument("--db", type=Path, metavar="FILE", help="project database (default: the local project)")
+    show = actions.add_parser("show", help="a model's card and its inputs and outputs, checked")
+    show.add_argument("file", type=Path, metavar="FILE.onnx")
+
+
+def run(args: argparse.Namespace) -> int:
+    from exact_desktop.cli.opening import fail
+    from exact_desktop.review.learning.card import CardError
+    from exact_desktop.review.learning.learner import LearningError
+    from exact_desktop.store.base import StoreError
+
+    try:
+        return _train(args) if args.model_command == "train" else _show(args.file)
+    except (CardError, LearningError, StoreError, OSError) as err:
+        return fail(str(err))
+
+
+def _train(args: argparse.Namespace) -> int:
+    from exact_desktop.annotating.edit_history import EditHistory
+    from exact_desktop.cli.opening import opened_project
+    from exact_desktop.model import entities as e
+    from exact_desktop.review.learning.export import export_model
+    from exact_desktop.review.learning.loop import LearningLoop
+    from exact_desktop.review.session import ReviewSession
+
+    if args.file.suffix != ".onnx":
+        raise OSError(f"{args.file}: name the model FILE.onnx (its card is written beside it as FILE.card.json)")
+    store = opened_project(args.db)
+    try:
+        image_set = store.get(e.ImageSet, args.image_set)
+        images = [image.id for image in store.list(e.Image, image_set=image_set.id)]
+        loop = LearningLoop(ReviewSession.of_images(store, EditHistory(store), images, args.entry))
+        loop.step()
+        card = export_model(loop, args.file)
+    finally:
+        store.close()
+    said = {
+        "model": str(args.file), "card": str(args.file.with_suffix(".card.json")), "decisions": card.decisions,
+        "classes": list(card.classes), "balanced_accuracy_cv": card.metrics.get("balanced_accuracy_cv"),
+    }  # fmt: skip
+    print(json.dumps(said))
+    return 0
+
+
+def _show(path: Path) -> int:
+    from exact_desktop.review.learning.card import Model
+
+    model = Model(path)
+    tensors = {
+        "inputs": [{"name": t.name, "shape": t.shape} for t in model.session.get_inputs()],
+        "outputs": [{"name": t.name, "shape": t.shape} for t in model.session.get_outputs()],
+    }
+    print(json.dumps({"model": str(path), "card": model.card.as_json(), **tensors}))
+    return 0

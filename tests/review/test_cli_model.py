@@ -1,0 +1,59 @@
+"""`exact-desktop model train|show` through the real command: a model learnt from the decisions
+of an image set, saved with its card and shown back; bad input is one line, nothing written."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.review.test_learnt_model import reviewed_copy
+
+PROJECT = Path(__file__).resolve().parents[2]
+
+
+def model_command(*args):
+    done = subprocess.run(
+        [sys.executable, "-m", "exact_desktop", "model", *map(str, args)],
+        cwd=PROJECT, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    return done.returncode, json.loads(done.stdout.splitlines()[-1]) if done.stdout else None, done.stderr
+
+
+def test_train_then_show(mitosis_demo, tmp_path):
+    store, _loop = reviewed_copy(mitosis_demo[0], tmp_path)
+    store.close()
+    model = tmp_path / "models" / "mitoses.onnx"
+    code, said, err = model_command("train", "--image-set", 1, model, "--db", tmp_path / "p.db")
+    assert code == 0, err
+    assert said["decisions"] == 100 and set(said["classes"]) == {"Mitotic figure", None}
+    assert (
+        said["balanced_accuracy_cv"] > 0.5 and model.is_file() and (tmp_path / "models" / "mitoses.card.json").is_file()
+    )
+    code, shown, err = model_command("show", model)
+    assert code == 0, err
+    assert shown["card"]["kind"] == "candidates" and shown["card"]["decisions"] == 100
+    assert shown["inputs"] == [{"name": "features", "shape": [None, 13]}]
+    assert [o["name"] for o in shown["outputs"]] == ["label", "probabilities"]
+
+
+def test_bad_input_is_one_line_and_writes_nothing(mitosis_demo, tmp_path):
+    shutil.copy(mitosis_demo[0], tmp_path / "p.db")
+    model = tmp_path / "m.onnx"
+    code, _said, err = model_command("train", "--image-set", 1, model, "--db", tmp_path / "p.db")
+    assert code == 2 and err.strip().splitlines() == [
+        "exact-desktop: no decisions yet: accept and reject some candidates to learn from"
+    ]
+    assert list(tmp_path.glob("m.*")) == []
+    code, _said, err = model_command("train", "--image-set", 99, model, "--db", tmp_path / "p.db")
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "99" in err
+    model.write_bytes(b"not onnx")
+    code, _said, err = model_command("show", model)
+    assert code == 2 and err.strip().splitlines() == [
+        "exact-desktop: model m.onnx: no card beside it (expected m.card.json)"
+    ]
+    (tmp_path / "m.card.json").write_text(json.dumps({"kind": "candidates"}), encoding="utf-8")
+    code, _said, err = model_command("show", model)
+    assert code == 2 and err.strip().splitlines() == ["exact-desktop: card m.card.json: field 'classes' is missing"]
