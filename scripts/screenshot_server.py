@@ -20,7 +20,7 @@ from PySide6.QtCore import QTimer
 from exact_desktop.model.entities import Image
 from exact_desktop.rest.login import sign_in
 from exact_desktop.store.sqlite.store import SqliteStore
-from exact_desktop.sync.server_project import ServerProject
+from exact_desktop.sync.exact_mirror import ExactMirror
 from exact_desktop.ui.app import application
 from exact_desktop.ui.main_window import MainWindow
 
@@ -36,7 +36,7 @@ def main(project: Path, out: Path) -> int:
                                    stdout=subprocess.PIPE, text=True)  # fmt: skip
         try:
             info = json.loads(process.stdout.readline())  # type: ignore[union-attr]
-            remote = ServerProject(sign_in(info["url"], token=info["token"]), image.image_set, folder=Path(tmp))
+            remote = ExactMirror(sign_in(info["url"], token=info["token"]), image.image_set, folder=Path(tmp))
             print(json.dumps(remote.sync("pull").as_json()))
             app = application()
             window = MainWindow(interactive_errors=False, remote=remote)

@@ -148,8 +148,8 @@ SERVER_RESULTS = 1000
 def bench_server_results(url: str, product: int | None = None) -> dict[str, object]:
     """Results per second into a real server, through the SDK's writer, and one at a time."""
     from exact_desktop.cli.exact_server import connect
+    from exact_desktop.plugins.exact_registry import register_on_server
     from exact_desktop.plugins.sdk import results as writer_module
-    from exact_desktop.plugins.server_registry import register_on_server
 
     connection, _credentials = connect(url)
     product = product or next(connection.iterate("/api/v1/administration/products/", fields="id"))["id"]

@@ -199,8 +199,8 @@ def _with_server(args: argparse.Namespace, action: Any) -> int:
 
 
 def _register(args: argparse.Namespace, connection: Connection, _c: Credentials, plugin: Any) -> int:
+    from exact_desktop.plugins.exact_registry import register_on_server
     from exact_desktop.plugins.registry import describe
-    from exact_desktop.plugins.server_registry import register_on_server
 
     record = register_on_server(connection, describe(plugin.script), args.product, name=plugin.name)
     print(json.dumps(record))
@@ -210,9 +210,9 @@ def _register(args: argparse.Namespace, connection: Connection, _c: Credentials,
 def _work(args: argparse.Namespace, connection: Connection, credentials: Credentials, plugin: Any) -> int:
     import subprocess
 
+    from exact_desktop.plugins.exact_runner import server_summary
     from exact_desktop.plugins.registry import command_for
     from exact_desktop.plugins.sdk.worker import find_plugin, worker_name
-    from exact_desktop.plugins.server_runner import server_summary
 
     record = find_plugin(connection, plugin.name)  # fails early, naming the server, if it is not there
     me = worker_name()
@@ -242,13 +242,13 @@ def _job_states(connection: Connection, plugin_id: int) -> dict[int, tuple[str, 
 
 def _run(args: argparse.Namespace, connection: Connection, credentials: Credentials, plugin: Any) -> int:
     from exact_desktop.cli.plugin import parse_params, say_skipped
-    from exact_desktop.plugins.job_book import ServerJobBook
+    from exact_desktop.plugins.exact_runner import run_on_server
+    from exact_desktop.plugins.job_book import ExactJobBook
     from exact_desktop.plugins.progress import ProgressLines
-    from exact_desktop.plugins.server_runner import run_on_server
     from exact_desktop.plugins.stop_signals import StopSignal, stop_signals_raise
 
     params = parse_params(args.param)
-    lines = ProgressLines(ServerJobBook(connection))
+    lines = ProgressLines(ExactJobBook(connection))
     try:
         with stop_signals_raise():
             summary = run_on_server(connection, credentials.environment(), plugin, args.image_set, params,
@@ -266,8 +266,8 @@ def _run(args: argparse.Namespace, connection: Connection, credentials: Credenti
 def _server_jobs(args: argparse.Namespace) -> int:
     """`plugin jobs --server` and `plugin cancel JOB --server`."""
     from exact_desktop.model.entities import CANCELLED_MESSAGE, JobStatus, status_from_exact
+    from exact_desktop.plugins.exact_runner import JOBS
     from exact_desktop.plugins.progress import detail_tail
-    from exact_desktop.plugins.server_runner import JOBS
 
     try:
         connection, _credentials = connect(args.server)

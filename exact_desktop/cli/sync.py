@@ -63,7 +63,7 @@ def _mirror(server: str) -> Path:
     """The mirror file of `server` that a sync made; StoreError if there is none yet."""
     from exact_desktop.store.base import StoreError
     from exact_desktop.store.credentials import normalise_url
-    from exact_desktop.sync.server_project import mirror_path
+    from exact_desktop.sync.exact_mirror import mirror_path
 
     url = normalise_url(server)
     path = mirror_path(url)
@@ -81,8 +81,8 @@ def _sync(args: argparse.Namespace) -> int:
     from exact_desktop.rest.exact_api import ExactApi
     from exact_desktop.rest.server_clock import ClockError
     from exact_desktop.sync.engine import Synchroniser
+    from exact_desktop.sync.exact_mirror import mirror_path
     from exact_desktop.sync.failure import sync_failure
-    from exact_desktop.sync.server_project import mirror_path
 
     connection, _ = connect(args.server)
     # a mistyped --db is refused, never a new project; the server's own mirror is made when first used

@@ -94,7 +94,7 @@ class StoreJobBook(ProgressClock):
             self.store.update(e.PluginJob, job_id, status=JobStatus.INTERRUPTED, error_message=message[:500])
 
 
-class ServerJobBook(ProgressClock):
+class ExactJobBook(ProgressClock):
     def __init__(self, connection: Connection) -> None:
         super().__init__()
         self.connection = connection

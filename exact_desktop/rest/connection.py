@@ -1,10 +1,7 @@
 """One HTTP session to EXACT (or the embedded API): auth, timeouts, retries, named errors.
 
-Only requests that can be repeated safely are retried by the transport (GET, PUT, PATCH of
-fields, DELETE), and one that timed out only once: a server that answers a page in 70 s must
-not hold a sync for minutes without a word. A POST is sent once: when its outcome is unknown (the connection broke, a
-timeout, a 5xx), `UnknownOutcomeError` says so, and the caller checks what the server stored before
-it sends again. That is what keeps results from being doubled by a retry.
+What is sent again and how often is `retry_policy.py`; a POST whose outcome is unknown raises
+`UnknownOutcomeError`, and the caller checks what the server stored before it sends again.
 """
 
 from __future__ import annotations
@@ -21,15 +18,13 @@ import requests
 import requests.auth
 import urllib3.exceptions
 from requests.adapters import HTTPAdapter
-from urllib3.util.retry import Retry
 
 from exact_desktop.rest.errors import ExactApiError, RefusedError, UnknownOutcomeError
 from exact_desktop.rest.paging import Pages
+from exact_desktop.rest.retry_policy import IDEMPOTENT, JSON_ATTEMPTS, transport_retry
 
 TIMEOUT_S = 60
 DEADLINE_TIMEOUTS = 5  # a whole answer may take this many read timeouts, however it trickles in
-IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"})
-JSON_ATTEMPTS = 3
 PAGE = 1000
 IN_FLIGHT = 8  # requests the result writer keeps open at once; the pool holds that many and more
 
@@ -57,11 +52,7 @@ class Connection:
         self.server_date: str | None = None  # the `Date` of the latest answer (see ServerClock.check)
         self.session = requests.Session()
         self.session.verify = verify
-        retry = Retry(
-            total=5, connect=2, read=1, backoff_factor=0.3, status_forcelist=(502, 503, 504),
-            allowed_methods=IDEMPOTENT, raise_on_status=False,
-        )  # fmt: skip
-        adapter = HTTPAdapter(max_retries=retry, pool_connections=4, pool_maxsize=2 * IN_FLIGHT)
+        adapter = HTTPAdapter(max_retries=transport_retry(), pool_connections=4, pool_maxsize=2 * IN_FLIGHT)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
         if token:

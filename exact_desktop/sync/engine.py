@@ -34,6 +34,7 @@ from exact_desktop.rest.server_clock import date_instant
 from exact_desktop.store.sqlite.store import SqliteStore
 from exact_desktop.store.sqlite.sync_ledger import SYNCED_FIELDS, Incoming, Outgoing, Pending, Pushed, SyncLedger
 from exact_desktop.store.sqlite.tables import to_iso
+from exact_desktop.sync.conflict_rule import arrival
 from exact_desktop.sync.frame import FrameMap, pull_frame
 from exact_desktop.sync.verification_push import push_verifications
 
@@ -128,7 +129,7 @@ class Synchroniser:
     def _apply(self, incoming: list[Incoming], summary: SyncSummary, reach: Reach | None = None) -> None:
         if not incoming:
             return
-        applied = self.ledger.apply(incoming)
+        applied = self.ledger.apply(incoming, arrival)
         if reach:
             refused = {r.annotation.remote_id for r in applied.refused}
             for item in incoming:  # an annotation without a server time (now, for want of one) moves nothing

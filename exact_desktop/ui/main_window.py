@@ -28,12 +28,12 @@ from exact_desktop.slides.opener import open_slide
 from exact_desktop.store.base import Store
 from exact_desktop.store.local_user import local_user
 from exact_desktop.store.sqlite.store import SqliteStore
-from exact_desktop.sync.server_project import ServerProject
+from exact_desktop.sync.exact_mirror import ExactMirror
 from exact_desktop.ui.annotation_ui import AnnotationUi
+from exact_desktop.ui.exact_server_ui import ExactServerUi
 from exact_desktop.ui.layers_panel import LayersPanel
 from exact_desktop.ui.plugins_ui import PluginsUi
 from exact_desktop.ui.project_window import ProjectWindow
-from exact_desktop.ui.server_ui import ServerUi
 from exact_desktop.ui.settings import last_image, remember_project, settings
 from exact_desktop.viewer.overlay_painter import OverlayPainter
 from exact_desktop.viewer.slide_view import SlideView
@@ -47,7 +47,7 @@ class MainWindow(ProjectWindow):
     errorShown = Signal(str)
 
     def __init__(
-        self, interactive_errors: bool = True, store: Store | None = None, remote: ServerProject | None = None
+        self, interactive_errors: bool = True, store: Store | None = None, remote: ExactMirror | None = None
     ) -> None:
         super().__init__()
         self.store = store if remote is None else remote.store
@@ -92,7 +92,7 @@ class MainWindow(ProjectWindow):
         self._build_actions(dock)
         self.annotation = AnnotationUi(self, store) if store is not None else None
         self.plugins = PluginsUi(self) if isinstance(store, SqliteStore) else None
-        self.server_ui = ServerUi(self, lambda project: MainWindow(interactive_errors, remote=project))
+        self.server_ui = ExactServerUi(self, lambda project: MainWindow(interactive_errors, remote=project))
         self.view.cursorMoved.connect(self._show_cursor)
         self.view.state.changed.connect(self._show_magnification)
         self.view.readFailed.connect(self.show_error)

@@ -2,7 +2,7 @@
 
 Jobs run on the `local` queue in a background thread against the window's embedded API; the
 poller follows them and the result layers of the shown image appear while they run. In a window
-working on a server the jobs are the server's (`plugins/server_session.py`): made there, worked
+working on a server the jobs are the server's (`plugins/exact_session.py`): made there, worked
 on by processes on this machine, followed there, their results pulled into the mirror.
 """
 
@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QDockWidget, QMessageBox
 from exact_desktop.model import entities as e
 from exact_desktop.model.jobs import JobList, JobView
 from exact_desktop.model.layers import RESULTS, Layer
+from exact_desktop.plugins.exact_session import ExactPlugins
 from exact_desktop.plugins.jobs import (
     ParameterError,
     cancel_job,
@@ -28,7 +29,6 @@ from exact_desktop.plugins.jobs import (
 )
 from exact_desktop.plugins.registry import PluginRegistryError
 from exact_desktop.plugins.runner import queue_for
-from exact_desktop.plugins.server_session import ServerPlugins
 from exact_desktop.rest.errors import ExactApiError
 from exact_desktop.review.audit import DEFAULT_SAMPLE
 from exact_desktop.review.provenance import described_origin, origins
@@ -37,6 +37,7 @@ from exact_desktop.store.base import StoreError
 from exact_desktop.store.sqlite.store import SqliteStore
 from exact_desktop.ui.audit_dialog import AuditDialog
 from exact_desktop.ui.background import in_background
+from exact_desktop.ui.exact_plugin_manager import ExactPluginManager
 from exact_desktop.ui.job_poller import CANNOT_READ, JobPoller
 from exact_desktop.ui.jobs_panel import JobsPanel
 from exact_desktop.ui.plugin_manager import PluginManager
@@ -44,7 +45,6 @@ from exact_desktop.ui.project_window import ProjectWindow
 from exact_desktop.ui.review_dock import open_review, slides_of
 from exact_desktop.ui.review_panel import ReviewPanel
 from exact_desktop.ui.run_plugin_dialog import RunPluginDialog
-from exact_desktop.ui.server_plugin_manager import ServerPluginManager
 
 PLUGIN_FAILURES = (PluginRegistryError, StoreError, LookupError)
 
@@ -53,7 +53,7 @@ class PluginsUi:
     def __init__(self, window: ProjectWindow) -> None:
         self.window = window
         self.store: SqliteStore = window.store  # type: ignore[assignment]
-        self.server = ServerPlugins(window.remote) if window.remote is not None else None
+        self.server = ExactPlugins(window.remote) if window.remote is not None else None
         self.interrupted = mark_interrupted(self.store) if self.server is None else []
         self._shown: int | None = None  # the image shown, as the poller thread may read it
         self.jobs = JobList()
@@ -80,7 +80,7 @@ class PluginsUi:
         menu.addAction(self.run_action)
         menu.addAction(self.review_action)
         menu.addAction(self.manage_action)
-        self.manager: PluginManager | ServerPluginManager | None = None
+        self.manager: PluginManager | ExactPluginManager | None = None
         window.images.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         window.images.addAction(self.run_action)
         self.run_dialog: RunPluginDialog | None = None
@@ -144,9 +144,9 @@ class PluginsUi:
             in_background(dialog, self.server.plugins, dialog.set_plugins, PLUGIN_FAILURES, "read-plugins")
         return dialog
 
-    def show_manager(self) -> PluginManager | ServerPluginManager:
+    def show_manager(self) -> PluginManager | ExactPluginManager:
         if self.server is not None:  # the server's records, and registering the plugins here there
-            self.manager = ServerPluginManager(self.server, self.window)
+            self.manager = ExactPluginManager(self.server, self.window)
             self.manager.open()
             return self.manager
         products = self.store.list(e.Product)

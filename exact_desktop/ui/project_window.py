@@ -10,7 +10,7 @@ from exact_desktop.model.layers import LayerList
 from exact_desktop.server.server import RunningServer
 from exact_desktop.slides.base import SlideError, SlideSource
 from exact_desktop.store.base import Store
-from exact_desktop.sync.server_project import ServerProject
+from exact_desktop.sync.exact_mirror import ExactMirror
 from exact_desktop.ui.layers_panel import LayersPanel
 from exact_desktop.viewer.overlay_painter import OverlayPainter
 from exact_desktop.viewer.slide_view import SlideView
@@ -31,7 +31,7 @@ class ProjectWindow(QMainWindow):
     image_set_id: int | None
     file_menu: QMenu
     view_menu: QMenu
-    remote: ServerProject | None
+    remote: ExactMirror | None
     editor: int | None  # the user the window's edits are stamped with (author, last editor)
 
     def _action(self, text: str, icon: str | None, slot: object, shortcut: str | None = None) -> QAction:

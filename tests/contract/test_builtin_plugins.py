@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from exact_desktop.plugins.server_runner import stored_results
+from exact_desktop.plugins.exact_runner import stored_results
 from tests.contract.conftest import Target, cli
 
 P = "/api/v1/processing"

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 
-from exact_desktop.plugins.server_runner import stored_results
+from exact_desktop.plugins.exact_runner import stored_results
 from tests.contract.conftest import Target, cli
 
 TYPES = "/api/v1/annotations/annotation_types/"

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from exact_desktop.plugins.exact_runner import stored_results, submit_jobs
 from exact_desktop.plugins.sdk.worker import find_plugin
-from exact_desktop.plugins.server_runner import stored_results, submit_jobs
 from tests.conftest import PROJECT
 from tests.contract.conftest import Target, cli
 from tests.faults.proxy import FaultProxy

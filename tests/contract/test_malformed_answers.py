@@ -15,8 +15,8 @@ import pytest
 
 from exact_desktop.cli.exact_server import _prefer_token
 from exact_desktop.model import entities as e
+from exact_desktop.plugins.exact_registry import register_on_server
 from exact_desktop.plugins.sdk.worker import find_plugin
-from exact_desktop.plugins.server_registry import register_on_server
 from exact_desktop.rest.connection import Connection
 from exact_desktop.rest.errors import AnswerError
 from exact_desktop.rest.exact_api import ANNOTATIONS, IMAGE_SETS, ExactApi

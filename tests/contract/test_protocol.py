@@ -12,11 +12,11 @@ import uuid
 import pytest
 import requests
 
+from exact_desktop.plugins.exact_registry import register_on_server
+from exact_desktop.plugins.exact_runner import CREATE_JOB
 from exact_desktop.plugins.registry import describe
 from exact_desktop.plugins.sdk.results import ResultWriter
 from exact_desktop.plugins.sdk.worker import find_plugin, plugin_types
-from exact_desktop.plugins.server_registry import register_on_server
-from exact_desktop.plugins.server_runner import CREATE_JOB
 from exact_desktop.rest.connection import RefusedError
 from tests.contract.conftest import Target
 

@@ -10,8 +10,8 @@ from urllib.parse import urlsplit
 from exact_desktop.model import entities as e
 from exact_desktop.rest.connection import Connection
 from exact_desktop.rest.login import sign_in
+from exact_desktop.sync.exact_mirror import ExactMirror
 from exact_desktop.sync.results_pull import pull_results
-from exact_desktop.sync.server_project import ServerProject
 from tests.contract.conftest import Target, cli
 from tests.contract.test_sync import SyncSet
 from tests.faults.proxy import FaultProxy
@@ -35,7 +35,7 @@ def test_a_heatmap_on_the_server_is_pulled_with_its_file(server: Target, contrac
     file_there = session.get(there["bitmap"], timeout=60)
     assert file_there.status_code == 200 and len(file_there.content) > 100
 
-    project = ServerProject(sign_in(server.url, token=server.token), fresh.id, folder=tmp_path)
+    project = ExactMirror(sign_in(server.url, token=server.token), fresh.id, folder=tmp_path)
     project.sync("pull")
     (image,) = project.store.list(e.Image, remote_id=fresh.image)
     pulled = pull_results(project.store, project.connection, image)

@@ -10,8 +10,8 @@ from exact_desktop.rest.connection import Connection
 from exact_desktop.rest.exact_api import SCREENING_MODES, ExactApi
 from exact_desktop.slides.opener import open_slide
 from exact_desktop.store.sqlite.store import SqliteStore
+from exact_desktop.sync.exact_mirror import ExactMirror
 from exact_desktop.sync.screening_sync import sync_screening
-from exact_desktop.sync.server_project import ServerProject
 from tests.contract.conftest import Target
 
 VIEWPORT = (400, 300)
@@ -65,7 +65,7 @@ def test_screening_progress_goes_to_the_server_and_another_mirror_continues(serv
 def test_a_server_projects_sync_carries_the_screening_of_the_signed_in_account(server: Target, tmp_path):
     """The window's path: a mirror signed in by name screens (user None here, as the window's
     server projects stamp nothing themselves) and its sync stores the progress for that account."""
-    project = ServerProject(Connection(server.url, None, server.user, server.password), server.image_set, tmp_path)
+    project = ExactMirror(Connection(server.url, None, server.user, server.password), server.image_set, tmp_path)
     project.sync("pull")
     store = project.store
     (image,) = store.list(e.Image, image_set=project.image_set(), name="boxes.tiff")

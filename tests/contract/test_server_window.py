@@ -17,7 +17,7 @@ from exact_desktop.model import entities as e
 from exact_desktop.rest.login import sign_in
 from exact_desktop.slides.remote_source import RemoteSlideSource
 from exact_desktop.store.credentials import credentials_for
-from exact_desktop.sync.server_project import ServerProject
+from exact_desktop.sync.exact_mirror import ExactMirror
 from exact_desktop.ui.connect_dialog import ConnectDialog
 from exact_desktop.ui.main_window import MainWindow
 from tests.contract.conftest import Target
@@ -46,9 +46,9 @@ def signed_in(qtbot, target: Target) -> ConnectDialog:
     return dialog
 
 
-def open_server_window(qtbot, target: Target, image_set: int, folder: Path) -> tuple[ServerProject, MainWindow]:
+def open_server_window(qtbot, target: Target, image_set: int, folder: Path) -> tuple[ExactMirror, MainWindow]:
     """A window on a server image set, pulled into a mirror of its own in `folder`."""
-    project = ServerProject(sign_in(target.url, token=target.token), image_set, folder=folder)
+    project = ExactMirror(sign_in(target.url, token=target.token), image_set, folder=folder)
     project.sync("pull")
     window = MainWindow(interactive_errors=False, remote=project)
     qtbot.addWidget(window)
@@ -72,7 +72,7 @@ def test_open_a_server_image_set_and_annotate_on_it(qtbot, server: Target, contr
     start = MainWindow(interactive_errors=False)
     qtbot.addWidget(start)
     with qtbot.waitSignal(start.server_ui.opened, timeout=120_000) as opened:
-        start.server_ui.open_server_set(ServerProject(dialog.connection, server.image_set, folder=tmp_path))
+        start.server_ui.open_server_set(ExactMirror(dialog.connection, server.image_set, folder=tmp_path))
     window: MainWindow = opened.args[0]
     qtbot.addWidget(window)
     names = [window.images.item(row).text() for row in range(window.images.count())]
@@ -135,7 +135,7 @@ def test_download_the_original_slide_and_show_it_from_the_file(qtbot, server: Ta
     qtbot.waitUntil(window.view.frame_is_complete, timeout=60_000)
     image = project.store.list(e.Image, name="contract.svs")[0]
     assert image.local_path == str(path)  # remembered: the next window opens the file too
-    again = ServerProject(project.connection, server.image_set, folder=tmp_path)
+    again = ExactMirror(project.connection, server.image_set, folder=tmp_path)
     assert again.slide_for(again.store.get(e.Image, image.id)).path == path
     window.remote.close()  # type: ignore[union-attr]
 
@@ -194,7 +194,7 @@ def test_run_a_plugin_on_the_servers_image_set_from_the_window(qtbot, server: Ta
 def test_the_plugin_manager_lists_the_servers_records_and_registers_plugins_there(
     qtbot, server: Target, contract_slide: Path, tmp_path: Path
 ) -> None:
-    from exact_desktop.ui.server_plugin_manager import ServerPluginManager
+    from exact_desktop.ui.exact_plugin_manager import ExactPluginManager
     from tests.contract.test_sync import SyncSet
 
     fresh = SyncSet(server, contract_slide)
@@ -203,7 +203,7 @@ def test_the_plugin_manager_lists_the_servers_records_and_registers_plugins_ther
     assert ui is not None and ui.manage_action.isEnabled()
     ui.manage_action.trigger()
     manager = ui.manager
-    assert isinstance(manager, ServerPluginManager) and manager.isVisible()
+    assert isinstance(manager, ExactPluginManager) and manager.isVisible()
     qtbot.waitUntil(lambda: not manager.busy and bool(manager.entries), timeout=120_000)
     session = server.session()
 

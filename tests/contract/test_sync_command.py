@@ -7,7 +7,7 @@ from pathlib import Path
 
 from exact_desktop.store.project import project_path
 from exact_desktop.store.sqlite.store import SqliteStore
-from exact_desktop.sync.server_project import mirror_path
+from exact_desktop.sync.exact_mirror import mirror_path
 from tests.contract.conftest import Target, cli
 from tests.contract.test_sync import SyncSet, local_live, sync_set
 
@@ -21,7 +21,7 @@ def test_without_db_the_sync_goes_into_the_servers_mirror_as_in_the_window(serve
     code, summary, err = cli(server, "sync", "both", "--server", server.url, "--image-set", str(sync_set.id), env=home)
     assert code == 0, err
     assert summary["pulled"] == 12
-    mirror = SqliteStore(mirror_path(server.url, tmp_path / "servers"))  # where ServerProject opens it
+    mirror = SqliteStore(mirror_path(server.url, tmp_path / "servers"))  # where ExactMirror opens it
     try:
         assert set(local_live(mirror)) == set(made)
     finally:

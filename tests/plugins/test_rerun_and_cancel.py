@@ -10,12 +10,12 @@ import time
 import pytest
 
 from exact_desktop.model import entities as e
+from exact_desktop.plugins.exact_runner import run_on_server
 from exact_desktop.plugins.job_book import StoreJobBook
 from exact_desktop.plugins.jobs import ParameterError, cancel_job, create_jobs
 from exact_desktop.plugins.local_queue import LocalQueue, project_env
 from exact_desktop.plugins.registry import PluginRegistryError, register
 from exact_desktop.plugins.runner import run_plugin
-from exact_desktop.plugins.server_runner import run_on_server
 from exact_desktop.rest.connection import Connection
 from exact_desktop.server.server import serve_in_thread
 from tests.plugins.conftest import SCRIPTS

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from exact_desktop.rest.connection import Connection
-from exact_desktop.sync.server_project import ServerProject
+from exact_desktop.sync.exact_mirror import ExactMirror
 from tests.rest.recording import Recording, recording_server
 
 
@@ -34,12 +34,12 @@ def test_a_password_is_sent_as_given_not_the_netrc_entry(url_with_a_netrc_entry:
 
 
 def test_a_plugin_process_gets_the_token_in_its_environment(tmp_path: Path) -> None:
-    project = ServerProject(Connection("http://127.0.0.1:1", token="the-token"), 1, tmp_path)
+    project = ExactMirror(Connection("http://127.0.0.1:1", token="the-token"), 1, tmp_path)
     try:
         assert project.plugin_environment() == {"EXACT_URL": "http://127.0.0.1:1", "EXACT_TOKEN": "the-token"}
     finally:
         project.store.close()
-    with_password = ServerProject(Connection("http://127.0.0.1:1", user="alice", password="s3cret"), 1, tmp_path)
+    with_password = ExactMirror(Connection("http://127.0.0.1:1", user="alice", password="s3cret"), 1, tmp_path)
     try:
         assert with_password.plugin_environment() == {
             "EXACT_URL": "http://127.0.0.1:1", "EXACT_USER": "alice", "EXACT_PASSWORD": "s3cret",

@@ -13,6 +13,7 @@ from exact_desktop.store.base import StoreError
 from exact_desktop.store.sqlite.bulk import SET_BASED_OUTBOX_FROM
 from exact_desktop.store.sqlite.store import SqliteStore
 from exact_desktop.store.sqlite.sync_ledger import Incoming, SyncLedger
+from exact_desktop.sync.conflict_rule import arrival
 from tests.store.conftest import Seed, seed
 
 MANY = SET_BASED_OUTBOX_FROM + 500
@@ -73,7 +74,7 @@ def test_what_comes_from_the_server_is_not_sent_back(store: SqliteStore) -> None
     incoming = [Incoming(a, "2026-12-02T10:00:00") for a in _boxes(s, s.image, MANY)]
     for number, item in enumerate(incoming, start=1):
         item.annotation.remote_id = number
-    applied = ledger.apply(incoming)
+    applied = ledger.apply(incoming, arrival)
     assert applied.created == MANY and store.count(e.Annotation) == MANY
     assert ledger.outbox_size() == 0
     store.create(_boxes(s, s.image, 1, start=MANY)[0])

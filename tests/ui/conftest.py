@@ -14,7 +14,7 @@ from exact_desktop.model import entities as e
 from exact_desktop.rest.login import sign_in
 from exact_desktop.server.server import RunningServer, serve_in_thread
 from exact_desktop.store.sqlite.store import SqliteStore
-from exact_desktop.sync.server_project import ServerProject
+from exact_desktop.sync.exact_mirror import ExactMirror
 from exact_desktop.ui.main_window import MainWindow
 from tests.conftest import BOXES_TIFF
 from tests.store.conftest import seed
@@ -41,7 +41,7 @@ def server_window(qtbot, tmp_path: Path, served) -> Iterator[Callable[..., MainW
 
     def open_window(via: str | None = None) -> MainWindow:
         connection = sign_in(via or running.url, token=running.token)
-        project = ServerProject(connection, image_set, folder=tmp_path / "mirror")
+        project = ExactMirror(connection, image_set, folder=tmp_path / "mirror")
         project.sync("pull")
         window = MainWindow(interactive_errors=False, remote=project)
         qtbot.addWidget(window)

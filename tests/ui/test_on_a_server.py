@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 
 from exact_desktop.model.entities import Plugin
-from exact_desktop.plugins import registry, server_session
+from exact_desktop.plugins import exact_session, registry
 from exact_desktop.rest.connection import Connection
-from exact_desktop.sync.server_project import ServerProject
-from exact_desktop.ui.server_plugin_manager import ServerPluginManager
+from exact_desktop.sync.exact_mirror import ExactMirror
+from exact_desktop.ui.exact_plugin_manager import ExactPluginManager
 from tests.faults.proxy import FaultProxy
 from tests.rest.json_answer import answer_json
 
@@ -46,7 +46,7 @@ def installed(monkeypatch: pytest.MonkeyPatch):
     """Makes `scripts` the installed plugins (the built-ins take seconds each to describe)."""
 
     def install(*scripts: Path) -> None:
-        for module in (server_session, registry):
+        for module in (exact_session, registry):
             monkeypatch.setattr(module, "discovered_scripts", lambda: [str(s) for s in scripts])
 
     return install
@@ -103,9 +103,9 @@ def test_the_manager_lists_the_plugins_here_while_the_server_holds_its_answer(qt
     installed(held_plugin(tmp_path, "Here one", gate))
     with HeldServer() as held:
         threading.Thread(target=held.serve_forever, daemon=True).start()
-        project = ServerProject(Connection(held.url, token="t"), 1, folder=tmp_path / "mirror")
+        project = ExactMirror(Connection(held.url, token="t"), 1, folder=tmp_path / "mirror")
         project.store.create(Plugin("Here one", remote_id=7))  # as a pulled result names it: no script
-        manager = ServerPluginManager(server_session.ServerPlugins(project))
+        manager = ExactPluginManager(exact_session.ExactPlugins(project))
         qtbot.addWidget(manager)
         manager.open()
         assert manager.isVisible() and manager.busy and manager.busy_bar.isVisible()

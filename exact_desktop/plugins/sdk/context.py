@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
 import io
 import json
 import os
 import sys
-import threading
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -20,7 +18,7 @@ from exact_desktop.model.entities import CANCELLED_MESSAGE
 from exact_desktop.model.vectors import validate_vector
 from exact_desktop.plugins.sdk.errors import PluginError
 from exact_desktop.plugins.sdk.results import BATCH, ResultWriter
-from exact_desktop.rest.connection import Connection, ExactApiError, UnknownOutcomeError
+from exact_desktop.rest.connection import Connection, UnknownOutcomeError
 
 REPORT_EVERY_S = 0.5  # progress PATCHes and cancel checks at most this often
 SHOW_EVERY_S = 2.0  # progress lines on stderr, when asked for
@@ -33,28 +31,6 @@ class Cancelled(Exception):  # noqa: N818 - an outcome, not a failure
 
 def now_iso() -> str:
     return datetime.now(UTC).isoformat()
-
-
-class Heartbeat:
-    """Refreshes the job's `updated_time` while the worker holds it: the lease other workers watch."""
-
-    def __init__(self, connection: Connection, job_path: str, every_s: float) -> None:
-        self.connection, self.job_path, self.every_s = connection, job_path, every_s
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="job-heartbeat", daemon=True)
-
-    def __enter__(self) -> Heartbeat:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.every_s):
-            with contextlib.suppress(ExactApiError):  # the next beat tries again; a lease outlasts a few misses
-                self.connection.patch(self.job_path, updated_time=now_iso())
 
 
 class JobContext:

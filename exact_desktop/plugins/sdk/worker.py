@@ -22,10 +22,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from exact_desktop.plugins.sdk.claims import LeaseWatch, claim, is_open
-from exact_desktop.plugins.sdk.context import Cancelled, Heartbeat, JobContext, now_iso
+from exact_desktop.plugins.sdk.context import Cancelled, JobContext, now_iso
 from exact_desktop.plugins.sdk.errors import PluginError
 from exact_desktop.plugins.sdk.image import ImageHandle
+from exact_desktop.plugins.sdk.lease import Heartbeat, LeaseWatch, claim, is_open
 from exact_desktop.rest.answers import Shape, checked
 from exact_desktop.rest.connection import Connection, ExactApiError, RefusedError
 

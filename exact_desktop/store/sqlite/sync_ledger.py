@@ -9,7 +9,7 @@ row is cleared after a push only while the annotation still holds the state that
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -30,6 +30,8 @@ from exact_desktop.store.sqlite.validation import AnnotationTypes
 CHUNK = 500
 SYNCED_FIELDS = ("annotation_type", "vector", "deleted", "description", "meta_data", "concealed", "blurred")
 CONFLICT_KEY = "sync_conflict"  # meta_data key that marks the copy holding this side's version
+# (here, agreed, base time, server time, queued) -> "new", "unchanged", "conflict", "own push" or "server"
+ArrivalRule = Callable[[bool, bool, str | None, str, bool], str]
 
 
 @dataclass(frozen=True)
@@ -214,14 +216,14 @@ class SyncLedger:
         self.store.transaction(work)
 
     # --- applying the server's side --------------------------------------------------------
-    def apply(self, incoming: Sequence[Incoming]) -> Applied:
-        """Creates, updates or conflicts each incoming annotation, all in one transaction. A page
-        holding an annotation the mirror refuses (an invalid vector) is applied again without it,
-        and it is named in `errors`."""
+    def apply(self, incoming: Sequence[Incoming], rule: ArrivalRule) -> Applied:
+        """Creates, updates or conflicts each incoming annotation as `rule` (sync's conflict rule,
+        `sync/conflict_rule.py`) says, all in one transaction. A page holding an annotation the
+        mirror refuses (an invalid vector) is applied again without it, and it is named in `errors`."""
         try:
-            return self.store.transaction(lambda conn: _apply(conn, list(incoming), check=False))
+            return self.store.transaction(lambda conn: _apply(conn, list(incoming), rule, check=False))
         except StoreError:
-            return self.store.transaction(lambda conn: _apply(conn, list(incoming), check=True))
+            return self.store.transaction(lambda conn: _apply(conn, list(incoming), rule, check=True))
 
     # --- conflicts ---------------------------------------------------------------------------
     def conflicts(self, open_only: bool = True) -> list[Conflict]:
@@ -267,7 +269,7 @@ class SyncLedger:
         return self.store.transaction(work)
 
 
-def _apply(conn: Connection, incoming: list[Incoming], check: bool) -> Applied:
+def _apply(conn: Connection, incoming: list[Incoming], rule: ArrivalRule, check: bool) -> Applied:
     cursor = driver_cursor(conn)
     _applying(cursor)
     outcome = Applied()
@@ -284,18 +286,19 @@ def _apply(conn: Connection, incoming: list[Incoming], check: bool) -> Applied:
     links: list[tuple[int, int]] = []  # (local id, server id) of our own pushes whose answer was lost
     clashes: list[tuple[int, Incoming]] = []
     for item, local in zip(valid, local_ids, strict=True):
-        if local is None:
+        said = rule(local is not None, local in bases, bases.get(local), item.server_time, local in queued)
+        if said == "new":
             fresh.append(item)
-        elif bases.get(local) == item.server_time:
+        elif said == "unchanged":
             outcome.unchanged += 1
-        elif local in queued and local in bases:
-            clashes.append((local, item))
-        elif local in queued:  # the server holds our own push; later edits here still go out
+        elif said == "conflict":
+            clashes.append((local, item))  # type: ignore[arg-type]
+        elif said == "own push":  # the server holds our own push; later edits here still go out
             links.append((local, item.annotation.remote_id))  # type: ignore[arg-type]
-            settled.append((local, item.server_time))
+            settled.append((local, item.server_time))  # type: ignore[arg-type]
         else:
-            updates[local] = _state(item)
-            settled.append((local, item.server_time))
+            updates[local] = _state(item)  # type: ignore[index]
+            settled.append((local, item.server_time))  # type: ignore[arg-type]
     cleared = [local for local, _ in settled if local in queued and local not in dict(links)]
     if fresh:
         ids = bulk_insert(conn, cursor, [item.annotation for item in fresh], spatial_log(conn))

@@ -1,4 +1,4 @@
-"""Claiming jobs on a server that has no atomic claim and no lease.
+"""Claiming jobs on a server that has no atomic claim and no lease; the lease and its heartbeat.
 
 A claim writes our name and reads it back (another worker may have written at the same time).
 A lease is a claim whose holder keeps refreshing `updated_time`; this worker notes each claimed
@@ -9,11 +9,13 @@ only ever compared with server times (for equality), never with this machine's c
 
 from __future__ import annotations
 
+import contextlib
+import threading
 import time
 from typing import Any
 
 from exact_desktop.plugins.sdk.context import now_iso
-from exact_desktop.rest.connection import Connection
+from exact_desktop.rest.connection import Connection, ExactApiError
 
 JOBS = "/api/v1/processing/pluginjobs/"
 READ_BACK_DELAY_S = 0.05  # lets a concurrent claimer's write land before we read
@@ -57,3 +59,25 @@ class LeaseWatch:
             if held_by_other and seen is not None and seen[1] + self.lease_s <= now + idle_exit_s:
                 return True
         return False
+
+
+class Heartbeat:
+    """Refreshes the job's `updated_time` while the worker holds it: the lease other workers watch."""
+
+    def __init__(self, connection: Connection, job_path: str, every_s: float) -> None:
+        self.connection, self.job_path, self.every_s = connection, job_path, every_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="job-heartbeat", daemon=True)
+
+    def __enter__(self) -> Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every_s):
+            with contextlib.suppress(ExactApiError):  # the next beat tries again; a lease outlasts a few misses
+                self.connection.patch(self.job_path, updated_time=now_iso())

@@ -20,8 +20,8 @@ from exact_desktop.slides.opener import open_slide
 from exact_desktop.store.base import StoreError
 from exact_desktop.store.sqlite.sync_ledger import SyncLedger
 from exact_desktop.sync.engine import SyncSummary
+from exact_desktop.sync.exact_mirror import ExactMirror
 from exact_desktop.sync.failure import sync_failure
-from exact_desktop.sync.server_project import ServerProject
 from exact_desktop.ui.conflicts_panel import ConflictsPanel
 from exact_desktop.ui.connect_dialog import ConnectDialog
 from exact_desktop.ui.project_window import ProjectWindow
@@ -36,15 +36,15 @@ class _Bridge(QObject):
     finished = Signal(object)  # a SyncSummary, or the error's message
 
 
-class ServerUi(QObject):
+class ExactServerUi(QObject):
     synced = Signal(object)  # SyncSummary or str, after every sync this window ran
     opened = Signal(object)  # the new window showing a server's image set
     downloaded = Signal(object)  # the path of an original slide file, once it is shown
 
-    def __init__(self, window: ProjectWindow, make_window: Callable[[ServerProject], ProjectWindow]) -> None:
+    def __init__(self, window: ProjectWindow, make_window: Callable[[ExactMirror], ProjectWindow]) -> None:
         super().__init__(window)
         self.window, self.make_window = window, make_window
-        self.project: ServerProject | None = window.remote
+        self.project: ExactMirror | None = window.remote
         self.running = False
         self._sync_thread: threading.Thread | None = None
         self._ticks = 0
@@ -82,9 +82,9 @@ class ServerUi(QObject):
     def choose_server(self) -> None:
         dialog = ConnectDialog(self.window)
         if dialog.exec() and dialog.connection is not None and dialog.chosen_set is not None:
-            self.open_server_set(ServerProject(dialog.connection, dialog.chosen_set))
+            self.open_server_set(ExactMirror(dialog.connection, dialog.chosen_set))
 
-    def open_server_set(self, project: ServerProject) -> None:
+    def open_server_set(self, project: ExactMirror) -> None:
         """Pulls the set into its mirror (with progress), then shows it in a new window."""
         progress = QProgressDialog(f"Fetching from {project.url}\u2026", "", 0, 0, self.window)
         progress.setCancelButton(None)
@@ -175,7 +175,7 @@ class ServerUi(QObject):
         elif self.project.waiting():
             self._run(self.project, "push", lambda outcome: self.synced.emit(outcome))
 
-    def _run(self, project: ServerProject, direction: str, done: Callable[[object], None],
+    def _run(self, project: ExactMirror, direction: str, done: Callable[[object], None],
              progress: QProgressDialog | None = None) -> None:  # fmt: skip
         bridge = _Bridge(self)
         if progress is not None:

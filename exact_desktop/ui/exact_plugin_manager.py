@@ -26,8 +26,8 @@ from PySide6.QtWidgets import (
 )
 
 from exact_desktop.model.entities import Plugin
+from exact_desktop.plugins.exact_session import CatalogueEntry, ExactPlugins, catalogue
 from exact_desktop.plugins.registry import PluginRegistryError
-from exact_desktop.plugins.server_session import CatalogueEntry, ServerPlugins, catalogue
 from exact_desktop.rest.errors import ExactApiError
 from exact_desktop.store.base import StoreError
 from exact_desktop.ui.background import in_background
@@ -35,10 +35,10 @@ from exact_desktop.ui.background import in_background
 FAILURES = (ExactApiError, PluginRegistryError, StoreError, LookupError)
 
 
-class ServerPluginManager(QDialog):
+class ExactPluginManager(QDialog):
     changed = Signal()  # the catalogue was read again (after opening, registering or adding)
 
-    def __init__(self, server: ServerPlugins, parent: QWidget | None = None,
+    def __init__(self, server: ExactPlugins, parent: QWidget | None = None,
                  pick_script: Callable[[], str] | None = None) -> None:  # fmt: skip
         super().__init__(parent)
         self.server = server

@@ -12,7 +12,7 @@ from typing import Any
 
 from exact_desktop.model import entities as e
 from exact_desktop.model.entities import JobStatus, status_from_exact
-from exact_desktop.plugins.job_book import ServerJobBook
+from exact_desktop.plugins.job_book import ExactJobBook
 from exact_desktop.plugins.jobs import check_parameters
 from exact_desktop.plugins.local_queue import LocalQueue, Report
 from exact_desktop.plugins.progress import detail_tail
@@ -81,7 +81,7 @@ def run_on_server(
     values = check_parameters(plugin.parameter_schema, params or {})
     job_ids, skipped = submit_jobs(connection, record["id"], image_set, run_again)
     queue = LocalQueue(
-        ServerJobBook(connection), connection_env, size=workers, timeout_s=timeout_s,
+        ExactJobBook(connection), connection_env, size=workers, timeout_s=timeout_s,
         extra_env={"EXACT_PLUGIN_PARAMS": json.dumps(values)},
     )  # fmt: skip
     queue.run(plugin, job_ids, report=report)

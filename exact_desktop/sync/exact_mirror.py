@@ -39,7 +39,7 @@ def mirror_path(url: str, folder: Path | None = None) -> Path:
     return (folder or data_home() / "servers") / f"{name.strip('_')}.db"
 
 
-class ServerProject:
+class ExactMirror:
     def __init__(self, connection: Connection, remote_set: int, folder: Path | None = None) -> None:
         self.connection, self.remote_set = connection, remote_set
         self.api = ExactApi(connection)

@@ -18,18 +18,18 @@ from typing import Any
 from exact_desktop.model import entities as e
 from exact_desktop.model.entities import CANCELLED_MESSAGE, status_from_exact
 from exact_desktop.model.jobs import JobView
-from exact_desktop.plugins.job_book import ServerJobBook
+from exact_desktop.plugins.exact_registry import PLUGINS, register_on_server
+from exact_desktop.plugins.exact_runner import JOBS, submit_jobs
+from exact_desktop.plugins.job_book import ExactJobBook
 from exact_desktop.plugins.jobs import check_parameters
 from exact_desktop.plugins.local_queue import LocalQueue
 from exact_desktop.plugins.registry import describe, discovered_scripts, installed_plugin, register
 from exact_desktop.plugins.sdk.context import now_iso
 from exact_desktop.plugins.sdk.errors import PluginError
 from exact_desktop.plugins.sdk.worker import find_plugin
-from exact_desktop.plugins.server_registry import PLUGINS, register_on_server
-from exact_desktop.plugins.server_runner import JOBS, submit_jobs
 from exact_desktop.rest.errors import ExactApiError
+from exact_desktop.sync.exact_mirror import ExactMirror
 from exact_desktop.sync.results_pull import ResultsPulled, pull_results
-from exact_desktop.sync.server_project import ServerProject
 
 DESCRIBING_AT_ONCE = 4  # each description is a Python start-up in a process of its own
 _described: dict[str, e.Plugin] = {}  # script -> its plugin: installed scripts do not change while we run
@@ -83,8 +83,8 @@ def catalogue(records: dict[str, dict[str, Any]] | None, here: list[e.Plugin] | 
     ]
 
 
-class ServerPlugins:
-    def __init__(self, project: ServerProject) -> None:
+class ExactPlugins:
+    def __init__(self, project: ExactMirror) -> None:
         self.project, self.connection = project, project.connection
         self.queues: list[threading.Thread] = []
 
@@ -156,7 +156,7 @@ class ServerPlugins:
         self.connection.patch(f"{JOBS}{job_id}/", error_message=f"{CANCELLED_MESSAGE} by the user")
 
     def _queue(self, plugin: e.Plugin, job_ids: list[int], values: dict[str, Any]) -> None:
-        queue = LocalQueue(ServerJobBook(self.connection), self.project.plugin_environment(),
+        queue = LocalQueue(ExactJobBook(self.connection), self.project.plugin_environment(),
                            extra_env={"EXACT_PLUGIN_PARAMS": json.dumps(values)})  # fmt: skip
         thread = threading.Thread(target=queue.run, args=(plugin, job_ids), name="server-queue", daemon=True)
         self.queues.append(thread)
