@@ -185,7 +185,11 @@ class ReviewSession:
 
     def result(self, candidate: Candidate | int) -> e.PluginResultAnnotation:
         """The candidate's stored result annotation (its outline)."""
-        return self.store.get(e.PluginResultAnnotation, candidate if isinstance(candidate, int) else candidate.id)
+        id = candidate if isinstance(candidate, int) else candidate.id
+        found = self.book.results([id]).get(id)
+        if found is None:
+            raise StoreError(f"result annotation {id} does not exist")
+        return found
 
     # --- decisions -------------------------------------------------------------------------
     def accept(self, annotation_type: int | None = None) -> Candidate | None:
@@ -228,7 +232,7 @@ class ReviewSession:
                 self.go(go_to)
             return None
         ids = list(changing)
-        results = self.store.get_many(e.PluginResultAnnotation, ids)
+        results = self.book.results(ids)
         now = e.utcnow()
         extra = audit.as_dict() if audit is not None else None
         after = []

@@ -42,7 +42,7 @@ class CropCache:
         missing = [c for k, c in zip(keys, candidates, strict=True) if k not in self._drawn]
         if missing:
             self.prefetch(missing, side)
-            results = self.session.store.get_many(e.PluginResultAnnotation, [c.id for c in missing])
+            results = self.session.book.results([c.id for c in missing])
             for c in missing:
                 pixels = self._pixels[self._pixel_key(c, side)]
                 image = _blank(side) if pixels is None else self._outlined(c, pixels.result(), results[c.id].vector)

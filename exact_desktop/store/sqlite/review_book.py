@@ -22,7 +22,7 @@ from exact_desktop.store.sqlite import tables as t
 from exact_desktop.store.sqlite.annotation_batch import update_annotations
 from exact_desktop.store.sqlite.bulk import bulk_insert
 from exact_desktop.store.sqlite.many_rows import insert_rows
-from exact_desktop.store.sqlite.rows import dumps
+from exact_desktop.store.sqlite.rows import dumps, json_or_none
 from exact_desktop.store.sqlite.store import SqliteStore, driver_cursor, spatial_log
 from exact_desktop.store.sqlite.tables import from_iso, to_iso
 
@@ -120,6 +120,25 @@ class ReviewBook:
             ids, table[:, 1].astype(np.int64), table[:, 2].astype(np.int64), table[:, 3].astype(np.int64),
             table[:, 4].astype(np.float32), boxes, decisions, chosen,
         )  # fmt: skip
+
+    def results(self, ids: Sequence[int]) -> dict[int, e.PluginResultAnnotation]:
+        """The result annotations of `ids` that exist, by id, read with plain SQL: the store's
+        get_many of one (SQLAlchemy's statement and row mapping) cost 4 ms of a 9 ms accept."""
+        found: dict[int, e.PluginResultAnnotation] = {}
+        unique = list(dict.fromkeys(ids))
+        for start in range(0, len(unique), _CHUNK):
+            chunk = tuple(unique[start : start + _CHUNK])
+            rows = self._read(
+                "SELECT id, annotation_type, pluginresultentry, image, vector, score, meta_data, unique_identifier, "
+                f"time, remote_id FROM plugin_result_annotation WHERE id IN ({','.join('?' * len(chunk))})",
+                chunk,
+            )
+            for id, kind, entry, image, vector, score, meta, uuid, made, remote in rows:
+                found[id] = e.PluginResultAnnotation(
+                    kind, entry, image, json_or_none(vector), score, json_or_none(meta), uuid, from_iso(made), id,
+                    remote,
+                )  # fmt: skip
+        return found
 
     def verdicts(self, ids: Sequence[int]) -> dict[int, Verdict]:
         found: dict[int, Verdict] = {}

@@ -133,12 +133,12 @@ def annotation_from_raw(row: Any) -> e.Annotation:
     (id_, kind, image, vector, uuid, deleted, description, meta_data, user, editor, made, edited, concealed,
      blurred, generated, remote_id) = row[:16]  # fmt: skip
     return e.Annotation(
-        kind, image, _json(vector), uuid, bool(deleted), description, _json(meta_data), user, editor,
+        kind, image, json_or_none(vector), uuid, bool(deleted), description, json_or_none(meta_data), user, editor,
         t.from_iso(made), t.from_iso(edited), bool(concealed), bool(blurred), bool(generated), id_, remote_id,
     )  # fmt: skip
 
 
-def _json(text: str | bytes | None) -> Any:
+def json_or_none(text: str | bytes | None) -> Any:
     return None if text is None else orjson.loads(text)
 
 
