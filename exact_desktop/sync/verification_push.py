@@ -4,7 +4,10 @@ A verification refers to an annotation, so it goes once its annotation is on the
 push before this step sends accepted annotations like any other). One per (annotation, user)
 there: a create whose outcome is unknown, or that meets one made before, is looked up by that
 pair and PATCHed instead. `sync_verification` holds what the server has, so a verdict goes
-again only when it changed here. The user is the reviewer's server account, or, for a decision
+again only when it changed here. A verification taken back here after it was sent (its decision
+undone) is deleted there first (`sync_verification_gone`, migration 0013); while such a delete
+fails, the verdicts wait (a verdict given again for the same annotation would find the copy
+that is still to be deleted, and be lost with it). The user is the reviewer's server account, or, for a decision
 made in a server's project (where the server stamps whoever is signed in), the signed-in
 account, read from the annotation the push just stamped.
 """
@@ -21,7 +24,11 @@ VERIFICATIONS = "/api/v1/annotations/verifications/"
 
 
 def push_verifications(store: SqliteStore, connection: Connection, image_set: int) -> tuple[int, list[str]]:
-    """Sends the image set's verifications the server does not hold as they are here: (sent, errors)."""
+    """Sends the image set's verifications the server does not hold as they are here, and
+    deletes there the ones taken back here: (sent or deleted, errors)."""
+    deleted, errors = _delete_taken_back(store, connection, image_set)
+    if errors:  # a verdict again for an annotation whose old one is still there would find that one
+        return len(deleted), errors
     with store.engine.connect() as conn:
         rows = (
             driver_cursor(conn)
@@ -36,7 +43,7 @@ def push_verifications(store: SqliteStore, connection: Connection, image_set: in
             )
             .fetchall()
         )
-    sent, errors, me = [], [], None
+    sent, me = [], None
     for local, annotation, verified, remote_user, remote in rows:
         try:
             if remote_user is None:
@@ -57,7 +64,35 @@ def push_verifications(store: SqliteStore, connection: Connection, image_set: in
             sent,
         )
     )
-    return len(sent), errors
+    return len(deleted) + len(sent), errors
+
+
+def _delete_taken_back(store: SqliteStore, connection: Connection, image_set: int) -> tuple[list[int], list[str]]:
+    """Deletes on the server the verifications taken back here (already gone there counts as
+    deleted); those deleted leave the list."""
+    with store.engine.connect() as conn:
+        gone = [row[0] for row in driver_cursor(conn).execute(
+            "SELECT remote_id FROM sync_verification_gone WHERE image_set = ? OR image_set IS NULL ORDER BY remote_id",
+            (image_set,),
+        )]  # fmt: skip
+    deleted, errors = [], []
+    for remote in gone:
+        try:
+            connection.delete(f"{VERIFICATIONS}{remote}/")
+        except RefusedError as err:
+            if err.status != 404:
+                errors.append(f"taking back verification {remote}: {err}")
+                continue
+        except ExactApiError as err:
+            errors.append(f"taking back verification {remote}: {err}")
+            continue
+        deleted.append(remote)
+    store.transaction(
+        lambda conn: driver_cursor(conn).executemany(
+            "DELETE FROM sync_verification_gone WHERE remote_id = ?", [(r,) for r in deleted]
+        )
+    )
+    return deleted, errors
 
 
 def _created(connection: Connection, body: dict[str, Any]) -> int:

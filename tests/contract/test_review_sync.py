@@ -69,3 +69,44 @@ def test_decisions_reach_the_server_as_annotations_and_verifications(server: Tar
     assert verdicts() == {there[uuids[0]]["id"]: False, there[uuids[1]]["id"]: True}
     live = {a["unique_identifier"] for a in sync_set.listed() if not a["deleted"]}
     assert live == {uuids[1]}
+
+
+def test_an_undone_verdict_is_taken_back_from_the_server_on_the_next_push(server: Target, sync_set: SyncSet, project):  # noqa: F811
+    """Ctrl+Z of an accept already pushed: the next push deletes the server's verification and
+    the annotation the accept made; a redo brings both back, once."""
+    assert run(project, server, "pull", sync_set.id).errors == []
+    image = project.list(e.Image, remote_id=sync_set.image)[0]
+    kind = project.list(e.AnnotationType, remote_id=sync_set.box_type)[0]
+    plugin = project.create(e.Plugin("Nuclei", package="nuclei 1.0"))
+    result = project.create(e.PluginResult(image.id, None, plugin.id))
+    entry = project.create(e.PluginResultEntry(result.id, "nuclei"))
+    project.bulk_create([
+        e.PluginResultAnnotation(kind.id, entry.id, image.id, {"x1": 30 * i, "y1": 40, "x2": 30 * i + 20, "y2": 60}, 0.9 - i / 10)
+        for i in range(1, 3)
+    ])  # fmt: skip
+    history = EditHistory(project)
+    session = ReviewSession(project, history, [entry.id])
+    kept, undone = (accepted_uuid(session.result(session.at(i)).unique_identifier) for i in range(2))
+    session.accept()
+    session.accept()
+    assert run(project, server, "push", sync_set.id).errors == []
+    there = {a["unique_identifier"]: a["id"] for a in sync_set.listed()}
+
+    def verdicts(uuid: str) -> list[bool]:
+        listed = sync_set.http.get(f"{server.url}{V}", params={"annotation": there[uuid]}, timeout=60).json()
+        return [v["verified"] for v in listed["results"]]
+
+    def live() -> set[str]:
+        return {a["unique_identifier"] for a in sync_set.listed() if not a["deleted"]}
+
+    assert (verdicts(kept), verdicts(undone), live()) == ([True], [True], {kept, undone})
+
+    history.undo()  # the second accept taken back
+    pushed = run(project, server, "push", sync_set.id)
+    assert pushed.errors == []
+    assert (verdicts(kept), verdicts(undone), live()) == ([True], [], {kept})
+    assert run(project, server, "push", sync_set.id).errors == []  # nothing left to take back
+
+    history.redo()
+    assert run(project, server, "push", sync_set.id).errors == []
+    assert (verdicts(kept), verdicts(undone), live()) == ([True], [True], {kept, undone})

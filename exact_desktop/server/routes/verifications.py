@@ -1,6 +1,6 @@
 """EXACT's verifications (`annotations/verifications/`): a user's verdict on an annotation, one
 per (annotation, user); a second create for the pair is refused as EXACT refuses it, and a
-verdict changes by PATCH."""
+verdict changes by PATCH and goes by DELETE."""
 
 from __future__ import annotations
 
@@ -69,3 +69,9 @@ def patch_verification(
 ) -> dict[str, Any]:
     store.get(e.Verification, id)
     return select_fields(request, _bodies([store.update(e.Verification, id, verified=body.verified)])[0])
+
+
+@router.delete(PATH + "{id}/", status_code=204)
+def delete_verification(id: int, store: SqliteStore = StoreDep) -> None:
+    """A verdict taken back, as EXACT deletes one (an unknown id: 404)."""
+    store.delete(e.Verification, id)

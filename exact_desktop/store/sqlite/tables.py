@@ -351,6 +351,13 @@ sync_verification = Table(
     Column("verified", Boolean, nullable=False),
 )  # fmt: skip
 
+# the server's ids of verifications sent and then taken back here, to delete there (migration 0013)
+sync_verification_gone = Table(
+    "sync_verification_gone", metadata,
+    Column("remote_id", Integer, primary_key=True, autoincrement=False),
+    Column("image_set", Integer, nullable=True),  # None: its annotation was already gone for good
+)  # fmt: skip
+
 # a row only inside a transaction applying the server's changes: the outbox triggers skip them
 sync_applying = Table("sync_applying", metadata, Column("id", Integer, primary_key=True))
 
