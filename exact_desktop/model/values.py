@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import fields
 from datetime import datetime
+from operator import attrgetter
 from typing import Any
 
 MAX_DEPTH = 32  # JSON nesting
@@ -20,6 +21,9 @@ INT_MIN, INT_MAX = -(2**63), 2**63 - 1  # what SQLite and orjson both hold
 YEAR_MIN, YEAR_MAX = 1900, 9999
 MAX_TEXT = 1_000_000  # characters in one text field
 _CANONICAL = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+_NONE = type(None)
 
 
 class InvalidValueError(ValueError):
@@ -117,17 +121,34 @@ def _plan(kind: type) -> list[tuple[str, str]]:
 
 
 def _column_is_plain(what: str, values: list[Any]) -> bool:
-    """True when every value of a column is in the common, cheaply proven case."""
+    """True when every value of a column is in the common, cheaply proven case. Decided with
+    builtins that walk the column in C (a million annotations' columns in well under a second);
+    anything unusual is then checked value by value, which names the culprit."""
+    kinds = set(map(type, values))
+    present = values
+    if _NONE in kinds:
+        kinds.discard(_NONE)
+        present = [v for v in values if v is not None]
+    if not present:
+        return True
     if what == "text":
-        return all(v is None or (type(v) is str and v.isascii() and "\x00" not in v and len(v) <= MAX_TEXT)
-                   for v in values)  # fmt: skip
+        if kinds != {str}:
+            return False
+        joined = "".join(present)
+        return joined.isascii() and "\x00" not in joined and max(map(len, present)) <= MAX_TEXT
     if what == "int":
-        return all(v is None or (type(v) is int and INT_MIN <= v <= INT_MAX) for v in values)
+        return kinds == {int} and min(present) >= INT_MIN and max(present) <= INT_MAX
     if what == "time":
-        return all(v is None or YEAR_MIN <= v.year <= YEAR_MAX for v in values)
+        try:
+            return min(present).year > YEAR_MIN and max(present).year < YEAR_MAX  # at a bound: each in its zone
+        except TypeError:  # naive beside aware: looked at one by one
+            return False
     if what == "float":
-        return all(v is None or math.isfinite(v) for v in values)
-    return all(v is None for v in values)
+        try:
+            return math.isfinite(math.fsum(present))  # NaN and infinities stay in the sum
+        except (TypeError, OverflowError):
+            return False
+    return False
 
 
 def check_entities(entities: list[Any], who: Callable[[Any], str]) -> None:
@@ -136,7 +157,7 @@ def check_entities(entities: list[Any], who: Callable[[Any], str]) -> None:
     if not entities:
         return
     for name, what in _plan(type(entities[0])):
-        values = [getattr(x, name) for x in entities]
+        values = list(map(attrgetter(name), entities))
         if not _column_is_plain(what, values):
             for entity in entities:
                 check_entity(entity, who(entity))

@@ -23,15 +23,15 @@ from exact_desktop.model import entities as e
 from exact_desktop.store.base import StoreError
 from exact_desktop.store.sqlite import spatial
 from exact_desktop.store.sqlite import tables as t
+from exact_desktop.store.sqlite.column_chunk import chunk_columns
 from exact_desktop.store.sqlite.many_rows import insert_rows
+from exact_desktop.store.sqlite.prepared import Prepared
 from exact_desktop.store.sqlite.rows import LINKS, checked_all, column_values, dumps, geometry, normalised, table_of
 from exact_desktop.store.sqlite.tables import to_iso
 from exact_desktop.store.sqlite.validation import AnnotationTypes
 
 CHUNK = 20_000
 SET_BASED_OUTBOX_FROM = 200  # rows; below that the trigger costs less than the schema change
-# (rows, index entries, scores); rows without their id, entries (position in the chunk, image, group, *box)
-Prepared = tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[float] | None]
 
 
 @dataclass(frozen=True)
@@ -125,12 +125,12 @@ def _pipeline(
     (many_rows.py: no GIL hand-over per row)."""
     width = columns_sql.count(",") + 1
     for start in range(0, len(entities), CHUNK):
-        rows, entries, scores = prepare(entities[start : start + CHUNK])
+        items = entities[start : start + CHUNK]
+        chunk = prepare(items)
         first = ids[start]
-        rows = [(first + n, *row) for n, row in enumerate(rows)]
-        entries = [(first + position, *rest) for position, *rest in entries]
+        rows = list(zip(range(first, first + len(items)), *chunk.columns, strict=True))
         insert_rows(cursor, f"INSERT INTO {table} ({columns_sql})", rows, width)
-        spatial.index_rows(cursor, tree, entries, scores, log)  # type: ignore[arg-type]
+        spatial.index_columns(cursor, tree, chunk.positions + first, chunk.owners, chunk.boxes, chunk.scores, log)
 
 
 def _preparer(conn: Connection, entities: list[Any], ready: Ready | None) -> Callable[[list[Any]], Prepared]:
@@ -146,6 +146,9 @@ def _annotation_rows(types: AnnotationTypes) -> Callable[[list[e.Annotation]], P
     iso = functools.lru_cache(maxsize=64)(to_iso)  # a batch's rows mostly share one or a few times
 
     def prepare(items: list[e.Annotation]) -> Prepared:
+        columns = chunk_columns(items, types.known)
+        if columns is not None:
+            return columns
         rows, entries = [], []
         items = [normalised(a) for a in items]
         checked_all(items, lambda a: f"annotation {a.unique_identifier}")
@@ -161,7 +164,7 @@ def _annotation_rows(types: AnnotationTypes) -> Callable[[list[e.Annotation]], P
             ))  # fmt: skip
             if box is not None and not a.deleted:
                 entries.append((position, a.image, a.annotation_type, *box))
-        return rows, entries, None
+        return Prepared.of_rows(rows, entries, None)
 
     return prepare
 
@@ -181,7 +184,7 @@ def _result_rows(types: AnnotationTypes) -> Callable[[list[e.PluginResultAnnotat
             if box is not None:
                 entries.append((position, r.image, r.pluginresultentry, *box))
                 scores.append(float(r.score))
-        return rows, entries, scores
+        return Prepared.of_rows(rows, entries, scores)
 
     return prepare
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
+from itertools import chain
 from typing import Any
 
 MOST_ROWS = 512  # rows a statement; the compiled statement stays small enough to cache
@@ -37,7 +38,7 @@ def _in_chunks(cursor: sqlite3.Cursor, head: str, rows: Sequence[Sequence[Any]],
     while start < len(rows):
         size = _power_of_two_at_most(min(most, len(rows) - start))
         chunk = rows[start : start + size]
-        cursor.execute(_statement(head, width, size, tail), [value for row in chunk for value in row])
+        cursor.execute(_statement(head, width, size, tail), list(chain.from_iterable(chunk)))
         start += size
 
 
