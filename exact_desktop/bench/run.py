@@ -72,6 +72,10 @@ def _run(target: str, args: argparse.Namespace, quick: bool, objects: dict[str, 
         from exact_desktop.bench.quality_bench import bench_plugins_quality
 
         return bench_plugins_quality(folder, size)
+    if target == "learn":
+        from exact_desktop.bench.learn_bench import bench_learn
+
+        return bench_learn(folder, size)
     if target == "overlay":
         from exact_desktop.bench.overlay_bench import bench_overlay
 

@@ -7,7 +7,19 @@ import json
 from pathlib import Path
 from typing import Any
 
-TARGETS = ["viewer", "overlay", "store", "api", "plugins", "plugins-quality", "annotate", "sync", "tools", "review"]
+TARGETS = [
+    "viewer",
+    "overlay",
+    "store",
+    "api",
+    "plugins",
+    "plugins-quality",
+    "annotate",
+    "sync",
+    "tools",
+    "review",
+    "learn",
+]
 
 
 def add_commands(commands: Any) -> None:
