@@ -31,6 +31,11 @@ from exact_desktop.store.sqlite.sync_ledger import SyncLedger
 from exact_desktop.sync.engine import Progress, Synchroniser, SyncSummary, _quiet
 from exact_desktop.sync.screening_sync import sync_screening
 
+TOKEN_KEEPS_SCREENING = (
+    "screening progress is kept on this computer only: EXACT does not say whose a token is; "
+    "sign in with your user name and password to keep it on the server as well"
+)
+
 
 def mirror_path(url: str, folder: Path | None = None) -> Path:
     """One mirror file per server: DATA/servers/<host>_<port>.db."""
@@ -59,16 +64,25 @@ class ExactMirror:
 
     def _sync_screening(self, summary: SyncSummary) -> None:
         """The signed-in account's screening progress (EXACT's screening_modes) and the
-        mirror's. A token does not say whose it is, so with one the progress stays here."""
+        mirror's. EXACT offers no request that says whose a token is (its users list holds every
+        member of one's teams, a token's own listing no user), and progress stored for a guessed
+        account would be someone else's: with a token the progress stays here, and a note says
+        so once there is progress to keep."""
         auth = self.connection.session.auth
-        if not isinstance(auth, tuple):
-            return
         try:
+            if not isinstance(auth, tuple):
+                if self._screened_here():
+                    summary.notes.append(TOKEN_KEEPS_SCREENING)
+                return
             user = self.api.user_id(auth[0])
             if user is not None:
                 sync_screening(self.store, self.api, self.image_set(), None, user)
         except (ExactApiError, StoreError, LookupError) as err:
             summary.errors.append(f"screening progress: {err}")
+
+    def _screened_here(self) -> bool:
+        images = self.store.list(e.Image, image_set=self.image_set())
+        return any(self.store.list(e.ScreeningMode, image=image.id, limit=1) for image in images)
 
     def image_set(self) -> int:
         """The local id of the mirrored set (after the first sync)."""

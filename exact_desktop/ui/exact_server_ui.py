@@ -161,6 +161,8 @@ class ExactServerUi(QObject):
             text = f"Synchronised: {s.pulled:,} pulled, {s.pushed:,} pushed, {s.conflicts} conflicts"
             if s.errors:
                 text += f", {len(s.errors)} problems (first: {s.errors[0]})"
+            elif s.notes:
+                text += f"; {s.notes[0]}"
             self.window.statusBar().showMessage(text, 15000)
             if s.conflicts:  # both versions are kept; the panel lists them for the person to resolve
                 self.conflicts_dock.raise_()

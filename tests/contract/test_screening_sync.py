@@ -4,13 +4,16 @@ stopped, and EXACT's own marking PATCH (what its viewer sends) comes back withou
 
 from __future__ import annotations
 
+import json
+
 from exact_desktop.annotating.screening import Screening
 from exact_desktop.model import entities as e
 from exact_desktop.rest.connection import Connection
 from exact_desktop.rest.exact_api import SCREENING_MODES, ExactApi
+from exact_desktop.rest.login import sign_in
 from exact_desktop.slides.opener import open_slide
 from exact_desktop.store.sqlite.store import SqliteStore
-from exact_desktop.sync.exact_mirror import ExactMirror
+from exact_desktop.sync.exact_mirror import TOKEN_KEEPS_SCREENING, ExactMirror
 from exact_desktop.sync.screening_sync import sync_screening
 from tests.contract.conftest import Target
 
@@ -76,5 +79,32 @@ def test_a_server_projects_sync_carries_the_screening_of_the_signed_in_account(s
     api = ExactApi(server.connection())
     remote = api.screening_mode(image.remote_id, api.user_id(server.user))
     assert remote is not None and remote["screening_tiles"] == screening.tiles
+    source.close()
+    project.close()
+
+
+def test_a_token_sync_keeps_the_screening_here_and_says_so(server: Target, tmp_path):
+    """EXACT does not say whose a token is: a mirror signed in with one keeps its screening
+    progress, stores none on the server for a guessed account, and its sync says so (only once
+    there is progress to keep)."""
+    project = ExactMirror(sign_in(server.url, token=server.token), server.image_set, tmp_path)
+    first = project.sync("pull")
+    assert TOKEN_KEEPS_SCREENING not in first.notes and not first.errors
+    store = project.store
+    (image,) = store.list(e.Image, image_set=project.image_set(), name="small.svs")
+    source = project.slide_for(image)
+    screening = Screening.open(store, image, None, source, VIEWPORT)
+    screening.key("d")
+    kept = json.loads(json.dumps(screening.tiles))
+    synced = project.sync("both")
+    assert not synced.errors and TOKEN_KEEPS_SCREENING in synced.notes
+    (mine,) = store.list(e.ScreeningMode, image=image.id)
+    assert mine.screening_tiles == kept and mine.remote_id is None
+    assert (
+        ExactApi(server.connection()).screening_mode(
+            image.remote_id, ExactApi(server.connection()).user_id(server.user)
+        )
+        is None
+    )
     source.close()
     project.close()
