@@ -1,6 +1,7 @@
 """Renders docs/tools-wand.png, docs/tools-brush.png and docs/screening.png: the wand half way
 through a drag over a tumour region of a small generated demo slide, the brush painting onto the
-region it made, and screening mode a few fields in (the overview shows what was screened).
+region it made, and screening mode four moves into fields the view shows at 20x (the overview shows
+what was screened).
 Usage:
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshot_tools.py OUT_FOLDER
@@ -37,7 +38,7 @@ def main(out: Path) -> int:
         store.create(e.AnnotationType("Tumor region", 5, product.id, color_code="#FFD400"))  # type: ignore[arg-type]
         app = application()
         window = MainWindow(store=store, interactive_errors=False)
-        window.resize(1400, 900)
+        window.resize(1600, 1000)
         window.show()
         window.open_image_set(image_set.id)  # type: ignore[arg-type]
         view, state = window.view, window.view.state
@@ -75,8 +76,10 @@ def main(out: Path) -> int:
         window.grab().save(str(out / "tools-brush.png"))
         QTest.mouseRelease(view, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, at(x0 + 210, y0 + 147))
         QTest.keyClick(view, Qt.Key.Key_Escape)
-        QTest.keyClick(window, Qt.Key.Key_AsciiCircum)  # screening: start
-        for key in (Qt.Key.Key_D, Qt.Key.Key_D, Qt.Key.Key_S, Qt.Key.Key_A, Qt.Key.Key_A, Qt.Key.Key_S, Qt.Key.Key_D):
+        window.annotation.annotator.select([])  # type: ignore[union-attr]  # the screener looks, edits nothing
+        window.layers_dock.raise_()
+        window.annotation.screening.start(20.0)  # type: ignore[union-attr]  # Tools > Screening: field size... 20x
+        for key in (Qt.Key.Key_D, Qt.Key.Key_D, Qt.Key.Key_D, Qt.Key.Key_D):
             QTest.keyClick(window, key)
         settle()
         window.grab().save(str(out / "screening.png"))

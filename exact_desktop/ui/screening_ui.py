@@ -19,6 +19,7 @@ from exact_desktop.model.layers import RESULTS
 from exact_desktop.store.base import Store, StoreError, ViewportQuery
 from exact_desktop.ui.project_window import ProjectWindow
 
+HINT = "Screening: a d w s mark the field screened and move, j l i k move, ^ continues; Tools > Screening: stop"
 _SCREENED = QColor(40, 220, 80)
 _CURRENT = QColor(255, 0, 255)
 
@@ -79,8 +80,11 @@ class ScreeningUi:
             return
         self._enable(True)
         self._show(self.screening.shown())
+        self.window.statusBar().showMessage(HINT)
 
     def stop(self) -> None:
+        if self.screening is not None:
+            self.window.statusBar().clearMessage()
         self.screening = None
         self._enable(False)
         self.window.view.overview.update()

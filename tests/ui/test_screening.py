@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QApplication
 
 from exact_desktop.model import entities as e
 from exact_desktop.store.sqlite.store import SqliteStore
+from exact_desktop.ui.screening_ui import HINT
 from tests.ui.test_annotating import annotating_window
 from tests.ui.test_edit_tools import demo_project, on_the_demo_slide
 
@@ -24,6 +25,7 @@ def test_screen_with_the_keys_restart_and_continue(qtbot, tmp_path, demo_slide):
     ui = start_screening(window)
     screening = ui.screening
     assert screening is not None and ui.label.isVisible()
+    assert window.statusBar().currentMessage() == HINT  # the keys, not the last tool's hint
     tiles = screening.tiles
     glass = [i for i, t in tiles.items() if t.get("Glass")]
     assert glass and len(glass) < len(tiles)  # the slide's corners are glass, its middle tissue
