@@ -4,6 +4,7 @@ so 100,000 are filtered and sorted again in milliseconds when the threshold move
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -31,6 +32,23 @@ class Filters:
             raise ValueError(f"unknown decision filter {sorted(unknown)[0]!r}; one of {', '.join(STATES)}")
 
 
+class ScoreOrder:
+    """The candidates' rows sorted by score once (ties by id), both ways: a new threshold or
+    filter then orders a queue by taking rows from these in one pass, not by sorting 100,000
+    again (30 ms a sort on a loaded machine, the larger part of a threshold change)."""
+
+    def __init__(self, c: Candidates) -> None:
+        self.scores = c.scores
+
+    @cached_property
+    def high(self) -> np.ndarray:
+        return np.argsort(-self.scores, kind="stable")
+
+    @cached_property
+    def low(self) -> np.ndarray:
+        return np.argsort(self.scores, kind="stable")
+
+
 def chosen(c: Candidates, f: Filters) -> np.ndarray:
     """A mask of the candidates the filters let through."""
     mask = (c.scores >= f.low) & (c.scores <= f.high)
@@ -44,13 +62,16 @@ def chosen(c: Candidates, f: Filters) -> np.ndarray:
 
 
 def ordered(
-    c: Candidates, mask: np.ndarray, order: str, threshold: float = 0.5, learned: np.ndarray | None = None
-) -> np.ndarray:
+    c: Candidates, mask: np.ndarray, order: str, threshold: float = 0.5, learned: np.ndarray | None = None,
+    by_score: ScoreOrder | None = None,
+) -> np.ndarray:  # fmt: skip
     """Row numbers of the masked candidates in `order` (ties by id: the same order every time).
     The learnt orders use `learned` (a learnt score per row, NaN: none yet, last); without one
-    they fall back to the plugin's score."""
+    they fall back to the plugin's score. `by_score`: the candidates' score order made before."""
     if order not in ORDERS:
         raise ValueError(f"unknown order {order!r}; one of {', '.join(ORDERS)}")
+    if by_score is not None and order in ("score_high", "score_low", "uncertain"):
+        return _from_score_order(c, mask, order, threshold, by_score)
     rows = np.flatnonzero(mask)  # in id order: a stable sort keeps it among equal keys
     if order.startswith("learned"):
         known = learned[rows] if learned is not None else np.full(len(rows), np.nan)
@@ -69,6 +90,26 @@ def ordered(
     if order == "uncertain":
         return rows[np.argsort(np.abs(scores.astype(np.float64) - threshold), kind="stable")]
     return rows[np.lexsort(tuple(reversed(_walk_keys(c, rows))))]
+
+
+def _from_score_order(c: Candidates, mask: np.ndarray, order: str, threshold: float, by: ScoreOrder) -> np.ndarray:
+    """The score orders taken from the sorted rows; closest to the threshold first merges the
+    rows at or above it (rising) with those below it (falling), two runs already sorted by
+    distance, each placed by a binary search in the other (an exact tie of distances across the
+    threshold: the one above first)."""
+    high, low = by.high[mask[by.high]], by.low[mask[by.low]]
+    if order == "score_high":
+        return high
+    if order == "score_low":
+        return low
+    scores = c.scores.astype(np.float64)
+    above = low[np.searchsorted(scores[low], threshold, side="left") :]
+    below = high[len(above) :]
+    up, down = scores[above] - threshold, threshold - scores[below]
+    merged = np.empty(len(above) + len(below), np.int64)
+    merged[np.arange(len(above)) + np.searchsorted(down, up, side="left")] = above
+    merged[np.arange(len(below)) + np.searchsorted(up, down, side="right")] = below
+    return merged
 
 
 def _walk_keys(c: Candidates, rows: np.ndarray) -> tuple[np.ndarray, ...]:

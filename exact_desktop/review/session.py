@@ -23,7 +23,7 @@ from exact_desktop.model import entities as e
 from exact_desktop.review.audit import DEFAULT_SAMPLE, Estimate, sample_rows, wilson
 from exact_desktop.review.decision_edit import DecisionEdit
 from exact_desktop.review.provenance import KEY, Origin, accepted_uuid, origins, provenance
-from exact_desktop.review.queue import STATES, Filters, chosen, ordered
+from exact_desktop.review.queue import STATES, Filters, ScoreOrder, chosen, ordered
 from exact_desktop.store.base import Store, StoreError
 from exact_desktop.store.sqlite.review_book import DECISIONS, Outcome, Place, ReviewBook, Verdict
 
@@ -76,6 +76,7 @@ class ReviewSession:
             raise StoreError(f"result entry {missing[0]} does not exist")
         self.types = {t.id: t for t in store.list(e.AnnotationType)}
         self.candidates = self.book.candidates(self.entries)
+        self._by_score = ScoreOrder(self.candidates)
         self.changed = Signal()
         self._times: deque[float] = deque()
         settings, current = self.book.place(self.scope) or ({}, None)
@@ -126,7 +127,7 @@ class ReviewSession:
 
     def _build_queue(self, keep: int | None) -> None:
         mask = chosen(self.candidates, self.filters)
-        self.queue = ordered(self.candidates, mask, self.order, self.threshold, self.learned)
+        self.queue = ordered(self.candidates, mask, self.order, self.threshold, self.learned, self._by_score)
         self.position = 0
         if keep is not None:
             row = self._row_of(keep)

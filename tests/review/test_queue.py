@@ -1,0 +1,39 @@
+"""The score orders taken from rows sorted once are the orders a full sort gives."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from exact_desktop.review.queue import Filters, ScoreOrder, chosen, ordered
+from exact_desktop.store.sqlite.review_book import Candidates
+
+
+def candidates(n: int, seed: int) -> Candidates:
+    rng = np.random.default_rng(seed)
+    scores = np.round(rng.random(n), 2).astype(np.float32)  # many equal scores: ties go by id
+    zeros = np.zeros(n, np.int64)
+    return Candidates(np.arange(n) * 3, zeros, zeros, zeros + 1, scores, np.zeros((n, 4), np.float32),
+                      rng.integers(0, 4, n).astype(np.int8), np.full(n, -1))  # fmt: skip
+
+
+@pytest.mark.parametrize("order", ["score_high", "score_low", "uncertain"])
+def test_orders_from_the_sorted_rows_are_the_full_sorts(order):
+    c = candidates(3000, seed=4)
+    by_score = ScoreOrder(c)
+    for filters in (Filters(), Filters(states=None), Filters(low=0.2, high=0.7, states=("undecided", "reject"))):
+        mask = chosen(c, filters)
+        for threshold in (0.0, 0.333, 0.5, 0.9999, 1.0):
+            plain = ordered(c, mask, order, threshold)
+            fast = ordered(c, mask, order, threshold, by_score=by_score)
+            assert sorted(plain) == sorted(fast)
+            if order != "uncertain":
+                assert np.array_equal(plain, fast)
+                continue
+            distance = np.abs(c.scores.astype(np.float64) - threshold)
+            assert np.array_equal(distance[plain], distance[fast])  # the same order of distances
+            same_side = c.scores[fast] >= threshold
+            for side in (True, False):  # and on each side of the threshold, ties by id as before
+                ours = fast[same_side == side]
+                theirs = plain[(c.scores[plain] >= threshold) == side]
+                assert np.array_equal(ours, theirs)
