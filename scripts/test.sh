@@ -6,4 +6,5 @@ bash scripts/venv.sh test
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/lint-imports  # the layers of ARCHITECTURE.md, as import contracts in pyproject.toml
+.venv/bin/mypy  # strict types on the Qt-free core ([tool.mypy] in pyproject.toml)
 QT_QPA_PLATFORM=offscreen exec .venv/bin/python -m pytest -q -p no:cacheprovider "$@"

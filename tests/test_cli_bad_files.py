@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from exact_desktop.model import entities as e
+from exact_desktop.model.entities import stored_id
 from exact_desktop.store.sqlite.store import SqliteStore
 from tests.api.test_damaged_project import project as damaged_project
 from tests.conftest import PROJECT, UNREADABLE_SVS
@@ -56,8 +57,8 @@ def files(tmp_path_factory) -> dict[str, Path]:
     store = SqliteStore(good_db)
     s = seed(store)
     plugin = store.create(e.Plugin("detector", products=[s.product.id]))
-    result = store.create(e.PluginResult(s.image.id, None, plugin.id))  # type: ignore[arg-type]
-    store.create(e.PluginResultEntry(result.id, "cells"))  # type: ignore[arg-type]
+    result = store.create(e.PluginResult(stored_id(s.image), None, stored_id(plugin)))
+    store.create(e.PluginResultEntry(stored_id(result), "cells"))
     store.close()
     (root / "good.json").write_text("[]")
     (root / "good.csv").write_text("uuid,image,type,score,x,y,decision,reviewer\n")

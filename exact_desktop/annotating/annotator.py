@@ -22,7 +22,7 @@ from exact_desktop.annotating.tools.base import Preview, Tool
 from exact_desktop.annotating.tools.drawing import BoxTool, CircleTool, ClickTool, PathTool
 from exact_desktop.annotating.tools.select import SelectTool
 from exact_desktop.model import regions, shapes
-from exact_desktop.model.entities import Annotation, AnnotationType, VectorType
+from exact_desktop.model.entities import Annotation, AnnotationType, VectorType, stored_id
 from exact_desktop.model.geometry import Rect
 from exact_desktop.model.view_state import ViewState
 from exact_desktop.slides.base import SlideSource
@@ -70,7 +70,7 @@ class Annotator:
     def set_image(self, image: int | None, types: list[AnnotationType]) -> None:
         self.tool.cancel()
         self.image = image
-        self.types = {t.id: t for t in types}  # type: ignore[misc]
+        self.types = {stored_id(t): t for t in types}
         self.palette = [t for t in types if t.vector_type != VectorType.GLOBAL]
         if self.active is None or self.active.id not in self.types:
             self.active = self.palette[0] if self.palette else None
@@ -238,7 +238,7 @@ class Annotator:
             return False
         target = self.palette[index]
         if not self._selected:
-            self.set_active(target.id)  # type: ignore[arg-type]
+            self.set_active(stored_id(target))
             return True
         changes = {id: {"annotation_type": target.id} for id, a in self._selected.items() if self._fits(a, target)}
         if not changes:
@@ -280,7 +280,7 @@ class Annotator:
         """Store a drawn shape. As on EXACT (a finished drawing is saved and its selection reset),
         nothing stays selected: the next number key picks the type to draw, not a new type for it."""
         assert self.active is not None and self.image is not None
-        annotation = Annotation(annotation_type=self.active.id, image=self.image, vector=vector)  # type: ignore[arg-type]
+        annotation = Annotation(annotation_type=stored_id(self.active), image=self.image, vector=vector)
         self.history.create([annotation], f"Create {self.active.name}")
         self.select([])
 

@@ -55,7 +55,8 @@ def outline_of(image: DisplayedImage, box: Rect) -> Polygon | None:
     background, foreground = np.zeros((1, 65)), np.zeros((1, 65))
     bgr = np.ascontiguousarray(image.rgb[..., ::-1])
     try:
-        cv2.grabCut(bgr, mask, None, background, foreground, ITERATIONS, cv2.GC_INIT_WITH_MASK)
+        # the rectangle is read only with GC_INIT_WITH_RECT: an empty one, as C++ defaults to
+        cv2.grabCut(bgr, mask, (0, 0, 0, 0), background, foreground, ITERATIONS, cv2.GC_INIT_WITH_MASK)
     except cv2.error:  # one colour only: nothing to tell apart
         return None
     found = ((mask == cv2.GC_FGD) | (mask == cv2.GC_PR_FGD)).astype(np.uint8)

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from blinker import Signal
 
-from exact_desktop.model.entities import Annotation
+from exact_desktop.model.entities import Annotation, stored_id
 from exact_desktop.store.base import NotFoundError, Store
 
 DEFAULT_LEVELS = 1000
@@ -41,8 +41,11 @@ class Edit:
 class Command(Protocol):
     """Any undoable edit: `Edit` here, a review decision (review/), each its own diff."""
 
-    label: str
-    image: int
+    @property
+    def label(self) -> str: ...
+
+    @property
+    def image(self) -> int: ...
 
     def apply(self, store: Store, editor: int | None = None) -> None: ...
 
@@ -65,14 +68,14 @@ class EditHistory:
             return []
         self._author(annotations)
         if len(annotations) == 1:
-            ids = [self.store.create(annotations[0]).id]
+            ids = [stored_id(self.store.create(annotations[0]))]
         else:
             ids = self.store.bulk_create(list(annotations))
         edit = Edit(
             label, annotations[0].image, {i: {"deleted": True} for i in ids}, {i: {"deleted": False} for i in ids}
-        )  # type: ignore[misc]
+        )
         self._push(edit)
-        return ids  # type: ignore[return-value]
+        return ids
 
     def change(self, label: str, changes: dict[int, dict[str, Any]]) -> list[Annotation]:
         """Apply field changes per annotation id in one transaction; undo puts the old values back."""

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from exact_desktop.model.entities import Image, ScreeningMode
+from exact_desktop.model.entities import Image, ScreeningMode, stored_id
 from exact_desktop.model.geometry import Rect
 from exact_desktop.slides.base import SlideSource
 from exact_desktop.slides.tissue import tissue_mask
@@ -106,9 +106,9 @@ class Screening:
         width, height = source.dimensions
         tiles, x_steps, y_steps = make_tiles(width, height, x_res, y_res, tissue_mask(source.get_thumbnail(_THUMBNAIL)))
         first = next((int(i) for i, t in tiles.items() if not t.get("Glass")), 0)
-        mode = ScreeningMode(image.id, user, tiles, x_steps, y_steps, x_res, y_res, first)  # type: ignore[arg-type]
+        mode = ScreeningMode(stored_id(image), user, tiles, x_steps, y_steps, x_res, y_res, first)
         if found:
-            return cls(store, store.update(ScreeningMode, found[0].id, **_fields(mode)))  # type: ignore[arg-type]
+            return cls(store, store.update(ScreeningMode, stored_id(found[0]), **_fields(mode)))
         return cls(store, store.create(mode))
 
     # --- where, and how far -----------------------------------------------------------------
@@ -142,7 +142,7 @@ class Screening:
 
     def go(self, index: int) -> Rect:
         """To field `index` without marking anything (as j l i k move)."""
-        self.mode = self.store.update(ScreeningMode, self.mode.id, current_index=index)  # type: ignore[arg-type]
+        self.mode = self.store.update(ScreeningMode, stored_id(self.mode), current_index=index)
         return self.shown()
 
     # --- EXACT's keys -----------------------------------------------------------------------
@@ -155,7 +155,7 @@ class Screening:
         if marks:
             tiles[str(here)]["Screened"] = True
             tiles[str(target)]["Screened"] = True  # EXACT marks the field it moves to as well
-        self.mode = self.store.update(ScreeningMode, self.mode.id, screening_tiles=tiles, current_index=target)  # type: ignore[arg-type]
+        self.mode = self.store.update(ScreeningMode, stored_id(self.mode), screening_tiles=tiles, current_index=target)
         return self.shown()
 
     def _next_field(self, index: int, cols: int, rows: int) -> int:

@@ -51,7 +51,7 @@ def reference_colour(image: DisplayedImage, col: int, row: int) -> np.ndarray:
     height, width = image.rgb.shape[:2]
     c0, r0 = max(0, col - REFERENCE_PX), max(0, row - REFERENCE_PX)
     c1, r1 = min(width, col + REFERENCE_PX + 1), min(height, row + REFERENCE_PX + 1)
-    return smoothed_lab(image, c0, r0, c1, r1).reshape(-1, 3).mean(axis=0)
+    return np.asarray(smoothed_lab(image, c0, r0, c1, r1).reshape(-1, 3).mean(axis=0))
 
 
 class LikePixels:
@@ -128,4 +128,4 @@ def _piece_at(mask: np.ndarray, seed: tuple[int, int]) -> np.ndarray:
     if count <= 2:
         return mask
     label = labels[seed[1], seed[0]] or 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
-    return (labels == label).astype(np.uint8)
+    return np.asarray(labels == label, np.uint8)

@@ -20,7 +20,7 @@ import orjson
 from exact_desktop.annotating.annotator import SELECT, Annotator
 from exact_desktop.annotating.edit_history import EditHistory
 from exact_desktop.exchange.files import carry_out, plan_file
-from exact_desktop.model.entities import Annotation, AnnotationType, Image, ImageSet, Product, Team
+from exact_desktop.model.entities import Annotation, AnnotationType, Image, ImageSet, Product, Team, stored_id
 from exact_desktop.model.geometry import Rect
 from exact_desktop.model.layers import ANNOTATIONS, Layer
 from exact_desktop.store.base import ViewportQuery
@@ -44,15 +44,15 @@ def bench_annotate(folder: Path | None = None, boxes: int = BOXES, polygons: int
         image = store.create(Image("bench.svs", image_set=image_set.id, width=SLIDE_W, height=SLIDE_H))
         box_type = store.create(AnnotationType("Nucleus", 1, product.id))
         region = store.create(AnnotationType("Region", 5, product.id))
-        _insert_boxes(store, rng, image.id, box_type.id, boxes)  # type: ignore[arg-type]
+        _insert_boxes(store, rng, stored_id(image), stored_id(box_type), boxes)
         geojson = Path(tmp) / "regions.geojson"
         _write_polygons(geojson, rng, polygons)
         start = time.perf_counter()
-        plan = plan_file(store, image.id, geojson)  # type: ignore[arg-type]
+        plan = plan_file(store, stored_id(image), geojson)
         result = carry_out(store, plan)
         import_s = time.perf_counter() - start
         napari_s = _napari_shapes_s(geojson)
-        figures = _edit(store, rng, image.id, [box_type, region])  # type: ignore[arg-type]
+        figures = _edit(store, rng, stored_id(image), [box_type, region])
         store.close()
     return {
         "benchmark": "annotate",
@@ -110,7 +110,7 @@ def _write_polygons(path: Path, rng: np.random.Generator, count: int, nodes: int
 
 
 def _edit(store: SqliteStore, rng: np.random.Generator, image: int, types: list[AnnotationType]) -> dict[str, object]:
-    layers = [Layer(ANNOTATIONS, t.id, t.name, image) for t in types]  # type: ignore[arg-type]
+    layers = [Layer(ANNOTATIONS, stored_id(t), t.name, image) for t in types]
     shapes = {t.id: t.vector_type for t in types}
 
     def hit(x: float, y: float, tolerance: float) -> int | None:

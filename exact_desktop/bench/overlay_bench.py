@@ -24,6 +24,7 @@ from exact_desktop.bench.store_bench import _insert_boxes, _insert_polygons
 from exact_desktop.bench.viewer_bench import HEIGHT, WIDTH, percentile, wait_for_frame
 from exact_desktop.demo.synthetic_slide import DEMO_SIZE, ensure_demo_slides
 from exact_desktop.model import entities as e
+from exact_desktop.model.entities import stored_id
 from exact_desktop.model.geometry import Rect
 from exact_desktop.model.layers import ANNOTATIONS, Layer, LayerList
 from exact_desktop.model.view_state import ViewState
@@ -83,26 +84,26 @@ def bench_overlay(
 def _project(path: Path, slide: Path, boxes: int, polygons: int) -> SqliteStore:
     store = SqliteStore(path)
     team = store.create(e.Team("bench"))
-    product = store.create(e.Product("bench", team=team.id))  # type: ignore[arg-type]
-    image_set = store.create(e.ImageSet("bench", team=team.id, product_set=[product.id]))  # type: ignore[list-item,arg-type]
+    product = store.create(e.Product("bench", team=stored_id(team)))
+    image_set = store.create(e.ImageSet("bench", team=stored_id(team), product_set=[stored_id(product)]))
     with open_slide(slide) as source:
         width, height = source.dimensions
-    image = store.create(e.Image(slide.name, image_set=image_set.id, width=width, height=height))  # type: ignore[arg-type]
-    nucleus = store.create(e.AnnotationType("Nucleus", 1, product.id, color_code="#1F77B4"))  # type: ignore[arg-type]
-    region = store.create(e.AnnotationType("Region", 5, product.id, color_code="#D62728"))  # type: ignore[arg-type]
+    image = store.create(e.Image(slide.name, image_set=stored_id(image_set), width=width, height=height))
+    nucleus = store.create(e.AnnotationType("Nucleus", 1, stored_id(product), color_code="#1F77B4"))
+    region = store.create(e.AnnotationType("Region", 5, stored_id(product), color_code="#D62728"))
     rng = np.random.default_rng(7)
-    _insert_boxes(store, rng, image.id, nucleus.id, boxes)  # type: ignore[arg-type]
-    _insert_polygons(store, rng, image.id, region.id, polygons)  # type: ignore[arg-type]
+    _insert_boxes(store, rng, stored_id(image), stored_id(nucleus), boxes)
+    _insert_polygons(store, rng, stored_id(image), stored_id(region), polygons)
     return store
 
 
 def _layers(store: Store) -> tuple[int, LayerList]:
     image = store.list(e.Image)[0]
     layers = LayerList()
-    fresh = [Layer(ANNOTATIONS, t.id, t.name, image.id, t.color_code, opacity=1.0)  # type: ignore[arg-type]
+    fresh = [Layer(ANNOTATIONS, stored_id(t), t.name, stored_id(image), t.color_code, opacity=1.0)
              for t in store.list(e.AnnotationType)]  # fmt: skip
-    layers.sync(image.id, ANNOTATIONS, fresh)  # type: ignore[arg-type]
-    return image.id, layers  # type: ignore[return-value]
+    layers.sync(stored_id(image), ANNOTATIONS, fresh)
+    return stored_id(image), layers
 
 
 def _run(store: SqliteStore, slide: Path, naive: bool) -> dict[str, object]:

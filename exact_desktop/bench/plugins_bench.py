@@ -22,6 +22,7 @@ from typing import Any
 from exact_desktop.demo.project import ensure_demo_project
 from exact_desktop.demo.synthetic_slide import DEMO_SIZE, ensure_demo_slides
 from exact_desktop.model import entities as e
+from exact_desktop.model.entities import stored_id
 from exact_desktop.plugins.builtin import nuclei
 from exact_desktop.plugins.job_book import StoreJobBook
 from exact_desktop.plugins.jobs import create_jobs
@@ -65,8 +66,10 @@ def _local_figures(folder: Path, slide_size: tuple[int, int] | None) -> dict[str
         server = serve_in_thread(store)
         try:
             alone_s, found = _alone(main_image)
-            queued_s = _queued(store, server.url, server.token, plugin, image_set.id, [main_image.id], workers=1)  # type: ignore[arg-type]
-            stored = _stored(store, plugin, main_image.id)  # type: ignore[arg-type]
+            queued_s = _queued(
+                store, server.url, server.token, plugin, stored_id(image_set), [stored_id(main_image)], workers=1
+            )
+            stored = _stored(store, plugin, stored_id(main_image))
             if stored != found:
                 raise RuntimeError(f"the queued job stored {stored} results, the plugin found {found}")
             copies = _copies(store, image_set.team, slides[1].slide)
@@ -115,7 +118,9 @@ def _queued(
 ) -> float:
     jobs = create_jobs(store, plugin, image_set, images=images, run_again=True).created
     started = time.perf_counter()
-    run = LocalQueue(StoreJobBook(store), project_env(url, token), size=workers).run(plugin, [j.id for j in jobs])  # type: ignore[misc]
+    run = LocalQueue(StoreJobBook(store), project_env(url, token), size=workers).run(
+        plugin, [stored_id(j) for j in jobs]
+    )
     elapsed = time.perf_counter() - started
     if run.failures:
         raise RuntimeError(f"benchmark jobs failed: {run.failures}")
@@ -133,7 +138,7 @@ def _copies(store: SqliteStore, team: int | None, slide: Path) -> int:
         store.create(
             e.Image(f"copy {i}", image_set=image_set.id, local_path=str(slide), width=width, height=height, mpp=mpp)
         )  # type: ignore[arg-type]
-    return image_set.id  # type: ignore[return-value]
+    return stored_id(image_set)
 
 
 def _stored(store: SqliteStore, plugin: e.Plugin, image: int) -> int:

@@ -21,6 +21,7 @@ import numpy as np
 from exact_desktop.demo.project import ensure_demo_project
 from exact_desktop.demo.synthetic_slide import DEMO_SIZE, ensure_demo_slides
 from exact_desktop.model import entities as e
+from exact_desktop.model.entities import stored_id
 from exact_desktop.plugins.runner import run_plugin
 from exact_desktop.store.sqlite.store import SqliteStore
 
@@ -123,7 +124,7 @@ def annotate_truth(store: SqliteStore, image: e.Image, truth: dict[str, Any]) ->
         t = np.radians(angle)
         hx, hy = np.hypot(a * np.cos(t), b * np.sin(t)), np.hypot(a * np.sin(t), b * np.cos(t))
         vector = {"x1": round(x - hx, 1), "y1": round(y - hy, 1), "x2": round(x + hx, 1), "y2": round(y + hy, 1)}
-        boxes.append(e.Annotation(nucleus.id, image.id, vector))  # type: ignore[arg-type]
+        boxes.append(e.Annotation(stored_id(nucleus), stored_id(image), vector))
     store.bulk_create(boxes)
 
 

@@ -27,6 +27,7 @@ import numpy as np
 from exact_desktop.annotating.edit_history import EditHistory
 from exact_desktop.demo.synthetic_slide import ensure_demo_slide
 from exact_desktop.model import entities as e
+from exact_desktop.model.entities import stored_id
 from exact_desktop.review.crops import crop_around, crops_around, downsample_for, draw_outline
 from exact_desktop.review.session import Candidate, ReviewSession
 from exact_desktop.slides.base import SlideSource
@@ -66,20 +67,21 @@ def _results(store: SqliteStore, slide: Path, source: SlideSource, count: int) -
     width, height = source.dimensions
     team = store.create(e.Team("bench"))
     product = store.create(e.Product("bench", team=team.id))
-    image_set = store.create(e.ImageSet("bench", team=team.id, product_set=[product.id]))  # type: ignore[list-item]
-    image = store.create(e.Image(slide.name, image_set.id, local_path=str(slide), width=width, height=height))  # type: ignore[arg-type]
-    kind = store.create(e.AnnotationType("Nucleus", 1, product.id))  # type: ignore[arg-type]
+    image_set = store.create(e.ImageSet("bench", team=stored_id(team), product_set=[stored_id(product)]))
+    image = store.create(e.Image(slide.name, stored_id(image_set), local_path=str(slide), width=width, height=height))
+    kind = store.create(e.AnnotationType("Nucleus", 1, stored_id(product)))
     plugin = store.create(e.Plugin("Nuclei detector"))
-    result = store.create(e.PluginResult(image.id, None, plugin.id))  # type: ignore[arg-type]
-    entry = store.create(e.PluginResultEntry(result.id, "nuclei", default_threshold=0.5))  # type: ignore[arg-type]
+    result = store.create(e.PluginResult(stored_id(image), None, stored_id(plugin)))
+    entry = store.create(e.PluginResultEntry(stored_id(result), "nuclei", default_threshold=0.5))
     rng = np.random.default_rng(7)
     xs, ys = rng.uniform(100, width - 100, count), rng.uniform(100, height - 100, count)
     scores = rng.random(count)
+    kind_id, entry_id, image_id = stored_id(kind), stored_id(entry), stored_id(image)
     store.bulk_create([
-        e.PluginResultAnnotation(kind.id, entry.id, image.id, {"x1": x, "y1": y, "x2": x + 24, "y2": y + 20}, s)  # type: ignore[arg-type]
+        e.PluginResultAnnotation(kind_id, entry_id, image_id, {"x1": x, "y1": y, "x2": x + 24, "y2": y + 20}, s)
         for x, y, s in zip(xs.tolist(), ys.tolist(), scores.tolist(), strict=True)
     ])  # fmt: skip
-    return entry.id  # type: ignore[return-value]
+    return stored_id(entry)
 
 
 def _measure(store: SqliteStore, entry: int, source: SlideSource) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from exact_desktop.model import entities as e
+from exact_desktop.model.entities import stored_id
 from exact_desktop.rest.connection import Connection
 from exact_desktop.rest.exact_api import ExactApi
 from exact_desktop.store.sqlite.store import SqliteStore
@@ -50,12 +51,12 @@ def _embedded(tmp: Path, total: int, repeat: int) -> dict[str, Any]:
     store = SqliteStore(template)
     team = store.create(e.Team("bench"))
     product = store.create(e.Product("bench", team=team.id))
-    image_set = store.create(e.ImageSet("bench", team=team.id, product_set=[product.id]))  # type: ignore[list-item]
-    image = store.create(e.Image("bench.svs", image_set=image_set.id, width=60_000, height=40_000))  # type: ignore[arg-type]
-    kind = store.create(e.AnnotationType("Nucleus", 1, product.id))  # type: ignore[arg-type]
-    store.bulk_create([e.Annotation(kind.id, image.id, _box(i)) for i in range(total)])  # type: ignore[arg-type]
+    image_set = store.create(e.ImageSet("bench", team=stored_id(team), product_set=[stored_id(product)]))
+    image = store.create(e.Image("bench.svs", image_set=stored_id(image_set), width=60_000, height=40_000))
+    kind = store.create(e.AnnotationType("Nucleus", 1, stored_id(product)))
+    store.bulk_create([e.Annotation(stored_id(kind), stored_id(image), _box(i)) for i in range(total)])
     store.close()
-    runs = [_one_run(tmp / f"run-{n}", template, image_set.id, image.id, total) for n in range(repeat)]  # type: ignore[arg-type]
+    runs = [_one_run(tmp / f"run-{n}", template, stored_id(image_set), stored_id(image), total) for n in range(repeat)]
     return {
         "pull_annotations_per_s": statistics.median(r["pull_annotations_per_s"] for r in runs),
         "push_annotations_per_s": statistics.median(r["push_annotations_per_s"] for r in runs),
@@ -82,7 +83,7 @@ def _one_run(folder: Path, template: Path, image_set: int, image: int, total: in
         stored_here = mirror.count(e.Annotation)
         local_image = mirror.list(e.Image)[0]
         local_type = mirror.list(e.AnnotationType)[0]
-        mirror.bulk_create([e.Annotation(local_type.id, local_image.id, _box(i)) for i in range(total)])  # type: ignore[arg-type]
+        mirror.bulk_create([e.Annotation(stored_id(local_type), stored_id(local_image), _box(i)) for i in range(total)])
         t0 = time.perf_counter()
         pushed = Synchroniser(mirror, api).run("push", image_set)
         push_s = time.perf_counter() - t0
@@ -121,7 +122,7 @@ def _real(tmp: Path, url: str, image_set: int | None, count: int) -> dict[str, A
     mirror = SqliteStore(tmp / "real-mirror.db")
     Synchroniser(mirror, api).run("pull", made["id"])
     local_image, local_type = mirror.list(e.Image)[0], mirror.list(e.AnnotationType, remote_id=kind.id)[0]
-    mirror.bulk_create([e.Annotation(local_type.id, local_image.id, _box(i)) for i in range(count)])  # type: ignore[arg-type]
+    mirror.bulk_create([e.Annotation(stored_id(local_type), stored_id(local_image), _box(i)) for i in range(count)])
     t0 = time.perf_counter()
     Synchroniser(mirror, api).run("push", made["id"])
     push_s = time.perf_counter() - t0

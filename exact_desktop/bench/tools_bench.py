@@ -36,7 +36,7 @@ from exact_desktop.annotating.tools.outline import OutlineTool
 from exact_desktop.annotating.tools.wand import WandTool
 from exact_desktop.demo.synthetic_slide import DemoSlide, ensure_demo_slide, ensure_demo_slides
 from exact_desktop.model import regions, shapes
-from exact_desktop.model.entities import Annotation, AnnotationType, Image, ImageSet, Product, Team
+from exact_desktop.model.entities import Annotation, AnnotationType, Image, ImageSet, Product, Team, stored_id
 from exact_desktop.model.view_state import ViewState
 from exact_desktop.slides.opener import open_slide
 from exact_desktop.store.sqlite.store import SqliteStore
@@ -90,9 +90,9 @@ def _annotator(store: SqliteStore, slide: Path) -> Annotator:
     width, height = source.dimensions
     team = store.create(Team("bench"))
     product = store.create(Product("bench", team=team.id))
-    image_set = store.create(ImageSet("bench", team=team.id, product_set=[product.id]))  # type: ignore[arg-type]
-    image = store.create(Image(slide.name, image_set.id, local_path=str(slide), width=width, height=height))  # type: ignore[arg-type]
-    region = store.create(AnnotationType("Region", 5, product.id))  # type: ignore[arg-type]
+    image_set = store.create(ImageSet("bench", team=stored_id(team), product_set=[stored_id(product)]))
+    image = store.create(Image(slide.name, stored_id(image_set), local_path=str(slide), width=width, height=height))
+    region = store.create(AnnotationType("Region", 5, stored_id(product)))
     annotator = Annotator(store, EditHistory(store), lambda x, y, t: None, lambda rect: [])
     annotator.set_image(image.id, [region])
     annotator.view = ViewState(width, height, *VIEWPORT)
@@ -134,7 +134,7 @@ def _brush_moves(annotator: Annotator, moves: int) -> list[float]:
     assert annotator.image is not None and annotator.active is not None
     cx, cy, r = 3000.0, 2000.0, 1000.0
     vector = shapes.circle_polygon(cx, cy, r, 2000)
-    made = annotator.history.create([Annotation(annotator.active.id, annotator.image, vector)])  # type: ignore[arg-type]
+    made = annotator.history.create([Annotation(stored_id(annotator.active), annotator.image, vector)])
     annotator.select(made)
     _look_at(annotator, cx + r, cy, 2.0)
     annotator.use(BrushTool)

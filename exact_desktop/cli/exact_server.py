@@ -18,7 +18,9 @@ from typing import Any
 
 from exact_desktop.cli.opening import fail, opened_project
 from exact_desktop.rest.answers import checked
-from exact_desktop.rest.connection import Connection, ExactApiError, RefusedError, tls_verified
+from exact_desktop.rest.connection import Connection, tls_verified
+from exact_desktop.rest.errors import ExactApiError, RefusedError
+from exact_desktop.rest.processing import PLUGINS, item, job_read, jobs_listed
 from exact_desktop.store.credentials import Credentials, CredentialsError, credentials_for, normalise_url, save
 
 TOKENS = "/users/api/tokens/"  # EXACT's personal access tokens
@@ -236,7 +238,7 @@ def _job_states(connection: Connection, plugin_id: int) -> dict[int, tuple[str, 
     return {
         j["id"]: (j.get("attached_worker") or "", float(j.get("processing_complete") or 0),
                   j.get("error_message") or "")
-        for j in connection.iterate("/api/v1/processing/pluginjobs/") if j["plugin"] == plugin_id
+        for j in jobs_listed(connection) if j["plugin"] == plugin_id
     }  # fmt: skip
 
 
@@ -272,19 +274,19 @@ def _server_jobs(args: argparse.Namespace) -> int:
     try:
         connection, _credentials = connect(args.server)
         if args.plugin_command == "cancel":
-            job = connection.get(f"{JOBS}{args.job}/")
+            job = job_read(connection, args.job)
             status = status_from_exact(job)
             if status not in (JobStatus.PENDING, JobStatus.RUNNING):
                 return fail(f"{args.server}: job {args.job} has ended ({status}): nothing to cancel")
-            connection.patch(f"{JOBS}{args.job}/", error_message=f"{CANCELLED_MESSAGE} by the command line")
+            connection.patch(item(JOBS, args.job), error_message=f"{CANCELLED_MESSAGE} by the command line")
             print(f"exact-desktop: job {args.job} on {args.server} cancelled", file=sys.stderr)
             return 0
-        names = {p["id"]: p["name"] for p in connection.iterate("/api/v1/processing/plugins/", fields="id,name")}
+        names = {p["id"]: p["name"] for p in connection.iterate(PLUGINS, fields="id,name")}
         listed = [
             {"job": j["id"], "plugin": names.get(j["plugin"]), "image": j["image"], "status": status_from_exact(j),
              "processing_complete": j["processing_complete"], "error": j.get("error_message") or None,
              "detail": detail_tail(j.get("error_detail") or "") or None}
-            for j in connection.iterate(JOBS) if not args.plugin or names.get(j["plugin"]) == args.plugin
+            for j in jobs_listed(connection) if not args.plugin or names.get(j["plugin"]) == args.plugin
         ]  # fmt: skip
     except CredentialsError as err:
         return fail(str(err))

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from exact_desktop.cli.opening import CommandRefusedError, fail, opened_project
+from exact_desktop.model.entities import stored_id
 
 
 def _workers(text: str) -> int:
@@ -77,7 +78,7 @@ def add_user(args: argparse.Namespace) -> int:
     store = opened_project(args.db)
     found = store.list(User, username=args.name)
     user = found[0] if found else store.create(User(args.name))
-    store.set_password_hash(user.id, hash_password(password))  # type: ignore[arg-type]
+    store.set_password_hash(stored_id(user), hash_password(password))
     print(f"exact-desktop: user {args.name} {'updated' if found else 'added'} in {store.path}", file=sys.stderr)
     store.close()
     return 0

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 from exact_desktop.demo.layout import REGION_CLASSES
 from exact_desktop.demo.synthetic_slide import DemoSlide
 from exact_desktop.model import entities as e
-from exact_desktop.model.entities import VectorType
+from exact_desktop.model.entities import VectorType, stored_id
 from exact_desktop.plugins.registry import PluginRegistryError, discovered_scripts, register
 from exact_desktop.slides.opener import open_slide
 from exact_desktop.store.base import Store
@@ -57,23 +57,28 @@ def _ensure_regions(store: Store, image_set: e.ImageSet, slides: list[DemoSlide]
         for i, (x, y) in enumerate(region["polygon"], start=1):
             vector[f"x{i}"], vector[f"y{i}"] = x, y
         kind = types[f"{region['class'].capitalize()} region"]
-        regions.append(e.Annotation(kind.id, images[0].id, vector, description="from the demo's ground truth"))  # type: ignore[arg-type]
+        regions.append(
+            e.Annotation(stored_id(kind), stored_id(images[0]), vector, description="from the demo's ground truth")
+        )
     store.bulk_create(regions)
 
 
 def ensure_demo_project(store: Store, slides: list[DemoSlide]) -> e.ImageSet:
     user = local_user(store)
     team = find_or_create(store, e.Team("Local team"), name="Local team")
-    find_or_create(store, e.TeamMembership(team.id, user, is_admin=True), team=team.id, user=user)  # type: ignore[arg-type]
+    find_or_create(store, e.TeamMembership(stored_id(team), user, is_admin=True), team=stored_id(team), user=user)
     product = find_or_create(store, e.Product(DEMO_NAME, team=team.id), name=DEMO_NAME)
+    product_id = stored_id(product)
     for sort_order, (name, vector_type, colour) in enumerate(ANNOTATION_TYPES):
         closed = vector_type == VectorType.POLYGON
         find_or_create(
             store,
-            e.AnnotationType(name, vector_type, product.id, color_code=colour, closed=closed, sort_order=sort_order),  # type: ignore[arg-type]
+            e.AnnotationType(name, vector_type, product_id, color_code=colour, closed=closed, sort_order=sort_order),
             name=name, product=product.id,
         )  # fmt: skip
-    image_set = find_or_create(store, e.ImageSet(DEMO_NAME, team=team.id, product_set=[product.id]), name=DEMO_NAME)  # type: ignore[list-item]
+    image_set = find_or_create(
+        store, e.ImageSet(DEMO_NAME, team=stored_id(team), product_set=[stored_id(product)]), name=DEMO_NAME
+    )
     for demo in slides:
         name = demo.slide.name
         if store.count(e.Image, image_set=image_set.id, name=name):
@@ -81,10 +86,10 @@ def ensure_demo_project(store: Store, slides: list[DemoSlide]) -> e.ImageSet:
         with open_slide(demo.slide) as source:
             width, height = source.dimensions
             store.create(e.Image(
-                name, image_set=image_set.id, filename=name, local_path=str(demo.slide), width=width,  # type: ignore[arg-type]
+                name, image_set=stored_id(image_set), filename=name, local_path=str(demo.slide), width=width,
                 height=height, mpp=source.mpp or 0.0, objectivePower=source.objective_power or 0.0,
             ))  # fmt: skip
-    _ensure_regions(store, image_set, slides, product.id)  # type: ignore[arg-type]
+    _ensure_regions(store, image_set, slides, stored_id(product))
     for script in discovered_scripts():  # the built-ins and the `exact_desktop.plugins` entry points
         if not store.count(e.Plugin, script=script):
             try:

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from exact_desktop.exchange.plan import ExchangeError, ImportPlan, Problem
-from exact_desktop.model.entities import Annotation, AnnotationType, Image
+from exact_desktop.model.entities import Annotation, AnnotationType, Image, stored_id
 from exact_desktop.model.values import InvalidValueError, canonical_uuid
 from exact_desktop.model.vectors import InvalidVectorError, validate_vector
 
@@ -86,7 +86,7 @@ def _annotation(
     if not isinstance(description, str) or (meta is not None and not isinstance(meta, dict)):
         raise _BadFeatureError("description must be text and meta_data an object")
     extra = {"unique_identifier": uid} if uid else {}
-    return Annotation(t.id, image.id, vector, description=description, meta_data=meta, **extra)  # type: ignore[arg-type]
+    return Annotation(stored_id(t), stored_id(image), vector, description=description, meta_data=meta, **extra)
 
 
 def _type_of(

@@ -24,7 +24,7 @@ from shapely.geometry import LineString, MultiPoint, Point, Polygon, mapping
 
 from exact_desktop.exchange.plan import ExchangeError, ImportPlan, Problem
 from exact_desktop.model import shapes
-from exact_desktop.model.entities import Annotation, AnnotationType, Image, VectorType, utcnow
+from exact_desktop.model.entities import Annotation, AnnotationType, Image, VectorType, stored_id, utcnow
 from exact_desktop.model.values import InvalidValueError, canonical_uuid, check_text
 from exact_desktop.model.vectors import MAX_COORDINATE
 
@@ -218,6 +218,7 @@ def _convert(
     now = utcnow()  # one time for the whole import (one encoding of it for all the rows)
     counts = Counter(whose.tolist())
     seen: dict[int, int] = {}
+    image_id = stored_id(image)
     vectors = _vectors(parts, kinds, [picked[w].annotation_type for w in whose.tolist()], image)
     for made_vector, w in zip(vectors, whose.tolist(), strict=True):
         item = picked[w]
@@ -232,7 +233,7 @@ def _convert(
         number = seen[w] = seen.get(w, -1) + 1
         uid = item.uid if counts[w] == 1 else str(uuid.uuid5(_NAMESPACE, f"{item.uid}/{number}"))
         made.append((item.index, Annotation(
-            item.annotation_type.id, image.id, vector, unique_identifier=uid, description=item.description,  # type: ignore[arg-type]
+            stored_id(item.annotation_type), image_id, vector, unique_identifier=uid, description=item.description,
             meta_data=meta, time=now, last_edit_time=now,
         )))  # fmt: skip
     return made

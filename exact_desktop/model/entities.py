@@ -7,10 +7,11 @@ or went to, one. Times are timezone-aware UTC datetimes.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import IntEnum
-from typing import Any
+from typing import Any, Protocol
 
 import uuid6
 
@@ -23,6 +24,32 @@ def new_uuid() -> str:
     """A time-ordered UUID (version 7): valid anywhere a UUID is, and new rows land at the end
     of the (image, unique_identifier) index instead of all over it (30 % faster bulk inserts)."""
     return str(uuid6.uuid7())
+
+
+class Identified(Protocol):
+    @property
+    def id(self) -> int | None: ...
+
+
+def stored_id(entity: Identified) -> int:
+    """The id of an entity a store returned. Every entity has `id: int | None`, None only before
+    it is stored; this is the one place that narrows it, and it says so if it was not stored."""
+    if entity.id is None:
+        raise ValueError(f"{type(entity).__name__} has no id: it was never stored")
+    return entity.id
+
+
+class Linked(Protocol):
+    @property
+    def remote_id(self) -> int | None: ...
+
+
+def remote_id_of(entity: Linked) -> int:
+    """The server's id of an entity that came from, or went to, an EXACT server (every entity the
+    REST client reads has one); says so if it has none."""
+    if entity.remote_id is None:
+        raise ValueError(f"{type(entity).__name__} has no server id: it never came from or went to one")
+    return entity.remote_id
 
 
 class VectorType(IntEnum):
@@ -53,7 +80,7 @@ CANCELLED_MESSAGE = "Cancelled"  # how a job's error_message begins when it was 
 INTERRUPTED_MESSAGE = "Interrupted"  # ... and when the run that held it was stopped (a later run takes it up)
 
 
-def status_from_exact(job: dict[str, Any]) -> str:
+def status_from_exact(job: Mapping[str, Any]) -> str:
     """The desktop's state of a job from EXACT's fields, the only ones a server has."""
     message = job.get("error_message") or ""
     if message.startswith(CANCELLED_MESSAGE):

@@ -16,7 +16,7 @@ from exact_desktop.model.entities import VectorType
 BOXES = (VectorType.BOUNDING_BOX, VectorType.FIXED_SIZE_BOUNDING_BOX)
 CLOSED = (VectorType.POLYGON, VectorType.SEGMENTATION)
 MIN_NODES = {VectorType.POLYGON: 3, VectorType.SEGMENTATION: 3, VectorType.MULTI_LINE: 2, VectorType.LINE: 2}
-NAMES = {
+NAMES: dict[int, str] = {
     VectorType.BOUNDING_BOX: "box", VectorType.FIXED_SIZE_BOUNDING_BOX: "fixed box", VectorType.POINT: "point",
     VectorType.LINE: "line", VectorType.MULTI_LINE: "multi-line", VectorType.POLYGON: "polygon",
     VectorType.SEGMENTATION: "segmentation", VectorType.GLOBAL: "image label",
@@ -25,7 +25,7 @@ NAMES = {
 
 def name_of(vector_type: int) -> str:
     """How a person calls the shape of a vector type ("box", "polygon")."""
-    return NAMES.get(vector_type, "?")  # type: ignore[call-overload]
+    return NAMES.get(vector_type, "?")
 
 
 def nodes_of(vector: dict[str, Any] | None) -> np.ndarray:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from exact_desktop.model import entities as e
+from exact_desktop.model.entities import stored_id
 from exact_desktop.plugins.registry import PLUGIN_SORT_ORDER
 from exact_desktop.store.base import Store
 
@@ -19,5 +20,5 @@ def brought_types(store: Store, types: Sequence[e.AnnotationType]) -> dict[int, 
         names, products = set(plugin.produces), set(plugin.products)
         for t in types:
             if t.name in names and t.product in products and t.sort_order >= PLUGIN_SORT_ORDER and t.id not in found:
-                found[t.id] = plugin.name  # type: ignore[index]
+                found[stored_id(t)] = plugin.name
     return found

@@ -17,9 +17,10 @@ from PIL import Image as PILImage
 
 from exact_desktop.plugins.sdk.worker import find_plugin
 from exact_desktop.rest.answers import Shape, checked
-from exact_desktop.rest.connection import Connection, ExactApiError, UnknownOutcomeError
+from exact_desktop.rest.connection import Connection
+from exact_desktop.rest.errors import ExactApiError, UnknownOutcomeError
+from exact_desktop.rest.processing import PLUGINS, item
 
-PLUGINS = "/api/v1/processing/plugins/"
 TYPES = "/api/v1/annotations/annotation_types/"
 DEFAULT_CONTACT = "plugins@exact-desktop.localhost"
 DEFAULT_ABOUT = "http://localhost/exact-desktop/plugins"
@@ -79,7 +80,7 @@ def register_on_server(
     icon_name = re.sub(r"\W+", "_", name) + ".png"
     files = {"icon": (icon_name, icon_png(manifest), "image/png")}
     if existing:
-        record = connection.json("PATCH", f"{PLUGINS}{existing['id']}/", data=form, files=files)
+        record = connection.json("PATCH", item(PLUGINS, existing["id"]), data=form, files=files)
     else:
         try:
             record = connection.json("POST", PLUGINS, data=form, files=files)

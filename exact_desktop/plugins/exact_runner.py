@@ -19,16 +19,25 @@ from exact_desktop.plugins.progress import detail_tail
 from exact_desktop.plugins.registry import check_runnable
 from exact_desktop.plugins.sdk.context import now_iso
 from exact_desktop.plugins.sdk.worker import find_plugin
-from exact_desktop.rest.connection import Connection, RefusedError
+from exact_desktop.rest.connection import Connection
+from exact_desktop.rest.errors import RefusedError
+from exact_desktop.rest.processing import (
+    JOBS,
+    RESULT_ANNOTATIONS,
+    Job,
+    entry_read,
+    item,
+    job_read,
+    jobs_listed,
+    results_listed,
+)
 
-P = "/api/v1/processing"
-JOBS = f"{P}/pluginjobs/"
 CREATE_JOB = "/processing/api/plugin_job/create/"
 
 
-def server_jobs(connection: Connection, plugin_id: int) -> dict[int, dict[str, Any]]:
+def server_jobs(connection: Connection, plugin_id: int) -> dict[int, Job]:
     """Image id -> the plugin's job for it (EXACT has no plugin filter on jobs: matched here)."""
-    return {j["image"]: j for j in connection.iterate(JOBS) if j["plugin"] == plugin_id}
+    return {j["image"]: j for j in jobs_listed(connection) if j["plugin"] == plugin_id}
 
 
 def submit_jobs(
@@ -53,7 +62,7 @@ def submit_jobs(
         if status == JobStatus.RUNNING or (status != JobStatus.INTERRUPTED and not run_again):
             skipped.append(image)
             continue
-        connection.patch(f"{JOBS}{job['id']}/", error_message="", error_detail="", attached_worker="",
+        connection.patch(item(JOBS, job['id']), error_message="", error_detail="", attached_worker="",
                          processing_complete=0, updated_time=now_iso())  # fmt: skip
         run.append(job["id"])
     return run, skipped
@@ -91,21 +100,19 @@ def run_on_server(
 def stored_results(connection: Connection, job_id: int) -> tuple[int, int]:
     """(result annotations, result bitmaps) the server holds for the job."""
     annotations = bitmaps = 0
-    for result in connection.iterate(f"{P}/pluginresults/", job_id=job_id, fields="id,job,entries"):
+    for result in results_listed(connection, job_id=job_id, fields="id,job,entries"):
         if result.get("job") != job_id:
             continue
         for entry in result["entries"]:
-            annotations += connection.count(f"{P}/pluginresultannotations/", pluginresultentry=entry)
-            bitmaps += len(
-                connection.get(f"{P}/pluginresultentrys/{entry}/", fields="bitmap_results")["bitmap_results"]
-            )
+            annotations += connection.count(RESULT_ANNOTATIONS, pluginresultentry=entry)
+            bitmaps += len(entry_read(connection, entry, fields="bitmap_results")["bitmap_results"])
     return annotations, bitmaps
 
 
 def server_summary(connection: Connection, name: str, job_ids: list[int], skipped: list[int]) -> dict[str, Any]:
     jobs = []
     for job_id in job_ids:
-        job = connection.get(f"{JOBS}{job_id}/")
+        job = job_read(connection, job_id)
         annotations, bitmaps = stored_results(connection, job_id)
         jobs.append({
             "job": job_id, "image": job["image"], "status": status_from_exact(job),

@@ -18,8 +18,8 @@ from typing import Any
 from exact_desktop.model import entities as e
 from exact_desktop.model.entities import CANCELLED_MESSAGE, status_from_exact
 from exact_desktop.model.jobs import JobView
-from exact_desktop.plugins.exact_registry import PLUGINS, register_on_server
-from exact_desktop.plugins.exact_runner import JOBS, submit_jobs
+from exact_desktop.plugins.exact_registry import register_on_server
+from exact_desktop.plugins.exact_runner import submit_jobs
 from exact_desktop.plugins.job_book import ExactJobBook
 from exact_desktop.plugins.jobs import check_parameters
 from exact_desktop.plugins.local_queue import LocalQueue
@@ -28,6 +28,7 @@ from exact_desktop.plugins.sdk.context import now_iso
 from exact_desktop.plugins.sdk.errors import PluginError
 from exact_desktop.plugins.sdk.worker import find_plugin
 from exact_desktop.rest.errors import ExactApiError
+from exact_desktop.rest.processing import JOBS, PLUGINS, item, job_read, jobs_listed
 from exact_desktop.sync.exact_mirror import ExactMirror
 from exact_desktop.sync.results_pull import ResultsPulled, pull_results
 
@@ -143,17 +144,17 @@ class ExactPlugins:
         job_ids, skipped = submit_jobs(self.connection, record["id"], self.project.remote_set, run_again)
         if images is not None:
             wanted = set(images)
-            job_ids = [j for j in job_ids if self.connection.get(f"{JOBS}{j}/")["image"] in wanted]
+            job_ids = [j for j in job_ids if job_read(self.connection, j)["image"] in wanted]
         self._queue(plugin, job_ids, values)
         return job_ids, skipped
 
     def retry(self, job_id: int, plugin: e.Plugin) -> None:
-        self.connection.patch(f"{JOBS}{job_id}/", error_message="", error_detail="", attached_worker="",
+        self.connection.patch(item(JOBS, job_id), error_message="", error_detail="", attached_worker="",
                               processing_complete=0, updated_time=now_iso())  # fmt: skip
         self._queue(plugin, [job_id], {})
 
     def cancel(self, job_id: int) -> None:
-        self.connection.patch(f"{JOBS}{job_id}/", error_message=f"{CANCELLED_MESSAGE} by the user")
+        self.connection.patch(item(JOBS, job_id), error_message=f"{CANCELLED_MESSAGE} by the user")
 
     def _queue(self, plugin: e.Plugin, job_ids: list[int], values: dict[str, Any]) -> None:
         queue = LocalQueue(ExactJobBook(self.connection), self.project.plugin_environment(),
@@ -168,7 +169,7 @@ class ExactPlugins:
         images = {i.remote_id: i for i in store.list(e.Image, image_set=self.project.image_set())}
         names = {p["id"]: p["name"] for p in self.connection.iterate(PLUGINS, fields="id,name")}
         found = []
-        for job in self.connection.iterate(JOBS):
+        for job in jobs_listed(self.connection):
             image = images.get(job["image"])
             if image is None:
                 continue

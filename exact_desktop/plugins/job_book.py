@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from exact_desktop.model import entities as e
-from exact_desktop.model.entities import JobStatus, status_from_exact
+from exact_desktop.model.entities import JobStatus, status_from_exact, stored_id
 from exact_desktop.plugins.jobs import fail_job
-from exact_desktop.rest.connection import Connection, ExactApiError
+from exact_desktop.rest.connection import Connection
+from exact_desktop.rest.errors import ExactApiError
+from exact_desktop.rest.processing import JOBS, item, job_read, jobs_listed
 from exact_desktop.store.base import NotFoundError, Store
-
-JOBS = "/api/v1/processing/pluginjobs/"
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,7 @@ class StoreJobBook(ProgressClock):
 
     def _view(self, job: e.PluginJob) -> JobState:
         return self.seen(JobState(
-            job.id, job.status, job.processing_complete, job.attached_worker,  # type: ignore[arg-type]
+            stored_id(job), job.status, job.processing_complete, job.attached_worker,
             job.error_message, job.image, job.error_detail,
         ))  # fmt: skip
 
@@ -108,22 +108,22 @@ class ExactJobBook(ProgressClock):
 
     def get(self, job_id: int) -> JobState | None:
         try:
-            return self._view(self.connection.get(f"{JOBS}{job_id}/"))
+            return self._view(job_read(self.connection, job_id))
         except ExactApiError:
             return None
 
     def states(self, job_ids: list[int]) -> list[JobState]:
         if not job_ids:
             return []
-        listed = self.connection.iterate(JOBS, filter_ids=",".join(map(str, job_ids)))  # job ids, on EXACT too
+        listed = jobs_listed(self.connection, filter_ids=",".join(map(str, job_ids)))  # job ids, on EXACT too
         return [self._view(j) for j in listed if j["id"] in job_ids]
 
     def held_by(self, worker: str, job_ids: list[int]) -> list[JobState]:
         return [j for j in self.states(job_ids) if j.attached_worker == worker]
 
     def fail(self, job_id: int, message: str, detail: str = "") -> None:
-        self.connection.patch(f"{JOBS}{job_id}/", error_message=message[:500], error_detail=detail[-5000:])
+        self.connection.patch(item(JOBS, job_id), error_message=message[:500], error_detail=detail[-5000:])
 
     def interrupt(self, job_id: int, message: str) -> None:
         """EXACT has no state field: the message says it (its first word, as for a cancel)."""
-        self.connection.patch(f"{JOBS}{job_id}/", error_message=message[:500])
+        self.connection.patch(item(JOBS, job_id), error_message=message[:500])

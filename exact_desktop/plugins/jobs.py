@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from exact_desktop.model import entities as e
-from exact_desktop.model.entities import CANCELLED_MESSAGE, JobStatus, utcnow
+from exact_desktop.model.entities import CANCELLED_MESSAGE, JobStatus, stored_id, utcnow
 from exact_desktop.store.base import NotFoundError, Store
 
 
@@ -100,7 +100,9 @@ def create_jobs(
     for image in targets:
         earlier = store.list(e.PluginJob, plugin=plugin.id, image=image)  # one at most, as on EXACT
         if not earlier:
-            submitted.created.append(store.create(e.PluginJob(plugin.id, image, creator=creator, parameters=values)))  # type: ignore[arg-type]
+            submitted.created.append(
+                store.create(e.PluginJob(stored_id(plugin), image, creator=creator, parameters=values))
+            )
             continue
         old = earlier[0]
         if old.status in (JobStatus.PENDING, JobStatus.RUNNING) or (old.status == JobStatus.DONE and not run_again):
@@ -108,7 +110,7 @@ def create_jobs(
             continue
         kept = [r.id for r in store.list(e.PluginResult, job=old.id)]
         store.update_many(e.PluginResult, {r: {"job": None} for r in kept})  # type: ignore[misc]
-        submitted.set_aside[old.id] = kept  # type: ignore[index]
+        submitted.set_aside[stored_id(old)] = kept
         submitted.created.append(store.update(
             e.PluginJob, old.id, status=JobStatus.PENDING, parameters=values, creator=creator, created_time=utcnow(),
             processing_complete=0.0, attached_worker="", error_message="", error_detail="", eta_time=None, result=None,
@@ -156,16 +158,16 @@ def mark_interrupted(store: Store, abandoned: Callable[[e.PluginJob], bool] | No
     for job in store.list(e.PluginJob, status=JobStatus.RUNNING):
         if abandoned is not None and not abandoned(job):
             continue
-        store.update(e.PluginJob, job.id, status=JobStatus.INTERRUPTED,  # type: ignore[arg-type]
+        store.update(e.PluginJob, stored_id(job), status=JobStatus.INTERRUPTED,
                      error_message="Interrupted: exact-desktop stopped while this job ran")  # fmt: skip
-        ids.append(job.id)  # type: ignore[arg-type]
+        ids.append(stored_id(job))
     return ids
 
 
 def retry_job(store: Store, job_id: int) -> e.PluginJob:
     """Queue a failed, cancelled or interrupted job again (its old results are replaced)."""
     for result in store.list(e.PluginResult, job=job_id):
-        store.delete(e.PluginResult, result.id)  # type: ignore[arg-type]
+        store.delete(e.PluginResult, stored_id(result))
     return store.update(
         e.PluginJob, job_id, status=JobStatus.PENDING, error_message="", error_detail="", attached_worker="",
         processing_complete=0.0, eta_time=None,

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from exact_desktop.model import entities as e
+from exact_desktop.model.entities import stored_id
 from exact_desktop.plugins.builtin import BUILTIN_SCRIPTS
 from exact_desktop.plugins.manifest import ManifestError, check_manifest
 from exact_desktop.store.base import Store
@@ -110,7 +111,7 @@ def register(store: Store, script: str, product: int, queue: str = "local") -> e
     }  # fmt: skip
     existing = store.list(e.Plugin, name=manifest["name"])
     if existing:
-        return store.update(e.Plugin, existing[0].id, **values)  # type: ignore[arg-type]
+        return store.update(e.Plugin, stored_id(existing[0]), **values)
     return store.create(e.Plugin(manifest["name"], **values))
 
 

@@ -14,6 +14,7 @@ import secrets
 from typing import Any
 
 from exact_desktop.model import entities as e
+from exact_desktop.model.entities import stored_id
 from exact_desktop.plugins.jobs import create_jobs
 from exact_desktop.plugins.local_queue import Report
 from exact_desktop.plugins.registry import describe, ensure_types, register, script_as_stored
@@ -44,7 +45,7 @@ def try_plugin(
     try:
         summary = _run(store, plugin, image, params, report)
     finally:  # the record takes its job and results with it
-        store.delete(e.Plugin, plugin.id)  # type: ignore[arg-type]
+        store.delete(e.Plugin, stored_id(plugin))
         made = [t.id for t in store.list(e.AnnotationType, product=product) if t.id not in types_before]
         store.delete_many(e.AnnotationType, made)  # type: ignore[arg-type]
     summary["plugin"], summary["kept"] = manifest["name"], False
@@ -63,7 +64,7 @@ def _product(store: SqliteStore, image: e.Image) -> int:
 def _run(
     store: SqliteStore, plugin: e.Plugin, image: e.Image, params: dict[str, Any] | None, report: Report | None
 ) -> dict[str, Any]:
-    submitted = create_jobs(store, plugin, image.image_set, params, images=[image.id], run_again=True)  # type: ignore[arg-type]
+    submitted = create_jobs(store, plugin, image.image_set, params, images=[stored_id(image)], run_again=True)
     summary = run_jobs(store, plugin, submitted, workers=1, report=report)
     summary["by_type"] = _by_type(store, [j["job"] for j in summary["jobs"]])
     summary["kept"] = True

@@ -192,7 +192,7 @@ def _reason(err: Exception) -> str:
     text = str(err)
     found = re.findall(r"\[Errno -?\d+\] ([^'\")]+)", text)
     if found:
-        return found[-1].strip()
+        return str(found[-1]).strip()
     if "timed out" in text.lower():
         return "timed out"
     if "certificate" in text.lower():

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import requests
 
-from exact_desktop.rest.connection import Connection, UnknownOutcomeError, _reason
+from exact_desktop.rest.connection import Connection, _reason
+from exact_desktop.rest.errors import UnknownOutcomeError
 
 CHUNK = 1 << 20
 

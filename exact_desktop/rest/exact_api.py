@@ -16,7 +16,8 @@ from typing import Any, NamedTuple
 
 from exact_desktop.model import entities as e
 from exact_desktop.rest.answers import Shape, checked, checked_list
-from exact_desktop.rest.connection import BearerToken, Connection, ExactApiError
+from exact_desktop.rest.connection import BearerToken, Connection
+from exact_desktop.rest.errors import ExactApiError
 from exact_desktop.rest.paging import PageError, Pages, page_name
 from exact_desktop.rest.server_clock import ClockError, ServerClock
 

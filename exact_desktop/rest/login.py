@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from exact_desktop.rest.connection import Connection, RefusedError, UnknownOutcomeError
+from exact_desktop.rest.connection import Connection
+from exact_desktop.rest.errors import RefusedError, UnknownOutcomeError
 
 LOGIN_TIMEOUT_S = 20.0
 

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from exact_desktop.model import entities as e
+from exact_desktop.model.entities import stored_id
 from exact_desktop.store.base import Store
 
 NAMESPACE = uuid.UUID("6f1c0f55-2d0a-5b8e-9a57-8d2f1a3c4e61")  # fixed forever: changing it forks every UUID
@@ -43,7 +44,9 @@ def origins(store: Store, entries: list[int]) -> dict[int, Origin]:
         plugin = store.get(e.Plugin, result.plugin)
         job = store.get_many(e.PluginJob, [result.job]).get(result.job) if result.job is not None else None  # type: ignore[arg-type]
         parameters = job.parameters if job is not None else {}
-        found[entry.id] = Origin(plugin.name, plugin.package, parameters, result.job, entry.id, entry.name)  # type: ignore[index]
+        found[stored_id(entry)] = Origin(
+            plugin.name, plugin.package, parameters, result.job, stored_id(entry), entry.name
+        )
     return found
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from fastapi import HTTPException, Request
 
-from exact_desktop.model.entities import User
+from exact_desktop.model.entities import User, stored_id
 from exact_desktop.server.passwords import check_password
 from exact_desktop.store.sqlite.store import SqliteStore
 
@@ -52,7 +52,7 @@ class Authenticator:
         except (binascii.Error, UnicodeDecodeError):
             raise HTTPException(403, "Invalid basic header. Credentials not correctly base64 encoded.") from None
         users = self.store.list(User, username=name)
-        if not users or not check_password(password, self.store.password_hash(users[0].id)):  # type: ignore[arg-type]
+        if not users or not check_password(password, self.store.password_hash(stored_id(users[0]))):
             raise HTTPException(403, "Invalid username/password.")
-        self._basic_cache[header] = (users[0].id, self.store.password_hash(users[0].id))  # type: ignore[assignment,arg-type]
+        self._basic_cache[header] = (stored_id(users[0]), self.store.password_hash(stored_id(users[0])))
         return Caller(users[0].id, name)

@@ -8,7 +8,7 @@ from pathlib import Path
 from openslide import ImageSlide
 from openslide.deepzoom import DeepZoomGenerator
 
-from exact_desktop.model.entities import Image
+from exact_desktop.model.entities import Image, stored_id
 from exact_desktop.server.listing import BadRequest
 from exact_desktop.slides.base import SlideError, SlideSource
 from exact_desktop.slides.opener import open_slide
@@ -22,7 +22,7 @@ class OpenSlides:
 
     def get(self, image: Image) -> SlideSource:
         with self._lock:
-            source = self._open.get(image.id)  # type: ignore[arg-type]
+            source = self._open.get(stored_id(image))
             if source is None:
                 if not image.local_path:
                     raise BadRequest({"image": [f"image {image.id} has no file on this machine"]})
@@ -30,7 +30,7 @@ class OpenSlides:
                     source = open_slide(Path(image.local_path))
                 except SlideError as err:
                     raise BadRequest({"image": [str(err)]}) from None
-                self._open[image.id] = source  # type: ignore[index]
+                self._open[stored_id(image)] = source
             return source
 
     def close(self) -> None:
@@ -52,11 +52,11 @@ class DeepZooms:
 
     def get(self, image: Image) -> DeepZoomGenerator:
         with self._lock:
-            found = self._made.get(image.id)  # type: ignore[arg-type]
+            found = self._made.get(stored_id(image))
         if found is not None:
             return found
         source = self.slides.get(image)
         handle = source.openslide if isinstance(source, OpenSlideSource) else ImageSlide(str(source.path))
         made = DeepZoomGenerator(handle, tile_size=self.TILE, overlap=self.OVERLAP, limit_bounds=False)
         with self._lock:
-            return self._made.setdefault(image.id, made)  # type: ignore[arg-type]
+            return self._made.setdefault(stored_id(image), made)

@@ -17,7 +17,8 @@ from pathlib import PurePosixPath
 import cv2
 import numpy as np
 
-from exact_desktop.rest.connection import Connection, ExactApiError
+from exact_desktop.rest.connection import Connection
+from exact_desktop.rest.errors import ExactApiError
 from exact_desktop.slides.base import SlideReadError, SlideSource
 
 TILE, OVERLAP = 254, 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -10,9 +11,10 @@ from typing import Any, TypeVar
 import numpy as np
 from blinker import Signal
 
+from exact_desktop.model.entities import Identified, stored_id
 from exact_desktop.model.geometry import Rect
 
-E = TypeVar("E")
+E = TypeVar("E", bound=Identified)  # an entity: stored ones have ids
 
 
 class StoreError(Exception):
@@ -103,7 +105,7 @@ class DensityGrid:
         """Counts of objects scoring at least `min_score` (to the bucket: tenths of score)."""
         buckets = len(self.counts)
         first = 0 if buckets == 1 else min(buckets - 1, max(0, int(np.floor(min_score * buckets + 1e-9))))
-        return self.counts[first:].sum(axis=0, dtype=np.int64)
+        return np.asarray(self.counts[first:].sum(axis=0, dtype=np.int64))
 
 
 @dataclass(frozen=True)
@@ -148,7 +150,7 @@ class Store(ABC):
         unique = list(dict.fromkeys(ids))
         for start in range(0, len(unique), chunk):
             for entity in self.list(kind, id__in=unique[start : start + chunk]):
-                found[entity.id] = entity  # type: ignore[attr-defined]
+                found[stored_id(entity)] = entity
         return found
 
     @abstractmethod
@@ -158,11 +160,11 @@ class Store(ABC):
     def update(self, kind: type[E], id: int, **changes: Any) -> E: ...
 
     @abstractmethod
-    def update_many(self, kind: type[E], changes: dict[int, dict[str, Any]]) -> list[E]:
+    def update_many(self, kind: type[E], changes: dict[int, dict[str, Any]]) -> builtins.list[E]:
         """Apply `{id: {field: value}}` in one transaction, all or none; the new entities in order."""
 
     @abstractmethod
-    def change_and_create(self, changes: dict[int, dict[str, Any]], created: Sequence[Any]) -> list[int]:
+    def change_and_create(self, changes: dict[int, dict[str, Any]], created: Sequence[Any]) -> builtins.list[int]:
         """Annotations: apply `changes` and create `created` in one transaction, all or none (an
         edit that splits one annotation into several); the new ids in order."""
 
@@ -175,7 +177,7 @@ class Store(ABC):
         ...
 
     @abstractmethod
-    def bulk_create(self, entities: Sequence[E]) -> list[int]:
+    def bulk_create(self, entities: Sequence[E]) -> builtins.list[int]:
         """Create all or none, in one transaction; returns the new ids in order."""
 
     @abstractmethod

@@ -58,19 +58,20 @@ def normalise_url(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
 
 
-def file_keyring() -> PlaintextKeyring:
+def file_keyring() -> keyring.backend.KeyringBackend:
     """keyrings.alt's file keyring, kept in the data folder and readable by its owner only."""
     path = data_home() / "keyring.cfg"
     path.touch(mode=0o600, exist_ok=True)
     os.chmod(path, 0o600)  # keyrings.alt rewrites the file; its mode stays
     ring = PlaintextKeyring()
     ring.file_path = str(path)  # the instance-level override keyrings.alt provides for
-    return ring
+    made: keyring.backend.KeyringBackend = ring  # keyrings.alt has no types of its own
+    return made
 
 
 def backend() -> keyring.backend.KeyringBackend:
     """The system keyring; the file keyring only where the machine has none."""
-    chosen = keyring.get_keyring()
+    chosen: keyring.backend.KeyringBackend = keyring.get_keyring()
     found = getattr(chosen, "backends", [chosen])
     if all(isinstance(b, (FileBacked, fail.Keyring, null.Keyring)) for b in found):
         return file_keyring()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import getpass
 
-from exact_desktop.model.entities import User
+from exact_desktop.model.entities import User, stored_id
 from exact_desktop.store.base import Store
 
 FALLBACK_NAME = "local"  # a system that cannot name its user (no passwd entry, no LOGNAME)
@@ -25,4 +25,4 @@ def local_user(store: Store) -> int:
     """The id of the project's user for this computer's login, made if the project has none yet."""
     name = login_name()
     found = store.list(User, username=name, limit=1)
-    return found[0].id if found else store.create(User(name)).id  # type: ignore[return-value]
+    return stored_id(found[0]) if found else stored_id(store.create(User(name)))

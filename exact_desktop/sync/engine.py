@@ -27,8 +27,8 @@ from typing import Any
 from orjson import Fragment
 
 from exact_desktop.model import entities as e
-from exact_desktop.rest.connection import ExactApiError, RefusedError, UnknownOutcomeError
-from exact_desktop.rest.errors import AnswerError
+from exact_desktop.model.entities import remote_id_of, stored_id
+from exact_desktop.rest.errors import AnswerError, ExactApiError, RefusedError, UnknownOutcomeError
 from exact_desktop.rest.exact_api import CREATE_CHUNK, Created, ExactApi, RemoteAnnotation
 from exact_desktop.rest.server_clock import date_instant
 from exact_desktop.store.sqlite.store import SqliteStore
@@ -225,8 +225,8 @@ class Synchroniser:
     def _push_edits(self, frame: FrameMap, linked: list[Pending], summary: SyncSummary) -> None:
         """PATCHes of what changed here only; what changed there too becomes a conflict."""
         current = {
-            r.annotation.remote_id: r for r in self.api.annotations_by_id([p.annotation.remote_id for p in linked])
-        }  # type: ignore[misc]
+            r.annotation.remote_id: r for r in self.api.annotations_by_id([remote_id_of(p.annotation) for p in linked])
+        }
         clean, changed_there = [], []
         for p in linked:
             there = current.get(p.annotation.remote_id)
@@ -255,8 +255,9 @@ class Synchroniser:
         fields["annotation_type"] = types.get(a.annotation_type)
         if fields["annotation_type"] is None:
             return f"annotation {a.unique_identifier}: its annotation type is not on the server; it stays in the outbox"
-        there = _sent_again_if_unknown(lambda: self.api.update_annotation(a.remote_id, **fields), a.unique_identifier)  # type: ignore[arg-type]
-        return there if isinstance(there, str) else Pushed(a.id, a.remote_id, there.server_time, p.stamp)  # type: ignore[arg-type]
+        remote_id = remote_id_of(a)
+        there = _sent_again_if_unknown(lambda: self.api.update_annotation(remote_id, **fields), a.unique_identifier)
+        return there if isinstance(there, str) else Pushed(stored_id(a), remote_id, there.server_time, p.stamp)
 
 
 class Reach:

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
-from exact_desktop.rest.connection import RefusedError
-from exact_desktop.rest.errors import ExactApiError
+from exact_desktop.model.entities import remote_id_of, stored_id
+from exact_desktop.rest.errors import ExactApiError, RefusedError
 from exact_desktop.rest.exact_api import ExactApi
 from exact_desktop.store.sqlite.store import SqliteStore
 from exact_desktop.store.sqlite.sync_ledger import SyncLedger
@@ -50,8 +50,8 @@ def pull_frame(store: SqliteStore, api: ExactApi, remote_set: int) -> FrameMap:
     frame_types: dict[int, int] = {}
     for product, local_product in zip(remote.product_set, products, strict=True):
         for kind in api.annotation_types(product):
-            frame_types[kind.remote_id] = _upsert(store, kind, {"product": local_product})  # type: ignore[index]
-    main = frame_types.get(remote.main_annotation_type) if remote.main_annotation_type else None  # type: ignore[arg-type]
+            frame_types[remote_id_of(kind)] = _upsert(store, kind, {"product": local_product})
+    main = frame_types.get(remote.main_annotation_type) if remote.main_annotation_type else None
     local_set = _upsert(store, remote, {"team": team, "product_set": products, "main_annotation_type": main})
     SyncLedger(store).mirror(local_set, api.server, remote_set)
     frame = FrameMap(local_set, types=frame_types)
@@ -82,7 +82,7 @@ def _upsert(store: SqliteStore, remote: Any, local_keys: dict[str, Any]) -> int:
     wanted = replace(remote, id=None, **local_keys)
     found = store.list(kind, remote_id=remote.remote_id, limit=1)
     if not found:
-        return store.create(wanted).id  # type: ignore[no-any-return]
+        return stored_id(store.create(wanted))
     current = found[0]
     keep = {"id", "remote_id", "local_path", "time"}
     changes = {
@@ -92,4 +92,4 @@ def _upsert(store: SqliteStore, remote: Any, local_keys: dict[str, Any]) -> int:
     }
     if changes:
         store.update(kind, current.id, **changes)
-    return current.id  # type: ignore[no-any-return]
+    return stored_id(current)

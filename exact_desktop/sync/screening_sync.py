@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from exact_desktop.model.entities import Image, ScreeningMode
+from exact_desktop.model.entities import Image, ScreeningMode, stored_id
 from exact_desktop.rest.exact_api import ExactApi
 from exact_desktop.store.base import Store
 
@@ -35,9 +35,9 @@ def sync_screening(store: Store, api: ExactApi, image_set: int, user: int | None
             stored += 1
         values = {**merged, "remote_id": int(remote["id"])}
         if local is None:
-            store.create(ScreeningMode(image.id, user, **values))  # type: ignore[arg-type]
+            store.create(ScreeningMode(stored_id(image), user, **values))
         else:
-            store.update(ScreeningMode, local.id, **values)  # type: ignore[arg-type]
+            store.update(ScreeningMode, stored_id(local), **values)
     return stored
 
 

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from exact_desktop.rest.connection import Connection, ExactApiError, RefusedError, UnknownOutcomeError
+from exact_desktop.rest.connection import Connection
+from exact_desktop.rest.errors import ExactApiError, RefusedError, UnknownOutcomeError
 from exact_desktop.rest.exact_api import ANNOTATIONS
 from exact_desktop.store.sqlite.store import SqliteStore, driver_cursor
 

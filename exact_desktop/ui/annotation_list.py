@@ -13,7 +13,7 @@ import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
 from PySide6.QtWidgets import QAbstractItemView, QComboBox, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
 
-from exact_desktop.model.entities import Annotation, AnnotationType, Image, VectorType
+from exact_desktop.model.entities import Annotation, AnnotationType, Image, VectorType, stored_id
 from exact_desktop.model.geometry import Rect
 from exact_desktop.store.base import Store, ViewportObjects, ViewportQuery
 from exact_desktop.ui.type_palette import swatch
@@ -106,7 +106,7 @@ class AnnotationList(QWidget):
 
     def set_types(self, types: list[AnnotationType]) -> None:
         """The image's types (the shown image changed): rebuild the filter and the rows."""
-        self.types = {t.id: t for t in types if t.vector_type != VectorType.GLOBAL}  # type: ignore[misc]
+        self.types = {stored_id(t): t for t in types if t.vector_type != VectorType.GLOBAL}
         self.filter.blockSignals(True)
         self.filter.clear()
         self.filter.addItem("All types", None)

@@ -17,7 +17,7 @@ from exact_desktop.annotating.annotator import Annotator
 from exact_desktop.annotating.edit_history import EditHistory
 from exact_desktop.exchange.files import ImportResult, carry_out, export_file, plan_file
 from exact_desktop.exchange.plan import ExchangeError, ImportPlan
-from exact_desktop.model.entities import AnnotationType, VectorType
+from exact_desktop.model.entities import AnnotationType, VectorType, stored_id
 from exact_desktop.model.geometry import Rect
 from exact_desktop.model.layers import ANNOTATIONS
 from exact_desktop.plugins.brought_types import brought_types
@@ -161,7 +161,7 @@ class AnnotationUi:
     def active_to_back(self) -> None:
         """`b` (EXACT's key): the active type's layer is drawn under the others."""
         active = self.annotator.active
-        if active is not None and self.window.layers.to_back((ANNOTATIONS, active.id)):  # type: ignore[arg-type]
+        if active is not None and self.window.layers.to_back((ANNOTATIONS, stored_id(active))):
             self.window.statusBar().showMessage(f"{active.name} is drawn under the other layers", 10_000)
 
     def show_help(self) -> HelpDialog:

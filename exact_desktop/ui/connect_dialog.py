@@ -23,7 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from exact_desktop.rest.connection import Connection, ExactApiError
+from exact_desktop.rest.connection import Connection
+from exact_desktop.rest.errors import ExactApiError
 from exact_desktop.rest.exact_api import ExactApi
 from exact_desktop.rest.login import LoginError, sign_in
 from exact_desktop.store.credentials import Credentials, CredentialsError, credentials_for, normalise_url, save

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from exact_desktop.model.entities import stored_id
 from exact_desktop.model.jobs import JobList, JobView
 
 COLUMNS = ("Plugin", "Image", "Progress", "ETA", "Status")
@@ -96,7 +97,7 @@ class JobsPanel(QWidget):
     def _request(self, signal: Signal) -> None:
         job = self.selected()
         if job is not None:
-            signal.emit(job.id)  # type: ignore[attr-defined]
+            signal.emit(stored_id(job))
 
     def closeEvent(self, event: object) -> None:  # noqa: N802
         self.jobs.changed.disconnect(self._refresh)

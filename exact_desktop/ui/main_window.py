@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QToolBar,
 )
 
-from exact_desktop.model.entities import AnnotationType, Image, ImageSet, VectorType
+from exact_desktop.model.entities import AnnotationType, Image, ImageSet, VectorType, stored_id
 from exact_desktop.model.layers import ANNOTATIONS, Layer, LayerList
 from exact_desktop.model.scale_bar import magnification
 from exact_desktop.paths import resource_path
@@ -185,7 +185,7 @@ class MainWindow(ProjectWindow):
             (i.name, (lambda i=i: remote.slide_for(i)) if remote else (lambda i=i: open_slide(i.local_path)))
             for i in images
         ]
-        failures = self._open_each(openers, [image.id for image in images])  # type: ignore[arg-type]
+        failures = self._open_each(openers, [stored_id(image) for image in images])
         path = getattr(self.store, "path", None)
         last = last_image(Path(path)) if path is not None else None
         if last is not None:
@@ -283,7 +283,7 @@ class MainWindow(ProjectWindow):
         if self.annotation is not None:
             self.annotation.image_shown(image_id, types)
         fresh = [
-            Layer(ANNOTATIONS, t.id, t.name, image_id, t.color_code, opacity=1.0)  # type: ignore[arg-type]
+            Layer(ANNOTATIONS, stored_id(t), t.name, image_id, t.color_code, opacity=1.0)
             for t in types
             if t.vector_type != VectorType.GLOBAL
         ]

@@ -23,8 +23,11 @@ from PySide6.QtWidgets import (
 )
 
 from exact_desktop.model import entities as e
+from exact_desktop.model.entities import stored_id
 from exact_desktop.plugins.registry import PluginRegistryError, ensure_types, produced_types, register
-from exact_desktop.rest.connection import Connection, ExactApiError
+from exact_desktop.rest.connection import Connection
+from exact_desktop.rest.errors import ExactApiError
+from exact_desktop.rest.processing import PLUGINS
 from exact_desktop.store.base import Store, StoreError
 
 QUEUES = ("local", "celery")
@@ -96,7 +99,7 @@ class PluginManager(QDialog):
     def connect_server(self, url: str, token: str) -> bool:
         """Show the server's plugin records too (the token is kept in memory only)."""
         try:
-            self.server_plugins = Connection(url, token).pages("/api/v1/processing/plugins/")
+            self.server_plugins = Connection(url, token).pages(PLUGINS)
         except ExactApiError as err:
             self.message.setText(f"Server: {err}")
             return False
@@ -166,7 +169,7 @@ class PluginManager(QDialog):
         ensure_types(self.store, {"products": [{"name": n} for n in names]}, self.product)
         products = sorted({*plugin.products, self.product})
         try:
-            self.store.update(e.Plugin, plugin.id, name=self.name.text().strip() or plugin.name,  # type: ignore[arg-type]
+            self.store.update(e.Plugin, stored_id(plugin), name=self.name.text().strip() or plugin.name,
                               queue=self.queue.currentText(), products=products, produces=names,
                               parameter_schema=schema)  # fmt: skip
         except StoreError as err:

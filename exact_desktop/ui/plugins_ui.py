@@ -16,6 +16,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDockWidget, QMessageBox
 
 from exact_desktop.model import entities as e
+from exact_desktop.model.entities import stored_id
 from exact_desktop.model.jobs import JobList, JobView
 from exact_desktop.model.layers import RESULTS, Layer
 from exact_desktop.plugins.exact_session import ExactPlugins
@@ -110,7 +111,7 @@ class PluginsUi:
         plugins = {p.id: p.name for p in self.store.list(e.Plugin)}
         images = {i.id: i.name for i in self.store.list(e.Image)}
         return [
-            JobView(j.id, plugins.get(j.plugin, "?"), images.get(j.image, "?"), j.status, j.processing_complete,  # type: ignore[arg-type]
+            JobView(stored_id(j), plugins.get(j.plugin, "?"), images.get(j.image, "?"), j.status, j.processing_complete,
                     j.eta_time, j.error_message, j.error_detail)
             for j in self.store.list(e.PluginJob)
         ]  # fmt: skip
@@ -299,16 +300,16 @@ class PluginsUi:
         results = {r.id: r for r in self.store.list(e.PluginResult, image=image)}
         entries = self.store.list(e.PluginResultEntry, pluginresult__in=list(results)) if results else []
         plugins = {p.id: p.name for p in self.store.list(e.Plugin)}
-        said = origins(self.store, [x.id for x in entries])  # type: ignore[misc]
+        said = origins(self.store, [stored_id(x) for x in entries])
         fresh = []
         for entry in entries:
             result = results[entry.pluginresult]
             name = f"{plugins.get(result.plugin, 'plugin ' + str(result.plugin))} · {entry.name} · "
             name += f"{result.created_time:%Y-%m-%d %H:%M}"
             colour = self._entry_colour(entry.id)
-            details = described_origin(said[entry.id], result.created_time) if entry.id in said else ""  # type: ignore[index]
+            details = described_origin(said[stored_id(entry)], result.created_time) if stored_id(entry) in said else ""
             fresh.append(Layer(
-                RESULTS, entry.id, name, image, colour, threshold=entry.default_threshold, details=details,  # type: ignore[arg-type]
+                RESULTS, stored_id(entry), name, image, colour, threshold=entry.default_threshold, details=details,
             ))  # fmt: skip
         self.layers.sync(image, RESULTS, fresh)
 

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QLineEdit, QPlainT
 
 from exact_desktop.annotating.annotator import Annotator
 from exact_desktop.annotating.edit_history import EditHistory
-from exact_desktop.model.entities import Annotation, User
+from exact_desktop.model.entities import Annotation, User, stored_id
 from exact_desktop.review.provenance import described
 from exact_desktop.store.base import NotFoundError
 from exact_desktop.ui.type_palette import swatch
@@ -102,12 +102,12 @@ class PropertiesPanel(QWidget):
     def _store_description(self) -> None:
         one = self._one()
         if one is not None and self.description.text() != one.description:
-            self.history.change("Edit description", {one.id: {"description": self.description.text()}})  # type: ignore[dict-item]
+            self.history.change("Edit description", {stored_id(one): {"description": self.description.text()}})
             self.annotator.refresh()
 
     def _retype(self, row: int) -> None:
         one = self._one()
         type_id = self.type_box.itemData(row)
         if one is not None and type_id is not None and type_id != one.annotation_type:
-            self.history.change("Change type", {one.id: {"annotation_type": type_id}})  # type: ignore[dict-item]
+            self.history.change("Change type", {stored_id(one): {"annotation_type": type_id}})
             self.annotator.refresh()

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 from exact_desktop.annotating.annotator import BOX, CIRCLE, DRAW, SELECT, Annotator
 from exact_desktop.annotating.edit_history import EditHistory
 from exact_desktop.model import shapes
-from exact_desktop.model.entities import Annotation, AnnotationType, VectorType
+from exact_desktop.model.entities import Annotation, AnnotationType, VectorType, stored_id
 
 
 def key_of(index: int) -> str:
@@ -112,7 +112,7 @@ class TypePalette(QWidget):
             check.setIcon(swatch(t.color_code))
             check.clicked.connect(lambda _checked, type_id=t.id: self.toggle_label(type_id))
             self.labels_layout.addWidget(check)
-            self.label_checks[t.id] = check  # type: ignore[index]
+            self.label_checks[stored_id(t)] = check
         self.labels_box.setVisible(bool(self.label_checks))
         self._annotator_changed(None)
         self._show_labels()
@@ -126,7 +126,7 @@ class TypePalette(QWidget):
         if image is None:
             return []
         found = self.annotator.store.list(Annotation, image=image, annotation_type=type_id, deleted=False)
-        return [a.id for a in found]  # type: ignore[misc]
+        return [stored_id(a) for a in found]
 
     def label_key(self, digit: int) -> str:
         """Shift+`digit`: toggle the global label shown with that key; what happened, in words."""
@@ -135,8 +135,8 @@ class TypePalette(QWidget):
         if index >= len(labels):
             return f"No image label on Shift+{digit}: this image set has {len(labels)}"
         label = labels[index]
-        self.toggle_label(label.id)  # type: ignore[arg-type]
-        return f"Image label {label.name} {'set' if self._label_ids(label.id) else 'taken off'}"  # type: ignore[arg-type]
+        self.toggle_label(stored_id(label))
+        return f"Image label {label.name} {'set' if self._label_ids(stored_id(label)) else 'taken off'}"
 
     def toggle_label(self, type_id: int) -> None:
         """Set the image-level label, or take it off: one undoable edit."""

@@ -18,7 +18,7 @@ import numpy as np
 from PySide6.QtCore import QRectF
 from PySide6.QtGui import QColor, QImage, QPainter
 
-from exact_desktop.model.entities import AnnotationType, PluginResultBitmap, VectorType
+from exact_desktop.model.entities import AnnotationType, PluginResultBitmap, VectorType, stored_id
 from exact_desktop.model.geometry import Rect
 from exact_desktop.model.layers import RESULTS, LayerKey, LayerList
 from exact_desktop.model.view_state import ViewState
@@ -159,14 +159,14 @@ class OverlayPainter:
     ) -> str | None:
         """Heatmaps (1 channel) coloured with a perceptual map, values under the threshold clear.
         A bitmap that cannot be drawn is skipped, and why is returned."""
-        made_for, picture = self._pictures.get(bitmap.id, (None, ""))  # type: ignore[arg-type]
+        made_for, picture = self._pictures.get(stored_id(bitmap), (None, ""))
         if made_for != threshold:  # one picture (or reason) per bitmap, for the threshold shown
             folder: Path = self.store.bitmap_folder  # type: ignore[attr-defined]
             try:
                 picture = heatmap_image(folder / bitmap.bitmap, bitmap.channels, threshold)
             except BitmapUnreadableError as err:
                 picture = str(err)
-            self._pictures[bitmap.id] = (threshold, picture)  # type: ignore[index]
+            self._pictures[stored_id(bitmap)] = (threshold, picture)
         try:
             x, y, w, h = drawable_rect(bitmap.location_rect)
         except BitmapUnreadableError as err:

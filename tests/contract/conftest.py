@@ -24,6 +24,7 @@ import requests
 
 from exact_desktop.demo.synthetic_slide import ensure_demo_slide
 from exact_desktop.model import entities as e
+from exact_desktop.model.entities import stored_id
 from exact_desktop.rest.connection import Connection
 from exact_desktop.server.passwords import hash_password
 from exact_desktop.store.sqlite.store import SqliteStore
@@ -155,19 +156,19 @@ def embedded_target(tmp_path_factory: pytest.TempPathFactory, contract_slide: Pa
     db = folder / "project.db"
     store = SqliteStore(db)
     user = store.create(e.User(USER))
-    store.set_password_hash(user.id, hash_password(PASSWORD))  # type: ignore[arg-type]
+    store.set_password_hash(stored_id(user), hash_password(PASSWORD))
     team = store.create(e.Team("Demo Team"))
-    store.create(e.TeamMembership(team.id, user.id, is_admin=True))  # type: ignore[arg-type]
+    store.create(e.TeamMembership(stored_id(team), stored_id(user), is_admin=True))
     product = store.create(e.Product("Demo", team=team.id))
-    store.create(e.AnnotationType("Nucleus", 1, product.id, color_code="#FF0000"))  # type: ignore[arg-type]
-    store.create(e.AnnotationType("Tissue", 5, product.id, color_code="#00AA00", closed=True))  # type: ignore[arg-type]
-    demo = store.create(e.ImageSet("Demo", team=team.id, product_set=[product.id]))  # type: ignore[list-item]
-    faults = store.create(e.ImageSet("Faults", team=team.id, product_set=[product.id]))  # type: ignore[list-item]
+    store.create(e.AnnotationType("Nucleus", 1, stored_id(product), color_code="#FF0000"))
+    store.create(e.AnnotationType("Tissue", 5, stored_id(product), color_code="#00AA00", closed=True))
+    demo = store.create(e.ImageSet("Demo", team=stored_id(team), product_set=[stored_id(product)]))
+    faults = store.create(e.ImageSet("Faults", team=stored_id(team), product_set=[stored_id(product)]))
     store.close()
     process, first = start_server(db)
     try:
-        target = Target("embedded", first["url"], USER, PASSWORD, first["token"], product.id, demo.id,  # type: ignore[arg-type]
-                        faults_set=faults.id, team=team.id)  # type: ignore[arg-type]  # fmt: skip
+        target = Target("embedded", first["url"], USER, PASSWORD, first["token"], stored_id(product), stored_id(demo),
+                        faults_set=stored_id(faults), team=stored_id(team))  # fmt: skip
         for path in (SMALL_SVS, BOXES_TIFF):
             target.images[path.name] = upload(target, path, path.name, target.image_set)
         _finish(target, contract_slide)

@@ -15,6 +15,7 @@ import pytest
 
 from exact_desktop.cli.exact_server import _prefer_token
 from exact_desktop.model import entities as e
+from exact_desktop.model.entities import stored_id
 from exact_desktop.plugins.exact_registry import register_on_server
 from exact_desktop.plugins.sdk.worker import find_plugin
 from exact_desktop.rest.connection import Connection
@@ -115,7 +116,9 @@ def test_a_push_answered_with_nonsense_looks_up_what_was_stored(server: Target, 
     run(project, server, "pull", sync_set.id)
     image = project.list(e.Image, remote_id=sync_set.image)[0]
     kind = project.list(e.AnnotationType, remote_id=sync_set.box_type)[0]
-    project.bulk_create([e.Annotation(kind.id, image.id, {"x1": 1, "y1": 1, "x2": 9 + i, "y2": 9}) for i in range(2)])  # type: ignore[arg-type]
+    project.bulk_create(
+        [e.Annotation(stored_id(kind), stored_id(image), {"x1": 1, "y1": 1, "x2": 9 + i, "y2": 9}) for i in range(2)]
+    )
     faults.garbled["POST", ANNOTATIONS] = b'{"id": "seven", "results": 7}'  # stored, then answered with this
     summary = run(project, server, "push", sync_set.id, url=faults.url)
     assert (summary.pushed, summary.errors, summary.outbox) == (2, [], 0)

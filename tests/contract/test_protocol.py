@@ -17,7 +17,7 @@ from exact_desktop.plugins.exact_runner import CREATE_JOB
 from exact_desktop.plugins.registry import describe
 from exact_desktop.plugins.sdk.results import ResultWriter
 from exact_desktop.plugins.sdk.worker import find_plugin, plugin_types
-from exact_desktop.rest.connection import RefusedError
+from exact_desktop.rest.errors import RefusedError
 from tests.contract.conftest import Target
 
 P = "/api/v1/processing"

@@ -14,6 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 
 from exact_desktop.model import entities as e
+from exact_desktop.model.entities import stored_id
 from exact_desktop.rest.login import sign_in
 from exact_desktop.slides.remote_source import RemoteSlideSource
 from exact_desktop.store.credentials import credentials_for
@@ -105,7 +106,7 @@ def test_open_a_server_image_set_and_annotate_on_it(qtbot, server: Target, contr
     store = window.store
     image = store.list(e.Image, name="contract.svs")[0]
     kind = next(t for t in store.list(e.AnnotationType) if t.vector_type == 1)
-    made = store.create(e.Annotation(kind.id, image.id, {"x1": 400, "y1": 300, "x2": 460, "y2": 350}))  # type: ignore[arg-type]
+    made = store.create(e.Annotation(stored_id(kind), stored_id(image), {"x1": 400, "y1": 300, "x2": 460, "y2": 350}))
     session = server.session()
 
     def on_server() -> bool:
@@ -265,7 +266,7 @@ def test_a_conflict_shows_in_the_panel_and_is_resolved_there(qtbot, server: Targ
     window.server_ui.timer.stop()  # this test pushes by hand
     (mine,) = project.store.list(e.Annotation, unique_identifier=uuid_)
     mine_vector, theirs_vector = {"x1": 10, "y1": 10, "x2": 90, "y2": 70}, {"x1": 500, "y1": 500, "x2": 530, "y2": 520}
-    project.store.update(e.Annotation, mine.id, vector=mine_vector)  # type: ignore[arg-type]
+    project.store.update(e.Annotation, stored_id(mine), vector=mine_vector)
     fresh.patch(uuid_, vector=theirs_vector)
     with qtbot.waitSignal(window.server_ui.synced, timeout=60_000) as synced:
         window.server_ui.sync("both")

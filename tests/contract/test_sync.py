@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from exact_desktop.model import entities as e
+from exact_desktop.model.entities import stored_id
 from exact_desktop.rest.connection import Connection
 from exact_desktop.rest.exact_api import ExactApi
 from exact_desktop.store.sqlite.store import SqliteStore
@@ -122,7 +123,7 @@ def test_full_pull_push_and_incremental_sync(server: Target, sync_set: SyncSet, 
     kind = project.list(e.AnnotationType, remote_id=sync_set.box_type)[0]
 
     # edits here: 300 new, 5 moved, 3 deleted
-    new = [e.Annotation(kind.id, image.id, _box(2000 + i)) for i in range(300)]  # type: ignore[arg-type]
+    new = [e.Annotation(stored_id(kind), stored_id(image), _box(2000 + i)) for i in range(300)]
     project.bulk_create(new)
     mine = sorted(project.list(e.Annotation, remote_id__in=[a.remote_id for a in project.list(e.Annotation)][:8]),
                   key=lambda a: a.id)  # fmt: skip
@@ -136,7 +137,7 @@ def test_full_pull_push_and_incremental_sync(server: Target, sync_set: SyncSet, 
     assert_in_step(project, sync_set)
     on_server = {a["unique_identifier"]: a for a in sync_set.listed()}
     for a in mine[:5]:
-        assert on_server[a.unique_identifier]["vector"] == moved[a.id]["vector"]  # type: ignore[index]
+        assert on_server[a.unique_identifier]["vector"] == moved[stored_id(a)]["vector"]
     assert all(on_server[a.unique_identifier]["deleted"] for a in mine[5:8])
     assert len(server_live(sync_set)) == 1200 + 300 - 3
 
@@ -160,14 +161,14 @@ def test_a_conflict_keeps_both_versions_on_both_sides(server: Target, sync_set: 
     (local,) = project.list(e.Annotation, unique_identifier=theirs_uuid)
     mine_vector = {"x1": 100, "y1": 100, "x2": 160, "y2": 150}
     theirs_vector = {"x1": 300, "y1": 300, "x2": 340, "y2": 330}
-    project.update(e.Annotation, local.id, vector=mine_vector)  # type: ignore[arg-type]
+    project.update(e.Annotation, stored_id(local), vector=mine_vector)
     sync_set.patch(theirs_uuid, vector=theirs_vector)
 
     summary = run(project, server, "both", sync_set.id)
     assert summary.conflicts == 1 and summary.errors == []
     (conflict,) = SyncLedger(project).conflicts()
     assert conflict.unique_identifier == theirs_uuid and conflict.copy is not None
-    assert project.get(e.Annotation, local.id).vector == theirs_vector  # type: ignore[arg-type]
+    assert project.get(e.Annotation, stored_id(local)).vector == theirs_vector
     copy = project.get(e.Annotation, conflict.copy)
     assert copy.vector == mine_vector and copy.meta_data[CONFLICT_KEY]["of"] == theirs_uuid  # type: ignore[index]
     on_server = {a["unique_identifier"]: a for a in sync_set.listed()}
@@ -190,11 +191,11 @@ def test_a_delete_here_against_an_edit_there_keeps_the_edit(server: Target, sync
     (theirs_uuid,) = sync_set.create(1)
     run(project, server, "pull", sync_set.id)
     (local,) = project.list(e.Annotation, unique_identifier=theirs_uuid)
-    project.delete(e.Annotation, local.id)  # type: ignore[arg-type]
+    project.delete(e.Annotation, stored_id(local))
     sync_set.patch(theirs_uuid, description="checked by a pathologist")
     summary = run(project, server, "both", sync_set.id)
     assert summary.conflicts == 1
-    kept = project.get(e.Annotation, local.id)  # type: ignore[arg-type]
+    kept = project.get(e.Annotation, stored_id(local))
     assert not kept.deleted and kept.description == "checked by a pathologist"
     (conflict,) = SyncLedger(project).conflicts()
     assert conflict.copy is None and conflict.local_change == "deleted"
@@ -214,7 +215,7 @@ def test_faults_lose_nothing_and_double_nothing(server: Target, sync_set: SyncSe
             run(project, server, "pull", sync_set.id)
             image = project.list(e.Image, remote_id=sync_set.image)[0]
             kind = project.list(e.AnnotationType, remote_id=sync_set.box_type)[0]
-            project.bulk_create([e.Annotation(kind.id, image.id, _box(4000 + i)) for i in range(1200)])  # type: ignore[arg-type]
+            project.bulk_create([e.Annotation(stored_id(kind), stored_id(image), _box(4000 + i)) for i in range(1200)])
             if fault == "cut-push":
                 proxy.cut_once_after(150_000)  # inside the first list POST (about 200 bytes per annotation)
             elif fault == "500-batch":
@@ -274,7 +275,7 @@ def test_edits_made_offline_wait_in_the_outbox_across_a_restart(server: Target, 
         proxy.refuse = True  # the network is gone
         image = store.list(e.Image, remote_id=sync_set.image)[0]
         kind = store.list(e.AnnotationType, remote_id=sync_set.box_type)[0]
-        made = store.create(e.Annotation(kind.id, image.id, _box(77)))  # type: ignore[arg-type]
+        made = store.create(e.Annotation(stored_id(kind), stored_id(image), _box(77)))
         with pytest.raises(ExactApiError) as caught:
             run(store, server, "push", sync_set.id, url=proxy.url, timeout=5)
         assert proxy.url in str(caught.value)

@@ -12,7 +12,7 @@ from datetime import timedelta
 import pytest
 
 from exact_desktop.rest import exact_api
-from exact_desktop.rest.connection import UnknownOutcomeError
+from exact_desktop.rest.errors import UnknownOutcomeError
 from exact_desktop.rest.paging import PageError
 from exact_desktop.store.sqlite.store import SqliteStore
 from exact_desktop.sync import engine

@@ -9,6 +9,7 @@ import sqlite3
 import pytest
 
 from exact_desktop.model import entities as e
+from exact_desktop.model.entities import stored_id
 from exact_desktop.store.base import StoreError
 from exact_desktop.store.sqlite.bulk import SET_BASED_OUTBOX_FROM
 from exact_desktop.store.sqlite.store import SqliteStore
@@ -21,17 +22,17 @@ MANY = SET_BASED_OUTBOX_FROM + 500
 
 def _boxes(s: Seed, image: e.Image, count: int, start: int = 0) -> list[e.Annotation]:
     return [
-        e.Annotation(s.box.id, image.id, {"x1": 10 * i, "y1": 5, "x2": 10 * i + 8, "y2": 13})  # type: ignore[arg-type]
+        e.Annotation(stored_id(s.box), stored_id(image), {"x1": 10 * i, "y1": 5, "x2": 10 * i + 8, "y2": 13})
         for i in range(start, start + count)
     ]
 
 
 def _mirrored(store: SqliteStore) -> tuple[Seed, e.Image, SyncLedger]:
     s = seed(store)
-    elsewhere = store.create(e.ImageSet("not mirrored", team=s.team.id, product_set=[s.product.id]))  # type: ignore[list-item]
-    other = store.create(e.Image("c.svs", image_set=elsewhere.id, width=9_000, height=9_000))  # type: ignore[arg-type]
+    elsewhere = store.create(e.ImageSet("not mirrored", team=stored_id(s.team), product_set=[stored_id(s.product)]))
+    other = store.create(e.Image("c.svs", image_set=stored_id(elsewhere), width=9_000, height=9_000))
     ledger = SyncLedger(store)
-    ledger.mirror(s.image_set.id, "https://exact.example", 7)  # type: ignore[arg-type]
+    ledger.mirror(stored_id(s.image_set), "https://exact.example", 7)
     return s, other, ledger
 
 
@@ -60,7 +61,7 @@ def test_a_refused_batch_writes_nothing_and_keeps_the_trigger(store: SqliteStore
     s, _, ledger = _mirrored(store)
     triggers = _triggers(store)
     batch = _boxes(s, s.image, MANY)
-    batch[MANY // 2] = e.Annotation(s.box.id, s.image.id, {"x1": 1, "y1": 1})  # type: ignore[arg-type]
+    batch[MANY // 2] = e.Annotation(stored_id(s.box), stored_id(s.image), {"x1": 1, "y1": 1})
     with pytest.raises(StoreError):
         store.bulk_create(batch)
     assert store.count(e.Annotation) == 0 and ledger.outbox_size() == 0
@@ -89,15 +90,19 @@ def test_outgoing_bodies_are_the_create_bodies_with_the_servers_ids(store: Sqlit
     made = store.create(e.Annotation(s.box.id, s.image.id, {"x1": 1.5, "y1": 2, "x2": 9, "y2": 11}, blurred=True,
                                      **texts))  # type: ignore[arg-type]  # fmt: skip
     gone = store.create(_boxes(s, s.image, 1, start=3)[0])
-    store.delete(e.Annotation, gone.id)  # type: ignore[arg-type]
-    other = store.create(e.Annotation(s.polygon.id, s.image.id, {"x1": 1, "y1": 1, "x2": 5, "y2": 1, "x3": 3, "y3": 4}))  # type: ignore[arg-type]
-    found = ledger.outgoing(s.image_set.id, {s.image.id: 70}, {s.box.id: 80}, after=0, limit=10)  # type: ignore[arg-type, dict-item]
+    store.delete(e.Annotation, stored_id(gone))
+    other = store.create(
+        e.Annotation(stored_id(s.polygon), stored_id(s.image), {"x1": 1, "y1": 1, "x2": 5, "y2": 1, "x3": 3, "y3": 4})
+    )
+    found = ledger.outgoing(stored_id(s.image_set), {stored_id(s.image): 70}, {stored_id(s.box): 80}, after=0, limit=10)
     assert [o.id for o in found] == [made.id, gone.id, other.id]
     assert [o.deleted for o in found] == [False, True, False]
     assert json.loads(found[0].body) == {  # type: ignore[arg-type]
         "annotation_type": 80, "image": 70, "vector": made.vector, "unique_identifier": made.unique_identifier,
         "deleted": False, "concealed": False, "blurred": True, "generated": False, **texts,
     }  # fmt: skip
-    assert found[0].stamp == store.get(e.Annotation, made.id).last_edit_time.isoformat()  # type: ignore[arg-type, union-attr]
+    assert found[0].stamp == store.get(e.Annotation, stored_id(made)).last_edit_time.isoformat()
     assert found[2].body is None  # the polygon type has no server id in this frame
-    assert [o.id for o in ledger.outgoing(s.image_set.id, {}, {}, after=gone.id, limit=10)] == [other.id]  # type: ignore[arg-type]
+    assert [stored_id(o) for o in ledger.outgoing(stored_id(s.image_set), {}, {}, after=stored_id(gone), limit=10)] == [
+        stored_id(other)
+    ]

@@ -11,6 +11,7 @@ import pytest
 
 from exact_desktop.demo.synthetic_slide import ensure_demo_slide
 from exact_desktop.model import entities as e
+from exact_desktop.model.entities import stored_id
 from exact_desktop.rest.login import sign_in
 from exact_desktop.server.server import RunningServer, serve_in_thread
 from exact_desktop.store.sqlite.store import SqliteStore
@@ -27,7 +28,7 @@ def served(tmp_path: Path) -> Iterator[tuple[RunningServer, int]]:
     s = seed(store)
     store.update(e.Image, s.image.id, local_path=str(BOXES_TIFF), width=300, height=250)
     running = serve_in_thread(store)
-    yield running, s.image_set.id  # type: ignore[misc]
+    yield running, stored_id(s.image_set)
     running.stop()
     store.close()
 

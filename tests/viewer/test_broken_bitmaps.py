@@ -10,6 +10,7 @@ import cv2
 import numpy as np
 
 from exact_desktop.model import entities as e
+from exact_desktop.model.entities import stored_id
 from exact_desktop.model.layers import RESULTS
 from exact_desktop.plugins.registry import register
 from exact_desktop.store.sqlite.store import SqliteStore
@@ -24,8 +25,8 @@ FULL = {"x": 0, "y": 0, "w": 300, "h": 250}
 def _bitmap_entry(
     store: SqliteStore, result: e.PluginResult, name: str, file: str, rect: object
 ) -> e.PluginResultEntry:
-    entry = store.create(e.PluginResultEntry(result.id, name))  # type: ignore[arg-type]
-    store.create(e.PluginResultBitmap(entry.id, result.image, file, location_rect=FULL))  # type: ignore[arg-type]
+    entry = store.create(e.PluginResultEntry(stored_id(result), name))
+    store.create(e.PluginResultBitmap(stored_id(entry), result.image, file, location_rect=FULL))
     if rect != FULL:  # what another program (or a damaged sync) left in the file
         with sqlite3.connect(store.path) as raw:
             raw.execute("UPDATE plugin_result_bitmap SET location_rect = ? WHERE pluginresultentry = ?",
@@ -39,7 +40,7 @@ def test_undrawable_bitmaps_are_named_in_the_layers_panel_and_the_rest_draws(qtb
     store.update(e.Image, s.image.id, local_path=str(BOXES_TIFF), width=300, height=250)
     store.delete(e.Image, s.other_image.id)
     plugin = register(store, SCRIPT, s.product.id)
-    result = store.create(e.PluginResult(s.image.id, None, plugin.id))  # type: ignore[arg-type]
+    result = store.create(e.PluginResult(stored_id(s.image), None, stored_id(plugin)))
     store.bitmap_folder.mkdir(parents=True, exist_ok=True)
     cv2.imwrite(str(store.bitmap_folder / "good.png"), np.full((25, 30), 255, np.uint8))
     good = _bitmap_entry(store, result, "good", "good.png", FULL)

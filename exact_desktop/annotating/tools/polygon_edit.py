@@ -159,4 +159,4 @@ def _without_repeats(points: list[tuple[float, float]]) -> np.ndarray:
     if len(nodes) < 2:
         return nodes
     keep = np.concatenate([[True], np.hypot(*np.diff(nodes, axis=0).T) > 1e-6])
-    return nodes[keep]
+    return np.asarray(nodes[keep])

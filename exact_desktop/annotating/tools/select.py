@@ -9,7 +9,7 @@ from typing import Any
 
 from exact_desktop.annotating.tools.base import Host, Preview, Tool
 from exact_desktop.model import shapes
-from exact_desktop.model.entities import Annotation, VectorType
+from exact_desktop.model.entities import Annotation, VectorType, stored_id
 from exact_desktop.model.geometry import Rect
 
 _PATHS = (VectorType.POLYGON, VectorType.MULTI_LINE, VectorType.SEGMENTATION)
@@ -46,7 +46,7 @@ class SelectTool(Tool):
                 if ctrl:
                     smaller = shapes.delete_vertex(single.vector or {}, vector_type, index)
                     if smaller is not None:
-                        a.store_vectors("Delete vertex", {single.id: smaller})  # type: ignore[dict-item]
+                        a.store_vectors("Delete vertex", {stored_id(single): smaller})
                 else:
                     self.drag = _Drag("handle", x, y, index, x, y)
                 return True
@@ -83,10 +83,10 @@ class SelectTool(Tool):
             a.select([*a.selection, *a.inside(rect)])
         elif drag.moved and drag.kind == "move":
             noun = "annotation" if len(a.selected) == 1 else f"{len(a.selected):,} annotations"
-            a.store_vectors(f"Move {noun}", {s.id: self.shown_vector(s, drag) for s in a.selected})  # type: ignore[misc]
+            a.store_vectors(f"Move {noun}", {stored_id(s): self.shown_vector(s, drag) for s in a.selected})
         elif drag.moved and drag.kind == "handle" and len(a.selected) == 1:
             (single,) = a.selected
-            a.store_vectors("Reshape", {single.id: self.shown_vector(single, drag)})  # type: ignore[dict-item]
+            a.store_vectors("Reshape", {stored_id(single): self.shown_vector(single, drag)})
 
     def double_click(self, x: float, y: float, tolerance: float) -> bool:
         a = self.annotator
@@ -100,7 +100,7 @@ class SelectTool(Tool):
         edge, distance = shapes.nearest_edge(nodes, x, y, vector_type != VectorType.MULTI_LINE)
         if distance > tolerance:
             return False
-        a.store_vectors("Insert vertex", {single.id: shapes.insert_vertex(single.vector or {}, edge, x, y)})  # type: ignore[dict-item]
+        a.store_vectors("Insert vertex", {stored_id(single): shapes.insert_vertex(single.vector or {}, edge, x, y)})
         return True
 
     def cancel(self) -> bool:

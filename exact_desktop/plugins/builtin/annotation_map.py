@@ -17,6 +17,7 @@ import numpy as np
 
 from exact_desktop.plugins.sdk import ImageHandle, JobContext, main
 from exact_desktop.plugins.sdk.errors import PluginError
+from exact_desktop.rest.processing import RESULT_ANNOTATIONS
 
 DESCRIBE: dict[str, Any] = {
     "name": "Annotation map",
@@ -43,11 +44,7 @@ def process(image: ImageHandle, params: dict[str, Any], context: JobContext) -> 
     cols, rows = math.ceil(image.width / cell), math.ceil(image.height / cell)
     counts = np.zeros((rows, cols), np.float64)
     wanted = _type_ids(context, str(params.get("types", "")))
-    path = (
-        "/api/v1/processing/pluginresultannotations/"
-        if params.get("source") == "results"
-        else "/api/v1/annotations/annotations/"
-    )
+    path = RESULT_ANNOTATIONS if params.get("source") == "results" else "/api/v1/annotations/annotations/"
     seen = 0
     for row in context.connection.iterate(path, image=image.id, fields="image,annotation_type,vector,deleted"):
         if row.get("image") != image.id or row.get("deleted") or (wanted and row["annotation_type"] not in wanted):

@@ -23,6 +23,7 @@ from sklearn.preprocessing import StandardScaler
 from exact_desktop.plugins.builtin.annotation_map import _type_ids
 from exact_desktop.plugins.builtin.pixels import haematoxylin, work_level
 from exact_desktop.plugins.sdk import ImageHandle, JobContext, main
+from exact_desktop.rest.processing import RESULT_ANNOTATIONS
 
 MAX_K = 8
 DESCRIBE: dict[str, Any] = {
@@ -61,11 +62,7 @@ _EOSIN = np.array([0.07, 0.99, 0.11]) / np.linalg.norm([0.07, 0.99, 0.11])
 def process(image: ImageHandle, params: dict[str, Any], context: JobContext) -> None:
     k = int(params.get("k", 2))
     wanted = _type_ids(context, str(params.get("types", "Nucleus")))
-    path = (
-        "/api/v1/processing/pluginresultannotations/"
-        if params.get("source") == "results"
-        else "/api/v1/annotations/annotations/"
-    )
+    path = RESULT_ANNOTATIONS if params.get("source") == "results" else "/api/v1/annotations/annotations/"
     fields = "id,image,annotation_type,vector,deleted,unique_identifier"
     rows = [
         r for r in context.connection.iterate(path, image=image.id, fields=fields)

@@ -18,11 +18,12 @@ from exact_desktop.model.entities import CANCELLED_MESSAGE
 from exact_desktop.model.vectors import validate_vector
 from exact_desktop.plugins.sdk.errors import PluginError
 from exact_desktop.plugins.sdk.results import BATCH, ResultWriter
-from exact_desktop.rest.connection import Connection, UnknownOutcomeError
+from exact_desktop.rest.connection import Connection
+from exact_desktop.rest.errors import UnknownOutcomeError
+from exact_desktop.rest.processing import BITMAPS, ENTRIES, JOBS, RESULTS, Job, item
 
 REPORT_EVERY_S = 0.5  # progress PATCHes and cancel checks at most this often
 SHOW_EVERY_S = 2.0  # progress lines on stderr, when asked for
-P = "/api/v1/processing"
 
 
 class Cancelled(Exception):  # noqa: N818 - an outcome, not a failure
@@ -35,7 +36,7 @@ def now_iso() -> str:
 
 class JobContext:
     def __init__(
-        self, connection: Connection, job: dict[str, Any], plugin: dict[str, Any], types: dict[str, int],
+        self, connection: Connection, job: Job, plugin: dict[str, Any], types: dict[str, int],
         params: dict[str, Any] | None = None, lists: bool | None = None, vector_types: dict[int, int] | None = None,
     ) -> None:  # fmt: skip
         self.connection, self.job, self.plugin = connection, job, plugin
@@ -53,7 +54,7 @@ class JobContext:
 
     @property
     def job_path(self) -> str:
-        return f"{P}/pluginjobs/{self.job['id']}/"
+        return item(JOBS, self.job["id"])
 
     # --- progress and cancel ------------------------------------------------------------------
     def progress(self, fraction: float) -> None:
@@ -135,15 +136,13 @@ class JobContext:
         }  # fmt: skip
         files = {"bitmap": (f"{name}.png", buffer.getvalue(), "image/png")}
         try:
-            self.connection.request("POST", f"{P}/pluginresultbitmaps/", files=files, data=fields)
+            self.connection.request("POST", BITMAPS, files=files, data=fields)
         except UnknownOutcomeError:
             if not self._bitmap_stored(entry_id, name):
-                self.connection.request("POST", f"{P}/pluginresultbitmaps/", files=files, data=fields)
+                self.connection.request("POST", BITMAPS, files=files, data=fields)
 
     def _bitmap_stored(self, entry_id: int, name: str) -> bool:
-        listed = self.connection.iterate(
-            f"{P}/pluginresultbitmaps/", image=self.job["image"], fields="id,name,pluginresultentry"
-        )
+        listed = self.connection.iterate(BITMAPS, image=self.job["image"], fields="id,name,pluginresultentry")
         return any(b["pluginresultentry"] == entry_id and b["name"] == name for b in listed)
 
     def flush(self) -> None:
@@ -172,24 +171,24 @@ class JobContext:
             result = self._the_result()
             body = {"pluginresult": result["id"], "name": name, "annotation_results": [], "bitmap_results": []}
             try:
-                self._entries[name] = self.connection.post(f"{P}/pluginresultentrys/", body)["id"]
+                self._entries[name] = self.connection.post(ENTRIES, body)["id"]
             except UnknownOutcomeError:
                 found = self._find_entry(result["id"], name)
-                self._entries[name] = found or self.connection.post(f"{P}/pluginresultentrys/", body)["id"]
+                self._entries[name] = found or self.connection.post(ENTRIES, body)["id"]
         return self._entries[name]
 
     def _the_result(self) -> dict[str, Any]:
         if self._result is None:
             body = {"image": self.job["image"], "plugin": self.plugin["id"], "job": self.job["id"], "entries": []}
             try:
-                self._result = self.connection.post(f"{P}/pluginresults/", body)
+                self._result = self.connection.post(RESULTS, body)
             except UnknownOutcomeError:
-                found = self.connection.pages(f"{P}/pluginresults/", job_id=self.job["id"])
-                self._result = found[0] if found else self.connection.post(f"{P}/pluginresults/", body)
+                found = self.connection.pages(RESULTS, job_id=self.job["id"])
+                self._result = found[0] if found else self.connection.post(RESULTS, body)
         return self._result  # type: ignore[return-value]
 
     def _find_entry(self, result_id: int, name: str) -> int | None:
-        for entry_id in self.connection.get(f"{P}/pluginresults/{result_id}/")["entries"]:
-            if self.connection.get(f"{P}/pluginresultentrys/{entry_id}/", fields="id,name")["name"] == name:
+        for entry_id in self.connection.get(item(RESULTS, result_id))["entries"]:
+            if self.connection.get(item(ENTRIES, entry_id), fields="id,name")["name"] == name:
                 return entry_id
         return None

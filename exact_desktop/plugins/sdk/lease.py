@@ -15,19 +15,20 @@ import time
 from typing import Any
 
 from exact_desktop.plugins.sdk.context import now_iso
-from exact_desktop.rest.connection import Connection, ExactApiError
+from exact_desktop.rest.connection import Connection
+from exact_desktop.rest.errors import ExactApiError
+from exact_desktop.rest.processing import JOBS, Job, item
 
-JOBS = "/api/v1/processing/pluginjobs/"
 READ_BACK_DELAY_S = 0.05  # lets a concurrent claimer's write land before we read
 
 
-def is_open(job: dict[str, Any]) -> bool:
+def is_open(job: Job) -> bool:
     """Not finished, not failed or cancelled."""
     return not job.get("error_message") and (job.get("processing_complete") or 0) < 100
 
 
-def claim(connection: Connection, job: dict[str, Any], me: str) -> bool:
-    path = f"{JOBS}{job['id']}/"
+def claim(connection: Connection, job: Job, me: str) -> bool:
+    path = item(JOBS, job["id"])
     connection.patch(path, attached_worker=me, updated_time=now_iso())
     time.sleep(READ_BACK_DELAY_S)
     return connection.get(path, fields="id,attached_worker").get("attached_worker") == me
@@ -38,7 +39,7 @@ class LeaseWatch:
         self.lease_s = lease_s
         self._seen: dict[int, tuple[tuple[Any, ...], float]] = {}  # job -> (state, since when, monotonic)
 
-    def claimable(self, job: dict[str, Any], me: str) -> bool:
+    def claimable(self, job: Job, me: str) -> bool:
         holder = job.get("attached_worker")
         if not holder or holder == me:
             return True
@@ -50,7 +51,7 @@ class LeaseWatch:
             return False
         return now - seen[1] >= self.lease_s
 
-    def waiting_for(self, jobs: list[dict[str, Any]], me: str, idle_exit_s: float) -> bool:
+    def waiting_for(self, jobs: list[Job], me: str, idle_exit_s: float) -> bool:
         """True while a claim by another worker could still expire within the idle time."""
         now = time.monotonic()
         for job in jobs:

@@ -19,9 +19,10 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from exact_desktop.plugins.sdk.errors import PluginError
-from exact_desktop.rest.connection import IN_FLIGHT, Connection, RefusedError, UnknownOutcomeError
+from exact_desktop.rest.connection import IN_FLIGHT, Connection
+from exact_desktop.rest.errors import RefusedError, UnknownOutcomeError
+from exact_desktop.rest.processing import RESULT_ANNOTATIONS, Job
 
-RESULT_ANNOTATIONS = "/api/v1/processing/pluginresultannotations/"
 BATCH = 500  # result annotations per list request
 RECONCILE_ROUNDS = 5
 SETTLE_S = 1.0  # before reading back: a request cut on our side may still be landing on the server
@@ -38,7 +39,7 @@ def _lists_refused(err: RefusedError) -> bool:
 class ResultWriter:
     def __init__(
         self, connection: Connection, lists: bool | None = None, in_flight: int = IN_FLIGHT,
-        job: dict[str, Any] | None = None,
+        job: Job | None = None,
     ) -> None:  # fmt: skip
         self.connection = connection
         self.job = job  # {"id", "image"}: results for another image are refused here (EXACT would keep them)

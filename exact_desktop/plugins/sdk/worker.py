@@ -27,12 +27,11 @@ from exact_desktop.plugins.sdk.errors import PluginError
 from exact_desktop.plugins.sdk.image import ImageHandle
 from exact_desktop.plugins.sdk.lease import Heartbeat, LeaseWatch, claim, is_open
 from exact_desktop.rest.answers import Shape, checked
-from exact_desktop.rest.connection import Connection, ExactApiError, RefusedError
+from exact_desktop.rest.connection import Connection
+from exact_desktop.rest.errors import ExactApiError, RefusedError
+from exact_desktop.rest.processing import JOB_FIELDS, JOBS, PLUGINS, RESULTS, Job, item, job_of, jobs_listed
 
 Process = Callable[[ImageHandle, dict[str, Any], JobContext], None]
-P = "/api/v1/processing"
-JOBS = f"{P}/pluginjobs/"
-JOB_FIELDS = "id,plugin,image,attached_worker,processing_complete,error_message,updated_time"
 DEFAULT_LEASE_S = 120.0
 
 
@@ -41,11 +40,10 @@ def worker_name() -> str:
 
 
 def find_plugin(connection: Connection, name: str | None) -> dict[str, Any]:
-    path = f"{P}/plugins/"
     shape: Shape = {"id": int, "name": str, "products": (list, type(None))}
     plugins = [
-        checked(p, shape, connection.url, f"the list of {path}")
-        for p in connection.pages(path, fields="id,name,products")
+        checked(p, shape, connection.url, f"the list of {PLUGINS}")
+        for p in connection.pages(PLUGINS, fields="id,name,products")
     ]
     found = [p for p in plugins if p["name"] == name]
     if not found:
@@ -107,8 +105,8 @@ def run_worker(
     lists: bool | None = None
     idle_since = time.monotonic()
     while True:
-        listed = connection.iterate(
-            JOBS, fields=JOB_FIELDS, **({"filter_ids": ",".join(map(str, only))} if only else {})
+        listed = jobs_listed(
+            connection, fields=JOB_FIELDS, **({"filter_ids": ",".join(map(str, only))} if only else {})
         )
         jobs = [j for j in listed if j["plugin"] == plugin["id"] and (not only or j["id"] in only) and is_open(j)]
         claimed = next((j for j in reversed(jobs) if watch.claimable(j, me) and claim(connection, j, me)), None)
@@ -126,15 +124,15 @@ def run_worker(
 def _set_aside(connection: Connection, job_id: int) -> list[int]:
     """A job taken over, or run again, starts clean, but its earlier results are only set aside
     (kept, unlinked from the job: EXACT's result.job may be null) until the new run is done."""
-    earlier = [r["id"] for r in connection.pages(f"{P}/pluginresults/", job_id=job_id, fields="id,job")
+    earlier = [r["id"] for r in connection.pages(RESULTS, job_id=job_id, fields="id,job")
                if r.get("job") == job_id]  # fmt: skip
     kept = []
     for result in earlier:
         try:
-            connection.patch(f"{P}/pluginresults/{result}/", job=None)
+            connection.patch(item(RESULTS, result), job=None)
             kept.append(result)
         except RefusedError:  # a server that will not unlink it: it goes, as it always did on EXACT
-            connection.delete(f"{P}/pluginresults/{result}/")
+            connection.delete(item(RESULTS, result))
     return kept
 
 
@@ -143,23 +141,24 @@ def _settle(connection: Connection, job_id: int, earlier: list[int], done: bool,
     the partial results of this run go (a first run keeps what it found)."""
     if done:
         for result in earlier:
-            connection.delete(f"{P}/pluginresults/{result}/")
+            connection.delete(item(RESULTS, result))
         return
     if not earlier:
         return
     if context.result_id is not None:
-        connection.delete(f"{P}/pluginresults/{context.result_id}/")
-    connection.patch(f"{P}/pluginresults/{earlier[0]}/", job=job_id)  # one result per job
+        connection.delete(item(RESULTS, context.result_id))
+    connection.patch(item(RESULTS, earlier[0]), job=job_id)  # one result per job
 
 
 def _run_one(
     connection: Connection, process: Process, plugin: dict[str, Any], types: tuple[dict[str, int], dict[int, int]],
-    job: dict[str, Any], params: dict[str, Any] | None, lease_s: float, lists: bool | None,
+    job: Job, params: dict[str, Any] | None, lease_s: float, lists: bool | None,
 ) -> tuple[dict[str, Any], bool | None]:  # fmt: skip
-    path = f"{JOBS}{job['id']}/"
+    path = item(JOBS, job["id"])
     earlier = _set_aside(connection, job["id"])
     names, vector_types = types
-    context = JobContext(connection, connection.get(path), plugin, names, params, lists, vector_types)
+    context = JobContext(connection, job_of(connection.get(path), connection.url, path), plugin, names, params, lists,
+                         vector_types)  # fmt: skip
     outcome = {"job": job["id"], "image": job["image"], "status": "done", "result_annotations": 0, "error": None}
     image = ImageHandle(connection, connection.get(f"/api/v1/images/images/{job['image']}/", omit="annotations"))
     try:

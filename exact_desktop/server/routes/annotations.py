@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from exact_desktop.model import entities as e
+from exact_desktop.model.entities import stored_id
 from exact_desktop.model.vectors import InvalidVectorError, validate_vector
 from exact_desktop.server import serialize as s
 from exact_desktop.server.auth import Caller
@@ -77,8 +78,8 @@ CREATED_CONSTANTS: dict[str, Any] = {"annotationversion_set": [], **CONSTANT_FIE
 
 
 def _serialize(store: SqliteStore, items: list[e.Annotation]) -> list[dict[str, Any]]:
-    versions = store.ids_by(e.AnnotationVersion, "annotation", [a.id for a in items])  # type: ignore[misc]
-    return [s.annotation(a, versions[a.id]) for a in items]  # type: ignore[index]
+    versions = store.ids_by(e.AnnotationVersion, "annotation", [stored_id(a) for a in items])
+    return [s.annotation(a, versions[stored_id(a)]) for a in items]
 
 
 def _asked(request: Request, shape: dict[str, str], constants: dict[str, Any]) -> tuple[dict[str, str], dict[str, Any]]:

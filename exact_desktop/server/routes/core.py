@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from exact_desktop.model import entities as e
+from exact_desktop.model.entities import stored_id
 from exact_desktop.server import serialize as s
 from exact_desktop.server.context import CallerDep, OrjsonRoute, StoreDep, detail_response, list_response
 from exact_desktop.store.sqlite.store import SqliteStore
@@ -25,7 +26,7 @@ def _teams(store: SqliteStore, items: list[e.Team]) -> list[dict[str, Any]]:
         members[m.team].append(names[m.user])
     image_sets = store.ids_by(e.ImageSet, "team", ids)
     products = store.ids_by(e.Product, "team", ids)
-    return [s.team(t, members[t.id], image_sets[t.id], products[t.id]) for t in items]  # type: ignore[index]
+    return [s.team(t, members[stored_id(t)], image_sets[stored_id(t)], products[stored_id(t)]) for t in items]
 
 
 @router.get("/users/teams/")

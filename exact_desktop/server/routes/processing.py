@@ -14,7 +14,7 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict
 
 from exact_desktop.model import entities as e
-from exact_desktop.model.entities import JobStatus, status_from_exact, utcnow
+from exact_desktop.model.entities import JobStatus, status_from_exact, stored_id, utcnow
 from exact_desktop.model.vectors import MAX_COORDINATE, InvalidVectorError, validate_vector
 from exact_desktop.server import serialize as s
 from exact_desktop.server.auth import Caller
@@ -39,8 +39,8 @@ V1 = "/api/v1/processing"
 
 # --- plugins -----------------------------------------------------------------------------------
 def _plugins(store: SqliteStore, items: list[e.Plugin]) -> list[dict[str, Any]]:
-    results = store.ids_by(e.PluginResult, "plugin", [p.id for p in items])  # type: ignore[misc]
-    return [s.plugin(p, results[p.id]) for p in items]  # type: ignore[index]
+    results = store.ids_by(e.PluginResult, "plugin", [stored_id(p) for p in items])
+    return [s.plugin(p, results[stored_id(p)]) for p in items]
 
 
 @router.get(f"{V1}/plugins/")
@@ -166,8 +166,8 @@ def list_results(request: Request, store: SqliteStore = StoreDep) -> dict[str, A
 
 
 def _results(store: SqliteStore, items: list[e.PluginResult]) -> list[dict[str, Any]]:
-    entries = store.ids_by(e.PluginResultEntry, "pluginresult", [r.id for r in items])  # type: ignore[misc]
-    return [s.plugin_result(r, entries[r.id]) for r in items]  # type: ignore[index]
+    entries = store.ids_by(e.PluginResultEntry, "pluginresult", [stored_id(r) for r in items])
+    return [s.plugin_result(r, entries[stored_id(r)]) for r in items]
 
 
 @router.get(f"{V1}/pluginresults/{{id}}/")
@@ -229,7 +229,7 @@ def _entries(store: SqliteStore, items: list[e.PluginResultEntry]) -> list[dict[
     ids = [x.id for x in items]
     annotations = store.ids_by(e.PluginResultAnnotation, "pluginresultentry", ids)  # type: ignore[arg-type]
     bitmaps = store.ids_by(e.PluginResultBitmap, "pluginresultentry", ids)  # type: ignore[arg-type]
-    return [s.result_entry(x, annotations[x.id], bitmaps[x.id]) for x in items]  # type: ignore[index]
+    return [s.result_entry(x, annotations[stored_id(x)], bitmaps[stored_id(x)]) for x in items]
 
 
 @router.get(f"{V1}/pluginresultentrys/")

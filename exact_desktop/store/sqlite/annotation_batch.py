@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, func, insert, select, update
 
 from exact_desktop.model import entities as e
+from exact_desktop.model.entities import stored_id
 from exact_desktop.store.base import NotFoundError, StoreError
 from exact_desktop.store.sqlite import spatial
 from exact_desktop.store.sqlite import tables as t
@@ -58,7 +59,7 @@ def update_annotations(
         box = None if new.deleted else bbox_of(new.vector)
         if box is not None:
             rows.append((id, new.image, new.annotation_type, *box))
-    spatial.index_rows(cursor, t.ANNOTATION_GRID, rows, None, log)  # type: ignore[arg-type]
+    spatial.index_rows(cursor, t.ANNOTATION_GRID, rows, None, log)
     return [news[id] for id in ids]
 
 
@@ -94,7 +95,7 @@ def write_versions(conn: Connection, pairs: list[tuple[e.Annotation, e.Annotatio
         else:
             action = "update"
         rows.append({
-            "annotation": old.id, "version": last.get(old.id, 0) + 1,  # type: ignore[arg-type]
+            "annotation": stored_id(old), "version": last.get(stored_id(old), 0) + 1,
             "action": action, "annotation_type": old.annotation_type, "vector": old.vector, "deleted": old.deleted,
             "description": old.description, "meta_data": old.meta_data, "editor": new.last_editor, "time": now,
         })  # fmt: skip

@@ -21,7 +21,7 @@ BUCKETS = 10  # score buckets of result annotations: [0, 0.1), ..., [0.9, 1]
 _CHUNK_CELLS = CHUNK * CHUNK
 
 
-def score_buckets(scores: np.ndarray | None, n: int) -> np.ndarray:
+def score_buckets(scores: Sequence[float | None] | np.ndarray | None, n: int) -> np.ndarray:
     if scores is None:
         return np.zeros(n, np.int64)
     values = np.nan_to_num(np.asarray(scores, np.float64), nan=0.0)

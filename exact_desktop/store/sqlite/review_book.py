@@ -230,7 +230,7 @@ class ReviewBook:
 
     def _read(self, sql: str, args: tuple[Any, ...]) -> list[Any]:
         with self.store.engine.connect() as conn:
-            return driver_cursor(conn).execute(sql, args).fetchall()  # type: ignore[no-any-return]
+            return driver_cursor(conn).execute(sql, args).fetchall()
 
     # --- writes ----------------------------------------------------------------------------
     def set_place(self, place: Place) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Callable
 from dataclasses import fields, replace
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 from sqlalchemy import Table
@@ -111,7 +111,10 @@ def normalised(entity: Any) -> Any:
     return entity if canonical == value else replace(entity, unique_identifier=canonical)
 
 
-def entity_from_row(kind: type, row: Any, links: list[int] | None = None) -> Any:
+E = TypeVar("E")
+
+
+def entity_from_row(kind: type[E], row: Any, links: list[int] | None = None) -> E:
     mapping = row._mapping
     values = {name: mapping[name] for name in _FIELDS[kind] if name in mapping}
     if kind in LINKS:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -48,11 +49,11 @@ def cell_keys(boxes: np.ndarray) -> np.ndarray:
     cx, cy = _cells(boxes[:, 0] / side), _cells(boxes[:, 2] / side)
     top = level == TOP
     cx[top] = cy[top] = _HALF
-    return (level << 46) | (cy << 23) | cx
+    return np.asarray((level << 46) | (cy << 23) | cx)
 
 
 def _cells(position: np.ndarray) -> np.ndarray:
-    return np.clip(np.floor(position), -_HALF, _HALF - 1).astype(np.int64) + _HALF
+    return np.asarray(np.clip(np.floor(position), -_HALF, _HALF - 1).astype(np.int64) + _HALF)
 
 
 def _cell(position: float) -> int:
@@ -127,9 +128,9 @@ class ChangeLog:
         for tree, band, boxes in self.parts:
             merged.setdefault((tree, band), []).append(boxes)
         found = []
-        for (tree, band), boxes in merged.items():
+        for (tree, band), pieces in merged.items():
             image, group = self._owners[band]
-            joined = np.concatenate(boxes)[:, [0, 2, 1, 3]].astype(np.float32)
+            joined = np.concatenate(pieces)[:, [0, 2, 1, 3]].astype(np.float32)
             found.append(SpatialChange(TREE_KINDS[tree], image, group, joined))
         return found
 
@@ -137,7 +138,7 @@ class ChangeLog:
 def index_rows(
     cursor: sqlite3.Cursor,
     tree: str,
-    rows: list[tuple[int, int, int, float, float, float, float]],
+    rows: Sequence[tuple[Any, ...]],
     scores: list[float] | None = None,
     log: ChangeLog | None = None,
 ) -> None:

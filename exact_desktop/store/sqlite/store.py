@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import builtins
 import itertools
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Connection, delete, func, insert, literal_column, select, update
 from sqlalchemy.exc import IntegrityError
@@ -57,7 +58,7 @@ _SPATIAL_FIELDS = ("vector", "annotation_type", "deleted", "score", "image", "pl
 
 
 def driver_cursor(conn: Connection) -> sqlite3.Cursor:
-    return conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    return cast(sqlite3.Connection, conn.connection.driver_connection).cursor()
 
 
 class SqliteStore(Store):
@@ -96,8 +97,8 @@ class SqliteStore(Store):
             if offset:
                 ids = select(table.c.id).where(*where).order_by(order).offset(offset)
                 ids = ids.limit(limit) if limit is not None else ids
-                rows = conn.execute(select(table).where(table.c.id.in_(ids.scalar_subquery())).order_by(table.c.id))
-                rows = rows.fetchall()
+                selected = select(table).where(table.c.id.in_(ids.scalar_subquery())).order_by(table.c.id)
+                rows = conn.execute(selected).fetchall()
             else:
                 statement = select(table).where(*where).order_by(order)
                 rows = conn.execute(statement.limit(limit) if limit is not None else statement).fetchall()
@@ -132,7 +133,9 @@ class SqliteStore(Store):
         with reading(self.engine) as conn:
             return self._get(conn, kind, id)
 
-    def ids_by(self, kind: type[Any], field: str, values: Sequence[int], **filters: Any) -> dict[int, list[int]]:
+    def ids_by(
+        self, kind: type[Any], field: str, values: Sequence[int], **filters: Any
+    ) -> dict[int, builtins.list[int]]:
         """Ids of `kind` grouped by `field` (EXACT's reverse lists: an image's annotations, ...)."""
         table = table_of(kind)
         found: dict[int, list[int]] = {value: [] for value in values}
@@ -148,7 +151,7 @@ class SqliteStore(Store):
                 found[owner].append(row_id)
         return found
 
-    def linked(self, kind: type[Any], field: str, values: Sequence[int]) -> dict[int, list[int]]:
+    def linked(self, kind: type[Any], field: str, values: Sequence[int]) -> dict[int, builtins.list[int]]:
         """For link tables: owners of each member (a product's image sets, a type's plugins)."""
         for owner_kind, (link_field, link, owner, member) in LINKS.items():
             if owner_kind is kind and link_field == field:
@@ -192,25 +195,25 @@ class SqliteStore(Store):
     def update(self, kind: type[E], id: int, **changes: Any) -> E:
         return self._write(lambda conn: self._update(conn, kind, id, changes))
 
-    def update_many(self, kind: type[E], changes: dict[int, dict[str, Any]]) -> list[E]:
+    def update_many(self, kind: type[E], changes: dict[int, dict[str, Any]]) -> builtins.list[E]:
         if not changes:
             return []
         if kind is e.Annotation:
             for id in changes:
                 _existing_id(kind, id)
 
-            def batch(conn: Connection) -> list[E]:
+            def batch(conn: Connection) -> builtins.list[E]:
                 with self._integrity("cannot update annotations"):
                     return update_annotations(conn, driver_cursor(conn), changes, spatial_log(conn))  # type: ignore[return-value]
 
             return self._write(batch)
         return self._write(lambda conn: [self._update(conn, kind, id, dict(c)) for id, c in changes.items()])
 
-    def change_and_create(self, changes: dict[int, dict[str, Any]], created: Sequence[Any]) -> list[int]:
+    def change_and_create(self, changes: dict[int, dict[str, Any]], created: Sequence[Any]) -> builtins.list[int]:
         for id in changes:
             _existing_id(e.Annotation, id)
 
-        def work(conn: Connection) -> list[int]:
+        def work(conn: Connection) -> builtins.list[int]:
             cursor, log = driver_cursor(conn), spatial_log(conn)
             with self._integrity("cannot update annotations"):
                 if changes:
@@ -226,7 +229,7 @@ class SqliteStore(Store):
 
     def _write(self, work: Callable[[Connection], T]) -> T:
         """One write transaction; what it moved in the spatial trees is announced after the commit."""
-        found: list[SpatialChange] = []
+        found: builtins.list[SpatialChange] = []
 
         def run(conn: Connection) -> T:
             log = conn.info["spatial_log"] = spatial.ChangeLog()
@@ -253,7 +256,7 @@ class SqliteStore(Store):
         if kind is e.Annotation:  # soft, as EXACT's web client does; the history keeps them
             self.update_many(kind, {id: {"deleted": True} for id in dict.fromkeys(ids)})
             return
-        files: list[str] = []
+        files: builtins.list[str] = []
 
         def work(conn: Connection) -> None:
             files.clear()  # a retried transaction starts again
@@ -264,7 +267,7 @@ class SqliteStore(Store):
         for name in files:
             (self.bitmap_folder / name).unlink(missing_ok=True)
 
-    def _delete(self, conn: Connection, kind: type[Any], id: int) -> list[str]:
+    def _delete(self, conn: Connection, kind: type[Any], id: int) -> builtins.list[str]:
         """Deletes one row; the bitmap files that went with it, to remove after the commit."""
         if kind is e.Annotation:  # soft, as EXACT's web client does; the history keeps it
             self._update(conn, e.Annotation, id, {"deleted": True})
@@ -282,7 +285,7 @@ class SqliteStore(Store):
             raise NotFoundError(f"{kind.__name__} {id} does not exist")
         return files
 
-    def bulk_create(self, entities: Sequence[E]) -> list[int]:
+    def bulk_create(self, entities: Sequence[E]) -> builtins.list[int]:
         if not entities:
             return []
         kinds = {type(x) for x in entities}
@@ -297,7 +300,7 @@ class SqliteStore(Store):
 
     # --- helpers ----------------------------------------------------------------------------
     @staticmethod
-    def _where(table: Any, filters: dict[str, Any]) -> list[Any]:
+    def _where(table: Any, filters: dict[str, Any]) -> builtins.list[Any]:
         clauses = []
         picked = by_uuid(filters)  # a range of images would hide the UUID from its index: kept as a list
         for key, value in filters.items():
@@ -322,7 +325,7 @@ class SqliteStore(Store):
                 raise StoreError(f"unknown filter operator {op!r} in {key!r}")
         return clauses
 
-    def _links(self, conn: Connection, kind: type, ids: list[int]) -> dict[int, list[int]]:
+    def _links(self, conn: Connection, kind: type, ids: builtins.list[int]) -> dict[int, builtins.list[int]]:
         if kind not in LINKS or not ids:
             return {}
         _field, link, owner, member = LINKS[kind]
@@ -361,12 +364,12 @@ class SqliteStore(Store):
         kind = type(entity)
         values = column_values(entity)
         values.pop("id", None)
-        if kind is e.PluginResultAnnotation:
+        if isinstance(entity, e.PluginResultAnnotation):
             AnnotationTypes(conn).check(
                 entity.annotation_type, entity.vector, f"result annotation {entity.unique_identifier}"
-            )  # type: ignore[attr-defined]
+            )
         with self._integrity(f"cannot create {kind.__name__}"):
-            new_id = conn.execute(insert(table_of(kind)).values(values)).inserted_primary_key[0]
+            new_id = conn.execute(insert(table_of(kind)).values(values)).inserted_primary_key[0]  # type: ignore[index]
         if kind in LINKS:
             with self._integrity(f"cannot link {kind.__name__} {new_id}"):
                 self._set_links(conn, entity, new_id)
@@ -456,7 +459,8 @@ def _is_run(values: Any) -> bool:
 
 
 def spatial_log(conn: Connection) -> spatial.ChangeLog | None:
-    return conn.info.get("spatial_log")  # type: ignore[no-any-return]
+    found: spatial.ChangeLog | None = conn.info.get("spatial_log")
+    return found
 
 
 def _existing_id(kind: type, id: int) -> None:

@@ -183,15 +183,16 @@ class SyncLedger:
                 for id, uuid, stamp, deleted, mapped, body in rows]  # fmt: skip
 
     def outbox_size(self, image_set: int | None = None) -> int:
-        sql, args = "SELECT count(*) FROM sync_outbox", ()
+        sql = "SELECT count(*) FROM sync_outbox"
+        args: tuple[int, ...] = ()
         if image_set is not None:
             sql += " o JOIN annotation a ON a.id = o.annotation JOIN image i ON i.id = a.image WHERE i.image_set = ?"
-            args = (image_set,)  # type: ignore[assignment]
+            args = (image_set,)
         return int(self._read(sql, args)[0][0])
 
     def _read(self, sql: str, args: tuple[Any, ...]) -> list[Any]:
         with self.store.engine.connect() as conn:
-            return driver_cursor(conn).execute(sql, args).fetchall()  # type: ignore[no-any-return]
+            return driver_cursor(conn).execute(sql, args).fetchall()
 
     def drop_pending(self, ids: Sequence[int]) -> None:
         """Forget outbox rows that need no push (created and deleted here before any sync)."""
