@@ -7,4 +7,5 @@ bash scripts/venv.sh test
 .venv/bin/ruff format --check .
 .venv/bin/lint-imports  # the layers of ARCHITECTURE.md, as import contracts in pyproject.toml
 .venv/bin/mypy  # strict types on the Qt-free core ([tool.mypy] in pyproject.toml)
+.venv/bin/python scripts/no_qt_lane.py  # everything below the window and the viewer imports without PySide6
 QT_QPA_PLATFORM=offscreen exec .venv/bin/python -m pytest -q -p no:cacheprovider "$@"
