@@ -26,6 +26,7 @@ from exact_desktop.plugins.builtin.pixels import tiles, work_level
 from exact_desktop.plugins.builtin.segmentation import outlines, polygon_vector
 from exact_desktop.plugins.sdk import ImageHandle, JobContext, main
 from exact_desktop.plugins.sdk.errors import PluginError
+from exact_desktop.rest.processing import RESULT_ANNOTATIONS
 from exact_desktop.review.learning.card import CardError, Model
 from exact_desktop.review.learning.features import FEATURES, candidate_features
 from exact_desktop.slides.tissue import GLASS
@@ -104,11 +105,7 @@ def _candidates(
             f"card of {model.path.name}: features {', '.join(card.features)} are not the ones this version computes"
         )
     wanted = {types[name][0] for name in card.candidate_types}
-    path = (
-        "/api/v1/processing/pluginresultannotations/"
-        if params.get("source", "results") == "results"
-        else "/api/v1/annotations/annotations/"
-    )
+    path = RESULT_ANNOTATIONS if params.get("source", "results") == "results" else "/api/v1/annotations/annotations/"
     listed = context.connection.iterate(path, image=image.id, fields="image,annotation_type,vector,score,deleted")
     rows = [
         row
