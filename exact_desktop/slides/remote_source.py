@@ -5,6 +5,9 @@ The server's tiles are OpenSlide's DeepZoomGenerator's: 254 px with a 1 px overl
 is one DeepZoom level (downsample 2^k), so the viewer's tile cache and loader treat it like a
 local pyramid. The tile path ends in a slash (without it the server answers 301). The
 overview is the server's thumbnail.
+
+The server is reached through `TileServer`, a small fetch interface (sync/remote_tiles.py gives
+one over the REST client), so slides/ does not depend on rest/.
 """
 
 from __future__ import annotations
@@ -13,17 +16,31 @@ import math
 import threading
 from collections import OrderedDict
 from pathlib import PurePosixPath
+from typing import Any, Protocol
 
 import cv2
 import numpy as np
 
-from exact_desktop.rest.connection import Connection
-from exact_desktop.rest.errors import ExactApiError
 from exact_desktop.slides.base import SlideReadError, SlideSource
 
 TILE, OVERLAP = 254, 1
 SMALLEST_LEVEL_SIDE = 256  # coarser DeepZoom levels are not offered (the thumbnail covers them)
 CACHED_TILES = 256
+
+
+class FetchError(Exception):
+    """The server did not give what was asked; the message names the request and why."""
+
+
+class TileServer(Protocol):
+    """What a remote slide needs of a server. Both reads raise FetchError when they fail."""
+
+    @property
+    def url(self) -> str: ...
+
+    def json(self, path: str) -> Any: ...
+
+    def content(self, path: str) -> bytes: ...
 
 
 def deepzoom_dimensions(width: int, height: int) -> list[tuple[int, int]]:
@@ -36,16 +53,16 @@ def deepzoom_dimensions(width: int, height: int) -> list[tuple[int, int]]:
 
 
 class RemoteSlideSource(SlideSource):
-    def __init__(self, connection: Connection, image_id: int, name: str = "", mpp: float | None = None,
+    def __init__(self, server: TileServer, image_id: int, name: str = "", mpp: float | None = None,
                  objective_power: float | None = None) -> None:  # fmt: skip
-        self.connection, self.image_id = connection, image_id
-        self.url = f"{connection.url}/images/{image_id}/{name}"
+        self.server, self.image_id = server, image_id
+        self.url = f"{server.url}/images/{image_id}/{name}"
         self.path = PurePosixPath(self.url)  # type: ignore[assignment]  # for display; self.url is the address
         base = f"/api/v1/images/images/{image_id}"
         self._tiles_path = f"{base}/1/1/tile_files"
         try:
-            info = connection.get(f"{base}/slide_information/")
-        except ExactApiError as err:
+            info = server.json(f"{base}/slide_information/")
+        except FetchError as err:
             raise SlideReadError(self.url, f"the server did not describe image {image_id}: {err}") from None
         width, height = (int(v) for v in info["level_dimensions"][0])
         all_levels = deepzoom_dimensions(width, height)
@@ -93,9 +110,8 @@ class RemoteSlideSource(SlideSource):
 
     def get_thumbnail(self, max_side: int) -> np.ndarray:
         try:
-            answer = self.connection.request("GET", f"/api/v1/images/images/{self.image_id}/thumbnail/")
-            pixels = _decode(answer.content)
-        except (ExactApiError, ValueError):
+            pixels = _decode(self.server.content(f"/api/v1/images/images/{self.image_id}/thumbnail/"))
+        except (FetchError, ValueError):
             return super().get_thumbnail(max_side)
         if max(pixels.shape[:2]) > max_side:
             scale = max_side / max(pixels.shape[:2])
@@ -111,8 +127,8 @@ class RemoteSlideSource(SlideSource):
                 return self._cache[key]
         path = f"{self._tiles_path}/{self._top - level}/{col}_{row}.jpeg/"
         try:
-            pixels = _decode(self.connection.request("GET", path).content)
-        except (ExactApiError, ValueError) as err:
+            pixels = _decode(self.server.content(path))
+        except (FetchError, ValueError) as err:
             raise SlideReadError(self.url, f"tile {col}_{row} of level {level}: {err}") from None
         with self._lock:
             self._cache[key] = pixels

@@ -17,6 +17,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from exact_desktop.model import entities as e
+from exact_desktop.model.entities import remote_id_of
 from exact_desktop.paths import data_home
 from exact_desktop.rest.connection import BearerToken, Connection
 from exact_desktop.rest.download import download_original
@@ -29,6 +30,7 @@ from exact_desktop.store.base import StoreError
 from exact_desktop.store.sqlite.store import SqliteStore
 from exact_desktop.store.sqlite.sync_ledger import SyncLedger
 from exact_desktop.sync.engine import Progress, Synchroniser, SyncSummary, _quiet
+from exact_desktop.sync.remote_tiles import RestTiles
 from exact_desktop.sync.screening_sync import sync_screening
 
 TOKEN_KEEPS_SCREENING = (
@@ -126,7 +128,8 @@ class ExactMirror:
     def slide_for(self, image: e.Image) -> SlideSource:
         if image.local_path and Path(image.local_path).is_file():
             return open_slide(image.local_path)
-        return RemoteSlideSource(self.connection, image.remote_id, image.name, image.mpp, image.objectivePower)  # type: ignore[arg-type]
+        tiles = RestTiles(self.connection)
+        return RemoteSlideSource(tiles, remote_id_of(image), image.name, image.mpp, image.objectivePower)
 
     def close(self) -> None:
         self.store.close()

@@ -11,6 +11,7 @@ from exact_desktop.rest.download import download_original
 from exact_desktop.slides.base import SlideReadError
 from exact_desktop.slides.opener import open_slide
 from exact_desktop.slides.remote_source import RemoteSlideSource, deepzoom_dimensions
+from exact_desktop.sync.remote_tiles import RestTiles
 from tests.contract.conftest import Target
 
 
@@ -26,7 +27,7 @@ def test_deepzoom_levels_are_openslides() -> None:
 @pytest.mark.parametrize("where", [((0, 0), 0, (300, 200)), ((1017, 498), 0, (700, 520)),
                                    ((1200, 800), 1, (400, 300)), ((0, 0), 2, (750, 500))])  # fmt: skip
 def test_regions_match_the_file(server: Target, contract_slide: Path, where: tuple) -> None:
-    remote = RemoteSlideSource(server.connection(), server.images["contract.svs"], "contract.svs")
+    remote = RemoteSlideSource(RestTiles(server.connection()), server.images["contract.svs"], "contract.svs")
     local = open_slide(contract_slide)
     assert remote.dimensions == local.dimensions
     location, level, size = where
@@ -47,7 +48,7 @@ def test_regions_match_the_file(server: Target, contract_slide: Path, where: tup
 
 def test_a_missing_image_is_named(server: Target) -> None:
     with pytest.raises(SlideReadError) as caught:
-        RemoteSlideSource(server.connection(), 987654, "gone.svs")
+        RemoteSlideSource(RestTiles(server.connection()), 987654, "gone.svs")
     assert "987654" in str(caught.value) and server.url in str(caught.value)
 
 
