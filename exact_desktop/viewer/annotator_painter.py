@@ -10,10 +10,27 @@ from PySide6.QtGui import QBrush, QColor, QPainter, QPainterPath, QPen, QPolygon
 
 from exact_desktop.annotating.annotator import Annotator, Preview
 from exact_desktop.model.view_state import ViewState
+from exact_desktop.viewer.overlay import AreaReady
 
 HIT_PX = 6  # screen pixels: how near a click must be to a line, a point or a handle
 _HANDLE_PX = 7
 _POINT_PX = 6
+
+
+class AnnotatorOverlay:
+    """The annotation tools' preview as an overlay: the view paints it last, over every layer."""
+
+    complete = True  # drawn from the annotator's state, nothing made elsewhere
+
+    def __init__(self) -> None:
+        self.annotator: Annotator | None = None  # the annotation tools, when a project is open
+
+    def paint(self, painter: QPainter, state: ViewState) -> None:
+        if self.annotator is not None:
+            paint_annotator(painter, state, self.annotator)
+
+    def attach(self, on_ready: AreaReady) -> None:
+        """Nothing to announce: the annotator's changes repaint the view themselves."""
 
 
 def paint_annotator(painter: QPainter, state: ViewState, annotator: Annotator) -> None:

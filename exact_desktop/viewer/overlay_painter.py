@@ -24,6 +24,7 @@ from exact_desktop.model.layers import RESULTS, LayerKey, LayerList
 from exact_desktop.model.view_state import ViewState
 from exact_desktop.slides.limits import MAX_BITMAP_PIXELS, ImageTooLargeError, check_pixels
 from exact_desktop.store.base import NotFoundError, SpatialChange, Store
+from exact_desktop.viewer.overlay import AreaReady
 from exact_desktop.viewer.overlay_tiles import TILE, OverlayKey, OverlayTiles, overlay_z, tiles_for_region
 
 _STAND_IN_LEVELS = 3
@@ -35,14 +36,16 @@ class OverlayPainter:
         self.store, self.layers, self.image_of_view = store, layers, image_of_view
         self._types: dict[int, tuple[tuple[int, int, int], int]] = {}
         self.tiles = OverlayTiles(store, self.type_info, on_ready=self._ready)
-        # the view sets this: repaint a level-0 rectangle (None: everything), from any thread
-        self.on_ready: Callable[[Rect | None], None] = lambda _area: None
+        self.on_ready: AreaReady = lambda _area: None  # the view's, once attached
         self._bitmap_rows: dict[int, list[PluginResultBitmap]] = {}
         self._pictures: dict[int, tuple[float, QImage]] = {}
         self._shown: tuple[int, list[np.ndarray]] = (0, [])  # the last paint's counts and tile ids
         self.drawn_bitmaps = 0
         self.complete = True  # every visible tile of the last paint was ready
         store.changed.connect(self._store_changed)
+
+    def attach(self, on_ready: AreaReady) -> None:
+        self.on_ready = on_ready
 
     # --- painting ---------------------------------------------------------------------------
     @property

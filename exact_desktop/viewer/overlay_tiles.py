@@ -11,10 +11,10 @@ until its new rendering arrives, as at a threshold change.
 
 from __future__ import annotations
 
+import functools
 import math
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -24,7 +24,7 @@ from exact_desktop.model.entities import Image
 from exact_desktop.model.geometry import Rect
 from exact_desktop.model.layers import RESULTS
 from exact_desktop.slides.tile_cache import TileCache
-from exact_desktop.slides.worker_threads import give_way_to_the_gui
+from exact_desktop.slides.tile_requests import TileRequests
 from exact_desktop.store.base import DensityGrid, SpatialChange, Store, ViewportObjects, ViewportQuery
 from exact_desktop.store.sqlite.review_book import ReviewBook
 from exact_desktop.viewer.overlay_render import (
@@ -117,16 +117,12 @@ class OverlayTiles:
         self.store, self.types, self.on_ready = store, types, on_ready
         self.images: TileCache[RenderedTile] = TileCache(CACHE_BYTES, lambda t: t.image.sizeInBytes() + 64)
         self.data: TileCache[TileData] = TileCache(CACHE_BYTES, lambda d: d.nbytes)
-        self._executor = ThreadPoolExecutor(
-            max_workers=workers, thread_name_prefix="overlay", initializer=give_way_to_the_gui
-        )
+        self._requests: TileRequests[OverlayKey] = TileRequests("overlay", workers)
         self._lock = threading.Lock()
         self._generation: dict[tuple[int, LayerId, int], int] = {}
         self._stamp: dict[tuple[int, LayerId], int] = {}  # bumped by every invalidation of a layer
         self._sizes: dict[tuple[int, LayerId], tuple[float, float]] = {}
         self.epoch = 0  # bumped by `forget_all`: every tile of an earlier epoch is stale
-        self._wanted: set[OverlayKey] = set()
-        self._pending: dict[OverlayKey, Future[None]] = {}
         self.queried_count = 0  # store reads (a threshold change makes none)
         self.last_error = ""
 
@@ -141,18 +137,11 @@ class OverlayTiles:
 
     def want(self, requests: Sequence[tuple[OverlayKey, float, tuple[int, int, int]]]) -> None:
         """(key, threshold, layer colour) for every tile the view misses, most wanted first."""
-        with self._lock:
-            self._wanted = {key for key, _, _ in requests}
-            for key, future in list(self._pending.items()):
-                if key not in self._wanted and future.cancel():
-                    del self._pending[key]
-            for key, threshold, colour in requests:
-                if key not in self._pending:
-                    self._pending[key] = self._executor.submit(self._render, key, threshold, colour)
+        self._requests.want([(key, functools.partial(self._render, key, threshold, colour))
+                             for key, threshold, colour in requests])  # fmt: skip
 
     def idle(self) -> bool:
-        with self._lock:
-            return not self._pending
+        return self._requests.idle()
 
     # --- invalidation -------------------------------------------------------------------------
     def invalidate(self, change: SpatialChange) -> None:
@@ -202,11 +191,9 @@ class OverlayTiles:
     def _cache_key_locked(self, key: OverlayKey) -> tuple[OverlayKey, int]:
         return (key, self._generation.get((key.image, key.layer, key.z), 0))
 
-    def _render(self, key: OverlayKey, threshold: float, colour: tuple[int, int, int]) -> None:
+    def _render(self, key: OverlayKey, threshold: float, colour: tuple[int, int, int]) -> Callable[[], None] | None:
+        """Reads (unless cached) and draws one tile; keeps it, and says so, once off the queue."""
         with self._lock:
-            if key not in self._wanted:
-                self._pending.pop(key, None)
-                return
             stamp = self._stamp.get((key.image, key.layer), 0)
             epoch = self.epoch
             cache_key = self._cache_key_locked(key)
@@ -218,14 +205,18 @@ class OverlayTiles:
             tile.epoch = epoch
         except Exception as err:  # the store failed (closed, disk gone): say so once, draw nothing
             self.last_error = f"overlay tile {key}: {err}"
+        if data is None or tile is None:  # a failed tile is tried again at the next paint, not in a loop
+            return None
+        return functools.partial(self._keep, key, stamp, epoch, cache_key, data, tile)
+
+    def _keep(self, key: OverlayKey, stamp: int, epoch: int, cache_key: tuple[OverlayKey, int], data: TileData,
+              tile: RenderedTile) -> None:  # fmt: skip
         with self._lock:
-            self._pending.pop(key, None)
             fresh = self._stamp.get((key.image, key.layer), 0) == stamp and self.epoch == epoch
-        if fresh and data is not None and tile is not None:  # else an edit landed meanwhile: asked again
+        if fresh:  # else an edit landed meanwhile: asked again
             self.data.put(cache_key, data)
             self.images.put(cache_key, tile)
-        if tile is not None:  # a failed tile is tried again at the next paint, not in a loop
-            self.on_ready(key.frame.rect)
+        self.on_ready(key.frame.rect)
 
     def _query(self, key: OverlayKey) -> TileData:
         frame = key.frame
@@ -305,9 +296,4 @@ class OverlayTiles:
         return RenderedTile(image, threshold, data.detail, ids, objects)
 
     def shutdown(self) -> None:
-        with self._lock:
-            self._wanted = set()
-            for future in self._pending.values():
-                future.cancel()
-            self._pending.clear()
-        self._executor.shutdown(wait=True, cancel_futures=True)
+        self._requests.shutdown()

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
-from typing import Any
 
 from PySide6.QtCore import QObject, QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import (
@@ -31,7 +30,8 @@ from exact_desktop.slides.tile_cache import DEFAULT_CACHE_BYTES, TileCache
 from exact_desktop.slides.tile_loader import TileLoader
 from exact_desktop.slides.tiling import TileKey, TilePyramid
 from exact_desktop.store.base import StoreError
-from exact_desktop.viewer.annotator_painter import HIT_PX, paint_annotator
+from exact_desktop.viewer.annotator_painter import HIT_PX, AnnotatorOverlay
+from exact_desktop.viewer.overlay import Overlay
 from exact_desktop.viewer.overview import OverviewWidget
 from exact_desktop.viewer.qimage_convert import qimage_nbytes, rgb_to_qimage
 from exact_desktop.viewer.scale_bar_painter import paint_scale_bar
@@ -70,8 +70,9 @@ class SlideView(QWidget):
         self.loader: TileLoader | None = None
         self._painter: TilePainter | None = None
         self.last_plan: FramePlan | None = None
-        self.overlays: list[Any] = []  # see add_overlay
+        self.overlays: list[Overlay] = []  # see add_overlay
         self.annotator: Annotator | None = None  # the annotation tools, when a project is open
+        self._annotator_overlay = AnnotatorOverlay()  # painted after every other overlay
         self._completed_for: tuple[float, ...] | None = None
         self._drag_from: QPointF | None = None
         self._tool_drag = False  # the left button went to the annotation tools
@@ -121,13 +122,14 @@ class SlideView(QWidget):
         self._place_overview()
         self.update()
 
-    def add_overlay(self, overlay: Any) -> None:
-        """Draw `overlay.paint(painter, state)` over the tiles. An overlay may have `complete`
-        (False while its tiles are still being made) and `on_ready` (set here: it asks for a
-        repaint of a level-0 rectangle, or of everything given None, from any thread)."""
+    def add_overlay(self, overlay: Overlay) -> None:
+        """Draw `overlay` over the tiles, after those added before it and before the annotation
+        tools' preview, which is always on top."""
         self.overlays.append(overlay)
-        if hasattr(overlay, "on_ready"):
-            overlay.on_ready = self.area_ready
+        overlay.attach(self.area_ready)
+
+    def _all_overlays(self) -> list[Overlay]:
+        return [*self.overlays, self._annotator_overlay]
 
     def area_ready(self, l0_rect: Rect | None = None) -> None:
         """From any thread: what lies in `l0_rect` (None: anywhere) can be drawn anew."""
@@ -159,10 +161,8 @@ class SlideView(QWidget):
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, smooth)
         plan = self._painter.plan(self.state)
         self._painter.paint(painter, self.state, plan)
-        for overlay in self.overlays:
+        for overlay in self._all_overlays():
             overlay.paint(painter, self.state)
-        if self.annotator is not None:
-            paint_annotator(painter, self.state, self.annotator)
         painter.resetTransform()
         if self.source and self.source.mpp:
             paint_scale_bar(painter, self.source.mpp, self.state.downsample, self.height())
@@ -170,7 +170,7 @@ class SlideView(QWidget):
         self.last_plan = plan
         wanted = [k for k in plan.missing if not self.loader.has_failed(k)]
         self.loader.want(wanted + [k for k in self._painter.ring(self.state, plan.z) if k not in self.cache])
-        if not wanted and all(getattr(overlay, "complete", True) for overlay in self.overlays):
+        if not wanted and all(overlay.complete for overlay in self._all_overlays()):
             self._frame_done()
         else:
             self._completed_for = None
@@ -255,7 +255,7 @@ class SlideView(QWidget):
         self.overview.move(self.width() - self.overview.width() - 10, 10)
 
     def set_annotator(self, annotator: Annotator | None) -> None:
-        self.annotator = annotator
+        self.annotator = self._annotator_overlay.annotator = annotator
         if annotator is not None:
             annotator.view, annotator.slide = self.state, self.source
             annotator.changed.connect(self._annotator_changed)
