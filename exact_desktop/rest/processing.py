@@ -9,7 +9,8 @@ sync all read jobs, results and entries through this module.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, NotRequired, TypedDict, cast
+from dataclasses import dataclass
+from typing import Any, Generic, NotRequired, TypedDict, TypeVar, cast
 
 from exact_desktop.rest.answers import Shape, checked
 from exact_desktop.rest.connection import Connection
@@ -24,6 +25,7 @@ BITMAPS = f"{PROCESSING}/pluginresultbitmaps/"
 
 JOB_FIELDS = "id,plugin,image,attached_worker,processing_complete,error_message,updated_time"
 NONE = type(None)
+R = TypeVar("R")
 
 
 class Job(TypedDict):
@@ -82,39 +84,32 @@ def item(collection: str, id: int) -> str:
     return f"{collection}{id}/"
 
 
-def job_of(answer: Any, server: str, request: str, fields: str | None = None) -> Job:
-    return cast(Job, checked(answer, _asked(JOB_SHAPE, fields), server, request))
+@dataclass(frozen=True)
+class Resource(Generic[R]):
+    """One kind of processing record: its collection and the shape its answers are checked against."""
+
+    collection: str
+    shape: Shape
+
+    def of(self, answer: Any, server: str, request: str, fields: str | None = None) -> R:
+        return cast(R, checked(answer, _asked(self.shape, fields), server, request))
+
+    def listed(self, connection: Connection, **params: Any) -> Iterator[R]:
+        """Every record the server lists for `params`, page by page, each checked."""
+        for body in connection.iterate(self.collection, **params):
+            yield self.of(body, connection.url, f"the list of {self.collection}", params.get("fields"))
+
+    def read(self, connection: Connection, id: int, fields: str | None = None) -> R:
+        path = item(self.collection, id)
+        answer = connection.get(path, fields=fields) if fields else connection.get(path)
+        return self.of(answer, connection.url, path, fields)
 
 
-def result_of(answer: Any, server: str, request: str, fields: str | None = None) -> Result:
-    return cast(Result, checked(answer, _asked(RESULT_SHAPE, fields), server, request))
-
-
-def entry_of(answer: Any, server: str, request: str, fields: str | None = None) -> Entry:
-    return cast(Entry, checked(answer, _asked(ENTRY_SHAPE, fields), server, request))
-
-
-def jobs_listed(connection: Connection, **params: Any) -> Iterator[Job]:
-    """Every job the server lists for `params`, page by page, each checked."""
-    for body in connection.iterate(JOBS, **params):
-        yield job_of(body, connection.url, f"the list of {JOBS}", params.get("fields"))
-
-
-def job_read(connection: Connection, job_id: int, fields: str | None = None) -> Job:
-    path = item(JOBS, job_id)
-    answer = connection.get(path, fields=fields) if fields else connection.get(path)
-    return job_of(answer, connection.url, path, fields)
-
-
-def results_listed(connection: Connection, **params: Any) -> Iterator[Result]:
-    for body in connection.iterate(RESULTS, **params):
-        yield result_of(body, connection.url, f"the list of {RESULTS}", params.get("fields"))
-
-
-def entry_read(connection: Connection, entry_id: int, fields: str | None = None) -> Entry:
-    path = item(ENTRIES, entry_id)
-    answer = connection.get(path, fields=fields) if fields else connection.get(path)
-    return entry_of(answer, connection.url, path, fields)
+JOB: Resource[Job] = Resource(JOBS, JOB_SHAPE)
+RESULT: Resource[Result] = Resource(RESULTS, RESULT_SHAPE)
+ENTRY: Resource[Entry] = Resource(ENTRIES, ENTRY_SHAPE)
+job_of, jobs_listed, job_read = JOB.of, JOB.listed, JOB.read
+results_listed, entry_read = RESULT.listed, ENTRY.read
 
 
 def _asked(shape: Shape, fields: str | None) -> Shape:

@@ -29,7 +29,7 @@ from exact_desktop.plugins.sdk.lease import Heartbeat, LeaseWatch, claim, is_ope
 from exact_desktop.rest.answers import Shape, checked
 from exact_desktop.rest.connection import Connection
 from exact_desktop.rest.errors import ExactApiError, RefusedError
-from exact_desktop.rest.processing import JOB_FIELDS, JOBS, PLUGINS, RESULTS, Job, item, job_of, jobs_listed
+from exact_desktop.rest.processing import JOB_FIELDS, JOBS, PLUGINS, RESULTS, Job, item, job_read, jobs_listed
 
 Process = Callable[[ImageHandle, dict[str, Any], JobContext], None]
 DEFAULT_LEASE_S = 120.0
@@ -157,8 +157,7 @@ def _run_one(
     path = item(JOBS, job["id"])
     earlier = _set_aside(connection, job["id"])
     names, vector_types = types
-    context = JobContext(connection, job_of(connection.get(path), connection.url, path), plugin, names, params, lists,
-                         vector_types)  # fmt: skip
+    context = JobContext(connection, job_read(connection, job["id"]), plugin, names, params, lists, vector_types)
     outcome = {"job": job["id"], "image": job["image"], "status": "done", "result_annotations": 0, "error": None}
     image = ImageHandle(connection, connection.get(f"/api/v1/images/images/{job['image']}/", omit="annotations"))
     try:
