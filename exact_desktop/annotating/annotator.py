@@ -309,8 +309,8 @@ class Annotator:
         """New polygons of the active type (holes in meta_data); the largest stays selected, so
         the next stroke of the tool that made them adds to it."""
         assert self.active is not None and self.image is not None
-        kind, image = self.active.id, self.image
-        made = [Annotation(kind, image, **regions.fields_of(p)) for p in pieces]  # type: ignore[arg-type]
+        kind, image = stored_id(self.active), self.image
+        made = [Annotation(kind, image, **regions.fields_of(p)) for p in pieces]
         ids = self.history.create(made, label)
         self.select(ids[:1])
 
@@ -320,15 +320,15 @@ class Annotator:
         polygons = [a for a in self.selected if self.vector_type(a) in shapes.CLOSED and a.vector]
         if not polygons:
             return f"{label}: select one or more polygons first"
-        changes = {}
+        changes: dict[int, dict[str, Any]] = {}
         for annotation in polygons:
             pieces = operation(regions.polygon_of(annotation.vector, annotation.meta_data))
             if pieces:  # the largest piece, should a change break one up
                 frame = (annotation.vector or {}).get("frame")
-                changes[annotation.id] = regions.fields_of(pieces[0], annotation.meta_data, frame)
+                changes[stored_id(annotation)] = regions.fields_of(pieces[0], annotation.meta_data, frame)
         if not changes:
             return f"{label}: nothing to change in the selected polygons"
-        self.history.change(label, changes)  # type: ignore[arg-type]
+        self.history.change(label, changes)
         self.refresh()
         return f"{label}: {len(changes):,} of {len(polygons):,} selected polygons changed"
 

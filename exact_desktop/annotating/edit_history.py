@@ -80,11 +80,11 @@ class EditHistory:
     def change(self, label: str, changes: dict[int, dict[str, Any]]) -> list[Annotation]:
         """Apply field changes per annotation id in one transaction; undo puts the old values back."""
         image, before = self._before(changes)
-        if not before:
+        if image is None or not before:  # an image whenever something is to change
             return []
         after = {id: changes[id] for id in before}
         new = self.store.update_many(Annotation, _stamped(after, self.editor))
-        self._push(Edit(label, image, before, after))  # type: ignore[arg-type]
+        self._push(Edit(label, image, before, after))
         return new
 
     def change_and_create(

@@ -75,7 +75,7 @@ class Created(NamedTuple):
     @classmethod
     def of(cls, remote: RemoteAnnotation) -> Created:
         a = remote.annotation
-        return cls(a.unique_identifier, a.remote_id, remote.server_time)  # type: ignore[arg-type]
+        return cls(a.unique_identifier, e.remote_id_of(a), remote.server_time)
 
 
 def annotation_from_json(body: dict[str, Any], clock: ServerClock) -> RemoteAnnotation:

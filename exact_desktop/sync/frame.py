@@ -56,7 +56,7 @@ def pull_frame(store: SqliteStore, api: ExactApi, remote_set: int) -> FrameMap:
     SyncLedger(store).mirror(local_set, api.server, remote_set)
     frame = FrameMap(local_set, types=frame_types)
     for image in api.images(remote_set):
-        frame.images[image.remote_id] = _upsert(store, image, {"image_set": local_set})  # type: ignore[index]
+        frame.images[remote_id_of(image)] = _upsert(store, image, {"image_set": local_set})
     return frame
 
 

@@ -287,19 +287,22 @@ def _apply(conn: Connection, incoming: list[Incoming], rule: ArrivalRule, check:
     links: list[tuple[int, int]] = []  # (local id, server id) of our own pushes whose answer was lost
     clashes: list[tuple[int, Incoming]] = []
     for item, local in zip(valid, local_ids, strict=True):
-        said = rule(local is not None, local in bases, bases.get(local), item.server_time, local in queued)
+        base = bases.get(local) if local is not None else None
+        said = rule(local is not None, local in bases, base, item.server_time, local in queued)
         if said == "new":
             fresh.append(item)
-        elif said == "unchanged":
+            continue
+        assert local is not None  # the rule calls "new" whatever the mirror lacks
+        if said == "unchanged":
             outcome.unchanged += 1
         elif said == "conflict":
-            clashes.append((local, item))  # type: ignore[arg-type]
+            clashes.append((local, item))
         elif said == "own push":  # the server holds our own push; later edits here still go out
-            links.append((local, item.annotation.remote_id))  # type: ignore[arg-type]
-            settled.append((local, item.server_time))  # type: ignore[arg-type]
+            links.append((local, e.remote_id_of(item.annotation)))
+            settled.append((local, item.server_time))
         else:
-            updates[local] = _state(item)  # type: ignore[index]
-            settled.append((local, item.server_time))  # type: ignore[arg-type]
+            updates[local] = _state(item)
+            settled.append((local, item.server_time))
     cleared = [local for local, _ in settled if local in queued and local not in dict(links)]
     if fresh:
         ids = bulk_insert(conn, cursor, [item.annotation for item in fresh], spatial_log(conn))
