@@ -140,7 +140,7 @@ def _column_is_plain(what: str, values: list[Any]) -> bool:
         return kinds == {int} and min(present) >= INT_MIN and max(present) <= INT_MAX
     if what == "time":
         try:
-            return min(present).year > YEAR_MIN and max(present).year < YEAR_MAX  # at a bound: each in its zone
+            return bool(min(present).year > YEAR_MIN and max(present).year < YEAR_MAX)  # at a bound: each in its zone
         except TypeError:  # naive beside aware: looked at one by one
             return False
     if what == "float":
