@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
-from exact_desktop.model.entities import Annotation
+from exact_desktop.model.entities import Annotation, PluginResultAnnotation
 from exact_desktop.store.sqlite import bulk
-from exact_desktop.store.sqlite.column_chunk import chunk_columns
+from exact_desktop.store.sqlite.column_chunk import chunk_columns, result_columns
 from exact_desktop.store.sqlite.validation import AnnotationTypes
 
 TYPES = {1: (1, 0), 5: (5, 0), 6: (5, 4)}  # a box type, a polygon type, a polygon type of 4 nodes
@@ -29,6 +29,25 @@ def _one_at_a_time(items: list[Annotation]) -> bulk.Prepared:
         return bulk._annotation_rows(_types())(items)
     finally:
         bulk.chunk_columns = original
+
+
+def _results_one_at_a_time(items: list[PluginResultAnnotation]) -> bulk.Prepared:
+    original = bulk.result_columns
+    bulk.result_columns = lambda *_: None  # type: ignore[assignment]
+    try:
+        return bulk._result_rows(_types())(items)
+    finally:
+        bulk.result_columns = original
+
+
+def _results(n: int) -> list[PluginResultAnnotation]:
+    """Half boxes scored as plugins score them (numpy floats among them), on two entries."""
+    rng = np.random.default_rng(5)
+    scores = [float(s) if i % 3 else np.float32(s) for i, s in enumerate(rng.uniform(0, 1, n))]
+    return [
+        PluginResultAnnotation(1, 11 + i % 2, 7, a.vector, score=s, meta_data={"model": "m"} if i % 4 else None)  # type: ignore[arg-type]
+        for i, (a, s) in enumerate(zip(_boxes(n), scores, strict=True))
+    ]
 
 
 def _boxes(n: int) -> list[Annotation]:
@@ -60,6 +79,17 @@ def test_columns_match_the_object_path(make) -> None:  # type: ignore[no-untyped
     assert [list(c) for c in fast.columns] == [list(c) for c in slow.columns]
     assert np.array_equal(fast.positions, slow.positions) and np.array_equal(fast.owners, slow.owners)
     assert np.array_equal(fast.boxes, slow.boxes)
+
+
+def test_result_columns_match_the_object_path() -> None:
+    items = [r for r in _results(200) if type(r.score) is float]  # numpy scores: one at a time
+    fast = result_columns(items, TYPES)
+    assert fast is not None
+    slow = _results_one_at_a_time(items)
+    assert [list(c) for c in fast.columns] == [list(c) for c in slow.columns]
+    assert np.array_equal(fast.owners, slow.owners) and np.array_equal(fast.boxes, slow.boxes)
+    assert fast.scores == slow.scores
+    assert result_columns(_results(200), TYPES) is None  # a numpy score among them
 
 
 @pytest.mark.parametrize(

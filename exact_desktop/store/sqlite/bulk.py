@@ -23,7 +23,7 @@ from exact_desktop.model import entities as e
 from exact_desktop.store.base import StoreError
 from exact_desktop.store.sqlite import spatial
 from exact_desktop.store.sqlite import tables as t
-from exact_desktop.store.sqlite.column_chunk import chunk_columns
+from exact_desktop.store.sqlite.column_chunk import chunk_columns, result_columns
 from exact_desktop.store.sqlite.many_rows import insert_rows
 from exact_desktop.store.sqlite.prepared import Prepared
 from exact_desktop.store.sqlite.rows import LINKS, checked_all, column_values, dumps, geometry, normalised, table_of
@@ -171,6 +171,9 @@ def _annotation_rows(types: AnnotationTypes) -> Callable[[list[e.Annotation]], P
 
 def _result_rows(types: AnnotationTypes) -> Callable[[list[e.PluginResultAnnotation]], Prepared]:
     def prepare(items: list[e.PluginResultAnnotation]) -> Prepared:
+        columns = result_columns(items, types.known)
+        if columns is not None:
+            return columns
         rows, entries, scores = [], [], []
         items = [normalised(r) for r in items]
         checked_all(items, lambda r: f"result annotation {r.unique_identifier}")

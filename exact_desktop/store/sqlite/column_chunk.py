@@ -30,6 +30,10 @@ _FIELDS = attrgetter(
     "annotation_type", "image", "vector", "unique_identifier", "deleted", "description", "meta_data", "user",
     "last_editor", "time", "last_edit_time", "concealed", "blurred", "generated", "remote_id",
 )  # fmt: skip
+_RESULT_FIELDS = attrgetter(
+    "annotation_type", "pluginresultentry", "image", "vector", "score", "meta_data", "unique_identifier", "time",
+    "remote_id",
+)  # fmt: skip
 _CORNERS = itemgetter("x1", "y1", "x2", "y2")
 _UUIDS = re.compile(r"(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\n)*")
 _ISO = methodcaller("isoformat", timespec="microseconds")
@@ -45,31 +49,66 @@ def chunk_columns(items: list[e.Annotation], types: dict[int, tuple[int, int]]) 
     form. `types`: (vector_type, node_count) by annotation type id."""
     (kinds, images, vectors, uuids, deleted, descriptions, meta, users, editors, made, edited, concealed,
      blurred, generated, remote) = zip(*map(_FIELDS, items), strict=True)  # fmt: skip
-    if any(deleted) or set(map(type, vectors)) != {dict} or not _ids(images, kinds):
+    if any(deleted) or not _ids(images, kinds):
         return None
-    rules = {types.get(kind, (0, 0)) for kind in set(kinds)}
-    if {vector_type for vector_type, _ in rules} == {VectorType.BOUNDING_BOX}:
-        geometry = _boxes(vectors)
-    elif {vector_type for vector_type, _ in rules} == {VectorType.POLYGON}:
-        geometry = _polygons(vectors, {count for _, count in rules})
-    else:
-        return None
+    geometry = _geometry(vectors, kinds, types)
     if geometry is None or not _UUIDS.fullmatch("\n".join(uuids) + "\n"):
         return None
     times = _utc_iso(made)
     edited_times = times if all(map(is_, edited, made)) else _utc_iso(edited)
     if times is None or edited_times is None:
         return None
+    _checked(items, "annotation")
+    coords, boxes = geometry
+    columns = [kinds, images, _texts(vectors), coords, uuids, deleted, descriptions, _json_column(meta), users,
+               editors, times, edited_times, concealed, blurred, generated, remote]  # fmt: skip
+    return Prepared(columns, np.arange(len(items)), np.array([images, kinds], np.int64), boxes)
+
+
+def result_columns(items: list[e.PluginResultAnnotation], types: dict[int, tuple[int, int]]) -> Prepared | None:
+    """`chunk_columns` for result annotations (`RESULT_COLUMNS_SQL`; spatial groups are entries)."""
+    kinds, entries, images, vectors, scores, meta, uuids, made, remote = zip(*map(_RESULT_FIELDS, items), strict=True)
+    if not _ids(images, kinds) or set(map(type, entries)) != {int} or not set(map(type, scores)) <= _PLAIN:
+        return None
+    geometry = _geometry(vectors, kinds, types)
+    if geometry is None or not _UUIDS.fullmatch("\n".join(uuids) + "\n"):
+        return None
+    times = _utc_iso(made)
+    if times is None:
+        return None
+    _checked(items, "result annotation")
+    coords, boxes = geometry
+    floats = list(map(float, scores))
+    columns = [kinds, entries, images, _texts(vectors), coords, floats, _json_column(meta), uuids, times, remote]
+    return Prepared(columns, np.arange(len(items)), np.array([images, entries], np.int64), boxes, floats)
+
+
+def _geometry(vectors: tuple[Any, ...], kinds: tuple[int, ...], types: dict[int, tuple[int, int]]) -> Geometry | None:
+    """Boxes of box types or polygons of polygon types, all of one of the two."""
+    if set(map(type, vectors)) != {dict}:
+        return None
+    rules = {types.get(kind, (0, 0)) for kind in set(kinds)}
+    vector_types = {vector_type for vector_type, _ in rules}
+    if vector_types == {VectorType.BOUNDING_BOX}:
+        return _boxes(vectors)
+    if vector_types == {VectorType.POLYGON}:
+        return _polygons(vectors, {count for _, count in rules})
+    return None
+
+
+def _checked(items: list[Any], what: str) -> None:
     try:
-        check_entities(items, lambda a: f"annotation {a.unique_identifier}")
+        check_entities(items, lambda x: f"{what} {x.unique_identifier}")
     except InvalidValueError as err:
         raise StoreError(str(err)) from None
-    coords, boxes = geometry
-    texts = [orjson.dumps(v).decode() for v in vectors]
-    meta_texts: tuple[Any, ...] | list[Any] = meta if meta.count(None) == len(meta) else [_dump(m) for m in meta]
-    columns = [kinds, images, texts, coords, uuids, deleted, descriptions, meta_texts, users, editors, times,
-               edited_times, concealed, blurred, generated, remote]  # fmt: skip
-    return Prepared(columns, np.arange(len(items)), np.array([images, kinds], np.int64), boxes)
+
+
+def _texts(vectors: tuple[dict[str, Any], ...]) -> list[str]:
+    return [orjson.dumps(v).decode() for v in vectors]
+
+
+def _json_column(values: tuple[Any, ...]) -> tuple[Any, ...] | list[Any]:
+    return values if values.count(None) == len(values) else [_dump(v) for v in values]
 
 
 def _ids(images: tuple[Any, ...], kinds: tuple[Any, ...]) -> bool:
