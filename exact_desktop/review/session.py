@@ -25,7 +25,7 @@ from exact_desktop.review.decision_edit import DecisionEdit
 from exact_desktop.review.provenance import KEY, Origin, accepted_uuid, origins, provenance
 from exact_desktop.review.queue import STATES, Filters, ScoreOrder, chosen, ordered
 from exact_desktop.store.base import Store, StoreError
-from exact_desktop.store.sqlite.review_book import DECISIONS, Outcome, Place, ReviewBook, Verdict
+from exact_desktop.store.sqlite.review_book import DECISIONS, Candidates, Outcome, Place, ReviewBook, Verdict
 
 RATE_WINDOW_S = 300.0  # decisions per minute are counted over the last five minutes
 RATED_UP_TO = 20  # edits of at most this many decisions (a gallery page) count for the pace
@@ -60,29 +60,39 @@ class Counts:
 class ReviewSession:
     """`changed` is sent after the queue, the position or a decision changed (also by undo)."""
 
+    scored = True  # the candidates have a model's score (a verification of annotations has none)
+    default_order = "score_high"
+
     def __init__(self, store: Store, history: EditHistory, entries: Sequence[int], reviewer: int | None = None) -> None:
         if not entries:
             raise StoreError("nothing to review: no result entries were given")
-        self.store, self.history = store, history
-        self.book = ReviewBook(store)  # type: ignore[arg-type]
         self.entries = tuple(sorted(set(entries)))
-        self.scope = "entries:" + ",".join(map(str, self.entries))
-        self.reviewer = reviewer if reviewer is not None else history.editor  # the person at this computer
-        reviewer = self.reviewer
-        self.reviewer_name = store.get(e.User, reviewer).username if reviewer is not None else None
         self.origins: dict[int, Origin] = origins(store, list(self.entries))
         missing = [entry for entry in self.entries if entry not in self.origins]
         if missing:
             raise StoreError(f"result entry {missing[0]} does not exist")
+        self.title = " · ".join(sorted({f"{o.plugin} · {o.entry_name}" for o in self.origins.values()}))
+        book = ReviewBook(store)  # type: ignore[arg-type]
+        thresholds = [x.default_threshold for x in store.get_many(e.PluginResultEntry, list(self.entries)).values()]
+        scope = "entries:" + ",".join(map(str, self.entries))
+        self._open(store, history, reviewer, book, scope, book.candidates(self.entries), min(thresholds))
+
+    def _open(
+        self, store: Store, history: EditHistory, reviewer: int | None, book: ReviewBook, scope: str,
+        candidates: Candidates, threshold: float,
+    ) -> None:  # fmt: skip
+        """The queue over `candidates`, resumed where a review of `scope` stopped."""
+        self.store, self.history, self.book, self.scope = store, history, book, scope
+        self.reviewer = reviewer if reviewer is not None else history.editor  # the person at this computer
+        self.reviewer_name = store.get(e.User, self.reviewer).username if self.reviewer is not None else None
         self.types = {t.id: t for t in store.list(e.AnnotationType)}
-        self.candidates = self.book.candidates(self.entries)
+        self.candidates = candidates
         self._by_score = ScoreOrder(self.candidates)
         self.changed = Signal()
         self._times: deque[float] = deque()
         settings, current = self.book.place(self.scope) or ({}, None)
-        thresholds = [x.default_threshold for x in store.get_many(e.PluginResultEntry, list(self.entries)).values()]
-        self.order: str = settings.get("order", "score_high")
-        self.threshold: float = settings.get("threshold", min(thresholds))
+        self.order: str = settings.get("order", self.default_order)
+        self.threshold: float = settings.get("threshold", threshold)
         self.filters = Filters(
             **{k: tuple(v) if isinstance(v, list) else v for k, v in settings.get("filters", {}).items()}
         )
@@ -91,6 +101,10 @@ class ReviewSession:
         self.position = 0
         self._build_queue(keep=current)
         history.changed.connect(self._history_changed)
+
+    def source_name(self, c: Candidate) -> str:
+        """Who said this candidate is one: its plugin."""
+        return self.origins[c.entry].plugin
 
     @classmethod
     def of_images(

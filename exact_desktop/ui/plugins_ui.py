@@ -13,7 +13,7 @@ import threading
 import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QDockWidget, QMessageBox
+from PySide6.QtWidgets import QDockWidget, QInputDialog, QMessageBox
 
 from exact_desktop.model import entities as e
 from exact_desktop.model.entities import stored_id
@@ -43,7 +43,7 @@ from exact_desktop.ui.job_poller import CANNOT_READ, JobPoller
 from exact_desktop.ui.jobs_panel import JobsPanel
 from exact_desktop.ui.plugin_manager import PluginManager
 from exact_desktop.ui.project_window import ProjectWindow
-from exact_desktop.ui.review_dock import open_review, slides_of
+from exact_desktop.ui.review_dock import open_review, open_verification, slides_of
 from exact_desktop.ui.review_panel import ReviewPanel
 from exact_desktop.ui.run_plugin_dialog import RunPluginDialog
 
@@ -78,8 +78,11 @@ class PluginsUi:
         self.review_action = QAction("Re&view results…", window)
         self.review_action.setShortcut("Ctrl+R")
         self.review_action.triggered.connect(self.open_review)
+        self.verify_action = QAction("&Verify annotations of a type…", window)
+        self.verify_action.triggered.connect(self.ask_verification)
         menu.addAction(self.run_action)
         menu.addAction(self.review_action)
+        menu.addAction(self.verify_action)
         menu.addAction(self.manage_action)
         self.manager: PluginManager | ExactPluginManager | None = None
         window.images.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
@@ -239,6 +242,27 @@ class PluginsUi:
         """The review panel over the image set's results (ui/review_dock.py)."""
         assert self.window.annotation is not None, "reviewing needs a project"  # type: ignore[attr-defined]
         return open_review(self.window, self.window.annotation.history)  # type: ignore[attr-defined]
+
+    def ask_verification(self) -> ReviewPanel | None:
+        """Plugins -> Verify annotations of a type: the types the image set has annotations of,
+        with their counts, to pick one."""
+        images = [id for id in self.window.image_ids if id is not None]  # type: ignore[attr-defined]
+        counts = {
+            t.id: self.store.count(e.Annotation, image__in=images, annotation_type=t.id, deleted=False)
+            for t in self.store.list(e.AnnotationType)
+        }
+        types = [t for t in self.store.list(e.AnnotationType) if counts[t.id]]
+        if not types:
+            self.window.statusBar().showMessage("Nothing to verify: no annotations on these images", 10000)  # type: ignore[attr-defined]
+            return None
+        names = [f"{t.name} ({counts[t.id]:,})" for t in types]
+        name, ok = QInputDialog.getItem(self.window, "Verify annotations", "Annotation type:", names, 0, False)  # type: ignore[arg-type]
+        return self.open_verification(types[names.index(name)].id) if ok else None  # type: ignore[arg-type]
+
+    def open_verification(self, annotation_type: int) -> ReviewPanel | None:
+        """The image set's annotations of the type in the review dock (ui/review_dock.py)."""
+        assert self.window.annotation is not None, "verifying needs a project"  # type: ignore[attr-defined]
+        return open_verification(self.window, self.window.annotation.history, annotation_type)  # type: ignore[attr-defined]
 
     def accept(self, entry: int, ask: bool = False) -> int:
         """The entry's undecided candidates at or above its layer's threshold become annotations,

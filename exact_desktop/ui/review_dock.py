@@ -1,4 +1,5 @@
-"""Opens the review panel in a dock of the window, over the shown image set's plugin results."""
+"""Opens the review panel in a dock of the window, over the shown image set's plugin results or
+its annotations of one type (EXACT's verification)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from PySide6.QtWidgets import QDockWidget
 
 from exact_desktop.annotating.edit_history import EditHistory
 from exact_desktop.review.session import ReviewSession
+from exact_desktop.review.verification_session import VerificationSession
 from exact_desktop.slides.base import SlideSource
 from exact_desktop.store.base import StoreError
 from exact_desktop.ui.project_window import ProjectWindow
@@ -35,7 +37,23 @@ def open_review(window: ProjectWindow, history: EditHistory) -> ReviewPanel | No
     except StoreError as err:
         window.statusBar().showMessage(f"Nothing to review: {err}", 10000)
         return None
+    return _docked(window, session)
 
+
+def open_verification(window: ProjectWindow, history: EditHistory, annotation_type: int) -> ReviewPanel | None:
+    """The image set's annotations of one type in the review panel, to verify or reject one by
+    one with the review's keys (EXACT's verification), resumed where it stopped."""
+    assert window.store is not None, "verifying needs a project"
+    images = [id for id in window.image_ids if id is not None]
+    try:
+        session = VerificationSession(window.store, history, annotation_type, images, reviewer=window.editor)
+    except StoreError as err:
+        window.statusBar().showMessage(f"Nothing to verify: {err}", 10000)
+        return None
+    return _docked(window, session)
+
+
+def _docked(window: ProjectWindow, session: ReviewSession) -> ReviewPanel:
     panel = ReviewPanel(session, slides_of(window))
 
     def follow(_session: object) -> None:

@@ -60,7 +60,7 @@ class ReviewPanel(QWidget):
         self.relabel_types = _relabel_types(session)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
 
-        self.title = QLabel(" · ".join(sorted({f"{o.plugin} · {o.entry_name}" for o in session.origins.values()})))
+        self.title = QLabel(session.title)
         self.title.setStyleSheet("font-weight: bold")
         self.order = QComboBox()
         for key, text in ORDERS.items():
@@ -87,7 +87,9 @@ class ReviewPanel(QWidget):
         self.threshold_value = QLabel()
         self.threshold.valueChanged.connect(self._show_threshold)
         self._show_threshold(self.threshold.value())
-        threshold_row = QHBoxLayout()
+        self.threshold_row = QWidget()
+        threshold_row = QHBoxLayout(self.threshold_row)
+        threshold_row.setContentsMargins(0, 0, 0, 0)
         threshold_row.addWidget(QLabel("Score \u2265"))
         threshold_row.addWidget(self.threshold, 1)
         threshold_row.addWidget(self.threshold_value)
@@ -116,7 +118,9 @@ class ReviewPanel(QWidget):
         layout.addWidget(self.title)
         layout.addLayout(controls)
         layout.addWidget(self.histogram)
-        layout.addLayout(threshold_row)
+        layout.addWidget(self.threshold_row)
+        self.histogram.setVisible(session.scored)  # annotations to verify have no score to sort or cut by
+        self.threshold_row.setVisible(session.scored)
         layout.addWidget(self.stack, 1)  # the crops take the room left
         layout.addWidget(self.info)
         layout.addWidget(self.accept_page)
@@ -207,10 +211,10 @@ class ReviewPanel(QWidget):
         return self.session.position  # the page begins with the candidate on screen
 
     def _caption(self, c: Candidate) -> str:
-        origin = self.session.origins[c.entry]
         kind = self.session.types[c.annotation_type].name if c.annotation_type in self.session.types else "?"
         state = "" if c.state == "undecided" else f" · {c.state}"
-        return f"#{c.rank + 1:,} of {len(self.session):,} · {origin.plugin} · {kind} · score {c.score:.3f}{state}"
+        score = f" · score {c.score:.3f}" if self.session.scored else ""
+        return f"#{c.rank + 1:,} of {len(self.session):,} · {self.session.source_name(c)} · {kind}{score}{state}"
 
     def crop(self, c: Candidate, side: int) -> QImage:
         return self.crops.crop(c, side)

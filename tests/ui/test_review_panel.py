@@ -197,3 +197,36 @@ def test_a_decided_candidate_is_drawn_in_its_new_look_and_its_neighbours_are_rea
     cached = set(panel.crops._pixels)
     ahead = [panel.session.at(p) for p in (0, 2, 3)]  # one back, two on
     assert all((c.id, panel.crops.magnification, 384) in cached for c in ahead)
+
+
+def test_annotations_of_a_type_are_verified_with_the_review_keys(qtbot, tmp_path, slide):
+    """Plugins -> Verify annotations of a type: the review dock over the image's Nucleus boxes;
+    j verifies, k says wrong, 2 relabels to Mimic, Ctrl+Z takes the relabel back."""
+    store, r, window = reviewing_window(qtbot, tmp_path, slide)
+    history = window.annotation.history
+    ids = history.create([
+        e.Annotation(r.seed.box.id, r.seed.image.id, {"x1": 200 + 90 * i, "y1": 300, "x2": 240 + 90 * i, "y2": 340})
+        for i in range(8)
+    ])  # fmt: skip
+    panel = window.plugins.open_verification(r.seed.box.id)
+    assert panel is not None and len(panel.session) == 8
+    assert sorted(ids) == ids and panel.session.order == "spatial"
+    ids = [panel.session.at(i).id for i in range(8)]  # a walk across the slide: this row right to left
+    assert panel.title.text() == "Verify Nucleus annotations"
+    assert panel.info.text() == "#1 of 8 · annotation · Nucleus"  # no score: an annotation has none
+    assert panel.single.pixmap().width() == 384
+    panel.resize(700, 900)
+    panel.grab().save("/tmp/review-verify.png")
+    for key in "jk2":
+        qtbot.keyClick(panel, key)
+    mine = {v.annotation: v.verified for v in store.list(e.Verification)}
+    assert mine == {ids[0]: True, ids[1]: False, ids[2]: True}
+    assert store.get(e.Annotation, ids[2]).annotation_type == r.mimic.id
+    assert panel.session.current().id == ids[3]
+    window.annotation.undo_action.trigger()
+    assert store.get(e.Annotation, ids[2]).annotation_type == r.seed.box.id
+    assert ids[2] not in {v.annotation for v in store.list(e.Verification)}
+    assert panel.session.current().id == ids[2]
+    assert panel.histogram.isHidden() and panel.threshold_row.isHidden()  # no scores to sort or cut by
+    panel.resize(700, 900)
+    panel.grab().save(str(tmp_path / "verify.png"))

@@ -27,7 +27,7 @@ from exact_desktop.store.sqlite.store import SqliteStore, driver_cursor, spatial
 from exact_desktop.store.sqlite.tables import from_iso, to_iso
 
 DECISIONS = ("accept", "relabel", "reject")  # codes 1, 2, 3 in `Candidates.decisions`; 0 is undecided
-_CHUNK = 500
+CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -126,8 +126,8 @@ class ReviewBook:
         get_many of one (SQLAlchemy's statement and row mapping) cost 4 ms of a 9 ms accept."""
         found: dict[int, e.PluginResultAnnotation] = {}
         unique = list(dict.fromkeys(ids))
-        for start in range(0, len(unique), _CHUNK):
-            chunk = tuple(unique[start : start + _CHUNK])
+        for start in range(0, len(unique), CHUNK):
+            chunk = tuple(unique[start : start + CHUNK])
             rows = self._read(
                 "SELECT id, annotation_type, pluginresultentry, image, vector, score, meta_data, unique_identifier, "
                 f"time, remote_id FROM plugin_result_annotation WHERE id IN ({','.join('?' * len(chunk))})",
@@ -142,8 +142,8 @@ class ReviewBook:
 
     def verdicts(self, ids: Sequence[int]) -> dict[int, Verdict]:
         found: dict[int, Verdict] = {}
-        for start in range(0, len(ids), _CHUNK):
-            chunk = tuple(ids[start : start + _CHUNK])
+        for start in range(0, len(ids), CHUNK):
+            chunk = tuple(ids[start : start + CHUNK])
             rows = self._read(
                 "SELECT result_annotation, decision, annotation_type, reviewer, time FROM review_decision "
                 f"WHERE result_annotation IN ({','.join('?' * len(chunk))})",
@@ -159,8 +159,8 @@ class ReviewBook:
         cases = " ".join(f"WHEN '{name}' THEN {code}" for code, name in enumerate(DECISIONS, 1))
         order = np.argsort(ids)
         sorted_ids = ids[order]
-        for start in range(0, len(ids), _CHUNK):
-            chunk = tuple(sorted_ids[start : start + _CHUNK].tolist())
+        for start in range(0, len(ids), CHUNK):
+            chunk = tuple(sorted_ids[start : start + CHUNK].tolist())
             found = np.array(self._read(
                 f"SELECT result_annotation, CASE decision {cases} ELSE 0 END FROM review_decision "
                 f"WHERE result_annotation IN ({','.join('?' * len(chunk))})",
@@ -175,8 +175,8 @@ class ReviewBook:
         """Which of these annotations a review accepted (their meta_data holds a provenance):
         the overlay gives them a small mark."""
         marked = np.zeros(len(ids), bool)
-        for start in range(0, len(ids), _CHUNK):
-            chunk = tuple(ids[start : start + _CHUNK].tolist())
+        for start in range(0, len(ids), CHUNK):
+            chunk = tuple(ids[start : start + CHUNK].tolist())
             found = self._read(
                 "SELECT id FROM annotation WHERE id IN ({}) AND meta_data IS NOT NULL AND "
                 "CASE WHEN json_valid(meta_data) THEN json_type(meta_data, '$.review') END = 'object'".format(
@@ -184,7 +184,7 @@ class ReviewBook:
                 ),
                 chunk,
             )
-            marked[start : start + len(chunk)] = np.isin(ids[start : start + _CHUNK], [row[0] for row in found])
+            marked[start : start + len(chunk)] = np.isin(ids[start : start + CHUNK], [row[0] for row in found])
         return marked
 
     def decided(self, entries: Sequence[int]) -> int:
@@ -234,7 +234,7 @@ class ReviewBook:
 
     # --- writes ----------------------------------------------------------------------------
     def set_place(self, place: Place) -> None:
-        self.store.transaction(lambda conn: _set_place(driver_cursor(conn), place))
+        self.store.transaction(lambda conn: write_place(driver_cursor(conn), place))
 
     def write(self, outcomes: Sequence[Outcome], place: Place | None = None) -> None:
         """Every outcome in one transaction: decision rows, and annotations made, restored or
@@ -251,7 +251,7 @@ def _put(target: np.ndarray, ids: np.ndarray, keys: np.ndarray, values: np.ndarr
     target[rows[found]] = values[found]
 
 
-def _set_place(cursor: Any, place: Place) -> None:
+def write_place(cursor: Any, place: Place) -> None:
     cursor.execute(
         "INSERT INTO review_place (scope, settings, current) VALUES (?, ?, ?) "
         "ON CONFLICT (scope) DO UPDATE SET settings = excluded.settings, current = excluded.current",
@@ -262,13 +262,13 @@ def _set_place(cursor: Any, place: Place) -> None:
 def _write(conn: Connection, outcomes: list[Outcome], place: Place | None) -> None:
     cursor = driver_cursor(conn)
     if place is not None:
-        _set_place(cursor, place)
+        write_place(cursor, place)
     if not outcomes:
         return
     ids = [o.result_annotation for o in outcomes]
     _redraw(conn, cursor, ids)
-    for start in range(0, len(ids), _CHUNK):
-        chunk = ids[start : start + _CHUNK]
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
         cursor.execute(f"DELETE FROM review_decision WHERE result_annotation IN ({','.join('?' * len(chunk))})", chunk)
     rows = [
         (o.result_annotation, o.verdict.decision, o.verdict.annotation_type, o.verdict.reviewer, to_iso(o.verdict.time))
@@ -302,7 +302,7 @@ def _write(conn: Connection, outcomes: list[Outcome], place: Place | None) -> No
         verdicts += zip(ids, made, strict=True)
     if changes:
         update_annotations(conn, cursor, changes, spatial_log(conn))
-    _verify(cursor, verdicts)
+    write_verifications(cursor, verdicts)
 
 
 def _redraw(conn: Connection, cursor: Any, ids: list[int]) -> None:
@@ -311,8 +311,8 @@ def _redraw(conn: Connection, cursor: Any, ids: list[int]) -> None:
     log = spatial_log(conn)
     if log is None:
         return
-    for start in range(0, len(ids), _CHUNK):
-        chunk = ids[start : start + _CHUNK]
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
         rows = cursor.execute(
             f"SELECT band, min_x, max_x, min_y, max_y FROM {t.RESULT_GRID} WHERE id IN ({','.join('?' * len(chunk))})",
             chunk,
@@ -322,7 +322,7 @@ def _redraw(conn: Connection, cursor: Any, ids: list[int]) -> None:
             log.add(cursor, t.RESULT_GRID, table[:, 0].astype(np.int64), table[:, 1:])
 
 
-def _verify(cursor: Any, verdicts: list[tuple[int, Outcome]]) -> None:
+def write_verifications(cursor: Any, verdicts: list[tuple[int, Outcome]]) -> None:
     """Each decision is also its reviewer's verification of the annotation, as EXACT keeps
     them: an accept verifies it, a reject of one that exists says it is wrong, and a decision
     taken back (undo) takes its verification back. Reviewer None (a server's project, where the
@@ -348,8 +348,8 @@ def _annotations(cursor: Any, annotations: list[e.Annotation]) -> dict[tuple[int
     for a in annotations:
         by_image.setdefault(a.image, []).append(a.unique_identifier)
     for image, uuids in by_image.items():
-        for start in range(0, len(uuids), _CHUNK):
-            chunk = uuids[start : start + _CHUNK]
+        for start in range(0, len(uuids), CHUNK):
+            chunk = uuids[start : start + CHUNK]
             rows = cursor.execute(
                 "SELECT unique_identifier, id, deleted FROM annotation WHERE image = ? AND unique_identifier IN "
                 f"({','.join('?' * len(chunk))})",
