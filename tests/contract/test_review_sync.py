@@ -22,7 +22,8 @@ def run(store, target: Target, direction: str, remote_set: int) -> SyncSummary:
     return Synchroniser(store, api).run(direction, remote_set)
 
 
-def test_decisions_reach_the_server_as_annotations_and_verifications(server: Target, sync_set: SyncSet, project):  # noqa: F811
+def pulled_with_candidates(project, server: Target, sync_set: SyncSet, count: int) -> ReviewSession:  # noqa: F811
+    """The server's set pulled, and `count` box candidates of a Nuclei plugin on its image, under review."""
     assert run(project, server, "pull", sync_set.id).errors == []
     image = project.list(e.Image, remote_id=sync_set.image)[0]
     kind = project.list(e.AnnotationType, remote_id=sync_set.box_type)[0]
@@ -31,9 +32,13 @@ def test_decisions_reach_the_server_as_annotations_and_verifications(server: Tar
     entry = project.create(e.PluginResultEntry(result.id, "nuclei"))
     project.bulk_create([
         e.PluginResultAnnotation(kind.id, entry.id, image.id, {"x1": 30 * i, "y1": 40, "x2": 30 * i + 20, "y2": 60}, 0.9 - i / 10)
-        for i in range(1, 4)
+        for i in range(1, count + 1)
     ])  # fmt: skip
-    session = ReviewSession(project, EditHistory(project), [entry.id])
+    return ReviewSession(project, EditHistory(project), [entry.id])
+
+
+def test_decisions_reach_the_server_as_annotations_and_verifications(server: Target, sync_set: SyncSet, project):  # noqa: F811
+    session = pulled_with_candidates(project, server, sync_set, 3)
     candidates = [session.at(i) for i in range(3)]
     session.accept()
     session.accept()
@@ -74,18 +79,8 @@ def test_decisions_reach_the_server_as_annotations_and_verifications(server: Tar
 def test_an_undone_verdict_is_taken_back_from_the_server_on_the_next_push(server: Target, sync_set: SyncSet, project):  # noqa: F811
     """Ctrl+Z of an accept already pushed: the next push deletes the server's verification and
     the annotation the accept made; a redo brings both back, once."""
-    assert run(project, server, "pull", sync_set.id).errors == []
-    image = project.list(e.Image, remote_id=sync_set.image)[0]
-    kind = project.list(e.AnnotationType, remote_id=sync_set.box_type)[0]
-    plugin = project.create(e.Plugin("Nuclei", package="nuclei 1.0"))
-    result = project.create(e.PluginResult(image.id, None, plugin.id))
-    entry = project.create(e.PluginResultEntry(result.id, "nuclei"))
-    project.bulk_create([
-        e.PluginResultAnnotation(kind.id, entry.id, image.id, {"x1": 30 * i, "y1": 40, "x2": 30 * i + 20, "y2": 60}, 0.9 - i / 10)
-        for i in range(1, 3)
-    ])  # fmt: skip
-    history = EditHistory(project)
-    session = ReviewSession(project, history, [entry.id])
+    session = pulled_with_candidates(project, server, sync_set, 2)
+    history = session.history
     kept, undone = (accepted_uuid(session.result(session.at(i)).unique_identifier) for i in range(2))
     session.accept()
     session.accept()
