@@ -90,6 +90,22 @@ def upload(target: Target, path: Path, name: str, image_set: int) -> int:
     return answer.json()["results"][0]["id"]
 
 
+def run_on_server(target: Target, name: str, *params: str) -> dict[str, int]:
+    """Register the plugin on the target and run it on its image set (`plugin run --server`,
+    params KEY=VALUE); image name -> its job."""
+    code, _record, err = cli(
+        target, "plugin", "register", name, "--server", target.url, "--product", str(target.product)
+    )
+    assert code == 0, err
+    extra = [arg for p in params for arg in ("--param", p)]
+    code, summary, err = cli(target, "plugin", "run", name, "--image-set", str(target.image_set), "--server",
+                             target.url, "--run-again", "--workers", "1", *extra)  # fmt: skip
+    assert code == 0, err
+    assert summary["errors"] == [] and len(summary["jobs"]) == len(target.images), summary
+    by_image = {i: image for image, i in target.images.items()}
+    return {by_image[job["image"]]: job["job"] for job in summary["jobs"]}
+
+
 @pytest.fixture(scope="session")
 def contract_slide(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A 3000 x 2000 synthetic H&E slide (mpp 0.25) with nuclei and tissue to find."""

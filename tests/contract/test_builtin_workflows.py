@@ -7,26 +7,16 @@ from __future__ import annotations
 import uuid
 
 from exact_desktop.plugins.exact_runner import stored_results
-from tests.contract.conftest import Target, cli
+from tests.contract.conftest import Target, run_on_server
 
 TYPES = "/api/v1/annotations/annotation_types/"
 ANNOTATIONS = "/api/v1/annotations/annotations/"
 
 
 def run(target: Target, name: str, *params: str) -> dict[str, dict]:
-    code, _record, err = cli(
-        target, "plugin", "register", name, "--server", target.url, "--product", str(target.product)
-    )
-    assert code == 0, err
-    extra = [arg for p in params for arg in ("--param", p)]
-    code, summary, err = cli(target, "plugin", "run", name, "--image-set", str(target.image_set), "--server",
-                             target.url, "--run-again", "--workers", "1", *extra)  # fmt: skip
-    assert code == 0, err
-    assert summary["errors"] == [] and len(summary["jobs"]) == len(target.images), summary
-    by_image = {i: image for image, i in target.images.items()}
     connection = target.connection()
-    return {by_image[job["image"]]: dict(zip(("annotations", "bitmaps"), stored_results(connection, job["job"]), strict=True))
-            for job in summary["jobs"]}  # fmt: skip
+    return {image: dict(zip(("annotations", "bitmaps"), stored_results(connection, job), strict=True))
+            for image, job in run_on_server(target, name, *params).items()}  # fmt: skip
 
 
 def regions(target: Target) -> None:

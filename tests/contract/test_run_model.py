@@ -10,7 +10,7 @@ import pytest
 
 from exact_desktop.review.learning.features import candidate_features
 from exact_desktop.slides.opener import open_slide
-from tests.contract.conftest import Target, cli
+from tests.contract.conftest import Target, run_on_server
 from tests.review.test_learnt_model import learn_and_export
 
 P = "/api/v1/processing"
@@ -22,20 +22,6 @@ def learnt(mitosis_demo, tmp_path_factory):
     store, loop = learn_and_export(mitosis_demo[0], model)
     store.close()
     return model, loop
-
-
-def run(target: Target, name: str, *params: str) -> dict[str, int]:
-    """Register and run the plugin on the image set; image name -> its job."""
-    code, _record, err = cli(
-        target, "plugin", "register", name, "--server", target.url, "--product", str(target.product)
-    )
-    assert code == 0, err
-    extra = [arg for p in params for arg in ("--param", p)]
-    code, summary, err = cli(target, "plugin", "run", name, "--image-set", str(target.image_set), "--server",
-                             target.url, "--run-again", "--workers", "1", *extra)  # fmt: skip
-    assert code == 0 and summary["errors"] == [], (err, summary)
-    by_image = {i: image for image, i in target.images.items()}
-    return {by_image[job["image"]]: job["job"] for job in summary["jobs"]}
 
 
 def boxes_of(target: Target, job: int, entry_name: str) -> dict[tuple[float, ...], float]:
@@ -58,8 +44,8 @@ def test_the_learnt_model_gives_the_same_results_on_both_servers(
     classes = list(loop.learner.model.classes_)
     kept_on = {}
     for target in (exact_target, embedded_target):
-        candidates_jobs = run(target, "Mitosis candidates")
-        model_jobs = run(target, "Run model", f"model={model}")
+        candidates_jobs = run_on_server(target, "Mitosis candidates")
+        model_jobs = run_on_server(target, "Run model", f"model={model}")
         candidates = boxes_of(target, candidates_jobs["contract.svs"], "results")
         kept = boxes_of(target, model_jobs["contract.svs"], "model")
         assert kept, target.name

@@ -5,21 +5,13 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
-from pathlib import Path
 
+from tests.review.test_cli_review import run_command
 from tests.review.test_learnt_model import reviewed_copy
-
-PROJECT = Path(__file__).resolve().parents[2]
 
 
 def model_command(*args):
-    done = subprocess.run(
-        [sys.executable, "-m", "exact_desktop", "model", *map(str, args)],
-        cwd=PROJECT, capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
-    return done.returncode, json.loads(done.stdout.splitlines()[-1]) if done.stdout else None, done.stderr
+    return run_command("model", *args)
 
 
 def test_train_then_show(mitosis_demo, tmp_path):

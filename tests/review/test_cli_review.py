@@ -18,12 +18,17 @@ from tests.conftest import PROJECT
 from tests.review.conftest import add_results
 
 
-def review(*args):
+def run_command(*args):
+    """`exact-desktop ARGS` as a real process: (exit code, its last stdout line as JSON, stderr)."""
     done = subprocess.run(
-        [sys.executable, "-m", "exact_desktop", "review", *map(str, args)],
-        cwd=PROJECT, capture_output=True, text=True, timeout=120,
+        [sys.executable, "-m", "exact_desktop", *map(str, args)],
+        cwd=PROJECT, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     return done.returncode, json.loads(done.stdout.splitlines()[-1]) if done.stdout else None, done.stderr
+
+
+def review(*args):
+    return run_command("review", *args)
 
 
 def test_export_hand_edit_apply_and_apply_again(tmp_path):

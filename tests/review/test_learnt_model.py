@@ -108,6 +108,14 @@ def test_the_learnt_model_runs_as_a_plugin_on_another_image(learnt, mitosis_demo
     print(f"second slide: {len(kept)} kept of {len(boxes)}, precision {precision:.2f}, recall {recall:.2f}")
     assert precision >= 0.6 and recall >= 0.6
 
+    # the features were stored: a review opened again learns with the slide gone
+    main = store.list(e.Image)[0]
+    store.update(e.Image, main.id, local_path=str(model.parent / "gone.svs"))
+    again = LearningLoop(ReviewSession.of_images(store, EditHistory(store), [main.id], ["results"]))
+    assert again._done.all()
+    np.testing.assert_array_equal(again.features, loop.features)
+    assert again.step().decisions == 100
+
 
 def test_nothing_is_written_before_a_model_was_learnt(mitosis_demo, tmp_path):
     project, _ = mitosis_demo

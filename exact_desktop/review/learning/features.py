@@ -19,6 +19,7 @@ FEATURES = (
     "score", "h_core", "h_max", "e_core", "e_ring", "h_ring", "area_um2", "eccentricity", "solidity",
     "extent", "perimeter_ratio", "h_std", "lightness_ring",
 )  # fmt: skip
+VERSION = "1:" + ",".join(FEATURES)  # stored features of another version are computed again: bump on any change here
 SIDE = 48  # crop pixels
 MIN_SPAN_UM = 16.0  # the crop spans at least this, and twice the candidate's box
 

@@ -1,15 +1,17 @@
-"""The review's learning loop: features of every candidate (computed once, kept per candidate
-row), a classifier retrained from the decisions so far, and the session re-ordered by its
-scores. `retrain` is the slow part, safe to call off the GUI thread with the `labels()` taken on
-the session's thread: it reads slides and the session's fixed arrays (boxes, scores, types), never
-the store, and hands back scores; `apply` gives them to the session (on the session's thread)."""
+"""The review's learning loop: features of every candidate (computed once and stored in the
+project, so a review opened again or a rescore reads them instead of the slide), a classifier
+retrained from the decisions so far, and the session re-ordered by its scores. `retrain` is the
+slow part, safe to call off the GUI thread with the `labels()` taken on the session's thread: it
+reads slides and the session's fixed arrays (boxes, scores, types), never the store, and hands
+back scores; `apply` gives them to the session and stores the features computed meanwhile (on
+the session's thread)."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from exact_desktop.model import entities as e
-from exact_desktop.review.learning.features import FEATURES, candidate_features
+from exact_desktop.review.learning.features import FEATURES, VERSION, candidate_features
 from exact_desktop.review.learning.learner import REJECTED, Learner, Quality
 from exact_desktop.review.queue import STATES
 from exact_desktop.review.session import ReviewSession
@@ -22,6 +24,10 @@ class LearningLoop:
         self.learner = Learner()
         self.features = np.full((len(session.candidates), len(FEATURES)), np.nan, np.float32)
         self._done = np.zeros(len(session.candidates), bool)
+        rows, stored = session.book.features(session.candidates.ids, VERSION, len(FEATURES))
+        self.features[rows] = stored
+        self._done[rows] = True
+        self._stored = self._done.copy()
         images = session.store.get_many(e.Image, [int(i) for i in np.unique(session.candidates.images)])
         self.slides = {i: (image.local_path, image.mpp) for i, image in images.items()}
 
@@ -55,6 +61,13 @@ class LearningLoop:
 
     def apply(self, scores: np.ndarray) -> None:
         self.session.relearned(scores)
+        self.keep_features()
+
+    def keep_features(self) -> None:
+        """Store the features computed since the last time (on the session's thread: the store's)."""
+        new = np.flatnonzero(self._done & ~self._stored)
+        self.session.book.keep_features(self.session.candidates.ids[new], self.features[new], VERSION)
+        self._stored[new] = True
 
     def step(self) -> Quality:
         """Retrain and re-order at once (the command line, the benchmark, tests)."""

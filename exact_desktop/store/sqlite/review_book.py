@@ -228,6 +228,35 @@ class ReviewBook:
             return None
         return json.loads(rows[0][0]), rows[0][1]
 
+    def features(self, ids: np.ndarray, version: str, width: int) -> tuple[np.ndarray, np.ndarray]:
+        """(positions in `ids`, their rows) of the candidates whose features of `version` are stored."""
+        positions, rows = [], []
+        where = {int(id): i for i, id in enumerate(ids)}
+        unique = list(where)
+        for start in range(0, len(unique), _CHUNK):
+            chunk = tuple(unique[start : start + _CHUNK])
+            for id, blob in self._read(
+                "SELECT result_annotation, features FROM candidate_features WHERE version = ? AND "
+                f"result_annotation IN ({','.join('?' * len(chunk))})",
+                (version, *chunk),
+            ):
+                if len(blob) == 4 * width:
+                    positions.append(where[id])
+                    rows.append(np.frombuffer(blob, np.float32))
+        return np.array(positions, np.int64), np.array(rows, np.float32).reshape(-1, width)
+
+    def keep_features(self, ids: np.ndarray, rows: np.ndarray, version: str) -> None:
+        """Store these candidates' features (replacing any older version), in one transaction."""
+        values = [
+            (int(id), version, np.ascontiguousarray(row, np.float32).tobytes())
+            for id, row in zip(ids, rows, strict=True)
+        ]
+        if values:
+            self.store.transaction(lambda conn: driver_cursor(conn).executemany(
+                "INSERT OR REPLACE INTO candidate_features (result_annotation, version, features) VALUES (?, ?, ?)",
+                values,
+            ))  # fmt: skip
+
     def _read(self, sql: str, args: tuple[Any, ...]) -> list[Any]:
         with self.store.engine.connect() as conn:
             return driver_cursor(conn).execute(sql, args).fetchall()

@@ -389,6 +389,14 @@ review_place = Table(
     Column("current", Integer, nullable=True),
 )  # fmt: skip
 
+# the review's learning: features of each described candidate (migration 0014)
+candidate_features = Table(
+    "candidate_features", metadata,
+    Column("result_annotation", ForeignKey("plugin_result_annotation.id", ondelete="CASCADE"), primary_key=True),
+    Column("version", String, nullable=False),
+    Column("features", LargeBinary, nullable=False),  # float32, in the order of the version's list
+)  # fmt: skip
+
 # spatial grid tables (created by migration 0008, outside SQLAlchemy's metadata):
 # (band, cell, id, min_x, max_x, min_y, max_y) of live geometry only; see spatial.py
 ANNOTATION_GRID = "annotation_grid"
