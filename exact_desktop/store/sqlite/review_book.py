@@ -233,8 +233,8 @@ class ReviewBook:
         positions, rows = [], []
         where = {int(id): i for i, id in enumerate(ids)}
         unique = list(where)
-        for start in range(0, len(unique), _CHUNK):
-            chunk = tuple(unique[start : start + _CHUNK])
+        for start in range(0, len(unique), CHUNK):
+            chunk = tuple(unique[start : start + CHUNK])
             for id, blob in self._read(
                 "SELECT result_annotation, features FROM candidate_features WHERE version = ? AND "
                 f"result_annotation IN ({','.join('?' * len(chunk))})",
