@@ -97,11 +97,11 @@ def _from_score_order(c: Candidates, mask: np.ndarray, order: str, threshold: fl
     rows at or above it (rising) with those below it (falling), two runs already sorted by
     distance, each placed by a binary search in the other (an exact tie of distances across the
     threshold: the one above first)."""
-    high, low = by.high[mask[by.high]], by.low[mask[by.low]]
     if order == "score_high":
-        return high
+        return by.high[mask[by.high]]
     if order == "score_low":
-        return low
+        return by.low[mask[by.low]]
+    high, low = by.high[mask[by.high]], by.low[mask[by.low]]
     scores = c.scores.astype(np.float64)
     above = low[np.searchsorted(scores[low], threshold, side="left") :]
     below = high[len(above) :]
