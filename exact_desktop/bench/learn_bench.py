@@ -90,7 +90,10 @@ def _learned_order(session: ReviewSession, loop: LearningLoop, right: np.ndarray
         if candidate is None:
             break
         row = int(np.flatnonzero(session.candidates.ids == candidate.id)[0])
-        session.decide({candidate.id: candidate.annotation_type if right[row] else None})
+        if right[row]:  # as j and k: decided, and on to the next
+            session.accept()
+        else:
+            session.reject()
         found += int(right[row])
         decided += 1
         if decided % RETRAIN_EVERY == 0:
