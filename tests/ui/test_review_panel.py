@@ -7,7 +7,7 @@ import itertools
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDockWidget
+from PySide6.QtWidgets import QDockWidget, QInputDialog
 
 from exact_desktop.demo.synthetic_slide import ensure_demo_slide
 from exact_desktop.model import entities as e
@@ -199,7 +199,7 @@ def test_a_decided_candidate_is_drawn_in_its_new_look_and_its_neighbours_are_rea
     assert all((c.id, panel.crops.magnification, 384) in cached for c in ahead)
 
 
-def test_annotations_of_a_type_are_verified_with_the_review_keys(qtbot, tmp_path, slide):
+def test_annotations_of_a_type_are_verified_with_the_review_keys(qtbot, tmp_path, slide, monkeypatch):
     """Plugins -> Verify annotations of a type: the review dock over the image's Nucleus boxes;
     j verifies, k says wrong, 2 relabels to Mimic, Ctrl+Z takes the relabel back."""
     store, r, window = reviewing_window(qtbot, tmp_path, slide)
@@ -208,7 +208,15 @@ def test_annotations_of_a_type_are_verified_with_the_review_keys(qtbot, tmp_path
         e.Annotation(r.seed.box.id, r.seed.image.id, {"x1": 200 + 90 * i, "y1": 300, "x2": 240 + 90 * i, "y2": 340})
         for i in range(8)
     ])  # fmt: skip
-    panel = window.plugins.open_verification(r.seed.box.id)
+    offered = []
+
+    def pick(_parent, _title, _label, items, *_args):
+        offered.extend(items)
+        return items[0], True
+
+    monkeypatch.setattr(QInputDialog, "getItem", pick)
+    panel = window.plugins.ask_verification()  # Plugins -> Verify annotations of a type
+    assert offered == ["Nucleus (8)"]  # only types with annotations here, with their counts
     assert panel is not None and len(panel.session) == 8
     assert sorted(ids) == ids and panel.session.order == "spatial"
     ids = [panel.session.at(i).id for i in range(8)]  # a walk across the slide: this row right to left
