@@ -30,7 +30,7 @@ from sklearn.metrics import average_precision_score
 from exact_desktop.annotating.edit_history import EditHistory
 from exact_desktop.demo.project import ensure_demo_project
 from exact_desktop.demo.synthetic_slide import DEMO_SIZE, ensure_demo_slides
-from exact_desktop.demo.truth import mitoses_at, read_truth
+from exact_desktop.demo.truth import mitoses_at, read_truth, which_mitosis
 from exact_desktop.model import entities as e
 from exact_desktop.plugins.runner import run_plugin
 from exact_desktop.review.learning.export import export_model
@@ -135,6 +135,10 @@ def _model_plugin_f1(store: SqliteStore, loop: LearningLoop, model: Path, image:
     model_entries = {x.id for x in store.list(e.PluginResultEntry) if x.name == "model"}
     kept = [r for r in store.list(e.PluginResultAnnotation, image=image.id) if r.pluginresultentry in model_entries]
     boxes = np.array([[r.vector["x1"], r.vector["y1"], r.vector["x2"], r.vector["y2"]] for r in kept], np.float64)
-    hits = int(mitoses_at(boxes, truth).sum()) if len(kept) else 0
+    on = which_mitosis(boxes, truth)
     mitoses = sum(1 for n in truth["nuclei"] if n[2] == "mitosis")
-    return round(2 * hits / (len(kept) + mitoses), 4) if len(kept) + mitoses else 0.0
+    if not len(kept) or not mitoses:
+        return 0.0
+    precision = float((on >= 0).mean())  # boxes on a mitosis (two on one split figure both count)
+    recall = len(set(on[on >= 0].tolist())) / mitoses  # each mitosis found once
+    return round(2 * precision * recall / (precision + recall), 4) if precision + recall else 0.0

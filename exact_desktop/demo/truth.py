@@ -18,11 +18,16 @@ def read_truth(path: Path) -> dict:
 
 def mitoses_at(boxes: np.ndarray, truth: dict) -> np.ndarray:
     """Per box (x0, y0, x1, y1 level-0 px): is the nearest nucleus within WITHIN_UM of its centre a mitosis."""
+    return which_mitosis(boxes, truth) >= 0
+
+
+def which_mitosis(boxes: np.ndarray, truth: dict) -> np.ndarray:
+    """Per box: the index (in the truth's nuclei) of the mitosis it is on, or -1."""
     nuclei = truth["nuclei"]
     boxes = np.asarray(boxes, np.float64).reshape(-1, 4)
     if not nuclei or not len(boxes):
-        return np.zeros(len(boxes), bool)
+        return np.full(len(boxes), -1, np.int64)
     tree = cKDTree(np.array([(n[0], n[1]) for n in nuclei], np.float64))
     mitosis = np.array([n[2] == "mitosis" for n in nuclei])
     distance, nearest = tree.query(np.column_stack([(boxes[:, 0] + boxes[:, 2]) / 2, (boxes[:, 1] + boxes[:, 3]) / 2]))
-    return (distance <= WITHIN_UM / truth["mpp"]) & mitosis[nearest]
+    return np.where((distance <= WITHIN_UM / truth["mpp"]) & mitosis[nearest], nearest, -1)

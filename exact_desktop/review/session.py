@@ -150,12 +150,16 @@ class ReviewSession:
                 self.position = int(found[0]) if len(found) else 0
 
     def relearned(self, learned: np.ndarray) -> None:
-        """New learnt scores (one per candidate row): a learnt order is built again, keeping the
-        candidate on screen."""
+        """New learnt scores (one per candidate row): a learnt order is built again, the candidate
+        on screen first, so the next one is the learnt order's best (not whatever came after the
+        candidate on screen in the new order)."""
         self.learned = learned
         if self.order.startswith("learned"):
             current = self.current()
-            self._build_queue(keep=current.id if current else None)
+            self._build_queue(keep=None)
+            row = self._row_of(current.id) if current else None
+            if row is not None and row in self.queue:  # it stays on screen, and the learnt best come next
+                self.queue = np.concatenate([[row], self.queue[self.queue != row]])
             self.changed.send(self)
 
     def current(self) -> Candidate | None:

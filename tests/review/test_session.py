@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from exact_desktop.annotating.edit_history import EditHistory
@@ -220,3 +221,20 @@ def test_accepted_annotations_export_to_geojson_with_their_provenance(results):
     assert len(features) == 1
     said = features[0]["properties"]["review"]
     assert said["plugin"] == "Nuclei" and said["decision"] == "accept" and said["reviewer"] == "pathologist"
+
+
+def test_new_learnt_scores_keep_the_candidate_on_screen_and_the_best_come_next(results):
+    store, r, history = results
+    session = ReviewSession(store, history, [r.entry.id])
+    session.arrange(order="learned")
+    for _ in range(5):
+        session.reject()
+    session.go(session.position + 10)  # the reviewer looks further down
+    shown = session.current()
+    learned = np.linspace(1.0, 0.0, len(session.candidates))  # a new model: id order, best first
+    session.relearned(learned)
+    assert session.current().id == shown.id
+    next_up = session.at(session.position + 1)
+    undecided = np.flatnonzero(session.candidates.decisions == 0)
+    best = [int(session.candidates.ids[row]) for row in undecided[np.argsort(-learned[undecided])]]
+    assert next_up.id == next(id for id in best if id != shown.id)
