@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from exact_desktop.cli.opening import fail, opened_project
+from exact_desktop.cli.opening import fail, opened_store
 from exact_desktop.rest.answers import checked
 from exact_desktop.rest.connection import Connection, tls_verified
 from exact_desktop.rest.errors import ExactApiError, RefusedError
@@ -143,7 +143,7 @@ def plugin_command(args: argparse.Namespace) -> int | None:
 
 def _project(args: argparse.Namespace) -> Any:
     """The project named by --db (which must exist), else the default one if there is one."""
-    return opened_project(args.db) if getattr(args, "db", None) or _default_project_exists() else None
+    return opened_store(args.db) if getattr(args, "db", None) or _default_project_exists() else None
 
 
 def _default_project_exists() -> bool:
@@ -163,7 +163,7 @@ def _add(args: argparse.Namespace) -> int:
     except PluginRegistryError as err:
         return fail(str(err))
     new = not project_path(args.db).exists()  # a worker machine's first plugin makes its project
-    store = opened_project(args.db, may_make=True)
+    store = opened_store(args.db, may_make=True)
     if new:
         print(f"exact-desktop: made the project {store.path} for the plugin", file=sys.stderr)
     try:

@@ -33,12 +33,12 @@ def add_commands(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from exact_desktop.cli.opening import opened_project
+    from exact_desktop.cli.opening import opened_store
     from exact_desktop.exchange.files import carry_out, export_file, plan_file
     from exact_desktop.exchange.plan import ExchangeError
     from exact_desktop.store.base import StoreError
 
-    store = opened_project(args.db)
+    store = opened_store(args.db)
     try:
         if args.command == "export":
             count = export_file(store, args.image, args.file, args.format)

@@ -7,9 +7,12 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from exact_desktop.cli.opening import opened_project
+
+if TYPE_CHECKING:
+    from exact_desktop.project.base import Project
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -52,7 +55,9 @@ def add_commands(commands: Any) -> None:
     )
     _add_gui_options(demo)
 
-    open_ = commands.add_parser("open", help="open slide files; with none, the last project at its last image")
+    open_ = commands.add_parser(
+        "open", help="open slide files, or a project file; with none, the last project at its last image"
+    )
     open_.add_argument("paths", nargs="*", type=Path, metavar="PATH")
     _add_gui_options(open_)
 
@@ -62,7 +67,8 @@ def demo(args: argparse.Namespace) -> int:
     from exact_desktop.demo.synthetic_slide import DEMO_SIZE, ensure_demo_slides
     from exact_desktop.paths import demo_dir
 
-    store = opened_project(args.db, may_make=True)  # before the slides are made: a bad file is refused at once
+    project = opened_project(args.db, may_make=True)  # before the slides are made: a bad file is refused at once
+    store = project.store
     folder = args.dir or demo_dir()
     print(f"exact-desktop: preparing the demo slides in {folder} (made once, then reused)", file=sys.stderr)
     slides = ensure_demo_slides(folder, args.size or DEMO_SIZE)
@@ -75,13 +81,27 @@ def demo(args: argparse.Namespace) -> int:
             "image_set": image_set.id,
         }
         print(json.dumps(summary))
-        store.close()
+        project.close()
         return 0
-    return _run_gui([], args, store=store, image_set=image_set.id)
+    return _run_gui([], args, project=project, image_set=image_set.id)
 
 
 def open_(args: argparse.Namespace) -> int:
+    from exact_desktop.store.project import is_sqlite_file
+
+    if len(args.paths) == 1 and is_sqlite_file(args.paths[0]):
+        return _open_project_file(args.paths[0], args)
     return _run_gui(args.paths, args) if args.paths else _open_last(args)
+
+
+def _open_project_file(path: Path, args: argparse.Namespace) -> int:
+    """A project file, of the kind it says, at the image set it showed last (else its first)."""
+    from exact_desktop.ui.settings import last_project
+
+    last = last_project()
+    image_set = last[1] if last is not None and last[0].resolve() == path.resolve() else None
+    project = opened_project(path, image_set=image_set)
+    return _run_gui([], args, project=project, image_set=image_set or project.first_image_set())
 
 
 def _open_last(args: argparse.Namespace) -> int:
@@ -92,13 +112,14 @@ def _open_last(args: argparse.Namespace) -> int:
     if last is None:
         return fail("no project was open before; give slide files, or run `exact-desktop demo`")
     path, image_set = last
-    store = opened_project(path, may_make=True)
-    return _run_gui([], args, store=store, image_set=image_set)
+    project = opened_project(path, may_make=True, image_set=image_set)  # of the kind its file says
+    return _run_gui([], args, project=project, image_set=image_set)
 
 
-def _run_gui(paths: list[Path], args: argparse.Namespace, store: object = None, image_set: int | None = None) -> int:
+def _run_gui(paths: list[Path], args: argparse.Namespace, project: Project | None = None,
+             image_set: int | None = None) -> int:  # fmt: skip
     if args.screenshot and "QT_QPA_PLATFORM" not in os.environ and not os.environ.get("DISPLAY"):
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     from exact_desktop.ui.app import run_gui
 
-    return run_gui(paths, screenshot=args.screenshot, view=args.view, store=store, image_set=image_set)
+    return run_gui(paths, screenshot=args.screenshot, view=args.view, project=project, image_set=image_set)

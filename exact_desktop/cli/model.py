@@ -35,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _train(args: argparse.Namespace) -> int:
     from exact_desktop.annotating.edit_history import EditHistory
-    from exact_desktop.cli.opening import opened_project
+    from exact_desktop.cli.opening import opened_store
     from exact_desktop.model import entities as e
     from exact_desktop.review.learning.export import export_model
     from exact_desktop.review.learning.loop import LearningLoop
@@ -43,7 +43,7 @@ def _train(args: argparse.Namespace) -> int:
 
     if args.file.suffix != ".onnx":
         raise OSError(f"{args.file}: name the model FILE.onnx (its card is written beside it as FILE.card.json)")
-    store = opened_project(args.db)
+    store = opened_store(args.db)
     try:
         image_set = store.get(e.ImageSet, args.image_set)
         images = [image.id for image in store.list(e.Image, image_set=image_set.id)]

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from exact_desktop.cli.opening import fail, opened_project
+from exact_desktop.cli.opening import fail, opened_store
 
 
 def add_commands(plugin_commands: Any) -> None:
@@ -71,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
     from exact_desktop.plugins.stop_signals import StopSignal
     from exact_desktop.store.base import StoreError
 
-    store = opened_project(args.db)
+    store = opened_store(args.db)
     try:
         if args.plugin_command == "list":
             return _list(store)

@@ -50,11 +50,11 @@ def add_commands(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from exact_desktop.cli.opening import fail, opened_project
+    from exact_desktop.cli.opening import fail, opened_store
     from exact_desktop.exchange.plan import ExchangeError
     from exact_desktop.store.base import StoreError
 
-    store = opened_project(args.db)
+    store = opened_store(args.db)
     try:
         return _export(store, args) if args.review_command == "export" else _apply(store, args)
     except (StoreError, ExchangeError, OSError) as err:

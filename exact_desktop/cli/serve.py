@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from exact_desktop.cli.opening import CommandRefusedError, fail, opened_project
+from exact_desktop.cli.opening import CommandRefusedError, fail, opened_store
 from exact_desktop.model.entities import stored_id
 
 
@@ -51,7 +51,7 @@ def serve(args: argparse.Namespace) -> int:
         check_host(args.host, args.allow_remote)
     except RemoteBindRefused as err:
         raise CommandRefusedError(str(err)) from None
-    store = opened_project(args.db)
+    store = opened_store(args.db)
     try:
         return serve_forever(store, args.host, args.port, args.workers or default_workers())
     except OSError as err:
@@ -75,7 +75,7 @@ def add_user(args: argparse.Namespace) -> int:
             return fail("the passwords differ; nothing changed")
     if len(password) < 8:
         return fail("a password needs at least 8 characters; nothing changed")
-    store = opened_project(args.db)
+    store = opened_store(args.db)
     found = store.list(User, username=args.name)
     user = found[0] if found else store.create(User(args.name))
     store.set_password_hash(stored_id(user), hash_password(password))

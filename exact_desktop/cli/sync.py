@@ -35,7 +35,7 @@ def add_commands(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from exact_desktop.cli.opening import fail, opened_project
+    from exact_desktop.cli.opening import fail, opened_store
     from exact_desktop.store.base import StoreError
     from exact_desktop.store.credentials import CredentialsError
     from exact_desktop.store.sqlite.sync_ledger import SyncLedger
@@ -43,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.sync_command not in ("conflicts", "resolve"):
             return _sync(args)
-        store = opened_project(_mirror(args.server) if args.server else args.db)  # never a new empty one
+        store = opened_store(_mirror(args.server) if args.server else args.db)  # never a new empty one
     except (CredentialsError, StoreError) as err:
         return fail(str(err))
     try:
@@ -76,7 +76,7 @@ def _mirror(server: str) -> Path:
 def _sync(args: argparse.Namespace) -> int:
     """Into the project `--db` names, else into the mirror of that server the window works on."""
     from exact_desktop.cli.exact_server import connect
-    from exact_desktop.cli.opening import fail, opened_project
+    from exact_desktop.cli.opening import fail, opened_store
     from exact_desktop.rest.errors import ExactApiError
     from exact_desktop.rest.exact_api import ExactApi
     from exact_desktop.rest.server_clock import ClockError
@@ -86,7 +86,7 @@ def _sync(args: argparse.Namespace) -> int:
 
     connection, _ = connect(args.server)
     # a mistyped --db is refused, never a new project; the server's own mirror is made when first used
-    store = opened_project(args.db) if args.db else opened_project(mirror_path(connection.url), may_make=True)
+    store = opened_store(args.db) if args.db else opened_store(mirror_path(connection.url), may_make=True)
 
     def progress(stage: str, done: int, total: int) -> None:
         print(f"exact-desktop: {stage} {done:,}/{total:,}", file=sys.stderr)

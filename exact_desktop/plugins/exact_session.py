@@ -85,9 +85,23 @@ def catalogue(records: dict[str, dict[str, Any]] | None, here: list[e.Plugin] | 
 
 
 class ExactPlugins:
+    """The `PluginSession` (session.py) of a project that mirrors an EXACT server."""
+
+    skipped_why = "finished or running already"
+    api = None  # the plugin processes work on the server itself
+
     def __init__(self, project: ExactMirror) -> None:
         self.project, self.connection = project, project.connection
+        self.interrupted: list[int] = []  # the server's jobs are its own to mark
         self.queues: list[threading.Thread] = []
+
+    @property
+    def where(self) -> str:
+        return f" on {self.connection.url}"
+
+    def ready_plugins(self) -> None:
+        """None: the installed plugins are described (seconds) the first time `plugins` is asked."""
+        return None
 
     def plugins(self) -> list[e.Plugin]:
         """The plugins that can run here on the server's jobs: the mirror's own records (scripts
@@ -148,13 +162,26 @@ class ExactPlugins:
         self._queue(plugin, job_ids, values)
         return job_ids, skipped
 
-    def retry(self, job_id: int, plugin: e.Plugin) -> None:
+    def submit(self, plugin: e.Plugin, params: dict[str, Any], image_set: int, images: list[int] | None,
+               run_again: bool) -> tuple[list[int], list[int]]:  # fmt: skip
+        """`run` on the mirrored set; `images` are the mirror's ids (those not on the server are left out)."""
+        remote = None
+        if images is not None:
+            found = self.project.store.get_many(e.Image, images).values()
+            remote = [i.remote_id for i in found if i.remote_id is not None]
+        return self.run(plugin, params, run_again, remote)
+
+    def retry(self, job_id: int, plugin_name: str) -> None:
+        plugin = next(p for p in self.plugins() if p.name == plugin_name)
         self.connection.patch(item(JOBS, job_id), error_message="", error_detail="", attached_worker="",
                               processing_complete=0, updated_time=now_iso())  # fmt: skip
         self._queue(plugin, [job_id], {})
 
     def cancel(self, job_id: int) -> None:
         self.connection.patch(item(JOBS, job_id), error_message=f"{CANCELLED_MESSAGE} by the user")
+
+    def close(self) -> None:
+        """Nothing to stop: the workers started here go on with the server's jobs until done."""
 
     def _queue(self, plugin: e.Plugin, job_ids: list[int], values: dict[str, Any]) -> None:
         queue = LocalQueue(ExactJobBook(self.connection), self.project.plugin_environment(),

@@ -1,7 +1,7 @@
 """Run a plugin on an image set, headless: jobs in, supervised workers, a summary out.
 
-What `exact-desktop plugin run` does, and what the GUI's "Run plugin on image set" will hand
-to its queue. The local project is served on loopback for the workers while they run.
+What `exact-desktop plugin run` does; a window on a local project hands its runs to `queue_jobs`
+(`project/local_plugins.py`). The local project is served on loopback for the workers while they run.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from exact_desktop.plugins.jobs import Submitted, create_jobs, mark_interrupted,
 from exact_desktop.plugins.local_queue import LocalQueue, Report, project_env, supervisor_gone
 from exact_desktop.plugins.progress import detail_tail
 from exact_desktop.plugins.registry import check_runnable
-from exact_desktop.server.server import serve_in_thread
+from exact_desktop.server.server import RunningServer, serve_in_thread
 from exact_desktop.store.base import NotFoundError
 from exact_desktop.store.sqlite.store import SqliteStore
 
@@ -49,19 +49,28 @@ def run_jobs(
     store: SqliteStore, plugin: e.Plugin, submitted: Submitted, workers: int | None = None, timeout_s: float = 600.0,
     report: Report | None = None,
 ) -> dict[str, Any]:  # fmt: skip
-    """The submitted jobs on the plugin's queue, the project served for them; then the reruns
-    settled (see jobs.settle_reruns) and the summary counted from the store."""
+    """The submitted jobs on the plugin's queue (see `queue_jobs`), then the summary counted from the store."""
+    queue_jobs(store, plugin, submitted, None, workers, timeout_s, report)
+    return summary(store, plugin, [j.id for j in submitted.created], submitted.skipped)  # type: ignore[misc]
+
+
+def queue_jobs(
+    store: SqliteStore, plugin: e.Plugin, submitted: Submitted, api: RunningServer | None = None,
+    workers: int | None = None, timeout_s: float = 600.0, report: Report | None = None,
+) -> None:  # fmt: skip
+    """The submitted jobs on the plugin's queue, the project served for them (by `api`, a window's,
+    else for this run only); then the reruns settled (see jobs.settle_reruns)."""
     job_ids = [j.id for j in submitted.created]
     try:
-        server = serve_in_thread(store)
+        server = api or serve_in_thread(store)
         try:
             queue = queue_for(plugin, store, server.url, server.token, workers, timeout_s)
             queue.run(plugin, job_ids, report=report)
         finally:
-            server.stop()
+            if server is not api:
+                server.stop()
     finally:
         settle_reruns(store, submitted.set_aside)
-    return summary(store, plugin, job_ids, submitted.skipped)  # type: ignore[arg-type]
 
 
 def queue_for(

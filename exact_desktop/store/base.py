@@ -1,4 +1,8 @@
-"""The Store interface: one API whether the data is on an EXACT server or in the local mirror."""
+"""The Store interface over a project's data: EXACT's entities, read and written as one API.
+
+Its one implementation is the SQLite project file (`sqlite/`); a project that works on an EXACT
+server is a mirror in such a file, kept in step by `sync/` (see `project/` for the two kinds).
+"""
 
 from __future__ import annotations
 

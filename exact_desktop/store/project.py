@@ -1,6 +1,6 @@
 """One project = one database file; the default lives in the data folder.
 
-`open_project` is where every command and the window open a project file, so it is where a file
+`open_store` is where every command and the window open a project file, so it is where a file
 that cannot be a project is refused, by name and with the reason, before SQLite sees it.
 """
 
@@ -56,7 +56,19 @@ def check_existing_project_file(path: Path) -> None:
         raise StoreError(f"{path}: is not an exact-desktop project (not an SQLite database file)")
 
 
-def open_project(db: Path | None = None) -> SqliteStore:
+def is_sqlite_file(path: Path) -> bool:
+    """Whether `path` is a regular file that SQLite wrote (a project file, not a slide); a FIFO
+    or a device is not opened (reading one would wait for ever)."""
+    try:
+        if not path.is_file():
+            return False
+        with path.open("rb") as handle:
+            return handle.read(len(SQLITE_HEADER)) == SQLITE_HEADER
+    except OSError:
+        return False
+
+
+def open_store(db: Path | None = None) -> SqliteStore:
     """The project file, made (with its folders) when it does not exist: for `demo` and `open`."""
     path = project_path(db)
     check_project_file(path)
@@ -67,7 +79,7 @@ def open_project(db: Path | None = None) -> SqliteStore:
         raise StoreError(f"{path}: cannot be opened as a project ({reason})") from None
 
 
-def open_existing_project(db: Path | None = None) -> SqliteStore:
+def open_existing_store(db: Path | None = None) -> SqliteStore:
     """A project that must exist already: a mistyped path is refused by name instead of becoming
     a new empty project (and folders) that the command then reads or writes."""
     path = project_path(db)
@@ -75,4 +87,4 @@ def open_existing_project(db: Path | None = None) -> SqliteStore:
         if db is None:
             raise StoreError(f"{path}: no project yet; `exact-desktop demo` or `exact-desktop open SLIDES` makes it")
         raise StoreError(f"{path}: no such project file (check the path; `exact-desktop demo --db FILE` makes one)")
-    return open_project(path)
+    return open_store(path)

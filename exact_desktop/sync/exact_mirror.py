@@ -47,10 +47,12 @@ def mirror_path(url: str, folder: Path | None = None) -> Path:
 
 
 class ExactMirror:
-    def __init__(self, connection: Connection, remote_set: int, folder: Path | None = None) -> None:
+    def __init__(self, connection: Connection, remote_set: int, folder: Path | None = None,
+                 store: SqliteStore | None = None) -> None:  # fmt: skip
+        """The mirror in `store` (a mirror file reopened), else in this server's file in `folder`."""
         self.connection, self.remote_set = connection, remote_set
         self.api = ExactApi(connection)
-        self.store = SqliteStore(mirror_path(connection.url, folder))
+        self.store = store if store is not None else SqliteStore(mirror_path(connection.url, folder))
         self._lock = threading.Lock()  # one sync at a time
         self.last: SyncSummary | None = None
 

@@ -9,7 +9,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from exact_desktop.paths import resource_path
-from exact_desktop.store.base import Store
+from exact_desktop.project.base import Project
 from exact_desktop.ui.main_window import MainWindow
 
 SCREENSHOT_TIMEOUT_MS = 120_000
@@ -32,13 +32,13 @@ def run_gui(
     paths: list[Path],
     screenshot: Path | None = None,
     view: tuple[float, float, float] | None = None,
-    store: Store | None = None,
+    project: Project | None = None,
     image_set: int | None = None,
 ) -> int:
     """Open the slides (or an image set of a project); with `screenshot`, save the window once
     every visible tile is drawn, and exit."""
     app = application()
-    window = MainWindow(interactive_errors=screenshot is None, store=store)
+    window = MainWindow(interactive_errors=screenshot is None, project=project)
     window.show()
     failures = window.open_image_set(image_set) if image_set is not None else []
     failures += window.open_paths(paths)
@@ -47,6 +47,7 @@ def run_gui(
     if screenshot is None:
         return app.exec()
     if failures or not window.sources:
+        window.close()  # its threads (the job poller, a sync) end before Python does: no abort at exit
         return 2
     if view is not None:
         window.view.state.set_downsample(view[2])

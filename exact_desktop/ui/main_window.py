@@ -22,11 +22,11 @@ from exact_desktop.model.entities import AnnotationType, Image, ImageSet, Vector
 from exact_desktop.model.layers import ANNOTATIONS, Layer, LayerList
 from exact_desktop.model.scale_bar import magnification
 from exact_desktop.paths import resource_path
-from exact_desktop.server.server import RunningServer, serve_in_thread
+from exact_desktop.project.base import Project
+from exact_desktop.project.exact import ExactProject
+from exact_desktop.project.opening import project_of
 from exact_desktop.slides.base import SlideError, SlideSource
 from exact_desktop.slides.opener import open_slide
-from exact_desktop.store.base import Store
-from exact_desktop.store.local_user import local_user
 from exact_desktop.store.sqlite.store import SqliteStore
 from exact_desktop.sync.exact_mirror import ExactMirror
 from exact_desktop.ui.annotation_ui import AnnotationUi
@@ -47,17 +47,21 @@ class MainWindow(ProjectWindow):
     errorShown = Signal(str)
 
     def __init__(
-        self, interactive_errors: bool = True, store: Store | None = None, remote: ExactMirror | None = None
+        self,
+        interactive_errors: bool = True,
+        store: SqliteStore | None = None,
+        remote: ExactMirror | None = None,
+        project: Project | None = None,
     ) -> None:
+        """On `project`; else on the project in `store` (of the kind its file says) or on a
+        server's image set's `remote` mirror; with none of them, on slide files alone."""
         super().__init__()
-        self.store = store if remote is None else remote.store
-        store = self.store
-        self.remote = remote  # the server image set this window's project mirrors, if any
-        # who edits: the person at this computer in a local project; on a server, the server
-        # stamps the signed-in account when the edit arrives there
-        self.editor = local_user(store) if store is not None and remote is None else None
-        # a local project is served on loopback for the plugin processes this window launches
-        self.api: RunningServer | None = serve_in_thread(store) if isinstance(store, SqliteStore) else None
+        if project is None and (store is not None or remote is not None):
+            project = ExactProject(remote) if remote is not None else project_of(store)  # type: ignore[arg-type]
+        self.project = project
+        self.store = store = project.store if project is not None else None
+        self.remote = project.mirror if project is not None else None  # the server image set mirrored, if any
+        self.editor = project.editor() if project is not None else None
         self.setWindowTitle("exact-desktop")
         self.resize(1600, 1000)
         self._interactive_errors = interactive_errors
@@ -91,14 +95,16 @@ class MainWindow(ProjectWindow):
         self._build_status_bar()
         self._build_actions(dock)
         self.annotation = AnnotationUi(self, store) if store is not None else None
-        self.plugins = PluginsUi(self) if isinstance(store, SqliteStore) else None
+        session = project.plugin_session() if project is not None else None
+        self.api = session.api if session is not None else None  # the project served for plugin processes
+        self.plugins = PluginsUi(self, session) if session is not None else None
         self.server_ui = ExactServerUi(self, lambda project: MainWindow(interactive_errors, remote=project))
         self.view.cursorMoved.connect(self._show_cursor)
         self.view.state.changed.connect(self._show_magnification)
         self.view.readFailed.connect(self.show_error)
         self.view.editFailed.connect(self.show_error)
         self._outside_writes = QTimer(self, interval=OUTSIDE_WRITES_EVERY_MS, timeout=self._check_outside_writes)
-        if isinstance(store, SqliteStore):  # a file other processes (the command line) may write to
+        if store is not None:  # a file other processes (the command line) may write to
             store.outside_writes()  # from now on
             self._outside_writes.start()
         self._restore_layout()
@@ -179,12 +185,10 @@ class MainWindow(ProjectWindow):
         self.images_dock.setWindowTitle(f"Image set: {image_set.name}")
         self.image_set_id = image_set_id
         self._show_title()
-        remote = self.remote
-        images = [i for i in self.store.list(Image, image_set=image_set_id) if i.local_path or (remote and i.remote_id)]
-        openers = [
-            (i.name, (lambda i=i: remote.slide_for(i)) if remote else (lambda i=i: open_slide(i.local_path)))
-            for i in images
-        ]
+        project = self.project
+        assert project is not None
+        images = [i for i in self.store.list(Image, image_set=image_set_id) if project.shows(i)]
+        openers = [(i.name, lambda i=i: project.slide_for(i)) for i in images]
         failures = self._open_each(openers, [stored_id(image) for image in images])
         path = getattr(self.store, "path", None)
         last = last_image(Path(path)) if path is not None else None
@@ -292,7 +296,7 @@ class MainWindow(ProjectWindow):
     def _check_outside_writes(self) -> None:
         """Another process wrote to the project (a pull or an import from the command line):
         what the window shows is read again, with no restart."""
-        assert isinstance(self.store, SqliteStore)
+        assert self.store is not None
         if not self.store.outside_writes().news():
             return
         if self.overlay is not None:
@@ -378,9 +382,7 @@ class MainWindow(ProjectWindow):
             self.overlay.close()
         for source in self.sources:
             source.close()
-        if self.api is not None:
-            self.api.stop()
-            self.api = None
+        self.api = None  # stopped with the plugins
         if self.store is not None:
             self.store.close()
         super().closeEvent(event)  # type: ignore[arg-type]

@@ -1,14 +1,12 @@
 """The plugin parts of the main window: menu actions, run dialog, jobs and layers docks, poller.
 
-Jobs run on the `local` queue in a background thread against the window's embedded API; the
-poller follows them and the result layers of the shown image appear while they run. In a window
-working on a server the jobs are the server's (`plugins/exact_session.py`): made there, worked
-on by processes on this machine, followed there, their results pulled into the mirror.
+What runs where is the project's plugin session (`project/plugin_session.py`): in a local project the
+jobs run on their queue against the project served on loopback; in a server's mirror they are
+the server's, worked on by processes on this machine, their results pulled into the mirror. The
+poller follows them and the result layers of the shown image appear while they run.
 """
 
 from __future__ import annotations
-
-import threading
 
 import shiboken6
 from PySide6.QtCore import Qt
@@ -20,16 +18,9 @@ from exact_desktop.model.entities import stored_id
 from exact_desktop.model.jobs import JobList, JobView
 from exact_desktop.model.layers import RESULTS, Layer
 from exact_desktop.plugins.exact_session import ExactPlugins
-from exact_desktop.plugins.jobs import (
-    ParameterError,
-    cancel_job,
-    create_jobs,
-    mark_interrupted,
-    retry_job,
-    settle_reruns,
-)
+from exact_desktop.plugins.jobs import ParameterError
 from exact_desktop.plugins.registry import PluginRegistryError
-from exact_desktop.plugins.runner import queue_for
+from exact_desktop.project.plugin_session import PluginSession
 from exact_desktop.rest.errors import ExactApiError
 from exact_desktop.review.audit import DEFAULT_SAMPLE
 from exact_desktop.review.provenance import described_origin, origins
@@ -51,11 +42,11 @@ PLUGIN_FAILURES = (PluginRegistryError, StoreError, LookupError)
 
 
 class PluginsUi:
-    def __init__(self, window: ProjectWindow) -> None:
+    def __init__(self, window: ProjectWindow, session: PluginSession) -> None:
         self.window = window
         self.store: SqliteStore = window.store  # type: ignore[assignment]
-        self.server = ExactPlugins(window.remote) if window.remote is not None else None
-        self.interrupted = mark_interrupted(self.store) if self.server is None else []
+        self.session = session
+        self.interrupted = session.interrupted
         self._shown: int | None = None  # the image shown, as the poller thread may read it
         self.jobs = JobList()
         self._colours: dict[int, str] = {}
@@ -88,14 +79,13 @@ class PluginsUi:
         window.images.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         window.images.addAction(self.run_action)
         self.run_dialog: RunPluginDialog | None = None
-        self.queues: list[threading.Thread] = []
         self.poller = JobPoller(self.fetch_jobs)
         self.poller.polled.connect(self._polled)
         self.poller.problem.connect(window.statusBar().showMessage)
         self.poller.recovered.connect(self._jobs_read_again)
         self.poller.start()
-        if self.server is not None:  # described now, so the run dialog and the manager find them ready
-            in_background(window, self.server.plugins, self._plugins_read, PLUGIN_FAILURES, "read-plugins")
+        if session.ready_plugins() is None:  # described now, so the run dialog and the manager find them ready
+            in_background(window, session.plugins, self._plugins_read, PLUGIN_FAILURES, "read-plugins")
 
     def _plugins_read(self, outcome: object) -> None:
         if isinstance(outcome, str):
@@ -103,21 +93,13 @@ class PluginsUi:
 
     # --- jobs -------------------------------------------------------------------------------------
     def fetch_jobs(self) -> list[JobView]:
-        """Runs on the poller thread: the project's jobs as the panel shows them. On a server,
-        the shown image's results are pulled into the mirror here too (off the GUI thread)."""
-        if self.server is not None:
-            jobs = self.server.jobs()
-            if self._shown is not None:  # cheap when nothing is new: one count per result entry
-                for problem in self.server.pull_results(self._shown).problems:
-                    self.poller.problem.emit(problem)
-            return jobs
-        plugins = {p.id: p.name for p in self.store.list(e.Plugin)}
-        images = {i.id: i.name for i in self.store.list(e.Image)}
-        return [
-            JobView(stored_id(j), plugins.get(j.plugin, "?"), images.get(j.image, "?"), j.status, j.processing_complete,
-                    j.eta_time, j.error_message, j.error_detail)
-            for j in self.store.list(e.PluginJob)
-        ]  # fmt: skip
+        """Runs on the poller thread: the project's jobs as the panel shows them, and the shown
+        image's results pulled in where they are made elsewhere (off the GUI thread)."""
+        jobs = self.session.jobs()
+        if self._shown is not None:  # cheap when nothing is new: one count per result entry
+            for problem in self.session.pull_results(self._shown).problems:
+                self.poller.problem.emit(problem)
+        return jobs
 
     def _jobs_read_again(self) -> None:
         """The server answers again: its old "cannot read the jobs" goes from the status bar."""
@@ -136,7 +118,7 @@ class PluginsUi:
     def show_run_dialog(self) -> RunPluginDialog | None:
         """Up at once; on a server the plugins here are read (described, the first time) off the
         GUI thread and fill the dialog in when they arrive."""
-        plugins = self.store.list(e.Plugin) if self.server is None else None
+        plugins = self.session.ready_plugins()
         if self.window.image_set_id is None or plugins == []:
             self.window.show_error("Run a plugin: open an image set of a project with registered plugins first.")
             return None
@@ -144,13 +126,13 @@ class PluginsUi:
         dialog = self.run_dialog = RunPluginDialog(plugins, selected, self.window)
         dialog.accepted.connect(self._dialog_accepted)
         dialog.open()
-        if self.server is not None:
-            in_background(dialog, self.server.plugins, dialog.set_plugins, PLUGIN_FAILURES, "read-plugins")
+        if plugins is None:
+            in_background(dialog, self.session.plugins, dialog.set_plugins, PLUGIN_FAILURES, "read-plugins")
         return dialog
 
     def show_manager(self) -> PluginManager | ExactPluginManager:
-        if self.server is not None:  # the server's records, and registering the plugins here there
-            self.manager = ExactPluginManager(self.server, self.window)
+        if isinstance(self.session, ExactPlugins):  # a server's records, and registering the plugins here there
+            self.manager = ExactPluginManager(self.session, self.window)
             self.manager.open()
             return self.manager
         products = self.store.list(e.Product)
@@ -179,64 +161,20 @@ class PluginsUi:
     def run(
         self, plugin: e.Plugin, params: dict[str, object], images: list[int] | None = None, run_again: bool = False
     ) -> list[int]:
-        if self.server is not None:
-            return self._run_on_server(plugin, params, images, run_again)
         try:
-            submitted = create_jobs(self.store, plugin, self.window.image_set_id, params, images, run_again)  # type: ignore[arg-type]
-        except ParameterError as err:
-            self.window.show_error(f"{plugin.name}: {err}")
-            return []
-        ids = [j.id for j in submitted.created]
-        if submitted.skipped:
-            self.window.statusBar().showMessage(
-                f"{len(submitted.skipped)} image(s) skipped: finished or queued already", 10000
-            )
-        self._queue(plugin, ids, submitted.set_aside)  # type: ignore[arg-type]
-        return ids  # type: ignore[return-value]
-
-    def _queue(self, plugin: e.Plugin, job_ids: list[int], set_aside: dict[int, list[int]] | None = None) -> None:
-        api = self.window.api
-        assert api is not None
-        queue = queue_for(plugin, self.store, api.url, api.token)
-
-        def work() -> None:
-            try:
-                queue.run(plugin, job_ids)
-            finally:  # earlier results go only for jobs that are done
-                settle_reruns(self.store, set_aside or {})
-
-        thread = threading.Thread(target=work, name="local-queue", daemon=True)
-        self.queues.append(thread)
-        thread.start()
-
-    def _run_on_server(self, plugin: e.Plugin, params: dict[str, object], images: list[int] | None,
-                       run_again: bool) -> list[int]:  # fmt: skip
-        assert self.server is not None
-        remote = None
-        if images is not None:
-            remote = [i.remote_id for i in self.store.get_many(e.Image, images).values() if i.remote_id is not None]
-        try:
-            ids, skipped = self.server.run(plugin, params, run_again, remote)  # type: ignore[arg-type]
+            ids, skipped = self.session.submit(plugin, params, self.window.image_set_id, images, run_again)  # type: ignore[arg-type]
         except (ParameterError, ExactApiError) as err:
-            self.window.show_error(f"{plugin.name} on {self.server.connection.url}: {err}")
+            self.window.show_error(f"{plugin.name}{self.session.where}: {err}")
             return []
         if skipped:
-            self.window.statusBar().showMessage(f"{len(skipped)} image(s) skipped: finished or running already", 10000)
+            self.window.statusBar().showMessage(f"{len(skipped)} image(s) skipped: {self.session.skipped_why}", 10000)
         return ids
 
     def cancel(self, job_id: int) -> None:
-        if self.server is not None:
-            self.server.cancel(job_id)
-        else:
-            cancel_job(self.store, job_id)
+        self.session.cancel(job_id)
 
     def retry(self, job_id: int) -> None:
-        if self.server is not None:
-            name = self.jobs.jobs[job_id].plugin if job_id in self.jobs.jobs else ""
-            self.server.retry(job_id, next(p for p in self.server.plugins() if p.name == name))
-            return
-        job = retry_job(self.store, job_id)
-        self._queue(self.store.get(e.Plugin, job.plugin), [job_id])
+        self.session.retry(job_id, self.jobs.jobs[job_id].plugin if job_id in self.jobs.jobs else "")
 
     def open_review(self) -> ReviewPanel | None:
         """The review panel over the image set's results (ui/review_dock.py)."""
@@ -349,5 +287,4 @@ class PluginsUi:
 
     def close(self) -> None:
         self.poller.stop()
-        for thread in self.queues:
-            thread.join(timeout=1)
+        self.session.close()

@@ -7,6 +7,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDockWidget, QListWidget, QMainWindow, QMenu
 
 from exact_desktop.model.layers import LayerList
+from exact_desktop.project.base import Project
 from exact_desktop.server.server import RunningServer
 from exact_desktop.slides.base import SlideError, SlideSource
 from exact_desktop.store.base import Store
@@ -17,6 +18,7 @@ from exact_desktop.viewer.slide_view import SlideView
 
 
 class ProjectWindow(QMainWindow):
+    project: Project | None  # None: slide files alone
     store: Store | None
     api: RunningServer | None
     view: SlideView

@@ -15,6 +15,7 @@ from PySide6.QtGui import QImage
 
 from exact_desktop.model import entities as e
 from exact_desktop.model.entities import stored_id
+from exact_desktop.plugins.exact_session import ExactPlugins
 from exact_desktop.rest.login import sign_in
 from exact_desktop.slides.remote_source import RemoteSlideSource
 from exact_desktop.store.credentials import credentials_for
@@ -166,8 +167,8 @@ def test_run_a_plugin_on_the_servers_image_set_from_the_window(qtbot, server: Ta
     fresh = SyncSet(server, contract_slide)  # a set of its own: the jobs and results are this test's
     project, window = open_server_window(qtbot, server, fresh.id, tmp_path)
     ui = window.plugins
-    assert ui is not None and ui.server is not None
-    plugin = next(p for p in ui.server.plugins() if p.name == "Nuclei detector")
+    assert ui is not None and isinstance(ui.session, ExactPlugins)
+    plugin = next(p for p in ui.session.plugins() if p.name == "Nuclei detector")
     job_ids = ui.run(plugin, {})
     assert len(job_ids) == 1
     qtbot.waitUntil(lambda: job_ids[0] in ui.jobs.jobs and not ui.jobs.jobs[job_ids[0]].active, timeout=300_000)
@@ -215,7 +216,7 @@ def test_the_plugin_manager_lists_the_servers_records_and_registers_plugins_ther
     there = records()
     shown = {entry.name: entry for entry in manager.entries}
     assert {n for n, entry in shown.items() if entry.record is not None} == set(there)  # every record, no more
-    installed = {p.name for p in ui.server.plugins()}
+    installed = {p.name for p in ui.session.plugins()}
     assert {n for n, entry in shown.items() if entry.here is not None} == installed
     assert "Nuclei detector" in installed
 
@@ -242,7 +243,7 @@ def test_the_plugin_manager_lists_the_servers_records_and_registers_plugins_ther
     made = records()["Behaviours"]
     assert server.product in made["products"]
     assert any(entry.name == "Behaviours" and entry.record and entry.here for entry in manager.entries)
-    assert [p.script for p in ui.server.plugins() if p.name == "Behaviours"] == [
+    assert [p.script for p in ui.session.plugins() if p.name == "Behaviours"] == [
         str(Path(__file__).parents[1] / "plugins" / "scripts" / "behaviours.py")
     ]
     kinds = {t["name"] for t in session.get(f"{server.url}/api/v1/annotations/annotation_types/",

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from exact_desktop.store.base import StoreError
-from exact_desktop.store.project import check_project_file, open_project
+from exact_desktop.store.project import check_project_file, open_store
 from tests.conftest import PROJECT
 from tests.faults.disk import can_mount, small_disk
 
@@ -41,7 +41,7 @@ def test_a_read_only_project_is_refused_before_anything_is_served(tmp_path):
     """A project on a file system mounted read-only (root cannot write there either)."""
     with small_disk(tmp_path / "disk", 4096) as disk:
         project = disk / "p.db"
-        open_project(project).close()
+        open_store(project).close()
         subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)
         with pytest.raises(StoreError, match="read-only"):
             check_project_file(project)

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import http.server
 import json
+import os
+import subprocess
+import sys
 import textwrap
 import threading
 from pathlib import Path
@@ -15,9 +18,14 @@ import pytest
 
 from exact_desktop.model.entities import Plugin
 from exact_desktop.plugins import exact_session, registry
+from exact_desktop.project.opening import open_project
 from exact_desktop.rest.connection import Connection
+from exact_desktop.store.sqlite.store import SqliteStore
+from exact_desktop.sync.engine import SyncSummary
 from exact_desktop.sync.exact_mirror import ExactMirror
 from exact_desktop.ui.exact_plugin_manager import ExactPluginManager
+from exact_desktop.ui.main_window import MainWindow
+from exact_desktop.ui.settings import last_project
 from tests.faults.proxy import FaultProxy
 from tests.rest.json_answer import answer_json
 
@@ -141,3 +149,51 @@ def test_the_title_names_the_server_and_a_lost_connection_s_message_goes_when_it
         proxy.refuse = False
         qtbot.waitUntil(lambda: not bar.currentMessage().startswith("cannot read the jobs"), timeout=30_000)
         assert bar.currentMessage() == "The jobs are read again"
+
+
+def test_a_mirror_reopened_from_its_file_is_a_server_project_again(qtbot, served, server_window, monkeypatch):
+    """Issue 28: the last project reopened (`exact-desktop open` with no paths, as the window
+    remembered it) was a plain local project: no Synchronise, no conflicts, the mirror's own jobs."""
+    running, _ = served
+    first = server_window()
+    path, image_set = first.store.path, first.image_set_id
+    first.close()  # remembers the project and its image set, as every window does
+    monkeypatch.setenv("EXACT_TOKEN", running.token)  # the secret a login keeps in the keyring
+    assert last_project() == (path, image_set)
+    project = open_project(path, image_set)
+    assert project.kind == "exact" and project.url == running.url  # type: ignore[attr-defined]
+    again = MainWindow(interactive_errors=False, project=project)  # what `exact-desktop open` shows
+    qtbot.addWidget(again)
+    again.show()
+    again.open_image_set(image_set)  # type: ignore[arg-type]
+    assert "&Synchronise" in [a.text() for a in again.file_menu.actions()]
+    assert again.server_ui.conflicts_dock is not None and again.editor is None
+    assert again.windowTitle().endswith(f"Demo on {running.url} - exact-desktop")
+    assert again.view.source is not None  # the slide, through the server's tiles
+    with qtbot.waitSignal(again.server_ui.synced, timeout=30_000) as synced:
+        again.server_ui.sync("both")
+    assert isinstance(synced.args[0], SyncSummary), synced.args[0]  # signed in, in step with the server
+    again.server_ui.timer.stop()
+    again.close()
+    reopened = MainWindow(interactive_errors=False, store=SqliteStore(path))  # the window given the file alone
+    qtbot.addWidget(reopened)
+    assert reopened.remote is not None and reopened.remote.url == running.url
+    reopened.close()
+
+
+def test_open_given_a_mirror_file_shows_the_server_image_set_it_mirrors(qtbot, served, server_window, tmp_path):
+    """`exact-desktop open FILE.db` took the project file for a slide and refused it. The served
+    set has a slide the server cannot show: that one alone is named, and the window closes
+    cleanly (it aborted, with the job poller still running at exit)."""
+    running, _ = served
+    first = server_window()
+    path = first.store.path
+    first.close()
+    done = subprocess.run(
+        [sys.executable, "-m", "exact_desktop", "open", str(path), "--screenshot", str(tmp_path / "mirror.png")],
+        env={**os.environ, "EXACT_TOKEN": running.token, "QT_QPA_PLATFORM": "offscreen"},
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    said = [line for line in done.stderr.splitlines() if line.startswith("exact-desktop:")]
+    assert len(said) == 1 and "b.svs" in said[0] and "has no file" in said[0], done.stderr
+    assert done.returncode == 2, done.stderr  # a slide could not be shown

@@ -1,0 +1,71 @@
+"""Plugins on a local project, for a window (Qt-free): the jobs are the project's, each run
+is `runner.queue_jobs` (as `exact-desktop plugin run` runs them) on a thread of its own, against the
+project served on loopback for as long as the window is open."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from exact_desktop.model import entities as e
+from exact_desktop.model.jobs import JobView
+from exact_desktop.plugins.jobs import Submitted, cancel_job, create_jobs, mark_interrupted, retry_job
+from exact_desktop.plugins.runner import queue_jobs
+from exact_desktop.server.server import serve_in_thread
+from exact_desktop.store.sqlite.store import SqliteStore
+from exact_desktop.sync.results_pull import ResultsPulled
+
+QUEUE_CLOSE_WAIT_S = 1
+
+
+class LocalPlugins:
+    where = ""
+    skipped_why = "finished or queued already"
+
+    def __init__(self, store: SqliteStore) -> None:
+        self.store = store
+        self.interrupted = mark_interrupted(store)  # nothing of ours runs any job at the start
+        self.api = serve_in_thread(store)
+        self.queues: list[threading.Thread] = []
+
+    def ready_plugins(self) -> list[e.Plugin]:
+        return self.plugins()
+
+    def plugins(self) -> list[e.Plugin]:
+        return self.store.list(e.Plugin)
+
+    def jobs(self) -> list[JobView]:
+        plugins = {p.id: p.name for p in self.store.list(e.Plugin)}
+        images = {i.id: i.name for i in self.store.list(e.Image)}
+        return [
+            JobView(j.id, plugins.get(j.plugin, "?"), images.get(j.image, "?"), j.status, j.processing_complete,  # type: ignore[arg-type]
+                    j.eta_time, j.error_message, j.error_detail)
+            for j in self.store.list(e.PluginJob)
+        ]  # fmt: skip
+
+    def pull_results(self, image_id: int) -> ResultsPulled:
+        return ResultsPulled()  # the plugins write into this project itself
+
+    def submit(self, plugin: e.Plugin, params: dict[str, Any], image_set: int, images: list[int] | None,
+               run_again: bool) -> tuple[list[int], list[int]]:  # fmt: skip
+        submitted = create_jobs(self.store, plugin, image_set, params, images, run_again)
+        self._queue(plugin, submitted)
+        return [j.id for j in submitted.created], submitted.skipped  # type: ignore[misc]
+
+    def cancel(self, job_id: int) -> None:
+        cancel_job(self.store, job_id)
+
+    def retry(self, job_id: int, plugin_name: str) -> None:
+        job = retry_job(self.store, job_id)
+        self._queue(self.store.get(e.Plugin, job.plugin), Submitted(created=[job]))
+
+    def _queue(self, plugin: e.Plugin, submitted: Submitted) -> None:
+        thread = threading.Thread(target=queue_jobs, args=(self.store, plugin, submitted), kwargs={"api": self.api},
+                                  name="local-queue", daemon=True)  # fmt: skip
+        self.queues.append(thread)
+        thread.start()
+
+    def close(self) -> None:
+        for thread in self.queues:
+            thread.join(timeout=QUEUE_CLOSE_WAIT_S)
+        self.api.stop()

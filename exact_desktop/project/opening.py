@@ -1,0 +1,44 @@
+"""A project file opened as what it is: the sync ledger of a server's mirror names the server
+and the image sets it mirrors (migration 0007), so the kind needs no field of its own and a
+mirror reopened from anywhere (`exact-desktop open`, the last project, `--db`) is one again."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from exact_desktop.project.base import Project
+from exact_desktop.project.exact import ExactProject
+from exact_desktop.project.local import LocalProject
+from exact_desktop.rest.connection import Connection, tls_verified
+from exact_desktop.store.credentials import CredentialsError, credentials_for
+from exact_desktop.store.project import open_existing_store, open_store
+from exact_desktop.store.sqlite.store import SqliteStore
+from exact_desktop.store.sqlite.sync_ledger import SyncLedger
+from exact_desktop.sync.exact_mirror import ExactMirror
+
+
+def open_project(db: Path | None, image_set: int | None = None, *, may_make: bool = False) -> Project:
+    """The project file `db` names (default: the local project); only with `may_make` is a
+    missing one made. StoreError names a file that cannot be a project."""
+    store = open_store(db) if may_make else open_existing_store(db)
+    return project_of(store, image_set)
+
+
+def project_of(store: SqliteStore, image_set: int | None = None) -> Project:
+    """Local, or the mirror of the server its ledger names (of `image_set`'s server set when it
+    mirrors one, else of the first set mirrored)."""
+    mirrors = SyncLedger(store).mirrors()
+    if not mirrors:
+        return LocalProject(store)
+    mirror = next((m for m in mirrors if m.image_set == image_set), mirrors[0])
+    return ExactProject(ExactMirror(_connection(mirror.server), mirror.remote_id, store=store))
+
+
+def _connection(url: str) -> Connection:
+    """With the credentials a login kept (or the environment's); without any, a sync says the
+    server refused it and what to do, and the project still opens."""
+    try:
+        credentials = credentials_for(url)
+    except CredentialsError:
+        return Connection(url, verify=tls_verified())
+    return Connection(credentials.url, credentials.token, credentials.user, credentials.password, tls_verified())
