@@ -5,7 +5,7 @@ by name. Import also takes a bare list of API annotation objects or a page of th
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypeGuard
 
 from exact_desktop.exchange.plan import ExchangeError, ImportPlan, Problem
 from exact_desktop.model.entities import Annotation, AnnotationType, Image, stored_id
@@ -45,12 +45,27 @@ def plan_import(data: Any, image: Image, types: Iterable[AnnotationType]) -> Imp
     by_id = {t.id: t for t in local}
     rows, names = _rows(data)
     plan = ImportPlan(features=len(rows))
+    first_with: dict[str, tuple[int, tuple[Any, ...]]] = {}  # a UUID -> the first annotation with it, and its content
     for index, row in enumerate(rows):
         try:
-            plan.annotations.append(_annotation(row, image, by_name, by_id, names))
+            annotation = _annotation(row, image, by_name, by_id, names)
         except (InvalidVectorError, InvalidValueError, _BadFeatureError) as err:
             plan.problems.append(Problem(index, getattr(err, "reason", None) or str(err)))
+            continue
+        uid, content = annotation.unique_identifier, _content(annotation)
+        first, seen = first_with.setdefault(uid, (index, content))
+        if seen != content:  # the same annotation twice is kept once (carry_out); different ones conflict
+            plan.conflicts += 1
+            plan.problems.append(
+                Problem(index, f"conflicts with feature {first + 1}: the same id {uid}, a different annotation")
+            )
+            continue
+        plan.annotations.append(annotation)
     return plan
+
+
+def _content(a: Annotation) -> tuple[Any, ...]:
+    return a.annotation_type, a.vector, a.description, a.meta_data
 
 
 class _BadFeatureError(ValueError):
@@ -61,11 +76,31 @@ def _rows(data: Any) -> tuple[list[Any], dict[int, str]]:
     if isinstance(data, list):
         return data, {}
     if isinstance(data, dict) and isinstance(data.get("annotations"), list):
-        names = {t.get("id"): t.get("name") for t in data.get("annotation_types") or [] if isinstance(t, dict)}
-        return data["annotations"], names  # type: ignore[return-value]
+        return data["annotations"], _type_names(data.get("annotation_types"))
     if isinstance(data, dict) and isinstance(data.get("results"), list):
         return data["results"], {}
     raise ExchangeError("not EXACT annotation JSON: expected 'annotations', 'results' or a list of annotations")
+
+
+def _type_names(types: Any) -> dict[int, str]:
+    """The file's own type ids -> names, which its annotations may refer to by id."""
+    if types is None:
+        return {}
+    if not isinstance(types, list):
+        raise ExchangeError("'annotation_types' must be a list")
+    names: dict[int, str] = {}
+    for number, t in enumerate(types, 1):
+        if not isinstance(t, dict):
+            continue
+        key, name = t.get("id"), t.get("name")
+        if not _is_id(key) or not isinstance(name, str):
+            raise ExchangeError(f"annotation_types #{number}: its id must be a whole number and its name text")
+        names[key] = name
+    return names
+
+
+def _is_id(value: Any) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _annotation(
@@ -92,11 +127,18 @@ def _annotation(
 def _type_of(
     value: Any, by_name: dict[str, AnnotationType], by_id: dict[int | None, AnnotationType], names: dict[int, str]
 ) -> AnnotationType:
-    name = value.get("name") if isinstance(value, dict) else names.get(value) if names else None
+    if isinstance(value, dict):
+        name = value.get("name")
+        if name is not None and not isinstance(name, str):
+            raise _BadFeatureError("annotation_type's name must be text")
+    elif value is not None and not _is_id(value):
+        raise _BadFeatureError("annotation_type must be a whole number or an object with a name")
+    else:
+        name = names.get(value) if value is not None else None
     if name is not None:
         if name not in by_name:
             raise _BadFeatureError(f"no annotation type named {name!r} in the image set's products")
         return by_name[name]
-    if isinstance(value, int) and not isinstance(value, bool) and value in by_id:
+    if _is_id(value) and value in by_id:
         return by_id[value]
     raise _BadFeatureError(f"unknown annotation_type {value!r}")
