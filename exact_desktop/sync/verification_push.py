@@ -16,12 +16,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from exact_desktop.rest.answers import Shape, checked, checked_list
 from exact_desktop.rest.connection import Connection
 from exact_desktop.rest.errors import ExactApiError, RefusedError, UnknownOutcomeError
 from exact_desktop.rest.exact_api import ANNOTATIONS
 from exact_desktop.store.sqlite.store import SqliteStore, driver_cursor
 
 VERIFICATIONS = "/api/v1/annotations/verifications/"
+_ID: Shape = {"id": int}
+_PAGE: Shape = {"results": list}
+_EDITOR: Shape = {"last_editor": (int, type(None))}
 
 
 def push_verifications(store: SqliteStore, connection: Connection, image_set: int) -> tuple[int, list[str]]:
@@ -48,7 +52,8 @@ def push_verifications(store: SqliteStore, connection: Connection, image_set: in
     for local, annotation, verified, remote_user, remote in rows:
         try:
             if remote_user is None:
-                me = me if me is not None else connection.get(f"{ANNOTATIONS}{annotation}/", fields="last_editor")
+                asked = f"{ANNOTATIONS}{annotation}/"
+                me = me or checked(connection.get(asked, fields="last_editor"), _EDITOR, connection.url, f"GET {asked}")
                 remote_user = me["last_editor"]
                 if remote_user is None:
                     raise ExactApiError("the server does not say who is signed in (a session token with no user)")
@@ -99,11 +104,19 @@ def _delete_taken_back(store: SqliteStore, connection: Connection, image_set: in
 def _created(connection: Connection, body: dict[str, Any]) -> int:
     """The server's id of the (annotation, user) verification, made now or found made before."""
     try:
-        return int(connection.post(VERIFICATIONS, body)["id"])
+        return int(
+            checked(connection.post(VERIFICATIONS, body), _ID, connection.url, f"the POST to {VERIFICATIONS}")["id"]
+        )
     except (UnknownOutcomeError, RefusedError) as err:
         if isinstance(err, RefusedError) and "unique" not in err.body:
             raise
-        found = connection.get(VERIFICATIONS, annotation=body["annotation"], user=body["user"])["results"]
-        if not found:
+        asked = f"GET {VERIFICATIONS}"
+        page = checked(
+            connection.get(VERIFICATIONS, annotation=body["annotation"], user=body["user"]),
+            _PAGE,
+            connection.url,
+            asked,
+        )
+        if not page["results"]:
             raise
-        return int(found[0]["id"])
+        return int(checked_list(page["results"], _ID, connection.url, asked)[0]["id"])
