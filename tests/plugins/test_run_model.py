@@ -5,6 +5,7 @@ types tissue tiles; and a model or card that does not fit is refused with one li
 from __future__ import annotations
 
 import json
+import re
 
 import cv2
 import onnx
@@ -137,6 +138,7 @@ def test_a_users_patch_classifier_types_the_dark_tiles(tmp_path):
         (lambda m: _edit_card(m, classes=["Stroma"]), "class 'Stroma' names no annotation type on this server"),
         (lambda m: _edit_card(m, scale_um_per_px=None), "field 'scale_um_per_px' is missing"),
         (lambda m: _edit_card(m, kind="magic"), "kind 'magic' is none of candidates, patches, segmentation"),
+        (lambda m: _edit_card(m, metrics=[1, 2, 3]), "metrics must be an object of names and numbers"),
     ],
 )  # fmt: skip
 def test_a_model_or_card_that_does_not_fit_fails_the_job_with_one_line(tmp_path, spoil, message):
@@ -170,4 +172,33 @@ def test_a_card_is_read_with_its_fields(tmp_path):
     assert card.kind == "segmentation" and card.classes == ("Tissue",) and card.input.shape == (1, 3, None, None)
     _edit_card(model, classes=[None])
     with pytest.raises(CardError, match="no class names an annotation type"):
+        read_card(model)
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"metrics": [1, 2, 3]}, "metrics must be an object of names and numbers, not [1, 2, 3]"),
+        ({"metrics": "good"}, "metrics must be an object of names and numbers, not 'good'"),
+        ({"metrics": {"f1": "high"}}, "metric 'f1' is 'high', not a number"),
+        ({"source": ["a"]}, "source must be an object of names and texts"),
+        ({"image_sets": 5}, "image_sets must be a list of names"),
+        ({"decisions": "many"}, "decisions must be a count, not 'many'"),
+        ({"date": 2026}, "date must be a text, not 2026"),
+        ({"scale_um_per_px": 10**400}, "scale_um_per_px must be a positive number"),
+    ],
+)  # fmt: skip
+def test_a_card_field_of_the_wrong_kind_is_named_in_one_line(tmp_path, fields, message):
+    model = tmp_path / "segment.onnx"
+    segmentation_network(model)
+    _edit_card(model, **fields)
+    with pytest.raises(CardError, match=re.escape(f"card segment.card.json: {message}")):
+        read_card(model)
+
+
+def test_a_card_nested_too_deep_is_refused_in_one_line(tmp_path):
+    model = tmp_path / "segment.onnx"
+    segmentation_network(model)
+    model.with_suffix(".card.json").write_text("[" * 200_000 + "]" * 200_000, encoding="utf-8")
+    with pytest.raises(CardError, match=r"card segment\.card\.json is not a model card: nested too deep"):
         read_card(model)

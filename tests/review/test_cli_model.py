@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 
+from tests.plugins.test_run_model import segmentation_network
 from tests.review.test_cli_review import run_command
 from tests.review.test_learnt_model import reviewed_copy
 
@@ -49,3 +50,14 @@ def test_bad_input_is_one_line_and_writes_nothing(mitosis_demo, tmp_path):
     (tmp_path / "m.card.json").write_text(json.dumps({"kind": "candidates"}), encoding="utf-8")
     code, _said, err = model_command("show", model)
     assert code == 2 and err.strip().splitlines() == ["exact-desktop: card m.card.json: field 'classes' is missing"]
+
+
+def test_show_names_a_card_field_of_the_wrong_kind_in_one_line(tmp_path):
+    model = tmp_path / "segment.onnx"
+    segmentation_network(model)
+    card = json.loads(model.with_suffix(".card.json").read_text(encoding="utf-8"))
+    model.with_suffix(".card.json").write_text(json.dumps({**card, "image_sets": 5}), encoding="utf-8")
+    code, _said, err = model_command("show", model)
+    assert code == 2 and err.strip().splitlines() == [
+        "exact-desktop: card segment.card.json: image_sets must be a list of names"
+    ]

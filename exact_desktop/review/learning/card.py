@@ -83,8 +83,10 @@ def read_card(model: Path) -> ModelCard:
         raise CardError(f"model {model.name}: no card beside it (expected {path.name})")
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+    except (UnicodeDecodeError, ValueError) as err:  # ValueError: also a number of too many digits
         raise CardError(f"card {path.name} is not JSON: {err}") from None
+    except RecursionError:
+        raise CardError(f"card {path.name} is not a model card: nested too deep") from None
     if not isinstance(data, dict):
         raise CardError(f"card {path.name} is not a JSON object")
     return _card(data, path.name)
@@ -107,17 +109,16 @@ def _card(data: dict[str, Any], name: str) -> ModelCard:
         raise CardError(f"card {name}: classes must be a list of annotation type names (null: none)")
     if not any(classes):
         raise CardError(f"card {name}: no class names an annotation type")
-    scale = need("scale_um_per_px", (int, float))
-    if not math.isfinite(scale) or scale <= 0:
-        raise CardError(f"card {name}: scale_um_per_px must be a positive number, not {_shown(scale)}")
+    given = need("scale_um_per_px", (int, float))
+    scale = _finite(given)
+    if scale is None or scale <= 0:
+        raise CardError(f"card {name}: scale_um_per_px must be a positive number, not {_shown(given)}")
     card = ModelCard(
         kind=kind, classes=tuple(classes), input=_tensor(need("input", dict), "input", name),
         output=_tensor(need("output", dict), "output", name), scale_um_per_px=float(scale),
         features=tuple(_names(data, "features", name)), candidate_types=tuple(_names(data, "candidate_types", name)),
-        decisions=data.get("decisions") if isinstance(data.get("decisions"), int) else None,
-        image_sets=tuple(str(s) for s in data.get("image_sets") or ()),
-        metrics=dict(data.get("metrics") or {}), source={k: str(v) for k, v in (data.get("source") or {}).items()},
-        date=str(data.get("date") or ""),
+        decisions=_decisions(data, name), image_sets=tuple(_names(data, "image_sets", name)),
+        metrics=_metrics(data, name), source=_source(data, name), date=_date(data, name),
     )  # fmt: skip
     if kind == "candidates":
         if not card.features or not card.candidate_types:
@@ -145,6 +146,48 @@ def _names(data: dict[str, Any], key: str, name: str) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise CardError(f"card {name}: {key} must be a list of names")
     return value
+
+
+def _decisions(data: dict[str, Any], name: str) -> int | None:
+    value = data.get("decisions")
+    if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
+        raise CardError(f"card {name}: decisions must be a count, not {_shown(value)}")
+    return value
+
+
+def _metrics(data: dict[str, Any], name: str) -> dict[str, float | None]:
+    value = data.get("metrics") or {}
+    if not isinstance(value, dict):
+        raise CardError(f"card {name}: metrics must be an object of names and numbers, not {_shown(value)}")
+    metrics: dict[str, float | None] = {}
+    for key, number in value.items():
+        if number is not None and (not isinstance(number, int | float) or isinstance(number, bool)):
+            raise CardError(f"card {name}: metric {key!r} is {_shown(number)}, not a number")
+        metrics[key] = None if number is None else _finite(number)
+    return metrics
+
+
+def _source(data: dict[str, Any], name: str) -> dict[str, str]:
+    value = data.get("source") or {}
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        raise CardError(f"card {name}: source must be an object of names and texts, not {_shown(value)}")
+    return value
+
+
+def _date(data: dict[str, Any], name: str) -> str:
+    value = data.get("date") or ""
+    if not isinstance(value, str):
+        raise CardError(f"card {name}: date must be a text, not {_shown(value)}")
+    return value
+
+
+def _finite(value: int | float) -> float | None:
+    """The number as a float, None when it is not finite or beyond a float (an integer of 400 digits)."""
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 class Model:
