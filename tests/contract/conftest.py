@@ -28,8 +28,8 @@ from exact_desktop.model.entities import stored_id
 from exact_desktop.rest.connection import Connection
 from exact_desktop.server.passwords import hash_password
 from exact_desktop.store.sqlite.store import SqliteStore
-from tests.api.conftest import start_server, stop_server
 from tests.conftest import BOXES_TIFF, PROJECT, SMALL_SVS
+from tests.server.conftest import start_server, stop_server
 
 SHARED = PROJECT.parent / "shared"
 EXACT_SERVER = SHARED / "exact-server"

@@ -69,7 +69,7 @@ def test_manage_plugins_from_the_menu(qtbot, tmp_path):
 
 
 def test_the_manager_lists_a_servers_plugin_records_too(qtbot, tmp_path):
-    from tests.api.conftest import start_server, stop_server
+    from tests.server.conftest import start_server, stop_server
 
     remote_db = tmp_path / "server.db"
     remote = SqliteStore(remote_db)

@@ -18,8 +18,8 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 from exact_desktop.model import entities as e
 from exact_desktop.server.app import create_app
 from exact_desktop.store.sqlite.store import SqliteStore
-from tests.api.conftest import start_server, stop_server
 from tests.conftest import BOXES_TIFF
+from tests.server.conftest import start_server, stop_server
 from tests.store.conftest import seed
 
 schema = schemathesis.openapi.from_dict(create_app(None, "unused").openapi())  # type: ignore[arg-type]

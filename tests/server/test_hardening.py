@@ -17,8 +17,8 @@ import requests
 
 from exact_desktop.model import entities as e
 from exact_desktop.store.sqlite.store import SqliteStore
-from tests.api.test_auth_and_errors import get, post
 from tests.conftest import BOXES_TIFF
+from tests.server.test_auth_and_errors import get, post
 
 A = "/api/v1/annotations/annotations/"
 P = "/api/v1/processing"

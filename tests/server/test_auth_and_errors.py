@@ -10,8 +10,8 @@ import requests
 
 from exact_desktop.model import entities as e
 from exact_desktop.store.sqlite.store import SqliteStore
-from tests.api.conftest import start_server, stop_server
 from tests.conftest import PROJECT
+from tests.server.conftest import start_server, stop_server
 
 
 def get(served, path, token=None, scheme="Bearer", **kwargs):

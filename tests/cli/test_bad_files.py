@@ -15,8 +15,8 @@ import pytest
 from exact_desktop.model import entities as e
 from exact_desktop.model.entities import stored_id
 from exact_desktop.store.sqlite.store import SqliteStore
-from tests.api.test_damaged_project import project as damaged_project
 from tests.conftest import PROJECT, UNREADABLE_SVS
+from tests.server.test_damaged_project import project as damaged_project
 from tests.store.conftest import seed
 
 KINDS = ("folder", "fifo", "zero", "missing", "unreadable", "damaged")

@@ -13,7 +13,7 @@ import requests
 from exact_desktop.server import body_limits
 from exact_desktop.server.server import serve_in_thread
 from exact_desktop.store.sqlite.store import SqliteStore
-from tests.api.test_auth_and_errors import get
+from tests.server.test_auth_and_errors import get
 from tests.store.conftest import seed
 
 A = "/api/v1/annotations/annotations/"

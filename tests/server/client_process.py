@@ -1,6 +1,6 @@
 """A separate client process that writes annotations through the API (for the load test).
 
-    EXACT_URL=... EXACT_TOKEN=... python -m tests.api.client_process IMAGE TYPE COUNT BATCH TAG
+    EXACT_URL=... EXACT_TOKEN=... python -m tests.server.client_process IMAGE TYPE COUNT BATCH TAG
 The connection details come from the environment, never the command line.
 """
 

@@ -15,7 +15,7 @@ import requests
 from exact_desktop.model import entities as e
 from exact_desktop.server import serialize as s
 from exact_desktop.store.sqlite.store import SqliteStore
-from tests.api.conftest import start_server, stop_server
+from tests.server.conftest import start_server, stop_server
 from tests.store.conftest import box, seed
 
 ANNOTATIONS = "/api/v1/annotations/annotations/"

@@ -15,7 +15,7 @@ import requests
 from exact_desktop.bench.sync_bench import _box
 from exact_desktop.model import entities as e
 from exact_desktop.store.sqlite.store import SqliteStore
-from tests.api.conftest import start_server, stop_server
+from tests.server.conftest import start_server, stop_server
 from tests.store.conftest import seed
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads worker pids from /proc")

@@ -13,9 +13,9 @@ import pytest
 
 from exact_desktop.model import entities as e
 from exact_desktop.store.sqlite.store import SqliteStore
-from tests.api.conftest import start_server, stop_server
-from tests.api.test_auth_and_errors import get
-from tests.api.test_hardening import A
+from tests.server.conftest import start_server, stop_server
+from tests.server.test_auth_and_errors import get
+from tests.server.test_hardening import A
 from tests.store.conftest import box, seed
 from tests.store.test_project_files import one_line, run
 

@@ -8,8 +8,8 @@ import sys
 
 from exact_desktop.model import entities as e
 from exact_desktop.store.sqlite.store import SqliteStore
-from tests.api.conftest import stop_server
 from tests.conftest import PROJECT
+from tests.server.conftest import stop_server
 
 
 def test_eight_clients_write_five_thousand_each(served):
@@ -18,7 +18,7 @@ def test_eight_clients_write_five_thousand_each(served):
     batches = (20, 50, 100, 250, 500, 500, 1000, 5000)
     counts = [5_000] * len(batches)
     procs = [
-        subprocess.Popen([sys.executable, "-m", "tests.api.client_process", str(s.image.id), str(s.box.id), str(n), str(b), f"c{i}"],
+        subprocess.Popen([sys.executable, "-m", "tests.server.client_process", str(s.image.id), str(s.box.id), str(n), str(b), f"c{i}"],
                          cwd=PROJECT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         for i, (n, b) in enumerate(zip(counts, batches, strict=True))
     ]  # fmt: skip

@@ -12,11 +12,11 @@ import shutil
 import pytest
 import requests
 
-from tests.api.conftest import start_server, stop_server
-from tests.api.test_auth_and_errors import get, post
-from tests.api.test_hardening import A, P, _entry, auth, bomb_png, box
 from tests.conftest import BOXES_TIFF
 from tests.faults.disk import can_mount, small_disk
+from tests.server.conftest import start_server, stop_server
+from tests.server.test_auth_and_errors import get, post
+from tests.server.test_hardening import A, P, _entry, auth, bomb_png, box
 
 HUGE = "99999999999999999999"
 DEEP = 100_000

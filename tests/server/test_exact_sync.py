@@ -26,7 +26,7 @@ from exact_sync.v1.models import (
 
 from exact_desktop.model import entities as e
 from exact_desktop.store.sqlite.store import SqliteStore
-from tests.api.conftest import stop_server
+from tests.server.conftest import stop_server
 
 
 def client_for(served) -> ApiClient:
