@@ -108,9 +108,6 @@ class AnnotationUi:
         file_menu.insertSeparator(first)
         help_menu = self.window.menuBar().addMenu("&Help")
         help_menu.addAction(self.help_action)
-        view_menu = self.window.view_menu
-        for dock in self.docks:
-            view_menu.addAction(dock.toggleViewAction())
         self._update_undo_texts()
 
     # --- the shown image --------------------------------------------------------------------

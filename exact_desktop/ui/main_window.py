@@ -93,7 +93,7 @@ class MainWindow(ProjectWindow):
         dock.setWidget(self.images)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
         self._build_status_bar()
-        self._build_actions(dock)
+        self._build_actions()
         self.annotation = AnnotationUi(self, store) if store is not None else None
         session = project.plugin_session() if project is not None else None
         self.api = session.api if session is not None else None  # the project served for plugin processes
@@ -127,7 +127,7 @@ class MainWindow(ProjectWindow):
         action.triggered.connect(slot)
         return action
 
-    def _build_actions(self, dock: QDockWidget) -> None:
+    def _build_actions(self) -> None:
         # Keys the view handles itself (+, -, H, arrows) are shown after a tab, not registered twice.
         self.open_action = self._action("&Open slide\u2026", "open", self.choose_files, "Ctrl+O")
         quit_action = self._action("&Quit", None, self.close, "Ctrl+Q")
@@ -162,7 +162,9 @@ class MainWindow(ProjectWindow):
         view_menu.addSeparator()
         view_menu.addAction(self.overview_action)
         view_menu.addAction(self.toggle_layers_action)
-        view_menu.addAction(dock.toggleViewAction())
+        view_menu.addSeparator()
+        self.panels_menu = view_menu.addMenu("&Panels")
+        self.panels_menu.aboutToShow.connect(self._list_panels)
         toolbar = QToolBar("Navigation", self)
         toolbar.setObjectName("navigation-toolbar")
         for action in (self.open_action, self.zoom_in_action, self.zoom_out_action, self.fit_action):
@@ -349,6 +351,15 @@ class MainWindow(ProjectWindow):
         mag = magnification(source.objective_power, source.mpp, ds)
         zoom = f"{100 / ds:.1f} %"
         self.magnification_label.setText(f"{mag:.2f}x  ({zoom})" if mag else zoom)
+
+    def _list_panels(self) -> None:
+        """Every dock of the window, listed when the menu opens (docks come with plugins, a server,
+        a review), so one a saved layout hid can be shown again; the review, when none is open."""
+        self.panels_menu.clear()
+        for dock in sorted(self.findChildren(QDockWidget), key=lambda d: d.windowTitle()):
+            self.panels_menu.addAction(dock.toggleViewAction())
+        if self.plugins is not None and self.findChild(QDockWidget, "review-dock") is None:
+            self.panels_menu.addAction(self.plugins.review_action)
 
     def _toggle_overview(self, checked: bool) -> None:
         self.view.overview.setVisible(checked and self.view.source is not None)

@@ -56,7 +56,7 @@ class PluginsUi:
         self.jobs_panel.cancelRequested.connect(self.cancel)
         self.jobs_panel.retryRequested.connect(self.retry)
         self.layers_panel.acceptRequested.connect(lambda entry: self.accept(entry, ask=True))
-        dock = QDockWidget("Jobs", window)
+        dock = self.jobs_dock = QDockWidget("Jobs", window)
         dock.setObjectName("jobs-dock")
         dock.setWidget(self.jobs_panel)
         window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
@@ -168,6 +168,9 @@ class PluginsUi:
             return []
         if skipped:
             self.window.statusBar().showMessage(f"{len(skipped)} image(s) skipped: {self.session.skipped_why}", 10000)
+        if ids:
+            self.jobs_dock.show()  # a job queued is seen, even where a saved layout had hidden the jobs
+            self.jobs_dock.raise_()
         return ids
 
     def cancel(self, job_id: int) -> None:

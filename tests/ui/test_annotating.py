@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QApplication, QDialogButtonBox
 
 from exact_desktop.model import entities as e
 from exact_desktop.paths import resource_path
-from exact_desktop.plugins.registry import PLUGIN_SORT_ORDER
+from exact_desktop.plugins.registry import PLUGIN_SORT_ORDER, register
 from exact_desktop.store.local_user import login_name
 from exact_desktop.store.sqlite.store import SqliteStore
 from exact_desktop.ui.help_dialog import HelpDialog
@@ -25,7 +25,7 @@ from exact_desktop.ui.label_keys import shifted_digit
 from exact_desktop.ui.main_window import MainWindow
 from exact_desktop.ui.settings import last_project
 from tests.conftest import BOXES_TIFF, PROJECT, SMALL_SVS
-from tests.plugins.conftest import open_window
+from tests.plugins.conftest import SCRIPT, open_window
 from tests.plugins.test_gui_end_to_end import drawn_when_ready
 from tests.store.conftest import seed
 
@@ -465,3 +465,33 @@ def test_the_keys_help_lists_the_review_keys_and_fits_the_screen(qtbot, tmp_path
     close = dialog.findChild(QDialogButtonBox)
     assert room.contains(dialog.frameGeometry()) and room.contains(QRect(close.mapToGlobal(QPoint(0, 0)), close.size()))
     dialog.grab().save(str(tmp_path / "keys-review.png"))
+
+
+def test_every_dock_a_saved_layout_hid_can_be_shown_again_from_the_view_menu(qtbot, tmp_path):
+    """View -> Panels lists every dock (the layers, the jobs, the review among them): one a saved
+    layout hid comes back from there, and a job queued shows the jobs again."""
+    store, s, _ = project(tmp_path)
+    window = annotating_window(qtbot, store, s.image_set.id)
+    window.layers_dock.hide()
+    window.plugins.jobs_dock.hide()
+    window.close()
+    again = open_window(qtbot, SqliteStore(tmp_path / "p.db"), s.image_set.id)
+    assert not again.layers_dock.isVisible() and not again.plugins.jobs_dock.isVisible()
+    again.panels_menu.aboutToShow.emit()
+    entries = {a.text(): a for a in again.panels_menu.actions()}
+    for title in ("Layers", "Jobs", "Annotations", "Properties", "Image set: Demo"):
+        assert title in entries, sorted(entries)
+    assert again.plugins.review_action in entries.values()  # the review, before one is open
+    entries["Layers"].trigger()
+    assert again.layers_dock.isVisible()
+    plugin = register(again.store, SCRIPT, s.product.id)
+    assert again.plugins.run(plugin, {}, [s.image.id])
+    assert again.plugins.jobs_dock.isVisible()  # the queued job is seen
+    qtbot.waitUntil(
+        lambda: bool(again.plugins.jobs.jobs) and all(j.status == "done" for j in again.plugins.jobs.jobs.values()),
+        timeout=30_000,
+    )
+    again.plugins.review_action.trigger()
+    again.panels_menu.aboutToShow.emit()
+    assert "Review" in [a.text() for a in again.panels_menu.actions()]
+    again.close()
