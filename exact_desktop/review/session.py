@@ -27,6 +27,7 @@ from exact_desktop.review.queue import STATES, Filters, ScoreOrder, chosen, orde
 from exact_desktop.store.base import Store, StoreError
 from exact_desktop.store.sqlite.review_book import DECISIONS, Candidates, Outcome, Place, ReviewBook, Verdict
 
+ENTRIES = "entries:"  # the scope of a review of result entries: this and their ids
 RATE_WINDOW_S = 300.0  # decisions per minute are counted over the last five minutes
 RATED_UP_TO = 20  # edits of at most this many decisions (a gallery page) count for the pace
 
@@ -74,7 +75,7 @@ class ReviewSession:
         self.title = " · ".join(sorted({f"{o.plugin} · {o.entry_name}" for o in self.origins.values()}))
         book = ReviewBook(store)  # type: ignore[arg-type]
         thresholds = [x.default_threshold for x in store.get_many(e.PluginResultEntry, list(self.entries)).values()]
-        scope = "entries:" + ",".join(map(str, self.entries))
+        scope = ENTRIES + ",".join(map(str, self.entries))
         self._open(store, history, reviewer, book, scope, book.candidates(self.entries), min(thresholds))
 
     def _open(
@@ -90,7 +91,7 @@ class ReviewSession:
         self._by_score = ScoreOrder(self.candidates)
         self.changed = Signal()
         self._times: deque[float] = deque()
-        settings, current = self.book.place(self.scope) or ({}, None)
+        settings, current = self.book.place(self.scope) or self._earlier_place() or ({}, None)
         self.order: str = settings.get("order", self.default_order)
         self.threshold: float = settings.get("threshold", threshold)
         self.filters = Filters(
@@ -101,6 +102,18 @@ class ReviewSession:
         self.position = 0
         self._build_queue(keep=current)
         history.changed.connect(self._history_changed)
+
+    def _earlier_place(self) -> tuple[dict[str, Any], int | None] | None:
+        """Where a review of results these share most entries with stopped (the latest of equals):
+        new results of a plugin make a new scope, and the review goes on in its order and threshold."""
+        if not self.scope.startswith(ENTRIES):
+            return None
+        mine, best, found = set(self.entries), (0, 0), None
+        for scope, settings, current in self.book.places(ENTRIES):
+            theirs = {int(x) for x in scope.removeprefix(ENTRIES).split(",") if x.isdigit()}
+            if theirs and (len(mine & theirs), max(theirs)) > best:
+                best, found = (len(mine & theirs), max(theirs)), (settings, current)
+        return found if best[0] else None
 
     def source_name(self, c: Candidate) -> str:
         """Who said this candidate is one: its plugin."""

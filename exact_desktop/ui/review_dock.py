@@ -3,12 +3,14 @@ its annotations of one type (EXACT's verification)."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDockWidget
 
 from exact_desktop.annotating.edit_history import EditHistory
+from exact_desktop.review.crops import downsample_for
 from exact_desktop.review.session import ReviewSession
 from exact_desktop.review.verification_session import VerificationSession
 from exact_desktop.slides.base import SlideSource
@@ -16,6 +18,8 @@ from exact_desktop.store.base import StoreError
 from exact_desktop.ui.project_window import ProjectWindow
 from exact_desktop.ui.review_panel import ReviewPanel
 from exact_desktop.ui.scrolled import scrolled
+
+VISIBLE_PX = 24  # a candidate smaller than this on screen is zoomed in to
 
 
 def slides_of(window: ProjectWindow) -> Callable[[int], SlideSource | None]:
@@ -57,10 +61,17 @@ def _docked(window: ProjectWindow, session: ReviewSession) -> ReviewPanel:
     panel = ReviewPanel(session, slides_of(window))
 
     def follow(_session: object) -> None:
-        """The slide view keeps the candidate on screen in its place on the slide."""
+        """The slide view keeps the candidate on screen in its place on the slide, zoomed in to
+        the crops' magnification where it would be too small to see (never zoomed out)."""
         current = session.current()
-        if current is not None and (current.image == window.current_image_id() or window.show_image(current.image)):
-            window.view.state.center_on(*current.centre)
+        if current is None or not (current.image == window.current_image_id() or window.show_image(current.image)):
+            return
+        state, source = window.view.state, window.view.source
+        x0, y0, x1, y1 = current.box
+        side = max(x1 - x0, y1 - y0)
+        if source is not None and not math.isnan(side) and side / state.downsample < VISIBLE_PX:
+            state.set_downsample(min(state.downsample, downsample_for(source, panel.crops.magnification)))
+        state.center_on(*current.centre)
 
     panel.follow = follow  # type: ignore[attr-defined]  # held as long as the panel: blinker keeps weak references
     session.changed.connect(follow)

@@ -17,6 +17,7 @@ from exact_desktop.store.sqlite.review_book import ReviewBook
 from exact_desktop.store.sqlite.store import SqliteStore
 from tests.plugins.conftest import open_window
 from tests.review.conftest import add_results
+from tests.store.conftest import box
 
 SLIDE_SIZE = (1600, 1000)
 
@@ -238,3 +239,32 @@ def test_annotations_of_a_type_are_verified_with_the_review_keys(qtbot, tmp_path
     assert panel.histogram.isHidden() and panel.threshold_row.isHidden()  # no scores to sort or cut by
     panel.resize(700, 900)
     panel.grab().save(str(tmp_path / "verify.png"))
+
+
+def test_the_review_shows_a_tiny_candidate_zoomed_in_and_keeps_its_order_after_new_results(qtbot, tmp_path, slide):
+    """A 20 px candidate on a slide seen whole is zoomed in to the crops' magnification (it was a
+    speck of a few screen pixels); reopened after a plugin wrote new results, the review keeps its
+    order and threshold (new entries made a new review, which started from the defaults)."""
+    store, r, window = reviewing_window(qtbot, tmp_path, slide)
+    state = window.view.state
+    state.set_downsample(state.max_downsample())
+    panel = window.plugins.open_review()
+    first = panel.session.current()
+    assert state.downsample == pytest.approx(40 / panel.crops.magnification)  # the slide is 40x: the crops' view
+    assert (round(state.center_x), round(state.center_y)) == tuple(round(v) for v in first.centre)
+    qtbot.wait(50)
+    window.grab().save(str(tmp_path / "review-zoomed.png"))
+    state.set_downsample(0.5)  # zoomed in further by the reviewer: left so
+    qtbot.keyClick(panel, "j")
+    assert state.downsample == 0.5
+    panel.order.setCurrentIndex(panel.order.findData("uncertain"))
+    panel.threshold.setValue(42)
+    window.findChild(QDockWidget, "review-dock").close()
+    result = store.create(e.PluginResult(r.seed.image.id, None, r.plugin.id))
+    entry = store.create(e.PluginResultEntry(result.id, "more", default_threshold=0.5))
+    store.create(e.PluginResultAnnotation(r.seed.box.id, entry.id, r.seed.image.id, box(900, 500), 0.9))
+    again = window.plugins.open_review()
+    assert entry.id in again.session.entries  # the new result is in the review
+    assert (again.session.order, again.threshold.value()) == ("uncertain", 42)
+    qtbot.wait(50)
+    window.grab().save(str(tmp_path / "review-reopened.png"))

@@ -228,6 +228,11 @@ class ReviewBook:
             return None
         return json.loads(rows[0][0]), rows[0][1]
 
+    def places(self, prefix: str) -> list[tuple[str, dict[str, Any], int | None]]:
+        """(scope, settings, candidate on screen) of every review whose scope starts with `prefix`."""
+        rows = self._read("SELECT scope, settings, current FROM review_place WHERE scope LIKE ? || '%'", (prefix,))
+        return [(scope, json.loads(settings), current) for scope, settings, current in rows]
+
     def features(self, ids: np.ndarray, version: str, width: int) -> tuple[np.ndarray, np.ndarray]:
         """(positions in `ids`, their rows) of the candidates whose features of `version` are stored."""
         positions, rows = [], []
