@@ -202,3 +202,69 @@ def test_a_card_nested_too_deep_is_refused_in_one_line(tmp_path):
     model.with_suffix(".card.json").write_text("[" * 200_000 + "]" * 200_000, encoding="utf-8")
     with pytest.raises(CardError, match=r"card segment\.card\.json is not a model card: nested too deep"):
         read_card(model)
+
+
+def test_a_card_may_not_fix_a_tile_of_gigabytes(tmp_path):
+    model = tmp_path / "patches.onnx"
+    patch_network(model, 128)
+    _edit_card(model, input={"name": "rgb", "shape": [1, 3, 40000, 40000]})
+    with pytest.raises(CardError, match=r"input shape \[1, 3, 40000, 40000\] is larger than 4096 px a side"):
+        read_card(model)
+
+
+def strided_segmentation_network(path) -> None:
+    """A map of half the input's size: the card says the map is the input's size."""
+    nodes = [
+        *darkness_nodes("full"),
+        helper.make_node("MaxPool", ["full"], ["map"], kernel_shape=[2, 2], strides=[2, 2]),
+    ]
+    graph = helper.make_graph(
+        nodes, "segment", [helper.make_tensor_value_info("rgb", TensorProto.FLOAT, [1, 3, None, None])],
+        [helper.make_tensor_value_info("map", TensorProto.FLOAT, [1, 1, None, None])], initializer=darkness_weights(),
+    )  # fmt: skip
+    save(graph, path, {
+        "kind": "segmentation", "classes": ["Tissue"], "scale_um_per_px": 1.0,
+        "input": {"name": "rgb", "shape": [1, 3, None, None]}, "output": {"name": "map", "shape": [1, 1, None, None]},
+    })  # fmt: skip
+
+
+def infinite_patch_network(path) -> None:
+    """The tile's mean colour over zero: probabilities of inf."""
+    nodes = [
+        helper.make_node("GlobalAveragePool", ["rgb"], ["pooled"]),
+        helper.make_node("Flatten", ["pooled"], ["mean"]),
+        helper.make_node("MatMul", ["mean", "w"], ["p"]),
+        helper.make_node("Div", ["p", "zero"], ["probabilities"]),
+    ]
+    graph = helper.make_graph(
+        nodes, "patches", [helper.make_tensor_value_info("rgb", TensorProto.FLOAT, [1, 3, 128, 128])],
+        [helper.make_tensor_value_info("probabilities", TensorProto.FLOAT, [1, 2])],
+        initializer=[helper.make_tensor("w", TensorProto.FLOAT, [3, 2], [1.0] * 6),
+                     helper.make_tensor("zero", TensorProto.FLOAT, [1, 2], [0.0, 0.0])],
+    )  # fmt: skip
+    save(graph, path, {
+        "kind": "patches", "classes": ["Tissue", None], "scale_um_per_px": 1.0,
+        "input": {"name": "rgb", "shape": [1, 3, 128, 128]}, "output": {"name": "probabilities", "shape": [1, 2]},
+    })  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("build", "message"),
+    [
+        (strided_segmentation_network,
+         "model model.onnx gave output of shape [1, 1, 128, 128] for input [1, 3, 256, 256], not [?, 256, 256]"),
+        (infinite_patch_network, "model model.onnx gave non-finite probabilities (inf or NaN) for input [1, 3, 128, 128]"),
+    ],
+)  # fmt: skip
+def test_a_model_whose_output_is_not_what_its_card_says_fails_the_job_with_one_line(tmp_path, build, message):
+    rgb = stained((256, 256), [], 0)
+    rgb[:, :] = (40, 30, 60)  # all dark: every tile is tissue
+    store, s = project_with(tmp_path, rgb)
+    register(store, RUN_MODEL, s.product.id)
+    model = tmp_path / "model.onnx"
+    build(model)
+    summary = run_plugin(store, "Run model", s.image_set.id, params={"model": str(model)}, workers=1)
+    (failed,) = summary["errors"]
+    assert message in failed["error"] and "\n" not in failed["error"].strip()
+    assert results(store, s.image.id) == []
+    store.close()

@@ -65,9 +65,12 @@ def process(image: ImageHandle, params: dict[str, Any], context: JobContext) -> 
     if missing:
         raise PluginError(f"card of {model.path.name}: class {missing[0]!r} names no annotation type on this server")
     threshold = float(params.get("threshold", 0.5))
-    {"candidates": _candidates, "patches": _patches, "segmentation": _segmentation}[model.card.kind](
-        image, model, types, threshold, params, context
-    )
+    try:
+        {"candidates": _candidates, "patches": _patches, "segmentation": _segmentation}[model.card.kind](
+            image, model, types, threshold, params, context
+        )
+    except CardError as err:  # the model's output is not what its card says
+        raise PluginError(str(err)) from None
     context.progress(1.0)
 
 
@@ -121,7 +124,7 @@ def _candidates(
         boxes = np.array([_box(r["vector"]) for r in chunk], np.float64)
         scores = np.array([float(r.get("score", 1.0) if r.get("score") is not None else 1.0) for r in chunk])
         features = candidate_features(slide, boxes, scores, image.mpp or None)  # type: ignore[arg-type]
-        probabilities = model.run(features.astype(np.float32)).reshape(len(chunk), -1)
+        probabilities = model.run(features.astype(np.float32), (len(chunk), len(card.classes)))
         for row, p in zip(chunk, probabilities, strict=True):
             best = int(np.argmax(p))
             name = card.classes[best] if best < len(card.classes) else None
@@ -154,7 +157,7 @@ def _patches(
     for done, (x, y) in enumerate(plan):
         rgb = image.read_region(round(x * ds), round(y * ds), width, height, level)
         if (rgb.min(axis=2) < GLASS).mean() >= 0.5:  # at least half tissue
-            p = model.run(_blob(rgb)).reshape(-1)
+            p = model.run(_blob(rgb), (len(card.classes),))
             best = int(np.argmax(p))
             name = card.classes[best] if best < len(card.classes) else None
             if name and p[best] >= threshold:
@@ -193,7 +196,7 @@ def _segmentation(
         w, h = (fixed_w, fixed_h) if fixed_h else (tile.w, tile.h)
         rgb = image.read_region(round(tile.x * ds), round(tile.y * ds), w, h, level)
         if (rgb.min(axis=2) < GLASS).any():
-            maps = model.run(_blob(rgb)).reshape(-1, h, w)
+            maps = model.run(_blob(rgb), (None, h, w))
             for channel, name in enumerate(card.classes[: len(maps)]):
                 if not name:
                     continue

@@ -19,6 +19,7 @@ import numpy as np
 FORMAT = "exact-desktop model card 1"
 KINDS = ("candidates", "patches", "segmentation")
 CARD_SUFFIX = ".card.json"
+MAX_SIDE = 4096  # px a side of a tile a card may fix: a 40000 px tile would take gigabytes a tile
 
 
 class CardError(Exception):
@@ -127,8 +128,13 @@ def _card(data: dict[str, Any], name: str) -> ModelCard:
             raise CardError(
                 f"card {name}: input shape {_dims(card.input.shape)} does not fit {len(card.features)} features"
             )
-    elif len(card.input.shape) != 4 or card.input.shape[1] != 3:
+    elif len(card.input.shape) != 4 or card.input.shape[0] not in (1, None) or card.input.shape[1] != 3:
         raise CardError(f"card {name}: a {kind} model's input must be 1x3xHxW RGB, not {_dims(card.input.shape)}")
+    elif any(side is not None and side > MAX_SIDE for side in card.input.shape[2:]):
+        raise CardError(
+            f"card {name}: input shape {_dims(card.input.shape)} is larger than {MAX_SIDE} px a side:"
+            " give a smaller tile"
+        )
     return card
 
 
@@ -224,8 +230,26 @@ class Model:
                 f"model {self.path.name} has {what} {said.name} {_dims(shape)}, but its card says {_dims(said.shape)}"
             )
 
-    def run(self, array: np.ndarray) -> np.ndarray:
-        return np.asarray(self.session.run([self.card.output.name], {self.card.input.name: array})[0])
+    def run(self, array: np.ndarray, shape: tuple[int | None, ...]) -> np.ndarray:
+        """The model's output for `array` in `shape` (a leading None: any count), checked: CardError
+        when the model fails on it, or gives another shape or probabilities that are not finite."""
+        try:
+            found = np.asarray(self.session.run([self.card.output.name], {self.card.input.name: array})[0])
+        except Exception as err:  # onnxruntime raises its own classes for an input the model cannot take
+            detail = str(err).strip().splitlines()[-1][:160] if str(err).strip() else type(err).__name__
+            raise CardError(f"model {self.path.name} failed on input {_dims(array.shape)}: {detail}") from None
+        fixed = tuple(d for d in shape if d is not None)
+        fits = found.shape[found.ndim - len(fixed) :] == fixed and (shape[0] is None or found.size == math.prod(fixed))
+        if found.ndim < len(fixed) or not fits or (shape[0] is None and found.size == 0):
+            raise CardError(
+                f"model {self.path.name} gave output of shape {_dims(found.shape)} for input {_dims(array.shape)},"
+                f" not {_dims(shape)}"
+            )
+        if not np.isfinite(found).all():
+            raise CardError(
+                f"model {self.path.name} gave non-finite probabilities (inf or NaN) for input {_dims(array.shape)}"
+            )
+        return found.reshape(tuple(-1 if d is None else d for d in shape))
 
 
 def _dims(shape: Any) -> str:
