@@ -70,3 +70,12 @@ def test_the_command_line_reference_names_every_command_and_option():
             if positional and action.choices and listed not in reference:
                 missing.append(f"{path} {listed}")
     assert missing == [], f"docs/command-line.md does not name: {missing}"
+
+
+def test_the_command_line_references_usage_line_lists_every_command():
+    """The first usage line lists the commands as `exact-desktop -h` does (it left `model` out)."""
+    reference = (ROOT / "docs" / "command-line.md").read_text(encoding="utf-8")
+    parser = build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    listed = re.search(r"^exact-desktop \[-h\] \[--version\] \{([^}]*)\}", reference, re.MULTILINE)
+    assert listed is not None and listed.group(1) == ",".join(commands.choices)
