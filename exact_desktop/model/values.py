@@ -12,7 +12,7 @@ import re
 import uuid
 from collections.abc import Callable
 from dataclasses import fields
-from datetime import datetime
+from datetime import UTC, datetime
 from operator import attrgetter
 from typing import Any
 
@@ -61,6 +61,13 @@ def check_int(value: int, who: str, field: str) -> None:
 
 
 def check_time(value: datetime, who: str, field: str) -> None:
+    """The year as stored (in UTC): 9999-12-31T23:59-05:00 is in year 10000 there."""
+    try:
+        value = value.astimezone(UTC) if value.tzinfo is not None else value
+    except OverflowError:
+        raise InvalidValueError(
+            who, field, f"{value.isoformat()} is out of range in UTC ({YEAR_MIN}-{YEAR_MAX})"
+        ) from None
     if not YEAR_MIN <= value.year <= YEAR_MAX:
         raise InvalidValueError(who, field, f"year {value.year} is out of range ({YEAR_MIN}-{YEAR_MAX})")
 

@@ -78,6 +78,8 @@ def test_every_spelling_of_a_uuid_finds_the_same_annotation(served):
         ({"vector": {"x01": 1, "y01": 1, "x1": 1, "y1": 1, "x2": 5, "y2": 5}}, "x01"),
         ({"vector": {"x\u0661": 900000, "y\u0661": 9, "x1": 1, "y1": 1, "x2": 5, "y2": 5}}, "x\u0661"),
         ({"time": "0001-01-01T00:00:00"}, "time"),
+        ({"time": "9999-12-31T23:59:00-05:00"}, "time"),  # year 10000 in UTC, as it is stored
+        ({"time": "0001-01-01T00:00:00+05:00"}, "time"),
     ],
 )
 def test_values_that_could_not_be_read_back_are_refused_by_name(served, body, field):
