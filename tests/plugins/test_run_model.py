@@ -5,6 +5,7 @@ types tissue tiles; and a model or card that does not fit is refused with one li
 from __future__ import annotations
 
 import json
+import os
 import re
 
 import cv2
@@ -16,7 +17,7 @@ from shapely.geometry import Point, Polygon
 from exact_desktop.model import entities as e
 from exact_desktop.plugins.registry import register
 from exact_desktop.plugins.runner import run_plugin
-from exact_desktop.review.learning.card import CardError, read_card
+from exact_desktop.review.learning.card import CardError, read_card, write_model
 from tests.plugins.test_nuclei_known_answers import project_with, stained
 
 RUN_MODEL = "exact_desktop.plugins.builtin.run_model:process"
@@ -268,3 +269,33 @@ def test_a_model_whose_output_is_not_what_its_card_says_fails_the_job_with_one_l
     assert message in failed["error"] and "\n" not in failed["error"].strip()
     assert results(store, s.image.id) == []
     store.close()
+
+
+def test_a_model_is_written_with_its_card_or_not_at_all(tmp_path, monkeypatch):
+    made = tmp_path / "made.onnx"
+    segmentation_network(made)
+    card = read_card(made)
+    model = tmp_path / "out" / "m.onnx"
+    model.parent.mkdir()
+    model.with_suffix(".card.json").mkdir()  # the card cannot go there
+    with pytest.raises(OSError, match=r"m\.card\.json is not a file: the model and its card were not written"):
+        write_model(b"new model", card, model)
+    assert sorted(p.name for p in model.parent.iterdir()) == ["m.card.json"]
+    model.with_suffix(".card.json").rmdir()
+    write_model(b"old model", card, model)
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert {p.stat().st_mode & 0o777 for p in model.parent.iterdir()} == {0o666 & ~umask}  # not mkstemp's 0600
+    old_card = model.with_suffix(".card.json").read_bytes()
+    replace = os.replace
+
+    def card_fails(source, target) -> None:  # the model moved into place, then the card cannot be
+        if str(target).endswith(".card.json"):
+            raise OSError("disk full")
+        replace(source, target)
+
+    monkeypatch.setattr(os, "replace", card_fails)
+    with pytest.raises(OSError, match="disk full"):
+        write_model(b"new model", card, model)
+    assert model.read_bytes() == b"old model" and model.with_suffix(".card.json").read_bytes() == old_card
+    assert sorted(p.name for p in model.parent.iterdir()) == ["m.card.json", "m.onnx"]  # no temporary file left

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
+import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -65,14 +65,48 @@ def card_path(model: Path) -> Path:
 
 
 def write_model(model_bytes: bytes, card: ModelCard, path: Path) -> None:
-    """The model and its card, each written whole (a temporary file moved into place)."""
+    """The model and its card, both or neither: each is written whole to a temporary file first,
+    then both are moved into place; when the card cannot be, the model that was there is put back
+    (a new model beside an old card would be run the old card's way). Temporary files never stay."""
     path.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(card.as_json(), indent=2).encode()
-    for target, data in ((path, model_bytes), (card_path(path), text)):
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{target.name}.")
+    targets = (path, card_path(path))
+    for target in targets:
+        if target.exists() and not target.is_file():
+            raise OSError(f"{target} is not a file: the model and its card were not written")
+    temporaries: list[str] = []
+    try:
+        for target, data in zip(targets, (model_bytes, text), strict=True):
+            temporaries.append(_written(target, data))
+        kept = _written(path, path.read_bytes()) if path.is_file() else None  # put back if the card fails
+        temporaries.append(kept or "")
+        os.replace(temporaries[0], path)
+        try:
+            os.replace(temporaries[1], targets[1])
+        except OSError:
+            if kept:
+                os.replace(kept, path)
+            else:
+                path.unlink(missing_ok=True)
+            raise
+    finally:
+        for temporary in temporaries:
+            if temporary:
+                Path(temporary).unlink(missing_ok=True)
+
+
+def _written(target: Path, data: bytes) -> str:
+    """A new temporary file beside `target` holding `data`, with an ordinary file's mode (the
+    umask's, where mkstemp's is 0600)."""
+    temporary = target.parent / f".{target.name}.{uuid.uuid4().hex[:8]}"
+    handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
         with os.fdopen(handle, "wb") as out:
             out.write(data)
-        os.replace(temporary, target)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    return str(temporary)
 
 
 def read_card(model: Path) -> ModelCard:
