@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +49,16 @@ def _train(args: argparse.Namespace) -> int:
         image_set = store.get(e.ImageSet, args.image_set)
         images = [image.id for image in store.list(e.Image, image_set=image_set.id)]
         loop = LearningLoop(ReviewSession.of_images(store, EditHistory(store), images, args.entry))
-        loop.step()
+        decided, labels = loop.labels()
+        total = len(loop.session.candidates)
+        if len(decided):  # none: the learner's one line says so
+            _progress(
+                f"learning from {len(decided):,} decisions (only they are described, not all {total:,} candidates)"
+            )
+        quality = loop.learn(decided, labels)
+        loop.keep_features()  # a review or a rescore reads them instead of the slide
+        accuracy = "not yet measurable" if quality.balanced_accuracy is None else f"{quality.balanced_accuracy:.0%}"
+        _progress(f"learnt: {accuracy} balanced accuracy (cross-validated); saving {args.file.name}")
         card = export_model(loop, args.file)
     finally:
         store.close()
@@ -58,6 +68,11 @@ def _train(args: argparse.Namespace) -> int:
     }  # fmt: skip
     print(json.dumps(said))
     return 0
+
+
+def _progress(line: str) -> None:
+    """A line on stderr while it works (stdout keeps the one JSON answer)."""
+    print(f"model train: {line}", file=sys.stderr, flush=True)
 
 
 def _show(path: Path) -> int:

@@ -84,6 +84,8 @@ def _docked(window: ProjectWindow, session: ReviewSession) -> ReviewPanel:
     dock.setObjectName("review-dock")
     dock.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dock.setWidget(scrolled(panel))
+    learning = panel.learning
+    dock.destroyed.connect(lambda _dock: learning.stop())  # a closed review stops scoring for the model
     window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
     panel.setFocus()
     return panel

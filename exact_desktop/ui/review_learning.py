@@ -1,7 +1,10 @@
 """Retrains the review's model in a QThread as decisions arrive, so a key press never waits for
-it: every LEARN_EVERY new decisions a worker learns from a snapshot of them, and its scores
-re-order the queue when it is done. A label shows how good the model is and from how many
-decisions it learnt."""
+it: every LEARN_EVERY new decisions a worker learns from a snapshot of them (the decided
+candidates' pixels only: seconds), says how good the model is at once, then scores the other
+candidates chunk by chunk, telling how far it is, and its scores re-order the queue when it is
+done. Features are kept in the project as they come, so a panel closed meanwhile (which stops
+the worker) and opened again goes on where it stopped; a panel opened with enough decisions
+learns at once."""
 
 from __future__ import annotations
 
@@ -19,7 +22,9 @@ _RUNNING: set[QThread] = (
 
 
 class RetrainWorker(QThread):
-    learnt = Signal(object, object)  # Quality, the learnt scores
+    learnt = Signal(object)  # Quality: the model is trained, the scoring begins
+    progress = Signal(int, int)  # candidates described, to describe
+    scored = Signal(object)  # the learnt scores of every candidate
     failed = Signal(str)
 
     def __init__(self, loop: LearningLoop, decided: np.ndarray, labels: np.ndarray) -> None:
@@ -28,13 +33,15 @@ class RetrainWorker(QThread):
 
     def run(self) -> None:
         try:
-            quality, scores = self.loop.retrain(self.decided, self.labels)
+            self.learnt.emit(self.loop.learn(self.decided, self.labels))
+            scores = self.loop.score_all(self.progress.emit, self.isInterruptionRequested)
         except LearningError as err:
             self.failed.emit(str(err))
         except Exception as err:  # a slide that cannot be read: say so, keep reviewing
             self.failed.emit(f"learning stopped: {err}")
         else:
-            self.learnt.emit(quality, scores)
+            if scores is not None:
+                self.scored.emit(scores)
 
 
 class ReviewLearning(QObject):
@@ -48,7 +55,13 @@ class ReviewLearning(QObject):
         self.loop = LearningLoop(session)
         self.worker: RetrainWorker | None = None
         self.learnt_from = 0
+        self.quality: Quality | None = None
         session.changed.connect(self._session_changed)
+
+    def resume(self) -> None:
+        """A review opened again learns from the decisions stored at once (when there are enough)."""
+        if self.worker is None and len(self.loop.labels()[0]) >= LEARN_EVERY:
+            self.retrain_now()
 
     def _session_changed(self, _sender: object) -> None:
         decided, labels = self.loop.labels()
@@ -61,6 +74,8 @@ class ReviewLearning(QObject):
         self.learnt_from = len(decided)
         self.worker = RetrainWorker(self.loop, decided.copy(), labels.copy())
         self.worker.learnt.connect(self._learnt)
+        self.worker.progress.connect(self._progress)
+        self.worker.scored.connect(self._scored)
         self.worker.failed.connect(self._failed)
         self.worker.finished.connect(self._finished)
         _RUNNING.add(self.worker)
@@ -68,9 +83,19 @@ class ReviewLearning(QObject):
         self.status.emit(f"Model: learning from {len(decided)} decisions…")
         self.worker.start()
 
-    def _learnt(self, quality: Quality, scores: np.ndarray) -> None:
-        self.loop.apply(scores)
+    def _learnt(self, quality: Quality) -> None:
+        self.quality = quality
         self.status.emit(describe(quality))
+
+    def _progress(self, described: int, total: int) -> None:
+        self.loop.keep_features()  # a panel closed before the end keeps what was described
+        if described < total and self.quality is not None:
+            self.status.emit(f"{describe(self.quality)} · scoring the other candidates: {described:,} of {total:,}")
+
+    def _scored(self, scores: np.ndarray) -> None:
+        self.loop.apply(scores)
+        if self.quality is not None:
+            self.status.emit(describe(self.quality))
 
     def _failed(self, message: str) -> None:
         self.status.emit(f"Model: {message}")
@@ -79,8 +104,10 @@ class ReviewLearning(QObject):
         self.worker = None
 
     def stop(self) -> None:
+        """The panel is closing: the worker stops after its chunk (the features kept so far are
+        read again by the next panel's)."""
         if self.worker is not None:
-            self.worker.wait()
+            self.worker.requestInterruption()
 
 
 def describe(quality: Quality) -> str:

@@ -113,6 +113,7 @@ class ReviewPanel(QWidget):
         self.model.setWordWrap(True)
         self.learning = ReviewLearning(session, self)
         self.learning.status.connect(self.model.setText)
+        self.learning.resume()
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)

@@ -4,8 +4,10 @@ of an image set, saved with its card and shown back; bad input is one line, noth
 from __future__ import annotations
 
 import json
+import re
 import shutil
 
+from exact_desktop.store.sqlite.store import SqliteStore
 from tests.plugins.test_run_model import segmentation_network
 from tests.review.test_cli_review import run_command
 from tests.review.test_learnt_model import reviewed_copy
@@ -61,3 +63,25 @@ def test_show_names_a_card_field_of_the_wrong_kind_in_one_line(tmp_path):
     assert code == 2 and err.strip().splitlines() == [
         "exact-desktop: card segment.card.json: image_sets must be a list of names"
     ]
+
+
+def test_train_describes_the_decided_candidates_only_and_says_what_it_does(mitosis_demo, tmp_path):
+    """A queue of thousands with a few dozen decisions trains in seconds: the pixels of the
+    decided candidates are read, not every candidate's (it read all of them before it learnt)."""
+    store, _loop = reviewed_copy(mitosis_demo[0], tmp_path)
+    store.transaction(lambda conn: conn.exec_driver_sql("DELETE FROM candidate_features"))  # as before any review
+    store.close()
+    code, said, err = model_command("train", "--image-set", 1, tmp_path / "m.onnx", "--db", tmp_path / "p.db")
+    assert code == 0, err
+    assert said["decisions"] == 100
+    lines = err.strip().splitlines()
+    said_first = re.fullmatch(
+        r"model train: learning from 100 decisions \(only they are described, not all ([\d,]+) candidates\)", lines[0]
+    )
+    assert said_first, lines
+    candidates = int(said_first[1].replace(",", ""))
+    assert lines[1].startswith("model train: learnt: ") and lines[1].endswith("saving m.onnx")
+    store = SqliteStore(tmp_path / "p.db")
+    described = store.engine.connect().exec_driver_sql("SELECT count(*) FROM candidate_features").scalar()
+    store.close()
+    assert described == 100 < candidates

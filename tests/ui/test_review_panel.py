@@ -129,8 +129,8 @@ def test_the_model_learns_in_the_background_and_reorders_the_queue(qtbot, tmp_pa
     panel = window.plugins.open_review()
     for i in range(10):  # every other candidate accepted: enough of both kinds to learn from
         qtbot.keyClick(panel, "j" if i % 2 == 0 else "k")
-    # the keys were answered at once; the model arrives later, from its thread
-    qtbot.waitUntil(lambda: "balanced accuracy" in panel.model.text(), timeout=60_000)
+    # the keys were answered at once; the model and its scores arrive later, from its thread
+    qtbot.waitUntil(lambda: panel.session.learned is not None, timeout=60_000)
     assert "from 10 decisions" in panel.model.text()
     assert panel.session.learned is not None and len(panel.session.learned) == 30
     panel.order.setCurrentIndex(panel.order.findData("learned"))
@@ -268,3 +268,26 @@ def test_the_review_shows_a_tiny_candidate_zoomed_in_and_keeps_its_order_after_n
     assert (again.session.order, again.threshold.value()) == ("uncertain", 42)
     qtbot.wait(50)
     window.grab().save(str(tmp_path / "review-reopened.png"))
+
+
+def test_the_model_says_its_quality_before_scoring_the_rest_and_a_reopened_panel_learns_at_once(qtbot, tmp_path, slide):
+    """The quality comes from the decided candidates alone, then the others are scored with their
+    progress shown; a review closed and opened again learns from the decisions stored at once
+    (it said "learns after the first decisions" with 32 decisions stored)."""
+    _store, _r, window = reviewing_window(qtbot, tmp_path, slide)
+    panel = window.plugins.open_review()
+    said: list[str] = []
+    panel.learning.status.connect(said.append)
+    for i in range(10):
+        qtbot.keyClick(panel, "j" if i % 2 == 0 else "k")
+    qtbot.waitUntil(lambda: panel.session.learned is not None, timeout=60_000)
+    scoring = [s for s in said if "scoring the other candidates: 0 of 20" in s]
+    assert scoring and "balanced accuracy" in scoring[0]
+    assert said.index(scoring[0]) > 0 and "balanced accuracy" in said[said.index(scoring[0]) - 1]
+    assert panel.model.text().endswith("from 10 decisions")
+    window.findChild(QDockWidget, "review-dock").close()
+    again = window.plugins.open_review()
+    assert again.model.text() == "Model: learning from 10 decisions…"
+    qtbot.waitUntil(lambda: again.session.learned is not None, timeout=60_000)
+    assert again.model.text().endswith("from 10 decisions")
+    window.close()

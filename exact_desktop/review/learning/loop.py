@@ -1,12 +1,16 @@
 """The review's learning loop: features of every candidate (computed once and stored in the
 project, so a review opened again or a rescore reads them instead of the slide), a classifier
-retrained from the decisions so far, and the session re-ordered by its scores. `retrain` is the
-slow part, safe to call off the GUI thread with the `labels()` taken on the session's thread: it
-reads slides and the session's fixed arrays (boxes, scores, types), never the store, and hands
-back scores; `apply` gives them to the session and stores the features computed meanwhile (on
-the session's thread)."""
+retrained from the decisions so far, and the session re-ordered by its scores. `learn` reads the
+decided candidates' pixels only, so a model and its quality come in seconds however long the
+queue; `score_all` then describes the rest in chunks, telling its progress, and can be stopped.
+Both are safe off the GUI thread with the `labels()` taken on the session's thread: they read
+slides and the session's fixed arrays (boxes, scores, types), never the store; `apply` gives the
+scores to the session and `keep_features` stores the features computed meanwhile (on the
+session's thread)."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import numpy as np
 
@@ -16,6 +20,8 @@ from exact_desktop.review.learning.learner import REJECTED, Learner, Quality
 from exact_desktop.review.queue import STATES
 from exact_desktop.review.session import ReviewSession
 from exact_desktop.slides.opener import open_slide
+
+SCORE_CHUNK = 200  # candidates described between two progress reports (and chances to stop)
 
 
 class LearningLoop:
@@ -52,12 +58,37 @@ class LearningLoop:
         rejected = c.decisions[decided] == STATES.index("reject")
         return decided, np.where(rejected, REJECTED, c.chosen[decided])
 
-    def retrain(self, decided: np.ndarray, labels: np.ndarray) -> tuple[Quality, np.ndarray]:
-        """Train from these decisions (`labels()`) and score every candidate (LearningError: too few)."""
+    def learn(self, decided: np.ndarray, labels: np.ndarray) -> Quality:
+        """Train from these decisions (`labels()`), describing only the decided candidates
+        (LearningError: too few)."""
         self.compute_features(decided)
-        quality = self.learner.fit(self.features[decided], labels)
-        self.compute_features()
-        return quality, self.learner.score(self.features, self.session.candidates.types)
+        return self.learner.fit(self.features[decided], labels)
+
+    def score_all(
+        self, progress: Callable[[int, int], None] | None = None, stop: Callable[[], bool] | None = None
+    ) -> np.ndarray | None:
+        """The learnt model's score of every candidate, describing those not described yet
+        SCORE_CHUNK at a time, image by image; `progress(described, to describe)` before each
+        chunk and at the end. None when `stop()` said so between two chunks."""
+        c = self.session.candidates
+        todo = np.flatnonzero(~self._done)
+        todo = todo[np.argsort(c.images[todo], kind="stable")]  # a chunk opens one slide, mostly
+        for start in range(0, len(todo), SCORE_CHUNK):
+            if stop is not None and stop():
+                return None
+            if progress is not None:
+                progress(start, len(todo))
+            self.compute_features(todo[start : start + SCORE_CHUNK])
+        if progress is not None:
+            progress(len(todo), len(todo))
+        return self.learner.score(self.features, c.types)
+
+    def retrain(self, decided: np.ndarray, labels: np.ndarray) -> tuple[Quality, np.ndarray]:
+        """Train from these decisions and score every candidate (LearningError: too few)."""
+        quality = self.learn(decided, labels)
+        scores = self.score_all()
+        assert scores is not None  # nothing asked it to stop
+        return quality, scores
 
     def apply(self, scores: np.ndarray) -> None:
         self.session.relearned(scores)
