@@ -64,7 +64,8 @@ def _train(args: argparse.Namespace) -> int:
         store.close()
     said = {
         "model": str(args.file), "card": str(args.file.with_suffix(".card.json")), "decisions": card.decisions,
-        "classes": list(card.classes), "balanced_accuracy_cv": card.metrics.get("balanced_accuracy_cv"),
+        "classes": list(card.classes), "classes_meant": meanings(card.classes),
+        "balanced_accuracy_cv": card.metrics.get("balanced_accuracy_cv"),
     }  # fmt: skip
     print(json.dumps(said))
     return 0
@@ -83,5 +84,11 @@ def _show(path: Path) -> int:
         "inputs": [{"name": t.name, "shape": t.shape} for t in model.session.get_inputs()],
         "outputs": [{"name": t.name, "shape": t.shape} for t in model.session.get_outputs()],
     }
-    print(json.dumps({"model": str(path), "card": model.card.as_json(), **tensors}))
+    said = {"model": str(path), "card": model.card.as_json(), "classes_meant": meanings(model.card.classes)}
+    print(json.dumps({**said, **tensors}))
     return 0
+
+
+def meanings(classes: tuple[str | None, ...]) -> list[str]:
+    """What each output class means, said in words: a card's null is no annotation type."""
+    return [f"annotation type {c!r}" if c else "none: rejected or background (null)" for c in classes]

@@ -32,6 +32,9 @@ from exact_desktop.ui.score_histogram import ScoreHistogram
 SINGLE_PX = 384
 SMALLEST_SINGLE_PX = 128
 MAGNIFICATIONS = (40.0, 20.0, 10.0, 5.0)
+GALLERY_KEYS = (
+    "click the wrong ones · Enter accept the page except them · d next page · s previous page · g one at a time"
+)
 ORDERS = {"score_high": "Score, high first", "score_low": "Score, low first",
           "uncertain": "Closest to the threshold", "spatial": "Across the slide",
           "learned": "Learnt score, high first", "learned_uncertain": "Learnt score, least sure first"}  # fmt: skip
@@ -106,7 +109,8 @@ class ReviewPanel(QWidget):
         self.accept_page.clicked.connect(self.decide_page)
         self.accept_page.hide()
         relabels = "  ".join(f"{i} {t.name}" for i, t in enumerate(self.relabel_types, 1))
-        self.keys = QLabel(f"j accept · k reject · d next · s previous · Space skip · relabel: {relabels}")
+        self.single_keys = f"j accept · k reject · d next · s previous · Space skip · relabel: {relabels}"
+        self.keys = QLabel(self.single_keys)
         self.keys.setWordWrap(True)
         self.counts = QLabel()
         self.model = QLabel("Model: learns after the first decisions")
@@ -239,6 +243,7 @@ class ReviewPanel(QWidget):
     def _mode_changed(self, gallery: bool) -> None:
         self.stack.setCurrentWidget(self.gallery if gallery else self.single)
         self.accept_page.setVisible(gallery)
+        self.keys.setText(GALLERY_KEYS if gallery else self.single_keys)
         self.refresh()
 
     def _session_changed(self, _sender: object) -> None:

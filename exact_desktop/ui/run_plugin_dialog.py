@@ -14,10 +14,13 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
+    QFileDialog,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QProgressBar,
+    QPushButton,
     QRadioButton,
     QSpinBox,
     QVBoxLayout,
@@ -109,7 +112,30 @@ class RunPluginDialog(QDialog):
                 out[name] = widget.isChecked()
             elif isinstance(widget, QLineEdit):
                 out[name] = widget.text()
+            elif isinstance(widget, FileField):
+                out[name] = widget.path.text()
         return out
+
+
+class FileField(QWidget):
+    """A path typed or chosen with the file dialog (a parameter with a `file` name filter)."""
+
+    def __init__(self, default: str, name_filter: str) -> None:
+        super().__init__()
+        self.name_filter = name_filter
+        self.path = QLineEdit(default)
+        self.path.setPlaceholderText(name_filter)
+        self.choose = QPushButton("Choose\u2026")
+        self.choose.clicked.connect(self.choose_file)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.path, 1)
+        row.addWidget(self.choose)
+
+    def choose_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Choose a file", self.path.text(), self.name_filter)
+        if path:
+            self.path.setText(path)
 
 
 def _field(spec: dict[str, Any]) -> QWidget:
@@ -135,4 +161,6 @@ def _field(spec: dict[str, Any]) -> QWidget:
         check = QCheckBox()
         check.setChecked(bool(default))
         return check
+    if spec.get("file"):
+        return FileField(str(default or ""), str(spec["file"]))
     return QLineEdit(str(default or ""))

@@ -105,3 +105,25 @@ def test_heatmaps_are_drawn_over_the_slide_with_their_threshold(qtbot, tmp_path)
     ui.layers.set(heat.key, visible=False)
     assert colour_at(290, 165) == white
     window.close()
+
+
+def test_a_parameter_naming_a_file_has_a_file_chooser(qtbot, tmp_path, monkeypatch):
+    """Run model's `model` is an ONNX file: the form has a Choose… button beside its text field,
+    and the file chosen is the value run (it was a bare text field to type a path into)."""
+    from PySide6.QtWidgets import QFileDialog
+
+    from exact_desktop.plugins.builtin.run_model import DESCRIBE
+    from exact_desktop.plugins.manifest import check_manifest
+    from exact_desktop.ui.run_plugin_dialog import FileField, RunPluginDialog
+
+    plugin = e.Plugin("Run model", parameter_schema=check_manifest(DESCRIBE, "run_model")["parameters"])  # as stored
+    dialog = RunPluginDialog([plugin], 0)
+    qtbot.addWidget(dialog)
+    field = dialog.fields["model"]
+    assert isinstance(field, FileField) and field.name_filter == "ONNX models (*.onnx)"
+    chosen = str(tmp_path / "mitoses.onnx")
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *_a: (chosen, "ONNX models (*.onnx)"))
+    field.choose.click()
+    assert dialog.values()["model"] == chosen
+    dialog.show()
+    dialog.grab().save(str(tmp_path / "run-model-dialog.png"))

@@ -24,12 +24,15 @@ def test_train_then_show(mitosis_demo, tmp_path):
     code, said, err = model_command("train", "--image-set", 1, model, "--db", tmp_path / "p.db")
     assert code == 0, err
     assert said["decisions"] == 100 and set(said["classes"]) == {"Mitotic figure", None}
+    meant = dict(zip(said["classes"], said["classes_meant"], strict=True))  # the card's null said in words
+    assert meant == {"Mitotic figure": "annotation type 'Mitotic figure'", None: "none: rejected or background (null)"}
     assert (
         said["balanced_accuracy_cv"] > 0.5 and model.is_file() and (tmp_path / "models" / "mitoses.card.json").is_file()
     )
     code, shown, err = model_command("show", model)
     assert code == 0, err
     assert shown["card"]["kind"] == "candidates" and shown["card"]["decisions"] == 100
+    assert shown["classes_meant"] == said["classes_meant"]
     assert shown["inputs"] == [{"name": "features", "shape": [None, 13]}]
     assert [o["name"] for o in shown["outputs"]] == ["label", "probabilities"]
 

@@ -55,6 +55,8 @@ def test_thirty_candidates_by_keyboard_and_a_gallery_page_then_undo(qtbot, tmp_p
 
     qtbot.keyClick(panel, "g")  # the gallery: the 20 from here on
     assert panel.stack.currentWidget() is panel.gallery and len(panel.gallery.ids) == 20
+    assert panel.keys.text().startswith("click the wrong ones · Enter") and "relabel" not in panel.keys.text()
+    panel.grab().save(str(tmp_path / "review-gallery-keys.png"))
     page = list(panel.gallery.ids)
     qtbot.mouseClick(panel.gallery.tiles[0], Qt.MouseButton.LeftButton)
     qtbot.mouseClick(panel.gallery.tiles[3], Qt.MouseButton.LeftButton)

@@ -37,7 +37,7 @@ DESCRIBE: dict[str, Any] = {
     "package": "exact_desktop.plugins.builtin.run_model",
     "products": [],
     "parameters": [
-        {"name": "model", "type": "str", "default": "",
+        {"name": "model", "type": "str", "default": "", "file": "ONNX models (*.onnx)",
          "help": "an ONNX model file with its card (model.card.json) beside it"},
         {"name": "threshold", "type": "float", "default": 0.5, "min": 0.0, "max": 1.0,
          "help": "least probability of a class for a result"},
