@@ -33,6 +33,6 @@ class OutlineTool(BoxTool):
         image = self.annotator.pixels(region, downsample)
         outline = outline_of(image, box) if image is not None else None
         if outline is None:
-            self.annotator.say("Outline: found nothing to outline in the box; nothing stored")
+            self.annotator.say("Outline: found no object filling the box (an even region?); nothing stored")
             return
         self.annotator.create_polygons("Outline from a box", [outline])
