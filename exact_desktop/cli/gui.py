@@ -87,9 +87,9 @@ def demo(args: argparse.Namespace) -> int:
 
 
 def open_(args: argparse.Namespace) -> int:
-    from exact_desktop.store.project import is_sqlite_file
+    from exact_desktop.store.project import is_project_file
 
-    if len(args.paths) == 1 and is_sqlite_file(args.paths[0]):
+    if len(args.paths) == 1 and is_project_file(args.paths[0]):
         return _open_project_file(args.paths[0], args)
     return _run_gui(args.paths, args) if args.paths else _open_last(args)
 
@@ -101,7 +101,7 @@ def _open_project_file(path: Path, args: argparse.Namespace) -> int:
     last = last_project()
     image_set = last[1] if last is not None and last[0].resolve() == path.resolve() else None
     project = opened_project(path, image_set=image_set)
-    return _run_gui([], args, project=project, image_set=image_set or project.first_image_set())
+    return _run_gui([], args, project=project, image_set=_shown_set(project, image_set))
 
 
 def _open_last(args: argparse.Namespace) -> int:
@@ -112,8 +112,24 @@ def _open_last(args: argparse.Namespace) -> int:
     if last is None:
         return fail("no project was open before; give slide files, or run `exact-desktop demo`")
     path, image_set = last
-    project = opened_project(path, may_make=True, image_set=image_set)  # of the kind its file says
-    return _run_gui([], args, project=project, image_set=image_set)
+    project = opened_project(path, image_set=image_set)  # of the kind its file says; never made anew
+    return _run_gui([], args, project=project, image_set=_shown_set(project, image_set))
+
+
+def _shown_set(project: Project, remembered: int | None) -> int | None:
+    """The image set shown last while the project still has it, else the project's first (the
+    remembered one may have been deleted, or the file replaced by another project)."""
+    from exact_desktop.model.entities import ImageSet
+    from exact_desktop.store.base import NotFoundError
+
+    if remembered is not None:
+        try:
+            project.store.get(ImageSet, remembered)
+        except NotFoundError:
+            pass
+        else:
+            return remembered
+    return project.first_image_set()
 
 
 def _run_gui(paths: list[Path], args: argparse.Namespace, project: Project | None = None,

@@ -15,7 +15,8 @@ from exact_desktop.paths import data_home
 from exact_desktop.store.base import StoreError
 from exact_desktop.store.sqlite.store import SqliteStore
 
-DEFAULT_PROJECT_NAME = "local-project.db"
+PROJECT_SUFFIX = ".db"
+DEFAULT_PROJECT_NAME = f"local-project{PROJECT_SUFFIX}"
 SQLITE_HEADER = b"SQLite format 3\x00"
 
 
@@ -52,8 +53,16 @@ def check_existing_project_file(path: Path) -> None:
             header = handle.read(len(SQLITE_HEADER))
     except OSError as err:
         raise StoreError(f"{path}: cannot be read ({err.strerror or err})") from None
-    if header and header != SQLITE_HEADER:
+    if not header:  # SQLite would make a new project over it: a project emptied by a fault is not made over
+        raise StoreError(f"{path}: is empty (0 bytes), not a project; left as it is (a new project needs a new name)")
+    if header != SQLITE_HEADER:
         raise StoreError(f"{path}: is not an exact-desktop project (not an SQLite database file)")
+
+
+def is_project_file(path: Path) -> bool:
+    """Whether `exact-desktop open PATH` opens a project rather than a slide: a file SQLite wrote,
+    or one named as a project is (`.db`), which is then refused by name if it cannot be one."""
+    return path.suffix.lower() == PROJECT_SUFFIX or is_sqlite_file(path)
 
 
 def is_sqlite_file(path: Path) -> bool:

@@ -46,6 +46,8 @@ def run_gui(
         print(f"exact-desktop: {err}", file=sys.stderr)
     if screenshot is None:
         return app.exec()
+    if not failures and not window.sources:
+        print("exact-desktop: nothing to show: no image of the project has a slide to open", file=sys.stderr)
     if failures or not window.sources:
         window.close()  # its threads (the job poller, a sync) end before Python does: no abort at exit
         return 2

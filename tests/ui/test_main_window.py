@@ -14,8 +14,13 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QMessageBox
 
+from exact_desktop.model import entities as e
+from exact_desktop.model.entities import stored_id
+from exact_desktop.store.sqlite.store import SqliteStore
 from exact_desktop.ui.main_window import MainWindow
+from exact_desktop.ui.settings import last_project, remember_project
 from tests.conftest import BOXES_TIFF, SMALL_SVS, UNOPENABLE_TIFF, UNREADABLE_SVS
+from tests.store.conftest import seed
 
 
 def make_window(qtbot) -> MainWindow:
@@ -123,3 +128,32 @@ def test_the_jobs_dock_shows_several_rows(qtbot, tmp_path):
     table = window.plugins.jobs_panel.table
     assert table.isVisible() and table.viewport().height() >= 4 * table.verticalHeader().defaultSectionSize()
     window.grab().save(str(tmp_path / "jobs-dock.png"))
+
+
+def test_an_emptied_or_foreign_project_file_is_refused_in_one_line_and_left_as_it_is(tmp_path, data_home):
+    """The last project emptied (0 bytes) was made over as a new project, then the window aborted
+    on its remembered image set; `open FILE.db` read a project file that SQLite did not write as a
+    slide. Each is one line naming the file, exit 2, the file untouched."""
+    empty, text = tmp_path / "emptied.db", tmp_path / "notes.db"
+    empty.write_bytes(b"")
+    text.write_text("not a database\n")
+    remember_project(empty, 1, None)
+    for args, said in ((["open"], "empty"), (["open", str(empty)], "empty"), (["open", str(text)], "not an SQLite")):
+        done = run_cli(*args, "--screenshot", str(tmp_path / "shot.png"), home=data_home)
+        lines = [line for line in done.stderr.splitlines() if line.startswith("exact-desktop:")]
+        assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+        assert len(lines) == 1 and said in lines[0] and ".db" in lines[0], done.stderr
+    assert empty.read_bytes() == b"" and text.read_text() == "not a database\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["emptied.db", "home", "notes.db"]  # no journal, no shot
+
+
+def test_the_last_project_without_its_remembered_image_set_opens_at_its_first(tmp_path, data_home):
+    """The image set shown last was deleted (or the file is another project now): NotFoundError and an abort."""
+    store = SqliteStore(tmp_path / "p.db")
+    s = seed(store)
+    store.update(e.Image, s.image.id, local_path=str(BOXES_TIFF), width=300, height=250)
+    store.close()
+    remember_project(tmp_path / "p.db", stored_id(s.image_set) + 1, None)
+    done = run_cli("open", "--screenshot", str(tmp_path / "shot.png"), home=data_home)
+    assert done.returncode == 0 and (tmp_path / "shot.png").exists(), done.stderr
+    assert last_project() == (tmp_path / "p.db", stored_id(s.image_set))
