@@ -68,6 +68,24 @@ def test_every_spelling_of_a_uuid_finds_the_same_annotation(served):
     assert post(served, A, box(served, unique_identifier="not-a-uuid")).status_code == 400
 
 
+def test_a_list_create_naming_one_annotation_twice_or_one_already_there_names_the_items(served):
+    value = str(uuid.uuid4())
+    for second in (value, value.upper()):
+        answer = post(
+            served, A, [box(served), box(served, unique_identifier=value), box(served, unique_identifier=second)]
+        )
+        assert answer.status_code == 400
+        assert answer.json() == {
+            "non_field_errors": [f"items 1 and 2: the same unique_identifier {value} on image {served.seed.image.id}"]
+        }
+    assert post(served, A, box(served, unique_identifier=value)).status_code == 201
+    answer = post(served, A, [box(served), box(served, unique_identifier=value.upper())])
+    assert answer.json() == {
+        "non_field_errors": [f"item 1: image {served.seed.image.id} already has unique_identifier {value}"]
+    }
+    assert get(served, A, params={"image": served.seed.image.id, "unique_identifier": value}).json()["count"] == 1
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from exact_desktop.model import entities as e
 from exact_desktop.model.entities import stored_id
+from exact_desktop.model.values import InvalidValueError, canonical_uuid
 from exact_desktop.model.vectors import InvalidVectorError, validate_vector
 from exact_desktop.server import serialize as s
 from exact_desktop.server.auth import Caller
@@ -31,6 +32,7 @@ from exact_desktop.store.sqlite.json_pages import VERSIONS
 from exact_desktop.store.sqlite.store import SqliteStore
 
 router = APIRouter(route_class=OrjsonRoute)
+_NAMED, _CHUNK = 20, 500  # items named in one refusal; UUIDs looked up in one query
 FILTERS = {
     "id": "int", "id__in": "ints", "image": "int", "image__in": "ints", "annotation_type": "int",
     "annotation_type__in": "ints", "deleted": "bool", "unique_identifier": "str", "unique_identifier__in": "strs",
@@ -159,6 +161,9 @@ def _create_many(request: Request, store: SqliteStore, items: list[AnnotationIn]
         errors = [_checked(known, item, caller)[1] for item in items]
         if any(errors):
             raise BadRequest({"non_field_errors": [f"{i}: {err}" for i, err in enumerate(errors) if err]}) from None
+        named = _repeated_uuids(made) or _uuids_present(store, made)
+        if named:
+            raise BadRequest({"non_field_errors": named[:_NAMED]}) from None
         raise
     stored, _ = store.annotation_page_json(*_asked(request, CREATED_SHAPE, CREATED_CONSTANTS), len(ids), id__in=ids)
     return Response(stored, status_code=201, media_type="application/json")
@@ -223,6 +228,42 @@ def _annotation(item: AnnotationIn, identifier: str, caller: Caller, now: dateti
         description=item.description, meta_data=item.meta_data, concealed=item.concealed, blurred=item.blurred,
         generated=item.generated, user=caller.user_id, last_editor=caller.user_id, time=made, last_edit_time=made,
     )  # fmt: skip
+
+
+def _repeated_uuids(made: list[e.Annotation]) -> list[str]:
+    """Items of one list create that name one annotation twice (in any spelling of its UUID)."""
+    first: dict[tuple[int, str], int] = {}
+    named = []
+    for index, annotation in enumerate(made):
+        key = (annotation.image, _canonical(annotation.unique_identifier))
+        seen = first.setdefault(key, index)
+        if seen != index:
+            named.append(f"items {seen} and {index}: the same unique_identifier {key[1]} on image {key[0]}")
+    return named
+
+
+def _uuids_present(store: SqliteStore, made: list[e.Annotation]) -> list[str]:
+    """Items whose annotation the image already has: a list create adds, it never updates."""
+    wanted: dict[tuple[int, str], int] = {(a.image, _canonical(a.unique_identifier)): i for i, a in enumerate(made)}
+    present = []
+    for image in sorted({image for image, _ in wanted}):
+        uids = [uid for at, uid in wanted if at == image]
+        for start in range(0, len(uids), _CHUNK):
+            batch = uids[start : start + _CHUNK]
+            present += [
+                (image, a.unique_identifier) for a in store.list(e.Annotation, image=image, unique_identifier__in=batch)
+            ]
+    return [
+        f"item {wanted[key]}: image {key[0]} already has unique_identifier {key[1]}"
+        for key in sorted(present, key=wanted.__getitem__)
+    ]
+
+
+def _canonical(uid: str) -> str:
+    try:
+        return canonical_uuid(uid)
+    except InvalidValueError:
+        return uid  # the item's own check names it
 
 
 def _vector_errors(kind: e.AnnotationType | None, type_id: int, vector: Any, who: str) -> dict[str, list[str]]:
