@@ -26,7 +26,7 @@ from exact_desktop.exchange.plan import ExchangeError, ImportPlan, Problem
 from exact_desktop.model import shapes
 from exact_desktop.model.entities import Annotation, AnnotationType, Image, VectorType, stored_id, utcnow
 from exact_desktop.model.values import InvalidValueError, canonical_uuid, check_text
-from exact_desktop.model.vectors import MAX_COORDINATE
+from exact_desktop.model.vectors import BEYOND, MAX_COORDINATE
 
 _NAMESPACE = uuid.UUID("6f1c3a52-94c5-4f1e-9d1a-2f0e5b7c8a10")  # for features without a UUID of their own
 
@@ -277,7 +277,7 @@ def _checked(geometries: np.ndarray, owner: np.ndarray, bad: dict[int, str], mak
     coordinates, position = shapely.get_coordinates(geometries, return_index=True)
     far = ~(np.abs(coordinates) <= MAX_COORDINATE).all(axis=1)
     for p in np.unique(position[far]).tolist():
-        bad.setdefault(int(owner[p]), f"a coordinate is beyond any slide (at most {MAX_COORDINATE:g} px)")
+        bad.setdefault(int(owner[p]), f"a coordinate is beyond any slide ({BEYOND})")
     invalid = present & ~shapely.is_valid(geometries)
     if make_valid and invalid.any():
         geometries = geometries.copy()

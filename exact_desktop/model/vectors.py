@@ -43,6 +43,14 @@ MAX_COORDINATE = 1e9
 _PLAIN = frozenset((int, float))
 
 
+BEYOND = f"at most {MAX_COORDINATE:,.0f} px"
+
+
+def _shown(value: float) -> str:
+    """A coordinate as given, so that it differs from the limit it passed (1000000005, not 1e+09)."""
+    return f"{value:.6e}" if isinstance(value, int) and abs(value) >= 10**18 else repr(value)
+
+
 def _finite(value: Any) -> bool:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         return False
@@ -118,7 +126,7 @@ def _count_nodes(vector: dict[str, Any], who: str) -> int:
         if not _finite(value):
             raise InvalidVectorError(who, f"{key} must be a finite number, got {value!r}")
         if abs(value) > MAX_COORDINATE:
-            raise InvalidVectorError(who, f"{key} = {value:g} is beyond any slide (at most {MAX_COORDINATE:g} px)")
+            raise InvalidVectorError(who, f"{key} = {_shown(value)} is beyond any slide ({BEYOND})")
         indices.add(int(key[1:]))
     count = len(indices)
     for i in range(1, count + 1):

@@ -36,6 +36,13 @@ from exact_desktop.store.sqlite.store import driver_cursor
         (7, {"x1": 0, "y1": 0}, "vector must be null"),
         (9, None, "unknown vector_type 9"),
         (1, {"x1": 0, "y1": 0, "x2": 5, "y2": 5, "frame": 0}, "frame must be a positive integer"),
+        (
+            1,
+            {"x1": 1_000_000_005, "y1": 0, "x2": 5, "y2": 5},
+            "x1 = 1000000005 is beyond any slide (at most 1,000,000,000 px)",
+        ),
+        (1, {"x1": 0, "y1": 0, "x2": 1e9 + 0.5, "y2": 5}, "x2 = 1000000000.5 is beyond any slide"),
+        (1, {"x1": 0, "y1": -(10**30), "x2": 5, "y2": 5}, "y1 = -1.000000e+30 is beyond any slide"),
     ],
 )
 def test_bad_vectors_are_named(vector_type, vector, reason):
