@@ -26,10 +26,16 @@ class Recording(http.server.BaseHTTPRequestHandler):
 @contextmanager
 def recording_server() -> Iterator[str]:
     """Its URL; what it saw is in Recording.seen (emptied here)."""
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Recording)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
     Recording.seen = []
+    with serving(Recording) as url:
+        yield url
+
+
+@contextmanager
+def serving(handler: type[http.server.BaseHTTPRequestHandler]) -> Iterator[str]:
+    """The URL of a server on 127.0.0.1 answering with `handler`, while in the block."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:

@@ -4,9 +4,6 @@ nothing of it is kept: the next push sends the verdict again."""
 from __future__ import annotations
 
 import http.server
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from exact_desktop.model import entities as e
@@ -14,6 +11,7 @@ from exact_desktop.rest.connection import Connection
 from exact_desktop.store.sqlite.store import SqliteStore, driver_cursor
 from exact_desktop.sync.verification_push import push_verifications
 from tests.rest.json_answer import answer_json
+from tests.rest.recording import serving
 from tests.store.conftest import seed
 
 
@@ -26,17 +24,6 @@ class Garbled(http.server.BaseHTTPRequestHandler):
         pass
 
 
-@contextmanager
-def garbled_server() -> Iterator[str]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Garbled)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
 def test_a_garbled_answer_to_a_verification_post_is_one_line_naming_the_server(tmp_path: Path) -> None:
     store = SqliteStore(tmp_path / "p.db")
     try:
@@ -45,7 +32,7 @@ def test_a_garbled_answer_to_a_verification_post_is_one_line_naming_the_server(t
         box = {"x1": 1, "y1": 1, "x2": 9, "y2": 9}
         annotation = store.create(e.Annotation(s.box.id, s.image.id, box, remote_id=70))
         store.create(e.Verification(annotation.id, reviewer.id, verified=True))
-        with garbled_server() as url:
+        with serving(Garbled) as url:
             sent, errors = push_verifications(store, Connection(url, token="t"), s.image_set.id)
         assert sent == 0
         assert errors == [
