@@ -31,12 +31,30 @@ def glue(area: BaseGeometry, drawn: BaseGeometry) -> list[Polygon] | None:
     return pieces_of(area.union(drawn))
 
 
+SLIVER = 0.01  # of the area: a piece the knife cuts off smaller than this goes back to its neighbour
+
+
 def split(area: BaseGeometry, line: LineString) -> list[Polygon] | None:
-    """Knife: the pieces a line drawn across the area cuts it into; None unless it crosses."""
+    """Knife: the pieces a line drawn across the area cuts it into; None unless it crosses.
+    A sliver (a hand's wobble where the line crosses the outline) is no piece of its own: it
+    goes back to the piece it shares the longest edge with, so no area is lost."""
     if line.length == 0 or not area.intersects(line):
         return None
     pieces = pieces_of(split_by_line(area, line)) if area.geom_type == "Polygon" else []
+    pieces = _slivers_merged(pieces, SLIVER * area.area)
     return pieces if len(pieces) > 1 else None
+
+
+def _slivers_merged(pieces: list[Polygon], least: float) -> list[Polygon]:
+    kept = [p for p in pieces if p.area >= least]
+    if not kept or len(kept) == len(pieces):
+        return pieces
+    parts: list[list[Polygon]] = [[p] for p in kept]
+    for sliver in (p for p in pieces if p.area < least):
+        shared = [k.boundary.intersection(sliver.boundary).length for k in kept]
+        parts[int(np.argmax(shared))].append(sliver)
+    merged = [piece for group in parts for piece in pieces_of(shapely.union_all(group))]
+    return sorted(merged, key=lambda p: -p.area)
 
 
 # --- whole outlines, for a selection (menu actions) -------------------------------------------
