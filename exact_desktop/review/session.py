@@ -333,11 +333,13 @@ class ReviewSession:
 
     def histogram(self, bins: int = 20) -> tuple[np.ndarray, np.ndarray, int]:
         """Score counts of the candidates passing the filters (but for the score band), their
-        bin edges, and how many score at or above the threshold."""
+        bin edges, and how many of the queue's candidates score at or above the threshold: of the
+        same candidates as "#3 of 28,928" and "Candidates 1-20 of 28,928" (counted among the
+        undecided now, it said 28,926 at or above 0.00 beside them: two were decided since)."""
         f = self.filters
         scores = self.candidates.scores[chosen(self.candidates, Filters(f.entries, f.types, states=f.states))]
         counts, edges = np.histogram(scores, bins=bins, range=(0.0, 1.0))
-        return counts, edges, int(np.count_nonzero(scores >= self.threshold))
+        return counts, edges, int(np.count_nonzero(self.candidates.scores[self.queue] >= self.threshold))
 
     def model_type(self, id: int) -> int:
         """The annotation type the plugin gave the candidate."""

@@ -25,7 +25,7 @@ from exact_desktop.review.session import Candidate, ReviewSession
 from exact_desktop.slides.base import SlideSource
 from exact_desktop.ui.review_crops import CropCache
 from exact_desktop.ui.review_gallery import CROP_PX, Gallery
-from exact_desktop.ui.review_learning import ReviewLearning
+from exact_desktop.ui.review_learning import LEARN_EVERY, ReviewLearning
 from exact_desktop.ui.scaled_picture import ScaledPicture
 from exact_desktop.ui.score_histogram import ScoreHistogram
 
@@ -113,6 +113,11 @@ class ReviewPanel(QWidget):
         self.keys = QLabel(self.single_keys)
         self.keys.setWordWrap(True)
         self.counts = QLabel()
+        self.no_model = QLabel(
+            f"No model yet: in the plugin's score order until one has learnt ({LEARN_EVERY} decisions)"
+        )
+        self.no_model.setWordWrap(True)
+        self.no_model.setStyleSheet("color: #a04000")
         self.model = QLabel("Model: learns after the first decisions")
         self.model.setWordWrap(True)
         self.learning = ReviewLearning(session, self)
@@ -126,6 +131,7 @@ class ReviewPanel(QWidget):
         layout.addWidget(self.threshold_row)
         self.histogram.setVisible(session.scored)  # annotations to verify have no score to sort or cut by
         self.threshold_row.setVisible(session.scored)
+        layout.addWidget(self.no_model)
         layout.addWidget(self.stack, 1)  # the crops take the room left
         layout.addWidget(self.info)
         layout.addWidget(self.accept_page)
@@ -182,11 +188,12 @@ class ReviewPanel(QWidget):
     # --- showing ---------------------------------------------------------------------------
     def refresh(self) -> None:
         counts, _edges, above = self.session.histogram()
-        self.histogram.show_counts(counts, self.session.threshold, above)
+        self.histogram.show_counts(counts, self.session.threshold, above, len(self.session))
         if self.stack.currentWidget() is self.gallery:
             self._show_page()
         else:
             self._show_single()
+        self.no_model.setVisible(self.session.order.startswith("learned") and self.session.learned is None)
         c = self.session.counts()
         left = f", about {c.seconds_left / 60:.0f} min left" if c.seconds_left is not None else ""
         self.counts.setText(f"{c.decided:,} decided · {c.remaining:,} to go · {c.per_minute:.0f} a minute{left}")

@@ -12,13 +12,14 @@ class ScoreHistogram(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.counts = np.zeros(20, np.int64)
-        self.threshold, self.above = 0.5, 0
+        self.threshold, self.above, self.of = 0.5, 0, 0
         self.setMinimumHeight(70)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
 
-    def show_counts(self, counts: np.ndarray, threshold: float, above: int) -> None:
-        self.counts, self.threshold, self.above = counts, threshold, above
-        self.setToolTip(f"{above:,} candidates score at least {threshold:.2f}")
+    def show_counts(self, counts: np.ndarray, threshold: float, above: int, of: int) -> None:
+        """`above` of the queue's `of` candidates score at least `threshold`."""
+        self.counts, self.threshold, self.above, self.of = counts, threshold, above, of
+        self.setToolTip(f"{above:,} of the {of:,} candidates in the queue score at least {threshold:.2f}")
         self.update()
 
     def paintEvent(self, _event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
@@ -37,5 +38,5 @@ class ScoreHistogram(QWidget):
         painter.drawLine(int(x), 14, int(x), self.height())
         painter.setPen(QColor("#202020"))
         painter.drawText(self.rect().adjusted(4, 0, -4, 0), Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignRight,
-                         f"{self.above:,} at or above {self.threshold:.2f}")  # fmt: skip
+                         f"{self.above:,} of {self.of:,} at or above {self.threshold:.2f}")  # fmt: skip
         painter.end()

@@ -164,7 +164,7 @@ def test_orders_filters_and_the_band(results):
     session.arrange(order="score_high", filters=Filters(low=0.2, high=0.6))
     assert all(0.2 <= session.at(i).score <= 0.6 for i in range(len(session)))
     counts, _edges, above = session.histogram(10)
-    assert counts.sum() == 30 and above == sum(session.candidates.scores >= 0.5)
+    assert counts.sum() == 30 and above == sum((session.candidates.scores >= 0.5) & (session.candidates.scores <= 0.6))
     with pytest.raises(ValueError, match="unknown order"):
         session.arrange(order="random")
     with pytest.raises(StoreError, match="not in this review"):

@@ -13,6 +13,7 @@ from exact_desktop.demo.synthetic_slide import ensure_demo_slide
 from exact_desktop.model import entities as e
 from exact_desktop.model.layers import RESULTS
 from exact_desktop.review.provenance import KEY, accepted_uuid
+from exact_desktop.review.queue import Filters
 from exact_desktop.store.sqlite.review_book import ReviewBook
 from exact_desktop.store.sqlite.store import SqliteStore
 from tests.plugins.conftest import open_window
@@ -292,4 +293,28 @@ def test_the_model_says_its_quality_before_scoring_the_rest_and_a_reopened_panel
     assert again.model.text() == "Model: learning from 10 decisions…"
     qtbot.waitUntil(lambda: again.session.learned is not None, timeout=60_000)
     assert again.model.text().endswith("from 10 decisions")
+    window.close()
+
+
+def test_the_counts_agree_and_a_learnt_order_without_a_model_says_so(qtbot, tmp_path, slide):
+    """The histogram counts the queue's candidates, as "#3 of 30" and the gallery's "of 30" do
+    (it counted the undecided now: "28 at or above 0.00" beside "#3 of 30"); a learnt order
+    chosen before any model says it is the plugin's score order meanwhile (nothing said so)."""
+    _store, _r, window = reviewing_window(qtbot, tmp_path, slide)
+    panel = window.plugins.open_review()
+    panel.session.arrange(filters=Filters(states=("undecided",)), threshold=0.0)
+    qtbot.keyClick(panel, "j")
+    qtbot.keyClick(panel, "k")
+    assert panel.info.text().startswith("#3 of 30 ")
+    assert panel.histogram.above == len(panel.session) == 30
+    assert panel.histogram.of == 30
+    panel.threshold.setValue(58)
+    qtbot.keyClick(panel, "g")
+    shown = sum(panel.session.candidates.scores[panel.session.queue] >= 0.58)
+    assert panel.info.text().startswith(f"Candidates 1-20 of {len(panel.session)}:")
+    assert (panel.histogram.above, panel.histogram.of) == (shown, len(panel.session))
+    assert not panel.no_model.isVisibleTo(panel)
+    panel.order.setCurrentIndex(panel.order.findData("learned"))
+    assert panel.no_model.isVisibleTo(panel) and "score order" in panel.no_model.text()
+    panel.grab().save(str(tmp_path / "no-model.png"))
     window.close()
