@@ -119,6 +119,22 @@ class ReviewSession:
         """Who said this candidate is one: its plugin."""
         return self.origins[c.entry].plugin
 
+    @staticmethod
+    def entries_by_plugin(store: Store, images: Sequence[int]) -> dict[str, list[int]]:
+        """The result entries of some images by the plugin that made them, the latest run's
+        plugin first: a review takes one plugin's results at a time, as EXACT's does (their
+        scores are on different scales, and two plugins may find the same cells)."""
+        results = store.list(e.PluginResult, image__in=list(images)) if images else []
+        if not results:
+            return {}
+        entries = store.list(e.PluginResultEntry, pluginresult__in=[r.id for r in results])
+        plugins = store.get_many(e.Plugin, sorted({r.plugin for r in results}))
+        plugin_of = {r.id: plugins[r.plugin].name for r in results}
+        found: dict[str, list[int]] = {}
+        for entry in sorted(entries, key=lambda x: -x.id):  # the newest entry's plugin first
+            found.setdefault(plugin_of[entry.pluginresult], []).append(entry.id)
+        return found
+
     @classmethod
     def of_images(
         cls, store: Store, history: EditHistory, images: Sequence[int], entry_names: Sequence[str] | None = None,

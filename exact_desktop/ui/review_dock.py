@@ -31,17 +31,34 @@ def slides_of(window: ProjectWindow) -> Callable[[int], SlideSource | None]:
     return source_of
 
 
-def open_review(window: ProjectWindow, history: EditHistory) -> ReviewPanel | None:
-    """A review of every result of the window's images (the image set), resumed where it
-    stopped; its decisions go through the window's edit history (Ctrl+Z)."""
+ALL_PLUGINS = "All plugins"
+
+
+def open_review(window: ProjectWindow, history: EditHistory, plugin: str | None = None) -> ReviewPanel | None:
+    """A review of one plugin's results on the window's images (the image set), resumed where
+    it stopped; its decisions go through the window's edit history (Ctrl+Z). `plugin`: a plugin's
+    name or ALL_PLUGINS; None: the one reviewed last in this window, else the latest run's. The
+    dock's Results list opens another."""
     assert window.store is not None, "reviewing needs a project"
     images = [id for id in window.image_ids if id is not None]
+    by_plugin = ReviewSession.entries_by_plugin(window.store, images)
+    if not by_plugin:
+        window.statusBar().showMessage("Nothing to review: no plugin results on these images", 10000)
+        return None
+    plugin = plugin or getattr(window, "reviewed_plugin", None)
+    if plugin not in by_plugin and plugin != ALL_PLUGINS:
+        plugin = next(iter(by_plugin))
+    entries = [x for ids in by_plugin.values() for x in ids] if plugin == ALL_PLUGINS else by_plugin[plugin]
     try:
-        session = ReviewSession.of_images(window.store, history, images, reviewer=window.editor)
+        session = ReviewSession(window.store, history, entries, reviewer=window.editor)
     except StoreError as err:
         window.statusBar().showMessage(f"Nothing to review: {err}", 10000)
         return None
-    return _docked(window, session)
+    window.reviewed_plugin = plugin  # type: ignore[attr-defined]
+    panel = _docked(window, session)
+    if len(by_plugin) > 1:
+        panel.offer_results([*by_plugin, ALL_PLUGINS], plugin, lambda name: open_review(window, history, name))
+    return panel
 
 
 def open_verification(window: ProjectWindow, history: EditHistory, annotation_type: int) -> ReviewPanel | None:
@@ -78,6 +95,7 @@ def _docked(window: ProjectWindow, session: ReviewSession) -> ReviewPanel:
     follow(session)  # the first candidate shown on the slide at once, not after the first decision
     old = window.findChild(QDockWidget, "review-dock")
     if old is not None:
+        old.setObjectName("")  # the new one is the review dock from now on, before the old one is deleted
         old.close()
         old.deleteLater()
     dock = QDockWidget("Review", window)

@@ -78,6 +78,14 @@ class ReviewPanel(QWidget):
         self.gallery_button = QPushButton("Gallery (g)")
         self.gallery_button.setCheckable(True)
         self.gallery_button.toggled.connect(self._mode_changed)
+        self.results = QComboBox()  # whose results: one plugin's at a time (offer_results)
+        self.results.setToolTip("Review one plugin's results at a time: their scores are on different scales")
+        self.results_row = QWidget()
+        results_row = QHBoxLayout(self.results_row)
+        results_row.setContentsMargins(0, 0, 0, 0)
+        results_row.addWidget(QLabel("Results of"))
+        results_row.addWidget(self.results, 1)
+        self.results_row.hide()
         controls = QHBoxLayout()
         for widget in (self.order, self.zoom, self.gallery_button):
             controls.addWidget(widget)
@@ -126,6 +134,7 @@ class ReviewPanel(QWidget):
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
+        layout.addWidget(self.results_row)
         layout.addLayout(controls)
         layout.addWidget(self.histogram)
         layout.addWidget(self.threshold_row)
@@ -140,6 +149,13 @@ class ReviewPanel(QWidget):
         layout.addWidget(self.model)
         session.changed.connect(self._session_changed)
         self.refresh()
+
+    def offer_results(self, plugins: list[str], current: str, choose: Callable[[str], object]) -> None:
+        """The plugins whose results can be reviewed here; `choose(name)` opens that review."""
+        self.results.addItems(plugins)
+        self.results.setCurrentText(current)
+        self.results.currentTextChanged.connect(choose)
+        self.results_row.show()
 
     # --- commands from keys ----------------------------------------------------------------
     def event(self, event: QEvent) -> bool:

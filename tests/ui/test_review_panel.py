@@ -318,3 +318,32 @@ def test_the_counts_agree_and_a_learnt_order_without_a_model_says_so(qtbot, tmp_
     assert panel.no_model.isVisibleTo(panel) and "score order" in panel.no_model.text()
     panel.grab().save(str(tmp_path / "no-model.png"))
     window.close()
+
+
+def test_the_review_takes_one_plugins_results_chosen_in_the_dock(qtbot, tmp_path, slide):
+    """Two plugins' results on the slide: the review opens on the latest run's plugin alone (it
+    mixed both in one queue and one histogram), the dock's Results list opens the other's or all,
+    and a review opened again stays on the plugin chosen."""
+    store, r, window = reviewing_window(qtbot, tmp_path, slide)
+    mitosis = store.create(e.Plugin("Mitosis", package="mitosis 1.0"))
+    result = store.create(e.PluginResult(r.seed.image.id, None, mitosis.id))
+    entry = store.create(e.PluginResultEntry(result.id, "mitoses", default_threshold=0.5))
+    store.bulk_create([
+        e.PluginResultAnnotation(r.seed.box.id, entry.id, r.seed.image.id, box(300 + 40 * i, 600), 0.2 * i)
+        for i in range(5)
+    ])  # fmt: skip
+    panel = window.plugins.open_review()
+    assert len(panel.session) == 5 and panel.session.entries == (entry.id,)
+    assert panel.results_row.isVisibleTo(panel)
+    assert [panel.results.itemText(i) for i in range(panel.results.count())] == ["Mitosis", "Nuclei", "All plugins"]
+    panel.grab().save(str(tmp_path / "results-of.png"))
+    panel.results.setCurrentText("Nuclei")
+    nuclei = window.findChild(QDockWidget, "review-dock").widget().widget()
+    assert len(nuclei.session) == 30 and nuclei.results.currentText() == "Nuclei"
+    window.findChild(QDockWidget, "review-dock").close()
+    again = window.plugins.open_review()
+    assert len(again.session) == 30 and again.results.currentText() == "Nuclei"
+    again.results.setCurrentText("All plugins")
+    everything = window.findChild(QDockWidget, "review-dock").widget().widget()
+    assert len(everything.session) == 35
+    window.close()
