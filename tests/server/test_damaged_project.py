@@ -90,3 +90,25 @@ def test_check_refuses_what_is_not_a_project_file(tmp_path):
     (tmp_path / "notes.db").write_text("hello")
     one_line(run("check", "--db", str(tmp_path / "notes.db")), "not an SQLite database file")
     assert not (tmp_path / "missing.db").exists()
+
+
+def test_a_table_dropped_outside_is_named_at_open_and_by_check(tmp_path):
+    """SQLite's integrity check passes a file whose table was dropped (its pages are whole), and a
+    window opened it, to fail on the table later (a server mirror's window aborted)."""
+    db = tmp_path / "p.db"
+    store = SqliteStore(db)
+    seed(store)
+    store.close()
+    with sqlite3.connect(db) as raw:
+        raw.execute("DROP TABLE review_decision")
+    before = dumped(db)
+    one_line(run("plugin", "list", "--db", str(db)), str(db), "damaged", "review_decision")
+    one_line(run("open", str(db), "--screenshot", str(tmp_path / "x.png")), str(db), "damaged", "review_decision")
+    assert dumped(db) == before  # nothing made over
+    checked = run("check", "--db", str(db))
+    assert checked.returncode == 1 and "table review_decision is missing" in checked.stderr, checked.stderr
+
+
+def dumped(db: Path) -> list[str]:
+    with sqlite3.connect(db) as raw:
+        return list(raw.iterdump())

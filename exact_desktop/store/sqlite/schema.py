@@ -5,15 +5,17 @@ Alembic's scripts live in `migrations/`; the revision a file is at is in `alembi
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Engine, inspect
 
-from exact_desktop.store.base import SchemaTooNewError
+from exact_desktop.store.base import DamagedProjectError, SchemaTooNewError
+from exact_desktop.store.sqlite.tables import metadata
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -45,3 +47,21 @@ def upgrade(engine: Engine, path: Path, target: str = "head") -> None:
         )
     command.upgrade(alembic_config(engine), target)
     engine.dispose()  # the migration ran with foreign keys off: later work gets fresh connections
+    if target == "head":
+        _refuse_missing_tables(engine, path)
+
+
+def _refuse_missing_tables(engine: Engine, path: Path) -> None:
+    """A table dropped outside exact-desktop is damage SQLite's integrity check does not see: named
+    at open, before a window or command fails on it half-way (one query of the schema)."""
+    missing = missing_tables(inspect(engine).get_table_names())
+    if missing:
+        raise DamagedProjectError(
+            f"{path}: the project file is damaged: its table {', '.join(missing)} is missing "
+            "(changed outside exact-desktop); open a copy kept from before"
+        )
+
+
+def missing_tables(present: Iterable[str]) -> list[str]:
+    """The newest schema's tables not among `present`."""
+    return sorted(set(metadata.tables) - set(present))
