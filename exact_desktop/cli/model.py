@@ -57,8 +57,7 @@ def _train(args: argparse.Namespace) -> int:
             )
         quality = loop.learn(decided, labels)
         loop.keep_features()  # a review or a rescore reads them instead of the slide
-        accuracy = "not yet measurable" if quality.balanced_accuracy is None else f"{quality.balanced_accuracy:.0%}"
-        _progress(f"learnt: {accuracy} balanced accuracy (cross-validated); saving {args.file.name}")
+        _progress(f"learnt: {quality}; saving {args.file.name}")
         card = export_model(loop, args.file)
     finally:
         store.close()

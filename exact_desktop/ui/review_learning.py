@@ -111,5 +111,4 @@ class ReviewLearning(QObject):
 
 
 def describe(quality: Quality) -> str:
-    accuracy = "not yet measurable" if quality.balanced_accuracy is None else f"{quality.balanced_accuracy:.0%}"
-    return f"Model: {accuracy} balanced accuracy (cross-validated) from {quality.decisions} decisions"
+    return f"Model: {quality}"

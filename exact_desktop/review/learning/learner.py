@@ -26,6 +26,11 @@ class Quality:
     balanced_accuracy: float | None  # cross-validated; None with too few decisions per class
     train_ms: float
 
+    def __str__(self) -> str:
+        """What the panel and `model train` say of it."""
+        accuracy = "not yet measurable" if self.balanced_accuracy is None else f"{self.balanced_accuracy:.0%}"
+        return f"{accuracy} balanced accuracy (cross-validated) from {self.decisions} decisions"
+
 
 class Learner:
     def __init__(self) -> None:
