@@ -16,7 +16,7 @@ for arg in "$@"; do
         *) targets+=("$arg") ;;
     esac
 done
-[ ${#targets[@]} -gt 0 ] || targets=(store annotate api sync viewer overlay tools plugins plugins-quality learn)
+[ ${#targets[@]} -gt 0 ] || targets=(store annotate api sync viewer overlay tools review plugins plugins-quality learn)
 [ -x .venv/bin/exact-desktop ] || bash scripts/venv.sh
 out="${BENCH_OUT:-$(mktemp -d /tmp/exact-desktop-bench.XXXXXX)}"
 mkdir -p "$out"

@@ -23,7 +23,7 @@ def run_bench(target: str, args: argparse.Namespace) -> dict[str, Any]:
     quick = bool(getattr(args, "quick", False))
     objects: dict[str, Any] = QUICK_OBJECTS if quick else {}
     figures = _run(target, args, quick, objects)
-    return {**figures, "quick": quick}
+    return {"benchmark": target, **figures, "quick": quick}
 
 
 def _slides(args: argparse.Namespace, quick: bool) -> tuple[Any, tuple[int, int] | None]:

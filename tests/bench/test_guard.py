@@ -60,3 +60,14 @@ def test_record_writes_the_table_and_its_markdown(tmp_path):
     assert "| `insert_ratio` | 1.1 | at most 1.5 |" in text
     _guard(tmp_path, {"insert_ratio": 1.0, "boxes_per_s": 1}, "--record", "--quick", "--markdown", str(page))
     assert page.read_text().count("### store") == 1
+
+
+def test_every_benchmark_names_itself_so_the_guard_finds_its_row(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """bench review printed no "benchmark" key, so the guard compared none of its figures."""
+    import argparse
+
+    from exact_desktop.bench import run
+
+    monkeypatch.setattr(run, "_run", lambda target, args, quick, objects: {"open_ms": 1.0})
+    figures = run.run_bench("review", argparse.Namespace(quick=True))
+    assert figures["benchmark"] == "review" and figures["quick"] is True
