@@ -33,6 +33,7 @@ from exact_desktop.store.base import Store, ViewportQuery
 from exact_desktop.store.sqlite.store import SqliteStore
 from exact_desktop.ui.app import application
 from exact_desktop.viewer.hit_test import hit_test
+from exact_desktop.viewer.overlay import AreaReady
 from exact_desktop.viewer.overlay_painter import OverlayPainter
 from exact_desktop.viewer.slide_view import SlideView
 
@@ -182,6 +183,9 @@ class NaivePainter:
     def __init__(self, store: Store, layers: LayerList, image: int) -> None:
         self.store, self.layers, self.image = store, layers, image
         self.complete = True
+
+    def attach(self, on_ready: AreaReady) -> None:
+        """Nothing is made in the background: every paint asks the store."""
 
     def paint(self, painter: QPainter, state: ViewState) -> None:
         region = state.visible_region()

@@ -71,3 +71,13 @@ def test_every_benchmark_names_itself_so_the_guard_finds_its_row(monkeypatch) ->
     monkeypatch.setattr(run, "_run", lambda target, args, quick, objects: {"open_ms": 1.0})
     figures = run.run_bench("review", argparse.Namespace(quick=True))
     assert figures["benchmark"] == "review" and figures["quick"] is True
+
+
+def test_the_overlay_benchmarks_naive_painter_is_an_overlay_the_view_can_attach() -> None:
+    """bench overlay stopped with AttributeError once the view attached its overlays (Overlay protocol)."""
+    from exact_desktop.bench.overlay_bench import NaivePainter
+    from exact_desktop.viewer.overlay import Overlay
+
+    painter: Overlay = NaivePainter(None, None, 1)  # type: ignore[arg-type]
+    painter.attach(lambda _area: None)
+    assert painter.complete
