@@ -124,33 +124,25 @@ class ReviewBook:
     def results(self, ids: Sequence[int]) -> dict[int, e.PluginResultAnnotation]:
         """The result annotations of `ids` that exist, by id, read with plain SQL: the store's
         get_many of one (SQLAlchemy's statement and row mapping) cost 4 ms of a 9 ms accept."""
-        found: dict[int, e.PluginResultAnnotation] = {}
-        unique = list(dict.fromkeys(ids))
-        for start in range(0, len(unique), CHUNK):
-            chunk = tuple(unique[start : start + CHUNK])
-            rows = self._read(
-                "SELECT id, annotation_type, pluginresultentry, image, vector, score, meta_data, unique_identifier, "
-                f"time, remote_id FROM plugin_result_annotation WHERE id IN ({','.join('?' * len(chunk))})",
-                chunk,
+        rows = self._read_in(
+            "SELECT id, annotation_type, pluginresultentry, image, vector, score, meta_data, unique_identifier, "
+            "time, remote_id FROM plugin_result_annotation WHERE id IN ({ids})",
+            list(dict.fromkeys(ids)),
+        )
+        return {
+            id: e.PluginResultAnnotation(
+                kind, entry, image, json_or_none(vector), score, json_or_none(meta), uuid, from_iso(made), id, remote
             )
-            for id, kind, entry, image, vector, score, meta, uuid, made, remote in rows:
-                found[id] = e.PluginResultAnnotation(
-                    kind, entry, image, json_or_none(vector), score, json_or_none(meta), uuid, from_iso(made), id,
-                    remote,
-                )  # fmt: skip
-        return found
+            for id, kind, entry, image, vector, score, meta, uuid, made, remote in rows
+        }
 
     def verdicts(self, ids: Sequence[int]) -> dict[int, Verdict]:
-        found: dict[int, Verdict] = {}
-        for start in range(0, len(ids), CHUNK):
-            chunk = tuple(ids[start : start + CHUNK])
-            rows = self._read(
-                "SELECT result_annotation, decision, annotation_type, reviewer, time FROM review_decision "
-                f"WHERE result_annotation IN ({','.join('?' * len(chunk))})",
-                chunk,
-            )
-            found.update({row[0]: Verdict(row[1], row[2], row[3], from_iso(row[4])) for row in rows})
-        return found
+        rows = self._read_in(
+            "SELECT result_annotation, decision, annotation_type, reviewer, time FROM review_decision "
+            "WHERE result_annotation IN ({ids})",
+            ids,
+        )
+        return {row[0]: Verdict(row[1], row[2], row[3], from_iso(row[4])) for row in rows}
 
     def codes(self, ids: np.ndarray) -> np.ndarray:
         """Each candidate's decision code (0 undecided, else its index in DECISIONS + 1): what
@@ -237,17 +229,15 @@ class ReviewBook:
         """(positions in `ids`, their rows) of the candidates whose features of `version` are stored."""
         positions, rows = [], []
         where = {int(id): i for i, id in enumerate(ids)}
-        unique = list(where)
-        for start in range(0, len(unique), CHUNK):
-            chunk = tuple(unique[start : start + CHUNK])
-            for id, blob in self._read(
-                "SELECT result_annotation, features FROM candidate_features WHERE version = ? AND "
-                f"result_annotation IN ({','.join('?' * len(chunk))})",
-                (version, *chunk),
-            ):
-                if len(blob) == 4 * width:
-                    positions.append(where[id])
-                    rows.append(np.frombuffer(blob, np.float32))
+        for id, blob in self._read_in(
+            "SELECT result_annotation, features FROM candidate_features WHERE version = ? AND "
+            "result_annotation IN ({ids})",
+            list(where),
+            (version,),
+        ):
+            if len(blob) == 4 * width:
+                positions.append(where[id])
+                rows.append(np.frombuffer(blob, np.float32))
         return np.array(positions, np.int64), np.array(rows, np.float32).reshape(-1, width)
 
     def keep_features(self, ids: np.ndarray, rows: np.ndarray, version: str) -> None:
@@ -265,6 +255,17 @@ class ReviewBook:
     def _read(self, sql: str, args: tuple[Any, ...]) -> list[Any]:
         with self.store.engine.connect() as conn:
             return driver_cursor(conn).execute(sql, args).fetchall()
+
+    def _read_in(self, sql: str, ids: Sequence[Any], before: tuple[Any, ...] = ()) -> list[Any]:
+        """The rows of `sql` for every id, its `{ids}` filled with CHUNK marks at a time (SQLite's
+        limit on variables), on one connection; `before`: the arguments ahead of the ids."""
+        rows: list[Any] = []
+        with self.store.engine.connect() as conn:
+            cursor = driver_cursor(conn)
+            for start in range(0, len(ids), CHUNK):
+                chunk = tuple(ids[start : start + CHUNK])
+                rows += cursor.execute(sql.format(ids=",".join("?" * len(chunk))), (*before, *chunk)).fetchall()
+        return rows
 
     # --- writes ----------------------------------------------------------------------------
     def set_place(self, place: Place) -> None:

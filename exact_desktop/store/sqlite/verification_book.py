@@ -60,30 +60,23 @@ class VerificationBook(ReviewBook):
 
     def results(self, ids: Sequence[int]) -> dict[int, e.Annotation]:  # type: ignore[override]
         """The annotations of `ids` that exist, by id: what a crop outlines."""
-        found: dict[int, e.Annotation] = {}
-        unique = list(dict.fromkeys(ids))
-        for start in range(0, len(unique), CHUNK):
-            chunk = tuple(unique[start : start + CHUNK])
-            marks = ",".join("?" * len(chunk))
-            rows = self._read(f"SELECT {ANNOTATION_SELECT} FROM annotation a WHERE a.id IN ({marks})", chunk)
-            found.update({row[0]: annotation_from_raw(row) for row in rows})
-        return found
+        rows = self._read_in(
+            f"SELECT {ANNOTATION_SELECT} FROM annotation a WHERE a.id IN ({{ids}})", list(dict.fromkeys(ids))
+        )
+        return {row[0]: annotation_from_raw(row) for row in rows}
 
     def verdicts(self, ids: Sequence[int]) -> dict[int, Verdict]:
         """This reviewer's verdicts on the annotations: verified (an accept of its type now) or not."""
-        found: dict[int, Verdict] = {}
-        for start in range(0, len(ids), CHUNK):
-            chunk = tuple(ids[start : start + CHUNK])
-            rows = self._read(
-                "SELECT v.annotation, v.verified, a.annotation_type, v.time FROM verification v "
-                "JOIN annotation a ON a.id = v.annotation "
-                f"WHERE v.user IS ? AND v.annotation IN ({','.join('?' * len(chunk))})",
-                (self.reviewer, *chunk),
-            )
-            for id, verified, kind, made in rows:
-                found[id] = Verdict("accept" if verified else "reject", kind if verified else None, self.reviewer,
-                                    from_iso(made))  # fmt: skip
-        return found
+        rows = self._read_in(
+            "SELECT v.annotation, v.verified, a.annotation_type, v.time FROM verification v "
+            "JOIN annotation a ON a.id = v.annotation WHERE v.user IS ? AND v.annotation IN ({ids})",
+            ids,
+            (self.reviewer,),
+        )
+        return {
+            id: Verdict("accept" if verified else "reject", kind if verified else None, self.reviewer, from_iso(made))
+            for id, verified, kind, made in rows
+        }
 
     def write(self, outcomes: Sequence[Outcome], place: Place | None = None) -> None:
         """Each outcome's annotation type and verification (none: taken back), in one transaction."""
