@@ -22,22 +22,14 @@ def _types() -> AnnotationTypes:
     return types
 
 
-def _one_at_a_time(items: list[Annotation]) -> bulk.Prepared:
-    original = bulk.chunk_columns
-    bulk.chunk_columns = lambda *_: None  # type: ignore[assignment]
+def _one_at_a_time(items: list, hook: str = "chunk_columns", preparer: str = "_annotation_rows") -> bulk.Prepared:  # type: ignore[type-arg]
+    """What the object-at-a-time path prepares: the column-wise `hook` of bulk.py answering None."""
+    original = getattr(bulk, hook)
+    setattr(bulk, hook, lambda *_: None)
     try:
-        return bulk._annotation_rows(_types())(items)
+        return getattr(bulk, preparer)(_types())(items)  # type: ignore[no-any-return]
     finally:
-        bulk.chunk_columns = original
-
-
-def _results_one_at_a_time(items: list[PluginResultAnnotation]) -> bulk.Prepared:
-    original = bulk.result_columns
-    bulk.result_columns = lambda *_: None  # type: ignore[assignment]
-    try:
-        return bulk._result_rows(_types())(items)
-    finally:
-        bulk.result_columns = original
+        setattr(bulk, hook, original)
 
 
 def _results(n: int) -> list[PluginResultAnnotation]:
@@ -85,7 +77,7 @@ def test_result_columns_match_the_object_path() -> None:
     items = [r for r in _results(200) if type(r.score) is float]  # numpy scores: one at a time
     fast = result_columns(items, TYPES)
     assert fast is not None
-    slow = _results_one_at_a_time(items)
+    slow = _one_at_a_time(items, "result_columns", "_result_rows")
     assert [list(c) for c in fast.columns] == [list(c) for c in slow.columns]
     assert np.array_equal(fast.owners, slow.owners) and np.array_equal(fast.boxes, slow.boxes)
     assert fast.scores == slow.scores
