@@ -20,7 +20,7 @@ from exact_desktop.demo.project import ensure_demo_project
 from exact_desktop.demo.synthetic_slide import ensure_demo_slides
 from exact_desktop.demo.truth import mitoses_at, read_truth
 from exact_desktop.model import entities as e
-from exact_desktop.plugins.runner import run_plugin
+from exact_desktop.project.local_run import run_plugin
 from exact_desktop.store.sqlite.store import SqliteStore
 from exact_desktop.ui.main_window import MainWindow
 

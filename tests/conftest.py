@@ -31,7 +31,7 @@ def mitosis_demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     and many mimics, the Mitosis candidates plugin run over it. Copy the project to change it."""
     from exact_desktop.demo.project import ensure_demo_project
     from exact_desktop.demo.synthetic_slide import ensure_demo_slides
-    from exact_desktop.plugins.runner import run_plugin
+    from exact_desktop.project.local_run import run_plugin
     from exact_desktop.store.sqlite.store import SqliteStore
 
     folder = tmp_path_factory.mktemp("mitosis")

@@ -32,7 +32,7 @@ from exact_desktop.demo.project import ensure_demo_project
 from exact_desktop.demo.synthetic_slide import DEMO_SIZE, ensure_demo_slides
 from exact_desktop.demo.truth import mitoses_at, read_truth, which_mitosis
 from exact_desktop.model import entities as e
-from exact_desktop.plugins.runner import run_plugin
+from exact_desktop.project.local_run import run_plugin
 from exact_desktop.review.learning.export import export_model
 from exact_desktop.review.learning.learner import LearningError
 from exact_desktop.review.learning.loop import LearningLoop

@@ -22,7 +22,7 @@ from exact_desktop.demo.project import ensure_demo_project
 from exact_desktop.demo.synthetic_slide import DEMO_SIZE, ensure_demo_slides
 from exact_desktop.model import entities as e
 from exact_desktop.model.entities import stored_id
-from exact_desktop.plugins.runner import run_plugin
+from exact_desktop.project.local_run import run_plugin
 from exact_desktop.store.sqlite.store import SqliteStore
 
 HIT_UM = 6.0

@@ -105,8 +105,8 @@ def _list(store: Any) -> int:
 def _run(store: Any, args: argparse.Namespace) -> int:
     from exact_desktop.plugins.job_book import StoreJobBook
     from exact_desktop.plugins.progress import ProgressLines
-    from exact_desktop.plugins.runner import run_plugin
     from exact_desktop.plugins.stop_signals import stop_signals_raise
+    from exact_desktop.project.local_run import run_plugin
 
     params = parse_params(args.param)
     with stop_signals_raise():
@@ -123,7 +123,7 @@ def _say_why_skipped(store: Any, plugin_name: str, images: list[int]) -> None:
     """Per state: done ones need --run-again; a queued or running one belongs to another run or
     window, or to one that was killed outright, which `plugin cancel` frees for the next run."""
     from exact_desktop.model import entities as e
-    from exact_desktop.plugins.runner import find_plugin
+    from exact_desktop.plugins.registry import find_plugin
 
     if not images:
         return
@@ -144,7 +144,7 @@ def _test(store: Any, args: argparse.Namespace) -> int:
     from exact_desktop.plugins.job_book import StoreJobBook
     from exact_desktop.plugins.progress import ProgressLines
     from exact_desktop.plugins.stop_signals import stop_signals_raise
-    from exact_desktop.plugins.trial import try_plugin
+    from exact_desktop.project.plugin_trial import try_plugin
 
     params = parse_params(args.param)
     with stop_signals_raise():
@@ -169,7 +169,7 @@ def say_skipped(summary: dict[str, Any]) -> None:
 def _jobs(store: Any, plugin_name: str | None) -> int:
     from exact_desktop.model import entities as e
     from exact_desktop.plugins.progress import detail_tail
-    from exact_desktop.plugins.runner import find_plugin
+    from exact_desktop.plugins.registry import find_plugin
 
     names = {p.id: p.name for p in store.list(e.Plugin)}
     only = {"plugin": find_plugin(store, plugin_name).id} if plugin_name else {}

@@ -1,5 +1,5 @@
 """Plugins on a local project, for a window (Qt-free): the jobs are the project's, each run
-is `runner.queue_jobs` (as `exact-desktop plugin run` runs them) on a thread of its own, against the
+is `local_run.queue_jobs` (as `exact-desktop plugin run` runs them) on a thread of its own, against the
 project served on loopback for as long as the window is open."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from typing import Any
 from exact_desktop.model import entities as e
 from exact_desktop.model.jobs import JobView
 from exact_desktop.plugins.jobs import Submitted, cancel_job, create_jobs, mark_interrupted, retry_job
-from exact_desktop.plugins.runner import queue_jobs
+from exact_desktop.project.local_run import queue_jobs
 from exact_desktop.server.server import serve_in_thread
 from exact_desktop.store.sqlite.store import SqliteStore
 from exact_desktop.sync.results_pull import ResultsPulled

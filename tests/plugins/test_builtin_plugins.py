@@ -12,7 +12,7 @@ import pytest
 from exact_desktop.demo.project import ensure_demo_project
 from exact_desktop.demo.synthetic_slide import ensure_demo_slides
 from exact_desktop.model import entities as e
-from exact_desktop.plugins.runner import run_plugin
+from exact_desktop.project.local_run import run_plugin
 from exact_desktop.store.sqlite.store import SqliteStore
 
 

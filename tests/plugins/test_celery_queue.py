@@ -15,7 +15,7 @@ import redis
 
 from exact_desktop.model import entities as e
 from exact_desktop.plugins.registry import register
-from exact_desktop.plugins.runner import run_plugin
+from exact_desktop.project.local_run import run_plugin
 from exact_desktop.store.sqlite.store import SqliteStore
 from tests.conftest import BOXES_TIFF, PROJECT
 from tests.store.conftest import seed

@@ -12,7 +12,7 @@ from exact_desktop.plugins.job_book import StoreJobBook
 from exact_desktop.plugins.jobs import ParameterError, cancel_job, create_jobs
 from exact_desktop.plugins.local_queue import LocalQueue, project_env
 from exact_desktop.plugins.registry import PluginRegistryError, describe, produced_types, register
-from exact_desktop.plugins.runner import run_plugin
+from exact_desktop.project.local_run import run_plugin
 from exact_desktop.server.server import serve_in_thread
 from tests.plugins.conftest import SCRIPT
 

@@ -8,7 +8,7 @@ import numpy as np
 
 from exact_desktop.model import entities as e
 from exact_desktop.plugins.registry import register
-from exact_desktop.plugins.runner import run_plugin
+from exact_desktop.project.local_run import run_plugin
 from tests.plugins.test_nuclei_known_answers import project_with, stained
 
 BUILTIN = "exact_desktop.plugins.builtin"

@@ -8,9 +8,9 @@ import requests
 
 from exact_desktop.model import entities as e
 from exact_desktop.plugins.jobs import create_jobs
-from exact_desktop.plugins.runner import run_plugin
 from exact_desktop.plugins.sdk.context import JobContext
 from exact_desktop.plugins.sdk.errors import PluginError
+from exact_desktop.project.local_run import run_plugin
 from exact_desktop.rest.connection import Connection
 from exact_desktop.server.server import serve_in_thread
 

@@ -16,7 +16,7 @@ from shapely.geometry import Point, Polygon
 
 from exact_desktop.model import entities as e
 from exact_desktop.plugins.registry import register
-from exact_desktop.plugins.runner import run_plugin
+from exact_desktop.project.local_run import run_plugin
 from exact_desktop.review.learning.card import CardError, read_card, write_model
 from tests.plugins.test_nuclei_known_answers import project_with, stained
 

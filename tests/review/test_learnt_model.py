@@ -15,7 +15,7 @@ from exact_desktop.annotating.edit_history import EditHistory
 from exact_desktop.demo.truth import mitoses_at, read_truth
 from exact_desktop.model import entities as e
 from exact_desktop.plugins.registry import register
-from exact_desktop.plugins.runner import run_plugin
+from exact_desktop.project.local_run import run_plugin
 from exact_desktop.review.learning.card import read_card
 from exact_desktop.review.learning.export import export_model
 from exact_desktop.review.learning.features import candidate_features

@@ -1,7 +1,9 @@
 """Run a plugin on an image set, headless: jobs in, supervised workers, a summary out.
 
 What `exact-desktop plugin run` does; a window on a local project hands its runs to `queue_jobs`
-(`project/local_plugins.py`). The local project is served on loopback for the workers while they run.
+(`local_plugins.py`). The local project is served on loopback for the workers while they run: a
+run puts the project file, the embedded API (`server/`) and a plugin queue together, so it lives
+here, above all three, and `plugins/` keeps the queues it hands the jobs to.
 """
 
 from __future__ import annotations
@@ -13,18 +15,10 @@ from exact_desktop.plugins.job_book import StoreJobBook
 from exact_desktop.plugins.jobs import Submitted, create_jobs, mark_interrupted, settle_reruns
 from exact_desktop.plugins.local_queue import LocalQueue, Report, project_env, supervisor_gone
 from exact_desktop.plugins.progress import detail_tail
-from exact_desktop.plugins.registry import check_runnable
+from exact_desktop.plugins.registry import check_runnable, find_plugin
 from exact_desktop.server.server import RunningServer, serve_in_thread
 from exact_desktop.store.base import NotFoundError
 from exact_desktop.store.sqlite.store import SqliteStore
-
-
-def find_plugin(store: SqliteStore, plugin_name: str) -> e.Plugin:
-    found = store.list(e.Plugin, name=plugin_name)
-    if not found:
-        names = ", ".join(p.name for p in store.list(e.Plugin)) or "none"
-        raise LookupError(f"no plugin named {plugin_name!r} in this project (registered: {names})")
-    return found[0]
 
 
 def run_plugin(

@@ -18,7 +18,7 @@ from exact_desktop.model.entities import stored_id
 from exact_desktop.plugins.jobs import create_jobs
 from exact_desktop.plugins.local_queue import Report
 from exact_desktop.plugins.registry import describe, ensure_types, register, script_as_stored
-from exact_desktop.plugins.runner import run_jobs
+from exact_desktop.project.local_run import run_jobs
 from exact_desktop.store.base import NotFoundError
 from exact_desktop.store.sqlite.store import SqliteStore
 
