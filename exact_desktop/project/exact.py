@@ -4,8 +4,8 @@ downloaded, plugins run on the server's jobs."""
 from __future__ import annotations
 
 from exact_desktop.model import entities as e
-from exact_desktop.plugins.exact_session import ExactPlugins
 from exact_desktop.project.base import Project
+from exact_desktop.project.exact_plugins import ExactPlugins
 from exact_desktop.slides.base import SlideSource
 from exact_desktop.sync.exact_mirror import ExactMirror
 

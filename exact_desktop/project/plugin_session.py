@@ -1,7 +1,7 @@
 """What a window asks of plugins, jobs and results, whatever kind of project it shows.
 
 Two implementations, chosen when the project opens (`project/`): `local_plugins.LocalPlugins`
-(jobs in the project file, run against it served on loopback) and `plugins/exact_session.ExactPlugins`
+(jobs in the project file, run against it served on loopback) and `exact_plugins.ExactPlugins`
 (jobs on the EXACT server the project mirrors, their results pulled into the mirror). The
 window asks this interface and never which kind it has, as the queue's supervisor asks a
 `JobBook` (`job_book.py`).

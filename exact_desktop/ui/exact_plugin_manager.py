@@ -26,8 +26,9 @@ from PySide6.QtWidgets import (
 )
 
 from exact_desktop.model.entities import Plugin
-from exact_desktop.plugins.exact_session import CatalogueEntry, ExactPlugins, catalogue
+from exact_desktop.plugins.exact_catalogue import CatalogueEntry, catalogue
 from exact_desktop.plugins.registry import PluginRegistryError
+from exact_desktop.project.exact_plugins import ExactPlugins
 from exact_desktop.rest.errors import ExactApiError
 from exact_desktop.store.base import StoreError
 from exact_desktop.ui.background import in_background

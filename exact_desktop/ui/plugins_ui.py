@@ -17,9 +17,9 @@ from exact_desktop.model import entities as e
 from exact_desktop.model.entities import stored_id
 from exact_desktop.model.jobs import JobList, JobView
 from exact_desktop.model.layers import RESULTS, Layer
-from exact_desktop.plugins.exact_session import ExactPlugins
 from exact_desktop.plugins.jobs import ParameterError
 from exact_desktop.plugins.registry import PluginRegistryError
+from exact_desktop.project.exact_plugins import ExactPlugins
 from exact_desktop.project.plugin_session import PluginSession
 from exact_desktop.rest.errors import ExactApiError
 from exact_desktop.review.audit import DEFAULT_SAMPLE

@@ -15,7 +15,7 @@ from PySide6.QtGui import QImage
 
 from exact_desktop.model import entities as e
 from exact_desktop.model.entities import stored_id
-from exact_desktop.plugins.exact_session import ExactPlugins
+from exact_desktop.project.exact_plugins import ExactPlugins
 from exact_desktop.rest.login import sign_in
 from exact_desktop.slides.remote_source import RemoteSlideSource
 from exact_desktop.store.credentials import credentials_for

@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 
 from exact_desktop.model.entities import Plugin
-from exact_desktop.plugins import exact_session, registry
+from exact_desktop.plugins import exact_catalogue, registry
+from exact_desktop.project.exact_plugins import ExactPlugins
 from exact_desktop.project.opening import open_project
 from exact_desktop.rest.connection import Connection
 from exact_desktop.store.sqlite.store import SqliteStore
@@ -54,7 +55,7 @@ def installed(monkeypatch: pytest.MonkeyPatch):
     """Makes `scripts` the installed plugins (the built-ins take seconds each to describe)."""
 
     def install(*scripts: Path) -> None:
-        for module in (exact_session, registry):
+        for module in (exact_catalogue, registry):
             monkeypatch.setattr(module, "discovered_scripts", lambda: [str(s) for s in scripts])
 
     return install
@@ -113,7 +114,7 @@ def test_the_manager_lists_the_plugins_here_while_the_server_holds_its_answer(qt
         threading.Thread(target=held.serve_forever, daemon=True).start()
         project = ExactMirror(Connection(held.url, token="t"), 1, folder=tmp_path / "mirror")
         project.store.create(Plugin("Here one", remote_id=7))  # as a pulled result names it: no script
-        manager = ExactPluginManager(exact_session.ExactPlugins(project))
+        manager = ExactPluginManager(ExactPlugins(project))
         qtbot.addWidget(manager)
         manager.open()
         assert manager.isVisible() and manager.busy and manager.busy_bar.isVisible()

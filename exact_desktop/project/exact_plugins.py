@@ -4,26 +4,27 @@ What `exact-desktop plugin run --server` does, split so a window can follow it: 
 plugin record (registered from the installed plugin when it has none), jobs made on the server
 through EXACT's own job endpoint, workers on this machine under the usual supervisor, the
 server's jobs as the jobs panel shows them, and the results pulled into the mirror for the
-result layers.
+result layers. It puts the mirror (`sync/`) and the plugins' queues together, so it sits in
+`project/`; what the installed plugins are and how they match the server's records is
+`plugins/exact_catalogue.py`.
 """
 
 from __future__ import annotations
 
 import json
 import threading
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Any
 
 from exact_desktop.model import entities as e
 from exact_desktop.model.entities import CANCELLED_MESSAGE, status_from_exact
 from exact_desktop.model.jobs import JobView
+from exact_desktop.plugins.exact_catalogue import CatalogueEntry, catalogue, installed_plugins
 from exact_desktop.plugins.exact_registry import register_on_server
 from exact_desktop.plugins.exact_runner import submit_jobs
 from exact_desktop.plugins.job_book import ExactJobBook
 from exact_desktop.plugins.jobs import check_parameters
 from exact_desktop.plugins.local_queue import LocalQueue
-from exact_desktop.plugins.registry import describe, discovered_scripts, installed_plugin, register
+from exact_desktop.plugins.registry import describe, register
 from exact_desktop.plugins.sdk.context import now_iso
 from exact_desktop.plugins.sdk.errors import PluginError
 from exact_desktop.plugins.sdk.worker import find_plugin
@@ -32,60 +33,9 @@ from exact_desktop.rest.processing import JOBS, PLUGINS, item, job_read, jobs_li
 from exact_desktop.sync.exact_mirror import ExactMirror
 from exact_desktop.sync.results_pull import ResultsPulled, pull_results
 
-DESCRIBING_AT_ONCE = 4  # each description is a Python start-up in a process of its own
-_described: dict[str, e.Plugin] = {}  # script -> its plugin: installed scripts do not change while we run
-_describing = threading.Lock()
-
-
-def installed_plugins() -> list[e.Plugin]:
-    """The built-in and entry-point plugins, each script described once per process (several at
-    a time): what a server window offers to run, without a description per question."""
-    scripts = discovered_scripts()
-    with _describing:
-        missing = [script for script in scripts if script not in _described]
-        if missing:
-            with ThreadPoolExecutor(min(DESCRIBING_AT_ONCE, len(missing)), "describe") as pool:
-                for script, manifest in zip(missing, pool.map(describe, missing), strict=True):
-                    _described[script] = installed_plugin(script, manifest)
-        return [_described[script] for script in scripts]
-
-
-@dataclass(frozen=True)
-class CatalogueEntry:
-    """One plugin as the server window's manager lists it: the server's record of it, the
-    plugin here that can run its jobs, or both (while an answer is awaited, its `_read` is False)."""
-
-    name: str
-    record: dict[str, Any] | None
-    here: e.Plugin | None
-    records_read: bool = True
-    here_read: bool = True
-
-    @property
-    def state(self) -> str:
-        if self.record is not None and self.here is not None:
-            return "on the server, runs here"
-        if not self.records_read:
-            return "here; the server's records are not read yet"
-        if not self.here_read:
-            return "on the server; the plugins here are not described yet"
-        if self.record is not None:
-            return "on the server only: no plugin of that name is installed here"
-        return "here only: not registered on the server"
-
-
-def catalogue(records: dict[str, dict[str, Any]] | None, here: list[e.Plugin] | None) -> list[CatalogueEntry]:
-    """The server's records and the plugins here matched by name, either still unknown (None):
-    what a manager lists while the answers arrive."""
-    mine = {p.name: p for p in here or []}
-    names = sorted({*(records or {}), *mine}, key=str.lower)
-    return [
-        CatalogueEntry(n, (records or {}).get(n), mine.get(n), records is not None, here is not None) for n in names
-    ]
-
 
 class ExactPlugins:
-    """The `PluginSession` (session.py) of a project that mirrors an EXACT server."""
+    """The `PluginSession` (plugin_session.py) of a project that mirrors an EXACT server."""
 
     skipped_why = "finished or running already"
     api = None  # the plugin processes work on the server itself
