@@ -15,6 +15,7 @@ import uuid
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -36,6 +37,7 @@ _MAX_DEPTH = 32  # GeometryCollections within GeometryCollections: deeper is ref
 _MULTI = (4, 5, 6, 7)  # shapely's type ids of MultiPoint, MultiLineString, MultiPolygon, GeometryCollection
 _NAMES = {0: "Point", 1: "LineString", 2: "LinearRing", 3: "Polygon", 4: "MultiPoint", 5: "MultiLineString",
           6: "MultiPolygon", 7: "GeometryCollection"}  # fmt: skip
+_PLAIN = {int, float}  # the types of plain JSON numbers (not bool)
 NUCLEUS = "nucleusGeometry"  # QuPath writes a cell's nucleus beside its outline
 
 
@@ -45,13 +47,17 @@ class _BadFeatureError(Exception):
 
 @dataclass
 class _Picked:
-    """A feature whose type is known, waiting for its geometry to be checked."""
+    """A feature whose type is known, waiting for its geometry to be checked (and, when the file
+    gives it no UUID, for the UUID made from its content: `uid` None until then)."""
 
     index: int
     annotation_type: AnnotationType
     geometry: Any
-    uid: str
+    uid: str | None
     description: str
+    given_id: bool = False  # the feature has an `id` (a UUID or not): two with one id may conflict
+    nucleus: Any = None  # QuPath's nucleus geometry beside a cell's outline
+    text: bytes | None = None  # the geometry as JSON with sorted keys, where it was written
 
 
 # --- import -----------------------------------------------------------------------------------
@@ -86,30 +92,35 @@ def plan_import(
     by_name = {t.name: t for t in types}
     features = features_of(data)
     plan = ImportPlan(features=len(features))
-    picked: list[_Picked] = []
-    ids: dict[str, _Picked] = {}  # a given id -> the first feature with it
     nucleus = by_name.get(nucleus_type) if nucleus_type else None
     if nucleus_type and nucleus is None:
         raise ExchangeError(f"no annotation type named {nucleus_type!r} (for nuclei) in the image set's products")
+    cells: list[_Picked] = []
     for index, feature in enumerate(features):
         try:
-            item = _pick(feature, index, image, by_name, default_type)
+            cells.append(_pick(feature, index, by_name, default_type))
         except _BadFeatureError as bad:
             plan.problems.append(Problem(index, str(bad)))
+    _content_uuids([item for item in cells if item.uid is None], image, plan.problems)
+    picked: list[_Picked] = []
+    ids: dict[str, _Picked] = {}  # a given id -> the first feature with it
+    for item in cells:
+        if item.uid is None:  # its geometry could not be written as JSON: a problem already
             continue
         try:
-            _same_id(feature, index, item, ids)
+            _same_id(item, ids)
         except _BadFeatureError as bad:
             plan.conflicts += 1
-            plan.problems.append(Problem(index, str(bad)))
+            plan.problems.append(Problem(item.index, str(bad)))
             continue
         picked.append(item)
-        if isinstance(feature.get(NUCLEUS), dict):
+        if item.nucleus is not None:
             if nucleus is None:
-                plan.notes.append(f"feature {index + 1}: its nucleus was not imported (--nucleus-type names a type)")
+                left = "its nucleus was not imported (--nucleus-type names a type)"
+                plan.notes.append(f"feature {item.index + 1}: {left}")
             else:
                 uid = str(uuid.uuid5(_NAMESPACE, f"{item.uid}/nucleus"))
-                picked.append(_Picked(index, nucleus, feature[NUCLEUS], uid, item.description))
+                picked.append(_Picked(item.index, nucleus, item.nucleus, uid, item.description))
     bad: dict[int, str] = {}
     made = _convert(picked, image, simplify, bad, plan.notes, make_valid)
     plan.problems = sorted(plan.problems + [Problem(i, reason) for i, reason in bad.items()], key=lambda p: p.index)
@@ -124,7 +135,7 @@ def plan_import(
     return plan
 
 
-def _pick(feature: Any, index: int, image: Image, by_name: dict[str, AnnotationType], default: str | None) -> _Picked:
+def _pick(feature: Any, index: int, by_name: dict[str, AnnotationType], default: str | None) -> _Picked:
     if not isinstance(feature, dict) or feature.get("type") != "Feature":
         raise _BadFeatureError("not a GeoJSON Feature")
     properties = feature.get("properties") or {}
@@ -139,18 +150,25 @@ def _pick(feature: Any, index: int, image: Image, by_name: dict[str, AnnotationT
     geometry = feature.get("geometry")
     if not isinstance(geometry, dict):
         raise _BadFeatureError("no geometry" if geometry is None else "malformed geometry (not an object)")
-    _shallow_enough(geometry)
-    description = properties.get("name") if isinstance(properties.get("name"), str) else ""
-    try:
-        check_text(description, f"feature {index + 1}", "name")
-    except InvalidValueError as err:
-        raise _BadFeatureError(f"its name {err.reason}") from None
-    return _Picked(index, annotation_type, geometry, _feature_uuid(feature, image, name), description)
+    if "geometries" in geometry:
+        _shallow_enough(geometry)
+    description = properties.get("name")
+    if type(description) is not str:
+        description = ""
+    elif description:
+        try:
+            check_text(description, f"feature {index + 1}", "name")
+        except InvalidValueError as err:
+            raise _BadFeatureError(f"its name {err.reason}") from None
+    given = feature.get("id")
+    nucleus = feature.get(NUCLEUS)
+    return _Picked(index, annotation_type, geometry, _given_uuid(given), description, given is not None,
+                   nucleus if isinstance(nucleus, dict) else None)  # fmt: skip
 
 
-def _same_id(feature: dict[str, Any], index: int, item: _Picked, ids: dict[str, _Picked]) -> None:
+def _same_id(item: _Picked, ids: dict[str, _Picked]) -> None:
     """Two features with one id: the same feature twice is kept once; different ones conflict."""
-    if feature.get("id") is None:
+    if not item.given_id or item.uid is None:
         return
     first = ids.setdefault(item.uid, item)
     if first is not item and _content(first) != _content(item):
@@ -240,21 +258,68 @@ def _convert(
 
 
 def _parsed(picked: list[_Picked], bad: dict[int, str]) -> np.ndarray:
-    """shapely geometries of every picked feature, parsed by GEOS as one array; one that GEOS
-    cannot read is parsed again alone for its reason."""
+    """shapely geometries of every picked feature: plain polygons (one ring of x, y pairs, the
+    bulk of any file) made from their coordinates as one array; the rest parsed by GEOS as one
+    array of JSON texts, and one that GEOS cannot read parsed again alone for its reason."""
+    geometries = np.full(len(picked), None, dtype=object)
+    rest = _plain_polygons(picked, geometries)
     texts = []
-    for item in picked:
+    for position in rest:
+        item = picked[position]
         try:
-            texts.append(orjson.dumps(item.geometry))
+            texts.append(item.text or orjson.dumps(item.geometry))
         except (TypeError, orjson.JSONEncodeError) as err:
             bad.setdefault(item.index, f"malformed geometry ({err})")
             texts.append(b"null")
-    geometries = shapely.from_geojson(texts, on_invalid="ignore")
-    for position in np.flatnonzero(shapely.is_missing(geometries)).tolist():
+    if rest:
+        geometries[rest] = shapely.from_geojson(texts, on_invalid="ignore")
+    for position, text in zip(rest, texts, strict=True):
         index = picked[position].index
-        if index not in bad:
-            bad[index] = f"malformed geometry ({_why_unreadable(picked[position].geometry, texts[position])})"
-    return geometries  # type: ignore[no-any-return]
+        if geometries[position] is None and index not in bad:
+            bad[index] = f"malformed geometry ({_why_unreadable(picked[position].geometry, text)})"
+    return geometries
+
+
+def _plain_polygons(picked: list[_Picked], geometries: np.ndarray) -> list[int]:
+    """Polygons of one closed ring of at least 4 plain (x, y) numbers, made into `geometries`
+    from one array of coordinates; the positions of all others (for GEOS to parse and judge)."""
+    rings, where = [], []
+    for position, item in enumerate(picked):
+        geometry = item.geometry
+        if geometry.get("type") == "Polygon":
+            coordinates = geometry.get("coordinates")
+            if type(coordinates) is list and len(coordinates) == 1 and type(coordinates[0]) is list:
+                rings.append(coordinates[0])
+                where.append(position)
+    table = _plain_coordinates(rings)
+    if table is None:
+        return list(range(len(picked)))
+    lengths = np.fromiter(map(len, rings), np.int64, len(rings))
+    ends = np.cumsum(lengths)
+    plain = lengths >= 4
+    plain[plain] = (table[ends[plain] - lengths[plain]] == table[ends[plain] - 1]).all(axis=1)  # closed
+    if plain.any():
+        kept = np.repeat(plain, lengths)
+        offsets = np.concatenate([[0], np.cumsum(lengths[plain])])
+        made = shapely.from_ragged_array(shapely.GeometryType.POLYGON, table[kept], (offsets, np.arange(len(offsets))))
+        geometries[np.asarray(where)[plain]] = made
+    done = set(np.asarray(where)[plain].tolist())
+    return [position for position in range(len(picked)) if position not in done]
+
+
+def _plain_coordinates(rings: list[list[Any]]) -> np.ndarray | None:
+    """The rings' positions as rows of x, y when every one is a pair of plain finite numbers."""
+    positions = list(chain.from_iterable(rings))
+    if not positions or set(map(type, positions)) != {list} or set(map(len, positions)) != {2}:
+        return None
+    values = list(chain.from_iterable(positions))
+    if not set(map(type, values)) <= _PLAIN:
+        return None
+    try:
+        table = np.array(values, np.float64).reshape(-1, 2)
+    except OverflowError:  # an integer beyond any float
+        return None
+    return table if np.isfinite(table).all() else None
 
 
 def _why_unreadable(raw: dict[str, Any], text: bytes) -> str:
@@ -408,19 +473,50 @@ def _check(vector: dict[str, Any], t: AnnotationType) -> None:
         raise _BadFeatureError(f"{t.name} requires {t.node_count} nodes, got {nodes}")
 
 
-def _feature_uuid(feature: dict[str, Any], image: Image, name: str) -> str:
-    """The feature's own UUID (QuPath writes one as `id`), else one made from its content, so
-    importing the same file twice adds nothing the second time."""
-    given = feature.get("id")
-    if given is not None:
+def _given_uuid(given: Any) -> str | None:
+    """The feature's own UUID (QuPath writes one as `id`), if it has one."""
+    if given is None:
+        return None
+    try:
+        return canonical_uuid(given)
+    except ValueError:
+        return None
+
+
+def _content_uuids(items: list[_Picked], image: Image, problems: list[Problem]) -> None:
+    """A UUID for each feature without one of its own, made from its content, so importing the
+    same file twice adds nothing the second time: uuid5 of the SHA-256 (hex) of
+    `[image id, type name, geometry]` as JSON with sorted keys, all features in one pass. The
+    geometry's JSON is kept for parsing. One that cannot be written as JSON is a problem."""
+    namespace, sha256, sha1 = _NAMESPACE.bytes, hashlib.sha256, hashlib.sha1
+    heads: dict[str, bytes] = {}
+    named, digests = [], []
+    for item in items:
         try:
-            return canonical_uuid(given)
-        except ValueError:
-            pass
-    digest = hashlib.sha256(
-        orjson.dumps([image.id, name, feature.get("geometry")], option=orjson.OPT_SORT_KEYS)
-    ).hexdigest()
-    return str(uuid.uuid5(_NAMESPACE, digest))
+            item.text = orjson.dumps(item.geometry, option=orjson.OPT_SORT_KEYS)
+        except (TypeError, orjson.JSONEncodeError) as err:
+            problems.append(Problem(item.index, f"malformed geometry ({err})"))
+            continue
+        name = item.annotation_type.name
+        head = heads.get(name)
+        if head is None:  # the same bytes as orjson.dumps([image.id, name, geometry], option=OPT_SORT_KEYS)
+            head = heads[name] = b"[" + orjson.dumps(image.id) + b"," + orjson.dumps(name) + b","
+        named.append(item)
+        digests.append(sha1(namespace + sha256(head + item.text + b"]").hexdigest().encode()).digest()[:16])
+    for item, uid in zip(named, _version_5(digests), strict=True):
+        item.uid = uid
+
+
+def _version_5(digests: list[bytes]) -> list[str]:
+    """SHA-1 digests (16 bytes each) as the UUIDs of version 5 that `uuid.uuid5` makes of them."""
+    if not digests:
+        return []
+    table = np.frombuffer(b"".join(digests), np.uint8).reshape(-1, 16).copy()
+    table[:, 6] = (table[:, 6] & 0x0F) | 0x50  # the version
+    table[:, 8] = (table[:, 8] & 0x3F) | 0x80  # the RFC 4122 variant
+    t = table.tobytes().hex()
+    return [f"{t[i : i + 8]}-{t[i + 8 : i + 12]}-{t[i + 12 : i + 16]}-{t[i + 16 : i + 20]}-{t[i + 20 : i + 32]}"
+            for i in range(0, len(t), 32)]  # fmt: skip
 
 
 # --- export -----------------------------------------------------------------------------------

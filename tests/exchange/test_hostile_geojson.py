@@ -174,3 +174,30 @@ def test_a_classification_that_is_no_name_or_a_very_long_one_is_named_shortly(pr
         "its classification is a number, not a name or an object with one",
         f"no annotation type named {'x' * 80!r}... (100,000 characters) in the image set's products",
     ]
+
+
+def test_plain_polygons_read_as_arrays_and_odd_rings_are_named_as_geos_names_them(project, tmp_path):
+    """Polygons of one ring of x, y numbers are made from one array of coordinates; any ring
+    that is not that (open, too short, a value not a number, a third dimension) is judged by GEOS
+    alone, with the reason it gives, while the plain ones beside it are kept."""
+    ring = SQUARE["coordinates"][0]
+    odd = [
+        [[10, 10], [40, 10], [40, 40], [10, 40]],  # not closed
+        [[10, 10], [40, 10], [10, 10]],  # three positions
+        [[10, 10], [40, True], [40, 40], [10, 10]],  # true is no number
+        [[10, 10], [40, "10"], [40, 40], [10, 10]],  # nor is text
+        [[10, 10, 1], [40, 10, 1], [40, 40, 1], [10, 10, 1]],  # a third dimension: taken, flattened
+    ]
+    features = [feature(SQUARE)] + [feature({"type": "Polygon", "coordinates": [r]}) for r in odd]
+    features.append(feature({"type": "Polygon", "coordinates": [[[x + 100, y] for x, y in ring]]}))
+    plan = plan_of(project, tmp_path, features)
+    reasons = {p.index + 1: p.reason for p in plan.problems}
+    assert sorted(reasons) == [2, 3, 4, 5], reasons
+    assert "do not form a closed linestring" in reasons[2], reasons
+    assert reasons[3].startswith("invalid geometry: Too few points"), reasons
+    assert "must be number, but is boolean" in reasons[4] and "must be number, but is string" in reasons[5], reasons
+    assert [a.vector for a in plan.annotations] == [
+        {"x1": 10.0, "y1": 10.0, "x2": 40.0, "y2": 10.0, "x3": 40.0, "y3": 40.0, "x4": 10.0, "y4": 40.0},
+        {"x1": 10.0, "y1": 10.0, "x2": 40.0, "y2": 10.0, "x3": 40.0, "y3": 40.0},
+        {"x1": 110.0, "y1": 10.0, "x2": 140.0, "y2": 10.0, "x3": 140.0, "y3": 40.0, "x4": 110.0, "y4": 40.0},
+    ]

@@ -105,6 +105,35 @@ def test_good_features_land_with_holes_parts_and_uuids_and_twice_adds_nothing(pr
     assert (again.imported, again.already_present, again.stored) == (0, 7, 7)
 
 
+def test_features_without_an_id_get_the_uuids_earlier_versions_gave_them(project, tmp_path):
+    """A file imported by an earlier version is found again: the UUID made from a feature's
+    content (image, type, geometry), a part's and a nucleus's from it, are pinned here."""
+    store, s, _ = project
+    square = {"type": "Polygon", "coordinates": [[[10, 10], [40, 10], [40, 40], [10, 40], [10, 10]]]}
+    two = {"type": "MultiPolygon", "coordinates": [[[[10, 10], [40, 10], [40, 40], [10, 10]]],
+                                                   [[[50, 50], [90, 50], [90, 90], [50, 50]]]]}  # fmt: skip
+    nucleus = {"type": "Polygon", "coordinates": [[[20, 20], [30, 20], [30, 30], [20, 20]]]}
+    features = [
+        {"type": "Feature", "geometry": square, "properties": {"classification": {"name": "Tissue"}}},
+        {"type": "Feature", "geometry": two, "properties": {"classification": "Tissue"}},
+        {"type": "Feature", "geometry": {"coordinates": square["coordinates"], "type": "Polygon"},
+         "properties": {"classification": {"name": "Tissue"}}, "nucleusGeometry": nucleus},
+        {"type": "Feature", "id": "5B0F5A9E1D1F4BB09D9F6C1D7E2F8A11", "geometry": square,
+         "properties": {"classification": {"name": "Tissue"}}},
+    ]  # fmt: skip
+    plan = plan_file(store, s.image.id, write(tmp_path, {"type": "FeatureCollection", "features": features}),
+                     nucleus_type="Tissue")  # fmt: skip
+    assert plan.problems == []
+    assert [a.unique_identifier for a in plan.annotations] == [
+        "dee04323-8ca6-5a83-9ee0-27b26493e612",
+        "fdf560cc-3b39-5fad-8416-dc311de24c51",  # the parts: from the feature's own
+        "65083414-33a8-58f2-ba4c-947a1a5b0153",
+        "dee04323-8ca6-5a83-9ee0-27b26493e612",  # the same content in another key order: the same feature
+        "eb2c2dec-b354-5334-b212-a1bc2991b59a",  # its nucleus
+        "5b0f5a9e-1d1f-4bb0-9d9f-6c1d7e2f8a11",  # the file's own id, in the one spelling
+    ]
+
+
 def test_geojson_round_trip_keeps_shapes_types_and_holes(project, tmp_path):
     store, s, _ = project
     carry_out(store, plan_file(store, s.image.id, write(tmp_path, QUPATH), default_type="Tissue"))
