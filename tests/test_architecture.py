@@ -19,6 +19,8 @@ PACKAGES = (
     "exchange",
     "bench",
     "demo",
+    "learnt_model",
+    "project",
 )
 
 

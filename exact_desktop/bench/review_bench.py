@@ -28,9 +28,10 @@ from exact_desktop.annotating.edit_history import EditHistory
 from exact_desktop.demo.synthetic_slide import ensure_demo_slide
 from exact_desktop.model import entities as e
 from exact_desktop.model.entities import stored_id
-from exact_desktop.review.crops import crop_around, crops_around, downsample_for, draw_outline
+from exact_desktop.review.crops import crops_around, downsample_for, draw_outline
 from exact_desktop.review.session import Candidate, ReviewSession
 from exact_desktop.slides.base import SlideSource
+from exact_desktop.slides.crop import crop_around
 from exact_desktop.slides.opener import open_slide
 from exact_desktop.store.sqlite.store import SqliteStore
 

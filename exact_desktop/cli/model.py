@@ -24,7 +24,7 @@ def add_commands(commands: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from exact_desktop.cli.opening import fail
-    from exact_desktop.review.learning.card import CardError
+    from exact_desktop.learnt_model.card import CardError
     from exact_desktop.review.learning.learner import LearningError
     from exact_desktop.store.base import StoreError
 
@@ -76,7 +76,7 @@ def _progress(line: str) -> None:
 
 
 def _show(path: Path) -> int:
-    from exact_desktop.review.learning.card import Model
+    from exact_desktop.learnt_model.card import Model
 
     model = Model(path)
     tensors = {

@@ -4,10 +4,8 @@ view and the gallery show, Qt-free (numpy and OpenCV), so the benchmark times th
 from __future__ import annotations
 
 import functools
-import math
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Any
 
 import cv2
@@ -16,6 +14,7 @@ import numpy as np
 from exact_desktop.model.entities import VectorType
 from exact_desktop.model.shapes import nodes_of
 from exact_desktop.slides.base import SlideSource
+from exact_desktop.slides.crop import Crop, crop_around
 
 DEFAULT_OBJECTIVE = 40.0  # what a slide that does not say is taken to be scanned at
 DASH_PX = 5
@@ -25,33 +24,9 @@ READERS = 4  # OpenSlide decodes outside the GIL: a page's crops are read side b
 readers = ThreadPoolExecutor(READERS, thread_name_prefix="review-crops")
 
 
-@dataclass(frozen=True)
-class Crop:
-    pixels: np.ndarray  # RGB, side x side
-    x: float  # level-0 position of the top-left pixel
-    y: float
-    downsample: float  # level-0 px per crop pixel
-
-
 def downsample_for(source: SlideSource, magnification: float) -> float:
     """Level-0 px per screen px to show the slide at `magnification` (e.g. 20 for 20x)."""
     return max((source.objective_power or DEFAULT_OBJECTIVE) / magnification, 1e-3)
-
-
-def crop_around(source: SlideSource, centre: tuple[float, float], side: int, downsample: float) -> Crop:
-    """`side` x `side` pixels about `centre`, from the pyramid level that fits, resized. The crop
-    starts on a whole pixel of that level (at most one level pixel off centre): a slide reads
-    such a region straight from its tiles (slides/tiff_tiles.py), without resampling it."""
-    level = source.get_best_level_for_downsample(downsample)
-    level_ds = source.level_downsamples[level]
-    read = max(1, math.ceil(side * downsample / level_ds))
-    lx, ly = (math.floor(v / level_ds - read / 2) for v in centre)
-    x0, y0 = round(lx * level_ds), round(ly * level_ds)
-    pixels = source.read_region((x0, y0), level, (read, read))
-    if pixels.shape[0] != side or pixels.shape[1] != side:
-        shrinking = read > side
-        pixels = cv2.resize(pixels, (side, side), interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR)
-    return Crop(np.ascontiguousarray(pixels), float(x0), float(y0), read * level_ds / side)
 
 
 def crops_around(

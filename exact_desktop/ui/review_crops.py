@@ -16,9 +16,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QImage
 
 from exact_desktop.model import entities as e
-from exact_desktop.review.crops import Crop, crop_around, downsample_for, draw_outline, readers
+from exact_desktop.review.crops import downsample_for, draw_outline, readers
 from exact_desktop.review.session import Candidate, ReviewSession
 from exact_desktop.slides.base import SlideSource
+from exact_desktop.slides.crop import Crop, crop_around
 from exact_desktop.viewer.qimage_convert import rgb_to_qimage
 
 CACHED_CROPS = 128

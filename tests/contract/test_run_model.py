@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from exact_desktop.review.learning.features import candidate_features
+from exact_desktop.learnt_model.features import candidate_features
 from exact_desktop.slides.opener import open_slide
 from tests.contract.conftest import Target, run_on_server
 from tests.review.test_learnt_model import learn_and_export

@@ -5,8 +5,6 @@ types tissue tiles; and a model or card that does not fit is refused with one li
 from __future__ import annotations
 
 import json
-import os
-import re
 
 import cv2
 import onnx
@@ -17,7 +15,6 @@ from shapely.geometry import Point, Polygon
 from exact_desktop.model import entities as e
 from exact_desktop.plugins.registry import register
 from exact_desktop.project.local_run import run_plugin
-from exact_desktop.review.learning.card import CardError, read_card, write_model
 from tests.plugins.test_nuclei_known_answers import project_with, stained
 
 RUN_MODEL = "exact_desktop.plugins.builtin.run_model:process"
@@ -132,14 +129,14 @@ def test_a_users_patch_classifier_types_the_dark_tiles(tmp_path):
         (lambda m: m.with_suffix(".card.json").unlink(), "no card beside it (expected segment.card.json)"),
         (lambda m: m.with_suffix(".card.json").write_text("{kind: segm", encoding="utf-8"), "card segment.card.json is not JSON"),
         (lambda m: m.write_bytes(b"not an onnx file"), "model segment.onnx cannot be read as ONNX"),
-        (lambda m: _edit_card(m, input={"name": "pixels", "shape": [1, 3, None, None]}),
+        (lambda m: edit_card(m, input={"name": "pixels", "shape": [1, 3, None, None]}),
          "model segment.onnx has inputs rgb [1, 3, ?, ?], but its card says pixels [1, 3, ?, ?]"),
         (lambda m: segmentation_network(m, input_shape=(1, 3, 64, 64)),
          "model segment.onnx has input rgb [1, 3, 64, 64], but its card says [1, 3, ?, ?]"),
-        (lambda m: _edit_card(m, classes=["Stroma"]), "class 'Stroma' names no annotation type on this server"),
-        (lambda m: _edit_card(m, scale_um_per_px=None), "field 'scale_um_per_px' is missing"),
-        (lambda m: _edit_card(m, kind="magic"), "kind 'magic' is none of candidates, patches, segmentation"),
-        (lambda m: _edit_card(m, metrics=[1, 2, 3]), "metrics must be an object of names and numbers"),
+        (lambda m: edit_card(m, classes=["Stroma"]), "class 'Stroma' names no annotation type on this server"),
+        (lambda m: edit_card(m, scale_um_per_px=None), "field 'scale_um_per_px' is missing"),
+        (lambda m: edit_card(m, kind="magic"), "kind 'magic' is none of candidates, patches, segmentation"),
+        (lambda m: edit_card(m, metrics=[1, 2, 3]), "metrics must be an object of names and numbers"),
     ],
 )  # fmt: skip
 def test_a_model_or_card_that_does_not_fit_fails_the_job_with_one_line(tmp_path, spoil, message):
@@ -155,7 +152,7 @@ def test_a_model_or_card_that_does_not_fit_fails_the_job_with_one_line(tmp_path,
     store.close()
 
 
-def _edit_card(model, **fields) -> None:
+def edit_card(model, **fields) -> None:
     path = model.with_suffix(".card.json")
     card = json.loads(path.read_text(encoding="utf-8"))
     for key, value in fields.items():
@@ -164,53 +161,6 @@ def _edit_card(model, **fields) -> None:
         else:
             card[key] = value
     path.write_text(json.dumps(card), encoding="utf-8")
-
-
-def test_a_card_is_read_with_its_fields(tmp_path):
-    model = tmp_path / "segment.onnx"
-    segmentation_network(model)
-    card = read_card(model)
-    assert card.kind == "segmentation" and card.classes == ("Tissue",) and card.input.shape == (1, 3, None, None)
-    _edit_card(model, classes=[None])
-    with pytest.raises(CardError, match="no class names an annotation type"):
-        read_card(model)
-
-
-@pytest.mark.parametrize(
-    ("fields", "message"),
-    [
-        ({"metrics": [1, 2, 3]}, "metrics must be an object of names and numbers, not [1, 2, 3]"),
-        ({"metrics": "good"}, "metrics must be an object of names and numbers, not 'good'"),
-        ({"metrics": {"f1": "high"}}, "metric 'f1' is 'high', not a number"),
-        ({"source": ["a"]}, "source must be an object of names and texts"),
-        ({"image_sets": 5}, "image_sets must be a list of names"),
-        ({"decisions": "many"}, "decisions must be a count, not 'many'"),
-        ({"date": 2026}, "date must be a text, not 2026"),
-        ({"scale_um_per_px": 10**400}, "scale_um_per_px must be a positive number"),
-    ],
-)  # fmt: skip
-def test_a_card_field_of_the_wrong_kind_is_named_in_one_line(tmp_path, fields, message):
-    model = tmp_path / "segment.onnx"
-    segmentation_network(model)
-    _edit_card(model, **fields)
-    with pytest.raises(CardError, match=re.escape(f"card segment.card.json: {message}")):
-        read_card(model)
-
-
-def test_a_card_nested_too_deep_is_refused_in_one_line(tmp_path):
-    model = tmp_path / "segment.onnx"
-    segmentation_network(model)
-    model.with_suffix(".card.json").write_text("[" * 200_000 + "]" * 200_000, encoding="utf-8")
-    with pytest.raises(CardError, match=r"card segment\.card\.json is not a model card: nested too deep"):
-        read_card(model)
-
-
-def test_a_card_may_not_fix_a_tile_of_gigabytes(tmp_path):
-    model = tmp_path / "patches.onnx"
-    patch_network(model, 128)
-    _edit_card(model, input={"name": "rgb", "shape": [1, 3, 40000, 40000]})
-    with pytest.raises(CardError, match=r"input shape \[1, 3, 40000, 40000\] is larger than 4096 px a side"):
-        read_card(model)
 
 
 def strided_segmentation_network(path) -> None:
@@ -269,33 +219,3 @@ def test_a_model_whose_output_is_not_what_its_card_says_fails_the_job_with_one_l
     assert message in failed["error"] and "\n" not in failed["error"].strip()
     assert results(store, s.image.id) == []
     store.close()
-
-
-def test_a_model_is_written_with_its_card_or_not_at_all(tmp_path, monkeypatch):
-    made = tmp_path / "made.onnx"
-    segmentation_network(made)
-    card = read_card(made)
-    model = tmp_path / "out" / "m.onnx"
-    model.parent.mkdir()
-    model.with_suffix(".card.json").mkdir()  # the card cannot go there
-    with pytest.raises(OSError, match=r"m\.card\.json is not a file: the model and its card were not written"):
-        write_model(b"new model", card, model)
-    assert sorted(p.name for p in model.parent.iterdir()) == ["m.card.json"]
-    model.with_suffix(".card.json").rmdir()
-    write_model(b"old model", card, model)
-    umask = os.umask(0o022)
-    os.umask(umask)
-    assert {p.stat().st_mode & 0o777 for p in model.parent.iterdir()} == {0o666 & ~umask}  # not mkstemp's 0600
-    old_card = model.with_suffix(".card.json").read_bytes()
-    replace = os.replace
-
-    def card_fails(source, target) -> None:  # the model moved into place, then the card cannot be
-        if str(target).endswith(".card.json"):
-            raise OSError("disk full")
-        replace(source, target)
-
-    monkeypatch.setattr(os, "replace", card_fails)
-    with pytest.raises(OSError, match="disk full"):
-        write_model(b"new model", card, model)
-    assert model.read_bytes() == b"old model" and model.with_suffix(".card.json").read_bytes() == old_card
-    assert sorted(p.name for p in model.parent.iterdir()) == ["m.card.json", "m.onnx"]  # no temporary file left

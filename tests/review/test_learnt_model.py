@@ -13,12 +13,12 @@ import pytest
 
 from exact_desktop.annotating.edit_history import EditHistory
 from exact_desktop.demo.truth import mitoses_at, read_truth
+from exact_desktop.learnt_model.card import read_card
+from exact_desktop.learnt_model.features import candidate_features
 from exact_desktop.model import entities as e
 from exact_desktop.plugins.registry import register
 from exact_desktop.project.local_run import run_plugin
-from exact_desktop.review.learning.card import read_card
 from exact_desktop.review.learning.export import export_model
-from exact_desktop.review.learning.features import candidate_features
 from exact_desktop.review.learning.learner import LearningError
 from exact_desktop.review.learning.loop import LearningLoop
 from exact_desktop.review.session import ReviewSession

@@ -1,4 +1,4 @@
-"""Run model: an ONNX model with its card (review/learning/card.py) over an image, the way its
+"""Run model: an ONNX model with its card (learnt_model/card.py) over an image, the way its
 card says, through the ordinary plugin system (locally, through Celery, or `plugin work` on an
 EXACT server, unchanged). onnxruntime runs it; the card is checked first and a model whose
 inputs or outputs do not match its card is refused naming both.
@@ -22,13 +22,13 @@ import cv2
 import numpy as np
 from shapely.affinity import translate
 
+from exact_desktop.learnt_model.card import CardError, Model
+from exact_desktop.learnt_model.features import FEATURES, candidate_features
 from exact_desktop.plugins.builtin.pixels import tiles, work_level
 from exact_desktop.plugins.builtin.segmentation import outlines, polygon_vector
 from exact_desktop.plugins.sdk import ImageHandle, JobContext, main
 from exact_desktop.plugins.sdk.errors import PluginError
 from exact_desktop.rest.processing import RESULT_ANNOTATIONS
-from exact_desktop.review.learning.card import CardError, Model
-from exact_desktop.review.learning.features import FEATURES, candidate_features
 from exact_desktop.slides.tissue import GLASS
 
 DESCRIBE: dict[str, Any] = {

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import numpy as np
 
+from exact_desktop.learnt_model.card import ModelCard, Tensor, write_model
+from exact_desktop.learnt_model.features import FEATURES
 from exact_desktop.model import entities as e
-from exact_desktop.review.learning.card import ModelCard, Tensor, write_model
-from exact_desktop.review.learning.features import FEATURES
 from exact_desktop.review.learning.learner import REJECTED, LearningError
 from exact_desktop.review.learning.loop import LearningLoop
 

@@ -14,8 +14,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from exact_desktop.learnt_model.features import FEATURES, VERSION, candidate_features
 from exact_desktop.model import entities as e
-from exact_desktop.review.learning.features import FEATURES, VERSION, candidate_features
 from exact_desktop.review.learning.learner import REJECTED, Learner, Quality
 from exact_desktop.review.queue import STATES
 from exact_desktop.review.session import ReviewSession

@@ -12,8 +12,8 @@ from skimage.color import rgb2hed
 from skimage.filters import threshold_otsu
 from skimage.measure import label, regionprops
 
-from exact_desktop.review.crops import crop_around
 from exact_desktop.slides.base import SlideSource
+from exact_desktop.slides.crop import crop_around
 
 FEATURES = (
     "score", "h_core", "h_max", "e_core", "e_ring", "h_ring", "area_um2", "eccentricity", "solidity",
