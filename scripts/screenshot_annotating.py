@@ -17,6 +17,7 @@ from PySide6.QtCore import QTimer
 from exact_desktop.annotating.annotator import SELECT
 from exact_desktop.model import shapes
 from exact_desktop.model.entities import Annotation, AnnotationType, Image
+from exact_desktop.project.opening import project_of
 from exact_desktop.store.sqlite.store import SqliteStore
 from exact_desktop.ui.app import application
 from exact_desktop.ui.main_window import MainWindow
@@ -33,7 +34,7 @@ def main(project: Path, truth_file: Path, out: Path) -> int:
         image = next(i for i in store.list(Image) if i.name == "demo-small-slide.svs")
         types = {t.name: t for t in store.list(AnnotationType)}
         app = application()
-        window = MainWindow(store=store, interactive_errors=False)
+        window = MainWindow(project=project_of(store), interactive_errors=False)
         window.resize(1600, 1000)
         window.show()
         window.open_image_set(image.image_set)

@@ -21,6 +21,7 @@ from exact_desktop.demo.synthetic_slide import ensure_demo_slides
 from exact_desktop.demo.truth import mitoses_at, read_truth
 from exact_desktop.model import entities as e
 from exact_desktop.project.local_run import run_plugin
+from exact_desktop.project.opening import project_of
 from exact_desktop.store.sqlite.store import SqliteStore
 from exact_desktop.ui.main_window import MainWindow
 
@@ -44,7 +45,7 @@ def main(work: Path, out: Path) -> None:
         store.delete(e.Image, other.id)
     truth = read_truth(slides[0].ground_truth)
     app = QApplication.instance() or QApplication([])
-    window = MainWindow(store=store, interactive_errors=False)
+    window = MainWindow(project=project_of(store), interactive_errors=False)
     window.resize(1400, 1000)
     window.show()
     window.open_image_set(image_set.id)

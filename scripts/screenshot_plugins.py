@@ -20,6 +20,7 @@ from exact_desktop.demo.project import ensure_demo_project
 from exact_desktop.demo.synthetic_slide import ensure_demo_slides
 from exact_desktop.model import entities as e
 from exact_desktop.model.layers import RESULTS
+from exact_desktop.project.opening import project_of
 from exact_desktop.store.sqlite.store import SqliteStore
 from exact_desktop.ui.app import application
 from exact_desktop.ui.main_window import MainWindow
@@ -39,7 +40,7 @@ def main(demo: Path, project: Path, out: Path) -> int:
     store = SqliteStore(project)
     image_set = ensure_demo_project(store, slides)
     app = application()
-    window = MainWindow(store=store, interactive_errors=False)
+    window = MainWindow(project=project_of(store), interactive_errors=False)
     window.resize(1600, 1000)
     window.show()
     window.open_image_set(image_set.id)

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QApplication, QDockWidget, QWidget
 from exact_desktop.demo.project import ensure_demo_project
 from exact_desktop.demo.synthetic_slide import ensure_demo_slides
 from exact_desktop.model import entities as e
+from exact_desktop.project.opening import project_of
 from exact_desktop.store.sqlite.store import SqliteStore
 from exact_desktop.ui.app import application
 from exact_desktop.ui.main_window import MainWindow
@@ -38,7 +39,7 @@ def main(demo: Path, project: Path, out: Path) -> int:
     truth = next(s.ground_truth for s in slides if s.slide.name == SLIDE)
     _candidates(store, image, truth)
     app = application()
-    window = MainWindow(store=store, interactive_errors=False)
+    window = MainWindow(project=project_of(store), interactive_errors=False)
     window.resize(1600, 1000)
     window.show()
     window.open_image_set(image_set.id)

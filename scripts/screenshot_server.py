@@ -18,6 +18,7 @@ from pathlib import Path
 from PySide6.QtCore import QTimer
 
 from exact_desktop.model.entities import Image
+from exact_desktop.project.exact import ExactProject
 from exact_desktop.rest.login import sign_in
 from exact_desktop.store.sqlite.store import SqliteStore
 from exact_desktop.sync.exact_mirror import ExactMirror
@@ -39,7 +40,7 @@ def main(project: Path, out: Path) -> int:
             remote = ExactMirror(sign_in(info["url"], token=info["token"]), image.image_set, folder=Path(tmp))
             print(json.dumps(remote.sync("pull").as_json()))
             app = application()
-            window = MainWindow(interactive_errors=False, remote=remote)
+            window = MainWindow(interactive_errors=False, project=ExactProject(remote))
             window.resize(1600, 1000)
             window.show()
             window.open_image_set(remote.image_set())

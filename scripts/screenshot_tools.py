@@ -20,6 +20,7 @@ from shapely.geometry import Polygon
 
 from exact_desktop.demo.synthetic_slide import ensure_demo_slide
 from exact_desktop.model import entities as e
+from exact_desktop.project.opening import project_of
 from exact_desktop.store.sqlite.store import SqliteStore
 from exact_desktop.ui.app import application
 from exact_desktop.ui.main_window import MainWindow
@@ -37,7 +38,7 @@ def main(out: Path) -> int:
         store.create(slide)
         store.create(e.AnnotationType("Tumor region", 5, product.id, color_code="#FFD400"))  # type: ignore[arg-type]
         app = application()
-        window = MainWindow(store=store, interactive_errors=False)
+        window = MainWindow(project=project_of(store), interactive_errors=False)
         window.resize(1600, 1000)
         window.show()
         window.open_image_set(image_set.id)  # type: ignore[arg-type]

@@ -63,6 +63,9 @@ class ExactPlugins:
         names = {p.name for p in own}
         return [*own, *(p for p in installed if p.name not in names)]
 
+    def on_server(self) -> ExactPlugins:
+        return self
+
     def records(self) -> dict[str, dict[str, Any]]:
         """The server's plugin records by name (one request per page)."""
         return {r["name"]: r for r in self.connection.pages(PLUGINS, fields="id,name,author,package,products")}

@@ -34,6 +34,9 @@ class LocalPlugins:
     def plugins(self) -> list[e.Plugin]:
         return self.store.list(e.Plugin)
 
+    def on_server(self) -> None:
+        return None  # the plugins are the project's own records
+
     def jobs(self) -> list[JobView]:
         plugins = {p.id: p.name for p in self.store.list(e.Plugin)}
         images = {i.id: i.name for i in self.store.list(e.Image)}

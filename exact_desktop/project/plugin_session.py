@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 from exact_desktop.model import entities as e
 from exact_desktop.model.jobs import JobView
+from exact_desktop.project.exact_plugins import ExactPlugins
 from exact_desktop.server.server import RunningServer
 from exact_desktop.sync.results_pull import ResultsPulled
 
@@ -29,6 +30,11 @@ class PluginSession(Protocol):
         ...
 
     def plugins(self) -> list[e.Plugin]: ...
+
+    def on_server(self) -> ExactPlugins | None:
+        """Where the jobs are a server's: its plugin records and registering plugins there, which
+        the plugin manager then shows (None: the plugins are this project's own records)."""
+        ...
 
     def jobs(self) -> list[JobView]:
         """The jobs as the panel shows them; runs on the poller thread."""

@@ -44,19 +44,19 @@ class ExactServerUi(QObject):
     def __init__(self, window: ProjectWindow, make_window: Callable[[ExactMirror], ProjectWindow]) -> None:
         super().__init__(window)
         self.window, self.make_window = window, make_window
-        self.project: ExactMirror | None = window.remote
+        self.mirror: ExactMirror | None = window.mirror
         self.running = False
         self._sync_thread: threading.Thread | None = None
         self._ticks = 0
         self.windows: list[ProjectWindow] = []  # windows this one opened, kept alive
         self.connect_action = window._action("&Connect to EXACT server\u2026", None, self.choose_server)
         window.file_menu.insertAction(window.file_menu.actions()[1], self.connect_action)
-        if self.project is not None:
+        if self.mirror is not None:
             self.sync_action = window._action("&Synchronise", None, lambda: self.sync("both"), "Ctrl+Shift+S")
             window.file_menu.insertAction(window.file_menu.actions()[2], self.sync_action)
             self.download_action = window._action("&Download original slide", None, self.download_current)
             window.file_menu.insertAction(window.file_menu.actions()[3], self.download_action)
-            self.conflicts = ConflictsPanel(SyncLedger(self.project.store))
+            self.conflicts = ConflictsPanel(SyncLedger(self.mirror.store))
             dock = QDockWidget("Sync conflicts", window)
             dock.setObjectName("conflicts-dock")
             dock.setWidget(self.conflicts)
@@ -73,7 +73,7 @@ class ExactServerUi(QObject):
         """No more pushes from this window; a running sync is waited for (up to SYNC_CLOSE_WAIT_S),
         as the window closes its store next and the sync writes to it (what it had not stored
         waits in the outbox for the next start)."""
-        if self.project is not None:
+        if self.mirror is not None:
             self.timer.stop()
         if self._sync_thread is not None:
             self._sync_thread.join(SYNC_CLOSE_WAIT_S)
@@ -84,9 +84,9 @@ class ExactServerUi(QObject):
         if dialog.exec() and dialog.connection is not None and dialog.chosen_set is not None:
             self.open_server_set(ExactMirror(dialog.connection, dialog.chosen_set))
 
-    def open_server_set(self, project: ExactMirror) -> None:
+    def open_server_set(self, mirror: ExactMirror) -> None:
         """Pulls the set into its mirror (with progress), then shows it in a new window."""
-        progress = QProgressDialog(f"Fetching from {project.url}\u2026", "", 0, 0, self.window)
+        progress = QProgressDialog(f"Fetching from {mirror.url}\u2026", "", 0, 0, self.window)
         progress.setCancelButton(None)
         progress.setMinimumDuration(300)
 
@@ -95,23 +95,23 @@ class ExactServerUi(QObject):
             if isinstance(outcome, str):
                 self.window.show_error(outcome)
                 return
-            window = self.make_window(project)
+            window = self.make_window(mirror)
             self.windows.append(window)
-            window.open_image_set(project.image_set())
+            window.open_image_set(mirror.image_set())
             window.show()
             self.opened.emit(window)
 
-        self._run(project, "pull", done, progress)
+        self._run(mirror, "pull", done, progress)
 
     # --- the original slide file ----------------------------------------------------------------
     def download_current(self) -> None:
         """Downloads the shown image's original file (with progress; a cut download continues
         where it stopped when asked again), then shows the image from that file."""
         image_id = self.window.current_image_id()
-        if self.project is None or image_id is None:
+        if self.mirror is None or image_id is None:
             return
-        project = self.project
-        progress = QProgressDialog(f"Downloading from {project.url}\u2026", "", 0, 0, self.window)
+        mirror = self.mirror
+        progress = QProgressDialog(f"Downloading from {mirror.url}\u2026", "", 0, 0, self.window)
         progress.setCancelButton(None)
         progress.setMinimumDuration(300)
         bridge = _Bridge(self)
@@ -138,20 +138,20 @@ class ExactServerUi(QObject):
 
         def work() -> None:
             try:
-                outcome: object = project.download_original(
+                outcome: object = mirror.download_original(
                     image_id, lambda d, t: bridge.progressed.emit("download", d >> 10, (t or 0) >> 10)
                 )
             except (ExactApiError, StoreError, LookupError, OSError) as err:
-                outcome = f"Download from {project.url} stopped (run it again to continue): {err}"
+                outcome = f"Download from {mirror.url} stopped (run it again to continue): {err}"
             bridge.finished.emit(outcome)
 
         threading.Thread(target=work, name="download-original", daemon=True).start()
 
     # --- sync ---------------------------------------------------------------------------------
     def sync(self, direction: str) -> None:
-        if self.project is None or self.running:
+        if self.mirror is None or self.running:
             return
-        self._run(self.project, direction, self._report)
+        self._run(self.mirror, direction, self._report)
 
     def _report(self, outcome: object) -> None:
         if isinstance(outcome, str):
@@ -169,30 +169,30 @@ class ExactServerUi(QObject):
         self.synced.emit(outcome)
 
     def _push_if_waiting(self) -> None:
-        if self.project is None or self.running:
+        if self.mirror is None or self.running:
             return
         self._ticks += 1
         if self._ticks % PULL_EVERY_TICKS == 0:
-            self._run(self.project, "both", self._report)
-        elif self.project.waiting():
-            self._run(self.project, "push", lambda outcome: self.synced.emit(outcome))
+            self._run(self.mirror, "both", self._report)
+        elif self.mirror.waiting():
+            self._run(self.mirror, "push", lambda outcome: self.synced.emit(outcome))
 
-    def _run(self, project: ExactMirror, direction: str, done: Callable[[object], None],
+    def _run(self, mirror: ExactMirror, direction: str, done: Callable[[object], None],
              progress: QProgressDialog | None = None) -> None:  # fmt: skip
         bridge = _Bridge(self)
         if progress is not None:
             bridge.progressed.connect(lambda _stage, n, total: progress.setLabelText(
-                f"{direction.capitalize()} {project.url}: {n:,} annotations"))  # fmt: skip
+                f"{direction.capitalize()} {mirror.url}: {n:,} annotations"))  # fmt: skip
         bridge.finished.connect(lambda outcome: (setattr(self, "running", False), done(outcome)))
         self.running = True
 
         def work() -> None:
             try:
-                outcome: object = project.sync(direction, bridge.progressed.emit)
+                outcome: object = mirror.sync(direction, bridge.progressed.emit)
             except ExactApiError as err:
-                outcome = sync_failure(project.url, err)
+                outcome = sync_failure(mirror.url, err)
             except (StoreError, LookupError) as err:
-                outcome = f"Sync with {project.url} stopped, nothing is lost: {err}"
+                outcome = f"Sync with {mirror.url} stopped, nothing is lost: {err}"
             bridge.finished.emit(outcome)
 
         self._sync_thread = threading.Thread(target=work, name=f"sync-{direction}", daemon=True)

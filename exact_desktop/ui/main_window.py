@@ -24,11 +24,8 @@ from exact_desktop.model.scale_bar import magnification
 from exact_desktop.paths import resource_path
 from exact_desktop.project.base import Project
 from exact_desktop.project.exact import ExactProject
-from exact_desktop.project.opening import project_of
 from exact_desktop.slides.base import SlideError, SlideSource
 from exact_desktop.slides.opener import open_slide
-from exact_desktop.store.sqlite.store import SqliteStore
-from exact_desktop.sync.exact_mirror import ExactMirror
 from exact_desktop.ui.annotation_ui import AnnotationUi
 from exact_desktop.ui.exact_server_ui import ExactServerUi
 from exact_desktop.ui.layers_panel import LayersPanel
@@ -46,21 +43,13 @@ OUTSIDE_WRITES_EVERY_MS = 1000  # how often the window asks whether another proc
 class MainWindow(ProjectWindow):
     errorShown = Signal(str)
 
-    def __init__(
-        self,
-        interactive_errors: bool = True,
-        store: SqliteStore | None = None,
-        remote: ExactMirror | None = None,
-        project: Project | None = None,
-    ) -> None:
-        """On `project`; else on the project in `store` (of the kind its file says) or on a
-        server's image set's `remote` mirror; with none of them, on slide files alone."""
+    def __init__(self, interactive_errors: bool = True, project: Project | None = None) -> None:
+        """On `project` (as `project.opening` opens it: local, or a server's mirror); with none,
+        on slide files alone."""
         super().__init__()
-        if project is None and (store is not None or remote is not None):
-            project = ExactProject(remote) if remote is not None else project_of(store)  # type: ignore[arg-type]
         self.project = project
         self.store = store = project.store if project is not None else None
-        self.remote = project.mirror if project is not None else None  # the server image set mirrored, if any
+        self.mirror = project.mirror if project is not None else None  # the server image set mirrored, if any
         self.editor = project.editor() if project is not None else None
         self.setWindowTitle("exact-desktop")
         self.resize(1600, 1000)
@@ -98,7 +87,7 @@ class MainWindow(ProjectWindow):
         session = project.plugin_session() if project is not None else None
         self.api = session.api if session is not None else None  # the project served for plugin processes
         self.plugins = PluginsUi(self, session) if session is not None else None
-        self.server_ui = ExactServerUi(self, lambda project: MainWindow(interactive_errors, remote=project))
+        self.server_ui = ExactServerUi(self, lambda mirror: MainWindow(interactive_errors, ExactProject(mirror)))
         self.view.cursorMoved.connect(self._show_cursor)
         self.view.state.changed.connect(self._show_magnification)
         self.view.readFailed.connect(self.show_error)
@@ -265,8 +254,8 @@ class MainWindow(ProjectWindow):
             width, height = source.dimensions
             mpp = f", {source.mpp:.3f} µm/px" if source.mpp else ""
             parts.append(f"{source.path.name} ({width:,} x {height:,} px{mpp})")
-        if self.remote is not None and self.store is not None and self.image_set_id is not None:
-            parts.append(f"{self.store.get(ImageSet, self.image_set_id).name} on {self.remote.url}")
+        if self.mirror is not None and self.store is not None and self.image_set_id is not None:
+            parts.append(f"{self.store.get(ImageSet, self.image_set_id).name} on {self.mirror.url}")
         self.setWindowTitle(" - ".join([*parts, "exact-desktop"]))
 
     def _image_types(self, image_id: int) -> list[AnnotationType]:

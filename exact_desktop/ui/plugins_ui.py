@@ -19,14 +19,12 @@ from exact_desktop.model.jobs import JobList, JobView
 from exact_desktop.model.layers import RESULTS, Layer
 from exact_desktop.plugins.jobs import ParameterError
 from exact_desktop.plugins.registry import PluginRegistryError
-from exact_desktop.project.exact_plugins import ExactPlugins
 from exact_desktop.project.plugin_session import PluginSession
 from exact_desktop.rest.errors import ExactApiError
 from exact_desktop.review.audit import DEFAULT_SAMPLE
 from exact_desktop.review.provenance import described_origin, origins
 from exact_desktop.review.session import ReviewSession
-from exact_desktop.store.base import StoreError
-from exact_desktop.store.sqlite.store import SqliteStore
+from exact_desktop.store.base import Store, StoreError
 from exact_desktop.ui.audit_dialog import AuditDialog
 from exact_desktop.ui.background import in_background
 from exact_desktop.ui.exact_plugin_manager import ExactPluginManager
@@ -44,7 +42,7 @@ PLUGIN_FAILURES = (PluginRegistryError, StoreError, LookupError)
 class PluginsUi:
     def __init__(self, window: ProjectWindow, session: PluginSession) -> None:
         self.window = window
-        self.store: SqliteStore = window.store  # type: ignore[assignment]
+        self.store: Store = window.store  # type: ignore[assignment]
         self.session = session
         self.interrupted = session.interrupted
         self._shown: int | None = None  # the image shown, as the poller thread may read it
@@ -131,8 +129,9 @@ class PluginsUi:
         return dialog
 
     def show_manager(self) -> PluginManager | ExactPluginManager:
-        if isinstance(self.session, ExactPlugins):  # a server's records, and registering the plugins here there
-            self.manager = ExactPluginManager(self.session, self.window)
+        server = self.session.on_server()
+        if server is not None:  # a server's records, and registering the plugins here there
+            self.manager = ExactPluginManager(server, self.window)
             self.manager.open()
             return self.manager
         products = self.store.list(e.Product)

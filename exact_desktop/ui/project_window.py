@@ -33,7 +33,7 @@ class ProjectWindow(QMainWindow):
     image_set_id: int | None
     file_menu: QMenu
     view_menu: QMenu
-    remote: ExactMirror | None
+    mirror: ExactMirror | None  # the server image set this project mirrors (None: a local project)
     editor: int | None  # the user the window's edits are stamped with (author, last editor)
 
     def _action(self, text: str, icon: str | None, slot: object, shortcut: str | None = None) -> QAction:

@@ -15,6 +15,7 @@ from PySide6.QtGui import QImage
 
 from exact_desktop.model import entities as e
 from exact_desktop.model.entities import stored_id
+from exact_desktop.project.exact import ExactProject
 from exact_desktop.project.exact_plugins import ExactPlugins
 from exact_desktop.rest.login import sign_in
 from exact_desktop.slides.remote_source import RemoteSlideSource
@@ -52,7 +53,7 @@ def open_server_window(qtbot, target: Target, image_set: int, folder: Path) -> t
     """A window on a server image set, pulled into a mirror of its own in `folder`."""
     project = ExactMirror(sign_in(target.url, token=target.token), image_set, folder=folder)
     project.sync("pull")
-    window = MainWindow(interactive_errors=False, remote=project)
+    window = MainWindow(interactive_errors=False, project=ExactProject(project))
     qtbot.addWidget(window)
     window.show()
     window.open_image_set(project.image_set())
@@ -116,8 +117,8 @@ def test_open_a_server_image_set_and_annotate_on_it(qtbot, server: Target, contr
         return found.json()["count"] == 1
 
     qtbot.waitUntil(on_server, timeout=30_000)
-    qtbot.waitUntil(lambda: window.remote.waiting() == 0, timeout=10_000)  # type: ignore[union-attr]
-    window.remote.close()  # type: ignore[union-attr]
+    qtbot.waitUntil(lambda: window.mirror.waiting() == 0, timeout=10_000)  # type: ignore[union-attr]
+    window.mirror.close()  # type: ignore[union-attr]
 
 
 def test_download_the_original_slide_and_show_it_from_the_file(qtbot, server: Target, contract_slide: Path,
@@ -139,7 +140,7 @@ def test_download_the_original_slide_and_show_it_from_the_file(qtbot, server: Ta
     assert image.local_path == str(path)  # remembered: the next window opens the file too
     again = ExactMirror(project.connection, server.image_set, folder=tmp_path)
     assert again.slide_for(again.store.get(e.Image, image.id)).path == path
-    window.remote.close()  # type: ignore[union-attr]
+    window.mirror.close()  # type: ignore[union-attr]
 
 
 def test_a_refused_login_and_an_unreachable_server_are_named(qtbot, server: Target) -> None:

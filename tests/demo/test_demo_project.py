@@ -11,6 +11,7 @@ import requests
 from exact_desktop.demo.project import ANNOTATION_TYPES, ensure_demo_project
 from exact_desktop.demo.synthetic_slide import ensure_demo_slides
 from exact_desktop.model import entities as e
+from exact_desktop.project.opening import project_of
 from exact_desktop.store.sqlite.store import SqliteStore
 from exact_desktop.ui.main_window import MainWindow
 from tests.ui.test_main_window import run_cli
@@ -53,7 +54,7 @@ def test_demo_project_is_made_once_with_everything_named(tmp_path, slides):
 def test_window_opens_on_the_image_set(qtbot, tmp_path, slides):
     store = SqliteStore(tmp_path / "p.db")
     image_set = ensure_demo_project(store, slides)
-    window = MainWindow(store=store)
+    window = MainWindow(project=project_of(store))
     qtbot.addWidget(window)
     window.show()
     with qtbot.waitSignal(window.view.frameCompleted, timeout=10_000):

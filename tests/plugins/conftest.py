@@ -8,6 +8,7 @@ import pytest
 
 from exact_desktop.model import entities as e
 from exact_desktop.plugins.registry import register
+from exact_desktop.project.opening import project_of
 from exact_desktop.store.sqlite.store import SqliteStore
 from exact_desktop.ui.main_window import MainWindow
 from tests.conftest import BOXES_TIFF, SMALL_SVS
@@ -31,7 +32,7 @@ def project(tmp_path):
 
 
 def open_window(qtbot, store: SqliteStore, image_set: int, size: tuple[int, int] = (1200, 800)) -> MainWindow:
-    window = MainWindow(store=store, interactive_errors=False)
+    window = MainWindow(project=project_of(store), interactive_errors=False)
     qtbot.addWidget(window)
     window.resize(*size)
     window.show()

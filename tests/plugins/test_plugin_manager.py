@@ -7,6 +7,7 @@ from pathlib import Path
 
 from exact_desktop.model import entities as e
 from exact_desktop.plugins.registry import produced_types
+from exact_desktop.project.opening import project_of
 from exact_desktop.store.sqlite.store import SqliteStore
 from exact_desktop.ui.main_window import MainWindow
 from tests.conftest import BOXES_TIFF
@@ -78,7 +79,7 @@ def test_the_manager_lists_a_servers_plugin_records_too(qtbot, tmp_path):
     process, info = start_server(remote_db)  # an EXACT-compatible server with its own records
     store = SqliteStore(tmp_path / "p.db")
     s = seed(store)
-    window = MainWindow(store=store, interactive_errors=False)
+    window = MainWindow(project=project_of(store), interactive_errors=False)
     qtbot.addWidget(window)
     manager = window.plugins.show_manager()
     manager._pick_script = lambda: SCRIPT

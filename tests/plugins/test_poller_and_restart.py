@@ -5,6 +5,7 @@ from __future__ import annotations
 from exact_desktop.model import entities as e
 from exact_desktop.model.jobs import JobView
 from exact_desktop.plugins.jobs import mark_interrupted
+from exact_desktop.project.opening import project_of
 from exact_desktop.store.sqlite.store import SqliteStore
 from exact_desktop.ui.job_poller import JobPoller
 from exact_desktop.ui.main_window import MainWindow
@@ -67,7 +68,7 @@ def test_jobs_running_when_the_app_stopped_are_marked_interrupted(qtbot, tmp_pat
     assert store.get(e.PluginJob, running.id).status == "interrupted"
     assert store.get(e.PluginJob, done.id).status == "done"
     store.update(e.PluginJob, running.id, status="running")
-    window = MainWindow(store=store, interactive_errors=False)  # a window on the project does it at start
+    window = MainWindow(project=project_of(store), interactive_errors=False)  # a window on the project does it at start
     qtbot.addWidget(window)
     assert window.plugins.interrupted == [running.id]
     qtbot.waitUntil(lambda: running.id in window.plugins.jobs.jobs, timeout=5000)

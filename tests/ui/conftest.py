@@ -12,6 +12,7 @@ import pytest
 from exact_desktop.demo.synthetic_slide import ensure_demo_slide
 from exact_desktop.model import entities as e
 from exact_desktop.model.entities import stored_id
+from exact_desktop.project.exact import ExactProject
 from exact_desktop.rest.login import sign_in
 from exact_desktop.server.server import RunningServer, serve_in_thread
 from exact_desktop.store.sqlite.store import SqliteStore
@@ -44,7 +45,7 @@ def server_window(qtbot, tmp_path: Path, served) -> Iterator[Callable[..., MainW
         connection = sign_in(via or running.url, token=running.token)
         project = ExactMirror(connection, image_set, folder=tmp_path / "mirror")
         project.sync("pull")
-        window = MainWindow(interactive_errors=False, remote=project)
+        window = MainWindow(interactive_errors=False, project=ExactProject(project))
         qtbot.addWidget(window)
         window.resize(1200, 800)
         window.show()

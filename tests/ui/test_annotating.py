@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QApplication, QDialogButtonBox
 from exact_desktop.model import entities as e
 from exact_desktop.paths import resource_path
 from exact_desktop.plugins.registry import PLUGIN_SORT_ORDER, register
+from exact_desktop.project.opening import project_of
 from exact_desktop.store.local_user import login_name
 from exact_desktop.store.sqlite.store import SqliteStore
 from exact_desktop.ui.help_dialog import HelpDialog
@@ -310,7 +311,7 @@ def test_layout_and_last_image_come_back(qtbot, tmp_path):
     window.show_image(s.other_image.id)
     window.close()
     store = SqliteStore(tmp_path / "p.db")
-    again = MainWindow(store=store, interactive_errors=False)
+    again = MainWindow(project=project_of(store), interactive_errors=False)
     qtbot.addWidget(again)
     again.show()
     again.open_image_set(s.image_set.id)
@@ -328,11 +329,12 @@ def test_an_edit_survives_a_kill_right_after_it(tmp_path):
         import sys, time
         from PySide6.QtCore import QPoint, Qt
         from PySide6.QtTest import QTest
+        from exact_desktop.project.opening import project_of
         from exact_desktop.store.sqlite.store import SqliteStore
         from exact_desktop.ui.app import application
         from exact_desktop.ui.main_window import MainWindow
         app = application()
-        window = MainWindow(store=SqliteStore({str(tmp_path / "p.db")!r}), interactive_errors=False)
+        window = MainWindow(project=project_of(SqliteStore({str(tmp_path / "p.db")!r})), interactive_errors=False)
         window.resize(1000, 700)
         window.show()
         window.open_image_set({s.image_set.id})

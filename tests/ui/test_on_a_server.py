@@ -19,7 +19,7 @@ import pytest
 from exact_desktop.model.entities import Plugin
 from exact_desktop.plugins import exact_catalogue, registry
 from exact_desktop.project.exact_plugins import ExactPlugins
-from exact_desktop.project.opening import open_project
+from exact_desktop.project.opening import open_project, project_of
 from exact_desktop.rest.connection import Connection
 from exact_desktop.store.sqlite.store import SqliteStore
 from exact_desktop.sync.engine import SyncSummary
@@ -176,9 +176,11 @@ def test_a_mirror_reopened_from_its_file_is_a_server_project_again(qtbot, served
     assert isinstance(synced.args[0], SyncSummary), synced.args[0]  # signed in, in step with the server
     again.server_ui.timer.stop()
     again.close()
-    reopened = MainWindow(interactive_errors=False, store=SqliteStore(path))  # the window given the file alone
+    reopened = MainWindow(
+        interactive_errors=False, project=project_of(SqliteStore(path))
+    )  # the window given the file alone
     qtbot.addWidget(reopened)
-    assert reopened.remote is not None and reopened.remote.url == running.url
+    assert reopened.mirror is not None and reopened.mirror.url == running.url
     reopened.close()
 
 
