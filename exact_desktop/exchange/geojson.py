@@ -232,29 +232,47 @@ def _convert(
         lines = shapely.get_type_id(parts) != 0
         parts[lines] = shapely.simplify(parts[lines], simplify, preserve_topology=True)
     parts, whose, kinds = _inside(parts, whose, kinds, owner, image, bad, notes)
+    types = [picked[w].annotation_type for w in whose.tolist()]
+    vectors, nodes = _vectors(parts, kinds, types, image)
+    unchecked = _unchecked(nodes, kinds, types)
+    several = np.bincount(whose, minlength=len(picked))[whose] > 1  # a part of a multi-part feature
+    type_ids = [stored_id(item.annotation_type) for item in picked]
     made: list[tuple[int, Annotation]] = []
     now = utcnow()  # one time for the whole import (one encoding of it for all the rows)
-    counts = Counter(whose.tolist())
     seen: dict[int, int] = {}
     image_id = stored_id(image)
-    vectors = _vectors(parts, kinds, [picked[w].annotation_type for w in whose.tolist()], image)
-    for made_vector, w in zip(vectors, whose.tolist(), strict=True):
+    for made_vector, w, check, part in zip(vectors, whose.tolist(), unchecked.tolist(), several.tolist(), strict=True):
         item = picked[w]
         if item.index in bad:
             continue
-        try:
-            vector, meta = made_vector if isinstance(made_vector, tuple) else _vector(made_vector, item.annotation_type)
-            _check(vector, item.annotation_type)
-        except _BadFeatureError as err:
-            bad.setdefault(item.index, str(err))
-            continue
-        number = seen[w] = seen.get(w, -1) + 1
-        uid = item.uid if counts[w] == 1 else str(uuid.uuid5(_NAMESPACE, f"{item.uid}/{number}"))
+        if check:
+            try:
+                made_vector = (
+                    made_vector if isinstance(made_vector, tuple) else _vector(made_vector, item.annotation_type)
+                )
+                _check(made_vector[0], item.annotation_type)
+            except _BadFeatureError as err:
+                bad.setdefault(item.index, str(err))
+                continue
+        vector, meta = made_vector
+        uid = item.uid
+        if part:
+            number = seen[w] = seen.get(w, -1) + 1
+            uid = str(uuid.uuid5(_NAMESPACE, f"{uid}/{number}"))
         made.append((item.index, Annotation(
-            stored_id(item.annotation_type), image_id, vector, unique_identifier=uid, description=item.description,
-            meta_data=meta, time=now, last_edit_time=now,
+            type_ids[w], image_id, vector, unique_identifier=uid, description=item.description, meta_data=meta,
+            time=now, last_edit_time=now,
         )))  # fmt: skip
     return made
+
+
+def _unchecked(nodes: np.ndarray, kinds: np.ndarray, types: list[AnnotationType]) -> np.ndarray:
+    """The parts whose vectors `_check` must see: those `_vectors` left (nodes -1) and those
+    whose node count is short of their type's least or off its fixed count."""
+    least = np.array([shapes.MIN_NODES.get(k, 1) for k in range(max(VectorType) + 1)])[kinds]
+    fixed = np.array([t.node_count or 0 for t in types], np.int64).reshape(-1)
+    fixed[~np.isin(kinds, (VectorType.POLYGON, VectorType.MULTI_LINE))] = 0
+    return (nodes < 0) | (nodes < least) | ((fixed > 0) & (nodes != fixed))  # type: ignore[no-any-return]
 
 
 def _parsed(picked: list[_Picked], bad: dict[int, str]) -> np.ndarray:
@@ -407,10 +425,12 @@ def _inside(
 
 def _vectors(
     parts: np.ndarray, kinds: np.ndarray, types: list[AnnotationType], image: Image
-) -> list[tuple[dict[str, Any], dict[str, Any] | None] | Any]:
+) -> tuple[list[tuple[dict[str, Any], dict[str, Any] | None] | Any], np.ndarray]:
     """Each part's (vector, meta_data), made as arrays for boxes and for polygons without holes
-    and lines (the bulk of any file); any other part is left as it is for `_vector`."""
+    and lines (the bulk of any file), and its node count; any other part is left as it is for
+    `_vector` (its node count -1)."""
     made: list[Any] = list(parts)
+    nodes = np.full(len(parts), -1, np.int64)
     shape = shapely.get_type_id(parts)
     boxes = np.flatnonzero(np.isin(kinds, shapes.BOXES))
     if len(boxes):
@@ -422,6 +442,7 @@ def _vectors(
             bounds[points] = np.clip(bounds[points], 0, [image.width, image.height, image.width, image.height])
         for position, (x0, y0, x1, y1) in zip(boxes.tolist(), np.round(bounds, 1).tolist(), strict=True):
             made[position] = ({"x1": x0, "y1": y0, "x2": x1, "y2": y1}, None)
+        nodes[boxes] = 2
     polygons = np.isin(kinds, (VectorType.POLYGON, VectorType.SEGMENTATION)) & (shape == 3)
     polygons = np.flatnonzero(polygons & (shapely.get_num_interior_rings(parts) == 0))
     lines = np.flatnonzero(np.isin(kinds, (VectorType.LINE, VectorType.MULTI_LINE)) & (shape == 1))
@@ -429,14 +450,13 @@ def _vectors(
         if not len(chosen):
             continue
         coordinates, owner = shapely.get_coordinates(rings, return_index=True)
-        ends = np.cumsum(np.bincount(owner, minlength=len(chosen)))
+        counts = np.bincount(owner, minlength=len(chosen))
+        nodes[chosen] = counts - closed  # GeoJSON repeats a ring's first vertex at its end
         flat = np.round(coordinates, 1).ravel().tolist()
-        start = 0
-        for position, end in zip(chosen.tolist(), ends.tolist(), strict=True):
-            nodes = end - start - closed  # GeoJSON repeats a ring's first vertex at its end
-            made[position] = (dict(zip(_keys(nodes), flat[2 * start : 2 * (start + nodes)], strict=True)), None)
-            start = end
-    return made
+        starts = (2 * (np.cumsum(counts) - counts)).tolist()
+        for position, start, count in zip(chosen.tolist(), starts, nodes[chosen].tolist(), strict=True):
+            made[position] = (dict(zip(_keys(count), flat[start : start + 2 * count], strict=True)), None)
+    return made, nodes
 
 
 @functools.lru_cache(maxsize=256)
