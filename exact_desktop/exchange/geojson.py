@@ -508,23 +508,34 @@ def _content_uuids(items: list[_Picked], image: Image, problems: list[Problem]) 
     same file twice adds nothing the second time: uuid5 of the SHA-256 (hex) of
     `[image id, type name, geometry]` as JSON with sorted keys, all features in one pass. The
     geometry's JSON is kept for parsing. One that cannot be written as JSON is a problem."""
+    try:
+        texts = [orjson.dumps(item.geometry, option=orjson.OPT_SORT_KEYS) for item in items]
+    except (TypeError, orjson.JSONEncodeError):
+        items, texts = _writable(items, problems)
+    heads = {  # the same bytes as orjson.dumps([image.id, name, geometry], option=OPT_SORT_KEYS)
+        name: b"[" + orjson.dumps(image.id) + b"," + orjson.dumps(name) + b","
+        for name in {item.annotation_type.name for item in items}
+    }
     namespace, sha256, sha1 = _NAMESPACE.bytes, hashlib.sha256, hashlib.sha1
-    heads: dict[str, bytes] = {}
-    named, digests = [], []
+    digests = [
+        sha1(namespace + sha256(heads[item.annotation_type.name] + text + b"]").hexdigest().encode()).digest()[:16]
+        for item, text in zip(items, texts, strict=True)
+    ]
+    for item, text, uid in zip(items, texts, _version_5(digests), strict=True):
+        item.text, item.uid = text, uid
+
+
+def _writable(items: list[_Picked], problems: list[Problem]) -> tuple[list[_Picked], list[bytes]]:
+    """The items whose geometry can be written as JSON, and their texts; the others are problems."""
+    kept, texts = [], []
     for item in items:
         try:
-            item.text = orjson.dumps(item.geometry, option=orjson.OPT_SORT_KEYS)
+            texts.append(orjson.dumps(item.geometry, option=orjson.OPT_SORT_KEYS))
         except (TypeError, orjson.JSONEncodeError) as err:
             problems.append(Problem(item.index, f"malformed geometry ({err})"))
             continue
-        name = item.annotation_type.name
-        head = heads.get(name)
-        if head is None:  # the same bytes as orjson.dumps([image.id, name, geometry], option=OPT_SORT_KEYS)
-            head = heads[name] = b"[" + orjson.dumps(image.id) + b"," + orjson.dumps(name) + b","
-        named.append(item)
-        digests.append(sha1(namespace + sha256(head + item.text + b"]").hexdigest().encode()).digest()[:16])
-    for item, uid in zip(named, _version_5(digests), strict=True):
-        item.uid = uid
+        kept.append(item)
+    return kept, texts
 
 
 def _version_5(digests: list[bytes]) -> list[str]:

@@ -11,6 +11,7 @@ import sys
 
 import pytest
 
+from exact_desktop.exchange import geojson
 from exact_desktop.exchange.files import carry_out, plan_file
 from exact_desktop.exchange.plan import ExchangeError
 from exact_desktop.model import entities as e
@@ -201,3 +202,14 @@ def test_plain_polygons_read_as_arrays_and_odd_rings_are_named_as_geos_names_the
         {"x1": 10.0, "y1": 10.0, "x2": 40.0, "y2": 10.0, "x3": 40.0, "y3": 40.0},
         {"x1": 110.0, "y1": 10.0, "x2": 140.0, "y2": 10.0, "x3": 140.0, "y3": 40.0, "x4": 110.0, "y4": 40.0},
     ]
+
+
+def test_a_geometry_that_cannot_be_written_as_json_is_its_features_problem(project):
+    """Features handed over as objects (not read from a file) may hold what JSON cannot: such a
+    feature is named, the others are kept (it once raised out of the plan)."""
+    store, s = project
+    huge = {"type": "Polygon", "coordinates": [[[10, 10], [2**70, 10], [40, 40], [10, 10]]]}
+    types = store.list(e.AnnotationType)
+    plan = geojson.plan_import([feature(SQUARE), feature(huge), feature(SQUARE, id=ID)], s.image, types)
+    assert [str(p) for p in plan.problems] == ["#2: malformed geometry (Integer exceeds 64-bit range)"]
+    assert len(plan.annotations) == 2
