@@ -30,6 +30,7 @@ from exact_desktop.model.layers import ANNOTATIONS, Layer, LayerList
 from exact_desktop.model.view_state import ViewState
 from exact_desktop.slides.opener import open_slide
 from exact_desktop.store.base import Store, ViewportQuery
+from exact_desktop.store.sqlite.review_book import ReviewBook
 from exact_desktop.store.sqlite.store import SqliteStore
 from exact_desktop.ui.app import application
 from exact_desktop.viewer.hit_test import hit_test
@@ -113,7 +114,9 @@ def _run(store: SqliteStore, slide: Path, naive: bool) -> dict[str, object]:
     view = SlideView()
     view.resize(WIDTH, HEIGHT)
     view.show()
-    overlay = NaivePainter(store, layers, image) if naive else OverlayPainter(store, layers, lambda: image)
+    overlay = (
+        NaivePainter(store, layers, image) if naive else OverlayPainter(store, ReviewBook(store), layers, lambda: image)
+    )
     view.add_overlay(overlay)
     view.set_source(open_slide(slide))
     wait_for_frame(view)

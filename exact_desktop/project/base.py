@@ -8,6 +8,7 @@ from pathlib import Path
 from exact_desktop.model import entities as e
 from exact_desktop.project.plugin_session import PluginSession
 from exact_desktop.slides.base import SlideSource
+from exact_desktop.store.sqlite.review_book import ReviewBook
 from exact_desktop.store.sqlite.store import SqliteStore
 from exact_desktop.sync.exact_mirror import ExactMirror
 
@@ -35,6 +36,10 @@ class Project(ABC):
     @abstractmethod
     def first_image_set(self) -> int | None:
         """The image set to show when none is asked for."""
+
+    def review_marks(self) -> ReviewBook:
+        """The review decisions the overlay draws results and accepted annotations by."""
+        return ReviewBook(self.store)
 
     @abstractmethod
     def plugin_session(self) -> PluginSession:

@@ -28,7 +28,7 @@ from exact_desktop.slides.opener import open_slide
 from exact_desktop.slides.remote_source import RemoteSlideSource
 from exact_desktop.store.base import StoreError
 from exact_desktop.store.sqlite.store import SqliteStore
-from exact_desktop.store.sqlite.sync_ledger import SyncLedger
+from exact_desktop.store.sqlite.sync_ledger import Conflict, SyncLedger
 from exact_desktop.sync.engine import Progress, Synchroniser, SyncSummary, _quiet
 from exact_desktop.sync.remote_tiles import RestTiles
 from exact_desktop.sync.screening_sync import sync_screening
@@ -97,6 +97,14 @@ class ExactMirror:
 
     def waiting(self) -> int:
         return SyncLedger(self.store).outbox_size()
+
+    def conflicts(self) -> list[Conflict]:
+        """The sync conflicts still open, for a person to resolve (both versions are kept)."""
+        return SyncLedger(self.store).conflicts()
+
+    def resolve_conflict(self, conflict_id: int, keep: str) -> Conflict:
+        """`keep` "server", "local" or "both" (SyncLedger.resolve); the next push carries it out."""
+        return SyncLedger(self.store).resolve(conflict_id, keep)
 
     def plugin_environment(self) -> dict[str, str]:
         """The connection as a plugin process gets it: in its environment, never in argv."""

@@ -10,15 +10,15 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton, QVBoxLayout, QWidget
 
 from exact_desktop.store.base import StoreError
-from exact_desktop.store.sqlite.sync_ledger import SyncLedger
+from exact_desktop.sync.exact_mirror import ExactMirror
 
 
 class ConflictsPanel(QWidget):
     resolved = Signal(int, str)  # conflict id, what was kept
 
-    def __init__(self, ledger: SyncLedger, parent: QWidget | None = None) -> None:
+    def __init__(self, mirror: ExactMirror, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.ledger = ledger
+        self.mirror = mirror
         self.summary = QLabel("")
         self.list = QListWidget()
         self.list.setWordWrap(True)
@@ -36,7 +36,7 @@ class ConflictsPanel(QWidget):
         self.refresh()
 
     def refresh(self) -> None:
-        conflicts = self.ledger.conflicts()
+        conflicts = self.mirror.conflicts()
         self.list.clear()
         for c in conflicts:
             item = QListWidgetItem(f"{c.unique_identifier[:8]}…  here: {_short(c.local_change)}  ·  "
@@ -56,7 +56,7 @@ class ConflictsPanel(QWidget):
             return
         conflict = int(item.data(Qt.ItemDataRole.UserRole))
         try:
-            self.ledger.resolve(conflict, keep)
+            self.mirror.resolve_conflict(conflict, keep)
         except StoreError as err:
             self.summary.setText(str(err))
             return

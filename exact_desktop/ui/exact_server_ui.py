@@ -18,7 +18,6 @@ from exact_desktop.rest.errors import ExactApiError
 from exact_desktop.slides.base import SlideError
 from exact_desktop.slides.opener import open_slide
 from exact_desktop.store.base import StoreError
-from exact_desktop.store.sqlite.sync_ledger import SyncLedger
 from exact_desktop.sync.engine import SyncSummary
 from exact_desktop.sync.exact_mirror import ExactMirror
 from exact_desktop.sync.failure import sync_failure
@@ -56,7 +55,7 @@ class ExactServerUi(QObject):
             window.file_menu.insertAction(window.file_menu.actions()[2], self.sync_action)
             self.download_action = window._action("&Download original slide", None, self.download_current)
             window.file_menu.insertAction(window.file_menu.actions()[3], self.download_action)
-            self.conflicts = ConflictsPanel(SyncLedger(self.mirror.store))
+            self.conflicts = ConflictsPanel(self.mirror)
             dock = QDockWidget("Sync conflicts", window)
             dock.setObjectName("conflicts-dock")
             dock.setWidget(self.conflicts)

@@ -61,7 +61,11 @@ class MainWindow(ProjectWindow):
         self.view = SlideView(parent=self)
         self.setCentralWidget(self.view)
         self.layers = LayerList()
-        self.overlay = OverlayPainter(store, self.layers, self.current_image_id) if store is not None else None
+        self.overlay = (
+            OverlayPainter(store, project.review_marks(), self.layers, self.current_image_id)
+            if project is not None and store is not None
+            else None
+        )
         if self.overlay is not None:
             self.view.add_overlay(self.overlay)
         self.layers.changed.connect(self._layers_changed)

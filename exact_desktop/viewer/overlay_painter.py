@@ -25,17 +25,26 @@ from exact_desktop.model.view_state import ViewState
 from exact_desktop.slides.limits import MAX_BITMAP_PIXELS, ImageTooLargeError, check_pixels
 from exact_desktop.store.base import NotFoundError, SpatialChange, Store
 from exact_desktop.viewer.overlay import AreaReady
-from exact_desktop.viewer.overlay_tiles import TILE, OverlayKey, OverlayTiles, overlay_z, tiles_for_region
+from exact_desktop.viewer.overlay_tiles import (
+    TILE,
+    OverlayKey,
+    OverlayTiles,
+    ReviewMarks,
+    overlay_z,
+    tiles_for_region,
+)
 
 _STAND_IN_LEVELS = 3
 _EXACT_COUNT = 20_000  # up to this many shown objects, `drawn` counts each once
 
 
 class OverlayPainter:
-    def __init__(self, store: Store, layers: LayerList, image_of_view: Callable[[], int | None]) -> None:
+    def __init__(
+        self, store: Store, reviews: ReviewMarks, layers: LayerList, image_of_view: Callable[[], int | None]
+    ) -> None:
         self.store, self.layers, self.image_of_view = store, layers, image_of_view
         self._types: dict[int, tuple[tuple[int, int, int], int]] = {}
-        self.tiles = OverlayTiles(store, self.type_info, on_ready=self._ready)
+        self.tiles = OverlayTiles(store, reviews, self.type_info, on_ready=self._ready)
         self.on_ready: AreaReady = lambda _area: None  # the view's, once attached
         self._bitmap_rows: dict[int, list[PluginResultBitmap]] = {}
         self._pictures: dict[int, tuple[float, QImage]] = {}

@@ -16,6 +16,7 @@ import math
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Protocol
 
 import numpy as np
 from PySide6.QtGui import QImage
@@ -26,7 +27,6 @@ from exact_desktop.model.layers import RESULTS
 from exact_desktop.slides.tile_cache import TileCache
 from exact_desktop.slides.tile_requests import TileRequests
 from exact_desktop.store.base import DensityGrid, SpatialChange, Store, ViewportObjects, ViewportQuery
-from exact_desktop.store.sqlite.review_book import ReviewBook
 from exact_desktop.viewer.overlay_render import (
     LINE_PX,
     POINT_RADIUS_PX,
@@ -81,6 +81,19 @@ def tiles_for_region(image: int, layer: LayerId, z: int, region: Rect, width: in
     return [OverlayKey(image, layer, z, c, r) for r in range(r0, r1 + 1) for c in range(c0, c1 + 1)]
 
 
+class ReviewMarks(Protocol):
+    """A review's decisions as the overlay draws them, handed over by the window (the project's
+    review book): the viewer asks this, never the project file."""
+
+    def codes(self, ids: np.ndarray) -> np.ndarray:
+        """Each result's decision code (0 undecided, else the decision's index + 1)."""
+        ...
+
+    def accepted(self, ids: np.ndarray) -> np.ndarray:
+        """Which of these annotations a review accepted."""
+        ...
+
+
 @dataclass
 class TileData:
     """What the store said about one tile, at every score."""
@@ -89,8 +102,8 @@ class TileData:
     typical_size: float
     grid: DensityGrid
     objects: ViewportObjects = field(default_factory=ViewportObjects)
-    states: np.ndarray | None = None  # a result layer's review decision codes, per object (ReviewBook.codes)
-    accepted: np.ndarray | None = None  # an annotation layer's objects a review accepted (ReviewBook.accepted)
+    states: np.ndarray | None = None  # a result layer's review decision codes, per object (ReviewMarks.codes)
+    accepted: np.ndarray | None = None  # an annotation layer's objects a review accepted (ReviewMarks.accepted)
     large: ViewportObjects | None = None  # on a tile of dots, the objects large enough to outline
 
     @property
@@ -111,10 +124,10 @@ class RenderedTile:
 
 class OverlayTiles:
     def __init__(
-        self, store: Store, types: TypeInfo, on_ready: Callable[[Rect | None], None] = lambda _area: None,
-        workers: int = 2,
+        self, store: Store, reviews: ReviewMarks, types: TypeInfo,
+        on_ready: Callable[[Rect | None], None] = lambda _area: None, workers: int = 2,
     ) -> None:  # fmt: skip
-        self.store, self.types, self.on_ready = store, types, on_ready
+        self.store, self.reviews, self.types, self.on_ready = store, reviews, types, on_ready
         self.images: TileCache[RenderedTile] = TileCache(CACHE_BYTES, lambda t: t.image.sizeInBytes() + 64)
         self.data: TileCache[TileData] = TileCache(CACHE_BYTES, lambda d: d.nbytes)
         self._requests: TileRequests[OverlayKey] = TileRequests("overlay", workers)
@@ -238,9 +251,9 @@ class OverlayTiles:
             with_nodes = self.store.viewport(replace(query, nodes=True))
             large = only(with_nodes, outlined_anyway(with_nodes, frame.downsample))
             return TileData(detail, size, grid, found, large=large)
-        book, outlines = ReviewBook(self.store), detail == "outlines"  # type: ignore[arg-type]
-        states = book.codes(found.ids) if kind == RESULTS and outlines else None
-        accepted = book.accepted(found.ids) if kind != RESULTS and outlines else None
+        outlines = detail == "outlines"
+        states = self.reviews.codes(found.ids) if kind == RESULTS and outlines else None
+        accepted = self.reviews.accepted(found.ids) if kind != RESULTS and outlines else None
         return TileData(detail, size, grid, found, states, accepted)
 
     def _layer_stats(self, key: OverlayKey, groups: dict[str, tuple[int, ...]]) -> tuple[float, float]:

@@ -13,6 +13,7 @@ from exact_desktop.model import entities as e
 from exact_desktop.model import regions
 from exact_desktop.model.layers import ANNOTATIONS, RESULTS, Layer, LayerList
 from exact_desktop.model.view_state import ViewState
+from exact_desktop.store.sqlite.review_book import ReviewBook
 from exact_desktop.store.sqlite.store import SqliteStore
 from exact_desktop.viewer.hit_test import hit_test
 from exact_desktop.viewer.overlay_painter import OverlayPainter
@@ -76,7 +77,7 @@ def colour_at(picture: QImage, state: ViewState, x: float, y: float) -> QColor:
 
 def test_outlines_at_close_zoom_are_where_the_objects_are(qapp, project):
     store, image, _nucleus, _region, _big, _triangle, layers = project
-    overlay = OverlayPainter(store, layers, lambda: image.id)
+    overlay = OverlayPainter(store, ReviewBook(store), layers, lambda: image.id)
     for downsample in (0.5, 1.0):  # tile levels where the layer's typical box (10 px) is at least MIN_OUTLINE_PX
         state = view((12000, 12200), downsample)
         picture = frame(overlay, state)
@@ -90,7 +91,7 @@ def test_outlines_at_close_zoom_are_where_the_objects_are(qapp, project):
 
 def test_far_out_the_aggregate_shows_the_cluster_and_nothing_elsewhere(qapp, project):
     store, image, *_rest, layers = project
-    overlay = OverlayPainter(store, layers, lambda: image.id)
+    overlay = OverlayPainter(store, ReviewBook(store), layers, lambda: image.id)
     for downsample in (16.0, 32.0, 64.0):  # 10 px boxes: 0.6 to 0.16 screen pixels, no outlines
         state = view((SIZE / 2, SIZE / 2), downsample)
         picture = frame(overlay, state)
@@ -116,7 +117,7 @@ def _visible_keys(overlay, state, layers, image):
 
 def test_an_edit_invalidates_only_the_tiles_it_touches(qapp, project):
     store, image, nucleus, _region, _big, _triangle, layers = project
-    overlay = OverlayPainter(store, layers, lambda: image.id)
+    overlay = OverlayPainter(store, ReviewBook(store), layers, lambda: image.id)
     state = view((12200, 12200), 1.0)
     frame(overlay, state)
     keys = _visible_keys(overlay, state, layers, image.id)
@@ -145,7 +146,7 @@ def test_a_threshold_change_redraws_from_what_was_read(qapp, project):
                                                 score=i / 20) for i in range(20)])  # fmt: skip
     layers = LayerList()
     layers.sync(image.id, RESULTS, [Layer(RESULTS, entry.id, "nuclei", image.id, BLUE)])
-    overlay = OverlayPainter(store, layers, lambda: image.id)
+    overlay = OverlayPainter(store, ReviewBook(store), layers, lambda: image.id)
     state = view((5600, 5000), 2.0)
     frame(overlay, state)
     assert overlay.drawn == 20
@@ -185,7 +186,7 @@ def test_a_large_object_among_small_ones_is_outlined_on_a_tile_of_dots(qapp, pro
     """The layer's median box (10 px) is a dot at this zoom; the 400 px box beside them is 100 px
     on screen: outlined, not a dot."""
     store, image, _nucleus, _region, _big, _triangle, layers = project
-    overlay = OverlayPainter(store, layers, lambda: image.id)
+    overlay = OverlayPainter(store, ReviewBook(store), layers, lambda: image.id)
     state = view((12000, 12200), 4.0)
     picture = frame(overlay, state)
     picture.save(str(store.path.parent / "large-among-dots.png"))
@@ -215,7 +216,7 @@ def test_a_polygons_hole_is_outlined_and_left_empty_at_every_zoom(qapp, tmp_path
     store.create(e.Annotation(region.id, image.id, **regions.fields_of(square)))
     layers = LayerList()
     layers.sync(image.id, ANNOTATIONS, [Layer(ANNOTATIONS, region.id, "Region", image.id, "#FF0000", opacity=1.0)])
-    overlay = OverlayPainter(store, layers, lambda: image.id)
+    overlay = OverlayPainter(store, ReviewBook(store), layers, lambda: image.id)
     for downsample in (1.0, 4.0, 16.0):
         state = view((5000, 5000) if downsample > 1 else (4350, 5000), downsample)
         picture = frame(overlay, state)

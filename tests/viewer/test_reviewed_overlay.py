@@ -9,6 +9,7 @@ from exact_desktop.annotating.edit_history import EditHistory
 from exact_desktop.model import entities as e
 from exact_desktop.model.layers import RESULTS, Layer, LayerList
 from exact_desktop.review.session import ReviewSession
+from exact_desktop.store.sqlite.review_book import ReviewBook
 from exact_desktop.viewer.overlay_painter import OverlayPainter
 from tests.viewer.test_overlay import colour_at, frame, project, view  # noqa: F401 - the fixture
 
@@ -33,7 +34,7 @@ def test_decisions_show_in_the_result_layer(qapp, project):  # noqa: F811 - the 
     ]
     layers = LayerList()
     layers.sync(image.id, RESULTS, [Layer(RESULTS, entry.id, "found", image.id, "#0000FF", opacity=1.0)])
-    overlay = OverlayPainter(store, layers, lambda: image.id)
+    overlay = OverlayPainter(store, ReviewBook(store), layers, lambda: image.id)
     state = view((6100, 5100), 4.0)
     before = frame(overlay, state)
     assert all(0.2 < _inked(before, state, x, 5000) < 0.8 for x in XS)  # all dashed
@@ -61,7 +62,7 @@ def test_an_accepted_annotation_carries_a_mark(qapp, project):  # noqa: F811 - t
     ReviewSession(store, EditHistory(store), [entry.id]).decide({candidate.id: region.id})
     layers = LayerList()
     layers.sync(image.id, "annotations", [Layer("annotations", region.id, "Region", image.id, "#0000FF", opacity=1.0)])
-    overlay = OverlayPainter(store, layers, lambda: image.id)
+    overlay = OverlayPainter(store, ReviewBook(store), layers, lambda: image.id)
     state = view((6100, 5100), 4.0)
     picture = frame(overlay, state)
     beside_corner = [colour_at(picture, state, x + SIDE + 8, 5000 - 8).alpha() for x in (5000, 6000)]
