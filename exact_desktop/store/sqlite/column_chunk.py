@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC
-from itertools import chain
+from itertools import chain, repeat
 from operator import attrgetter, is_, itemgetter, methodcaller
 from typing import Any
 
@@ -172,9 +172,12 @@ def _plain_table(values: Any, count: int) -> np.ndarray | None:
 
 
 def _utc_iso(times: tuple[Any, ...]) -> list[str] | None:
-    """Times as the store writes them, when every one is already in UTC (the common case)."""
+    """Times as the store writes them, when every one is already in UTC (the common case). An
+    import's rows share one time: written once (100,000 isoformat calls were 0.15 s)."""
     if set(map(_TZ, times)) != {UTC}:
         return None
+    if all(map(is_, times, repeat(times[0]))):
+        return [_ISO(times[0])] * len(times)
     return list(map(_ISO, times))
 
 
