@@ -10,6 +10,7 @@ import pytest
 from exact_desktop.model import entities as e
 from exact_desktop.model.geometry import Rect
 from exact_desktop.store.base import StoreError, ViewportQuery
+from exact_desktop.store.sqlite import bulk
 from exact_desktop.store.sqlite.density import CELL
 from exact_desktop.store.sqlite.engine import make_engine
 from exact_desktop.store.sqlite.schema import upgrade
@@ -188,3 +189,15 @@ def test_an_older_file_s_r_tree_entries_are_found_in_the_grid_after_the_upgrade(
         names = {row[0] for row in raw.execute("SELECT name FROM sqlite_master")}
         assert "annotation_rtree" not in names and "annotation_grid" in names
     store.close()
+
+
+def test_a_batch_refused_in_its_last_chunk_writes_nothing(store, seeded, monkeypatch):
+    """Chunks are prepared on a second thread ahead of their write: a bad one still refuses the
+    whole batch, by name, after the chunks before it went in."""
+    monkeypatch.setattr(bulk, "CHUNK", 40)
+    items = [e.Annotation(seeded.box.id, seeded.image.id, box(10 * i, 10)) for i in range(100)]
+    items[-1] = e.Annotation(seeded.box.id, seeded.image.id, {"x1": 1, "y1": 2})
+    with pytest.raises(StoreError, match=items[-1].unique_identifier):
+        store.bulk_create(items)
+    assert store.count(e.Annotation) == 0
+    assert store.density(ViewportQuery(seeded.image.id, WHOLE)).counts.sum() == 0

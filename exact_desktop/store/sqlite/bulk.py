@@ -14,6 +14,7 @@ import contextlib
 import functools
 import sqlite3
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -121,16 +122,31 @@ def _pipeline(
     prepare: Callable[[list[Any]], Prepared], entities: list[Any], ids: list[int],
     log: spatial.ChangeLog | None,
 ) -> None:  # fmt: skip
-    """Chunk by chunk, prepared and written on this thread, the rows in multi-row statements
-    (many_rows.py: no GIL hand-over per row)."""
+    """Chunk by chunk, the rows in multi-row statements (many_rows.py: no GIL hand-over per row).
+    The next chunk is prepared on a second thread meanwhile: SQLite lets go of the GIL while it
+    steps, so on two cores a chunk's Python work (checks, encoding) overlaps the SQLite work of
+    the one before. `prepare` reads nothing from the database: it runs apart from the cursor."""
     width = columns_sql.count(",") + 1
-    for start in range(0, len(entities), CHUNK):
-        items = entities[start : start + CHUNK]
-        chunk = prepare(items)
-        first = ids[start]
-        rows = list(zip(range(first, first + len(items)), *chunk.columns, strict=True))
-        insert_rows(cursor, f"INSERT INTO {table} ({columns_sql})", rows, width)
-        spatial.index_columns(cursor, tree, chunk.positions + first, chunk.owners, chunk.boxes, chunk.scores, log)
+    starts = range(0, len(entities), CHUNK)
+    with ThreadPoolExecutor(1) if len(starts) > 1 else contextlib.nullcontext() as ahead:
+        upcoming = _prepared_by(ahead, prepare, entities[:CHUNK])
+        for start in starts:
+            chunk = upcoming()
+            if start + CHUNK < len(entities):
+                upcoming = _prepared_by(ahead, prepare, entities[start + CHUNK : start + 2 * CHUNK])
+            first = ids[start]
+            rows = list(zip(range(first, first + len(chunk.columns[0])), *chunk.columns, strict=True))
+            insert_rows(cursor, f"INSERT INTO {table} ({columns_sql})", rows, width)
+            spatial.index_columns(cursor, tree, chunk.positions + first, chunk.owners, chunk.boxes, chunk.scores, log)
+
+
+def _prepared_by(
+    ahead: ThreadPoolExecutor | None, prepare: Callable[[list[Any]], Prepared], items: list[Any]
+) -> Callable[[], Prepared]:
+    """The chunk prepared on the second thread (its failure raised when it is taken), or here."""
+    if ahead is None:
+        return lambda: prepare(items)
+    return ahead.submit(prepare, items).result
 
 
 def _preparer(conn: Connection, entities: list[Any], ready: Ready | None) -> Callable[[list[Any]], Prepared]:
