@@ -312,6 +312,10 @@ def _plain_polygons(picked: list[_Picked], geometries: np.ndarray) -> list[int]:
                 rings.append(coordinates[0])
                 where.append(position)
     table = _plain_coordinates(rings)
+    if table is None:  # an odd ring among them: the plain ones are found one by one
+        chosen = [i for i, ring in enumerate(rings) if _plain_ring(ring)]
+        rings, where = [rings[i] for i in chosen], [where[i] for i in chosen]
+        table = _plain_coordinates(rings)
     if table is None:
         return list(range(len(picked)))
     lengths = np.fromiter(map(len, rings), np.int64, len(rings))
@@ -340,6 +344,10 @@ def _plain_coordinates(rings: list[list[Any]]) -> np.ndarray | None:
     except OverflowError:  # an integer beyond any float
         return None
     return table if np.isfinite(table).all() else None
+
+
+def _plain_ring(ring: list[Any]) -> bool:
+    return all(type(p) is list and len(p) == 2 and type(p[0]) in _PLAIN and type(p[1]) in _PLAIN for p in ring)
 
 
 def _why_unreadable(raw: dict[str, Any], text: bytes) -> str:
