@@ -16,7 +16,7 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, insert
 
@@ -25,12 +25,13 @@ from exact_desktop.store.base import StoreError
 from exact_desktop.store.sqlite import spatial
 from exact_desktop.store.sqlite import tables as t
 from exact_desktop.store.sqlite.column_chunk import chunk_columns, result_columns
-from exact_desktop.store.sqlite.many_rows import insert_rows
+from exact_desktop.store.sqlite.many_rows import ColumnRows, column_rows, insert_columns
 from exact_desktop.store.sqlite.prepared import Prepared
 from exact_desktop.store.sqlite.rows import LINKS, checked_all, column_values, dumps, geometry, normalised, table_of
 from exact_desktop.store.sqlite.tables import to_iso
 from exact_desktop.store.sqlite.validation import AnnotationTypes
 
+T = TypeVar("T")
 CHUNK = 20_000
 SET_BASED_OUTBOX_FROM = 200  # rows; below that the trigger costs less than the schema change
 
@@ -126,27 +127,30 @@ def _pipeline(
     The next chunk is prepared on a second thread meanwhile: SQLite lets go of the GIL while it
     steps, so on two cores a chunk's Python work (checks, encoding) overlaps the SQLite work of
     the one before. `prepare` reads nothing from the database: it runs apart from the cursor."""
-    width = columns_sql.count(",") + 1
+    names = columns_sql.split(", ")
+
+    def ready(start: int) -> tuple[Prepared, ColumnRows]:
+        chunk = prepare(entities[start : start + CHUNK])
+        first = ids[start]
+        return chunk, column_rows(names, [range(first, first + len(chunk.columns[0])), *chunk.columns])
+
     starts = range(0, len(entities), CHUNK)
     with ThreadPoolExecutor(1) if len(starts) > 1 else contextlib.nullcontext() as ahead:
-        upcoming = _prepared_by(ahead, prepare, entities[:CHUNK])
+        upcoming = _prepared_by(ahead, ready, 0)
         for start in starts:
-            chunk = upcoming()
+            chunk, rows = upcoming()
             if start + CHUNK < len(entities):
-                upcoming = _prepared_by(ahead, prepare, entities[start + CHUNK : start + 2 * CHUNK])
+                upcoming = _prepared_by(ahead, ready, start + CHUNK)
+            insert_columns(cursor, table, rows)
             first = ids[start]
-            rows = list(zip(range(first, first + len(chunk.columns[0])), *chunk.columns, strict=True))
-            insert_rows(cursor, f"INSERT INTO {table} ({columns_sql})", rows, width)
             spatial.index_columns(cursor, tree, chunk.positions + first, chunk.owners, chunk.boxes, chunk.scores, log)
 
 
-def _prepared_by(
-    ahead: ThreadPoolExecutor | None, prepare: Callable[[list[Any]], Prepared], items: list[Any]
-) -> Callable[[], Prepared]:
-    """The chunk prepared on the second thread (its failure raised when it is taken), or here."""
+def _prepared_by(ahead: ThreadPoolExecutor | None, ready: Callable[[int], T], start: int) -> Callable[[], T]:
+    """The chunk at `start` prepared on the second thread (its failure raised when it is taken), or here."""
     if ahead is None:
-        return lambda: prepare(items)
-    return ahead.submit(prepare, items).result
+        return lambda: ready(start)
+    return ahead.submit(ready, start).result
 
 
 def _preparer(conn: Connection, entities: list[Any], ready: Ready | None) -> Callable[[list[Any]], Prepared]:

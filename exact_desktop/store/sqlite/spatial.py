@@ -27,7 +27,7 @@ from exact_desktop.model.geometry import Rect
 from exact_desktop.store.base import DensityGrid, SpatialChange, ViewportObjects, ViewportQuery
 from exact_desktop.store.sqlite import density
 from exact_desktop.store.sqlite import tables as t
-from exact_desktop.store.sqlite.many_rows import insert_rows
+from exact_desktop.store.sqlite.many_rows import column_rows, insert_columns
 from exact_desktop.store.sqlite.rows import bbox_of
 
 BOX_TYPES = (1, 6)  # vector types whose bounding box is the whole geometry
@@ -36,6 +36,7 @@ CELL = 256  # level-0 cell side, px
 TOP = 19  # the top level is a single cell holding whatever is larger than the level below's cells
 _HALF = 1 << 22  # cell numbers are offset by this into 23 bits: x in bits 0-22, y in 23-45, level above
 _PACKED = 1 << 31  # an (image, group) pair packs into one int64 while both ids are below this
+_GRID_COLUMNS = ("band", "cell", "id", "min_x", "max_x", "min_y", "max_y")
 _ROWS_APART = 64  # more rows of cells under a viewport than this: one range over the level
 
 
@@ -164,10 +165,11 @@ def index_columns(
     band_ids = np.array([bands(image, group) for image, group in pairs.tolist()], np.int64)[which.reshape(-1)]
     cells = cell_keys(boxes)
     order = np.lexsort((ids, cells, band_ids))
-    sides = boxes[order].T.tolist()
-    entries = list(zip(band_ids[order].tolist(), cells[order].tolist(), ids[order].tolist(), *sides, strict=True))
+    one_band = len(pairs) == 1  # the common case: its number bound once a statement
+    band_column = [int(band_ids[0])] * len(ids) if one_band else band_ids[order].tolist()
+    columns = [band_column, cells[order].tolist(), ids[order].tolist(), *boxes[order].T.tolist()]
     try:
-        insert_rows(cursor, f"INSERT INTO {tree} (band, cell, id, min_x, max_x, min_y, max_y)", entries, 7)
+        insert_columns(cursor, tree, column_rows(_GRID_COLUMNS, columns))
     except sqlite3.IntegrityError as err:
         raise sqlite3.IntegrityError(f"{tree}: an object indexed twice ({err})") from None
     density.change(cursor, band_ids, density.score_buckets(scores, len(ids)), boxes, 1)
