@@ -39,6 +39,7 @@ def _train(args: argparse.Namespace) -> int:
     from exact_desktop.cli.opening import opened_store
     from exact_desktop.model import entities as e
     from exact_desktop.review.learning.export import export_model
+    from exact_desktop.review.learning.learner import LearningError
     from exact_desktop.review.learning.loop import LearningLoop
     from exact_desktop.review.session import ReviewSession
 
@@ -56,6 +57,8 @@ def _train(args: argparse.Namespace) -> int:
                 f"learning from {len(decided):,} decisions (only they are described, not all {total:,} candidates)"
             )
         quality = loop.learn(decided, labels)
+        if quality.one_kind:
+            raise LearningError(f"no model learnt: {quality}")
         loop.keep_features()  # a review or a rescore reads them instead of the slide
         _progress(f"learnt: {quality}; saving {args.file.name}")
         card = export_model(loop, args.file)
@@ -64,7 +67,7 @@ def _train(args: argparse.Namespace) -> int:
     said = {
         "model": str(args.file), "card": str(args.file.with_suffix(".card.json")), "decisions": card.decisions,
         "classes": list(card.classes), "classes_meant": meanings(card.classes),
-        "balanced_accuracy_cv": card.metrics.get("balanced_accuracy_cv"),
+        "balanced_accuracy_oob": card.metrics.get("balanced_accuracy_oob"),
     }  # fmt: skip
     print(json.dumps(said))
     return 0

@@ -7,6 +7,9 @@ import json
 import re
 import shutil
 
+from exact_desktop.annotating.edit_history import EditHistory
+from exact_desktop.model import entities as e
+from exact_desktop.review.session import ReviewSession
 from exact_desktop.store.sqlite.store import SqliteStore
 from tests.plugins.test_run_model import segmentation_network
 from tests.review.test_cli_review import run_command
@@ -27,7 +30,9 @@ def test_train_then_show(mitosis_demo, tmp_path):
     meant = dict(zip(said["classes"], said["classes_meant"], strict=True))  # the card's null said in words
     assert meant == {"Mitotic figure": "annotation type 'Mitotic figure'", None: "none: rejected or background (null)"}
     assert (
-        said["balanced_accuracy_cv"] > 0.5 and model.is_file() and (tmp_path / "models" / "mitoses.card.json").is_file()
+        said["balanced_accuracy_oob"] > 0.5
+        and model.is_file()
+        and (tmp_path / "models" / "mitoses.card.json").is_file()
     )
     code, shown, err = model_command("show", model)
     assert code == 0, err
@@ -44,6 +49,17 @@ def test_bad_input_is_one_line_and_writes_nothing(mitosis_demo, tmp_path):
     assert code == 2 and err.strip().splitlines() == [
         "exact-desktop: no decisions yet: accept and reject some candidates to learn from"
     ]
+    assert list(tmp_path.glob("m.*")) == []
+    store = SqliteStore(tmp_path / "p.db")  # three rejections: decisions of one kind teach no model
+    session = ReviewSession.of_images(store, EditHistory(store), [store.list(e.Image)[0].id])
+    session.decide({int(i): None for i in session.candidates.ids[:3]})
+    store.close()
+    code, _said, err = model_command("train", "--image-set", 1, model, "--db", tmp_path / "p.db")
+    assert code == 2, err
+    assert err.strip().splitlines()[-1] == (
+        "exact-desktop: no model learnt: 3 decisions of one kind only: the candidates least like them come first; "
+        "decide at least one the other way to learn"
+    )
     assert list(tmp_path.glob("m.*")) == []
     code, _said, err = model_command("train", "--image-set", 99, model, "--db", tmp_path / "p.db")
     assert code == 2 and len(err.strip().splitlines()) == 1 and "99" in err

@@ -13,7 +13,6 @@ from sklearn.metrics import average_precision_score
 
 from exact_desktop.annotating.edit_history import EditHistory
 from exact_desktop.model import entities as e
-from exact_desktop.review.learning.learner import LearningError
 from exact_desktop.review.learning.loop import LearningLoop
 from exact_desktop.review.session import ReviewSession
 from exact_desktop.store.sqlite.store import SqliteStore
@@ -53,11 +52,7 @@ def test_a_hundred_decisions_teach_it_what_the_score_does_not_know(review, tmp_p
     truth_rows = is_mitosis(session, truth)
     assert truth_rows.sum() >= 8
     loop = LearningLoop(session)
-    session.arrange(order="learned")  # no model yet: the plugin's score
-    with pytest.raises(LearningError, match="one kind only"):
-        first = session.current()
-        session.decide({first.id: first.annotation_type if truth_rows[session._row_of(first.id)] else None})
-        loop.step()
+    session.arrange(order="learned")
     # the reviewer goes through 100 candidates of a random sample, as a first look would
     rng = np.random.default_rng(3)
     picked = rng.choice(len(session.candidates), 100, replace=False)
@@ -97,6 +92,28 @@ def test_a_hundred_decisions_teach_it_what_the_score_does_not_know(review, tmp_p
     by_uuid = {r.unique_identifier: r.id for r in store.list(e.PluginResultAnnotation)}
     exported = [session._row_of(by_uuid[row.split(",")[0]]) for row in rows]
     assert np.mean(truth_rows[exported]) >= 0.5
+
+
+def test_decisions_of_one_kind_put_the_candidates_least_like_them_first(review):
+    """The plugin's darkest candidates are mimics: rejecting them teaches no boundary yet, and in
+    the score's order the first mitosis comes after every darker mimic. The learnt order puts
+    the candidates least like the rejected ones first, and a mitosis is among the first few."""
+    _store, session, truth = review
+    truth_rows = is_mitosis(session, truth)
+    by_score = np.argsort(-session.candidates.scores, kind="stable")
+    first_by_score = int(np.argmax(truth_rows[by_score]))
+    assert first_by_score > 20  # the score alone keeps the reviewer among mimics for long
+    loop = LearningLoop(session)
+    session.arrange(order="learned")  # no model yet: the plugin's score
+    rejected = [session.at(i) for i in range(10)]
+    assert not any(truth_rows[session._row_of(c.id)] for c in rejected)
+    session.decide({c.id: None for c in rejected})
+    quality = loop.step()
+    assert quality.one_kind and quality.balanced_accuracy is None
+    assert str(quality).startswith("10 decisions of one kind only: the candidates least like them come first")
+    looked_at = [truth_rows[session._row_of(session.at(i).id)] for i in range(10)]
+    print(f"first mitosis: {first_by_score + 1} in score order, {looked_at.index(True) + 11} in the learnt order")
+    assert any(looked_at)
 
 
 def test_a_learnt_order_without_decisions_is_refused_with_one_line(mitosis_demo, tmp_path):

@@ -80,7 +80,7 @@ def test_the_learnt_model_runs_as_a_plugin_on_another_image(learnt, mitosis_demo
     card = read_card(model)
     assert card.kind == "candidates" and card.decisions == 100
     assert set(card.classes) == {"Mitotic figure", None} and card.candidate_types == ("Mitotic figure",)
-    assert card.metrics["balanced_accuracy_cv"] == loop.learner.quality.balanced_accuracy
+    assert card.metrics["balanced_accuracy_oob"] == loop.learner.quality.balanced_accuracy
     assert card.source["plugins"] == "Mitosis candidates" and card.image_sets and card.date
 
     plugin = store.list(e.Plugin, name="Mitosis candidates")[0]

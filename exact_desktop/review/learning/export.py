@@ -44,7 +44,7 @@ def export_model(loop: LearningLoop, path: Path) -> ModelCard:
         scale_um_per_px=mpps[0] if mpps else 0.25, features=FEATURES,
         candidate_types=tuple(sorted({names[int(t)] for t in np.unique(session.candidates.types)})),
         decisions=quality.decisions, image_sets=tuple(s.name for s in sets),
-        metrics={"balanced_accuracy_cv": quality.balanced_accuracy},
+        metrics={"balanced_accuracy_oob": quality.balanced_accuracy},
         source={
             "plugins": ", ".join(sorted({o.plugin for o in session.origins.values()})),
             "estimator": type(model).__name__,
