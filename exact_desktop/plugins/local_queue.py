@@ -8,15 +8,21 @@ killed), and a job cancelled while its worker does not stop within the grace per
 the worker is still on it: one that has gone on to its next job is left to finish that). When
 the supervisor itself is stopped (a signal, Ctrl+C), it ends its workers and marks the jobs of
 the run that had not ended as interrupted, so a later run takes them up.
+
+Workers say when they are ready, when a job ends and when they have nothing left (worker_process.py):
+the supervisor wakes on each of those rather than at its next poll, and a run is over when every
+worker has ended or is idle. With `WarmWorkers`, workers can be started ahead of the jobs (`warm`),
+and the ones idle at the end of a run wait there for the next; without, they are ended.
 """
 
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import re
 import subprocess
-import tempfile
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,7 +30,8 @@ from dataclasses import dataclass, field
 from exact_desktop.model import entities as e
 from exact_desktop.model.entities import INTERRUPTED_MESSAGE, JobStatus
 from exact_desktop.plugins.job_book import JobBook, JobState
-from exact_desktop.plugins.registry import command_for
+from exact_desktop.plugins.warm_workers import WarmWorkers, end_workers
+from exact_desktop.plugins.worker_process import WorkerProcess, start_worker
 
 CANCEL_GRACE_S = 2.0
 STOP_GRACE_S = 2.0  # for a worker asked to end (SIGTERM) before it is killed
@@ -36,9 +43,12 @@ def project_env(url: str, token: str) -> dict[str, str]:
     return {"EXACT_URL": url, "EXACT_TOKEN": token}
 
 
-def worker_name(index: int) -> str:
-    """`local-<supervisor pid>-<ms>-<index>`: a job's holder names the run that supervises it."""
-    return f"local-{os.getpid()}-{int(time.time() * 1000) % 100000}-{index}"
+_SERIAL = itertools.count()
+
+
+def worker_name() -> str:
+    """`local-<supervisor pid>-<ms>-<serial>`: a job's holder names the process that supervises it."""
+    return f"local-{os.getpid()}-{int(time.time() * 1000) % 100000}-{next(_SERIAL)}"
 
 
 def supervisor_gone(worker: str) -> bool:
@@ -61,18 +71,6 @@ def default_size() -> int:
 
 
 @dataclass
-class Worker:
-    name: str
-    process: subprocess.Popen[bytes]
-    stderr: tempfile._TemporaryFileWrapper  # type: ignore[type-arg]
-    job_ids: list[int]
-
-    def stderr_tail(self) -> str:
-        self.stderr.seek(0)
-        return self.stderr.read().decode(errors="replace")[-2000:]
-
-
-@dataclass
 class QueueRun:
     jobs: list[int]
     workers: list[str] = field(default_factory=list)
@@ -84,31 +82,44 @@ class LocalQueue:
 
     def __init__(
         self, book: JobBook, connection_env: dict[str, str], size: int | None = None, timeout_s: float = 600.0,
-        extra_env: dict[str, str] | None = None,
+        extra_env: dict[str, str] | None = None, warm: WarmWorkers | None = None,
     ) -> None:  # fmt: skip
         self.book, self.connection_env = book, connection_env
         self.size = size or default_size()
         self.timeout_s = timeout_s
         self.extra_env = extra_env or {}
+        self.pool = warm
         self._last_stderr = ""
+        self._bell = threading.Event()  # rung by the workers: something to look at now
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {**self.connection_env, **self.extra_env}
+
+    def warm(self, plugin: e.Plugin, count: int | None = None) -> list[WorkerProcess]:
+        """Start workers for `plugin` ahead of its jobs (up to `count`, default the queue's size);
+        the ones started now, each `ready` once it can take a job. Needs a WarmWorkers."""
+        assert self.pool is not None, "a LocalQueue without WarmWorkers starts its workers for each run"
+        return self.pool.warm(plugin, self.env, count or self.size, worker_name)
 
     def run(self, plugin: e.Plugin, job_ids: list[int], poll_s: float = 0.2, report: Report | None = None) -> QueueRun:
-        """Start workers for the jobs and supervise them until every job has ended.
+        """Hand the jobs to workers (warm ones first) and supervise them until every job has ended.
 
         Anything that stops the supervision (KeyboardInterrupt, a signal turned into an
         exception) ends the workers and marks the run's jobs that had not ended interrupted."""
         run = QueueRun(list(job_ids))
         if not job_ids:
             return run
-        workers: list[Worker] = []
+        workers: list[WorkerProcess] = []
         try:
-            workers.extend(self._start(plugin, job_ids, i) for i in range(min(self.size, len(job_ids))))
+            workers.extend(self._worker(plugin, job_ids) for _ in range(min(self.size, len(job_ids))))
             run.workers = [w.name for w in workers]
             self._supervise(plugin, job_ids, workers, run, poll_s, report)
         except BaseException as stopped:
             self._stop(workers)
             self._interrupt(job_ids, stopped)
             raise
+        self._release(plugin, workers)
         for job_id in job_ids:  # never claimed: every worker died before reaching it
             job = self.book.get(job_id)
             if job is not None and job.status == JobStatus.PENDING:
@@ -120,12 +131,12 @@ class LocalQueue:
         return run
 
     def _supervise(
-        self, plugin: e.Plugin, job_ids: list[int], workers: list[Worker], run: QueueRun, poll_s: float,
+        self, plugin: e.Plugin, job_ids: list[int], workers: list[WorkerProcess], run: QueueRun, poll_s: float,
         report: Report | None,
     ) -> None:  # fmt: skip
         cancelled_at: dict[int, float] = {}
-        while workers:
-            time.sleep(poll_s)
+        while True:
+            self._bell.clear()  # before looking: what rings from now on is seen at the next round
             for worker in list(workers):
                 self._watch(worker, run, cancelled_at)
                 if worker.process.poll() is not None:
@@ -133,13 +144,32 @@ class LocalQueue:
                     workers.remove(worker)
                     # a crash costs its own job only: replace the worker while jobs wait (bounded)
                     if self._pending(job_ids) and len(run.workers) < self.size + len(job_ids):
-                        workers.append(self._start(plugin, job_ids, len(run.workers)))
+                        workers.append(self._start(plugin, job_ids))
                         run.workers.append(workers[-1].name)
             if report is not None:
                 report(job_ids)
+            if not any(w.working() for w in workers):
+                return
+            self._bell.wait(poll_s)
+
+    def _worker(self, plugin: e.Plugin, job_ids: list[int]) -> WorkerProcess:
+        warm = self.pool.take(plugin, self.env) if self.pool is not None else None
+        if warm is None:
+            return self._start(plugin, job_ids)
+        warm.bell = self._bell
+        warm.wake(job_ids)
+        return warm
+
+    def _release(self, plugin: e.Plugin, workers: list[WorkerProcess]) -> None:
+        """After the run: idle workers wait for the next one (with WarmWorkers) or are ended."""
+        if self.pool is None:
+            end_workers(workers)
+            return
+        for worker in workers:
+            self.pool.keep(plugin, self.env, worker)
 
     @staticmethod
-    def _stop(workers: list[Worker]) -> None:
+    def _stop(workers: list[WorkerProcess]) -> None:
         """SIGTERM to each worker, SIGKILL to those still there after the grace period."""
         for worker in workers:
             with contextlib.suppress(ProcessLookupError):
@@ -151,7 +181,7 @@ class LocalQueue:
             except subprocess.TimeoutExpired:
                 worker.process.kill()
                 worker.process.wait()
-            worker.stderr.close()
+            worker.close()
 
     def _interrupt(self, job_ids: list[int], why: BaseException) -> None:
         reason = str(why) or type(why).__name__
@@ -165,21 +195,14 @@ class LocalQueue:
     def _pending(self, job_ids: list[int]) -> bool:
         return any((job := self.book.get(j)) is not None and job.status == JobStatus.PENDING for j in job_ids)
 
-    def _start(self, plugin: e.Plugin, job_ids: list[int], index: int) -> Worker:
-        name = worker_name(index)
-        env = {
-            **os.environ, **self.connection_env, **self.extra_env, "EXACT_PLUGIN": plugin.name,
-            "EXACT_WORKER": name, "EXACT_JOB_IDS": ",".join(map(str, job_ids)), "PYTHONUNBUFFERED": "1",
-        }  # fmt: skip
-        stderr = tempfile.TemporaryFile()  # noqa: SIM115 - closed in _after_exit when the worker has ended
-        process = subprocess.Popen(command_for(plugin.script), env=env, stdout=subprocess.DEVNULL, stderr=stderr)
-        return Worker(name, process, stderr, job_ids)
+    def _start(self, plugin: e.Plugin, job_ids: list[int]) -> WorkerProcess:
+        return start_worker(plugin, self.env, worker_name(), job_ids, self._bell)
 
-    def _held(self, worker: Worker) -> list[JobState]:
+    def _held(self, worker: WorkerProcess) -> list[JobState]:
         jobs = self.book.held_by(worker.name, worker.job_ids)
         return [j for j in jobs if j.processing_complete < 100 and j.status in (JobStatus.RUNNING, JobStatus.CANCELLED)]
 
-    def _watch(self, worker: Worker, run: QueueRun, cancelled_at: dict[int, float]) -> None:
+    def _watch(self, worker: WorkerProcess, run: QueueRun, cancelled_at: dict[int, float]) -> None:
         held = self._held(worker)
         moved_on = any(j.status == JobStatus.RUNNING for j in held)  # one job at a time: this is its job now
         for job in held:
@@ -195,7 +218,7 @@ class LocalQueue:
                 )
                 self.book.fail(job.id, run.failures[job.id])
 
-    def _after_exit(self, worker: Worker, run: QueueRun) -> None:
+    def _after_exit(self, worker: WorkerProcess, run: QueueRun) -> None:
         code = worker.process.returncode
         self._last_stderr = worker.stderr_tail()
         for job in self._held(worker):
@@ -204,4 +227,4 @@ class LocalQueue:
             message = f"the plugin process ended (exit code {code}) while working on this job"
             run.failures[job.id] = message
             self.book.fail(job.id, message, self._last_stderr)
-        worker.stderr.close()
+        worker.close()

@@ -1,6 +1,7 @@
 """Plugins on a local project, for a window (Qt-free): the jobs are the project's, each run
 is `local_run.queue_jobs` (as `exact-desktop plugin run` runs them) on a thread of its own, against the
-project served on loopback for as long as the window is open."""
+project served on loopback for as long as the window is open. Workers that end a run idle stay
+warm for the next run of their plugin (plugins/warm_workers.py) until the window closes."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 from exact_desktop.model import entities as e
 from exact_desktop.model.jobs import JobView
 from exact_desktop.plugins.jobs import Submitted, cancel_job, create_jobs, mark_interrupted, retry_job
+from exact_desktop.plugins.warm_workers import WarmWorkers
 from exact_desktop.project.local_run import queue_jobs
 from exact_desktop.server.server import serve_in_thread
 from exact_desktop.store.sqlite.store import SqliteStore
@@ -26,6 +28,7 @@ class LocalPlugins:
         self.store = store
         self.interrupted = mark_interrupted(store)  # nothing of ours runs any job at the start
         self.api = serve_in_thread(store)
+        self.warm = WarmWorkers()
         self.queues: list[threading.Thread] = []
 
     def ready_plugins(self) -> list[e.Plugin]:
@@ -63,12 +66,15 @@ class LocalPlugins:
         self._queue(self.store.get(e.Plugin, job.plugin), Submitted(created=[job]))
 
     def _queue(self, plugin: e.Plugin, submitted: Submitted) -> None:
-        thread = threading.Thread(target=queue_jobs, args=(self.store, plugin, submitted), kwargs={"api": self.api},
-                                  name="local-queue", daemon=True)  # fmt: skip
+        thread = threading.Thread(
+            target=queue_jobs, args=(self.store, plugin, submitted), kwargs={"api": self.api, "warm": self.warm},
+            name="local-queue", daemon=True,
+        )  # fmt: skip
         self.queues.append(thread)
         thread.start()
 
     def close(self) -> None:
         for thread in self.queues:
             thread.join(timeout=QUEUE_CLOSE_WAIT_S)
+        self.warm.close()
         self.api.stop()

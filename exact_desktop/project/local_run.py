@@ -16,6 +16,7 @@ from exact_desktop.plugins.jobs import Submitted, create_jobs, mark_interrupted,
 from exact_desktop.plugins.local_queue import LocalQueue, Report, project_env, supervisor_gone
 from exact_desktop.plugins.progress import detail_tail
 from exact_desktop.plugins.registry import check_runnable, find_plugin
+from exact_desktop.plugins.warm_workers import WarmWorkers
 from exact_desktop.server.server import RunningServer, serve_in_thread
 from exact_desktop.store.base import NotFoundError
 from exact_desktop.store.sqlite.store import SqliteStore
@@ -51,14 +52,16 @@ def run_jobs(
 def queue_jobs(
     store: SqliteStore, plugin: e.Plugin, submitted: Submitted, api: RunningServer | None = None,
     workers: int | None = None, timeout_s: float = 600.0, report: Report | None = None,
+    warm: WarmWorkers | None = None,
 ) -> None:  # fmt: skip
     """The submitted jobs on the plugin's queue, the project served for them (by `api`, a window's,
-    else for this run only); then the reruns settled (see jobs.settle_reruns)."""
+    else for this run only; `warm`: the window's workers kept between runs); then the reruns
+    settled (see jobs.settle_reruns)."""
     job_ids = [j.id for j in submitted.created]
     try:
         server = api or serve_in_thread(store)
         try:
-            queue = queue_for(plugin, store, server.url, server.token, workers, timeout_s)
+            queue = queue_for(plugin, store, server.url, server.token, workers, timeout_s, warm)
             queue.run(plugin, job_ids, report=report)
         finally:
             if server is not api:
@@ -68,14 +71,20 @@ def queue_jobs(
 
 
 def queue_for(
-    plugin: e.Plugin, store: SqliteStore, url: str, token: str, workers: int | None = None, timeout_s: float = 600.0
+    plugin: e.Plugin,
+    store: SqliteStore,
+    url: str,
+    token: str,
+    workers: int | None = None,
+    timeout_s: float = 600.0,
+    warm: WarmWorkers | None = None,
 ) -> Any:
     """The plugin's queue: `local` (the default) or `celery` (broker from EXACT_DESKTOP_BROKER)."""
     if plugin.queue == "celery":
         from exact_desktop.plugins.celery_queue import CeleryQueue  # celery is only needed when used
 
         return CeleryQueue(store, url, token, timeout_s=timeout_s)
-    return LocalQueue(StoreJobBook(store), project_env(url, token), size=workers, timeout_s=timeout_s)
+    return LocalQueue(StoreJobBook(store), project_env(url, token), size=workers, timeout_s=timeout_s, warm=warm)
 
 
 def summary(store: SqliteStore, plugin: e.Plugin, job_ids: list[int], skipped: list[int]) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from exact_desktop.plugins.sdk.context import Cancelled, JobContext, now_iso
 from exact_desktop.plugins.sdk.errors import PluginError
 from exact_desktop.plugins.sdk.image import ImageHandle
 from exact_desktop.plugins.sdk.lease import Heartbeat, LeaseWatch, claim, is_open
+from exact_desktop.plugins.sdk.wake import WAKE_ENV, Wake
 from exact_desktop.rest.answers import Shape, checked
 from exact_desktop.rest.connection import Connection
 from exact_desktop.rest.errors import ExactApiError, RefusedError
@@ -90,11 +91,13 @@ def run_worker(
 
     A job claimed by another worker whose `updated_time` has not moved for `lease_s` (as this
     worker's own clock measures it: server times are only compared with server times) is taken
-    over.
+    over. Started by the local queue (`EXACT_WAKE=stdin`, see wake.py), it waits for the queue
+    to hand it jobs instead, until the queue closes its stdin.
     """
     connection = connection or Connection.from_environment()
     name = plugin_name or os.environ.get("EXACT_PLUGIN")
     lease_s = lease_s if lease_s is not None else float(os.environ.get("EXACT_LEASE_S", DEFAULT_LEASE_S))
+    wake = Wake.from_environment()
     plugin = find_plugin(connection, name)
     types = plugin_types(connection, plugin)
     only = [int(i) for i in os.environ.get("EXACT_JOB_IDS", "").split(",") if i]
@@ -104,6 +107,12 @@ def run_worker(
     summary = WorkSummary(str(name), me)
     lists: bool | None = None
     idle_since = time.monotonic()
+    if wake is not None:
+        wake.say(ready=True)
+        if not only:  # started ahead of any job: nothing is ours until the queue says so
+            only = wake.next_jobs() or []
+            if not only:
+                return summary
     while True:
         listed = jobs_listed(
             connection, fields=JOB_FIELDS, **({"filter_ids": ",".join(map(str, only))} if only else {})
@@ -111,13 +120,23 @@ def run_worker(
         jobs = [j for j in listed if j["plugin"] == plugin["id"] and (not only or j["id"] in only) and is_open(j)]
         claimed = next((j for j in reversed(jobs) if watch.claimable(j, me) and claim(connection, j, me)), None)
         if claimed is None:
+            if wake is not None:
+                wake.say(idle=True)
+                more = wake.next_jobs()
+                if more is None:
+                    return summary
+                only = more  # what earlier wakes gave has ended, or is another worker's
+                continue
             if time.monotonic() - idle_since >= idle_exit_s and not watch.waiting_for(jobs, me, idle_exit_s):
                 return summary
             time.sleep(poll_s)
             continue
         outcome, lists = _run_one(connection, process, plugin, types, claimed, params, lease_s, lists)
         summary.jobs.append(outcome)
-        print(json.dumps({"job": outcome["job"], "status": outcome["status"]}), file=sys.stderr, flush=True)
+        ended = {"job": outcome["job"], "status": outcome["status"]}
+        print(json.dumps(ended), file=sys.stderr, flush=True)
+        if wake is not None:
+            wake.say(**ended)
         idle_since = time.monotonic()
 
 
@@ -219,4 +238,5 @@ def main(process: Process, describe: dict[str, Any]) -> None:
     except ExactApiError as err:
         print(f"plugin {describe.get('name')!r}: {err}", file=sys.stderr)
         sys.exit(2)
-    print(json.dumps(summary.as_json()))
+    if os.environ.get(WAKE_ENV) != "stdin":  # the local queue counts what the server holds instead
+        print(json.dumps(summary.as_json()))

@@ -17,7 +17,7 @@ DESCRIBE = {
             "name": "mode",
             "type": "str",
             "default": "boxes",
-            "choices": ["boxes", "crash", "hang", "invalid", "slow", "raise", "heatmap", "nan"],
+            "choices": ["boxes", "crash", "hang", "invalid", "slow", "raise", "heatmap", "nan", "chatty"],
         },
         {"name": "count", "type": "int", "default": 3, "min": 1, "max": 100000},
     ],
@@ -39,13 +39,16 @@ def process(image, params, context):
     if mode == "invalid":
         context.add_annotation("Outline", {"x1": 0, "y1": 0, "x2": 5, "y2": 5}, score=0.5)  # 2 nodes: not a polygon
         context.flush()  # the refusal comes back here, and fails the job
+    if mode == "chatty":  # says on stdout what a worker says when it is done: the queue must not believe it
+        print('{"idle": true}', flush=True)
+        os.write(1, b'{"idle": true}\n')
     if mode == "nan":  # a division by zero in a plugin's geometry
         context.add_annotation("Spot", {"x1": 0, "y1": 0, "x2": float("nan"), "y2": 5})
     steps = params["count"]
     for i in range(steps):
         context.add_annotation("Spot", {"x1": i, "y1": i, "x2": i + 4, "y2": i + 4}, score=(i + 1) / steps)
         context.progress((i + 1) / steps)
-        if mode == "slow":
+        if mode in ("slow", "chatty"):
             time.sleep(0.05)
 
 
