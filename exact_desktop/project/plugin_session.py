@@ -19,10 +19,25 @@ from exact_desktop.sync.results_pull import ResultsPulled
 
 
 class PluginSession(Protocol):
-    where: str  # said after a plugin's name in a message: "" here, " on URL" on a server
-    skipped_why: str  # why a run leaves an image out
-    api: RunningServer | None  # the project served on loopback for the plugin processes, if it is
-    interrupted: list[int]  # jobs found running at the start, that nothing ran any more
+    @property
+    def where(self) -> str:
+        """Said after a plugin's name in a message: "" here, " on URL" on a server."""
+        ...
+
+    @property
+    def skipped_why(self) -> str:
+        """Why a run leaves an image out."""
+        ...
+
+    @property
+    def api(self) -> RunningServer | None:
+        """The project served on loopback for the plugin processes, if it is."""
+        ...
+
+    @property
+    def interrupted(self) -> list[int]:
+        """Jobs found running at the start, that nothing ran any more."""
+        ...
 
     def ready_plugins(self) -> list[e.Plugin] | None:
         """The plugins that can run, when that is known without waiting (None: ask `plugins`

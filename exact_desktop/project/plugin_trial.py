@@ -54,11 +54,11 @@ def try_plugin(
 
 def _product(store: SqliteStore, image: e.Image) -> int:
     """Where the plugin's annotation types live: the image set's product, else the first one."""
-    image_set = store.get(e.ImageSet, image.image_set)  # type: ignore[arg-type]
-    products = image_set.product_set or [p.id for p in store.list(e.Product)]
+    image_set = store.get(e.ImageSet, image.image_set)
+    products = image_set.product_set or [stored_id(p) for p in store.list(e.Product)]
     if not products:
         raise LookupError(f"image {image.id} has no product for the plugin's annotation types")
-    return products[0]  # type: ignore[return-value]
+    return products[0]
 
 
 def _run(
