@@ -86,9 +86,10 @@ def plan_import(
 ) -> ImportPlan:
     """Check every feature; the plan holds the annotations of the good ones and why the others are not.
 
-    The features are looked at one by one only for what is cheap (type, id, name); their
-    geometries are parsed, checked, split into parts, clipped and converted as arrays (shapely 2),
-    and a feature is named by its number in every problem."""
+    The features are looked at one by one only for what is cheap (type, id, name); the UUIDs of
+    those without one are made in one pass; their geometries are made (plain polygons straight
+    from one array of coordinates, the rest parsed by GEOS), checked, split into parts, clipped
+    and converted as arrays (shapely 2), and a feature is named by its number in every problem."""
     by_name = {t.name: t for t in types}
     features = features_of(data)
     plan = ImportPlan(features=len(features))
