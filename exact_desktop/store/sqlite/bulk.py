@@ -125,25 +125,25 @@ def _pipeline(
 ) -> None:  # fmt: skip
     """Chunk by chunk, the rows in multi-row statements (many_rows.py: no GIL hand-over per row).
     The next chunk is prepared on a second thread meanwhile: SQLite lets go of the GIL while it
-    steps, so on two cores a chunk's Python work (checks, encoding) overlaps the SQLite work of
-    the one before. `prepare` reads nothing from the database: it runs apart from the cursor."""
+    steps, so on two cores a chunk's Python work (checks, encoding, its index entries) overlaps
+    the SQLite work of the one before. `prepare` reads nothing from the database: it runs apart from the cursor."""
     names = columns_sql.split(", ")
 
-    def ready(start: int) -> tuple[Prepared, ColumnRows]:
+    def ready(start: int) -> tuple[ColumnRows, spatial.Entries]:
         chunk = prepare(entities[start : start + CHUNK])
         first = ids[start]
-        return chunk, column_rows(names, [range(first, first + len(chunk.columns[0])), *chunk.columns])
+        rows = column_rows(names, [range(first, first + len(chunk.columns[0])), *chunk.columns])
+        return rows, spatial.entries(chunk.positions + first, chunk.owners, chunk.boxes, chunk.scores)
 
     starts = range(0, len(entities), CHUNK)
     with ThreadPoolExecutor(1) if len(starts) > 1 else contextlib.nullcontext() as ahead:
         upcoming = _prepared_by(ahead, ready, 0)
         for start in starts:
-            chunk, rows = upcoming()
+            rows, found = upcoming()
             if start + CHUNK < len(entities):
                 upcoming = _prepared_by(ahead, ready, start + CHUNK)
             insert_columns(cursor, table, rows)
-            first = ids[start]
-            spatial.index_columns(cursor, tree, chunk.positions + first, chunk.owners, chunk.boxes, chunk.scores, log)
+            spatial.write_entries(cursor, tree, found, log)
 
 
 def _prepared_by(ahead: ThreadPoolExecutor | None, ready: Callable[[int], T], start: int) -> Callable[[], T]:

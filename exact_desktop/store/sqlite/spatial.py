@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -156,25 +157,51 @@ def index_columns(
     scores: list[float] | None = None, log: ChangeLog | None = None,
 ) -> None:  # fmt: skip
     """`index_rows` from columns: ids, owners (2 rows: image, group), boxes as rows of (min_x,
-    max_x, min_y, max_y). Entries go in ordered by (band, cell), the tree's own order: pages are
-    filled one after another instead of all over the tree (a third of the cost at 100,000)."""
-    if not len(ids):
+    max_x, min_y, max_y)."""
+    write_entries(cursor, tree, entries(ids, owners, boxes, scores), log)
+
+
+@dataclass(frozen=True)
+class Entries:
+    """A chunk's index entries made ready to write (pure work: the bulk path makes them on its
+    preparing thread), in the tree's order: the distinct (image, group) pairs and each entry's
+    pair, the boxes, score buckets and the grid's columns after the band."""
+
+    pairs: np.ndarray
+    which: np.ndarray
+    boxes: np.ndarray
+    buckets: np.ndarray
+    columns: list[list[Any]]
+
+
+def entries(ids: np.ndarray, owners: np.ndarray, boxes: np.ndarray, scores: list[float] | None = None) -> Entries:
+    """Entries ordered by (pair, cell), the tree's own order within a band: pages are filled one
+    after another instead of all over the tree (a third of the cost at 100,000)."""
+    pairs, which = _distinct_pairs(owners)
+    which = which.reshape(-1)
+    cells = cell_keys(boxes)
+    order = np.lexsort((ids, cells, which))
+    boxes = np.asarray(boxes, np.float64).reshape(-1, 4)[order]
+    buckets = density.score_buckets(scores, len(ids))[order]
+    return Entries(pairs, which[order], boxes, buckets, [cells[order].tolist(), ids[order].tolist(), *boxes.T.tolist()])
+
+
+def write_entries(cursor: sqlite3.Cursor, tree: str, found: Entries, log: ChangeLog | None = None) -> None:
+    """The entries into the grid, the density counts and `log`."""
+    if not len(found.which):
         return
     bands = Bands(cursor, tree)
-    pairs, which = _distinct_pairs(owners)
-    band_ids = np.array([bands(image, group) for image, group in pairs.tolist()], np.int64)[which.reshape(-1)]
-    cells = cell_keys(boxes)
-    order = np.lexsort((ids, cells, band_ids))
-    one_band = len(pairs) == 1  # the common case: its number bound once a statement
-    band_column = [int(band_ids[0])] * len(ids) if one_band else band_ids[order].tolist()
-    columns = [band_column, cells[order].tolist(), ids[order].tolist(), *boxes[order].T.tolist()]
+    numbers = [bands(image, group) for image, group in found.pairs.tolist()]
+    band_ids = np.array(numbers, np.int64)[found.which]
+    # the common case, one band: its number bound once a statement
+    band_column = [numbers[0]] * len(band_ids) if len(numbers) == 1 else band_ids.tolist()
     try:
-        insert_columns(cursor, tree, column_rows(_GRID_COLUMNS, columns))
+        insert_columns(cursor, tree, column_rows(_GRID_COLUMNS, [band_column, *found.columns]))
     except sqlite3.IntegrityError as err:
         raise sqlite3.IntegrityError(f"{tree}: an object indexed twice ({err})") from None
-    density.change(cursor, band_ids, density.score_buckets(scores, len(ids)), boxes, 1)
+    density.change(cursor, band_ids, found.buckets, found.boxes, 1)
     if log is not None:
-        log.add(cursor, tree, band_ids, boxes)
+        log.add(cursor, tree, band_ids, found.boxes)
 
 
 def _distinct_pairs(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
