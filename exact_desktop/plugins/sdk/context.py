@@ -17,6 +17,7 @@ from PIL import Image as PILImage
 from exact_desktop.model.entities import CANCELLED_MESSAGE
 from exact_desktop.model.vectors import validate_vector
 from exact_desktop.plugins.sdk.errors import PluginError
+from exact_desktop.plugins.sdk.reporter import ProgressReporter
 from exact_desktop.plugins.sdk.results import BATCH, ResultWriter
 from exact_desktop.rest.connection import Connection
 from exact_desktop.rest.errors import UnknownOutcomeError
@@ -49,6 +50,7 @@ class JobContext:
         self._entries: dict[str, int] = {}
         self._pending: list[dict[str, Any]] = []
         self.writer = ResultWriter(connection, lists, job=job)
+        self.reporter = ProgressReporter(connection, self.job_path)
         self._show_progress = os.environ.get("EXACT_PROGRESS") == "stderr"  # `plugin work` asks for it
         self._last_shown = 0.0
 
@@ -58,7 +60,11 @@ class JobContext:
 
     # --- progress and cancel ------------------------------------------------------------------
     def progress(self, fraction: float) -> None:
-        """Report 0..1 done (shown as a percentage with an ETA); raises Cancelled when asked to stop."""
+        """Report 0..1 done (shown as a percentage with an ETA); raises Cancelled when asked to stop.
+
+        The report travels on a thread of its own (reporter.py); the cancel it finds is raised here
+        at the next call after its answer."""
+        self._stopped()
         now = time.monotonic()
         if now - self._last_report < REPORT_EVERY_S and fraction < 1:
             return
@@ -69,11 +75,21 @@ class JobContext:
         if fraction > 0:  # EXACT refuses a null eta_time: leave it out until there is one
             remaining = (now - self._started) * (1 - fraction) / fraction
             fields["eta_time"] = (datetime.now(UTC) + timedelta(seconds=remaining)).isoformat()
-        job = self.connection.patch(self.job_path, **fields)
+        self.reporter.report(fields)
         if self._show_progress and (now - self._last_shown >= SHOW_EVERY_S or fraction >= 1):
             self._last_shown = now
             print(f"job {self.job['id']} (image {self.job['image']}): {percent:.0f} %", file=sys.stderr, flush=True)
-        self._check_cancel(job)
+
+    def _stopped(self) -> None:
+        """Raises what the latest progress report found: a cancel, or the report's own failure."""
+        self.reporter.raise_error()
+        if self.reporter.answer is not None:
+            self._check_cancel(self.reporter.answer)
+
+    def reports_done(self) -> None:
+        """Every progress report answered: called when process() has returned, before the job's end
+        is written, so no late report lands after it."""
+        self.reporter.close()
 
     def check_cancelled(self) -> None:
         """For long loops without progress: raises Cancelled if the job was cancelled."""
@@ -155,6 +171,7 @@ class JobContext:
     def finish(self) -> int:
         """Every result stored, exactly once (raises otherwise); how many there are. A job that
         found nothing still gets its (empty) result: it ran, and that is worth showing."""
+        self.reporter.raise_error()
         self.flush()
         stored = self.writer.finish()
         self._the_result()

@@ -181,7 +181,10 @@ def _run_one(
     image = ImageHandle(connection, connection.get(f"/api/v1/images/images/{job['image']}/", omit="annotations"))
     try:
         with Heartbeat(connection, path, max(1.0, lease_s / 4)):
-            process(image, context.params, context)
+            try:
+                process(image, context.params, context)
+            finally:
+                context.reports_done()
             outcome["result_annotations"] = context.finish()
         connection.patch(
             path, processing_complete=100, eta_time=now_iso(), updated_time=now_iso()
@@ -194,6 +197,7 @@ def _run_one(
         outcome.update(status="failed", error=message)
         connection.patch(path, error_message=message, error_detail=traceback.format_exc()[-5000:])
     finally:
+        context.reports_done()
         context.writer.close()
         image.close()
     with contextlib.suppress(ExactApiError):  # the server unreachable now: what was set aside stays, unlinked
