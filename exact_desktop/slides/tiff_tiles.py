@@ -87,6 +87,8 @@ class TiffTiles:
         tw, th = page.tile_width, page.tile_height
         across = -(-page.width // tw)
         x_end, y_end = min(x + w, page.width), min(y + h, page.height)
+        if x_end <= max(x, 0) or y_end <= max(y, 0):  # wholly off the slide: glass, as OpenSlide shows it
+            return out
         for ty in range(max(y, 0) // th, -(-y_end // th)):
             for tx in range(max(x, 0) // tw, -(-x_end // tw)):
                 tile = self._tile(page, ty * across + tx)

@@ -24,9 +24,11 @@ def test_regions_read_from_the_tiles_are_openslides_pixels(two_level_slide):
         assert isinstance(slide, OpenSlideSource) and slide.level_count == 2
         for level, ds in enumerate(slide.level_downsamples):
             width, height = slide.level_dimensions[level]
-            # inside, across tile edges, hanging over every side of the slide, one pixel
+            # inside, across tile edges, hanging over every side of the slide, one pixel, and wholly
+            # past the right or bottom edge (a candidate off the slide: it raised in the review)
             places = [(rng.integers(-200, width), rng.integers(-200, height), rng.integers(1, 700), rng.integers(1, 700))
-                      for _ in range(12)] + [(-5, -5, width + 10, height + 10), (width - 1, height - 1, 1, 1)]  # fmt: skip
+                      for _ in range(12)] + [(-5, -5, width + 10, height + 10), (width - 1, height - 1, 1, 1),
+                      (width + 100, 10, 300, 200), (10, height + 100, 200, 300), (width + 5, height + 5, 64, 64)]  # fmt: skip
             for x, y, w, h in places:
                 location = (int(x * ds), int(y * ds))
                 assert slide._tiles is not None and slide._tiles.reads(location, level)
