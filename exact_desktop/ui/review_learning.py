@@ -9,16 +9,31 @@ learns at once."""
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QObject, QThread, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 
 from exact_desktop.review.learning.learner import LearningError, Quality
 from exact_desktop.review.learning.loop import LearningLoop
 from exact_desktop.review.session import ReviewSession
 
 LEARN_EVERY = 10  # new decisions between two trainings
-_RUNNING: set[QThread] = (
-    set()
-)  # a worker outlives a closed panel until it ends (Qt aborts on a running QThread's deletion)
+# a worker outlives a closed panel until it ends (Qt aborts on a running QThread's deletion)
+_RUNNING: set[QThread] = set()
+
+
+def _stop_at_quit() -> None:
+    app = QCoreApplication.instance()
+    if app is not None and not app.property("review_learning_stops_at_quit"):
+        app.aboutToQuit.connect(_stop_running)
+        app.setProperty("review_learning_stops_at_quit", True)
+
+
+def _stop_running() -> None:
+    """At quit, before Python lets go of the workers: each stops after its chunk and is waited for
+    (a quit while the model was scoring aborted the process: a running QThread was deleted)."""
+    for worker in list(_RUNNING):
+        worker.requestInterruption()
+        worker.wait()
+    _RUNNING.clear()
 
 
 class RetrainWorker(QThread):
@@ -78,30 +93,40 @@ class ReviewLearning(QObject):
         self.worker.scored.connect(self._scored)
         self.worker.failed.connect(self._failed)
         self.worker.finished.connect(self._finished)
+        _stop_at_quit()
         _RUNNING.add(self.worker)
-        self.worker.finished.connect(lambda worker=self.worker: _RUNNING.discard(worker))
         self.status.emit(f"Model: learning from {len(decided)} decisions…")
         self.worker.start()
 
+    # the worker's signals reach these on the GUI thread; decorated as slots, as PySide asks of a
+    # method receiving another thread's signals (PYSIDE-3124: a crash in libshiboken without)
+    @Slot(object)
     def _learnt(self, quality: Quality) -> None:
         self.quality = quality
         self.status.emit(describe(quality))
 
+    @Slot(int, int)
     def _progress(self, described: int, total: int) -> None:
         self.loop.keep_features()  # a panel closed before the end keeps what was described
         if described < total and self.quality is not None:
             self.status.emit(f"{describe(self.quality)} · scoring the other candidates: {described:,} of {total:,}")
 
+    @Slot(object)
     def _scored(self, scores: np.ndarray) -> None:
         self.loop.apply(scores)
         if self.quality is not None:
             self.status.emit(describe(self.quality))
 
+    @Slot(str)
     def _failed(self, message: str) -> None:
         self.status.emit(f"Model: {message}")
 
+    @Slot()
     def _finished(self) -> None:
-        self.worker = None
+        worker, self.worker = self.worker, None
+        if worker is not None:
+            worker.wait()  # finished is said just before the thread ends: let it end before letting go
+            _RUNNING.discard(worker)
 
     def stop(self) -> None:
         """The panel is closing: the worker stops after its chunk (the features kept so far are

@@ -121,15 +121,13 @@ class ReviewPanel(QWidget):
         self.keys = QLabel(self.single_keys)
         self.keys.setWordWrap(True)
         self.counts = QLabel()
-        self.no_model = QLabel(
-            f"No model yet: in the plugin's score order until one has learnt ({LEARN_EVERY} decisions)"
-        )
+        self.no_model = QLabel()  # said by _show_no_model
         self.no_model.setWordWrap(True)
         self.no_model.setStyleSheet("color: #a04000")
         self.model = QLabel("Model: learns after the first decisions")
         self.model.setWordWrap(True)
         self.learning = ReviewLearning(session, self)
-        self.learning.status.connect(self.model.setText)
+        self.learning.status.connect(self._model_said)
         self.learning.resume()
 
         layout = QVBoxLayout(self)
@@ -209,10 +207,31 @@ class ReviewPanel(QWidget):
             self._show_page()
         else:
             self._show_single()
-        self.no_model.setVisible(self.session.order.startswith("learned") and self.session.learned is None)
+        self._show_no_model()
         c = self.session.counts()
         left = f", about {c.seconds_left / 60:.0f} min left" if c.seconds_left is not None else ""
         self.counts.setText(f"{c.decided:,} decided · {c.remaining:,} to go · {c.per_minute:.0f} a minute{left}")
+
+    def _model_said(self, text: str) -> None:
+        self.model.setText(text)
+        self._show_no_model()
+
+    def _show_no_model(self) -> None:
+        """A learnt order without learnt scores yet is the plugin's score order: say why (a model
+        learnt but still scoring the other candidates said "No model yet" for minutes)."""
+        waiting = self.session.order.startswith("learned") and self.session.learned is None
+        self.no_model.setVisible(waiting)
+        if not waiting:
+            return
+        if self.learning.quality is None:
+            self.no_model.setText(
+                f"No model yet: in the plugin's score order until one has learnt ({LEARN_EVERY} decisions)"
+            )
+        else:
+            self.no_model.setText(
+                "In the plugin's score order until the model has scored the other candidates"
+                f" ({self.model.text().removeprefix('Model: ')})"
+            )
 
     def _show_single(self) -> None:
         current = self.session.current()

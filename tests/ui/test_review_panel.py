@@ -347,3 +347,28 @@ def test_the_review_takes_one_plugins_results_chosen_in_the_dock(qtbot, tmp_path
     everything = window.findChild(QDockWidget, "review-dock").widget().widget()
     assert len(everything.session) == 35
     window.close()
+
+
+def test_a_model_still_scoring_says_so_and_a_quit_while_it_scores_waits_for_it(qtbot, tmp_path, slide):
+    """A learnt order whose model has learnt but not yet scored the other candidates says so (it
+    said "No model yet" for minutes on a big queue); quitting meanwhile stops the worker and waits
+    (the process aborted: a running QThread deleted)."""
+    from PySide6.QtWidgets import QApplication
+
+    from exact_desktop.review.learning.learner import Quality
+
+    _store, _r, window = reviewing_window(qtbot, tmp_path, slide)
+    panel = window.plugins.open_review()
+    panel.order.setCurrentIndex(panel.order.findData("learned"))
+    assert "No model yet" in panel.no_model.text()
+    panel.learning._learnt(Quality(12, (-1, 3), 0.8, 5.0))  # as the worker says it, before its scores
+    assert panel.no_model.isVisibleTo(panel)
+    assert "until the model has scored the other candidates" in panel.no_model.text()
+    assert "from 12 decisions" in panel.no_model.text()
+    for i in range(10):
+        qtbot.keyClick(panel, "j" if i % 2 == 0 else "k")
+    qtbot.waitUntil(lambda: panel.learning.worker is not None, timeout=10_000)
+    worker = panel.learning.worker
+    QApplication.instance().aboutToQuit.emit()
+    assert worker.isFinished()
+    window.close()
