@@ -46,7 +46,15 @@ def plan_import(data: Any, image: Image, types: Iterable[AnnotationType]) -> Imp
     rows, names = _rows(data)
     plan = ImportPlan(features=len(rows))
     first_with: dict[str, tuple[int, tuple[Any, ...]]] = {}  # a UUID -> the first annotation with it, and its content
+    deleted = 0
     for index, row in enumerate(rows):
+        flag = row.get("deleted") if isinstance(row, dict) else None
+        if flag is not None and not isinstance(flag, bool):
+            plan.problems.append(Problem(index, "deleted must be true or false"))
+            continue
+        if flag:  # an export or an API page holds soft-deleted annotations too: they stay deleted
+            deleted += 1
+            continue
         try:
             annotation = _annotation(row, image, by_name, by_id, names)
         except (InvalidVectorError, InvalidValueError, _BadFeatureError) as err:
@@ -61,6 +69,8 @@ def plan_import(data: Any, image: Image, types: Iterable[AnnotationType]) -> Imp
             )
             continue
         plan.annotations.append(annotation)
+    if deleted:
+        plan.notes.append(f"{deleted} marked deleted, left out (they stay deleted)")
     return plan
 
 

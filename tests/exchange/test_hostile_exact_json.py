@@ -66,3 +66,19 @@ def test_two_different_annotations_with_one_uuid_conflict_and_nothing_is_lost_in
     assert plan.summary()["conflicts"] == 1
     assert [a.unique_identifier for a in plan.annotations] == [ID, ID]  # the same annotation twice: stored once
     assert carry_out(project[0], plan).imported == 1
+
+
+def test_annotations_marked_deleted_stay_deleted_and_a_deleted_that_is_no_boolean_is_a_bad_annotation(
+    project, tmp_path
+):
+    """An export or an API page holds soft-deleted annotations too: importing one brought them back
+    as live annotations, and `"deleted": "yes"` passed unchecked (found by an attacker)."""
+    rows = [{"annotation_type": {"name": "Nucleus"}, "vector": box(10), "deleted": True},
+            {"annotation_type": {"name": "Nucleus"}, "vector": box(40), "deleted": False},
+            {"annotation_type": {"name": "Nucleus"}, "vector": box(70)}]  # fmt: skip
+    plan = plan_of(project, tmp_path, {"results": rows})
+    assert not plan.problems
+    assert [a.vector["x1"] for a in plan.annotations] == [40, 70]
+    assert plan.summary()["notes"] == ["1 marked deleted, left out (they stay deleted)"]
+    bad = plan_of(project, tmp_path, {"results": [*rows, {**rows[2], "deleted": "yes"}]})
+    assert [str(p) for p in bad.problems] == ["#4: deleted must be true or false"]
