@@ -125,3 +125,15 @@ def test_a_learnt_order_without_decisions_is_refused_with_one_line(mitosis_demo,
     assert err.strip().splitlines() == [
         "exact-desktop: --order uncertain: no decisions yet: accept and reject some candidates to learn from"
     ]
+
+
+def test_decisions_whose_candidates_could_not_be_described_are_said_as_such():
+    """40 decisions whose features are all missing (their pixels unreadable) said "no decisions
+    yet" (found by an attacker); none at all still says so."""
+    from exact_desktop.review.learning.learner import REJECTED, Learner, LearningError
+
+    labels = np.array([REJECTED, 3] * 20)
+    with pytest.raises(LearningError, match=r"^40 decisions, but none of their candidates could be described"):
+        Learner().fit(np.full((40, 5), np.nan, np.float32), labels)
+    with pytest.raises(LearningError, match=r"^no decisions yet"):
+        Learner().fit(np.zeros((0, 5), np.float32), labels[:0])

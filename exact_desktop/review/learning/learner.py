@@ -65,8 +65,13 @@ class Learner:
         keep = ~np.isnan(features).any(axis=1)
         x, y = features[keep], labels[keep]
         classes, counts = np.unique(y, return_counts=True)
-        if not len(y):
+        if not len(labels):
             raise LearningError("no decisions yet: accept and reject some candidates to learn from")
+        if not len(y):
+            raise LearningError(
+                f"{len(labels)} decisions, but none of their candidates could be described (their pixels"
+                " could not be read): check the images' slide files"
+            )
         self.model, self._one_kind = None, None
         accuracy = None
         if len(classes) < 2:
