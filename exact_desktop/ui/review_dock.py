@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, QEvent, Qt
 from PySide6.QtWidgets import QDockWidget
 
 from exact_desktop.annotating.edit_history import EditHistory
@@ -93,17 +93,53 @@ def _docked(window: ProjectWindow, session: ReviewSession) -> ReviewPanel:
     panel.follow = follow  # type: ignore[attr-defined]  # held as long as the panel: blinker keeps weak references
     session.changed.connect(follow)
     follow(session)  # the first candidate shown on the slide at once, not after the first decision
-    old = window.findChild(QDockWidget, "review-dock")
-    if old is not None:
-        old.setObjectName("")  # the new one is the review dock from now on, before the old one is deleted
-        old.close()
-        old.deleteLater()
     dock = QDockWidget("Review", window)
-    dock.setObjectName("review-dock")
     dock.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dock.setWidget(scrolled(panel))
     learning = panel.learning
     dock.destroyed.connect(lambda _dock: learning.stop())  # a closed review stops scoring for the model
-    window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+    old = window.findChild(QDockWidget, "review-dock")
+    if old is not None:  # the new review takes the old one's place
+        old.setObjectName("")  # the new one is the review dock from now on, before the old one is deleted
+        _placed_as(window, dock, old)
+        old.close()
+        old.deleteLater()
+    dock.setObjectName("review-dock")
+    if old is None and not window.restoreDockWidget(dock):  # where a saved layout put it, else given room
+        _given_room(window, dock, panel)
+    dock.show()
+    dock.raise_()
     panel.setFocus()
     return panel
+
+
+def _placed_as(window: ProjectWindow, dock: QDockWidget, old: QDockWidget) -> None:
+    if old.isFloating():
+        dock.setFloating(True)
+        dock.setGeometry(old.geometry())
+    else:
+        window.addDockWidget(window.dockWidgetArea(old), dock)
+        window.tabifyDockWidget(old, dock)
+
+
+def _given_room(window: ProjectWindow, dock: QDockWidget, panel: ReviewPanel) -> None:
+    """Over the right column's top tabs (Layers, Annotations), that column made as wide as the
+    review's controls and the tabs as tall as the column allows (the docks below keep their
+    least): a crop to judge a candidate by, not a strip under the other docks."""
+    window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+    if not window.layers_dock.isHidden():  # a layout that closed the layers: the review alone there
+        window.tabifyDockWidget(window.layers_dock, dock)
+    dock.show()
+    dock.raise_()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)  # laid out: a resize before is undone
+    width = panel.minimumSizeHint().width() + dock.widget().verticalScrollBar().sizeHint().width()
+    if dock.width() < width:
+        window.resizeDocks([dock], [width], Qt.Orientation.Horizontal)
+    tabs = window.tabifiedDockWidgets(dock)
+    below = [
+        d
+        for d in window.findChildren(QDockWidget)
+        if d is not dock and d not in tabs and d.isVisible() and not d.isFloating()
+        and window.dockWidgetArea(d) == Qt.DockWidgetArea.RightDockWidgetArea
+    ]  # fmt: skip
+    window.resizeDocks([dock, *below], [window.height(), *[1] * len(below)], Qt.Orientation.Vertical)

@@ -29,8 +29,15 @@ class FittingScrollArea(QScrollArea):
         self._fit()
 
     def _fit(self) -> None:
-        room, least = self.viewport().size(), self.widget().minimumSizeHint()
-        self.widget().resize(max(room.width(), least.width()), max(room.height(), least.height()))
+        """The room without scrollbars, less a scrollbar's only where one is needed: measured on the
+        viewport as it is, a scrollbar shown once (a small dock) stayed when the dock grew."""
+        room, least = self.maximumViewportSize(), self.widget().minimumSizeHint()
+        width, height = room.width(), room.height()
+        if least.height() > height:
+            width -= self.verticalScrollBar().sizeHint().width()
+        if least.width() > width:
+            height -= self.horizontalScrollBar().sizeHint().height()
+        self.widget().resize(max(width, least.width()), max(height, least.height()))
 
 
 def scrolled(panel: QWidget) -> QScrollArea:

@@ -154,7 +154,8 @@ def test_the_review_dock_and_its_gallery_fit_a_1280x800_window(qtbot, tmp_path, 
     qtbot.wait(50)
     window.grab().save(str(tmp_path / "review-1280x800.png"))
     assert window.minimumSizeHint().height() <= 800 and window.height() <= 800
-    docks = [d for d in window.findChildren(QDockWidget) if d.isVisible() and not d.isFloating()]
+    docks = [d for d in window.findChildren(QDockWidget) if not d.visibleRegion().isEmpty() and not d.isFloating()]
+    assert len(docks) >= 5  # behind the review's tab: Layers, Annotations
     for dock in docks:
         inner = dock.widget().minimumSizeHint()
         assert inner.height() <= dock.height() and inner.width() <= dock.width(), dock.windowTitle()
@@ -372,3 +373,27 @@ def test_a_model_still_scoring_says_so_and_a_quit_while_it_scores_waits_for_it(q
     QApplication.instance().aboutToQuit.emit()
     assert worker.isFinished()
     window.close()
+
+
+def test_the_review_opens_with_room_for_its_crop_and_controls_at_1600x1000(qtbot, tmp_path, slide):
+    """Finding 4: the review was stacked under Layers and Properties in the right column, about
+    190 px tall (crop about 40 px) and wider than its column (Gallery cut off, a scrollbar). It
+    opens over the right column's top tabs now, with the room to judge a candidate; a review the
+    person moved elsewhere opens there again in the next window (the saved layout)."""
+    store, r, window = reviewing_window(qtbot, tmp_path, slide)
+    window.resize(1600, 1000)
+    window.plugins.jobs_dock.show()
+    panel = window.plugins.open_review()
+    scroll = window.findChild(QDockWidget, "review-dock").widget()
+    bars = (scroll.horizontalScrollBar(), scroll.verticalScrollBar())
+    qtbot.waitUntil(lambda: not any(bar.isVisible() for bar in bars))  # shown or hidden once laid out
+    window.grab().save(str(tmp_path / "review-1600x1000.png"))
+    assert panel.single.height() >= 256, panel.single.height()
+    assert panel.gallery_button.geometry().right() <= scroll.viewport().width()
+    dock = window.findChild(QDockWidget, "review-dock")
+    window.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)  # the person moves it
+    window.close()
+    again = open_window(qtbot, SqliteStore(store.path), r.seed.image_set.id, size=(1600, 1000))
+    again.plugins.open_review()
+    moved = again.findChild(QDockWidget, "review-dock")
+    assert again.dockWidgetArea(moved) == Qt.DockWidgetArea.LeftDockWidgetArea
