@@ -1,7 +1,8 @@
 """One plugin worker process as the local queue sees it: started, woken with jobs, listened to.
 
 A worker on the SDK speaks the protocol of `sdk/wake.py`: job ids in on stdin, `ready`, a line
-per job and `idle` out on stdout. A thread reads those lines as they come and rings the
+per job and `idle` out on stdout, each line with the token given to that start (anything else
+on stdout is the plugin's own print, not the worker's word). A thread reads those lines as they come and rings the
 supervisor's bell, so the supervisor sees a job end at once instead of at its next poll. A
 script without the SDK never says anything there: it works through `EXACT_JOB_IDS` and exits,
 which is what the supervisor waited for before, and still does for it.
@@ -12,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import secrets
 import subprocess
 import tempfile
 import threading
@@ -22,7 +24,7 @@ from pathlib import Path
 
 from exact_desktop.model import entities as e
 from exact_desktop.plugins.registry import command_for
-from exact_desktop.plugins.sdk.wake import WAKE_ENV
+from exact_desktop.plugins.sdk.wake import TOKEN_ENV, WAKE_ENV
 
 
 @dataclass
@@ -31,6 +33,7 @@ class WorkerProcess:
     process: subprocess.Popen[bytes]
     stderr: tempfile._TemporaryFileWrapper  # type: ignore[type-arg]
     job_ids: list[int]  # the jobs of its latest wake
+    token: str  # carried by each line the worker itself says
     wakes: int = 0  # wakes sent (the job ids it was started with are the first)
     idles: int = 0  # wakes it has answered with "idle": every job given was tried
     ready: threading.Event = field(default_factory=threading.Event)  # set up (or gone): it can take jobs
@@ -78,7 +81,7 @@ class WorkerProcess:
             said = json.loads(raw)
         except ValueError:
             return  # a script without the SDK printing its own lines
-        if isinstance(said, dict):
+        if isinstance(said, dict) and said.get("token") == self.token:
             if said.get("ready"):
                 self.ready.set()
             if said.get("idle"):
@@ -91,15 +94,16 @@ def start_worker(
     plugin: e.Plugin, env: dict[str, str], name: str, job_ids: list[int], bell: threading.Event | None = None
 ) -> WorkerProcess:
     """A worker for `plugin`: given `job_ids` at once, or none (started ahead, see WarmWorkers)."""
+    token = secrets.token_hex(16)
     env = {
         **os.environ, **env, "EXACT_PLUGIN": plugin.name, "EXACT_WORKER": name,
-        "EXACT_JOB_IDS": ",".join(map(str, job_ids)), WAKE_ENV: "stdin", "PYTHONUNBUFFERED": "1",
+        "EXACT_JOB_IDS": ",".join(map(str, job_ids)), WAKE_ENV: "stdin", TOKEN_ENV: token, "PYTHONUNBUFFERED": "1",
     }  # fmt: skip
     stderr = tempfile.TemporaryFile()  # noqa: SIM115 - closed by WorkerProcess.close when the worker has ended
     process = subprocess.Popen(
         command_for(plugin.script), env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr
     )
-    worker = WorkerProcess(name, process, stderr, list(job_ids), wakes=1 if job_ids else 0)
+    worker = WorkerProcess(name, process, stderr, list(job_ids), token, wakes=1 if job_ids else 0)
     if bell is not None:
         worker.bell = bell
     threading.Thread(target=worker._listen, name=f"worker-{name}", daemon=True).start()

@@ -93,3 +93,14 @@ def test_what_a_plugin_prints_on_stdout_does_not_end_its_run_early(served):
     outcome = run(store, s, queue, plugin, {"mode": "chatty", "count": 10})
     assert outcome.failures == {}
     assert stored_per_job(store) == [("done", 10)] * 3
+
+
+def test_what_a_plugin_prints_when_its_module_is_imported_does_not_end_its_run(served):
+    """Before the SDK has its channel (the plugin's module is imported first) a print of "idle"
+    reached the queue as the worker's word: every job failed "not run", blaming the plugin
+    (found by an attacker). The queue now hears only lines carrying this start's own token."""
+    store, s, queue, _warm = served
+    plugin = register(store, "tests.plugins.scripts.loud_at_import:process", s.product.id)
+    outcome = run(store, s, queue, plugin, {"mode": "boxes", "count": 7})
+    assert outcome.failures == {}
+    assert stored_per_job(store) == [("done", 7)] * 3
