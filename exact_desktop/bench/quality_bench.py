@@ -144,8 +144,15 @@ def map_correlation(store: SqliteStore, image: e.Image, truth: dict[str, Any]) -
     return float(np.corrcoef(picture.ravel(), expected.ravel())[0, 1])
 
 
+CLUSTERED = ("tumor", "lymphocyte")  # the two populations the two clusters are meant to find
+
+
 def cluster_purity(store: SqliteStore, image: int, truth: dict[str, Any]) -> float:
-    """Share of clustered nuclei whose cluster's majority is their own population."""
+    """Share of clustered nuclei whose cluster's majority is their own population, over the
+    tumour cells and lymphocytes the two clusters are for: the rare figures the demo gained for
+    the mitosis review (generator 4: mitoses and their mimics, 10 % of the nuclei) belong to
+    neither, and counted as errors whichever cluster took them (0.9998 -> 0.89 with no change to
+    the clustering)."""
     centres = np.array([(n[0], n[1]) for n in truth["nuclei"]])
     populations = [n[2] for n in truth["nuclei"]]
     clusters: dict[str, list[str]] = {}
@@ -153,7 +160,8 @@ def cluster_purity(store: SqliteStore, image: int, truth: dict[str, Any]) -> flo
     for r in store.list(e.PluginResultAnnotation, image=image, annotation_type__in=list(names)):
         x, y = (r.vector["x1"] + r.vector["x2"]) / 2, (r.vector["y1"] + r.vector["y2"]) / 2
         nearest = int(np.argmin(np.hypot(centres[:, 0] - x, centres[:, 1] - y)))
-        clusters.setdefault(names[r.annotation_type], []).append(populations[nearest])
+        if populations[nearest] in CLUSTERED:
+            clusters.setdefault(names[r.annotation_type], []).append(populations[nearest])
     total = sum(len(v) for v in clusters.values())
     return sum(max(v.count(p) for p in set(v)) for v in clusters.values()) / max(1, total)
 
