@@ -96,16 +96,18 @@ def open_(args: argparse.Namespace) -> int:
 
 def _open_project_file(path: Path, args: argparse.Namespace) -> int:
     """A project file, of the kind it says, at the image set it showed last (else its first)."""
+    from exact_desktop.project.opening import image_set_to_show
     from exact_desktop.ui.settings import last_project
 
     last = last_project()
     image_set = last[1] if last is not None and last[0].resolve() == path.resolve() else None
     project = opened_project(path, image_set=image_set)
-    return _run_gui([], args, project=project, image_set=_shown_set(project, image_set))
+    return _run_gui([], args, project=project, image_set=image_set_to_show(project, image_set))
 
 
 def _open_last(args: argparse.Namespace) -> int:
     from exact_desktop.cli.opening import fail
+    from exact_desktop.project.opening import image_set_to_show
     from exact_desktop.ui.settings import last_project
 
     last = last_project()
@@ -113,23 +115,7 @@ def _open_last(args: argparse.Namespace) -> int:
         return fail("no project was open before; give slide files, or run `exact-desktop demo`")
     path, image_set = last
     project = opened_project(path, image_set=image_set)  # of the kind its file says; never made anew
-    return _run_gui([], args, project=project, image_set=_shown_set(project, image_set))
-
-
-def _shown_set(project: Project, remembered: int | None) -> int | None:
-    """The image set shown last while the project still has it, else the project's first (the
-    remembered one may have been deleted, or the file replaced by another project)."""
-    from exact_desktop.model.entities import ImageSet
-    from exact_desktop.store.base import NotFoundError
-
-    if remembered is not None:
-        try:
-            project.store.get(ImageSet, remembered)
-        except NotFoundError:
-            pass
-        else:
-            return remembered
-    return project.first_image_set()
+    return _run_gui([], args, project=project, image_set=image_set_to_show(project, image_set))
 
 
 def _run_gui(paths: list[Path], args: argparse.Namespace, project: Project | None = None,

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from exact_desktop.model.entities import ImageSet
 from exact_desktop.project.base import Project
 from exact_desktop.project.exact import ExactProject
 from exact_desktop.project.local import LocalProject
 from exact_desktop.rest.connection import Connection, tls_verified
+from exact_desktop.store.base import NotFoundError
 from exact_desktop.store.credentials import CredentialsError, credentials_for
 from exact_desktop.store.project import open_existing_store, open_store
 from exact_desktop.store.sqlite.store import SqliteStore
@@ -32,6 +34,19 @@ def project_of(store: SqliteStore, image_set: int | None = None) -> Project:
         return LocalProject(store)
     mirror = next((m for m in mirrors if m.image_set == image_set), mirrors[0])
     return ExactProject(ExactMirror(_connection(mirror.server), mirror.remote_id, store=store))
+
+
+def image_set_to_show(project: Project, remembered: int | None) -> int | None:
+    """The image set shown last while the project still has it, else the project's first (the
+    remembered one may have been deleted, or the file replaced by another project)."""
+    if remembered is not None:
+        try:
+            project.store.get(ImageSet, remembered)
+        except NotFoundError:
+            pass
+        else:
+            return remembered
+    return project.first_image_set()
 
 
 def _connection(url: str) -> Connection:

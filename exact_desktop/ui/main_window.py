@@ -30,8 +30,9 @@ from exact_desktop.ui.annotation_ui import AnnotationUi
 from exact_desktop.ui.exact_server_ui import ExactServerUi
 from exact_desktop.ui.layers_panel import LayersPanel
 from exact_desktop.ui.plugins_ui import PluginsUi
+from exact_desktop.ui.project_menu import ProjectMenu, remembered
 from exact_desktop.ui.project_window import ProjectWindow
-from exact_desktop.ui.settings import last_image, remember_project, settings
+from exact_desktop.ui.settings import last_image, remember_project, remember_recent, settings
 from exact_desktop.viewer.overlay_painter import OverlayPainter
 from exact_desktop.viewer.slide_view import SlideView
 
@@ -92,6 +93,7 @@ class MainWindow(ProjectWindow):
         self.api = session.api if session is not None else None  # the project served for plugin processes
         self.plugins = PluginsUi(self, session) if session is not None else None
         self.server_ui = ExactServerUi(self, lambda mirror: MainWindow(interactive_errors, ExactProject(mirror)))
+        self.project_menu = ProjectMenu(self, lambda project: MainWindow(interactive_errors, project))
         self.view.cursorMoved.connect(self._show_cursor)
         self.view.state.changed.connect(self._show_magnification)
         self.view.readFailed.connect(self.show_error)
@@ -180,6 +182,9 @@ class MainWindow(ProjectWindow):
         self.images_dock.setWindowTitle(f"Image set: {image_set.name}")
         self.image_set_id = image_set_id
         self._show_title()
+        recent = remembered(self)
+        if recent is not None:
+            remember_recent(recent)
         project = self.project
         assert project is not None
         images = [i for i in self.store.list(Image, image_set=image_set_id) if project.shows(i)]

@@ -1,10 +1,12 @@
-"""What the window remembers between runs: its layout, the last project, image set and image.
+"""What the window remembers between runs: its layout, the last project, image set and image, and
+the projects opened lately.
 
 Kept in `window.ini` in the data folder (EXACT_DESKTOP_HOME in tests), never credentials.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QSettings
@@ -41,3 +43,49 @@ def last_image(project: Path) -> int | None:
         return None
     value = s.value("project/image", "")
     return int(value) if value not in (None, "") else None  # type: ignore[call-overload]
+
+
+RECENT_PROJECTS = 10
+
+
+@dataclass(frozen=True)
+class RecentProject:
+    """A project file opened lately, the image set it showed, and the server it mirrors (its
+    address alone: the credentials stay in the keyring)."""
+
+    path: Path
+    image_set: int | None
+    server: str | None
+
+
+def recent_projects() -> list[RecentProject]:
+    """The projects opened lately, newest first (missing files too: the menu shows them disabled)."""
+    s = settings()
+    recent = []
+    for i in range(s.beginReadArray("recent")):
+        s.setArrayIndex(i)
+        image_set, server = s.value("image_set", ""), s.value("server", "")
+        recent.append(
+            RecentProject(
+                Path(str(s.value("path"))),
+                int(image_set) if image_set not in (None, "") else None,  # type: ignore[call-overload]
+                str(server) if server else None,
+            )
+        )
+    s.endArray()
+    return recent
+
+
+def remember_recent(project: RecentProject) -> None:
+    """`project` first in the recent list, once, the oldest beyond RECENT_PROJECTS let go."""
+    kept = [p for p in recent_projects() if p.path.resolve() != project.path.resolve()]
+    s = settings()
+    s.remove("recent")
+    s.beginWriteArray("recent")
+    for i, p in enumerate([project, *kept][:RECENT_PROJECTS]):
+        s.setArrayIndex(i)
+        s.setValue("path", str(p.path))
+        s.setValue("image_set", "" if p.image_set is None else p.image_set)
+        s.setValue("server", p.server or "")
+    s.endArray()
+    s.sync()

@@ -200,3 +200,26 @@ def test_open_given_a_mirror_file_shows_the_server_image_set_it_mirrors(qtbot, s
     said = [line for line in done.stderr.splitlines() if line.startswith("exact-desktop:")]
     assert len(said) == 1 and "b.svs" in said[0] and "has no file" in said[0], done.stderr
     assert done.returncode == 2, done.stderr  # a slide could not be shown
+
+
+def test_a_mirror_opened_from_the_recent_list_is_a_server_project(qtbot, served, server_window, monkeypatch):
+    """Finding 3 and issue 28: File -> Recent projects lists a server's mirror as such, and
+    opens it as a server project again (Synchronise, the server in the title)."""
+    running, _ = served
+    first = server_window()
+    path = first.store.path
+    first.close()
+    monkeypatch.setenv("EXACT_TOKEN", running.token)  # the secret a login keeps in the keyring
+    window = MainWindow(interactive_errors=False)  # slides alone: the recent list is there too
+    qtbot.addWidget(window)
+    window.project_menu.list_recent()
+    [item] = window.project_menu.recent_menu.actions()
+    assert item.toolTip() == str(path) and f"(server {running.url})" in item.text()
+    with qtbot.waitSignal(window.project_menu.opened) as opened:
+        item.trigger()
+    again = opened.args[0]
+    assert again.mirror is not None and again.mirror.url == running.url
+    assert "&Synchronise" in [a.text() for a in again.file_menu.actions()]
+    assert again.windowTitle().endswith(f"Demo on {running.url} - exact-desktop")
+    again.server_ui.timer.stop()
+    again.close()
