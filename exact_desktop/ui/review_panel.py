@@ -37,7 +37,8 @@ GALLERY_KEYS = (
 )
 ORDERS = {"score_high": "Score, high first", "score_low": "Score, low first",
           "uncertain": "Closest to the threshold", "spatial": "Across the slide",
-          "learned": "Learnt score, high first", "learned_uncertain": "Learnt score, least sure first"}  # fmt: skip
+          "learned": "Learnt score, high first (1 in 10 least sure)",
+          "learned_uncertain": "Learnt score, least sure first"}  # fmt: skip
 HELP: tuple[tuple[str, str], ...] = (
     ("Ctrl+R", "Review plugin results (Plugins menu): one candidate at a time, or a gallery page"),
     ("j (review)", "Accept the candidate"),

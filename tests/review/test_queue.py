@@ -37,3 +37,17 @@ def test_orders_from_the_sorted_rows_are_the_full_sorts(order):
                 ours = fast[same_side == side]
                 theirs = plain[(c.scores[plain] >= threshold) == side]
                 assert np.array_equal(ours, theirs)
+
+
+def test_the_learnt_order_gives_every_tenth_place_to_the_least_sure():
+    """Likely first, but the tenth, twentieth, ... place is the least sure of those not placed
+    yet: the reviewer also decides what the model does not know, so it learns the mimics and
+    cells it has not seen (ordered by the likely alone, its export kept them)."""
+    c = candidates(45, seed=1)
+    learned = np.linspace(1.0, 0.5, 45)  # id order: likely first, the least sure last
+    queue = ordered(c, np.ones(45, bool), "learned", learned=learned)
+    assert sorted(queue) == list(range(45))
+    assert list(queue[[9, 19, 29, 39]]) == [44, 43, 42, 41]  # the least sure, each once
+    assert list(np.delete(queue, [9, 19, 29, 39])) == list(range(41))  # the others high first
+    no_model = ordered(c, np.ones(45, bool), "learned", learned=np.full(45, np.nan))
+    assert np.array_equal(no_model, np.argsort(-c.scores, kind="stable"))  # the plugin's score alone

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 
+import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDockWidget, QInputDialog
@@ -139,7 +140,8 @@ def test_the_model_learns_in_the_background_and_reorders_the_queue(qtbot, tmp_pa
     panel.order.setCurrentIndex(panel.order.findData("learned"))
     learned = panel.session.learned
     queue_scores = [learned[panel.session._row_of(panel.session.at(i).id)] for i in range(len(panel.session))]
-    assert queue_scores == sorted(queue_scores, reverse=True)
+    likely = list(np.delete(queue_scores, [9, 19]))  # every tenth place: the least sure (review/queue.py)
+    assert likely == sorted(likely, reverse=True)
     panel.grab().save(str(tmp_path / "review-panel-learning.png"))
 
 
