@@ -19,7 +19,12 @@ def settings() -> QSettings:
 
 
 def last_project() -> tuple[Path, int | None] | None:
-    """The project file and image set shown last, if the file is still there."""
+    """The project file and image set shown last, if the file is still there: the newest of the
+    recent list (written when a project opens, so a window that crashed still left it), else the
+    one a window wrote on closing."""
+    for recent in recent_projects():
+        if recent.path.is_file():
+            return recent.path, recent.image_set
     s = settings()
     project = s.value("project/path", "")
     if not project or not Path(str(project)).is_file():

@@ -71,3 +71,20 @@ def test_a_file_that_is_no_project_is_named_and_nothing_opens(qtbot, tmp_path):
     assert window.project_menu.open_project_file(text) is None
     assert len(window.errors) == 1 and "notes.db" in window.errors[0] and "not an SQLite" in window.errors[0]
     assert text.read_text() == "not a database\n"
+
+
+def test_the_last_project_is_known_from_its_opening_even_when_the_window_never_closed(qtbot, tmp_path):
+    """A window that crashed (or was killed) never wrote the last project on closing, and `open`
+    with no argument said "no project was open before" (found by an outside tester)."""
+    from exact_desktop.ui.settings import last_project
+
+    (a, set_a), (b, set_b) = (project_file(tmp_path / f"{name}.db") for name in "ab")
+    assert last_project() is None
+    window = MainWindow(interactive_errors=False, project=open_project(a))
+    qtbot.addWidget(window)
+    window.open_image_set(set_a)
+    assert last_project() == (a, set_a)  # while the window is still open: no close was needed
+    remember_recent(RecentProject(b, set_b, None))
+    assert last_project() == (b, set_b)
+    b.unlink()
+    assert last_project() == (a, set_a)  # the newest whose file is still there
