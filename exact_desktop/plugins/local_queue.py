@@ -21,7 +21,6 @@ import contextlib
 import itertools
 import os
 import re
-import subprocess
 import threading
 import time
 from collections.abc import Callable
@@ -31,7 +30,7 @@ from exact_desktop.model import entities as e
 from exact_desktop.model.entities import INTERRUPTED_MESSAGE, JobStatus
 from exact_desktop.plugins.job_book import JobBook, JobState
 from exact_desktop.plugins.warm_workers import WarmWorkers, end_workers
-from exact_desktop.plugins.worker_process import WorkerProcess, start_worker
+from exact_desktop.plugins.worker_process import WorkerProcess, start_worker, wait_or_kill
 
 CANCEL_GRACE_S = 2.0
 STOP_GRACE_S = 2.0  # for a worker asked to end (SIGTERM) before it is killed
@@ -174,14 +173,7 @@ class LocalQueue:
         for worker in workers:
             with contextlib.suppress(ProcessLookupError):
                 worker.process.terminate()
-        deadline = time.monotonic() + STOP_GRACE_S
-        for worker in workers:
-            try:
-                worker.process.wait(max(0.0, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                worker.process.kill()
-                worker.process.wait()
-            worker.close()
+        wait_or_kill(workers, STOP_GRACE_S)
 
     def _interrupt(self, job_ids: list[int], why: BaseException) -> None:
         reason = str(why) or type(why).__name__

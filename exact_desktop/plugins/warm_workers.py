@@ -10,13 +10,12 @@ Workers idle for longer than `idle_s` are ended the next time the pool is used.
 
 from __future__ import annotations
 
-import subprocess
 import threading
 import time
 from collections.abc import Callable, Hashable
 
 from exact_desktop.model import entities as e
-from exact_desktop.plugins.worker_process import WorkerProcess, code_stamp, start_worker
+from exact_desktop.plugins.worker_process import WorkerProcess, code_stamp, start_worker, wait_or_kill
 
 IDLE_S = 600.0
 END_GRACE_S = 2.0
@@ -88,11 +87,4 @@ def end_workers(workers: list[WorkerProcess]) -> None:
     """Close their stdin (they exit), then terminate and kill those still there after the grace."""
     for worker in workers:
         worker.end()
-    deadline = time.monotonic() + END_GRACE_S
-    for worker in workers:
-        try:
-            worker.process.wait(max(0.0, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            worker.process.kill()
-            worker.process.wait()
-        worker.close()
+    wait_or_kill(workers, END_GRACE_S)

@@ -90,6 +90,18 @@ class WorkerProcess:
         self.bell.set()
 
 
+def wait_or_kill(workers: list[WorkerProcess], grace_s: float) -> None:
+    """Wait for each to end within `grace_s` in all, kill those still there, then close them."""
+    deadline = time.monotonic() + grace_s
+    for worker in workers:
+        try:
+            worker.process.wait(max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            worker.process.kill()
+            worker.process.wait()
+        worker.close()
+
+
 def start_worker(
     plugin: e.Plugin, env: dict[str, str], name: str, job_ids: list[int], bell: threading.Event | None = None
 ) -> WorkerProcess:
