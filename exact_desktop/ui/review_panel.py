@@ -5,9 +5,10 @@ every decision is the session's, one undoable edit each (Ctrl+Z in the window un
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import QEvent, Qt, QThread, Signal
 from PySide6.QtGui import QImage, QKeyEvent, QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
@@ -55,6 +56,8 @@ REVIEW_KEYS = (Qt.Key.Key_J, Qt.Key.Key_K, Qt.Key.Key_D, Qt.Key.Key_S, Qt.Key.Ke
 
 
 class ReviewPanel(QWidget):
+    _resultsArrived = Signal()  # the store's word of new results, from its writing thread, to the GUI thread
+
     def __init__(
         self, session: ReviewSession, source_of: Callable[[int], SlideSource | None], parent: QWidget | None = None
     ) -> None:
@@ -147,6 +150,14 @@ class ReviewPanel(QWidget):
         layout.addWidget(self.counts)
         layout.addWidget(self.model)
         session.changed.connect(self._session_changed)
+        self.new_results = QLabel("New results arrived since this review opened: Ctrl+R takes them in")
+        self.new_results.setWordWrap(True)
+        self.new_results.setStyleSheet("color: #a04000")
+        self.new_results.hide()
+        layout.insertWidget(layout.indexOf(self.stack), self.new_results)
+        if session.scored:  # a plugin still running adds results the queue, read once, does not hold
+            self._resultsArrived.connect(self.new_results.show)
+            session.store.changed.connect(self._store_changed)
         self.refresh()
 
     def offer_results(self, plugins: list[str], current: str, choose: Callable[[str], object]) -> None:
@@ -288,6 +299,13 @@ class ReviewPanel(QWidget):
         self.accept_page.setVisible(gallery)
         self.keys.setText(GALLERY_KEYS if gallery else self.single_keys)
         self.refresh()
+
+    def _store_changed(self, _sender: object, changes: list = ()) -> None:  # type: ignore[assignment]
+        """Results written on another thread (a plugin's, through the embedded API); the review's
+        own decisions redraw results too, but on this panel's thread."""
+        if QThread.currentThread() is not self.thread() and any(c.kind == "results" for c in changes):
+            with contextlib.suppress(RuntimeError):  # the panel's Qt side is gone: nothing to tell
+                self._resultsArrived.emit()
 
     def _session_changed(self, _sender: object) -> None:
         self.refresh()

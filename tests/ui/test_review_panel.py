@@ -399,3 +399,23 @@ def test_the_review_opens_with_room_for_its_crop_and_controls_at_1600x1000(qtbot
     again.plugins.open_review()
     moved = again.findChild(QDockWidget, "review-dock")
     assert again.dockWidgetArea(moved) == Qt.DockWidgetArea.LeftDockWidgetArea
+
+
+def test_results_arriving_after_the_review_opened_are_said(qtbot, tmp_path, slide):
+    """A review opened while its plugin still ran kept its first counts after the run ended,
+    with nothing to say more had come (found by an outside tester); new results are now said,
+    with the key that takes them in. The store says so from its writing thread."""
+    import threading
+
+    store, r, window = reviewing_window(qtbot, tmp_path, slide)
+    panel = window.plugins.open_review()
+    assert not panel.new_results.isVisibleTo(panel)
+    qtbot.keyClick(panel, "j")  # the review's own decisions are no new results
+    assert not panel.new_results.isVisibleTo(panel)
+    late = [e.PluginResultAnnotation(r.seed.box.id, r.entry.id, r.seed.image.id, box(900, 700), 0.9)]
+    writer = threading.Thread(target=store.bulk_create, args=(late,))
+    writer.start()
+    writer.join()
+    qtbot.waitUntil(lambda: panel.new_results.isVisibleTo(panel), timeout=5_000)
+    assert "Ctrl+R" in panel.new_results.text()
+    window.close()
