@@ -33,6 +33,7 @@ from exact_desktop.store.base import Store, ViewportQuery
 from exact_desktop.store.sqlite.review_book import ReviewBook
 from exact_desktop.store.sqlite.store import SqliteStore
 from exact_desktop.ui.app import application
+from exact_desktop.ui.gui_thread_gc import collect_on_gui_thread
 from exact_desktop.viewer.hit_test import hit_test
 from exact_desktop.viewer.overlay import AreaReady
 from exact_desktop.viewer.overlay_painter import OverlayPainter
@@ -49,6 +50,7 @@ def bench_overlay(
     slide_size: tuple[int, int] | None = None,
 ) -> dict[str, object]:  # fmt: skip
     app = application()
+    collect_on_gui_thread(app)  # a cycle holding a view, collected on a tile reader's thread, crashed 1 run in 5
     demo = ensure_demo_slides(folder, slide_size or DEMO_SIZE)[0]
     with tempfile.TemporaryDirectory(dir=scratch) as tmp:
         big = _project(Path(tmp) / "big.db", demo.slide, boxes, polygons)

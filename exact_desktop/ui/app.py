@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QApplication
 
 from exact_desktop.paths import resource_path
 from exact_desktop.project.base import Project
+from exact_desktop.ui.gui_thread_gc import collect_on_gui_thread
 from exact_desktop.ui.main_window import MainWindow
 
 SCREENSHOT_TIMEOUT_MS = 120_000
@@ -38,6 +39,7 @@ def run_gui(
     """Open the slides (or an image set of a project); with `screenshot`, save the window once
     every visible tile is drawn, and exit."""
     app = application()
+    collect_on_gui_thread(app)
     window = MainWindow(interactive_errors=screenshot is None, project=project)
     window.show()
     failures = window.open_image_set(image_set) if image_set is not None else []
