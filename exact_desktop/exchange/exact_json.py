@@ -68,7 +68,7 @@ def plan_import(data: Any, image: Image, types: Iterable[AnnotationType]) -> Imp
                 Problem(index, f"conflicts with feature {first + 1}: the same id {uid}, a different annotation")
             )
             continue
-        plan.annotations.append(annotation)
+        plan.listed.append(annotation)
     if deleted:
         plan.notes.append(f"{deleted} marked deleted, left out (they stay deleted)")
     return plan

@@ -8,9 +8,11 @@ nothing the second time. Counts are of what the store holds afterwards, not of w
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import compress
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import orjson
 
 from exact_desktop.annotating.edit_history import EditHistory
@@ -70,21 +72,38 @@ def plan_file(
 
 
 def carry_out(store: Store, plan: ImportPlan, history: EditHistory | None = None) -> ImportResult:
-    """Store the plan's annotations in one transaction (one undoable edit with `history`)."""
-    wanted = plan.annotations
-    image = wanted[0].image if wanted else None
-    present: set[str] = set()
-    for start in range(0, len(wanted), _CHUNK):
-        uids = [a.unique_identifier for a in wanted[start : start + _CHUNK]]
-        present.update(a.unique_identifier for a in store.list(Annotation, image=image, unique_identifier__in=uids))
-    fresh = list({a.unique_identifier: a for a in wanted if a.unique_identifier not in present}.values())
+    """Store the plan's annotations in one transaction (one undoable edit with `history`): each
+    UUID once, and none the image has already. GeoJSON's columns go to the store as they are."""
+    batch = plan.columns
+    uids = batch.unique_identifiers if batch is not None else [a.unique_identifier for a in plan.listed]
+    image = batch.image if batch is not None else (plan.listed[0].image if plan.listed else None)
     with gc_paused():
-        if history is not None:
-            history.create(fresh, f"Import {len(fresh):,} annotations")
+        fresh = _first_new(uids, store, image)
+        if batch is not None and history is None:
+            store.create_columns(batch.picked(fresh))
         else:
-            store.bulk_create(fresh)
+            chosen = batch.picked(fresh).annotations() if batch is not None else list(compress(plan.listed, fresh))
+            if history is not None:
+                history.create(chosen, f"Import {len(chosen):,} annotations")
+            else:
+                store.bulk_create(chosen)
     stored = store.count(Annotation, image=image, deleted=False) if image is not None else 0
-    return ImportResult(len(fresh), len(wanted) - len(fresh), stored)
+    added = int(fresh.sum())
+    return ImportResult(added, len(uids) - added, stored)
+
+
+def _first_new(uids: list[str], store: Store, image: int | None) -> np.ndarray:
+    """Which of `uids` to add: the first of each UUID the image does not have yet."""
+    present: set[str] = set()
+    for start in range(0, len(uids), _CHUNK):
+        chunk = uids[start : start + _CHUNK]
+        present.update(a.unique_identifier for a in store.list(Annotation, image=image, unique_identifier__in=chunk))
+    fresh = np.zeros(len(uids), bool)
+    for position, uid in enumerate(uids):
+        if uid not in present:
+            present.add(uid)
+            fresh[position] = True
+    return fresh
 
 
 def export_file(store: Store, image_id: int, path: Path, fmt: str | None = None) -> int:

@@ -9,12 +9,12 @@ geometry becomes one annotation per part.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import uuid
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from itertools import chain
 from typing import Any
 
@@ -28,6 +28,7 @@ from exact_desktop.model import shapes
 from exact_desktop.model.entities import Annotation, AnnotationType, Image, VectorType, stored_id, utcnow
 from exact_desktop.model.values import InvalidValueError, canonical_uuid, check_text
 from exact_desktop.model.vectors import BEYOND, MAX_COORDINATE
+from exact_desktop.store.annotation_columns import AnnotationColumns
 
 _NAMESPACE = uuid.UUID("6f1c3a52-94c5-4f1e-9d1a-2f0e5b7c8a10")  # for features without a UUID of their own
 
@@ -123,10 +124,9 @@ def plan_import(
                 uid = str(uuid.uuid5(_NAMESPACE, f"{item.uid}/nucleus"))
                 picked.append(_Picked(item.index, nucleus, item.nucleus, uid, item.description))
     bad: dict[int, str] = {}
-    made = _convert(picked, image, simplify, bad, plan.notes, make_valid)
+    plan.columns, rows_of = _convert(picked, image, simplify, bad, plan.notes, make_valid)
     plan.problems = sorted(plan.problems + [Problem(i, reason) for i, reason in bad.items()], key=lambda p: p.index)
-    plan.annotations = [a for index, a in made if index not in bad]
-    per_feature = Counter(index for index, _ in made if index not in bad)
+    per_feature = Counter(rows_of.tolist())
     plan.valid_features = len(per_feature)
     geometry_of = {item.index: item.geometry for item in picked}
     plan.split = [
@@ -218,11 +218,12 @@ def _short(text: str, limit: int = 80) -> str:
 
 def _convert(
     picked: list[_Picked], image: Image, simplify: float, bad: dict[int, str], notes: list[str], make_valid: bool
-) -> list[tuple[int, Annotation]]:
-    """The annotations of the picked features (by feature index); what is wrong goes to `bad`,
-    what is left out of a good feature to `notes`."""
+) -> tuple[AnnotationColumns, np.ndarray]:
+    """The annotations of the picked features as columns, and the feature index of each row;
+    what is wrong goes to `bad`, what is left out of a good feature to `notes`."""
+    now = utcnow()  # one time for the whole import (one encoding of it for all the rows)
     if not picked:
-        return []
+        return _no_rows(image, now), np.empty(0, np.int64)
     owner = np.array([item.index for item in picked])
     whose = np.arange(len(picked))  # which picked item each geometry (later: part) is of
     geometries = _parsed(picked, bad)
@@ -234,46 +235,46 @@ def _convert(
         parts[lines] = shapely.simplify(parts[lines], simplify, preserve_topology=True)
     parts, whose, kinds = _inside(parts, whose, kinds, owner, image, bad, notes)
     types = [picked[w].annotation_type for w in whose.tolist()]
-    vectors, nodes = _vectors(parts, kinds, types, image)
-    unchecked = _unchecked(nodes, kinds, types)
+    nodes, counts, meta = _nodes(parts, kinds, types, image, owner[whose], bad)
+    for position in np.flatnonzero(_unchecked(counts, kinds, types)).tolist():
+        index = int(owner[whose[position]])
+        try:
+            _check(int(counts[position]), types[position])
+        except _BadFeatureError as err:
+            bad.setdefault(index, str(err))
+    keep = ~np.isin(owner[whose], list(bad))
     several = np.bincount(whose, minlength=len(picked))[whose] > 1  # a part of a multi-part feature
-    type_ids = [stored_id(item.annotation_type) for item in picked]
-    made: list[tuple[int, Annotation]] = []
-    now = utcnow()  # one time for the whole import (one encoding of it for all the rows)
     seen: dict[int, int] = {}
-    image_id = stored_id(image)
-    for made_vector, w, check, part in zip(vectors, whose.tolist(), unchecked.tolist(), several.tolist(), strict=True):
-        item = picked[w]
-        if item.index in bad:
-            continue
-        if check:
-            try:
-                made_vector = (
-                    made_vector if isinstance(made_vector, tuple) else _vector(made_vector, item.annotation_type)
-                )
-                _check(made_vector[0], item.annotation_type)
-            except _BadFeatureError as err:
-                bad.setdefault(item.index, str(err))
-                continue
-        vector, meta = made_vector
-        uid = item.uid
+    uids = []
+    for w, part in zip(whose[keep].tolist(), several[keep].tolist(), strict=True):
+        uid = picked[w].uid
         if part:
             number = seen[w] = seen.get(w, -1) + 1
             uid = str(uuid.uuid5(_NAMESPACE, f"{uid}/{number}"))
-        made.append((item.index, Annotation(
-            type_ids[w], image_id, vector, unique_identifier=uid, description=item.description, meta_data=meta,
-            time=now, last_edit_time=now,
-        )))  # fmt: skip
-    return made
+        uids.append(uid)
+    type_ids = np.array([stored_id(item.annotation_type) for item in picked], np.int64)
+    offsets = np.concatenate([[0], np.cumsum(counts[keep])]).astype(np.int64)
+    columns = AnnotationColumns(
+        stored_id(image), type_ids[whose[keep]], nodes[np.repeat(keep, counts)], offsets,
+        uids,  # type: ignore[arg-type]  # every picked item has its UUID by now
+        [picked[w].description for w in whose[keep].tolist()], [meta.get(p) for p in np.flatnonzero(keep).tolist()],
+        now,
+    )  # fmt: skip
+    return columns, owner[whose[keep]]
+
+
+def _no_rows(image: Image, now: datetime) -> AnnotationColumns:
+    return AnnotationColumns(stored_id(image), np.empty(0, np.int64), np.empty((0, 2)), np.zeros(1, np.int64), [], [],
+                             [], now)  # fmt: skip
 
 
 def _unchecked(nodes: np.ndarray, kinds: np.ndarray, types: list[AnnotationType]) -> np.ndarray:
-    """The parts whose vectors `_check` must see: those `_vectors` left (nodes -1) and those
-    whose node count is short of their type's least or off its fixed count."""
+    """The parts whose vectors `_check` must see: those whose node count is short of their
+    type's least or off its fixed count."""
     least = np.array([shapes.MIN_NODES.get(k, 1) for k in range(max(VectorType) + 1)])[kinds]
     fixed = np.array([t.node_count or 0 for t in types], np.int64).reshape(-1)
     fixed[~np.isin(kinds, (VectorType.POLYGON, VectorType.MULTI_LINE))] = 0
-    return (nodes < 0) | (nodes < least) | ((fixed > 0) & (nodes != fixed))  # type: ignore[no-any-return]
+    return (nodes < least) | ((fixed > 0) & (nodes != fixed))  # type: ignore[no-any-return]
 
 
 def _parsed(picked: list[_Picked], bad: dict[int, str]) -> np.ndarray:
@@ -434,14 +435,20 @@ def _inside(
     )
 
 
-def _vectors(
-    parts: np.ndarray, kinds: np.ndarray, types: list[AnnotationType], image: Image
-) -> tuple[list[tuple[dict[str, Any], dict[str, Any] | None] | Any], np.ndarray]:
-    """Each part's (vector, meta_data), made as arrays for boxes and for polygons without holes
-    and lines (the bulk of any file), and its node count; any other part is left as it is for
-    `_vector` (its node count -1)."""
-    made: list[Any] = list(parts)
-    nodes = np.full(len(parts), -1, np.int64)
+def _nodes(
+    parts: np.ndarray,
+    kinds: np.ndarray,
+    types: list[AnnotationType],
+    image: Image,
+    owners: np.ndarray,
+    bad: dict[int, str],
+) -> tuple[np.ndarray, np.ndarray, dict[int, dict[str, Any]]]:
+    """Every part's nodes (all parts' one after another, rounded to 0.1 px), its node count and
+    the meta_data of those that have any (by part). Boxes, polygons without holes and lines (the
+    bulk of any file) are made as arrays; any other part by `_vector`, and one that does not fit
+    its type is bad (its count 0)."""
+    counts = np.zeros(len(parts), np.int64)
+    made: list[tuple[np.ndarray, np.ndarray]] = []  # (positions, their nodes one after another)
     shape = shapely.get_type_id(parts)
     boxes = np.flatnonzero(np.isin(kinds, shapes.BOXES))
     if len(boxes):
@@ -451,28 +458,37 @@ def _vectors(
         bounds[points] += np.hstack([-half, half])[points]
         if image.width and image.height:
             bounds[points] = np.clip(bounds[points], 0, [image.width, image.height, image.width, image.height])
-        for position, (x0, y0, x1, y1) in zip(boxes.tolist(), np.round(bounds, 1).tolist(), strict=True):
-            made[position] = ({"x1": x0, "y1": y0, "x2": x1, "y2": y1}, None)
-        nodes[boxes] = 2
+        counts[boxes] = 2
+        made.append((boxes, bounds.reshape(-1, 2)))
     polygons = np.isin(kinds, (VectorType.POLYGON, VectorType.SEGMENTATION)) & (shape == 3)
     polygons = np.flatnonzero(polygons & (shapely.get_num_interior_rings(parts) == 0))
     lines = np.flatnonzero(np.isin(kinds, (VectorType.LINE, VectorType.MULTI_LINE)) & (shape == 1))
     for chosen, rings, closed in ((polygons, shapely.get_exterior_ring(parts[polygons]), 1), (lines, parts[lines], 0)):
-        if not len(chosen):
+        if len(chosen):
+            coordinates, owner = shapely.get_coordinates(rings, return_index=True)
+            ring_sizes = np.bincount(owner, minlength=len(chosen))
+            last = np.zeros(len(coordinates), bool)
+            last[np.cumsum(ring_sizes) - 1] = closed == 1  # GeoJSON repeats a ring's first vertex at its end
+            counts[chosen] = ring_sizes - closed
+            made.append((chosen, coordinates[~last]))
+    meta: dict[int, dict[str, Any]] = {}
+    for position in np.flatnonzero(counts == 0).tolist():
+        try:
+            vector, meta_data = _vector(parts[position], types[position])
+        except _BadFeatureError as err:
+            bad.setdefault(int(owners[position]), str(err))
             continue
-        coordinates, owner = shapely.get_coordinates(rings, return_index=True)
-        counts = np.bincount(owner, minlength=len(chosen))
-        nodes[chosen] = counts - closed  # GeoJSON repeats a ring's first vertex at its end
-        flat = np.round(coordinates, 1).ravel().tolist()
-        starts = (2 * (np.cumsum(counts) - counts)).tolist()
-        for position, start, count in zip(chosen.tolist(), starts, nodes[chosen].tolist(), strict=True):
-            made[position] = (dict(zip(_keys(count), flat[start : start + 2 * count], strict=True)), None)
-    return made, nodes
-
-
-@functools.lru_cache(maxsize=256)
-def _keys(nodes: int) -> tuple[str, ...]:
-    return tuple(key for i in range(1, nodes + 1) for key in (f"x{i}", f"y{i}"))
+        if meta_data:
+            meta[position] = meta_data
+        counts[position] = len(vector) // 2
+        made.append((np.array([position]), np.asarray(list(vector.values()), np.float64).reshape(-1, 2)))
+    offsets = np.concatenate([[0], np.cumsum(counts)])
+    nodes = np.empty((int(offsets[-1]), 2))
+    for positions, found in made:
+        sizes = counts[positions]
+        starts = np.repeat(offsets[positions] - (np.cumsum(sizes) - sizes), sizes)
+        nodes[starts + np.arange(len(found))] = found
+    return np.round(nodes, 1), counts, meta
 
 
 def _vector(part: Any, t: AnnotationType) -> tuple[dict[str, Any], dict[str, Any] | None]:
@@ -493,10 +509,9 @@ def _vector(part: Any, t: AnnotationType) -> tuple[dict[str, Any], dict[str, Any
     raise _BadFeatureError(f"{t.name} is a global (image-level) type: it has no geometry to import")
 
 
-def _check(vector: dict[str, Any], t: AnnotationType) -> None:
-    """The vector rules the store applies (`validate_vector`), for vectors made here from finite
-    coordinates: the node count and the coordinate range, without a per-key pass."""
-    nodes = len(vector) // 2
+def _check(nodes: int, t: AnnotationType) -> None:
+    """The vector rules the store applies (`validate_vector`) on a vector of `nodes` nodes made
+    here from finite coordinates in range: its node count."""
     needed = shapes.MIN_NODES.get(VectorType(t.vector_type), 1)
     if nodes < needed:
         raise _BadFeatureError(f"a {t.name} needs at least {needed} nodes, got {nodes}")

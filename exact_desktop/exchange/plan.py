@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from exact_desktop.model.entities import Annotation
+from exact_desktop.store.annotation_columns import AnnotationColumns
 
 
 class ExchangeError(ValueError):
@@ -23,7 +24,11 @@ class Problem:
 
 @dataclass
 class ImportPlan:
-    annotations: list[Annotation] = field(default_factory=list)
+    """The annotations an import would add: GeoJSON's as `columns` (as the store takes them),
+    EXACT JSON's as objects (`listed`)."""
+
+    listed: list[Annotation] = field(default_factory=list)
+    columns: AnnotationColumns | None = None
     problems: list[Problem] = field(default_factory=list)
     features: int = 0  # how many the file holds
     valid_features: int | None = None  # the good ones, when one can make several annotations
@@ -31,12 +36,21 @@ class ImportPlan:
     notes: list[str] = field(default_factory=list)  # what was left out of good features, and why
     conflicts: int = 0  # features with another feature's id (each is among the problems too)
 
+    @property
+    def annotations(self) -> list[Annotation]:
+        """Every annotation the import would add, as objects."""
+        return self.columns.annotations() if self.columns is not None else self.listed
+
+    @property
+    def annotation_count(self) -> int:
+        return len(self.columns) if self.columns is not None else len(self.listed)
+
     def summary(self) -> dict[str, object]:
         """Features are numbered from 1. Why there are more annotations than good features is
         in `split` (a MultiPolygon of 2 makes 2 annotations)."""
-        valid = len(self.annotations) if self.valid_features is None else self.valid_features
+        valid = self.annotation_count if self.valid_features is None else self.valid_features
         found: dict[str, object] = {"features": self.features, "valid_features": valid,
-                                    "annotations": len(self.annotations)}  # fmt: skip
+                                    "annotations": self.annotation_count}  # fmt: skip
         if self.split:
             found["split"] = self.split
         if self.notes:

@@ -170,20 +170,31 @@ def check_entities(entities: list[Any], who: Callable[[Any], str]) -> None:
                 check_entity(entity, who(entity))
 
 
+def check_column(values: list[Any], what: str, name: str, who: Callable[[int], str]) -> None:
+    """check_entities for one field given as a column ("text", "int", "time", "float" or
+    "json"), as a batch of new annotations gives it; `who(position)` names the culprit."""
+    if not _column_is_plain(what, values):
+        for position, value in enumerate(values):
+            _check_value(value, what, who(position), name)
+
+
 def check_entity(entity: Any, who: str | None = None) -> None:
     """Raise InvalidValueError unless every field of `entity` can be stored and read back."""
     label = who or type(entity).__name__
     for name, what in _plan(type(entity)):
-        value = getattr(entity, name)
-        if _column_is_plain(what, [value]):
-            continue
-        if what == "text":
-            check_text(str(value), label, name)
-        elif what == "int":
-            check_int(int(value), label, name)
-        elif what == "time":
-            check_time(value, label, name)
-        elif what == "float":
-            raise InvalidValueError(label, name, f"{value} is not a finite number")
-        else:
-            check_json(value, label, name)
+        _check_value(getattr(entity, name), what, label, name)
+
+
+def _check_value(value: Any, what: str, label: str, name: str) -> None:
+    if _column_is_plain(what, [value]):
+        return
+    if what == "text":
+        check_text(str(value), label, name)
+    elif what == "int":
+        check_int(int(value), label, name)
+    elif what == "time":
+        check_time(value, label, name)
+    elif what == "float":
+        raise InvalidValueError(label, name, f"{value} is not a finite number")
+    else:
+        check_json(value, label, name)

@@ -17,6 +17,7 @@ from blinker import Signal
 
 from exact_desktop.model.entities import Identified, stored_id
 from exact_desktop.model.geometry import Rect
+from exact_desktop.store.annotation_columns import AnnotationColumns
 
 E = TypeVar("E", bound=Identified)  # an entity: stored ones have ids
 
@@ -183,6 +184,11 @@ class Store(ABC):
     @abstractmethod
     def bulk_create(self, entities: Sequence[E]) -> builtins.list[int]:
         """Create all or none, in one transaction; returns the new ids in order."""
+
+    def create_columns(self, batch: AnnotationColumns) -> builtins.list[int]:
+        """`bulk_create` of new annotations given as columns (an import's): all or none, in one
+        transaction; the new ids in order. A store with no column path of its own makes objects."""
+        return self.bulk_create(batch.annotations())
 
     @abstractmethod
     def viewport(self, query: ViewportQuery) -> ViewportObjects: ...

@@ -203,7 +203,7 @@ class AnnotationUi:
         answer = QMessageBox.question(
             self.window, "Import annotations",
             f"{len(plan.problems):,} of {plan.features:,} features cannot be imported:\n\n{shown}{more}\n\n"
-            f"Import the {len(plan.annotations):,} valid annotations?",
+            f"Import the {plan.annotation_count:,} valid annotations?",
         )  # fmt: skip
         return answer == QMessageBox.StandardButton.Yes
 

@@ -21,10 +21,11 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, insert
 
 from exact_desktop.model import entities as e
+from exact_desktop.store.annotation_columns import AnnotationColumns
 from exact_desktop.store.base import StoreError
 from exact_desktop.store.sqlite import spatial
 from exact_desktop.store.sqlite import tables as t
-from exact_desktop.store.sqlite.column_chunk import chunk_columns, result_columns
+from exact_desktop.store.sqlite.column_chunk import batch_columns, chunk_columns, result_columns
 from exact_desktop.store.sqlite.many_rows import ColumnRows, column_rows, insert_columns
 from exact_desktop.store.sqlite.prepared import Prepared
 from exact_desktop.store.sqlite.rows import LINKS, checked_all, column_values, dumps, geometry, normalised, table_of
@@ -89,6 +90,27 @@ def bulk_insert(
     return ids
 
 
+def insert_annotation_columns(
+    conn: Connection, cursor: sqlite3.Cursor, batch: AnnotationColumns, log: spatial.ChangeLog | None = None
+) -> list[int]:
+    """`bulk_insert` of new annotations given as columns: a chunk of boxes or polygons goes in
+    as it came, any other (points, lines, polygons with holes) as objects."""
+    first = cursor.execute('SELECT coalesce(max(id), 0) + 1 FROM "annotation"').fetchone()[0]
+    ids = list(range(first, first + len(batch)))
+    types = AnnotationTypes(conn)
+    as_objects = _annotation_rows(types)
+
+    def prepare(chunk: AnnotationColumns) -> Prepared:
+        return batch_columns(chunk, types.known) or as_objects(chunk.annotations())
+
+    try:
+        with _outbox_in_one_statement(cursor, ids):
+            _pipeline(cursor, "annotation", t.ANNOTATION_COLUMNS_SQL, t.ANNOTATION_GRID, prepare, batch, ids, log)
+    except sqlite3.IntegrityError as err:
+        raise StoreError(f"bulk create of {len(batch)} annotations refused, nothing written: {err}") from None
+    return ids
+
+
 @contextlib.contextmanager
 def _outbox_in_one_statement(cursor: sqlite3.Cursor, ids: list[int]) -> Iterator[None]:
     """For a large batch, the insert trigger of migration 0007 is dropped inside this transaction
@@ -120,7 +142,7 @@ def _outbox_in_one_statement(cursor: sqlite3.Cursor, ids: list[int]) -> Iterator
 
 def _pipeline(
     cursor: sqlite3.Cursor, table: str, columns_sql: str, tree: str,
-    prepare: Callable[[list[Any]], Prepared], entities: list[Any], ids: list[int],
+    prepare: Callable[[Any], Prepared], entities: list[Any] | AnnotationColumns, ids: list[int],
     log: spatial.ChangeLog | None,
 ) -> None:  # fmt: skip
     """Chunk by chunk, the rows in multi-row statements (many_rows.py: no GIL hand-over per row).

@@ -10,6 +10,7 @@ which names the culprit.
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import UTC
 from itertools import chain, repeat
@@ -21,8 +22,9 @@ import orjson
 
 from exact_desktop.model import entities as e
 from exact_desktop.model.entities import VectorType
-from exact_desktop.model.values import InvalidValueError, check_entities
+from exact_desktop.model.values import InvalidValueError, check_column, check_entities
 from exact_desktop.model.vectors import MAX_COORDINATE, keys_in_order
+from exact_desktop.store.annotation_columns import AnnotationColumns
 from exact_desktop.store.base import StoreError
 from exact_desktop.store.sqlite.prepared import Prepared
 
@@ -81,6 +83,78 @@ def result_columns(items: list[e.PluginResultAnnotation], types: dict[int, tuple
     floats = list(map(float, scores))
     columns = [kinds, entries, images, _texts(vectors), coords, floats, _json_column(meta), uuids, times, remote]
     return Prepared(columns, np.arange(len(items)), np.array([images, entries], np.int64), boxes, floats)
+
+
+def batch_columns(batch: AnnotationColumns, types: dict[int, tuple[int, int]]) -> Prepared | None:
+    """`chunk_columns` for new annotations given as columns (an import's): the same checks made
+    on the arrays, the vectors' JSON written from them; None when the chunk is not all boxes, or
+    all polygons, in the common form."""
+    kinds, nodes, counts, image, user = batch.annotation_types, batch.nodes, batch.counts, batch.image, batch.user
+    if type(image) is not int or not (type(user) is int or user is None) or not _fits(batch, types):
+        return None
+    if not np.isfinite(nodes).all() or np.abs(nodes).max(initial=0) > MAX_COORDINATE:
+        return None
+    uuids = batch.unique_identifiers
+    times = _utc_iso((batch.time,))
+    if times is None or not _UUIDS.fullmatch("\n".join(uuids) + "\n"):
+        return None
+    _checked_columns(batch)
+    n = len(batch)
+    packed = nodes.astype("<f4").tobytes()
+    ends = (np.cumsum(counts) * 8).tolist()
+    coords = [packed[start:end] for start, end in zip([0, *ends[:-1]], ends, strict=True)]
+    starts = batch.offsets[:-1]
+    xs, ys = nodes[:, 0], nodes[:, 1]
+    boxes = np.stack([np.minimum.reduceat(xs, starts), np.maximum.reduceat(xs, starts),
+                      np.minimum.reduceat(ys, starts), np.maximum.reduceat(ys, starts)], axis=1)  # fmt: skip
+    no, time, by = [False] * n, times * n, [user] * n
+    columns = [kinds.tolist(), [image] * n, vector_texts(nodes, counts), coords, uuids, no, batch.descriptions,
+               _json_column(tuple(batch.meta_data)), by, by, time, time, no, no, no, [None] * n]  # fmt: skip
+    return Prepared(columns, np.arange(n), np.stack([np.full(n, image, np.int64), kinds.astype(np.int64)]), boxes)
+
+
+def _fits(batch: AnnotationColumns, types: dict[int, tuple[int, int]]) -> bool:
+    """Boxes (x1 <= x2, y1 <= y2) of box types or polygons of polygon types, all of one of the two."""
+    counts = batch.counts
+    if not len(counts):
+        return False
+    rules = {types.get(kind, (0, 0)) for kind in set(batch.annotation_types.tolist())}
+    vector_types = {vector_type for vector_type, _ in rules}
+    if vector_types == {VectorType.BOUNDING_BOX}:
+        corners = batch.nodes.reshape(-1, 4)
+        return bool((counts == 2).all() and (corners[:, 0] <= corners[:, 2]).all()
+                    and (corners[:, 1] <= corners[:, 3]).all())  # fmt: skip
+    if vector_types != {VectorType.POLYGON} or counts.min() < 3:
+        return False
+    node_counts = {count for _, count in rules}
+    return node_counts == {0} or (len(node_counts) == 1 and bool((counts == node_counts.pop()).all()))
+
+
+def _checked_columns(batch: AnnotationColumns) -> None:
+    def who(position: int) -> str:
+        return f"annotation {batch.unique_identifiers[position]}"
+
+    try:
+        check_column(batch.descriptions, "text", "description", who)
+        check_column(batch.meta_data, "json", "meta_data", who)
+        check_column([batch.time], "time", "time", who)
+    except InvalidValueError as err:
+        raise StoreError(str(err)) from None
+
+
+def vector_texts(nodes: np.ndarray, counts: np.ndarray) -> list[str]:
+    """Each row's vector as JSON, `{"x1":..,"y1":..,...}`, the text orjson writes of its dict:
+    every number written by one orjson call and set into a template a row (no dict a row)."""
+    numbers = orjson.dumps(nodes.ravel(), option=orjson.OPT_SERIALIZE_NUMPY)[1:-1].split(b",")
+    ends = (2 * np.cumsum(counts)).tolist()
+    rows = [_template(count) % tuple(numbers[start:end])
+            for count, start, end in zip(counts.tolist(), [0, *ends[:-1]], ends, strict=True)]  # fmt: skip
+    return b"\n".join(rows).decode().split("\n")
+
+
+@functools.lru_cache(maxsize=256)
+def _template(nodes: int) -> bytes:
+    return ("{" + ",".join(f'"{key}":%s' for key in keys_in_order(nodes)) + "}").encode()
 
 
 def _geometry(vectors: tuple[Any, ...], kinds: tuple[int, ...], types: dict[int, tuple[int, int]]) -> Geometry | None:

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from exact_desktop.model import entities as e
 from exact_desktop.model.values import INT_MAX, INT_MIN, canonical_uuid
+from exact_desktop.store.annotation_columns import AnnotationColumns
 from exact_desktop.store.base import (
     DensityGrid,
     NotFoundError,
@@ -29,7 +30,7 @@ from exact_desktop.store.many_objects import gc_paused
 from exact_desktop.store.sqlite import spatial
 from exact_desktop.store.sqlite import tables as t
 from exact_desktop.store.sqlite.annotation_batch import VERSIONED_FIELDS, update_annotations, write_versions
-from exact_desktop.store.sqlite.bulk import bulk_insert, preparable, prepare
+from exact_desktop.store.sqlite.bulk import bulk_insert, insert_annotation_columns, preparable, prepare
 from exact_desktop.store.sqlite.engine import make_engine, reading, write
 from exact_desktop.store.sqlite.json_pages import annotation_page_json
 from exact_desktop.store.sqlite.outside_writes import OutsideWrites
@@ -297,6 +298,14 @@ class SqliteStore(Store):
                 with reading(self.engine) as conn:  # checked and encoded before the write lock is taken
                     ready = prepare(conn, batch)
             return self._write(lambda conn: bulk_insert(conn, driver_cursor(conn), batch, spatial_log(conn), ready))
+
+    def create_columns(self, batch: AnnotationColumns) -> builtins.list[int]:
+        if not len(batch):
+            return []
+        with gc_paused():
+            return self._write(
+                lambda conn: insert_annotation_columns(conn, driver_cursor(conn), batch, spatial_log(conn))
+            )
 
     # --- helpers ----------------------------------------------------------------------------
     @staticmethod
