@@ -5,6 +5,7 @@ for list pages) is a walk over all of them, 0.2 s for each chunk of an import's 
 from __future__ import annotations
 
 import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 
 import orjson
@@ -148,3 +149,20 @@ def test_importing_100k_features_onto_a_crowded_image_is_a_bounded_number_of_sta
     for sql in lookups[:3]:
         plan = _plan(store.path, sql)
         assert "sqlite_autoindex_annotation_1 (image=? AND unique_identifier=?)" in plan, plan
+
+
+def test_a_pull_page_of_recent_changes_reads_the_image_index_in_order(crowded):
+    """`last_edit_time__gte` comes with the images: their index answers it (0015 dropped the
+    `last_edit_time` index, which no query used)."""
+    store, sd = crowded
+    ran = _traced(store)
+    since = datetime(2026, 1, 1, tzinfo=UTC)
+    body, count = store.annotation_page_json(
+        {"id": "id"}, {}, 3, 500_000, image__in=[sd.image.id, sd.other_image.id], last_edit_time__gte=since
+    )
+    assert count >= CROWD and len(orjson.loads(body)) == 3
+    pages = [statement for statement in ran if "group_concat" in statement[0]]
+    assert pages
+    for statement in pages:
+        plan = _plan(store.path, statement)
+        assert "ix_annotation_image (image=?)" in plan and "TEMP B-TREE" not in plan, plan

@@ -174,11 +174,12 @@ annotation = Table(
     Column("concealed", Boolean, nullable=False, default=False),
     Column("blurred", Boolean, nullable=False, default=False),
     Column("generated", Boolean, nullable=False, default=False),
-    _remote(),
+    Column("remote_id", Integer, nullable=True),
     UniqueConstraint("image", "unique_identifier", name="uq_annotation_image_uuid"),
     Index("ix_annotation_image_type", "image", "annotation_type"),
     Index("ix_annotation_image", "image"),  # an image's annotations in id order: list pages without a sort
-    Index("ix_annotation_last_edit_time", "last_edit_time"),
+    # rows made here have no server id: no entry each (migration 0015)
+    Index("ix_annotation_remote_id", "remote_id", sqlite_where=text("remote_id IS NOT NULL")),
 )  # fmt: skip
 
 annotation_version = Table(
