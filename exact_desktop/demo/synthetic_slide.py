@@ -10,6 +10,7 @@ import json
 import math
 import multiprocessing
 import os
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,15 +53,20 @@ def ensure_demo_slide(folder: Path, name: str, size: tuple[int, int], seed: int)
     if _is_current(target, size, seed):
         return target
     layout = make_layout(size[0], size[1], DEMO_MPP, seed)
-    partial = target.slide.with_suffix(".svs.partial")
+    partial = _partial(target.slide)  # two processes making the same slide must not share it
     write_slide(layout, partial)
     os.replace(partial, target.slide)
     truth = layout.ground_truth(str(target.slide))
     truth["generator"] = {"version": GENERATOR_VERSION, "size": list(size), "seed": seed}
-    partial_truth = target.ground_truth.with_suffix(".json.partial")
+    partial_truth = _partial(target.ground_truth)
     partial_truth.write_text(json.dumps(truth), encoding="utf-8")
     os.replace(partial_truth, target.ground_truth)
     return target
+
+
+def _partial(path: Path) -> Path:
+    """This writer's own unfinished file beside `path` (replaced onto it when whole)."""
+    return path.with_name(f"{path.name}.{os.getpid()}-{threading.get_ident()}.partial")
 
 
 def _is_current(target: DemoSlide, size: tuple[int, int], seed: int) -> bool:

@@ -70,3 +70,37 @@ def test_pixels_follow_the_ground_truth(demo):
     # stroma is fibrous: brightness varies more along y (across fibres) than along x
     grey = stroma_region.astype(float).mean(axis=2)
     assert np.abs(np.diff(grey, axis=0)).mean() > 1.3 * np.abs(np.diff(grey, axis=1)).mean()
+
+
+def test_two_writers_making_the_same_slide_at_once_both_succeed(tmp_path, monkeypatch):
+    """Two processes asking for a missing demo slide at once (a benchmark beside a test run)
+    wrote the same `.partial` file, and the second to finish found it already moved: a
+    FileNotFoundError. Each writer now has its own unfinished file."""
+    import threading
+
+    from exact_desktop.demo import synthetic_slide
+
+    both_written = threading.Barrier(2)
+    write = synthetic_slide.write_slide
+
+    def write_then_wait(layout, path, workers=None):
+        write(layout, path, workers=1)
+        both_written.wait(timeout=60)
+
+    monkeypatch.setattr(synthetic_slide, "write_slide", write_then_wait)
+    made, errors = [], []
+
+    def make():
+        try:
+            made.append(synthetic_slide.ensure_demo_slide(tmp_path, "race", (1200, 800), seed=1))
+        except Exception as err:  # the test's finding
+            errors.append(err)
+
+    writers = [threading.Thread(target=make) for _ in range(2)]
+    for writer in writers:
+        writer.start()
+    for writer in writers:
+        writer.join()
+    assert errors == [] and len(made) == 2
+    assert openslide.OpenSlide(str(made[0].slide)).dimensions == (1200, 800)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["race-ground-truth.json", "race-slide.svs"]
