@@ -24,7 +24,6 @@ from exact_desktop.store.base import Store
 from exact_desktop.store.many_objects import gc_paused
 
 GEOJSON, EXACT = "geojson", "exact"
-_CHUNK = 500
 
 
 @dataclass
@@ -59,16 +58,21 @@ def plan_file(
     store: Store, image_id: int, path: Path, default_type: str | None = None, simplify: float = 0.0,
     nucleus_type: str | None = None, make_valid: bool = False,
 ) -> ImportPlan:  # fmt: skip
-    data = read_json(path)
-    image = store.get(Image, image_id)
-    types = image_types(store, image_id)
-    try:
-        with gc_paused():
+    """The file read and checked with the cycle collector held off throughout, and its parsed
+    features dropped before it runs again: otherwise the collector's first run walks all of them
+    (millions of lists and dicts for 100,000 polygons; 0.4 s)."""
+    with gc_paused():
+        data = read_json(path)
+        try:
+            image = store.get(Image, image_id)
+            types = image_types(store, image_id)
             if format_of(data) == GEOJSON:
                 return geojson.plan_import(data, image, types, default_type, simplify, nucleus_type, make_valid)
             return exact_json.plan_import(data, image, types)
-    except ExchangeError as err:
-        raise ExchangeError(f"{path}: {err}") from None
+        except ExchangeError as err:
+            raise ExchangeError(f"{path}: {err}") from None
+        finally:
+            del data
 
 
 def carry_out(store: Store, plan: ImportPlan, history: EditHistory | None = None) -> ImportResult:
@@ -94,10 +98,7 @@ def carry_out(store: Store, plan: ImportPlan, history: EditHistory | None = None
 
 def _first_new(uids: list[str], store: Store, image: int | None) -> np.ndarray:
     """Which of `uids` to add: the first of each UUID the image does not have yet."""
-    present: set[str] = set()
-    for start in range(0, len(uids), _CHUNK):
-        chunk = uids[start : start + _CHUNK]
-        present.update(a.unique_identifier for a in store.list(Annotation, image=image, unique_identifier__in=chunk))
+    present = store.present_uuids(image, uids) if image is not None else set()
     fresh = np.zeros(len(uids), bool)
     for position, uid in enumerate(uids):
         if uid not in present:

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 import numpy as np
 from blinker import Signal
 
-from exact_desktop.model.entities import Identified, stored_id
+from exact_desktop.model.entities import Annotation, Identified, stored_id
 from exact_desktop.model.geometry import Rect
 from exact_desktop.store.annotation_columns import AnnotationColumns
 
@@ -184,6 +184,14 @@ class Store(ABC):
     @abstractmethod
     def bulk_create(self, entities: Sequence[E]) -> builtins.list[int]:
         """Create all or none, in one transaction; returns the new ids in order."""
+
+    def present_uuids(self, image: int, uuids: Sequence[str], chunk: int = 500) -> set[str]:
+        """Which of `uuids` (canonical spelling) the image's annotations have, deleted ones too."""
+        found: set[str] = set()
+        for start in range(0, len(uuids), chunk):
+            picked = list(uuids[start : start + chunk])
+            found.update(a.unique_identifier for a in self.list(Annotation, image=image, unique_identifier__in=picked))
+        return found
 
     def create_columns(self, batch: AnnotationColumns) -> builtins.list[int]:
         """`bulk_create` of new annotations given as columns (an import's): all or none, in one

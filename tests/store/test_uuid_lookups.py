@@ -14,6 +14,7 @@ from sqlalchemy import event
 
 from exact_desktop.exchange.files import carry_out, plan_file
 from exact_desktop.model import entities as e
+from exact_desktop.store.base import Store
 from exact_desktop.store.sqlite.store import SqliteStore
 from tests.store.conftest import seed
 
@@ -166,3 +167,18 @@ def test_a_pull_page_of_recent_changes_reads_the_image_index_in_order(crowded):
     for statement in pages:
         plan = _plan(store.path, statement)
         assert "ix_annotation_image (image=?)" in plan and "TEMP B-TREE" not in plan, plan
+
+
+def test_present_uuids_answers_as_the_interface_default_does(crowded):
+    """The SQLite store's own lookup (no SQLAlchemy statement a chunk) finds what the Store
+    interface's default finds through `list`: the image's UUIDs only."""
+    store, sd = crowded
+    other = store.create(e.Annotation(sd.box.id, sd.other_image.id, {"x1": 1, "y1": 1, "x2": 9, "y2": 9}))
+    asked = [uuid_of(n) for n in range(0, 2 * CROWD, 1_999)] + [other.unique_identifier, "not a uuid"]
+    ran = _traced(store)
+    found = store.present_uuids(sd.image.id, asked)
+    lookups = [statement for statement in ran if "unique_identifier IN" in statement[0]]
+    assert found == Store.present_uuids(store, sd.image.id, asked)
+    assert found == {uuid_of(n) for n in range(0, CROWD, 1_999)}
+    assert len(lookups) == 3  # two chunks of 500 and the last of 2
+    assert "sqlite_autoindex_annotation_1 (image=? AND unique_identifier=?)" in _plan(store.path, lookups[0])
