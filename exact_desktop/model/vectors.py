@@ -12,6 +12,8 @@ import numbers
 import re
 from typing import Any
 
+import numpy as np
+
 from exact_desktop.model.entities import VectorType
 
 _MIN_NODES = {
@@ -40,7 +42,9 @@ _BOX_KEYS = frozenset(("x1", "y1", "x2", "y2"))
 _NODE_KEY = re.compile(r"[xy][1-9][0-9]*", re.ASCII)
 # level-0 pixels; 1e9 px is 250 m at 0.25 µm/px, and the spatial index keeps float32 (max 3.4e38)
 MAX_COORDINATE = 1e9
-_PLAIN = frozenset((int, float))
+# the numbers decided inline: Python's, and numpy's that a plugin's arithmetic leaves in its
+# vectors (round(np.float64) stays np.float64); the slow path takes any finite real, and names what is wrong
+_PLAIN = frozenset((int, float, np.float64, np.float32, np.int64, np.int32))
 
 
 BEYOND = f"at most {MAX_COORDINATE:,.0f} px"

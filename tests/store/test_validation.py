@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
 from exact_desktop.model import entities as e
@@ -43,6 +44,12 @@ from exact_desktop.store.sqlite.store import driver_cursor
         ),
         (1, {"x1": 0, "y1": 0, "x2": 1e9 + 0.5, "y2": 5}, "x2 = 1000000000.5 is beyond any slide"),
         (1, {"x1": 0, "y1": -(10**30), "x2": 5, "y2": 5}, "y1 = -1.000000e+30 is beyond any slide"),
+        # numpy's numbers, as a plugin's arithmetic leaves them, are checked as closely as Python's
+        (1, {"x1": np.float64("nan"), "y1": 0, "x2": 5, "y2": 5}, "x1 must be a finite number"),
+        (1, {"x1": np.float64(9), "y1": 0, "x2": np.float64(5), "y2": 5}, "x1 <= x2"),
+        (1, {"x1": 0, "y1": 0, "x2": np.float32(2e9), "y2": 5}, "beyond any slide"),
+        (5, {"x1": 0, "y1": 0, "x2": 5, "y2": 0, "x3": 5, "y3": np.float32("inf")}, "y3 must be a finite number"),
+        (1, {"x1": np.bool_(True), "y1": 0, "x2": 5, "y2": 5}, "x1 must be a finite number"),
     ],
 )
 def test_bad_vectors_are_named(vector_type, vector, reason):
@@ -60,6 +67,8 @@ def test_bad_vectors_are_named(vector_type, vector, reason):
         (3, {"x1": 1, "y1": 1, "x2": 7, "y2": 3}),
         (4, {"x1": 1, "y1": 1, "x2": 7, "y2": 3, "x3": 9, "y3": 9}),
         (5, {"x1": 0, "y1": 0, "x2": 5, "y2": 0, "x3": 5, "y3": 5}),
+        (1, {"x1": np.float64(0.5), "y1": np.int64(0), "x2": np.float64(5.5), "y2": np.float32(5)}),
+        (5, {"x1": np.float32(0), "y1": np.int32(0), "x2": np.float64(5), "y2": 0, "x3": 5, "y3": 5}),
         (6, {"x1": 0, "y1": 0, "x2": 50, "y2": 50}),
         (7, None),
         (8, None),
