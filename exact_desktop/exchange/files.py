@@ -84,9 +84,11 @@ def carry_out(store: Store, plan: ImportPlan, history: EditHistory | None = None
     with gc_paused():
         fresh = _first_new(uids, store, image)
         if batch is not None and history is None:
-            store.create_columns(batch.picked(fresh))
+            store.create_columns(batch.rows(np.flatnonzero(fresh)))
         else:
-            chosen = batch.picked(fresh).annotations() if batch is not None else list(compress(plan.listed, fresh))
+            chosen = (
+                list(compress(plan.listed, fresh)) if batch is None else batch.rows(np.flatnonzero(fresh)).annotations()
+            )
             if history is not None:
                 history.create(chosen, f"Import {len(chosen):,} annotations")
             else:

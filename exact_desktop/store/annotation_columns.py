@@ -52,15 +52,15 @@ class AnnotationColumns:
             self.descriptions[start:stop], self.meta_data[start:stop], self.time, self.user,
         )  # fmt: skip
 
-    def picked(self, keep: np.ndarray) -> AnnotationColumns:
-        """The rows where `keep` (booleans, one a row) is true, in order."""
-        positions = np.flatnonzero(keep).tolist()
-        counts = self.counts
+    def rows(self, positions: np.ndarray) -> AnnotationColumns:
+        """The rows at `positions` (integers), in that order."""
+        counts = self.counts[positions]
+        starts = np.repeat(self.offsets[:-1][positions] - (np.cumsum(counts) - counts), counts)
+        picked = positions.tolist()
         return AnnotationColumns(
-            self.image, self.annotation_types[keep], self.nodes[np.repeat(keep, counts)],
-            np.concatenate([[0], np.cumsum(counts[keep])]).astype(np.int64),
-            [self.unique_identifiers[p] for p in positions], [self.descriptions[p] for p in positions],
-            [self.meta_data[p] for p in positions], self.time, self.user,
+            self.image, self.annotation_types[positions], self.nodes[starts + np.arange(len(starts))],
+            np.concatenate([[0], np.cumsum(counts)]).astype(np.int64), [self.unique_identifiers[p] for p in picked],
+            [self.descriptions[p] for p in picked], [self.meta_data[p] for p in picked], self.time, self.user,
         )  # fmt: skip
 
     def annotations(self) -> list[Annotation]:

@@ -145,7 +145,18 @@ def test_a_batch_is_stored_whole_or_not_at_all(store: SqliteStore, seeded: Seed)
 
 def test_a_batch_picks_and_slices_its_rows() -> None:
     batch = _polygons(6)
-    keep = np.array([True, False, True, True, False, True])
     objects = batch.annotations()
-    assert batch.picked(keep).annotations() == [a for a, k in zip(objects, keep, strict=True) if k]
+    assert batch.rows(np.array([5, 0, 2, 3])).annotations() == [objects[5], objects[0], objects[2], objects[3]]
     assert batch[2:5].annotations() == objects[2:5]
+
+
+def test_a_batch_is_numbered_in_uuid_order_and_its_ids_returned_in_its_own(store: SqliteStore, seeded: Seed) -> None:
+    """Rows go in by UUID (the (image, UUID) index is written in its order); each row's id is
+    still returned at the row's place in the batch."""
+    s = seeded
+    batch = _columns([s.polygon.id] * 50, [[(1, 1), (50, 1), (20, 60 + i)] for i in range(50)], s.image.id)
+    ids = store.create_columns(batch)
+    by_id = {a.id: a for a in store.list(e.Annotation, image=s.image.id)}
+    assert [by_id[i].unique_identifier for i in ids] == batch.unique_identifiers
+    assert [by_id[i].vector["y3"] for i in ids] == [60 + i for i in range(50)]
+    assert [a.unique_identifier for a in by_id.values()] == sorted(batch.unique_identifiers)

@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+import numpy as np
 from sqlalchemy import Connection, insert
 
 from exact_desktop.model import entities as e
@@ -94,9 +95,15 @@ def insert_annotation_columns(
     conn: Connection, cursor: sqlite3.Cursor, batch: AnnotationColumns, log: spatial.ChangeLog | None = None
 ) -> list[int]:
     """`bulk_insert` of new annotations given as columns: a chunk of boxes or polygons goes in
-    as it came, any other (points, lines, polygons with holes) as objects."""
+    as it came, any other (points, lines, polygons with holes) as objects. The rows are written,
+    and numbered, in UUID order, so the (image, UUID) index takes them in its own order instead
+    of all over its pages (an import's UUIDs are hashes): 100,000 polygons onto an image of
+    1,000,000 boxes, 0.30 s of SQLite's time against 0.63 (loaded machine). Numbering them in the
+    batch's order instead scatters the id tree's writes: 1.65 s. The ids are returned in the
+    batch's order."""
     first = cursor.execute('SELECT coalesce(max(id), 0) + 1 FROM "annotation"').fetchone()[0]
-    ids = list(range(first, first + len(batch)))
+    order = np.argsort(np.array(batch.unique_identifiers), kind="stable")
+    written = list(range(first, first + len(batch)))
     types = AnnotationTypes(conn)
     as_objects = _annotation_rows(types)
 
@@ -104,11 +111,12 @@ def insert_annotation_columns(
         return batch_columns(chunk, types.known) or as_objects(chunk.annotations())
 
     try:
-        with _outbox_in_one_statement(cursor, ids):
-            _pipeline(cursor, "annotation", t.ANNOTATION_COLUMNS_SQL, t.ANNOTATION_GRID, prepare, batch, ids, log)
+        with _outbox_in_one_statement(cursor, written):
+            _pipeline(cursor, "annotation", t.ANNOTATION_COLUMNS_SQL, t.ANNOTATION_GRID, prepare, batch.rows(order),
+                      written, log)  # fmt: skip
     except sqlite3.IntegrityError as err:
         raise StoreError(f"bulk create of {len(batch)} annotations refused, nothing written: {err}") from None
-    return ids
+    return (first + np.argsort(order)).tolist()  # type: ignore[no-any-return]
 
 
 @contextlib.contextmanager
@@ -153,9 +161,10 @@ def _pipeline(
 
     def ready(start: int) -> tuple[ColumnRows, spatial.Entries]:
         chunk = prepare(entities[start : start + CHUNK])
-        first = ids[start]
-        rows = column_rows(names, [range(first, first + len(chunk.columns[0])), *chunk.columns])
-        return rows, spatial.entries(chunk.positions + first, chunk.owners, chunk.boxes, chunk.scores)
+        chunk_ids = ids[start : start + CHUNK]
+        rows = column_rows(names, [chunk_ids, *chunk.columns])
+        owned = np.asarray(chunk_ids, np.int64)[chunk.positions]
+        return rows, spatial.entries(owned, chunk.owners, chunk.boxes, chunk.scores)
 
     starts = range(0, len(entities), CHUNK)
     with ThreadPoolExecutor(1) if len(starts) > 1 else contextlib.nullcontext() as ahead:
