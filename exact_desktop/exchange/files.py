@@ -83,12 +83,12 @@ def carry_out(store: Store, plan: ImportPlan, history: EditHistory | None = None
     image = batch.image if batch is not None else (plan.listed[0].image if plan.listed else None)
     with gc_paused():
         fresh = _first_new(uids, store, image)
+        if batch is not None and not fresh.all():
+            batch = batch.rows(np.flatnonzero(fresh))
         if batch is not None and history is None:
-            store.create_columns(batch.rows(np.flatnonzero(fresh)))
+            store.create_columns(batch)
         else:
-            chosen = (
-                list(compress(plan.listed, fresh)) if batch is None else batch.rows(np.flatnonzero(fresh)).annotations()
-            )
+            chosen = list(compress(plan.listed, fresh)) if batch is None else batch.annotations()
             if history is not None:
                 history.create(chosen, f"Import {len(chosen):,} annotations")
             else:

@@ -10,6 +10,7 @@ import pytest
 from shapely.geometry import shape
 
 from exact_desktop.annotating.edit_history import EditHistory
+from exact_desktop.exchange import geojson
 from exact_desktop.exchange.files import carry_out, export_file, plan_file
 from exact_desktop.exchange.plan import ExchangeError
 from exact_desktop.model import entities as e
@@ -132,6 +133,19 @@ def test_features_without_an_id_get_the_uuids_earlier_versions_gave_them(project
         "eb2c2dec-b354-5334-b212-a1bc2991b59a",  # its nucleus
         "5b0f5a9e-1d1f-4bb0-9d9f-6c1d7e2f8a11",  # the file's own id, in the one spelling
     ]
+
+
+def test_a_geometry_holding_the_separator_of_the_geometries_texts_changes_no_uuid(project, tmp_path):
+    """The geometries' JSON is written by one call with a separator between them: a file that
+    holds the separator itself gets the same UUIDs as any other (each geometry written alone)."""
+    store, s, _ = project
+    square = {"type": "Polygon", "coordinates": [[[10, 10], [40, 10], [40, 40], [10, 40], [10, 10]]]}
+    odd = {"type": "Polygon", "coordinates": [[[10, 10], geojson._BETWEEN, [40, 40], [10, 10]]]}
+    features = [{"type": "Feature", "geometry": geometry, "properties": {"classification": "Tissue"}}
+                for geometry in (square, odd, square)]  # fmt: skip
+    plan = plan_file(store, s.image.id, write(tmp_path, {"type": "FeatureCollection", "features": features}))
+    assert [p.index for p in plan.problems] == [1]
+    assert [a.unique_identifier for a in plan.annotations] == ["dee04323-8ca6-5a83-9ee0-27b26493e612"] * 2
 
 
 def test_geojson_round_trip_keeps_shapes_types_and_holes(project, tmp_path):
