@@ -55,8 +55,8 @@ def test_after_the_fuzzing_the_file_is_whole_and_its_indexes_match_its_rows(fuzz
     with sqlite3.connect(db) as raw:
         assert raw.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert raw.execute("PRAGMA foreign_key_check").fetchall() == []
-        live = raw.execute("SELECT id FROM annotation WHERE deleted = 0 AND coords IS NOT NULL").fetchall()
+        live = raw.execute("SELECT id FROM annotation WHERE deleted = 0 AND vector ->> '$.x1' IS NOT NULL").fetchall()
         indexed = raw.execute("SELECT id FROM annotation_grid").fetchall()
         assert sorted(live) == sorted(indexed)
-        results = raw.execute("SELECT id FROM plugin_result_annotation WHERE coords IS NOT NULL").fetchall()
+        results = raw.execute("SELECT id FROM plugin_result_annotation WHERE vector ->> '$.x1' IS NOT NULL").fetchall()
         assert sorted(results) == sorted(raw.execute("SELECT id FROM plugin_result_annotation_grid").fetchall())

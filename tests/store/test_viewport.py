@@ -180,3 +180,19 @@ def test_polygons_come_with_their_holes_annotations_and_results_alike(store, see
     tissue = store.create(e.PluginResultAnnotation(seeded.polygon.id, entry.id, seeded.image.id, **holed))
     found = store.viewport(ViewportQuery(seeded.image.id, Rect(0, 0, 1000, 1000), entries=(entry.id,)))
     assert list(found.holes) == [tissue.id] and found.holes[tissue.id][0].shape == (3, 2)
+
+
+def test_boxes_written_in_bulk_keep_no_coords_and_the_viewport_still_gives_their_corners(store, seeded):
+    """A box's index entry holds its corners: its 16 bytes of coords were written for nothing."""
+    columns = [e.Annotation(seeded.box.id, seeded.image.id, box(10.5 + i, 20.25, 30)) for i in range(300)]
+    one_at_a_time = [e.Annotation(seeded.box.id, seeded.image.id, {"y1": 5.5, "x1": 600, "y2": 9, "x2": 700.75})]
+    polygon = e.Annotation(
+        seeded.polygon.id, seeded.image.id, {"x1": 800, "y1": 1, "x2": 900, "y2": 1, "x3": 850, "y3": 90}
+    )
+    ids = store.bulk_create(columns) + store.bulk_create(one_at_a_time) + store.bulk_create([polygon])
+    with sqlite3.connect(store.path) as raw:
+        assert raw.execute("SELECT id FROM annotation WHERE coords IS NOT NULL").fetchall() == [(ids[-1],)]
+    found = store.viewport(ViewportQuery(seeded.image.id, Rect(0, 0, 1000, 1000)))
+    nodes = {int(found.ids[i]): found.nodes_of(i).tolist() for i in range(len(found))}
+    assert nodes[ids[0]] == [[10.5, 20.25], [40.5, 50.25]] and nodes[ids[300]] == [[600, 5.5], [700.75, 9]]
+    assert nodes[ids[-1]] == [[800, 1], [900, 1], [850, 90]]

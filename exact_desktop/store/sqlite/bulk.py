@@ -206,6 +206,7 @@ def _annotation_rows(types: AnnotationTypes) -> Callable[[list[e.Annotation]], P
         for position, a in enumerate(items):
             types.check(a.annotation_type, a.vector, f"annotation {a.unique_identifier}")
             coords, box = geometry(a.vector)
+            coords = _kept(types, a.annotation_type, coords)
             created = iso(a.time)
             edited = created if a.last_edit_time == a.time else iso(a.last_edit_time)
             rows.append((
@@ -231,6 +232,7 @@ def _result_rows(types: AnnotationTypes) -> Callable[[list[e.PluginResultAnnotat
         for position, r in enumerate(items):
             types.check(r.annotation_type, r.vector, f"result annotation {r.unique_identifier}")
             coords, box = geometry(r.vector)
+            coords = _kept(types, r.annotation_type, coords)
             rows.append((
                 r.annotation_type, r.pluginresultentry, r.image, dumps(r.vector), coords,
                 float(r.score), dumps(r.meta_data), r.unique_identifier, to_iso(r.time), r.remote_id,
@@ -241,6 +243,11 @@ def _result_rows(types: AnnotationTypes) -> Callable[[list[e.PluginResultAnnotat
         return Prepared.of_rows(rows, entries, scores)
 
     return prepare
+
+
+def _kept(types: AnnotationTypes, kind: int, coords: bytes | None) -> bytes | None:
+    """None for a box type's: its index entry holds its corners (column_chunk.Geometry)."""
+    return None if types.known[kind][0] in spatial.BOX_TYPES else coords
 
 
 _PREPARERS: dict[type, Callable[[AnnotationTypes], Callable[[list[Any]], Prepared]]] = {

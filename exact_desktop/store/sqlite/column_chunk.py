@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Sequence
 from datetime import UTC
 from itertools import chain, repeat
 from operator import attrgetter, is_, itemgetter, methodcaller
@@ -41,8 +42,9 @@ _UUIDS = re.compile(r"(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f
 _ISO = methodcaller("isoformat", timespec="microseconds")
 _TZ = attrgetter("tzinfo")
 _PLAIN = {int, float}
-# (coords, boxes as rows of min_x, max_x, min_y, max_y) of a chunk's vectors
-Geometry = tuple[list[bytes], np.ndarray]
+# (coords, boxes as rows of min_x, max_x, min_y, max_y) of a chunk's vectors; a box's coords
+# are NULL: its index entry holds its corners, which is what the viewport reads for it
+Geometry = tuple[Sequence[bytes | None], np.ndarray]
 
 
 def chunk_columns(items: list[e.Annotation], types: dict[int, tuple[int, int]]) -> Prepared | None:
@@ -100,9 +102,7 @@ def batch_columns(batch: AnnotationColumns, types: dict[int, tuple[int, int]]) -
         return None
     _checked_columns(batch)
     n = len(batch)
-    packed = nodes.astype("<f4").tobytes()
-    ends = (np.cumsum(counts) * 8).tolist()
-    coords = [packed[start:end] for start, end in zip([0, *ends[:-1]], ends, strict=True)]
+    coords = _coords(nodes, counts) if (counts != 2).any() else [None] * n  # boxes: none (see Geometry)
     starts = batch.offsets[:-1]
     xs, ys = nodes[:, 0], nodes[:, 1]
     boxes = np.stack([np.minimum.reduceat(xs, starts), np.maximum.reduceat(xs, starts),
@@ -128,6 +128,13 @@ def _fits(batch: AnnotationColumns, types: dict[int, tuple[int, int]]) -> bool:
         return False
     node_counts = {count for _, count in rules}
     return node_counts == {0} or (len(node_counts) == 1 and bool((counts == node_counts.pop()).all()))
+
+
+def _coords(nodes: np.ndarray, counts: np.ndarray) -> list[bytes]:
+    """Each geometry's nodes as float32 x, y pairs."""
+    packed = nodes.astype("<f4").tobytes()
+    ends = (np.cumsum(counts) * 8).tolist()
+    return [packed[start:end] for start, end in zip([0, *ends[:-1]], ends, strict=True)]
 
 
 def _checked_columns(batch: AnnotationColumns) -> None:
@@ -190,7 +197,8 @@ def _ids(images: tuple[Any, ...], kinds: tuple[Any, ...]) -> bool:
 
 
 def _boxes(vectors: tuple[dict[str, Any], ...]) -> Geometry | None:
-    """Every vector exactly x1, y1, x2, y2, plain numbers, top-left before bottom-right."""
+    """Every vector exactly x1, y1, x2, y2, plain numbers, top-left before bottom-right. No
+    coords: 16 bytes a row that nothing reads (the viewport takes a box's corners from the index)."""
     if set(map(len, vectors)) != {4}:
         return None
     try:
@@ -203,8 +211,7 @@ def _boxes(vectors: tuple[dict[str, Any], ...]) -> Geometry | None:
     table = table.reshape(-1, 4)
     if not ((table[:, 0] <= table[:, 2]).all() and (table[:, 1] <= table[:, 3]).all()):
         return None
-    packed = table.astype("<f4").tobytes()
-    return [packed[i : i + 16] for i in range(0, len(packed), 16)], table[:, [0, 2, 1, 3]]
+    return [None] * len(vectors), table[:, [0, 2, 1, 3]]
 
 
 def _polygons(vectors: tuple[dict[str, Any], ...], node_counts: set[int]) -> Geometry | None:

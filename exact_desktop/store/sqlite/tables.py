@@ -2,7 +2,8 @@
 
 Names follow EXACT. Extra desktop columns: `remote_id` (the row's id on an EXACT server),
 `local_path` (images), `script`/`queue`/`parameter_schema` (plugins), `parameters`/`status`
-(jobs), and `coords` (the vector's nodes as float32 pairs, so viewport queries skip JSON).
+(jobs), and `coords` (the vector's nodes as float32 pairs, so viewport queries skip JSON; NULL
+for boxes written in bulk, whose corners the viewport reads from their spatial index entry).
 """
 
 from __future__ import annotations
