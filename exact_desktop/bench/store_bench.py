@@ -153,13 +153,12 @@ def _sqlite_floor(path: Path, rng: np.random.Generator, count: int) -> float:
         ids = range(first, first + n)
         corners = np.round(np.stack([xs, ys, xs + sizes, ys + sizes], axis=1), 1)
         vectors = [f'{{"x1":{a},"y1":{b},"x2":{c},"y2":{d}}}' for a, b, c, d in corners.tolist()]
-        coords = [row.tobytes() for row in corners.astype("<f4")]
         now = to_iso(utcnow())
-        cursor.executemany(
-            "INSERT INTO annotation (id, annotation_type, image, vector, coords, unique_identifier, deleted, "
+        cursor.executemany(  # no coords: the store keeps none for boxes (their grid entry holds the corners)
+            "INSERT INTO annotation (id, annotation_type, image, vector, unique_identifier, deleted, "
             "description, time, last_edit_time, concealed, blurred, generated) "
-            f"VALUES (?, {kind}, {image}, ?, ?, ?, 0, '', '{now}', '{now}', 0, 0, 0)",
-            zip(ids, vectors, coords, (str(uuid6.uuid7()) for _ in range(n)), strict=False),
+            f"VALUES (?, {kind}, {image}, ?, ?, 0, '', '{now}', '{now}', 0, 0, 0)",
+            zip(ids, vectors, (str(uuid6.uuid7()) for _ in range(n)), strict=False),
         )
         sides = corners[:, [0, 2, 1, 3]]  # min_x, max_x, min_y, max_y
         band = spatial.Bands(cursor, ANNOTATION_GRID)(image, kind)
