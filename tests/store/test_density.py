@@ -201,3 +201,22 @@ def test_a_batch_refused_in_its_last_chunk_writes_nothing(store, seeded, monkeyp
         store.bulk_create(items)
     assert store.count(e.Annotation) == 0
     assert store.density(ViewportQuery(seeded.image.id, WHOLE)).counts.sum() == 0
+
+
+def test_a_batch_of_several_chunks_counts_each_cell_once_at_its_end(store, seeded, monkeypatch):
+    """The chunks' counts are added by one change at the end of the batch (each density chunk
+    read and written once, not once per chunk of rows), equal to a recount, global annotations
+    among them counting nowhere."""
+    monkeypatch.setattr(bulk, "CHUNK", 40)
+    rng = np.random.default_rng(9)
+    items = [e.Annotation(seeded.box.id, seeded.image.id, box(x, y)) for x, y in rng.uniform(0, 9000, (150, 2))]
+    label = store.create(e.AnnotationType("Label", e.VectorType.GLOBAL, seeded.product.id))
+    items[60:100] = [e.Annotation(label.id, seeded.image.id, None) for _ in range(40)]  # a chunk of no geometry
+    writes = []
+    changed = bulk.density.change
+    monkeypatch.setattr(bulk.density, "change", lambda *args: writes.append(len(args[1])) or changed(*args))
+    store.bulk_create(items)
+    assert writes == [110]
+    grid = store.density(ViewportQuery(seeded.image.id, WHOLE)).at_threshold(0)
+    np.testing.assert_array_equal(grid, recount(store, seeded.image.id))
+    assert grid.sum() == 110

@@ -24,7 +24,7 @@ from sqlalchemy import Connection, insert
 from exact_desktop.model import entities as e
 from exact_desktop.store.annotation_columns import AnnotationColumns
 from exact_desktop.store.base import StoreError
-from exact_desktop.store.sqlite import spatial
+from exact_desktop.store.sqlite import density, spatial
 from exact_desktop.store.sqlite import tables as t
 from exact_desktop.store.sqlite.column_chunk import batch_columns, chunk_columns, result_columns
 from exact_desktop.store.sqlite.many_rows import ColumnRows, column_rows, insert_columns
@@ -167,6 +167,7 @@ def _pipeline(
         return rows, spatial.entries(owned, chunk.owners, chunk.boxes, chunk.scores)
 
     starts = range(0, len(entities), CHUNK)
+    counts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # every chunk's, counted at the end
     with ThreadPoolExecutor(1) if len(starts) > 1 else contextlib.nullcontext() as ahead:
         upcoming = _prepared_by(ahead, ready, 0)
         for start in starts:
@@ -174,7 +175,9 @@ def _pipeline(
             if start + CHUNK < len(entities):
                 upcoming = _prepared_by(ahead, ready, start + CHUNK)
             insert_columns(cursor, table, rows)
-            spatial.write_entries(cursor, tree, found, log)
+            counts.append((spatial.write_entries(cursor, tree, found, log, counted=False), found.buckets, found.boxes))
+    bands, buckets, boxes = (np.concatenate(column) for column in zip(*counts, strict=True))
+    density.change(cursor, bands, buckets, boxes, 1)
 
 
 def _prepared_by(ahead: ThreadPoolExecutor | None, ready: Callable[[int], T], start: int) -> Callable[[], T]:

@@ -186,22 +186,27 @@ def entries(ids: np.ndarray, owners: np.ndarray, boxes: np.ndarray, scores: list
     return Entries(pairs, which[order], boxes, buckets, [cells[order].tolist(), ids[order].tolist(), *boxes.T.tolist()])
 
 
-def write_entries(cursor: sqlite3.Cursor, tree: str, found: Entries, log: ChangeLog | None = None) -> None:
-    """The entries into the grid, the density counts and `log`."""
+def write_entries(
+    cursor: sqlite3.Cursor, tree: str, found: Entries, log: ChangeLog | None = None, counted: bool = True
+) -> np.ndarray:
+    """The entries into the grid, the density counts (unless `counted` is False: the caller
+    counts several chunks' at once) and `log`; their bands."""
     if not len(found.which):
-        return
+        return np.empty(0, np.int64)
     bands = Bands(cursor, tree)
     numbers = [bands(image, group) for image, group in found.pairs.tolist()]
-    band_ids = np.array(numbers, np.int64)[found.which]
+    band_ids: np.ndarray = np.array(numbers, np.int64)[found.which]
     # the common case, one band: its number bound once a statement
     band_column = [numbers[0]] * len(band_ids) if len(numbers) == 1 else band_ids.tolist()
     try:
         insert_columns(cursor, tree, column_rows(_GRID_COLUMNS, [band_column, *found.columns]))
     except sqlite3.IntegrityError as err:
         raise sqlite3.IntegrityError(f"{tree}: an object indexed twice ({err})") from None
-    density.change(cursor, band_ids, found.buckets, found.boxes, 1)
+    if counted:
+        density.change(cursor, band_ids, found.buckets, found.boxes, 1)
     if log is not None:
         log.add(cursor, tree, band_ids, found.boxes)
+    return band_ids
 
 
 def _distinct_pairs(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
