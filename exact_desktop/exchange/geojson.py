@@ -338,10 +338,13 @@ def _plain_polygons(picked: list[_Picked], geometries: np.ndarray) -> list[int]:
 def _plain_coordinates(rings: list[list[Any]]) -> np.ndarray | None:
     """The rings' positions as rows of x, y when every one is a pair of plain finite numbers."""
     positions = list(chain.from_iterable(rings))
-    if not positions or set(map(type, positions)) != {list} or set(map(len, positions)) != {2}:
+    try:
+        if not positions or set(map(len, positions)) != {2}:
+            return None
+        values = list(chain.from_iterable(positions))
+    except TypeError:  # a position that is a number or null
         return None
-    values = list(chain.from_iterable(positions))
-    if not set(map(type, values)) <= _PLAIN:
+    if not set(map(type, values)) <= _PLAIN:  # a position of two other things: text, lists, an object's keys
         return None
     try:
         table = np.array(values, np.float64).reshape(-1, 2)

@@ -204,6 +204,19 @@ def test_plain_polygons_read_as_arrays_and_odd_rings_are_named_as_geos_names_the
     ]
 
 
+def test_positions_that_are_no_pairs_of_numbers_are_named_and_the_plain_rings_kept(project, tmp_path):
+    """A position that is a number, null, a text of two letters or an object of two keys is no
+    pair of numbers, whatever its length: its feature is named, the plain ones beside it kept."""
+    odd = [10, None, "ab", {"x": 40, "y": 40}]
+    features = [feature(SQUARE)]
+    features += [feature({"type": "Polygon", "coordinates": [[[10, 10], [40, 10], p, [10, 10]]]}) for p in odd]
+    features.append(feature(SQUARE))
+    plan = plan_of(project, tmp_path, features)
+    assert [p.index + 1 for p in plan.problems] == [2, 3, 4, 5], plan.problems
+    assert all(p.reason.startswith("malformed geometry") for p in plan.problems), plan.problems
+    assert len(plan.annotations) == 2
+
+
 def test_a_geometry_that_cannot_be_written_as_json_is_its_features_problem(project):
     """Features handed over as objects (not read from a file) may hold what JSON cannot: such a
     feature is named, the others are kept (it once raised out of the plan)."""
