@@ -7,7 +7,6 @@ import json
 import os
 import sys
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -17,6 +16,7 @@ from PIL import Image as PILImage
 from exact_desktop.model.entities import CANCELLED_MESSAGE
 from exact_desktop.model.vectors import validate_vector
 from exact_desktop.plugins.sdk.errors import PluginError
+from exact_desktop.plugins.sdk.identifiers import new_identifier
 from exact_desktop.plugins.sdk.reporter import ProgressReporter
 from exact_desktop.plugins.sdk.results import BATCH, ResultWriter
 from exact_desktop.rest.connection import Connection
@@ -120,7 +120,7 @@ class JobContext:
         validate_vector(vector, self._vector_type(type_id), who=f"add_annotation({annotation_type!r})")
         self._pending.append({
             "annotation_type": type_id, "pluginresultentry": self._entry(entry), "image": self.job["image"],
-            "vector": vector, "score": float(score), "meta_data": meta_data, "unique_identifier": str(uuid.uuid4()),
+            "vector": vector, "score": float(score), "meta_data": meta_data, "unique_identifier": new_identifier(),
         })  # fmt: skip
         if len(self._pending) >= BATCH:
             self.flush()
