@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import fields
 from datetime import UTC, datetime
+from operator import attrgetter
 from typing import Any
 
 from exact_desktop.model import entities as e
@@ -77,6 +78,23 @@ def result_entry(x: e.PluginResultEntry, annotations: list[int], bitmaps: list[i
 
 def result_annotation(x: e.PluginResultAnnotation, plugin_id: int | None) -> dict[str, Any]:
     return {**plain(x), "plugin": plugin_id, "generated": True}
+
+
+def created_result_annotations(
+    made: list[e.PluginResultAnnotation], ids: list[int], plugin_of: dict[int, int]
+) -> list[dict[str, Any]]:
+    """`result_annotation` of each row of one list create, which share their creation time: its
+    text made once, and each row's fields read in one call (a plugin job sends 25,000 of them)."""
+    if not made:
+        return []
+    names = field_names(e.PluginResultAnnotation)
+    read = attrgetter(*names)
+    stamp = when(made[0].time)
+    return [
+        {**dict(zip(names, read(x), strict=True)), "id": i, "time": stamp, "plugin": plugin_of.get(x.pluginresultentry),
+         "generated": True}
+        for x, i in zip(made, ids, strict=True)
+    ]  # fmt: skip
 
 
 def result_bitmap(x: e.PluginResultBitmap, url: str) -> dict[str, Any]:

@@ -190,6 +190,19 @@ def test_results_deleted_by_a_run_again_leave_no_index_rows(served):
     store.close()
 
 
+def test_a_list_create_of_results_answers_what_a_read_gives_back(served):
+    entry = _entry(served)
+    items = [{"annotation_type": served.seed.box.id, "pluginresultentry": entry, "image": served.seed.image.id,
+              "vector": {"x1": i, "y1": i, "x2": i + 3.5, "y2": i + 3}, "score": i / 10,
+              "meta_data": {"n": i} if i else None, "unique_identifier": str(uuid.uuid4())} for i in range(3)]  # fmt: skip
+    answer = post(served, f"{P}/pluginresultannotations/", items)
+    assert answer.status_code == 201, answer.text
+    created = answer.json()
+    assert [c["unique_identifier"] for c in created] == [i["unique_identifier"] for i in items]
+    assert created == [get(served, f"{P}/pluginresultannotations/{c['id']}/").json() for c in created]
+    assert {c["plugin"] for c in created} == {served.plugin.id} and all(c["generated"] for c in created)
+
+
 def test_concurrent_job_creates_for_one_image_make_one_job(served):
     from concurrent.futures import ThreadPoolExecutor
 

@@ -326,6 +326,7 @@ def create_result_annotations(payload: Any = Body(...), store: SqliteStore = Sto
     types = {t.id: t for t in store.list(e.AnnotationType, id__in=sorted({i.annotation_type for i in items}))}
     errors: list[str] = []
     made = []
+    now = utcnow()  # one request, one moment: the rows share it (as a list create of annotations)
     for index, item in enumerate(items):
         identifier = item.unique_identifier or e.new_uuid()
         kind = types.get(item.annotation_type)
@@ -338,16 +339,14 @@ def create_result_annotations(payload: Any = Body(...), store: SqliteStore = Sto
             errors.append(f"{index}: vector: {err}")
             continue
         made.append(
-            e.PluginResultAnnotation(**item.model_dump(exclude={"unique_identifier"}), unique_identifier=identifier)
+            e.PluginResultAnnotation(
+                **item.model_dump(exclude={"unique_identifier"}), unique_identifier=identifier, time=now
+            )
         )
     if errors:
         raise BadRequest({"vector" if "vector:" in errors[0] else "annotation_type": errors})
     ids = store.bulk_create(made)
-    plugins = _plugin_of_entries(store, {x.pluginresultentry for x in made})
-    out = [
-        s.result_annotation(e.PluginResultAnnotation(**{**x.__dict__, "id": i}), plugins.get(x.pluginresultentry))
-        for x, i in zip(made, ids, strict=True)
-    ]
+    out = s.created_result_annotations(made, ids, _plugin_of_entries(store, {x.pluginresultentry for x in made}))
     return out if isinstance(body, list) else out[0]
 
 
