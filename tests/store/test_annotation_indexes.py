@@ -1,5 +1,5 @@
-"""The annotation table's indexes after migration 0015: an old file keeps every row, and the
-lookups that used the changed indexes still use one."""
+"""The annotation tables' indexes after migrations 0015 and 0016: an old file keeps every row,
+and the lookups that used the changed indexes still use one."""
 
 from __future__ import annotations
 
@@ -73,8 +73,12 @@ def test_a_file_of_schema_0014_keeps_every_annotation_and_its_lookups_by_server_
     assert kept[1].last_edit_time == datetime.fromisoformat(NOW)
     with sqlite3.connect(path) as raw:
         indexes = dict(raw.execute("SELECT name, sql FROM sqlite_master WHERE tbl_name = 'annotation' AND sql != ''"))
+        results = dict(
+            raw.execute("SELECT name, sql FROM sqlite_master WHERE tbl_name = 'plugin_result_annotation' AND sql != ''")
+        )
     assert "ix_annotation_last_edit_time" not in indexes
     assert "WHERE remote_id IS NOT NULL" in indexes["ix_annotation_remote_id"]
+    assert "WHERE remote_id IS NOT NULL" in results["ix_plugin_result_annotation_remote_id"]
     plans = _plans(store, lambda: [
         store.list(e.Annotation, remote_id__in=[502, 503, 999]), store.list(e.Annotation, remote_id=502, limit=1),
     ])  # fmt: skip
@@ -83,12 +87,16 @@ def test_a_file_of_schema_0014_keeps_every_annotation_and_its_lookups_by_server_
     store.close()
 
 
-def test_the_sync_ledgers_lookup_by_server_id_uses_the_partial_index(tmp_path):
+def test_lookups_by_server_id_use_the_partial_indexes(tmp_path):
     store = SqliteStore(tmp_path / "fresh.db")
     plain = sqlite3.connect(store.path)
-    plan = " / ".join(
-        row[3] for row in plain.execute("EXPLAIN QUERY PLAN SELECT remote_id, id FROM annotation WHERE remote_id IN (?, ?)", (1, 2))
-    )  # fmt: skip  # sync_ledger._column_map's statement
+    plans = [
+        " / ".join(
+            row[3] for row in plain.execute(f"EXPLAIN QUERY PLAN SELECT remote_id, id FROM {table} WHERE {where}")
+        )
+        for table, where in [("annotation", "remote_id IN (1, 2)"), ("plugin_result_annotation", "remote_id = 1")]
+    ]  # the first is sync_ledger._column_map's statement
     plain.close()
     store.close()
-    assert "ix_annotation_remote_id (remote_id=?)" in plan, plan
+    assert "ix_annotation_remote_id (remote_id=?)" in plans[0], plans
+    assert "ix_plugin_result_annotation_remote_id (remote_id=?)" in plans[1], plans

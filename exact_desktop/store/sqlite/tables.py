@@ -179,7 +179,7 @@ annotation = Table(
     UniqueConstraint("image", "unique_identifier", name="uq_annotation_image_uuid"),
     Index("ix_annotation_image_type", "image", "annotation_type"),
     Index("ix_annotation_image", "image"),  # an image's annotations in id order: list pages without a sort
-    # rows made here have no server id: no entry each (migration 0015)
+    # rows made here have no server id: no entry each (migrations 0015, 0016 for results)
     Index("ix_annotation_remote_id", "remote_id", sqlite_where=text("remote_id IS NOT NULL")),
 )  # fmt: skip
 
@@ -283,7 +283,8 @@ plugin_result_annotation = Table(
     Column("meta_data", JSON, nullable=True),
     Column("unique_identifier", String(36), nullable=False),
     Column("time", UTCDateTime, nullable=False),
-    _remote(),
+    Column("remote_id", Integer, nullable=True),
+    Index("ix_plugin_result_annotation_remote_id", "remote_id", sqlite_where=text("remote_id IS NOT NULL")),
 )  # fmt: skip
 
 plugin_result_bitmap = Table(
