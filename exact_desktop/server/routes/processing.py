@@ -273,8 +273,9 @@ class ResultAnnotationIn(BaseModel):
     unique_identifier: str | None = None
 
 
-def _check_images(store: SqliteStore, pairs: set[tuple[int, int]]) -> None:
-    """Each (entry, image) pair: results go to the image their entry's job (or result) is for."""
+def _check_images(store: SqliteStore, pairs: set[tuple[int, int]]) -> dict[int, int]:
+    """Each (entry, image) pair: results go to the image their entry's job (or result) is for.
+    The plugin of each entry, read on the way (a list create's answer names it)."""
     entries = {x.id: x.pluginresult for x in store.list(e.PluginResultEntry, id__in=sorted({p[0] for p in pairs}))}
     results = {r.id: r for r in store.list(e.PluginResult, id__in=sorted(set(entries.values())))}
     wrong = []
@@ -287,6 +288,7 @@ def _check_images(store: SqliteStore, pairs: set[tuple[int, int]]) -> None:
             wrong.append(f"entry {entry} belongs to {owner} for image {result.image}, not image {image}")
     if wrong:
         raise BadRequest({"image": wrong[:20]})
+    return {entry: results[result].plugin for entry, result in entries.items()}
 
 
 def _plugin_of_entries(store: SqliteStore, entry_ids: set[int]) -> dict[int, int]:
@@ -322,7 +324,7 @@ def get_result_annotation(id: int, request: Request, store: SqliteStore = StoreD
 def create_result_annotations(payload: Any = Body(...), store: SqliteStore = StoreDep) -> Any:
     body = one_or_many(ResultAnnotationIn, payload)
     items: list[ResultAnnotationIn] = body if isinstance(body, list) else [body]  # type: ignore[list-item,assignment]
-    _check_images(store, {(i.pluginresultentry, i.image) for i in items})
+    plugins = _check_images(store, {(i.pluginresultentry, i.image) for i in items})
     types = {t.id: t for t in store.list(e.AnnotationType, id__in=sorted({i.annotation_type for i in items}))}
     errors: list[str] = []
     made = []
@@ -346,7 +348,7 @@ def create_result_annotations(payload: Any = Body(...), store: SqliteStore = Sto
     if errors:
         raise BadRequest({"vector" if "vector:" in errors[0] else "annotation_type": errors})
     ids = store.bulk_create(made)
-    out = s.created_result_annotations(made, ids, _plugin_of_entries(store, {x.pluginresultentry for x in made}))
+    out = s.created_result_annotations(made, ids, plugins)
     return out if isinstance(body, list) else out[0]
 
 
