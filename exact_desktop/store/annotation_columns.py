@@ -21,7 +21,7 @@ from exact_desktop.model.vectors import keys_in_order
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # arrays have no truth value: two batches are equal only as one object
 class AnnotationColumns:
     """Row i: type `annotation_types[i]`, nodes `nodes[offsets[i]:offsets[i + 1]]` (x, y; its
     vector x1, y1, ..., xn, yn), `unique_identifiers[i]`, `descriptions[i]`, `meta_data[i]`. All
