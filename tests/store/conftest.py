@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from exact_desktop.model import entities as e
+from exact_desktop.store.sqlite.engine import make_engine
+from exact_desktop.store.sqlite.schema import upgrade
 from exact_desktop.store.sqlite.store import SqliteStore
 
 
@@ -53,3 +56,22 @@ def seeded(store: SqliteStore) -> Seed:
 
 def box(x: float, y: float, size: float = 20) -> dict[str, float]:
     return {"x1": x, "y1": y, "x2": x + size, "y2": y + size}
+
+
+def older_file(tmp_path, revision: str, side: int, rows_sql: str):
+    """A project file at an older schema revision: one image `side` px square, then `rows_sql`."""
+    path = tmp_path / "old.db"
+    engine = make_engine(path)
+    upgrade(engine, path, target=revision)
+    engine.dispose()
+    with sqlite3.connect(path) as raw:
+        raw.executescript(f"""
+            INSERT INTO team (id, name) VALUES (1, 'lab');
+            INSERT INTO product (id, name, team, description) VALUES (1, 'Demo', 1, '');
+            INSERT INTO image_set (id, name, team, description, collaboration_type) VALUES (1, 'Demo', 1, '', 0);
+            INSERT INTO image (id, name, image_set, filename, width, height, depth, frames, channels, mpp,
+                               objectivePower, defaultFrame, image_type, time)
+                VALUES (1, 'a.svs', 1, 'a.svs', {side}, {side}, 1, 1, 3, 0.25, 40, 1, 0, '2026-01-01T00:00:00');
+            {rows_sql}
+        """)
+    return path

@@ -11,38 +11,29 @@ from sqlalchemy import event
 
 from exact_desktop.model import entities as e
 from exact_desktop.store.sqlite.engine import make_engine
-from exact_desktop.store.sqlite.schema import current_revision, head_revision, upgrade
+from exact_desktop.store.sqlite.schema import current_revision, head_revision
 from exact_desktop.store.sqlite.store import SqliteStore
+from tests.store.conftest import older_file
 
 NOW = "2026-01-02T03:04:05.000000+00:00"
 
 
-def _file_at_0014(path: Path) -> None:
+def _file_at_0014(tmp_path: Path) -> Path:
     """A project as schema 0014 wrote it: three annotations, two of them with a server id."""
-    engine = make_engine(path)
-    upgrade(engine, path, target="0014")
-    engine.dispose()
-    with sqlite3.connect(path) as raw:
-        raw.executescript(f"""
-            INSERT INTO team (id, name) VALUES (1, 'lab');
-            INSERT INTO product (id, name, team, description) VALUES (1, 'Demo', 1, '');
-            INSERT INTO image_set (id, name, team, description, collaboration_type) VALUES (1, 'Demo', 1, '', 0);
-            INSERT INTO image (id, name, image_set, filename, width, height, depth, frames, channels, mpp,
-                               objectivePower, defaultFrame, image_type, time)
-                VALUES (1, 'a.svs', 1, 'a.svs', 1000, 1000, 1, 1, 3, 0.25, 40, 1, 0, '{NOW}');
-            INSERT INTO annotation_type (id, name, vector_type, product, color_code, node_count, closed,
-                area_hit_test, default_width, default_height, sort_order, multi_frame, enable_concealed,
-                enable_blurred, active)
-                VALUES (1, 'Nucleus', 1, 1, '#00FF00', 0, 0, 1, 50, 50, 0, 0, 0, 0, 1);
-            INSERT INTO annotation (id, annotation_type, image, vector, unique_identifier, deleted, description,
-                time, last_edit_time, concealed, blurred, generated, remote_id)
-                VALUES (1, 1, 1, '{{"x1": 1, "y1": 1, "x2": 9, "y2": 9}}', '7d5e4c1a-0000-4000-8000-000000000001',
-                        0, 'local', '{NOW}', '{NOW}', 0, 0, 0, NULL),
-                       (2, 1, 1, '{{"x1": 2, "y1": 2, "x2": 8, "y2": 8}}', '7d5e4c1a-0000-4000-8000-000000000002',
-                        0, 'pulled', '{NOW}', '{NOW}', 0, 0, 0, 502),
-                       (3, 1, 1, '{{"x1": 3, "y1": 3, "x2": 7, "y2": 7}}', '7d5e4c1a-0000-4000-8000-000000000003',
-                        1, 'deleted', '{NOW}', '{NOW}', 0, 0, 0, 503);
-        """)
+    return older_file(tmp_path, "0014", 1000, f"""
+        INSERT INTO annotation_type (id, name, vector_type, product, color_code, node_count, closed,
+            area_hit_test, default_width, default_height, sort_order, multi_frame, enable_concealed,
+            enable_blurred, active)
+            VALUES (1, 'Nucleus', 1, 1, '#00FF00', 0, 0, 1, 50, 50, 0, 0, 0, 0, 1);
+        INSERT INTO annotation (id, annotation_type, image, vector, unique_identifier, deleted, description,
+            time, last_edit_time, concealed, blurred, generated, remote_id)
+            VALUES (1, 1, 1, '{{"x1": 1, "y1": 1, "x2": 9, "y2": 9}}', '7d5e4c1a-0000-4000-8000-000000000001',
+                    0, 'local', '{NOW}', '{NOW}', 0, 0, 0, NULL),
+                   (2, 1, 1, '{{"x1": 2, "y1": 2, "x2": 8, "y2": 8}}', '7d5e4c1a-0000-4000-8000-000000000002',
+                    0, 'pulled', '{NOW}', '{NOW}', 0, 0, 0, 502),
+                   (3, 1, 1, '{{"x1": 3, "y1": 3, "x2": 7, "y2": 7}}', '7d5e4c1a-0000-4000-8000-000000000003',
+                    1, 'deleted', '{NOW}', '{NOW}', 0, 0, 0, 503);
+    """)  # fmt: skip
 
 
 def _plans(store: SqliteStore, work) -> list[str]:
@@ -59,8 +50,7 @@ def _plans(store: SqliteStore, work) -> list[str]:
 
 
 def test_a_file_of_schema_0014_keeps_every_annotation_and_its_lookups_by_server_id(tmp_path):
-    path = tmp_path / "old.db"
-    _file_at_0014(path)
+    path = _file_at_0014(tmp_path)
     store = SqliteStore(path)
     engine = make_engine(path)
     assert current_revision(engine) == head_revision()

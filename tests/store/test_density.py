@@ -12,10 +12,8 @@ from exact_desktop.model.geometry import Rect
 from exact_desktop.store.base import StoreError, ViewportQuery
 from exact_desktop.store.sqlite import bulk
 from exact_desktop.store.sqlite.density import CELL
-from exact_desktop.store.sqlite.engine import make_engine
-from exact_desktop.store.sqlite.schema import upgrade
 from exact_desktop.store.sqlite.store import SqliteStore
-from tests.store.conftest import box, seed
+from tests.store.conftest import box, older_file, seed
 
 WHOLE = Rect(0, 0, 60_000, 40_000)
 
@@ -122,27 +120,8 @@ def test_a_refused_write_announces_nothing_and_counts_nothing(store, seeded):
     assert store.density(ViewportQuery(seeded.image.id, WHOLE)).counts.sum() == 0
 
 
-def _older_file(tmp_path, revision: str, side: int, rows_sql: str):
-    """A project file at an older schema revision: one image `side` px square, then `rows_sql`."""
-    path = tmp_path / "old.db"
-    engine = make_engine(path)
-    upgrade(engine, path, target=revision)
-    engine.dispose()
-    with sqlite3.connect(path) as raw:
-        raw.executescript(f"""
-            INSERT INTO team (id, name) VALUES (1, 'lab');
-            INSERT INTO product (id, name, team, description) VALUES (1, 'Demo', 1, '');
-            INSERT INTO image_set (id, name, team, description, collaboration_type) VALUES (1, 'Demo', 1, '', 0);
-            INSERT INTO image (id, name, image_set, filename, width, height, depth, frames, channels, mpp,
-                               objectivePower, defaultFrame, image_type, time)
-                VALUES (1, 'a.svs', 1, 'a.svs', {side}, {side}, 1, 1, 3, 0.25, 40, 1, 0, '2026-01-01T00:00:00');
-            {rows_sql}
-        """)
-    return path
-
-
 def test_an_older_file_gets_its_counts_from_its_trees(tmp_path):
-    path = _older_file(
+    path = older_file(
         tmp_path,
         "0005",
         10_000,
@@ -171,7 +150,7 @@ def test_seed_helper_still_counts_nothing(tmp_path):
 
 def test_an_older_file_s_r_tree_entries_are_found_in_the_grid_after_the_upgrade(tmp_path):
     """Migration 0008 moves each R*Tree's entries into its grid table, under the same bands."""
-    path = _older_file(
+    path = older_file(
         tmp_path,
         "0007",
         100_000,
