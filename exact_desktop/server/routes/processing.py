@@ -340,11 +340,12 @@ def create_result_annotations(payload: Any = Body(...), store: SqliteStore = Sto
         except InvalidVectorError as err:
             errors.append(f"{index}: vector: {err}")
             continue
-        made.append(
+        made.append(  # fields read one by one: model_dump was a third of this loop's time
             e.PluginResultAnnotation(
-                **item.model_dump(exclude={"unique_identifier"}), unique_identifier=identifier, time=now
+                item.annotation_type, item.pluginresultentry, item.image, item.vector, item.score, item.meta_data,
+                unique_identifier=identifier, time=now,
             )
-        )
+        )  # fmt: skip
     if errors:
         raise BadRequest({"vector" if "vector:" in errors[0] else "annotation_type": errors})
     ids = store.bulk_create(made)
