@@ -30,7 +30,7 @@ GEOJSON, EXACT = "geojson", "exact"
 class ImportResult:
     imported: int
     already_present: int
-    stored: int  # the image's live annotations afterwards
+    stored: int  # this import's annotations counted in the project afterwards
 
 
 def image_types(store: Store, image_id: int) -> list[AnnotationType]:
@@ -86,16 +86,24 @@ def carry_out(store: Store, plan: ImportPlan, history: EditHistory | None = None
         if batch is not None and not fresh.all():
             batch = batch.rows(np.flatnonzero(fresh))
         if batch is not None and history is None:
-            store.create_columns(batch)
+            ids = store.create_columns(batch)
         else:
             chosen = list(compress(plan.listed, fresh)) if batch is None else batch.annotations()
             if history is not None:
-                history.create(chosen, f"Import {len(chosen):,} annotations")
+                ids = history.create(chosen, f"Import {len(chosen):,} annotations")
             else:
-                store.bulk_create(chosen)
-    stored = store.count(Annotation, image=image, deleted=False) if image is not None else 0
+                ids = store.bulk_create(chosen)
     added = int(fresh.sum())
-    return ImportResult(added, len(uids) - added, stored)
+    return ImportResult(added, len(uids) - added, _counted(store, image, ids))
+
+
+def _counted(store: Store, image: int | None, ids: list[int]) -> int:
+    """How many of the import's new annotations the project holds, live, on its image: counted
+    by their ids (one range for a bulk write), not over the image's rows (a million of them
+    took 0.19 s; no index covers `deleted`)."""
+    if image is None or not ids:
+        return 0
+    return store.count(Annotation, id__in=sorted(ids), image=image, deleted=False)
 
 
 def _first_new(uids: list[str], store: Store, image: int | None) -> np.ndarray:

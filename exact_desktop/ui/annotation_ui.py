@@ -191,10 +191,7 @@ class AnnotationUi:
             self.window.show_error(f"Import failed: {err}")
             return None
         skipped = f", {result.already_present:,} already here" if result.already_present else ""
-        self.window.statusBar().showMessage(
-            f"Imported {result.imported:,} annotations from {path.name}{skipped}; the image holds {result.stored:,}",
-            15_000,
-        )
+        self.window.statusBar().showMessage(f"Imported {result.stored:,} annotations from {path.name}{skipped}", 15_000)
         return result
 
     def _ask_to_skip(self, plan: ImportPlan) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 import sys
 
@@ -14,6 +15,7 @@ from exact_desktop.exchange import geojson
 from exact_desktop.exchange.files import carry_out, export_file, plan_file
 from exact_desktop.exchange.plan import ExchangeError
 from exact_desktop.model import entities as e
+from exact_desktop.store.base import StoreError
 from exact_desktop.store.sqlite.store import SqliteStore
 from tests.conftest import PROJECT
 from tests.store.conftest import seed
@@ -103,7 +105,31 @@ def test_good_features_land_with_holes_parts_and_uuids_and_twice_adds_nothing(pr
     pieces = [a for a in live(store, s.image.id) if a.description == "two pieces"]
     assert len(pieces) == 2 and pieces[0].unique_identifier != pieces[1].unique_identifier
     again = carry_out(store, plan_file(store, s.image.id, write(tmp_path, QUPATH), default_type="Tissue"))
-    assert (again.imported, again.already_present, again.stored) == (0, 7, 7)
+    assert (again.imported, again.already_present, again.stored) == (0, 7, 0)  # this import's, not the image's
+
+
+def test_stored_counts_this_imports_rows_and_a_write_that_stored_fewer_is_refused(project, tmp_path):
+    """`stored` is counted in the project, of this import's rows alone (the image's others are
+    not its business); a row the file's SQLite skips silently (a trigger) refuses the import."""
+    store, s, _ = project
+    store.bulk_create([e.Annotation(s.box.id, s.image.id, {"x1": 5, "y1": 5, "x2": 9, "y2": 9}) for _ in range(3)])
+    plan = plan_file(store, s.image.id, write(tmp_path, QUPATH), default_type="Tissue")
+    before = len(live(store, s.image.id))
+    plain = sqlite3.connect(store.path)
+    plain.execute(
+        f"CREATE TRIGGER skip_one BEFORE INSERT ON annotation WHEN NEW.unique_identifier = '{HOLE_ID}' "
+        "BEGIN SELECT RAISE(IGNORE); END"
+    )
+    plain.commit()
+    with pytest.raises(StoreError, match=r"refused, nothing written: 6 of them were stored"):
+        carry_out(store, plan)
+    assert len(live(store, s.image.id)) == before  # nothing of the import landed
+    plain.execute("DROP TRIGGER skip_one")
+    plain.commit()
+    plain.close()
+    result = carry_out(store, plan)
+    assert (before, result.imported, result.stored) == (3, 7, 7)
+    assert len(live(store, s.image.id)) == before + 7
 
 
 def test_features_without_an_id_get_the_uuids_earlier_versions_gave_them(project, tmp_path):
