@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Connection, Engine, ExceptionContext, create_engine, event
 from sqlalchemy.exc import OperationalError
@@ -83,14 +83,16 @@ def reading(engine: Engine) -> Iterator[Connection]:
         yield conn
 
 
-def write(engine: Engine, work: Callable[[Connection], T]) -> T:
+def write(engine: Engine, work: Callable[[Connection], T], checkpoint: bool = True) -> T:
     """Run `work` in one write transaction; retried with back-off while the file is busy.
 
     The whole transaction is retried, never half of it: `work` must do all its writing itself.
+    With `checkpoint` false, the commit leaves the WAL as it is (SQLite's automatic checkpoint
+    held off for this one commit): whoever asks for that checkpoints later (`checkpoint_passive`).
     """
     for attempt in range(WRITE_ATTEMPTS):
         try:
-            with engine.connect() as conn:
+            with engine.connect() as conn, _autocheckpoint_held_off(conn, not checkpoint):
                 conn.info["begin"] = "BEGIN IMMEDIATE"
                 with conn.begin():
                     return work(conn)
@@ -99,6 +101,29 @@ def write(engine: Engine, work: Callable[[Connection], T]) -> T:
                 raise
             time.sleep(min(2.0, 0.05 * 2**attempt) * (0.5 + random.random()))
     raise AssertionError("unreachable")
+
+
+@contextmanager
+def _autocheckpoint_held_off(conn: Connection, held: bool) -> Iterator[None]:
+    """The connection's automatic checkpoint off while inside, put back as it was after."""
+    if not held:
+        yield
+        return
+    raw = cast(sqlite3.Connection, conn.connection.driver_connection)
+    (pages,) = raw.execute("PRAGMA wal_autocheckpoint").fetchone()
+    raw.execute("PRAGMA wal_autocheckpoint=0")
+    try:
+        yield
+    finally:
+        raw.execute(f"PRAGMA wal_autocheckpoint={int(pages)}")
+
+
+def checkpoint_passive(engine: Engine) -> None:
+    """Copy what the WAL holds into the file as far as no reader needs it (PASSIVE: waits for
+    no one, and what it leaves the next automatic checkpoint does). Durability does not hang on
+    it: a commit in the WAL survives a crash of the process either way."""
+    with engine.connect() as conn:
+        cast(sqlite3.Connection, conn.connection.driver_connection).execute("PRAGMA wal_checkpoint(PASSIVE)")
 
 
 def _is_busy(err: Exception) -> bool:
