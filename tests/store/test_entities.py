@@ -92,6 +92,12 @@ def test_filters_pagination_and_in(store, seeded):
     assert store.count(e.Annotation, annotation_type=seeded.polygon.id) == 1
     with pytest.raises(StoreError, match="unknown filter"):
         store.list(e.Annotation, colour="red")
+    ids = [a.id for a in first + rest]
+    assert store.count(e.Annotation, id__in=range(ids[1], ids[-1] + 1)) == 6  # a range: one BETWEEN
+    assert store.count(e.Annotation, id__in=range(ids[1], ids[-1] + 1, 2)) == 3
+    assert [a.id for a in store.list(e.Annotation, id__in=range(ids[0], ids[0] + 1))] == ids[:1]
+    with pytest.raises(StoreError, match="out of range"):
+        store.count(e.Annotation, id__in=range(2**63 - 2, 2**63 + 1))
 
 
 def test_annotation_create_upserts_on_image_and_uuid(store, seeded):

@@ -344,7 +344,7 @@ class SqliteStore(Store):
             if name not in table.c:
                 raise StoreError(f"unknown filter {key!r} for {table.name}")
             column = table.c[name]
-            for number in value if op == "in" else [value]:
+            for number in _ends(value) if isinstance(value, range) else value if op == "in" else [value]:
                 if type(number) is int and not INT_MIN <= number <= INT_MAX:
                     raise StoreError(f"filter {key}: {number} is out of range (64-bit integers)")
             if name == "unique_identifier":  # any spelling of a UUID finds its row
@@ -486,8 +486,17 @@ def id_order(table: Any, filters: dict[str, Any]) -> Any:
     return literal_column(f'+"{table.name}".id') if by_uuid(filters) else table.c.id
 
 
+def _ends(values: range) -> list[int]:
+    """A range's first and last (its least and greatest, either way round): every number of it
+    is in 64 bits when they are. Not min() and max(): they walk the range."""
+    return [values[0], values[-1]] if values else []
+
+
 def _is_run(values: Any) -> bool:
-    """Consecutive integers, each one more than the last (so BETWEEN selects exactly them)."""
+    """Consecutive integers, each one more than the last (so BETWEEN selects exactly them); a
+    range of step 1 is one without a look at each number."""
+    if isinstance(values, range):
+        return values.step == 1 and len(values) > 1
     return (
         isinstance(values, list | tuple | range) and len(values) > 1 and all(type(v) is int for v in values)
         and values[-1] - values[0] == len(values) - 1 and all(b - a == 1 for a, b in itertools.pairwise(values))
