@@ -27,13 +27,22 @@ def open_project(db: Path | None, image_set: int | None = None, *, may_make: boo
 
 
 def project_of(store: SqliteStore, image_set: int | None = None) -> Project:
-    """Local, or the mirror of the server its ledger names (of `image_set`'s server set when it
-    mirrors one, else of the first set mirrored)."""
+    """What the image set shown is: the mirror of the server its ledger names when that set
+    mirrors one, else local. Without `image_set`, the file's first set decides: a local project
+    that once took a `sync pull` into it stays a local project, its synced set beside its own."""
     mirrors = SyncLedger(store).mirrors()
     if not mirrors:
         return LocalProject(store)
-    mirror = next((m for m in mirrors if m.image_set == image_set), mirrors[0])
+    shown = image_set if image_set is not None else _first_image_set(store)
+    mirror = next((m for m in mirrors if m.image_set == shown), None)
+    if mirror is None:
+        return LocalProject(store)
     return ExactProject(ExactMirror(_connection(mirror.server), mirror.remote_id, store=store))
+
+
+def _first_image_set(store: SqliteStore) -> int | None:
+    found = store.list(ImageSet, limit=1)
+    return found[0].id if found else None
 
 
 def image_set_to_show(project: Project, remembered: int | None) -> int | None:
