@@ -9,7 +9,7 @@ from typing import Any, TypeGuard
 
 from exact_desktop.exchange.plan import ExchangeError, ImportPlan, Problem
 from exact_desktop.model.entities import Annotation, AnnotationType, Image, stored_id
-from exact_desktop.model.values import InvalidValueError, canonical_uuid
+from exact_desktop.model.values import InvalidValueError, canonical_uuid, check_text
 from exact_desktop.model.vectors import InvalidVectorError, validate_vector
 
 FORMAT = "exact-annotations"
@@ -130,6 +130,10 @@ def _annotation(
     meta = row.get("meta_data")
     if not isinstance(description, str) or (meta is not None and not isinstance(meta, dict)):
         raise _BadFeatureError("description must be text and meta_data an object")
+    try:  # what the store refuses is a bad annotation here, named by its number
+        check_text(description, "annotation", "description")
+    except InvalidValueError as err:
+        raise _BadFeatureError(f"description {err.reason}") from None
     extra = {"unique_identifier": uid} if uid else {}
     return Annotation(stored_id(t), stored_id(image), vector, description=description, meta_data=meta, **extra)
 

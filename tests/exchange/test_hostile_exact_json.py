@@ -82,3 +82,15 @@ def test_annotations_marked_deleted_stay_deleted_and_a_deleted_that_is_no_boolea
     assert plan.summary()["notes"] == ["1 marked deleted, left out (they stay deleted)"]
     bad = plan_of(project, tmp_path, {"results": [*rows, {**rows[2], "deleted": "yes"}]})
     assert [str(p) for p in bad.problems] == ["#4: deleted must be true or false"]
+
+
+@pytest.mark.parametrize(("description", "reason"), [("a\x00b", "contains a NUL character"),
+                                                     ("x" * 1_000_001, "longer than 1000000 characters")])  # fmt: skip
+def test_a_description_the_store_refuses_is_a_bad_annotation_by_number(project, tmp_path, description, reason):
+    """Such a description failed the whole import with one line naming only its UUID, and
+    --skip-bad could not skip it (found by an outside tester); GeoJSON names it by number."""
+    rows = [{"annotation_type": {"name": "Nucleus"}, "vector": box(), "description": "fine"},
+            {"annotation_type": {"name": "Nucleus"}, "vector": box(40), "description": description}]  # fmt: skip
+    plan = plan_of(project, tmp_path, {"annotations": rows})
+    assert [str(p) for p in plan.problems] == [f"#2: description {reason}"]
+    assert [a.description for a in plan.annotations] == ["fine"]
