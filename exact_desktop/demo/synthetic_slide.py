@@ -52,6 +52,7 @@ def ensure_demo_slide(folder: Path, name: str, size: tuple[int, int], seed: int)
     target = DemoSlide(folder / f"{name}-slide.svs", folder / f"{name}-ground-truth.json")
     if _is_current(target, size, seed):
         return target
+    _remove_dead_writers_partials(folder)
     layout = make_layout(size[0], size[1], DEMO_MPP, seed)
     partial = _partial(target.slide)  # two processes making the same slide must not share it
     write_slide(layout, partial)
@@ -67,6 +68,24 @@ def ensure_demo_slide(folder: Path, name: str, size: tuple[int, int], seed: int)
 def _partial(path: Path) -> Path:
     """This writer's own unfinished file beside `path` (replaced onto it when whole)."""
     return path.with_name(f"{path.name}.{os.getpid()}-{threading.get_ident()}.partial")
+
+
+def _remove_dead_writers_partials(folder: Path) -> None:
+    """Unfinished files of writers that were killed (their process is gone) are of no use."""
+    for leftover in folder.glob("*.partial"):
+        pid = leftover.name.rsplit(".", 2)[-2].split("-")[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            leftover.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
 
 
 def _is_current(target: DemoSlide, size: tuple[int, int], seed: int) -> bool:

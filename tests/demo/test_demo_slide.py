@@ -104,3 +104,21 @@ def test_two_writers_making_the_same_slide_at_once_both_succeed(tmp_path, monkey
     assert errors == [] and len(made) == 2
     assert openslide.OpenSlide(str(made[0].slide)).dimensions == (1200, 800)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["race-ground-truth.json", "race-slide.svs"]
+
+
+def test_a_killed_writers_unfinished_file_is_removed_by_the_next_writer(tmp_path):
+    """Each writer's own `.partial` stayed for good when its process was killed mid-write
+    (found by an outside tester); a live writer's is left alone."""
+    import os
+    import subprocess
+    import sys
+
+    from exact_desktop.demo.synthetic_slide import ensure_demo_slide
+
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead = tmp_path / f"race-slide.svs.{int(gone.stdout)}-1.partial"
+    live = tmp_path / f"race-slide.svs.{os.getppid()}-1.partial"
+    for leftover in (dead, live):
+        leftover.write_bytes(b"half a slide")
+    ensure_demo_slide(tmp_path, "race", (1200, 800), seed=1)
+    assert not dead.exists() and live.exists()
