@@ -95,16 +95,30 @@ def patch_job(id: int, request: Request, body: JobPatch, store: SqliteStore = St
         raise BadRequest({k: ["This field may not be null."] for k in nulls})
     if "processing_complete" in changes and not 0 <= (changes["processing_complete"] or 0) <= 100:
         raise BadRequest({"processing_complete": ["must be between 0 and 100 (percent)"]})
-    job = store.get(e.PluginJob, id)
-    merged = {**job.__dict__, **changes}
-    changes["status"] = _status(job.status, merged)
-    changes["updated_time"] = utcnow()
-    return select_fields(request, s.plugin_job(store.update(e.PluginJob, id, **changes)))
+
+    def change(job: e.PluginJob) -> dict[str, Any]:
+        return {
+            **changes,
+            "status": _status(job.status, changes, {**job.__dict__, **changes}),
+            "updated_time": utcnow(),
+        }
+
+    # read and written in one transaction: a progress report handled while the queue fails the job
+    # must not write "running" back over "failed" from a copy read before
+    return select_fields(request, s.plugin_job(store.update_with(e.PluginJob, id, change)))
 
 
-def _status(current: str, job: dict[str, Any]) -> str:
-    """The desktop's own job state: kept once cancelled or interrupted, else what EXACT's fields say."""
-    if current in (JobStatus.CANCELLED, JobStatus.INTERRUPTED):
+ENDED = (JobStatus.DONE, JobStatus.FAILED, JobStatus.CANCELLED, JobStatus.INTERRUPTED)
+
+
+def _status(current: str, changes: dict[str, Any], job: dict[str, Any]) -> str:
+    """The desktop's own job state, from EXACT's fields. A job that has ended stays so whatever a
+    late progress report says; only a PATCH that clears `error_message` (a retry, a run again)
+    or sets one (a failure, a cancel) decides anew. EXACT itself keeps no state and writes any
+    PATCH: its clients derive the state from `error_message`, which a progress report leaves."""
+    if current in ENDED and "error_message" not in changes:
+        return current
+    if current in (JobStatus.CANCELLED, JobStatus.INTERRUPTED) and changes.get("error_message"):
         return current
     return status_from_exact(job)
 

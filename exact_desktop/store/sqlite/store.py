@@ -201,6 +201,11 @@ class SqliteStore(Store):
     def update(self, kind: type[E], id: int, **changes: Any) -> E:
         return self._write(lambda conn: self._update(conn, kind, id, changes))
 
+    def update_with(self, kind: type[E], id: int, change: Callable[[E], dict[str, Any]]) -> E:
+        """`change(row)`'s fields written in the transaction that read the row: for a change that
+        depends on what is stored (a job's state), which no other write may slip in between."""
+        return self._write(lambda conn: self._update(conn, kind, id, change(self._get(conn, kind, id))))
+
     def update_many(self, kind: type[E], changes: dict[int, dict[str, Any]]) -> builtins.list[E]:
         if not changes:
             return []
