@@ -142,7 +142,7 @@ class _Bench:
         submitted = create_jobs(self.store, self.plugin, image_set, images=images, run_again=True)
         run = queue.run(self.plugin, [stored_id(j) for j in submitted.created])
         elapsed = time.perf_counter() - started
-        settle_reruns(self.store, submitted.set_aside)
+        settle_reruns(self.store, [j.id for j in submitted.created])  # type: ignore[misc]
         if run.failures:
             raise RuntimeError(f"benchmark jobs failed: {run.failures}")
         return elapsed

@@ -283,6 +283,7 @@ class PluginJob:
     result: int | None = None
     parameters: dict[str, Any] = field(default_factory=dict)
     status: str = JobStatus.PENDING
+    set_aside: list[int] = field(default_factory=list)  # its earlier run's results while it runs again
     id: int | None = None
     remote_id: int | None = None
 

@@ -2,7 +2,9 @@
 
 Running a job again never costs the results it has: they are set aside (kept, no longer the
 job's) while it runs and deleted only when it is done; a new run that fails, is cancelled or
-is interrupted gives them back and drops its own partial ones (`settle_reruns`).
+is interrupted gives them back and drops its own partial ones (`settle_job`). What was set
+aside is recorded with the job in the same transaction, so a run killed outright leaves it to
+whoever takes the job up next (a run, a retry, the window's start), never unlinked for good.
 """
 
 from __future__ import annotations
@@ -85,7 +87,6 @@ def _integer(raw: Any) -> int:
 class Submitted:
     created: list[e.PluginJob] = field(default_factory=list)
     skipped: list[int] = field(default_factory=list)  # images with a finished or queued job
-    set_aside: dict[int, list[int]] = field(default_factory=dict)  # job -> its earlier results (see settle_reruns)
 
 
 def create_jobs(
@@ -108,33 +109,49 @@ def create_jobs(
         if old.status in (JobStatus.PENDING, JobStatus.RUNNING) or (old.status == JobStatus.DONE and not run_again):
             submitted.skipped.append(image)  # type: ignore[arg-type]
             continue
-        kept = [r.id for r in store.list(e.PluginResult, job=old.id)]
-        store.update_many(e.PluginResult, {r: {"job": None} for r in kept})  # type: ignore[misc]
-        submitted.set_aside[stored_id(old)] = kept
-        submitted.created.append(store.update(
-            e.PluginJob, old.id, status=JobStatus.PENDING, parameters=values, creator=creator, created_time=utcnow(),
-            processing_complete=0.0, attached_worker="", error_message="", error_detail="", eta_time=None, result=None,
-        ))  # type: ignore[arg-type]  # fmt: skip
+        settle_job(store, stored_id(old))  # what a run killed outright left set aside
+        again = {
+            "status": JobStatus.PENDING, "parameters": values, "creator": creator, "created_time": utcnow(),
+            "processing_complete": 0.0, "attached_worker": "", "error_message": "", "error_detail": "",
+            "eta_time": None, "result": None,
+        }  # fmt: skip
+        submitted.created.append(store.move_job_results(stored_id(old), again, set_aside=True))
     return submitted
 
 
-def settle_reruns(store: Store, set_aside: dict[int, list[int]]) -> None:
-    """After a run: a job done replaces the results set aside for it; any other outcome keeps
-    them (they are the job's again) and drops the partial results of the run that did not end."""
-    for job_id, earlier in set_aside.items():
-        try:
-            job = store.get(e.PluginJob, job_id)
-        except NotFoundError:
-            continue  # removed meanwhile (with its plugin or image): what was set aside stays, unlinked
-        if job.status == JobStatus.DONE:
-            store.delete_many(e.PluginResult, earlier)
-            continue
-        partial = [r.id for r in store.list(e.PluginResult, job=job_id)]
-        store.delete_many(e.PluginResult, partial)  # type: ignore[arg-type]
-        store.update_many(e.PluginResult, {r: {"job": job_id} for r in earlier})
-        if earlier:
-            note = "; the results of the earlier run are kept"
-            store.update(e.PluginJob, job_id, error_message=(job.error_message + note)[:500])
+def settle_reruns(store: Store, job_ids: list[int]) -> None:
+    """After a run: each of its jobs settled (`settle_job`)."""
+    for job_id in job_ids:
+        settle_job(store, job_id)
+
+
+def settle_job(store: Store, job_id: int) -> None:
+    """A job done replaces the results set aside for it; any other outcome keeps them (they are
+    the job's again) and drops the partial results of the run that did not end."""
+    try:
+        job = store.get(e.PluginJob, job_id)
+    except NotFoundError:
+        return  # removed meanwhile (with its plugin or image): what was set aside went with the image
+    earlier = job.set_aside
+    if not earlier:
+        return
+    if job.status == JobStatus.DONE:
+        store.move_job_results(job_id, {"set_aside": []}, drop=earlier)
+        return
+    partial = [r.id for r in store.list(e.PluginResult, job=job_id) if r.id not in earlier]
+    note = "; the results of the earlier run are kept"
+    store.move_job_results(
+        job_id, {"set_aside": [], "error_message": (job.error_message + note)[:500]}, relink=earlier, drop=partial
+    )
+
+
+def settle_left_over(store: Store, pending_too: bool) -> None:
+    """Jobs that ended with results still set aside (their run was killed outright): settled;
+    also the queued ones when nothing of ours runs any job (a queue may yet take them up else)."""
+    live = (JobStatus.RUNNING,) if pending_too else (JobStatus.PENDING, JobStatus.RUNNING)
+    for job in store.list(e.PluginJob):
+        if job.set_aside and job.status not in live:
+            settle_job(store, stored_id(job))
 
 
 def cancel_job(store: Store, job_id: int, who: str = "user") -> e.PluginJob:
@@ -150,7 +167,8 @@ def fail_job(store: Store, job_id: int, message: str, detail: str = "") -> e.Plu
 
 def mark_interrupted(store: Store, abandoned: Callable[[e.PluginJob], bool] | None = None) -> list[int]:
     """After a restart nothing of ours works on any job: the ones left running are interrupted
-    (only those `abandoned` says nobody holds any more, when given).
+    (only those `abandoned` says nobody holds any more, when given), and what their runs had set
+    aside is settled.
 
     They keep their results; "retry" and the next run queue them again.
     """
@@ -161,11 +179,13 @@ def mark_interrupted(store: Store, abandoned: Callable[[e.PluginJob], bool] | No
         store.update(e.PluginJob, stored_id(job), status=JobStatus.INTERRUPTED,
                      error_message="Interrupted: exact-desktop stopped while this job ran")  # fmt: skip
         ids.append(stored_id(job))
+    settle_left_over(store, pending_too=abandoned is None)
     return ids
 
 
 def retry_job(store: Store, job_id: int) -> e.PluginJob:
     """Queue a failed, cancelled or interrupted job again (its old results are replaced)."""
+    settle_job(store, job_id)
     for result in store.list(e.PluginResult, job=job_id):
         store.delete(e.PluginResult, stored_id(result))
     return store.update(

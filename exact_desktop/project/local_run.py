@@ -67,7 +67,7 @@ def queue_jobs(
             if server is not api:
                 server.stop()
     finally:
-        settle_reruns(store, submitted.set_aside)
+        settle_reruns(store, [j.id for j in submitted.created])  # type: ignore[misc]
 
 
 def queue_for(

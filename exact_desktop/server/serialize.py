@@ -9,7 +9,17 @@ from typing import Any
 
 from exact_desktop.model import entities as e
 
-_DROP = {"remote_id", "local_path", "script", "queue", "parameter_schema", "parameters", "status", "is_local"}
+_DROP = {
+    "remote_id",
+    "local_path",
+    "script",
+    "queue",
+    "parameter_schema",
+    "parameters",
+    "status",
+    "set_aside",
+    "is_local",
+}
 
 
 def when(value: datetime | None) -> str | None:

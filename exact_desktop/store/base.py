@@ -174,6 +174,15 @@ class Store(ABC):
         edit that splits one annotation into several); the new ids in order."""
 
     @abstractmethod
+    def move_job_results(
+        self, job_id: int, job_changes: dict[str, Any], set_aside: bool = False, relink: Sequence[int] = (),
+        drop: Sequence[int] = (),
+    ) -> Any:  # fmt: skip
+        """A plugin job changed with its results in one transaction: `drop` deleted, `relink` the
+        job's again, and with `set_aside` the results it holds now unlinked and recorded in its
+        `set_aside` (a run again: whoever takes the job up next settles them); the new job."""
+
+    @abstractmethod
     def delete(self, kind: type[Any], id: int) -> None: ...
 
     @abstractmethod

@@ -3,7 +3,11 @@ job that is done, and a cancel ends the job it names, not the worker's next one.
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
+import subprocess
+import sys
 import threading
 import time
 
@@ -12,12 +16,13 @@ import pytest
 from exact_desktop.model import entities as e
 from exact_desktop.plugins.exact_runner import run_on_server
 from exact_desktop.plugins.job_book import StoreJobBook
-from exact_desktop.plugins.jobs import ParameterError, cancel_job, create_jobs
+from exact_desktop.plugins.jobs import ParameterError, cancel_job, create_jobs, mark_interrupted
 from exact_desktop.plugins.local_queue import LocalQueue, project_env
 from exact_desktop.plugins.registry import PluginRegistryError, register
 from exact_desktop.project.local_run import run_plugin
 from exact_desktop.rest.connection import Connection
 from exact_desktop.server.server import serve_in_thread
+from tests.conftest import PROJECT
 from tests.plugins.conftest import SCRIPTS
 
 
@@ -102,3 +107,42 @@ def test_on_a_server_a_rerun_that_fails_keeps_the_earlier_results(project):
         server.stop()
     assert done["errors"] == [] and results(store, plugin) == 3 * 2
     assert store.count(e.PluginResult, plugin=plugin.id) == 3
+
+
+def test_a_rerun_killed_outright_leaves_its_set_aside_results_to_the_next_run_never_beside_it(project, tmp_path):
+    """`plugin run --run-again` killed with SIGKILL: the earlier results it had set aside are
+    recorded with their jobs, so the next run settles them: one run's results per job after it,
+    none left unlinked (they were kept in the killed process's memory only, and stayed for good)."""
+    store, s, plugin, _third = project
+    assert run_plugin(store, "Behaviours", s.image_set.id, {"count": "5"}, workers=3)["errors"] == []
+    rerun = subprocess.Popen(
+        [sys.executable, "-m", "exact_desktop", "plugin", "run", "--image-set", str(s.image_set.id), "--workers", "3",
+         "--run-again", "--param", "mode=slow", "--param", "count=100000", "--db", str(store.path), "Behaviours"],
+        cwd=PROJECT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        while not all(0 < j.processing_complete < 100 for j in store.list(e.PluginJob, plugin=plugin.id)):
+            assert rerun.poll() is None and time.monotonic() < deadline, "the rerun never got going"
+            time.sleep(0.05)
+    finally:
+        os.killpg(rerun.pid, signal.SIGKILL)  # the run and its workers, as a power cut would
+        rerun.wait()
+    jobs = store.list(e.PluginJob, plugin=plugin.id)
+    assert [(j.status, len(j.set_aside)) for j in jobs] == [("running", 1)] * 3
+    assert store.count(e.PluginResult, plugin=plugin.id, job=None) == 3  # set aside, and known to be
+    again = run_plugin(store, "Behaviours", s.image_set.id, {"count": "2"}, workers=3)
+    assert [j["status"] for j in again["jobs"]] == ["done"] * 3
+    assert results(store, plugin) == 3 * 2 and store.count(e.PluginResult, plugin=plugin.id) == 3
+    assert all(not j.set_aside for j in store.list(e.PluginJob, plugin=plugin.id))
+
+
+def test_a_window_started_after_a_killed_rerun_gives_the_jobs_their_earlier_results_back(project):
+    store, s, plugin, _third = project
+    run_plugin(store, "Behaviours", s.image_set.id, {"count": "5"}, workers=3)
+    submitted = create_jobs(store, plugin, s.image_set.id, run_again=True)  # then the run was killed
+    store.update(e.PluginJob, submitted.created[0].id, status="running", attached_worker="gone")
+    assert store.count(e.PluginResult, plugin=plugin.id, job=None) == 3
+    assert mark_interrupted(store) == [submitted.created[0].id]  # what the window does as it starts
+    assert store.count(e.PluginResult, plugin=plugin.id, job=None) == 0 and results(store, plugin) == 3 * 5
+    assert all(not j.set_aside for j in store.list(e.PluginJob, plugin=plugin.id))

@@ -32,7 +32,7 @@ def served(project):
 def run(store, s, queue: LocalQueue, plugin: e.Plugin, params: dict) -> QueueRun:
     submitted = create_jobs(store, plugin, s.image_set.id, params, run_again=True)
     outcome = queue.run(plugin, [j.id for j in submitted.created])
-    settle_reruns(store, submitted.set_aside)
+    settle_reruns(store, [j.id for j in submitted.created])  # type: ignore[misc]
     return outcome
 
 

@@ -285,6 +285,32 @@ class SqliteStore(Store):
         for name in files:
             (self.bitmap_folder / name).unlink(missing_ok=True)
 
+    def move_job_results(
+        self, job_id: int, job_changes: dict[str, Any], set_aside: bool = False, relink: Sequence[int] = (),
+        drop: Sequence[int] = (),
+    ) -> e.PluginJob:  # fmt: skip
+        files: builtins.list[str] = []
+        result = t.plugin_result
+
+        def work(conn: Connection) -> e.PluginJob:
+            files.clear()  # a retried transaction starts again
+            changes = dict(job_changes)
+            for id in dict.fromkeys(drop):
+                if conn.execute(select(result.c.id).where(result.c.id == id)).first() is not None:
+                    files.extend(self._delete(conn, e.PluginResult, id))
+            if set_aside:
+                held = select(result.c.id).where(result.c.job == job_id).order_by(result.c.id)
+                changes["set_aside"] = list(conn.execute(held).scalars())
+                conn.execute(update(result).where(result.c.job == job_id).values(job=None))
+            if relink:
+                conn.execute(update(result).where(result.c.id.in_(list(relink))).values(job=job_id))
+            return self._update(conn, e.PluginJob, job_id, changes)
+
+        job = self._write(work)
+        for name in files:
+            (self.bitmap_folder / name).unlink(missing_ok=True)
+        return job
+
     def _delete(self, conn: Connection, kind: type[Any], id: int) -> builtins.list[str]:
         """Deletes one row; the bitmap files that went with it, to remove after the commit."""
         if kind is e.Annotation:  # soft, as EXACT's web client does; the history keeps it

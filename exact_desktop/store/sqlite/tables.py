@@ -245,6 +245,7 @@ plugin_job = Table(
     Column("result", Integer, nullable=True),
     Column("parameters", JSON, nullable=False, default=dict),
     Column("status", String(16), nullable=False, default="pending", index=True),
+    Column("set_aside", JSON, nullable=False, default=list, server_default="[]"),  # see plugins/jobs.py
     _remote(),
     Index("ix_plugin_job_plugin_image", "plugin", "image", unique=True),  # one job per image, as EXACT
 )  # fmt: skip
