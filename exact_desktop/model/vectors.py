@@ -45,6 +45,9 @@ MAX_COORDINATE = 1e9
 # the numbers decided inline: Python's, and numpy's that a plugin's arithmetic leaves in its
 # vectors (round(np.float64) stays np.float64); the slow path takes any finite real, and names what is wrong
 _PLAIN = frozenset((int, float, np.float64, np.float32, np.int64, np.int32))
+# the finite reals a vector may hold: what JSON (orjson, numpy's scalars included) carries; a
+# Fraction or a numpy long double passes as a real number, and failed only on sending
+_SENT = (int, float, np.integer, np.float16, np.float32, np.float64)
 
 
 BEYOND = f"at most {MAX_COORDINATE:,.0f} px"
@@ -129,7 +132,11 @@ def _count_nodes(vector: dict[str, Any], who: str) -> int:
             raise InvalidVectorError(who, f"unexpected key {key!r} (expected x1, y1, x2, y2, ...)")
         if not _finite(value):
             raise InvalidVectorError(who, f"{key} must be a finite number, got {value!r}")
-        if abs(value) > MAX_COORDINATE:
+        if not isinstance(value, _SENT):
+            raise InvalidVectorError(
+                who, f"{key} is a {type(value).__name__} ({value!r}), which JSON cannot carry: give an int or a float"
+            )
+        if abs(float(value)) > MAX_COORDINATE:  # float16 against 1e9 would overflow
             raise InvalidVectorError(who, f"{key} = {_shown(value)} is beyond any slide ({BEYOND})")
         indices.add(int(key[1:]))
     count = len(indices)

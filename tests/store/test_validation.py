@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -50,6 +51,9 @@ from exact_desktop.store.sqlite.store import driver_cursor
         (1, {"x1": 0, "y1": 0, "x2": np.float32(2e9), "y2": 5}, "beyond any slide"),
         (5, {"x1": 0, "y1": 0, "x2": 5, "y2": 0, "x3": 5, "y3": np.float32("inf")}, "y3 must be a finite number"),
         (1, {"x1": np.bool_(True), "y1": 0, "x2": 5, "y2": 5}, "x1 must be a finite number"),
+        # finite reals that JSON cannot carry: refused here, by name, not when they are sent
+        (1, {"x1": Fraction(201, 2), "y1": 0, "x2": 500, "y2": 5}, "x1 is a Fraction (Fraction(201, 2)), which JSON"),
+        (5, {"x1": 0, "y1": 0, "x2": 5, "y2": 0, "x3": 5, "y3": np.longdouble(5)}, "y3 is a longdouble"),
     ],
 )
 def test_bad_vectors_are_named(vector_type, vector, reason):
@@ -69,6 +73,7 @@ def test_bad_vectors_are_named(vector_type, vector, reason):
         (5, {"x1": 0, "y1": 0, "x2": 5, "y2": 0, "x3": 5, "y3": 5}),
         (1, {"x1": np.float64(0.5), "y1": np.int64(0), "x2": np.float64(5.5), "y2": np.float32(5)}),
         (5, {"x1": np.float32(0), "y1": np.int32(0), "x2": np.float64(5), "y2": 0, "x3": 5, "y3": 5}),
+        (5, {"x1": np.float16(0), "y1": np.uint8(0), "x2": np.int16(5), "y2": 0, "x3": np.uint64(5), "y3": 5}),
         (6, {"x1": 0, "y1": 0, "x2": 50, "y2": 50}),
         (7, None),
         (8, None),
