@@ -53,7 +53,7 @@ _SENT = (int, float, np.integer, np.float16, np.float32, np.float64)
 BEYOND = f"at most {MAX_COORDINATE:,.0f} px"
 
 
-def _shown(value: float) -> str:
+def _shown(value: float | np.number[Any]) -> str:
     """A coordinate as given, so that it differs from the limit it passed (1000000005, not 1e+09)."""
     return f"{value:.6e}" if isinstance(value, int) and abs(value) >= 10**18 else repr(value)
 
