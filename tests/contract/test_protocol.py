@@ -12,6 +12,7 @@ import uuid
 import pytest
 import requests
 
+from exact_desktop.model.entities import status_from_exact
 from exact_desktop.plugins.exact_registry import register_on_server
 from exact_desktop.plugins.exact_runner import CREATE_JOB
 from exact_desktop.plugins.registry import describe
@@ -88,6 +89,21 @@ def test_a_job_refuses_a_null_eta(server: Target, probe: dict):
     with pytest.raises(RefusedError) as refused:
         server.connection().patch(f"{P}/pluginjobs/{job['id']}/", eta_time=None)
     assert refused.value.status == 400 and "eta_time" in refused.value.body
+
+
+def test_a_late_progress_report_on_a_failed_job_leaves_it_failed(server: Target, probe: dict):
+    """EXACT keeps no job state and writes any PATCH, also of a job that has ended: the state a
+    client derives stays "failed" because a progress report leaves `error_message` alone (the
+    embedded API's own `status` says the same, and promises no more than that)."""
+    job = _job(server, probe["id"], server.images["small.svs"])
+    connection, path = server.connection(), f"{P}/pluginjobs/{job['id']}/"
+    connection.patch(path, error_message="the plugin process ended (exit code 7)", attached_worker="w1")
+    try:
+        late = connection.patch(path, processing_complete=30, updated_time="2026-12-06T22:00:00Z")
+        assert late["processing_complete"] == 30 and late["error_message"] == "the plugin process ended (exit code 7)"
+        assert status_from_exact(late) == "failed" and late.get("status", "failed") == "failed"
+    finally:
+        connection.patch(path, error_message="", error_detail="", attached_worker="", processing_complete=0)
 
 
 def _entry(server: Target, probe: dict, image: int, job: int | None = None) -> int:
