@@ -156,8 +156,10 @@ def _pick(feature: Any, index: int, by_name: dict[str, AnnotationType], default:
     if "geometries" in geometry:
         _shallow_enough(geometry)
     description = properties.get("name")
-    if type(description) is not str:
+    if description is None:
         description = ""
+    elif type(description) is not str:  # dropped in silence before: a name is text or absent
+        raise _BadFeatureError(f"its name must be text, not {_as_json(description)}")
     elif description:
         try:
             check_text(description, f"feature {index + 1}", "name")
@@ -167,6 +169,13 @@ def _pick(feature: Any, index: int, by_name: dict[str, AnnotationType], default:
     nucleus = feature.get(NUCLEUS)
     return _Picked(index, annotation_type, geometry, _given_uuid(given), description, given is not None,
                    nucleus if isinstance(nucleus, dict) else None)  # fmt: skip
+
+
+def _as_json(value: Any) -> str:
+    try:
+        return orjson.dumps(value).decode()[:60]
+    except orjson.JSONEncodeError:  # an integer past 64 bits
+        return type(value).__name__
 
 
 def _same_id(item: _Picked, ids: dict[str, _Picked]) -> None:

@@ -81,6 +81,21 @@ def test_a_bad_name_is_the_features_problem_and_skip_bad_skips_only_it(project, 
     assert carry_out(project[0], plan).imported == 1  # what --skip-bad does with the plan
 
 
+def test_a_name_that_is_not_text_is_the_features_problem_not_dropped_in_silence(project, tmp_path):
+    """A number, a boolean, an object or a list as a feature's name was stored as an empty
+    description without a word (found by an outside tester); null is no name."""
+    names = [5, True, {"a": 1}, [1, 2], None]
+    features = [{**feature(SQUARE), "properties": {"classification": "Tissue", "name": n}} for n in names]
+    plan = plan_of(project, tmp_path, features)
+    assert [str(p) for p in plan.problems] == [
+        "#1: its name must be text, not 5",
+        "#2: its name must be text, not true",
+        '#3: its name must be text, not {"a":1}',
+        "#4: its name must be text, not [1,2]",
+    ]
+    assert [a.description for a in plan.annotations] == [""]
+
+
 def test_parts_say_why_there_are_more_annotations_than_features(project, tmp_path):
     two = {"type": "MultiPolygon", "coordinates": [SQUARE["coordinates"], [[[60, 60], [80, 60], [80, 80], [60, 60]]]]}
     plan = plan_of(project, tmp_path, [feature(SQUARE), feature(two), feature(nested(0), "Mitosis")])
