@@ -347,3 +347,26 @@ def test_a_bitmap_whose_file_is_gone_answers_404_naming_it(served):
                           timeout=10)  # fmt: skip
     assert answer.status_code == 404, answer.text
     assert "missing" in answer.json()["detail"]
+
+
+def test_a_list_create_of_results_refuses_one_uuid_twice_and_answers_its_one_spelling(served):
+    """Two results with one UUID in one list create were both stored (the review listed the
+    candidate twice and could decide only one), and an upper-case or braced UUID was answered
+    as sent though stored canonical (found by an outside tester)."""
+    entry = _entry(served)
+    same = str(uuid.uuid4())
+
+    def item(uid):
+        return {"annotation_type": served.seed.box.id, "pluginresultentry": entry, "image": served.seed.image.id,
+                "vector": {"x1": 1, "y1": 1, "x2": 4, "y2": 4}, "unique_identifier": uid}  # fmt: skip
+
+    twice = post(served, f"{P}/pluginresultannotations/", [item(same), item(str(uuid.uuid4())), item(same.upper())])
+    assert twice.status_code == 400 and twice.json() == {"unique_identifier": [f"2: {same} is also item 0's"]}
+    store = SqliteStore(served.db)
+    assert store.count(e.PluginResultAnnotation, pluginresultentry=entry) == 0
+    store.close()
+    braced = post(served, f"{P}/pluginresultannotations/", [item("{" + same.upper() + "}")])
+    assert braced.status_code == 201, braced.text
+    created = braced.json()[0]
+    assert created["unique_identifier"] == same
+    assert get(served, f"{P}/pluginresultannotations/{created['id']}/").json() == created

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict
 
 from exact_desktop.model import entities as e
 from exact_desktop.model.entities import JobStatus, status_from_exact, stored_id, utcnow
+from exact_desktop.model.values import InvalidValueError, canonical_uuid
 from exact_desktop.model.vectors import MAX_COORDINATE, InvalidVectorError, validate_vector
 from exact_desktop.server import serialize as s
 from exact_desktop.server.auth import Caller
@@ -340,19 +341,30 @@ def create_result_annotations(payload: Any = Body(...), store: SqliteStore = Sto
     items: list[ResultAnnotationIn] = body if isinstance(body, list) else [body]  # type: ignore[list-item,assignment]
     plugins = _check_images(store, {(i.pluginresultentry, i.image) for i in items})
     types = {t.id: t for t in store.list(e.AnnotationType, id__in=sorted({i.annotation_type for i in items}))}
-    errors: list[str] = []
+    errors: dict[str, list[str]] = {}
     made = []
+    first_at: dict[str, int] = {}  # a UUID -> the first item with it
     now = utcnow()  # one request, one moment: the rows share it (as a list create of annotations)
     for index, item in enumerate(items):
-        identifier = item.unique_identifier or e.new_uuid()
+        try:  # stored and answered in its one spelling
+            identifier = canonical_uuid(item.unique_identifier) if item.unique_identifier else e.new_uuid()
+        except InvalidValueError as err:
+            errors.setdefault("unique_identifier", []).append(f"{index}: {err.reason}")
+            continue
+        first = first_at.setdefault(identifier, index)
+        if first != index:  # two results with one UUID: a review could decide only one of them
+            errors.setdefault("unique_identifier", []).append(f"{index}: {identifier} is also item {first}'s")
+            continue
         kind = types.get(item.annotation_type)
         if kind is None:
-            errors.append(f"{index}: annotation_type {item.annotation_type} does not exist")
+            errors.setdefault("annotation_type", []).append(
+                f"{index}: annotation_type {item.annotation_type} does not exist"
+            )
             continue
         try:
             validate_vector(item.vector, kind.vector_type, kind.node_count, who=f"result annotation {identifier}")
         except InvalidVectorError as err:
-            errors.append(f"{index}: vector: {err}")
+            errors.setdefault("vector", []).append(f"{index}: vector: {err}")
             continue
         made.append(  # fields read one by one: model_dump was a third of this loop's time
             e.PluginResultAnnotation(
@@ -361,7 +373,7 @@ def create_result_annotations(payload: Any = Body(...), store: SqliteStore = Sto
             )
         )  # fmt: skip
     if errors:
-        raise BadRequest({"vector" if "vector:" in errors[0] else "annotation_type": errors})
+        raise BadRequest(errors)
     ids = store.bulk_create(made)
     out = s.created_result_annotations(made, ids, plugins)
     return out if isinstance(body, list) else out[0]
