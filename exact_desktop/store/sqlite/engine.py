@@ -47,16 +47,36 @@ def make_engine(path: Path) -> Engine:
 def _named_failure(path: Path, context: ExceptionContext) -> None:
     """The failures no retry mends, raised as themselves naming the file, wherever they happen
     (a read, a write, a commit): a full disk and a damaged file."""
-    if not isinstance(context.original_exception, sqlite3.Error):
-        return
-    reason = (str(context.original_exception).splitlines() or [""])[0]
+    named = named_failure(path, context.original_exception)
+    if named is not None:
+        raise named from None
+
+
+def named_failure(path: Path, error: BaseException) -> Exception | None:
+    """A full disk or a damaged file as the store's own error naming `path`; None for the rest."""
+    if not isinstance(error, sqlite3.Error):
+        return None
+    reason = (str(error).splitlines() or [""])[0]
     text = reason.lower()
     if "full" in text or "disk i/o" in text:  # the transaction is rolled back whole
-        raise DiskFullError(f"{path}: the disk is full (or failing); nothing of this change was written") from None
+        return DiskFullError(f"{path}: the disk is full (or failing); nothing of this change was written")
     if "malformed" in text or "not a database" in text:
-        raise DamagedProjectError(
+        return DamagedProjectError(
             f"{path}: the project file is damaged ({reason}); `exact-desktop check --db {path}` lists the damage"
-        ) from None
+        )
+    return None
+
+
+@contextmanager
+def driver_failures_named(engine: Engine) -> Iterator[None]:
+    """The same for statements run on the driver's own cursor, which SQLAlchemy does not see."""
+    try:
+        yield
+    except sqlite3.Error as err:
+        named = named_failure(Path(str(engine.url.database)), err)
+        if named is None:
+            raise
+        raise named from None
 
 
 def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
@@ -79,7 +99,7 @@ def _on_begin(conn: Connection) -> None:
 @contextmanager
 def reading(engine: Engine) -> Iterator[Connection]:
     """A consistent snapshot for several reads."""
-    with engine.connect() as conn, conn.begin():
+    with driver_failures_named(engine), engine.connect() as conn, conn.begin():
         yield conn
 
 
@@ -92,7 +112,11 @@ def write(engine: Engine, work: Callable[[Connection], T], checkpoint: bool = Tr
     """
     for attempt in range(WRITE_ATTEMPTS):
         try:
-            with engine.connect() as conn, _autocheckpoint_held_off(conn, not checkpoint):
+            with (
+                driver_failures_named(engine),
+                engine.connect() as conn,
+                _autocheckpoint_held_off(conn, not checkpoint),
+            ):
                 conn.info["begin"] = "BEGIN IMMEDIATE"
                 with conn.begin():
                     return work(conn)
