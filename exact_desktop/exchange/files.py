@@ -16,7 +16,7 @@ import numpy as np
 import orjson
 
 from exact_desktop.annotating.edit_history import EditHistory
-from exact_desktop.exchange import exact_json, geojson
+from exact_desktop.exchange import exact_json, geojson, geojson_typed
 from exact_desktop.exchange.plan import ExchangeError, ImportPlan
 from exact_desktop.exchange.targets import read_regular, write_replacing
 from exact_desktop.model.entities import Annotation, AnnotationType, Image, ImageSet
@@ -38,15 +38,16 @@ def image_types(store: Store, image_id: int) -> list[AnnotationType]:
     return store.list(AnnotationType, product__in=image_set.product_set) if image_set.product_set else []
 
 
-def read_json(path: Path) -> Any:
+def _parsed(raw: bytes, path: Path) -> Any:
     try:
-        with gc_paused():
-            return orjson.loads(read_regular(path))
+        return orjson.loads(raw)
     except orjson.JSONDecodeError as err:
         raise ExchangeError(f"{path}: not valid JSON ({err})") from None
 
 
 def format_of(data: Any) -> str:
+    if isinstance(data, geojson_typed.Decoded):
+        return GEOJSON
     if isinstance(data, dict) and data.get("type") in ("FeatureCollection", "Feature"):
         return GEOJSON
     if isinstance(data, list) and data and isinstance(data[0], dict) and data[0].get("type") == "Feature":
@@ -62,7 +63,9 @@ def plan_file(
     features dropped before it runs again: otherwise the collector's first run walks all of them
     (millions of lists and dicts for 100,000 polygons; 0.4 s)."""
     with gc_paused():
-        data = read_json(path)
+        raw = read_regular(path)
+        data = geojson_typed.decoded(raw) or _parsed(raw, path)
+        del raw
         try:
             image = store.get(Image, image_id)
             types = image_types(store, image_id)

@@ -23,6 +23,7 @@ import orjson
 import shapely
 from shapely.geometry import LineString, MultiPoint, Point, Polygon, mapping
 
+from exact_desktop.exchange.geojson_typed import Decoded
 from exact_desktop.exchange.plan import ExchangeError, ImportPlan, Problem
 from exact_desktop.model import shapes
 from exact_desktop.model.entities import Annotation, AnnotationType, Image, VectorType, stored_id, utcnow
@@ -61,11 +62,15 @@ class _Picked:
     given_id: bool = False  # the feature has an `id` (a UUID or not): two with one id may conflict
     nucleus: Any = None  # QuPath's nucleus geometry beside a cell's outline
     text: bytes | None = None  # the geometry as JSON with sorted keys, where it was written
+    ring: list[Any] | None = None  # a plain polygon's ring, its positions checked pairs of numbers (geojson_typed)
 
 
 # --- import -----------------------------------------------------------------------------------
 def features_of(data: Any) -> list[Any]:
-    """The features of a FeatureCollection, a single Feature, or a list of them (QuPath writes all three)."""
+    """The features of a FeatureCollection, a single Feature, or a list of them (QuPath writes all
+    three); of a file read by typed decoding, each with its geometry."""
+    if isinstance(data, Decoded):
+        return list(zip(data.features, data.geometries, strict=True))
     if isinstance(data, list):
         return data
     if isinstance(data, dict) and data.get("type") == "FeatureCollection":
@@ -105,6 +110,9 @@ def plan_import(
             cells.append(_pick(feature, index, by_name, default_type))
         except _BadFeatureError as bad:
             plan.problems.append(Problem(index, str(bad)))
+    if isinstance(data, Decoded):
+        for item in cells:
+            item.ring = data.rings[item.index]
     _content_uuids([item for item in cells if item.uid is None], image, plan.problems)
     picked: list[_Picked] = []
     ids: dict[str, _Picked] = {}  # a given id -> the first feature with it
@@ -139,23 +147,35 @@ def plan_import(
 
 
 def _pick(feature: Any, index: int, by_name: dict[str, AnnotationType], default: str | None) -> _Picked:
+    if type(feature) is tuple:  # a feature read by typed decoding, and its geometry
+        typed, geometry = feature
+        return _picked(index, typed.class_name(), geometry, typed.name(), typed.id, typed.nucleusGeometry, by_name,
+                       default)  # fmt: skip
     if not isinstance(feature, dict) or feature.get("type") != "Feature":
         raise _BadFeatureError("not a GeoJSON Feature")
     properties = feature.get("properties") or {}
     if not isinstance(properties, dict):
         raise _BadFeatureError("'properties' must be an object")
-    name = _class_name(properties) or default
+    name = _class_name(properties)
+    return _picked(index, name, feature.get("geometry"), properties.get("name"), feature.get("id"),
+                   feature.get(NUCLEUS), by_name, default)  # fmt: skip
+
+
+def _picked(
+    index: int, name: str | None, geometry: Any, description: Any, given: Any, nucleus: Any,
+    by_name: dict[str, AnnotationType], default: str | None,
+) -> _Picked:  # fmt: skip
+    """A feature's parts checked, whichever way the file was read."""
+    name = name or default
     if name is None:
         raise _BadFeatureError("no classification, and no default type was given")
     annotation_type = by_name.get(name)
     if annotation_type is None:
         raise _BadFeatureError(f"no annotation type named {_short(name)} in the image set's products")
-    geometry = feature.get("geometry")
     if not isinstance(geometry, dict):
         raise _BadFeatureError("no geometry" if geometry is None else "malformed geometry (not an object)")
     if "geometries" in geometry:
         _shallow_enough(geometry)
-    description = properties.get("name")
     if description is None:
         description = ""
     elif type(description) is not str:  # dropped in silence before: a name is text or absent
@@ -165,8 +185,6 @@ def _pick(feature: Any, index: int, by_name: dict[str, AnnotationType], default:
             check_text(description, f"feature {index + 1}", "name")
         except InvalidValueError as err:
             raise _BadFeatureError(f"its name {err.reason}") from None
-    given = feature.get("id")
-    nucleus = feature.get(NUCLEUS)
     return _Picked(index, annotation_type, geometry, _given_uuid(given), description, given is not None,
                    nucleus if isinstance(nucleus, dict) else None)  # fmt: skip
 
@@ -315,16 +333,22 @@ def _parsed(picked: list[_Picked], bad: dict[int, str]) -> np.ndarray:
 
 def _plain_polygons(picked: list[_Picked], geometries: np.ndarray) -> list[int]:
     """Polygons of one closed ring of at least 4 plain (x, y) numbers, made into `geometries`
-    from one array of coordinates; the positions of all others (for GEOS to parse and judge)."""
-    rings, where = [], []
-    for position, item in enumerate(picked):
-        geometry = item.geometry
-        if geometry.get("type") == "Polygon":
-            coordinates = geometry.get("coordinates")
-            if type(coordinates) is list and len(coordinates) == 1 and type(coordinates[0]) is list:
-                rings.append(coordinates[0])
-                where.append(position)
-    table = _plain_coordinates(rings)
+    from one array of coordinates; the positions of all others (for GEOS to parse and judge).
+    Rings the typed decoding checked already (every one a plain polygon's) are taken as they are."""
+    rings: list[Any] = [item.ring for item in picked]
+    if None not in rings:
+        where = list(range(len(picked)))
+        table = _checked_coordinates(rings)
+    else:
+        rings, where = [], []
+        for position, item in enumerate(picked):
+            geometry = item.geometry
+            if geometry.get("type") == "Polygon":
+                coordinates = geometry.get("coordinates")
+                if type(coordinates) is list and len(coordinates) == 1 and type(coordinates[0]) is list:
+                    rings.append(coordinates[0])
+                    where.append(position)
+        table = _plain_coordinates(rings)
     if table is None:  # an odd ring among them: the plain ones are found one by one
         chosen = [i for i, ring in enumerate(rings) if _plain_ring(ring)]
         rings, where = [rings[i] for i in chosen], [where[i] for i in chosen]
@@ -362,8 +386,16 @@ def _plain_coordinates(rings: list[list[Any]]) -> np.ndarray | None:
     return table if np.isfinite(table).all() else None
 
 
+def _checked_coordinates(rings: list[list[tuple[float, float]]]) -> np.ndarray | None:
+    """The rings' positions (pairs of plain numbers) as rows of x, y, when all are finite."""
+    count = 2 * sum(map(len, rings))
+    table = np.fromiter(chain.from_iterable(chain.from_iterable(rings)), np.float64, count).reshape(-1, 2)
+    return table if np.isfinite(table).all() else None
+
+
 def _plain_ring(ring: list[Any]) -> bool:
-    return all(type(p) is list and len(p) == 2 and type(p[0]) in _PLAIN and type(p[1]) in _PLAIN for p in ring)
+    return all(type(p) in (list, tuple) and len(p) == 2 and type(p[0]) in _PLAIN and type(p[1]) in _PLAIN
+               for p in ring)  # fmt: skip
 
 
 def _why_unreadable(raw: dict[str, Any], text: bytes) -> str:

@@ -1,0 +1,117 @@
+"""The usual GeoJSON file is read by typed decoding (msgspec), anything else by orjson: both reads
+make the same plan of one file, UUIDs, problems and notes alike, and a file orjson refuses is
+refused whichever way it is read."""
+
+from __future__ import annotations
+
+import json
+
+import orjson
+import pytest
+
+from exact_desktop.exchange import geojson, geojson_typed
+from exact_desktop.exchange.files import image_types, plan_file
+from exact_desktop.exchange.plan import ExchangeError
+from exact_desktop.model import entities as e
+from exact_desktop.store.sqlite.store import SqliteStore
+from tests.store.conftest import seed
+
+ID = "5b0f5a9e-1d1f-4bb0-9d9f-6c1d7e2f8a11"
+RING = [[10, 10], [40.5, 10], [40.5, 40.25], [10, 40.25], [10, 10]]
+
+
+@pytest.fixture
+def project(tmp_path):
+    store = SqliteStore(tmp_path / "p.db")
+    yield store, seed(store)
+    store.close()
+
+
+def feature(geometry, kind="Tissue", **extra):
+    return {"type": "Feature", "geometry": geometry, "properties": {"classification": {"name": kind}}, **extra}
+
+
+def polygon(*rings, **extra):
+    return {"type": "Polygon", "coordinates": list(rings), **extra}
+
+
+def both_plans(project, raw, **options):
+    """The plan of `raw` read by typed decoding, and by orjson."""
+    store, s = project
+    image, types = store.get(e.Image, s.image.id), image_types(store, s.image.id)
+    typed = geojson_typed.decoded(raw)
+    assert typed is not None, "the file was not read by typed decoding"
+    return (geojson.plan_import(typed, image, types, **options),
+            geojson.plan_import(orjson.loads(raw), image, types, **options))  # fmt: skip
+
+
+def same(plan, other):
+    assert plan.summary() == other.summary()
+    assert [(a.unique_identifier, a.annotation_type, a.vector, a.description, a.meta_data) for a in plan.annotations] == [
+        (a.unique_identifier, a.annotation_type, a.vector, a.description, a.meta_data) for a in other.annotations
+    ]  # fmt: skip
+
+
+def collection(features):
+    return json.dumps({"type": "FeatureCollection", "features": features}).encode()
+
+
+def test_a_file_of_all_kinds_plans_alike_both_ways(project):
+    shifted = [[x + 100, y + 7.5] for x, y in RING]
+    hole = [[15, 15], [20, 15], [20, 20], [15, 15]]
+    features = [
+        feature(polygon(RING)),  # ints and floats: the content UUID is of the numbers as written
+        feature(polygon(shifted), id=ID, properties={"classification": "Tissue", "name": "named"}),
+        feature(polygon(RING, bbox=[10, 10, 40.5, 40.25])),  # a key of its own: in its content UUID
+        feature(polygon(RING, hole)),
+        feature({"type": "MultiPolygon", "coordinates": [[RING], [shifted]]}),
+        feature({"type": "Point", "coordinates": [5, 5]}, "Mitosis"),
+        feature(polygon(RING), nucleusGeometry=polygon(hole), objectType="cell"),
+        feature(polygon([[0, 0], [10, 10], [10, 0], [0, 10], [0, 0]])),  # a bow tie
+        feature(polygon([[1, 1], [2, 2], [1, 1]])),  # too short for GEOS
+        feature(polygon([[5, 5], [9, 5], [9, 9]])),  # open
+        feature(polygon([[5, 5, 1], [9, 5, 1], [9, 9, 1], [5, 5, 1]])),  # a third dimension
+        feature(None),
+        {"type": "Feature", "geometry": polygon(RING), "properties": None},
+    ]
+    typed, parsed = both_plans(project, collection(features), nucleus_type="Tissue")
+    same(typed, parsed)
+    assert [str(p) for p in typed.problems] == [
+        "#8: invalid geometry: Self-intersection[5 5]",
+        "#9: invalid geometry: Too few points in geometry component[1 1]",
+        "#10: malformed geometry (IllegalArgumentException: Points of LinearRing do not form a closed linestring)",
+        "#12: no geometry",
+        "#13: no classification, and no default type was given",
+    ]
+    assert typed.annotation_count == 10  # a MultiPolygon of two, a cell and its nucleus
+
+
+def test_numbers_past_64_bits_are_read_as_orjson_reads_them(project):
+    """orjson reads an integer past 64 bits as a float; msgspec would keep it whole (and orjson
+    could not write it for the content UUID): such a geometry is left to orjson."""
+    far = [[10, 10], [2**64, 10], [40, 40], [10, 10]]
+    typed, parsed = both_plans(project, collection([feature(polygon(far)), feature(polygon(RING))]))
+    same(typed, parsed)
+    assert [str(p) for p in typed.problems] == ["#1: a coordinate is beyond any slide (at most 1,000,000,000 px)"]
+
+
+def test_a_file_not_in_the_usual_form_is_read_by_orjson_and_named_as_before(project, tmp_path):
+    odd = [feature(polygon(RING)), {**feature(polygon(RING)), "properties": {"classification": 7}}]
+    assert geojson_typed.decoded(collection(odd)) is None
+    assert geojson_typed.decoded(json.dumps([feature(polygon(RING))]).encode()) is None
+    store, s = project
+    path = tmp_path / "odd.geojson"
+    path.write_bytes(collection(odd))
+    plan = plan_file(store, s.image.id, path)
+    assert [str(p) for p in plan.problems] == ["#2: its classification is a number, not a name or an object with one"]
+
+
+def test_a_file_orjson_refuses_is_refused_though_the_bad_text_is_in_what_an_import_skips(project, tmp_path):
+    """msgspec does not look into the values it skips (QuPath's measurements): a byte that is not
+    UTF-8 there made a file importable that orjson refuses."""
+    store, s = project
+    raw = collection([feature(polygon(RING), properties={"classification": "Tissue", "measurements": "MARK"})])
+    path = tmp_path / "bad.geojson"
+    path.write_bytes(raw.replace(b"MARK", b"\xff\xfe"))
+    with pytest.raises(ExchangeError, match="not valid JSON"):
+        plan_file(store, s.image.id, path)
