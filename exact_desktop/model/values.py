@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import fields
 from datetime import UTC, datetime
 from operator import attrgetter
@@ -158,13 +158,17 @@ def _column_is_plain(what: str, values: list[Any]) -> bool:
     return False
 
 
-def check_entities(entities: list[Any], who: Callable[[Any], str]) -> None:
+def check_entities(
+    entities: list[Any], who: Callable[[Any], str], columns: Mapping[str, list[Any]] | None = None
+) -> None:
     """check_entity for many of one kind, a column at a time: the bulk path stays fast, and only
-    a column with something unusual in it is checked entity by entity (naming the culprit)."""
+    a column with something unusual in it is checked entity by entity (naming the culprit).
+    `columns`: fields the caller has read already, by name (each is then not read again)."""
     if not entities:
         return
+    known = columns or {}
     for name, what in _plan(type(entities[0])):
-        values = list(map(attrgetter(name), entities))
+        values = known[name] if name in known else list(map(attrgetter(name), entities))
         if not _column_is_plain(what, values):
             for entity in entities:
                 check_entity(entity, who(entity))

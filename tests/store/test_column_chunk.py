@@ -94,6 +94,15 @@ def test_result_columns_match_the_object_path() -> None:
         Annotation(
             1, 7, {"x1": 1, "y1": 2, "x2": 9, "y2": 3}, unique_identifier="ABCDEF00-0000-0000-0000-000000000000"
         ),
+        Annotation(
+            1, 7, {"x1": 1, "y1": 2, "x2": 9, "y2": 3}, unique_identifier="abcdef00-0000-0000-0000-00000000000\u00e9"
+        ),  # 36 characters, not all ASCII
+        Annotation(
+            1, 7, {"x1": 1, "y1": 2, "x2": 9, "y2": 3}, unique_identifier="abcdef00-0000-0000-0000-0000000000000"
+        ),  # 37
+        Annotation(
+            1, 7, {"x1": 1, "y1": 2, "x2": 9, "y2": 3}, unique_identifier="abcdef00_0000-0000-0000-000000000000"
+        ),  # a dash out of place
         Annotation(1, 7, {"x1": 1, "y1": 2, "x2": 9, "y2": 3}, time=datetime(2026, 1, 1)),  # naive
         Annotation(9, 7, {"x1": 1, "y1": 2, "x2": 9, "y2": 3}),  # unknown type
         Annotation(5, 7, {"y1": 1, "x1": 2, "x2": 5, "y2": 2, "x3": 3, "y3": 9}),  # keys out of order

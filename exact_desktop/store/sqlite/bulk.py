@@ -27,7 +27,7 @@ from exact_desktop.store.base import StoreError
 from exact_desktop.store.sqlite import density, spatial
 from exact_desktop.store.sqlite import tables as t
 from exact_desktop.store.sqlite.column_chunk import batch_columns, chunk_columns, result_columns
-from exact_desktop.store.sqlite.many_rows import ColumnRows, column_rows, insert_columns
+from exact_desktop.store.sqlite.many_rows import BoundInserts, bound_inserts, column_rows
 from exact_desktop.store.sqlite.prepared import Prepared
 from exact_desktop.store.sqlite.rows import LINKS, checked_all, column_values, dumps, geometry, normalised, table_of
 from exact_desktop.store.sqlite.tables import to_iso
@@ -169,24 +169,27 @@ def _pipeline(
     steps, so on two cores a chunk's Python work (checks, encoding, its index entries) overlaps
     the SQLite work of the one before. `prepare` reads nothing from the database: it runs apart from the cursor."""
     names = columns_sql.split(", ")
+    limit = cursor.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
 
-    def ready(start: int) -> tuple[ColumnRows, spatial.Entries]:
+    def ready(start: int) -> tuple[BoundInserts, spatial.Entries, BoundInserts | None]:
         chunk = prepare(entities[start : start + CHUNK])
         chunk_ids = ids[start : start + CHUNK]
-        rows = column_rows(names, [chunk_ids, *chunk.columns])
+        rows = bound_inserts(table, column_rows(names, [chunk_ids, *chunk.columns]), limit=limit)
         owned = np.asarray(chunk_ids, np.int64)[chunk.positions]
-        return rows, spatial.entries(owned, chunk.owners, chunk.boxes, chunk.scores)
+        found = spatial.entries(owned, chunk.owners, chunk.boxes, chunk.scores)
+        return rows, found, spatial.grid_inserts(tree, found, limit)
 
     starts = range(0, len(entities), CHUNK)
     counts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # every chunk's, counted at the end
     with ThreadPoolExecutor(1) if len(starts) > 1 else contextlib.nullcontext() as ahead:
         upcoming = _prepared_by(ahead, ready, 0)
         for start in starts:
-            rows, found = upcoming()
+            rows, found, grid = upcoming()
             if start + CHUNK < len(entities):
                 upcoming = _prepared_by(ahead, ready, start + CHUNK)
-            insert_columns(cursor, table, rows)
-            counts.append((spatial.write_entries(cursor, tree, found, log, counted=False), found.buckets, found.boxes))
+            rows.run(cursor)
+            bands = spatial.write_entries(cursor, tree, found, log, counted=False, ready=grid)
+            counts.append((bands, found.buckets, found.boxes))
     bands, buckets, boxes = (np.concatenate(column) for column in zip(*counts, strict=True))
     density.change(cursor, bands, buckets, boxes, 1)
 

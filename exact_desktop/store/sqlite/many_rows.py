@@ -24,6 +24,8 @@ from operator import is_
 from typing import Any
 
 MOST_ROWS = 512  # rows a statement; the compiled statement stays small enough to cache
+BULK_ROWS = 4096  # rows a statement of `bound_inserts`: a bulk write's thread hands the GIL over once a statement
+VARIABLES = 32766  # SQLite's default SQLITE_LIMIT_VARIABLE_NUMBER since 3.32 (`bound_inserts` is told the connection's)
 
 
 def insert_rows(cursor: sqlite3.Cursor, head: str, rows: Sequence[Sequence[Any]], width: int, tail: str = "") -> None:
@@ -58,13 +60,49 @@ def column_rows(names: Sequence[str], columns: Sequence[Sequence[Any]]) -> Colum
 def insert_columns(cursor: sqlite3.Cursor, table: str, rows: ColumnRows) -> None:
     """`INSERT INTO table` of `rows`: the varying values as rows of a VALUES list, the constant
     ones bound once a statement beside it."""
+    limit = cursor.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    bound_inserts(table, rows, limit=limit, most=MOST_ROWS).run(cursor)
+
+
+@dataclass(frozen=True)
+class BoundInserts:
+    """An insert of many rows ready to run: each statement's text and values, made on the thread
+    that prepares a bulk write's next chunk. The writing thread then only binds and steps: every
+    Python moment it needs between two steps is a wait for the GIL while the preparing thread
+    holds it (a builtin walking 20,000 objects holds it for milliseconds at a stretch), so the
+    fewer and larger its statements, the less it waits."""
+
+    texts: list[str]
+    values: list[list[Any]]
+
+    def run(self, cursor: sqlite3.Cursor, leading: Sequence[Any] = ()) -> None:
+        """The statements, each bound after `leading` (the values of `bound_inserts`' `leading` columns)."""
+        for text, values in zip(self.texts, self.values, strict=True):
+            cursor.execute(text, [*leading, *values] if leading else values)
+
+
+def bound_inserts(
+    table: str, rows: ColumnRows, leading: Sequence[str] = (), limit: int = VARIABLES, most: int = BULK_ROWS
+) -> BoundInserts:
+    """`insert_columns` as statements ready to run (pure work). `leading` names columns whose one
+    value is given only when they run (a band number looked up inside the write transaction)."""
     width = len(rows.varying)
-    if not rows.constant:
-        _in_chunks(cursor, f"INSERT INTO {table} ({', '.join(rows.varying)})", rows.rows, width, "")
-        return
-    picked = ", ".join([f"column{k}" for k in range(1, width + 1)] + ["?"] * len(rows.constant))
-    head = f"INSERT INTO {table} ({', '.join(rows.varying + rows.constant)}) SELECT {picked} FROM ("
-    _in_chunks(cursor, head, rows.rows, width, ")", rows.values)
+    fixed = len(leading) + len(rows.constant)
+    if not fixed:
+        head, tail = f"INSERT INTO {table} ({', '.join(rows.varying)})", ""
+    else:
+        picked = ", ".join(["?"] * fixed + [f"column{k}" for k in range(1, width + 1)])
+        names = ", ".join([*leading, *rows.constant, *rows.varying])
+        head, tail = f"INSERT INTO {table} ({names}) SELECT {picked} FROM (", ")"
+    size_most = _power_of_two_at_most(min(most, (limit - fixed) // width))
+    texts, values = [], []
+    start = 0
+    while start < len(rows.rows):
+        size = _power_of_two_at_most(min(size_most, len(rows.rows) - start))
+        texts.append(_statement(head, width, size, tail))
+        values.append([*rows.values, *chain.from_iterable(rows.rows[start : start + size])])
+        start += size
+    return BoundInserts(texts, values)
 
 
 def _one_value(column: Sequence[Any]) -> bool:
@@ -82,17 +120,15 @@ def with_rows(cursor: sqlite3.Cursor, columns: str, rows: Sequence[Sequence[Any]
     _in_chunks(cursor, f"WITH p({columns}) AS (", rows, columns.count(",") + 1, f") {statement}")
 
 
-def _in_chunks(
-    cursor: sqlite3.Cursor, head: str, rows: Sequence[Sequence[Any]], width: int, tail: str, leading: Sequence[Any] = ()
-) -> None:
-    """The rows in statements of at most MOST_ROWS, each bound after the `leading` values."""
-    limit = cursor.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) - len(leading)
+def _in_chunks(cursor: sqlite3.Cursor, head: str, rows: Sequence[Sequence[Any]], width: int, tail: str) -> None:
+    """The rows in statements of at most MOST_ROWS."""
+    limit = cursor.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
     most = _power_of_two_at_most(min(MOST_ROWS, limit // width))
     start = 0
     while start < len(rows):
         size = _power_of_two_at_most(min(most, len(rows) - start))
         chunk = rows[start : start + size]
-        cursor.execute(_statement(head, width, size, tail), [*leading, *chain.from_iterable(chunk)])
+        cursor.execute(_statement(head, width, size, tail), list(chain.from_iterable(chunk)))
         start += size
 
 

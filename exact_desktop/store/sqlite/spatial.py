@@ -28,7 +28,7 @@ from exact_desktop.model.geometry import Rect
 from exact_desktop.store.base import DensityGrid, SpatialChange, ViewportObjects, ViewportQuery
 from exact_desktop.store.sqlite import density
 from exact_desktop.store.sqlite import tables as t
-from exact_desktop.store.sqlite.many_rows import column_rows, insert_columns
+from exact_desktop.store.sqlite.many_rows import BoundInserts, bound_inserts, column_rows, insert_columns
 from exact_desktop.store.sqlite.rows import bbox_of
 
 BOX_TYPES = (1, 6)  # vector types whose bounding box is the whole geometry
@@ -186,20 +186,31 @@ def entries(ids: np.ndarray, owners: np.ndarray, boxes: np.ndarray, scores: list
     return Entries(pairs, which[order], boxes, buckets, [cells[order].tolist(), ids[order].tolist(), *boxes.T.tolist()])
 
 
+def grid_inserts(tree: str, found: Entries, limit: int) -> BoundInserts | None:
+    """The entries' grid rows as statements ready to run, their band bound when they run (pure
+    work, for the bulk path's preparing thread); None when they fall in more than one band."""
+    if len(found.pairs) != 1:
+        return None
+    return bound_inserts(tree, column_rows(_GRID_COLUMNS[1:], found.columns), leading=_GRID_COLUMNS[:1], limit=limit)
+
+
 def write_entries(
-    cursor: sqlite3.Cursor, tree: str, found: Entries, log: ChangeLog | None = None, counted: bool = True
-) -> np.ndarray:
+    cursor: sqlite3.Cursor, tree: str, found: Entries, log: ChangeLog | None = None, counted: bool = True,
+    ready: BoundInserts | None = None,
+) -> np.ndarray:  # fmt: skip
     """The entries into the grid, the density counts (unless `counted` is False: the caller
-    counts several chunks' at once) and `log`; their bands."""
+    counts several chunks' at once) and `log`; their bands. `ready`: their `grid_inserts`."""
     if not len(found.which):
         return np.empty(0, np.int64)
     bands = Bands(cursor, tree)
     numbers = [bands(image, group) for image, group in found.pairs.tolist()]
     band_ids: np.ndarray = np.array(numbers, np.int64)[found.which]
-    # the common case, one band: its number bound once a statement
-    band_column = [numbers[0]] * len(band_ids) if len(numbers) == 1 else band_ids.tolist()
     try:
-        insert_columns(cursor, tree, column_rows(_GRID_COLUMNS, [band_column, *found.columns]))
+        if ready is not None:
+            ready.run(cursor, numbers)
+        else:  # the common case, one band: its number bound once a statement
+            band_column = [numbers[0]] * len(band_ids) if len(numbers) == 1 else band_ids.tolist()
+            insert_columns(cursor, tree, column_rows(_GRID_COLUMNS, [band_column, *found.columns]))
     except sqlite3.IntegrityError as err:
         raise sqlite3.IntegrityError(f"{tree}: an object indexed twice ({err})") from None
     if counted:
