@@ -4,6 +4,7 @@ kept unless --keep (then it is added and its job and results stay)."""
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 import sys
 
@@ -19,8 +20,13 @@ def plugin_test(*args: str) -> tuple[int, dict, str]:
 
 
 def counts(store) -> dict[str, int]:
+    """Rows of what a test makes: its record, job, results, types and the spatial index's bands."""
     kinds = (e.Plugin, e.PluginJob, e.PluginResult, e.PluginResultAnnotation, e.AnnotationType)
-    return {k.__name__: store.count(k) for k in kinds}
+    found = {k.__name__: store.count(k) for k in kinds}
+    with sqlite3.connect(store.path) as db:
+        for table in ("spatial_band", "spatial_density"):
+            found[table] = db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    return found
 
 
 def test_a_script_is_tried_on_one_image_and_nothing_is_kept(project):

@@ -50,6 +50,16 @@ CASCADED_SPATIAL: dict[type, list[tuple[str, str]]] = {
                        (t.RESULT_GRID, "SELECT id FROM plugin_result_annotation WHERE annotation_type = ?")],
 }  # fmt: skip
 
+# bands (see spatial.py) a delete of `kind` leaves without a group: (tree, SQL of the groups);
+# an image's go with it by its foreign key
+_ENTRIES_OF_PLUGINS = _ENTRIES_OF_RESULTS.format("SELECT id FROM plugin_result WHERE plugin = ?")
+CASCADED_BANDS: dict[type, tuple[str, str]] = {
+    e.PluginResultEntry: (t.RESULT_GRID, "?"),
+    e.PluginResult: (t.RESULT_GRID, _ENTRIES_OF_RESULTS.format("?")),
+    e.Plugin: (t.RESULT_GRID, _ENTRIES_OF_PLUGINS),
+    e.AnnotationType: (t.ANNOTATION_GRID, "?"),
+}
+
 # result bitmap files that a delete of `kind` takes with it by cascade: SQL of their file names
 _BITMAPS_OF_ENTRIES = "SELECT bitmap FROM plugin_result_bitmap WHERE pluginresultentry IN ({})"
 CASCADED_FILES: dict[type, list[str]] = {

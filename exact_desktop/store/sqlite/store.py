@@ -36,6 +36,7 @@ from exact_desktop.store.sqlite.engine import checkpoint_passive, make_engine, r
 from exact_desktop.store.sqlite.json_pages import annotation_page_json
 from exact_desktop.store.sqlite.outside_writes import OutsideWrites
 from exact_desktop.store.sqlite.rows import (
+    CASCADED_BANDS,
     CASCADED_FILES,
     CASCADED_SPATIAL,
     LINKS,
@@ -325,6 +326,11 @@ class SqliteStore(Store):
             spatial.unindex(cursor, tree, doomed, (id,), spatial_log(conn))
         if kind in SPATIAL:
             spatial.unindex(cursor, SPATIAL[kind], "?", (id,), spatial_log(conn))
+        if kind in CASCADED_BANDS:  # emptied above; left, they would pile up with every result set removed
+            tree, groups = CASCADED_BANDS[kind]
+            bands = f"SELECT band FROM spatial_band WHERE tree = ? AND grp IN ({groups})"
+            cursor.execute(f"DELETE FROM spatial_density WHERE band IN ({bands})", (tree, id))
+            cursor.execute(f"DELETE FROM spatial_band WHERE band IN ({bands})", (tree, id))
         if conn.execute(delete(table).where(table.c.id == id)).rowcount == 0:
             raise NotFoundError(f"{kind.__name__} {id} does not exist")
         return files
