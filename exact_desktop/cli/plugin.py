@@ -150,6 +150,8 @@ def _test(store: Any, args: argparse.Namespace) -> int:
     with stop_signals_raise():
         result = try_plugin(store, args.script, args.image, params, keep=args.keep,
                             report=ProgressLines(StoreJobBook(store), every_s=0.5))  # fmt: skip
+    for name in result["tidied"]:
+        print(f"exact-desktop: removed what a killed plugin test left: {name}", file=sys.stderr)
     for name, kind in result["by_type"].items():
         print(f"exact-desktop: {kind['count']:,} {name} (score {kind['score_min']:.3g} to {kind['score_max']:.3g})",
               file=sys.stderr)  # fmt: skip

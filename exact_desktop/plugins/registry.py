@@ -120,16 +120,24 @@ PLUGIN_SORT_ORDER = 100  # where types a plugin brings start in the palette
 
 def ensure_types(store: Store, manifest: dict[str, Any], product: int) -> list[str]:
     """The names of the annotation types the manifest names, each made in `product` if missing."""
-    names = []
+    for kind in missing_types(store, manifest, product):
+        store.create(kind)
+    return [spec["name"] for spec in manifest.get("products", [])]
+
+
+def missing_types(store: Store, manifest: dict[str, Any], product: int) -> list[e.AnnotationType]:
+    """The annotation types the manifest names that `product` lacks, not yet stored."""
+    # after the product's own types, so the palette's number keys stay theirs
+    last = max((t.sort_order for t in store.list(e.AnnotationType, product=product)), default=0)
+    missing: list[e.AnnotationType] = []
     for spec in manifest.get("products", []):
-        if not store.list(e.AnnotationType, name=spec["name"], product=product):
-            colour = spec.get("color_code", "#FF0000")
-            # after the product's own types, so the palette's number keys stay theirs
-            last = max((t.sort_order for t in store.list(e.AnnotationType, product=product)), default=0)
-            store.create(e.AnnotationType(spec["name"], int(spec.get("vector_type", 1)), product, color_code=colour,
-                                          sort_order=max(last + 1, PLUGIN_SORT_ORDER)))  # fmt: skip
-        names.append(spec["name"])
-    return names
+        name = spec["name"]
+        if name in {t.name for t in missing} or store.list(e.AnnotationType, name=name, product=product):
+            continue
+        last = max(last + 1, PLUGIN_SORT_ORDER)
+        missing.append(e.AnnotationType(name, int(spec.get("vector_type", 1)), product,
+                                        color_code=spec.get("color_code", "#FF0000"), sort_order=last))  # fmt: skip
+    return missing
 
 
 def produced_types(store: Store, plugin: e.Plugin) -> list[e.AnnotationType]:

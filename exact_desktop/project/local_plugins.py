@@ -12,9 +12,11 @@ from exact_desktop.model import entities as e
 from exact_desktop.model.jobs import JobView
 from exact_desktop.plugins.jobs import Submitted, cancel_job, create_jobs, mark_interrupted, retry_job
 from exact_desktop.plugins.warm_workers import WarmWorkers
+from exact_desktop.project.dead_tests import tidy_dead_tests
 from exact_desktop.project.local_run import queue_jobs
 from exact_desktop.server.server import serve_in_thread
 from exact_desktop.store.sqlite.store import SqliteStore
+from exact_desktop.store.sqlite.trial_book import TrialBook
 from exact_desktop.sync.results_pull import ResultsPulled
 
 QUEUE_CLOSE_WAIT_S = 1
@@ -26,6 +28,7 @@ class LocalPlugins:
 
     def __init__(self, store: SqliteStore) -> None:
         self.store = store
+        tidy_dead_tests(store)
         self.interrupted = mark_interrupted(store)  # nothing of ours runs any job at the start
         self.api = serve_in_thread(store)
         self.warm = WarmWorkers()
@@ -35,18 +38,21 @@ class LocalPlugins:
         return self.plugins()
 
     def plugins(self) -> list[e.Plugin]:
-        return self.store.list(e.Plugin)
+        """The project's plugins: a `plugin test`'s record, there while it runs, is not one."""
+        tests = TrialBook(self.store).plugins()
+        return [p for p in self.store.list(e.Plugin) if p.id not in tests]
 
     def on_server(self) -> None:
         return None  # the plugins are the project's own records
 
     def jobs(self) -> list[JobView]:
-        plugins = {p.id: p.name for p in self.store.list(e.Plugin)}
+        """The jobs of the project's plugins (a `plugin test`'s is not one)."""
+        plugins = {p.id: p.name for p in self.plugins()}
         images = {i.id: i.name for i in self.store.list(e.Image)}
         return [
-            JobView(j.id, plugins.get(j.plugin, "?"), images.get(j.image, "?"), j.status, j.processing_complete,  # type: ignore[arg-type]
+            JobView(j.id, plugins[j.plugin], images.get(j.image, "?"), j.status, j.processing_complete,  # type: ignore[arg-type]
                     j.eta_time, j.error_message, j.error_detail)
-            for j in self.store.list(e.PluginJob)
+            for j in self.store.list(e.PluginJob) if j.plugin in plugins
         ]  # fmt: skip
 
     def pull_results(self, image_id: int) -> ResultsPulled:

@@ -17,6 +17,7 @@ from exact_desktop.plugins.local_queue import LocalQueue, Report, project_env, s
 from exact_desktop.plugins.progress import detail_tail
 from exact_desktop.plugins.registry import check_runnable, find_plugin
 from exact_desktop.plugins.warm_workers import WarmWorkers
+from exact_desktop.project.dead_tests import tidy_dead_tests
 from exact_desktop.server.server import RunningServer, serve_in_thread
 from exact_desktop.store.base import NotFoundError
 from exact_desktop.store.sqlite.store import SqliteStore
@@ -34,6 +35,7 @@ def run_plugin(
         store.get(e.ImageSet, image_set)
     except NotFoundError:
         raise LookupError(f"no image set {image_set} in this project") from None
+    tidy_dead_tests(store)
     # a run killed outright (SIGKILL, a crash of the machine) left its jobs running: take them up
     mark_interrupted(store, lambda job: supervisor_gone(job.attached_worker))
     submitted = create_jobs(store, plugin, image_set, params, run_again=run_again)

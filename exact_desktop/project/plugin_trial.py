@@ -6,6 +6,8 @@ nothing behind: it runs under a record of its own (so a plugin of that name alre
 project is not touched), which goes afterwards with its job, its results and the annotation
 types made for it. With `keep` the plugin is added as `plugin add` does and the job and its
 results stay (an earlier job of the plugin on that image is replaced only if this one is done).
+A test killed outright leaves its record to the next test, run or window (dead_tests.py), which
+knows it by the process recorded with it (store/sqlite/trial_book.py).
 """
 
 from __future__ import annotations
@@ -17,10 +19,13 @@ from exact_desktop.model import entities as e
 from exact_desktop.model.entities import stored_id
 from exact_desktop.plugins.jobs import create_jobs
 from exact_desktop.plugins.local_queue import Report
-from exact_desktop.plugins.registry import describe, ensure_types, register, script_as_stored
+from exact_desktop.plugins.registry import describe, missing_types, register, script_as_stored
+from exact_desktop.project.dead_tests import tidy_dead_tests
 from exact_desktop.project.local_run import run_jobs
+from exact_desktop.project.process_mark import ProcessMark
 from exact_desktop.store.base import NotFoundError
 from exact_desktop.store.sqlite.store import SqliteStore
+from exact_desktop.store.sqlite.trial_book import TrialBook
 
 
 def try_plugin(
@@ -29,25 +34,35 @@ def try_plugin(
 ) -> dict[str, Any]:  # fmt: skip
     script = script_as_stored(script)
     manifest = describe(script)
+    tidied = tidy_dead_tests(store)
     try:
         image = store.get(e.Image, image_id)
     except NotFoundError:
         raise LookupError(f"no image {image_id} in {store.path}") from None
     product = _product(store, image)
     if keep:
-        plugin = register(store, script, product)
-        return _run(store, plugin, image, params, report)
-    types_before = {t.id for t in store.list(e.AnnotationType, product=product)}
+        summary = _run(store, register(store, script, product), image, params, report)
+    else:
+        summary = _trial(store, script, manifest, product, image, params, report)
+    summary["tidied"] = tidied
+    return summary
+
+
+def _trial(
+    store: SqliteStore, script: str, manifest: dict[str, Any], product: int, image: e.Image,
+    params: dict[str, Any] | None, report: Report | None,
+) -> dict[str, Any]:  # fmt: skip
+    """A run under a record of the test's own, which goes afterwards (see the module's docstring)."""
     name = f"{manifest['name']} (test {secrets.token_hex(3)})"
-    produces = ensure_types(store, manifest, product)
-    plugin = store.create(e.Plugin(name, script=script, products=[product], produces=produces,
-                                   parameter_schema=list(manifest.get("parameters", []))))  # fmt: skip
+    produces = [spec["name"] for spec in manifest.get("products", [])]
+    trial = e.Plugin(name, script=script, products=[product], produces=produces,
+                     parameter_schema=list(manifest.get("parameters", [])))  # fmt: skip
+    book, here = TrialBook(store), ProcessMark.here()
+    plugin = book.begin(trial, missing_types(store, manifest, product), here.host, here.pid, here.started)
     try:
         summary = _run(store, plugin, image, params, report)
-    finally:  # the record takes its job and results with it
-        store.delete(e.Plugin, stored_id(plugin))
-        made = [t.id for t in store.list(e.AnnotationType, product=product) if t.id not in types_before]
-        store.delete_many(e.AnnotationType, made)  # type: ignore[arg-type]
+    finally:  # the record, its job and results and the types made for it: one write
+        book.end(stored_id(plugin))
     summary["plugin"], summary["kept"] = manifest["name"], False
     return summary
 

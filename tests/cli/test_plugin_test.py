@@ -4,9 +4,12 @@ kept unless --keep (then it is added and its job and results stay)."""
 from __future__ import annotations
 
 import json
+import os
+import signal
 import sqlite3
 import subprocess
 import sys
+import time
 
 from exact_desktop.model import entities as e
 from tests.conftest import PROJECT
@@ -58,3 +61,45 @@ def test_a_failing_script_says_why_and_an_unknown_image_is_one_line(project):
     assert counts(store) == before
     code, _summary, err = plugin_test(str(SCRIPTS / "behaviours.py"), "--image", "999", "--db", str(store.path))
     assert code == 2 and err.count("\n") == 1 and "no image 999" in err
+
+
+def start_slow_test(store, image: int) -> tuple[subprocess.Popen, e.Plugin]:
+    """A `plugin test` of many boxes that takes a while (about 12 s) and its record, once it has
+    stored some of them."""
+    earlier = {p.id for p in store.list(e.Plugin)}
+    test = subprocess.Popen([sys.executable, "-m", "exact_desktop", "plugin", "test", str(SCRIPTS / "many_boxes.py"),
+                             "--image", str(image), "--param", "count=6000", "--param", "pause_s=0.2",
+                             "--db", str(store.path)], cwd=PROJECT, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
+    deadline = time.monotonic() + 60
+    while True:
+        for record in store.list(e.Plugin):
+            jobs = [] if record.id in earlier else store.list(e.PluginJob, plugin=record.id)
+            if any(store.count(e.PluginResult, job=job.id) for job in jobs):  # its first boxes are stored
+                return test, record
+        assert test.poll() is None and time.monotonic() < deadline, "the slow test never stored a box"
+        time.sleep(0.1)
+
+
+def test_the_next_test_tidies_a_killed_test_and_leaves_a_running_one_alone(project):
+    """F9: a test killed outright left its record, a job running for ever, its results and types."""
+    store, s, _plugin, _third = project
+    before = counts(store)
+    killed, dead = start_slow_test(store, s.image.id)
+    running, alive = start_slow_test(store, s.image.id)  # another test, running in its own process
+    try:
+        os.killpg(killed.pid, signal.SIGKILL)  # the test and its worker, as a power cut would
+        killed.wait()
+        assert [j.status for j in store.list(e.PluginJob, plugin=dead.id)] == ["running"]
+        code, summary, err = plugin_test(str(SCRIPTS / "many_boxes.py"), "--image", str(s.image.id),
+                                         "--param", "count=20", "--db", str(store.path))  # fmt: skip
+        assert code == 0, err
+        assert not store.list(e.Plugin, name=dead.name) and not store.list(e.PluginJob, plugin=dead.id)
+        assert f"removed what a killed plugin test left: {dead.name}" in err and summary["tidied"] == [dead.name]
+        assert running.poll() is None  # it ran the whole time the other test did, and keeps what it has
+        assert [j.status for j in store.list(e.PluginJob, plugin=alive.id)] == ["running"]
+        assert store.list(e.AnnotationType, name="Many box")  # made for the dead test, now the running one's
+    finally:
+        running.terminate()  # stopped, not killed: it removes its own record on the way out
+        running.wait(timeout=60)
+    assert counts(store) == before  # records, jobs, results, the type made for them and their bands: all gone

@@ -275,16 +275,38 @@ class SqliteStore(Store):
         if kind is e.Annotation:  # soft, as EXACT's web client does; the history keeps them
             self.update_many(kind, {id: {"deleted": True} for id in dict.fromkeys(ids)})
             return
+        self.delete_chosen(lambda conn: [(kind, ids)])
+
+    def delete_chosen(self, choose: Callable[[Connection], Sequence[tuple[type, Sequence[int]]]]) -> None:
+        """Deletes what `choose(conn)` picks, (kind, ids) in turn, in the transaction that it read
+        them in (and wrote what goes with the deletes, if anything): all or none, and nothing
+        picked changes between the reading and the deleting (records that mean something only
+        together: a plugin test's and the types made for it)."""
         files: builtins.list[str] = []
 
         def work(conn: Connection) -> None:
             files.clear()  # a retried transaction starts again
-            for id in dict.fromkeys(ids):
-                files.extend(self._delete(conn, kind, id))
+            for kind, ids in choose(conn):
+                for id in dict.fromkeys(ids):
+                    files.extend(self._delete(conn, kind, id))
 
         self._write(work)
         for name in files:
             (self.bitmap_folder / name).unlink(missing_ok=True)
+
+    def create_with(
+        self, entities: Sequence[Any], then: Callable[[Connection, builtins.list[Any]], None]
+    ) -> builtins.list[Any]:
+        """The entities, of any kinds but annotations (which `create` upserts) and in order, and
+        what `then(conn, created)` writes with them, in one transaction: records that mean
+        something only together."""
+
+        def work(conn: Connection) -> builtins.list[Any]:
+            created = [self._insert(conn, entity) for entity in entities]
+            then(conn, created)
+            return created
+
+        return self._write(work)
 
     def move_job_results(
         self, job_id: int, job_changes: dict[str, Any], set_aside: bool = False, relink: Sequence[int] = (),

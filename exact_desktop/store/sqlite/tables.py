@@ -230,6 +230,17 @@ plugin_product = Table(
     Column("product", ForeignKey("product.id", ondelete="CASCADE"), primary_key=True),
 )  # fmt: skip
 
+# a `plugin test` under way: its temporary plugin, the process running it (host, pid, start time)
+# and the annotation types made for it, so that one killed outright is tidied (see trial_book.py)
+plugin_trial = Table(
+    "plugin_trial", metadata,
+    Column("plugin", ForeignKey("plugin.id", ondelete="CASCADE"), primary_key=True),
+    Column("host", String, nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("started", Float, nullable=True),
+    Column("made_types", JSON, nullable=False, default=list),
+)  # fmt: skip
+
 plugin_job = Table(
     "plugin_job", metadata, _id(),
     Column("plugin", ForeignKey("plugin.id", ondelete="CASCADE"), nullable=False),

@@ -1,0 +1,77 @@
+"""A window opened on a project tidies what a `plugin test` killed outright left, and lists no
+test: neither in its plugins (it could be run, and go under the run) nor in its Jobs panel.
+Tests an earlier version left are tidied as well."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+
+from exact_desktop.model import entities as e
+from exact_desktop.project.dead_tests import tidy_dead_tests
+from exact_desktop.project.local_plugins import LocalPlugins
+from exact_desktop.project.process_mark import ProcessMark
+from exact_desktop.store.sqlite.store import SqliteStore
+from exact_desktop.store.sqlite.trial_book import TrialBook
+from tests.conftest import PROJECT
+from tests.store.conftest import older_file
+
+_MARK = "import json, dataclasses; from exact_desktop.project.process_mark import ProcessMark; " \
+        "print(json.dumps(dataclasses.asdict(ProcessMark.here())))"  # fmt: skip
+
+
+def plant_test(store, image: int, product: int, mark: ProcessMark) -> e.Plugin:
+    """A test's record as `plugin test` makes it, by the process `mark`, its job running with a result."""
+    made = e.AnnotationType(f"Spot of {mark.pid}", 1, product)
+    plugin = TrialBook(store).begin(e.Plugin(f"Spots (test {mark.pid:06x})", products=[product], produces=[made.name]),
+                                    [made], mark.host, mark.pid, mark.started)  # fmt: skip
+    job = store.create(e.PluginJob(plugin.id, image, status="running", attached_worker=f"local-{mark.pid}-1-1"))
+    result = store.create(e.PluginResult(image, job.id, plugin.id))
+    entry = store.create(e.PluginResultEntry(result.id, "spots"))
+    kind = store.list(e.AnnotationType, name=made.name)[0].id
+    store.create(e.PluginResultAnnotation(kind, entry.id, image, {"x1": 1, "y1": 1, "x2": 5, "y2": 5}))
+    return plugin
+
+
+def test_a_window_tidies_a_dead_test_and_lists_no_test(project):
+    store, s, behaviours, _third = project
+    ended = subprocess.run([sys.executable, "-c", _MARK], cwd=PROJECT, capture_output=True, text=True, check=True)
+    gone = ProcessMark(**json.loads(ended.stdout))
+    dead = plant_test(store, s.image.id, s.product.id, gone)  # its process has ended
+    alive = plant_test(store, s.image.id, s.product.id, ProcessMark.here())  # a test this process runs
+    plugins = LocalPlugins(store)
+    try:
+        assert not store.list(e.Plugin, name=dead.name) and not store.list(e.PluginJob, plugin=dead.id)
+        assert not store.list(e.AnnotationType, name=f"Spot of {gone.pid}")
+        assert [p.name for p in store.list(e.Plugin)] == [behaviours.name, alive.name]  # left to its process
+        assert [p.name for p in plugins.plugins()] == [behaviours.name] and plugins.jobs() == []
+    finally:
+        plugins.close()
+
+
+def test_tests_an_earlier_version_left_are_taken_in_by_their_name(tmp_path):
+    """Files written before tests were recorded: a test's record is known by the name it was made
+    with, its process by its job's worker; bands that index nothing for a group gone are removed."""
+    ended = subprocess.run([sys.executable, "-c", _MARK], cwd=PROJECT, capture_output=True, text=True, check=True)
+    gone, here = ProcessMark(**json.loads(ended.stdout)).pid, ProcessMark.here().pid
+    plugin = "INSERT INTO plugin (id, name, author, package, contact, abouturl, icon, script, queue, " \
+             "parameter_schema, produces) VALUES ({}, '{}', '', '', '', '', '', 'x.py', 'local', '[]', '[]');"  # fmt: skip
+    job = "INSERT INTO plugin_job (plugin, image, created_time, updated_time, processing_complete, " \
+          "attached_worker, error_message, error_detail, parameters, status) " \
+          "VALUES ({}, 1, '2026-12-01', '2026-12-01', 60, 'local-{}-1-1', '', '', '{{}}', 'running');"  # fmt: skip
+    path = older_file(tmp_path, "0017", 1000, "\n".join([
+        plugin.format(1, "Nuclei"), plugin.format(2, "HostileT (test 8640d5)"), plugin.format(3, "Own (test 1a2b3c)"),
+        plugin.format(4, "Never ran (test ffffff)"), job.format(2, gone), job.format(3, here),
+        "INSERT INTO spatial_band (band, tree, image, grp) VALUES (7, 'plugin_result_annotation_grid', 1, 99);",
+    ]))  # fmt: skip
+    store = SqliteStore(path)
+    try:
+        assert tidy_dead_tests(store) == ["HostileT (test 8640d5)", "Never ran (test ffffff)"]
+        assert [p.name for p in store.list(e.Plugin)] == ["Nuclei", "Own (test 1a2b3c)"]  # its process runs
+        assert [j.plugin for j in store.list(e.PluginJob)] == [3]
+        with sqlite3.connect(path) as db:
+            assert db.execute("SELECT count(*) FROM spatial_band").fetchone()[0] == 0
+    finally:
+        store.close()
