@@ -155,12 +155,13 @@ def _checked_columns(batch: AnnotationColumns) -> None:
 
 def vector_texts(nodes: np.ndarray, counts: np.ndarray) -> list[str]:
     """Each row's vector as JSON, `{"x1":..,"y1":..,...}`, the text orjson writes of its dict:
-    every number written by one orjson call and set into a template a row (no dict a row)."""
+    every number written by one orjson call and set by one formatting into the rows' templates
+    (no dict a row; a formatting a row took a fifth longer)."""
+    if not len(counts):
+        return []
     numbers = orjson.dumps(nodes.ravel(), option=orjson.OPT_SERIALIZE_NUMPY)[1:-1].split(b",")
-    ends = (2 * np.cumsum(counts)).tolist()
-    rows = [_template(count) % tuple(numbers[start:end])
-            for count, start, end in zip(counts.tolist(), [0, *ends[:-1]], ends, strict=True)]  # fmt: skip
-    return b"\n".join(rows).decode().split("\n")
+    templates = b"\n".join(map(_template, counts.tolist()))
+    return (templates % tuple(numbers)).decode().split("\n")
 
 
 @functools.lru_cache(maxsize=256)
