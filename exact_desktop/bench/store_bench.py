@@ -163,9 +163,9 @@ def _sqlite_floor(path: Path, rng: np.random.Generator, count: int) -> float:
         sides = corners[:, [0, 2, 1, 3]]  # min_x, max_x, min_y, max_y
         band = spatial.Bands(cursor, ANNOTATION_GRID)(image, kind)
         cursor.executemany(
-            f"INSERT INTO {ANNOTATION_GRID} (band, cell, id, min_x, max_x, min_y, max_y) "
-            f"VALUES ({band}, ?, ?, ?, ?, ?, ?)",
-            zip(spatial.cell_keys(sides).tolist(), ids, *sides.T.tolist(), strict=True),
+            f"INSERT INTO {ANNOTATION_GRID} (band, cell, id, min_x, max_x, min_y, max_y, corners) "
+            f"VALUES ({band}, ?, ?, ?, ?, ?, ?, ?)",
+            zip(spatial.cell_keys(sides).tolist(), ids, *sides.T.tolist(), spatial.corners(sides), strict=True),
         )
         conn.execute(trigger)
         conn.execute("COMMIT")

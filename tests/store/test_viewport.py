@@ -6,14 +6,18 @@ import sqlite3
 
 import numpy as np
 import pytest
+from alembic import command
 from shapely.geometry import Polygon
 
 from exact_desktop.model import entities as e
 from exact_desktop.model import regions
 from exact_desktop.model.geometry import Rect
 from exact_desktop.store.base import ViewportQuery
+from exact_desktop.store.sqlite.engine import make_engine
+from exact_desktop.store.sqlite.schema import alembic_config
 from exact_desktop.store.sqlite.spatial import _distinct_pairs
-from tests.store.conftest import box
+from exact_desktop.store.sqlite.store import SqliteStore
+from tests.store.conftest import box, seed
 
 
 def brute_force(vectors: dict[int, dict], rect: Rect) -> set[int]:
@@ -196,3 +200,76 @@ def test_boxes_written_in_bulk_keep_no_coords_and_the_viewport_still_gives_their
     nodes = {int(found.ids[i]): found.nodes_of(i).tolist() for i in range(len(found))}
     assert nodes[ids[0]] == [[10.5, 20.25], [40.5, 50.25]] and nodes[ids[300]] == [[600, 5.5], [700.75, 9]]
     assert nodes[ids[-1]] == [[800, 1], [900, 1], [850, 90]]
+
+
+def _grid_entries(path) -> list[tuple[int, list[float], list[float]]]:
+    """Every index entry of both trees: id, its REAL sides as float32 corners, its corners read back."""
+    with sqlite3.connect(path) as raw:
+        rows = [
+            row
+            for grid in ("annotation_grid", "plugin_result_annotation_grid")
+            for row in raw.execute(f"SELECT id, min_x, min_y, max_x, max_y, corners FROM {grid}")
+        ]
+    return [(row[0], np.array(row[1:5], np.float32).tolist(), np.frombuffer(row[5], "<f4").tolist()) for row in rows]
+
+
+def _results_on(store, seeded, boxes):
+    plugin = store.create(e.Plugin("detector"))
+    result = store.create(e.PluginResult(seeded.image.id, None, plugin.id))
+    entry = store.create(e.PluginResultEntry(result.id, "nuclei"))
+    made = [e.PluginResultAnnotation(seeded.box.id, entry.id, seeded.image.id, b, score=0.5) for b in boxes]
+    return entry, store.bulk_create(made)
+
+
+def test_every_way_of_writing_an_entry_keeps_its_corners_equal_to_its_sides(store, seeded):
+    """The viewport answers with `corners`, SQL compares the REAL sides: every writer keeps both."""
+    rng = np.random.default_rng(5)
+    columns = [e.Annotation(seeded.box.id, seeded.image.id, box(x, y, 7.3)) for x, y in rng.uniform(0, 5e4, (300, 2))]
+    ids = store.bulk_create(columns)
+    polygon = store.create(e.Annotation(seeded.polygon.id, seeded.image.id, {"x1": 0.1, "y1": 1, "x2": 9e4, "y2": 1,
+                                                                            "x3": 5, "y3": 3.3e4}))  # fmt: skip
+    store.update(e.Annotation, ids[0], vector=box(123.456, 789.012))
+    store.update_many(e.Annotation, {ids[1]: {"vector": box(1e-3, 2e-3, 1e6)}})
+    store.delete(e.Annotation, ids[2])
+    _results_on(store, seeded, [box(10.1 * i, 3.7 * i, 12.9) for i in range(50)])
+    entries = _grid_entries(store.path)
+    assert len(entries) == 300 - 1 + 1 + 50
+    assert all(sides == corners for _, sides, corners in entries)
+    found = store.viewport(ViewportQuery(seeded.image.id, Rect(-1, -1, 1e7, 1e7), annotation_types=(seeded.box.id,)))
+    assert found.bboxes.dtype == np.float32 and found.bboxes.flags.writeable
+    at = found.ids.tolist().index(ids[0])
+    assert found.bboxes[at].tolist() == np.array([123.456, 789.012, 143.456, 809.012], np.float32).tolist()
+    assert polygon.id not in found.ids
+
+
+def test_a_file_from_before_the_corners_gets_them_and_answers_as_before(tmp_path):
+    """Migration 0018 fills in the corners of existing entries from their sides."""
+    path = tmp_path / "p.db"
+    store = SqliteStore(path)
+    seeded = seed(store)
+    rng = np.random.default_rng(8)
+    store.bulk_create(
+        [e.Annotation(seeded.box.id, seeded.image.id, box(x, y, 9.9)) for x, y in rng.uniform(0, 9e3, (400, 2))]
+    )
+    store.create(
+        e.Annotation(seeded.polygon.id, seeded.image.id, {"x1": 5, "y1": 5, "x2": 90, "y2": 7, "x3": 40, "y3": 80})
+    )
+    entry, _ = _results_on(store, seeded, [box(7.7 * i, 7.7 * i) for i in range(30)])
+    queries = [
+        ViewportQuery(seeded.image.id, Rect(0, 0, 9e3, 9e3)),
+        ViewportQuery(seeded.image.id, Rect(0, 0, 500, 500), entries=(entry.id,)),
+    ]
+    before = [store.viewport(q) for q in queries]
+    store.close()
+    engine = make_engine(path)
+    command.downgrade(alembic_config(engine), "0017")
+    engine.dispose()
+    with sqlite3.connect(path) as raw:
+        assert "corners" not in {row[1] for row in raw.execute("PRAGMA table_info(annotation_grid)")}
+    store = SqliteStore(path)
+    assert all(sides == corners for _, sides, corners in _grid_entries(path))
+    for q, old in zip(queries, before, strict=True):
+        new = store.viewport(q)
+        for name in ("ids", "types", "bboxes", "scores", "offsets", "nodes"):
+            np.testing.assert_array_equal(getattr(new, name), getattr(old, name))
+    store.close()
