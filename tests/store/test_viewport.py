@@ -243,7 +243,7 @@ def test_every_way_of_writing_an_entry_keeps_its_corners_equal_to_its_sides(stor
 
 
 def test_a_file_from_before_the_corners_gets_them_and_answers_as_before(tmp_path):
-    """Migration 0018 fills in the corners of existing entries from their sides."""
+    """Migration 0019 fills in the corners of existing entries from their sides."""
     path = tmp_path / "p.db"
     store = SqliteStore(path)
     seeded = seed(store)
@@ -262,7 +262,7 @@ def test_a_file_from_before_the_corners_gets_them_and_answers_as_before(tmp_path
     before = [store.viewport(q) for q in queries]
     store.close()
     engine = make_engine(path)
-    command.downgrade(alembic_config(engine), "0017")
+    command.downgrade(alembic_config(engine), "0018")
     engine.dispose()
     with sqlite3.connect(path) as raw:
         assert "corners" not in {row[1] for row in raw.execute("PRAGMA table_info(annotation_grid)")}

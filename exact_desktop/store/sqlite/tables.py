@@ -412,7 +412,7 @@ candidate_features = Table(
     Column("features", LargeBinary, nullable=False),  # float32, in the order of the version's list
 )  # fmt: skip
 
-# spatial grid tables (created by migration 0008, outside SQLAlchemy's metadata; corners by 0018):
+# spatial grid tables (created by migration 0008, outside SQLAlchemy's metadata; corners by 0019):
 # (band, cell, id, min_x, max_x, min_y, max_y, corners) of live geometry only; see spatial.py
 ANNOTATION_GRID = "annotation_grid"
 RESULT_GRID = "plugin_result_annotation_grid"

@@ -5,8 +5,8 @@ and numpy parsing them back were 3.3 ms of the bench's 4.7 ms query. `corners` h
 float32 (x0, y0, x1, y1), little-endian, which a query concatenates and numpy takes whole. The
 REAL sides stay for SQL's comparisons. Existing entries get theirs from their sides.
 
-Revision ID: 0018
-Revises: 0017
+Revision ID: 0019
+Revises: 0018
 Create Date: 2026-12-07
 """
 
@@ -15,8 +15,8 @@ import struct
 import numpy as np
 from alembic import op
 
-revision = "0018"
-down_revision = "0017"
+revision = "0019"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 
