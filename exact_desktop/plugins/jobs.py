@@ -10,7 +10,7 @@ whoever takes the job up next (a run, a retry, the window's start), never unlink
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -165,16 +165,19 @@ def fail_job(store: Store, job_id: int, message: str, detail: str = "") -> e.Plu
     )
 
 
-def mark_interrupted(store: Store, abandoned: Callable[[e.PluginJob], bool] | None = None) -> list[int]:
+def mark_interrupted(
+    store: Store, abandoned: Callable[[e.PluginJob], bool] | None = None, spared: Collection[int] = ()
+) -> list[int]:
     """After a restart nothing of ours works on any job: the ones left running are interrupted
-    (only those `abandoned` says nobody holds any more, when given), and what their runs had set
-    aside is settled.
+    (only those `abandoned` says nobody holds any more, when given; never those of the plugins
+    `spared`, which another process runs: a plugin test's), and what their runs had set aside is
+    settled.
 
     They keep their results; "retry" and the next run queue them again.
     """
     ids = []
     for job in store.list(e.PluginJob, status=JobStatus.RUNNING):
-        if abandoned is not None and not abandoned(job):
+        if job.plugin in spared or (abandoned is not None and not abandoned(job)):
             continue
         store.update(e.PluginJob, stored_id(job), status=JobStatus.INTERRUPTED,
                      error_message="Interrupted: exact-desktop stopped while this job ran")  # fmt: skip

@@ -29,7 +29,8 @@ class LocalPlugins:
     def __init__(self, store: SqliteStore) -> None:
         self.store = store
         tidy_dead_tests(store)
-        self.interrupted = mark_interrupted(store)  # nothing of ours runs any job at the start
+        # nothing of ours runs any job at the start; the tests left run in processes of their own
+        self.interrupted = mark_interrupted(store, spared=TrialBook(store).plugins())
         self.api = serve_in_thread(store)
         self.warm = WarmWorkers()
         self.queues: list[threading.Thread] = []

@@ -46,6 +46,7 @@ def test_a_window_tidies_a_dead_test_and_lists_no_test(project):
         assert not store.list(e.Plugin, name=dead.name) and not store.list(e.PluginJob, plugin=dead.id)
         assert not store.list(e.AnnotationType, name=f"Spot of {gone.pid}")
         assert [p.name for p in store.list(e.Plugin)] == [behaviours.name, alive.name]  # left to its process
+        assert [j.status for j in store.list(e.PluginJob, plugin=alive.id)] == ["running"]  # not interrupted
         assert [p.name for p in plugins.plugins()] == [behaviours.name] and plugins.jobs() == []
     finally:
         plugins.close()
