@@ -37,11 +37,15 @@ class PluginManager(QDialog):
     testRequested = Signal(int)  # plugin id: run it on the image shown
 
     def __init__(self, store: Store, product: int, parent: QWidget | None = None,
-                 pick_script: Callable[[], str] | None = None) -> None:  # fmt: skip
+                 pick_script: Callable[[], str] | None = None,
+                 listed: Callable[[], list[e.Plugin]] | None = None) -> None:  # fmt: skip
+        """`listed`: the project's plugins as the window's session has them (not a plugin test's
+        record, there while it runs in another process); all the store's records by default."""
         super().__init__(parent)
         self.setWindowTitle("Plugins")
         self.resize(760, 460)
         self.store, self.product = store, product
+        self._listed = listed or (lambda: self.store.list(e.Plugin))
         self._pick_script = pick_script or self._ask_for_script
         self.listing = QListWidget()
         self.listing.currentRowChanged.connect(self._show)
@@ -81,7 +85,7 @@ class PluginManager(QDialog):
         self.reload()
 
     def plugins(self) -> list[e.Plugin]:
-        return self.store.list(e.Plugin)
+        return self._listed()
 
     def current(self) -> e.Plugin | None:
         row = self.listing.currentRow()

@@ -136,7 +136,8 @@ class PluginsUi:
             return self.manager
         products = self.store.list(e.Product)
         product = products[0].id if products else self.store.create(e.Product("Plugins")).id
-        self.manager = PluginManager(self.store, product, self.window)  # type: ignore[arg-type]
+        listed = self.session.plugins  # not a plugin test's record, there while it runs elsewhere
+        self.manager = PluginManager(self.store, product, self.window, listed=listed)  # type: ignore[arg-type]
         self.manager.testRequested.connect(self.test_on_shown_image)
         self.manager.open()
         return self.manager

@@ -12,9 +12,11 @@ import sys
 from exact_desktop.model import entities as e
 from exact_desktop.project.dead_tests import tidy_dead_tests
 from exact_desktop.project.local_plugins import LocalPlugins
+from exact_desktop.project.opening import project_of
 from exact_desktop.project.process_mark import ProcessMark
 from exact_desktop.store.sqlite.store import SqliteStore
 from exact_desktop.store.sqlite.trial_book import TrialBook
+from exact_desktop.ui.main_window import MainWindow
 from tests.conftest import PROJECT
 from tests.store.conftest import older_file
 
@@ -76,3 +78,14 @@ def test_tests_an_earlier_version_left_are_taken_in_by_their_name(tmp_path):
             assert db.execute("SELECT count(*) FROM spatial_band").fetchone()[0] == 0
     finally:
         store.close()
+
+
+def test_the_plugin_manager_lists_no_test(qtbot, project):
+    """A test running in another process while the window is open: its record is not the project's plugin."""
+    store, s, _plugin, _third = project
+    window = MainWindow(project=project_of(store), interactive_errors=False)
+    qtbot.addWidget(window)
+    plant_test(store, s.image.id, s.product.id, ProcessMark.here())
+    manager = window.plugins.show_manager()
+    assert [manager.listing.item(i).text() for i in range(manager.listing.count())] == ["Behaviours  [local]"]
+    window.close()
