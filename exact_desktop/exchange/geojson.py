@@ -13,6 +13,7 @@ import hashlib
 import uuid
 from collections import Counter
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import chain
@@ -62,7 +63,7 @@ class _Picked:
     given_id: bool = False  # the feature has an `id` (a UUID or not): two with one id may conflict
     nucleus: Any = None  # QuPath's nucleus geometry beside a cell's outline
     text: bytes | None = None  # the geometry as JSON with sorted keys, where it was written
-    ring: list[Any] | None = None  # a plain polygon's ring, its positions checked pairs of numbers (geojson_typed)
+    in_cell: bool = False  # the nucleus of feature `index` (QuPath's cell), not the feature's own geometry
 
 
 # --- import -----------------------------------------------------------------------------------
@@ -110,10 +111,10 @@ def plan_import(
             cells.append(_pick(feature, index, by_name, default_type))
         except _BadFeatureError as bad:
             plan.problems.append(Problem(index, str(bad)))
-    if isinstance(data, Decoded):
-        for item in cells:
-            item.ring = data.rings[item.index]
-    _content_uuids([item for item in cells if item.uid is None], image, plan.problems)
+    with ThreadPoolExecutor(1) as aside:
+        judging = aside.submit(_judged, data, cells, len(features)) if isinstance(data, Decoded) else None
+        _content_uuids([item for item in cells if item.uid is None], image, plan.problems)
+        judged = judging.result() if judging is not None else None
     picked: list[_Picked] = []
     ids: dict[str, _Picked] = {}  # a given id -> the first feature with it
     for item in cells:
@@ -132,9 +133,9 @@ def plan_import(
                 plan.notes.append(f"feature {item.index + 1}: {left}")
             else:
                 uid = str(uuid.uuid5(_NAMESPACE, f"{item.uid}/nucleus"))
-                picked.append(_Picked(item.index, nucleus, item.nucleus, uid, item.description))
+                picked.append(_Picked(item.index, nucleus, item.nucleus, uid, item.description, in_cell=True))
     bad: dict[int, str] = {}
-    plan.columns, rows_of = _convert(picked, image, simplify, bad, plan.notes, make_valid)
+    plan.columns, rows_of = _convert(picked, image, simplify, bad, plan.notes, make_valid, judged)
     plan.problems = sorted(plan.problems + [Problem(i, reason) for i, reason in bad.items()], key=lambda p: p.index)
     per_feature = Counter(rows_of.tolist())
     plan.valid_features = len(per_feature)
@@ -246,8 +247,9 @@ def _short(text: str, limit: int = 80) -> str:
 
 
 def _convert(
-    picked: list[_Picked], image: Image, simplify: float, bad: dict[int, str], notes: list[str], make_valid: bool
-) -> tuple[AnnotationColumns, np.ndarray]:
+    picked: list[_Picked], image: Image, simplify: float, bad: dict[int, str], notes: list[str], make_valid: bool,
+    judged: _Judged | None = None,
+) -> tuple[AnnotationColumns, np.ndarray]:  # fmt: skip
     """The annotations of the picked features as columns, and the feature index of each row;
     what is wrong goes to `bad`, what is left out of a good feature to `notes`."""
     now = utcnow()  # one time for the whole import (one encoding of it for all the rows)
@@ -255,8 +257,8 @@ def _convert(
         return _no_rows(image, now), np.empty(0, np.int64)
     owner = np.array([item.index for item in picked])
     whose = np.arange(len(picked))  # which picked item each geometry (later: part) is of
-    geometries = _parsed(picked, bad)
-    geometries = _checked(geometries, owner, bad, make_valid)
+    geometries, valid = _parsed(picked, bad, judged)
+    geometries = _checked(geometries, owner, bad, make_valid, valid)
     parts, whose = _exploded(geometries, whose, owner, bad)
     kinds = np.array([picked[w].annotation_type.vector_type for w in whose.tolist()], dtype=np.int64)
     if simplify > 0:
@@ -306,12 +308,14 @@ def _unchecked(nodes: np.ndarray, kinds: np.ndarray, types: list[AnnotationType]
     return (nodes < least) | ((fixed > 0) & (nodes != fixed))  # type: ignore[no-any-return]
 
 
-def _parsed(picked: list[_Picked], bad: dict[int, str]) -> np.ndarray:
+def _parsed(picked: list[_Picked], bad: dict[int, str], judged: _Judged | None) -> tuple[np.ndarray, np.ndarray]:
     """shapely geometries of every picked feature: plain polygons (one ring of x, y pairs, the
-    bulk of any file) made from their coordinates as one array; the rest parsed by GEOS as one
-    array of JSON texts, and one that GEOS cannot read parsed again alone for its reason."""
+    bulk of any file) made from their coordinates as one array, or taken as `judged` made them;
+    the rest parsed by GEOS as one array of JSON texts, and one that GEOS cannot read parsed
+    again alone for its reason. And which of them were judged valid already."""
     geometries = np.full(len(picked), None, dtype=object)
-    rest = _plain_polygons(picked, geometries)
+    valid = np.zeros(len(picked), bool)
+    rest = _plain_polygons(picked, geometries) if judged is None else judged.taken(picked, geometries, valid)
     texts = []
     for position in rest:
         item = picked[position]
@@ -328,44 +332,81 @@ def _parsed(picked: list[_Picked], bad: dict[int, str]) -> np.ndarray:
             bad[index] = f"malformed geometry ({_why_unreadable(picked[position].geometry, text)})"
     for item in picked:
         item.text = None  # 40 MB of 100,000 polygons' JSON, not held while the vectors are made
-    return geometries
+    return geometries, valid
 
 
 def _plain_polygons(picked: list[_Picked], geometries: np.ndarray) -> list[int]:
     """Polygons of one closed ring of at least 4 plain (x, y) numbers, made into `geometries`
-    from one array of coordinates; the positions of all others (for GEOS to parse and judge).
-    Rings the typed decoding checked already (every one a plain polygon's) are taken as they are."""
-    rings: list[Any] = [item.ring for item in picked]
-    if None not in rings:
-        where = list(range(len(picked)))
-        table = _checked_coordinates(rings)
-    else:
-        rings, where = [], []
-        for position, item in enumerate(picked):
-            geometry = item.geometry
-            if geometry.get("type") == "Polygon":
-                coordinates = geometry.get("coordinates")
-                if type(coordinates) is list and len(coordinates) == 1 and type(coordinates[0]) is list:
-                    rings.append(coordinates[0])
-                    where.append(position)
-        table = _plain_coordinates(rings)
+    from one array of coordinates; the positions of all others (for GEOS to parse and judge)."""
+    rings, where = [], []
+    for position, item in enumerate(picked):
+        geometry = item.geometry
+        if geometry.get("type") == "Polygon":
+            coordinates = geometry.get("coordinates")
+            if type(coordinates) is list and len(coordinates) == 1 and type(coordinates[0]) is list:
+                rings.append(coordinates[0])
+                where.append(position)
+    table = _plain_coordinates(rings)
     if table is None:  # an odd ring among them: the plain ones are found one by one
         chosen = [i for i, ring in enumerate(rings) if _plain_ring(ring)]
         rings, where = [rings[i] for i in chosen], [where[i] for i in chosen]
         table = _plain_coordinates(rings)
     if table is None:
         return list(range(len(picked)))
+    plain, made = _closed_polygons(rings, table)
+    geometries[np.asarray(where)[plain]] = made
+    done = set(np.asarray(where)[plain].tolist())
+    return [position for position in range(len(picked)) if position not in done]
+
+
+def _closed_polygons(rings: list[Any], table: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Which rings are closed, of at least 4 positions (`table` holds all rings' positions), and
+    the polygons they make."""
     lengths = np.fromiter(map(len, rings), np.int64, len(rings))
     ends = np.cumsum(lengths)
     plain = lengths >= 4
     plain[plain] = (table[ends[plain] - lengths[plain]] == table[ends[plain] - 1]).all(axis=1)  # closed
-    if plain.any():
-        kept = np.repeat(plain, lengths)
-        offsets = np.concatenate([[0], np.cumsum(lengths[plain])])
-        made = shapely.from_ragged_array(shapely.GeometryType.POLYGON, table[kept], (offsets, np.arange(len(offsets))))
-        geometries[np.asarray(where)[plain]] = made
-    done = set(np.asarray(where)[plain].tolist())
-    return [position for position in range(len(picked)) if position not in done]
+    kept = np.repeat(plain, lengths)
+    offsets = np.concatenate([[0], np.cumsum(lengths[plain])])
+    made = shapely.from_ragged_array(shapely.GeometryType.POLYGON, table[kept], (offsets, np.arange(len(offsets))))
+    return plain, made
+
+
+@dataclass(frozen=True)
+class _Judged:
+    """Plain polygons made and judged valid or not on a second thread while this one makes the
+    content UUIDs (GEOS lets go of the GIL, so on two cores the two overlap): by feature, its
+    polygon (None where its ring is not plain) and whether it is valid."""
+
+    polygons: np.ndarray
+    valid: np.ndarray
+
+    def taken(self, picked: list[_Picked], geometries: np.ndarray, valid: np.ndarray) -> list[int]:
+        """The picked features' polygons put into `geometries` (and their validity into `valid`);
+        the positions of all others (a nucleus, a ring that is not plain)."""
+        features = np.fromiter((item.index for item in picked), np.int64, len(picked))
+        own = ~np.fromiter((item.in_cell for item in picked), bool, len(picked))
+        made = own & ~shapely.is_missing(self.polygons[features])
+        geometries[made] = self.polygons[features[made]]
+        valid[made] = self.valid[features[made]]
+        return np.flatnonzero(~made).tolist()
+
+
+def _judged(data: Decoded, cells: list[_Picked], features: int) -> _Judged | None:
+    """`_Judged` of the features' plain rings (their positions checked pairs of numbers, as the
+    typed decoding read them), when every picked feature has one and all their positions are
+    finite; otherwise they are made the usual way, after the content UUIDs."""
+    rings = [data.rings[item.index] for item in cells]
+    if None in rings:
+        return None
+    table = _checked_coordinates(rings)  # type: ignore[arg-type]  # no None among them
+    if table is None:
+        return None
+    plain, made = _closed_polygons(rings, table)
+    at = np.fromiter((item.index for item in cells), np.int64, len(cells))[plain]
+    polygons, valid = np.full(features, None, dtype=object), np.zeros(features, bool)
+    polygons[at], valid[at] = made, shapely.is_valid(made)
+    return _Judged(polygons, valid)
 
 
 def _plain_coordinates(rings: list[list[Any]]) -> np.ndarray | None:
@@ -409,9 +450,12 @@ def _why_unreadable(raw: dict[str, Any], text: bytes) -> str:
     return "unreadable"
 
 
-def _checked(geometries: np.ndarray, owner: np.ndarray, bad: dict[int, str], make_valid: bool) -> np.ndarray:
+def _checked(
+    geometries: np.ndarray, owner: np.ndarray, bad: dict[int, str], make_valid: bool, valid: np.ndarray
+) -> np.ndarray:
     """Invalid geometries are bad, or repaired where asked (`make_valid`: a bow tie becomes two
-    triangles; what collapses to a lower dimension, a spike or a sliver, is dropped)."""
+    triangles; what collapses to a lower dimension, a spike or a sliver, is dropped). Those
+    `valid` holds true were judged valid already."""
     present = ~shapely.is_missing(geometries)
     for position in np.flatnonzero(present & shapely.is_empty(geometries)).tolist():
         bad.setdefault(int(owner[position]), "empty geometry")
@@ -419,7 +463,9 @@ def _checked(geometries: np.ndarray, owner: np.ndarray, bad: dict[int, str], mak
     far = ~(np.abs(coordinates) <= MAX_COORDINATE).all(axis=1)
     for p in np.unique(position[far]).tolist():
         bad.setdefault(int(owner[p]), f"a coordinate is beyond any slide ({BEYOND})")
-    invalid = present & ~shapely.is_valid(geometries)
+    unknown = present & ~valid
+    invalid = np.zeros(len(geometries), bool)
+    invalid[unknown] = ~shapely.is_valid(geometries[unknown])
     if make_valid and invalid.any():
         geometries = geometries.copy()
         geometries[invalid] = shapely.make_valid(geometries[invalid], method="structure", keep_collapsed=False)

@@ -86,6 +86,28 @@ def test_a_file_of_all_kinds_plans_alike_both_ways(project):
     assert typed.annotation_count == 10  # a MultiPolygon of two, a cell and its nucleus
 
 
+@pytest.mark.parametrize("make_valid", [False, True])
+def test_a_file_of_plain_polygons_alone_plans_alike_both_ways(project, make_valid):
+    """Every feature a polygon of one ring: the rings are made into polygons and judged on a
+    second thread while the content UUIDs are made; what that thread finds must be what the
+    usual way finds, repairs included."""
+    other = [[50, 50], [90, 50], [90, 90], [50, 50]]
+    features = [
+        feature(polygon(RING)),
+        feature(polygon([[0, 0], [10, 10], [10, 0], [0, 10], [0, 0]])),  # a bow tie
+        feature(polygon([[1, 1], [2, 2], [1, 1]])),  # too short for GEOS
+        feature(polygon([[5, 5], [9, 5], [9, 9]])),  # open
+        feature(polygon(RING), id=ID),
+        feature(polygon(other), id=ID),  # the same id, another feature
+        feature(polygon(other), nucleusGeometry=polygon([[60, 60], [70, 60], [70, 70], [60, 60]])),
+        feature(polygon([[-50, -50], [100, -50], [100, 100], [-50, 100], [-50, -50]])),  # partly outside
+        {"type": "Feature", "geometry": polygon(RING), "properties": {"classification": "Unknown"}},
+    ]
+    typed, parsed = both_plans(project, collection(features), nucleus_type="Tissue", make_valid=make_valid)
+    same(typed, parsed)
+    assert [p.index + 1 for p in typed.problems] == ([3, 4, 6, 9] if make_valid else [2, 3, 4, 6, 9])
+
+
 def test_numbers_past_64_bits_are_read_as_orjson_reads_them(project):
     """orjson reads an integer past 64 bits as a float; msgspec would keep it whole (and orjson
     could not write it for the content UUID): such a geometry is left to orjson."""
