@@ -555,9 +555,9 @@ def _nodes(
     polygons = np.isin(kinds, (VectorType.POLYGON, VectorType.SEGMENTATION)) & (shape == 3)
     polygons = np.flatnonzero(polygons & (shapely.get_num_interior_rings(parts) == 0))
     lines = np.flatnonzero(np.isin(kinds, (VectorType.LINE, VectorType.MULTI_LINE)) & (shape == 1))
-    for chosen, rings, closed in ((polygons, shapely.get_exterior_ring(parts[polygons]), 1), (lines, parts[lines], 0)):
+    for chosen, closed in ((polygons, 1), (lines, 0)):  # a polygon without holes: its coordinates are its ring's
         if len(chosen):
-            coordinates, owner = shapely.get_coordinates(rings, return_index=True)
+            coordinates, owner = shapely.get_coordinates(parts[chosen], return_index=True)
             ring_sizes = np.bincount(owner, minlength=len(chosen))
             last = np.zeros(len(coordinates), bool)
             last[np.cumsum(ring_sizes) - 1] = closed == 1  # GeoJSON repeats a ring's first vertex at its end
@@ -574,6 +574,8 @@ def _nodes(
             meta[position] = meta_data
         counts[position] = len(vector) // 2
         made.append((np.array([position]), np.asarray(list(vector.values()), np.float64).reshape(-1, 2)))
+    if len(made) == 1 and len(made[0][0]) == len(parts):  # all parts made at once, in order (positions are sorted)
+        return np.round(made[0][1], 1), counts, meta
     offsets = np.concatenate([[0], np.cumsum(counts)])
     nodes = np.empty((int(offsets[-1]), 2))
     for positions, found in made:
