@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import os
+import select
+import sys
 
 from exact_desktop import __version__
 from exact_desktop.cli import bench, check, exact_server, exchange, gui, model, plugin, review, serve, sync
@@ -33,11 +36,30 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return _dispatch(args)
+        code = _dispatch(args)
+        sys.stdout.flush()  # here, not at exit: a reader that has gone is answered below
+        return code
     except CommandRefusedError as refused:
         return fail(str(refused))
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        if not _reader_gone():
+            raise
+        # `exact-desktop plugin list | head`: the reader has what it wanted; the work was done
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # as a shell says of a command ended by SIGPIPE
+
+
+def _reader_gone() -> bool:
+    """True when standard output is a pipe whose reading end is closed (the broken pipe is
+    ours to answer; any other is a fault, not a reader that stopped reading)."""
+    try:
+        poll = select.poll()
+        poll.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(events & select.POLLERR for _, events in poll.poll(0))
+    except (OSError, ValueError):
+        return False
 
 
 def _dispatch(args: argparse.Namespace) -> int:

@@ -92,3 +92,16 @@ def test_a_bad_file_is_one_line_naming_it_never_a_traceback(files, argv, kind):
     assert done.returncode != 0 and "Traceback" not in done.stderr, done.stderr
     said = [line for line in done.stderr.splitlines() if line.startswith("exact-desktop:")]
     assert len(said) == 1 and bad.name in said[0], done.stderr
+
+
+def test_a_reader_that_stops_reading_is_no_traceback(files):
+    """`exact-desktop plugin list | head -0`: the pipe's reader has gone before anything is
+    written; the command ends as a shell expects (141, as by SIGPIPE), without a word."""
+    command = [sys.executable, "-m", "exact_desktop", "plugin", "list", "--db", str(files["good_db"])]
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    with subprocess.Popen(command, cwd=PROJECT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env) as running:
+        assert running.stdout is not None and running.stderr is not None
+        running.stdout.close()  # before the interpreter has started: its first write meets a closed pipe
+        said = running.stderr.read().decode()
+        code = running.wait(timeout=60)
+    assert code == 141 and said == "", said
