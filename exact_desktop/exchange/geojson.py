@@ -44,6 +44,7 @@ _PLAIN = {int, float}  # the types of plain JSON numbers (not bool)
 NUCLEUS = "nucleusGeometry"  # QuPath writes a cell's nucleus beside its outline
 _BETWEEN = "\x00exact-desktop: the next feature\x00"  # between geometries written by one call
 _SEPARATOR = b"," + orjson.dumps(_BETWEEN) + b","
+_HEX_AT = [i for i in range(36) if i not in (8, 13, 18, 23)]  # a UUID's hex digits among its 36 characters
 
 
 class _BadFeatureError(Exception):
@@ -676,9 +677,11 @@ def _version_5(digests: list[bytes]) -> list[str]:
     table = np.frombuffer(b"".join(digests), np.uint8).reshape(-1, 16).copy()
     table[:, 6] = (table[:, 6] & 0x0F) | 0x50  # the version
     table[:, 8] = (table[:, 8] & 0x3F) | 0x80  # the RFC 4122 variant
-    t = table.tobytes().hex()
-    return [f"{t[i : i + 8]}-{t[i + 8 : i + 12]}-{t[i + 12 : i + 16]}-{t[i + 16 : i + 20]}-{t[i + 20 : i + 32]}"
-            for i in range(0, len(t), 32)]  # fmt: skip
+    hexes = np.frombuffer(table.tobytes().hex().encode(), np.uint8).reshape(-1, 32)
+    spelt = np.full((len(hexes), 37), ord("-"), np.uint8)  # 8-4-4-4-12 and a line's end: one split makes them
+    spelt[:, _HEX_AT] = hexes
+    spelt[:, 36] = ord("\n")
+    return spelt.tobytes().decode()[:-1].split("\n")
 
 
 # --- export -----------------------------------------------------------------------------------
