@@ -1,15 +1,29 @@
 """`exact-desktop bench plugins`: what the plugin framework costs around a plugin's own work.
 
-overhead_ratio = a job of the nuclei detector on the demo slide run through the local queue
-(worker process, claim, API, result writes) / the same `process` call in this process with a
-context that only collects. The queue is running, as in a window with the project open: its
-worker was started ahead and has imported the SDK and the plugin (`LocalQueue.warm`), and the
-time runs from the job's creation until the queue has seen it end. The first job of a fresh
-worker, which starts the process and imports everything first (what `plugin run` on the command
-line costs), is its own figure: `job_cold_s` and `overhead_ratio_cold`. Throughput: images per
-minute over an image set of 8 copies of the smaller demo slide, with 1 and with 2 warm workers.
-Every figure counts what the store holds afterwards: a run that stored fewer results than the
-plugin found is an error, not a figure.
+Two things are timed on the demo slide: the nuclei detector's `process` call in this process
+with a context that only collects (bare), and the same plugin's job through the local queue
+(job created, worker process, claim, API, every result stored, the queue seeing the job end).
+The queue is running, as in a window with the project open: its worker was started ahead and
+has imported the SDK and the plugin (`LocalQueue.warm`), and the time runs from the job's
+creation until the queue has seen it end. Each job is its image's first (an image record of
+its own on the same slide file), as a first run of a plugin is: a run again also deletes the
+earlier run's results, which is not the framework's cost around `process`.
+
+One bare run against one queued run moved the ratio by 10 % either way on a shared 2-core
+machine, so they are paired: PAIRS pairs, alternated (bare then queued, queued then bare, ...)
+so neither side always runs first, on the same slide with its file read beforehand.
+`overhead_ratio` is the median of the pairs' ratios (queued / bare), `overhead_ratio_pairs`
+each pair's, `overhead_ratio_spread` their largest minus their smallest; `process_alone_s`
+and `job_through_queue_s` are the medians of each side. `overhead_cpu_ratio` is the same
+median of CPU seconds: the job's (the worker process, and this process's embedded API and
+queue while it ran) over the bare run's, which holds under load where times do not. Every
+queued job is counted in the store: one that stored fewer results than the bare run found is
+an error, not a figure.
+
+The first job of a fresh worker, which starts the process and imports everything first (what
+`plugin run` on the command line costs), is its own figure: `job_cold_s` and
+`overhead_ratio_cold` (over the bare median). Throughput: images per minute over an image set
+of 8 copies of the smaller demo slide, with 1 and with 2 warm workers.
 
 With a server (`--server URL`): result annotations the SDK stores per second on it (its normal
 path: lists where taken, else one per request with several in flight, then the read-back
@@ -18,12 +32,15 @@ count), beside the same writer with one request at a time.
 
 from __future__ import annotations
 
+import statistics
 import tempfile
 import time
 import uuid
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from exact_desktop.bench.process_cpu import cpu_snapshot, cpu_spent
 from exact_desktop.demo.project import ensure_demo_project
 from exact_desktop.demo.synthetic_slide import DEMO_SIZE, ensure_demo_slides
 from exact_desktop.model import entities as e
@@ -38,6 +55,7 @@ from exact_desktop.server.server import serve_in_thread
 from exact_desktop.store.sqlite.store import SqliteStore
 
 COPIES = 8
+PAIRS = 3
 
 
 class CollectingContext:
@@ -72,39 +90,70 @@ def _local_figures(folder: Path, slide_size: tuple[int, int] | None) -> dict[str
         server = serve_in_thread(store)
         warm = WarmWorkers()
         try:
-            env = project_env(server.url, server.token)
-            alone_s, found = _alone(main_image)
-            job = _Bench(store, env, plugin)
-            queued_s = job.queued(stored_id(image_set), [stored_id(main_image)], 1, warm)
-            stored = job.check_stored(stored_id(main_image), found)
-            cold_s = job.queued(stored_id(image_set), [stored_id(main_image)], 1, None)
-            job.check_stored(stored_id(main_image), found)
+            job = _Bench(store, project_env(server.url, server.token), plugin)
+            pairs = job.pairs(main_image, warm)
+            cold = job.first_run(main_image, None, pairs.found)
             copies = _copies(store, image_set.team, slides[1].slide)
             per_minute = {
-                workers: round(60 * COPIES / job.queued(copies, None, workers, warm), 1) for workers in (1, 2)
+                workers: round(60 * COPIES / job.queued(copies, None, workers, warm).seconds, 1) for workers in (1, 2)
             }
         finally:
             warm.close()
             server.stop()
             store.close()
+    alone_s = statistics.median(pairs.alone)
     return {
         "benchmark": "plugins",
         "plugin": plugin.name,
         "slide": str(slides[0].slide),
+        "pairs": PAIRS,
         "process_alone_s": round(alone_s, 2),
-        "job_through_queue_s": round(queued_s, 2),
-        "overhead_ratio": round(queued_s / alone_s, 3),
-        "job_cold_s": round(cold_s, 2),
-        "overhead_ratio_cold": round(cold_s / alone_s, 3),
-        "objects_found": found,
-        "results_stored": stored,
+        "job_through_queue_s": round(statistics.median(pairs.queued), 2),
+        "overhead_ratio": round(statistics.median(pairs.ratios), 3),
+        "overhead_ratio_pairs": [round(r, 3) for r in pairs.ratios],
+        "overhead_ratio_spread": round(max(pairs.ratios) - min(pairs.ratios), 3),
+        "overhead_cpu_ratio": round(statistics.median(pairs.cpu_ratios), 3) if pairs.cpu_ratios else None,
+        "job_cold_s": round(cold.seconds, 2),
+        "overhead_ratio_cold": round(cold.seconds / alone_s, 3),
+        "objects_found": pairs.found,
+        "results_stored": cold.stored,
         "images": COPIES,
         "images_per_minute_1_worker": per_minute[1],
         "images_per_minute_2_workers": per_minute[2],
     }
 
 
-def _alone(image: e.Image) -> tuple[float, int]:
+@dataclass
+class _Run:
+    """A timed run: wall seconds, CPU seconds (None without /proc) and results stored."""
+
+    seconds: float
+    cpu_s: float | None = None
+    stored: int = 0
+
+
+@dataclass
+class _Pairs:
+    """Bare and queued runs, pair by pair, and what the bare runs found."""
+
+    alone: list[float] = field(default_factory=list)
+    queued: list[float] = field(default_factory=list)
+    alone_cpu: list[float | None] = field(default_factory=list)
+    queued_cpu: list[float | None] = field(default_factory=list)
+    found: int = 0
+
+    @property
+    def ratios(self) -> list[float]:
+        return [q / a for a, q in zip(self.alone, self.queued, strict=True)]
+
+    @property
+    def cpu_ratios(self) -> list[float]:
+        pairs = zip(self.alone_cpu, self.queued_cpu, strict=True)
+        return [q / a for a, q in pairs if a and q is not None]
+
+
+def _alone(image: e.Image) -> tuple[_Run, int]:
+    """The bare `process` call: its run and the objects it found."""
     record = {
         "id": image.id,
         "name": image.name,
@@ -115,11 +164,11 @@ def _alone(image: e.Image) -> tuple[float, int]:
     }
     handle = ImageHandle(None, record)  # type: ignore[arg-type]
     context = CollectingContext({p["name"]: p["default"] for p in nuclei.DESCRIBE["parameters"]})
-    started = time.perf_counter()
+    cpu_before, started = cpu_snapshot(), time.perf_counter()
     nuclei.process(handle, context.params, context)  # type: ignore[arg-type]
-    elapsed = time.perf_counter() - started
+    run = _Run(time.perf_counter() - started, cpu_spent(cpu_before, cpu_snapshot()))
     handle.close()
-    return elapsed, context.found
+    return run, context.found
 
 
 WARM_WAIT_S = 120.0
@@ -131,27 +180,53 @@ class _Bench:
     def __init__(self, store: SqliteStore, env: dict[str, str], plugin: e.Plugin) -> None:
         self.store, self.env, self.plugin = store, env, plugin
 
-    def queued(self, image_set: int, images: list[int] | None, workers: int, warm: WarmWorkers | None) -> float:
-        """Seconds from the jobs' creation until the queue has seen them end; with `warm`, on
-        workers started (and ready) before."""
+    def queued(self, image_set: int, images: list[int] | None, workers: int, warm: WarmWorkers | None) -> _Run:
+        """From the jobs' creation until the queue has seen them end; with `warm`, on workers
+        started (and ready) before."""
         queue = LocalQueue(StoreJobBook(self.store), self.env, size=workers, warm=warm)
         if warm is not None:
             for worker in queue.warm(self.plugin):
                 worker.ready.wait(WARM_WAIT_S)
-        started = time.perf_counter()
+        cpu_before, started = cpu_snapshot(), time.perf_counter()
         submitted = create_jobs(self.store, self.plugin, image_set, images=images, run_again=True)
         run = queue.run(self.plugin, [stored_id(j) for j in submitted.created])
-        elapsed = time.perf_counter() - started
+        timed = _Run(time.perf_counter() - started, cpu_spent(cpu_before, cpu_snapshot()))
         settle_reruns(self.store, [j.id for j in submitted.created])  # type: ignore[misc]
         if run.failures:
             raise RuntimeError(f"benchmark jobs failed: {run.failures}")
-        return elapsed
+        return timed
 
-    def check_stored(self, image: int, found: int) -> int:
-        stored = _stored(self.store, self.plugin, image)
-        if stored != found:
-            raise RuntimeError(f"the queued job stored {stored} results, the plugin found {found}")
-        return stored
+    def first_run(self, like: e.Image, warm: WarmWorkers | None, found: int) -> _Run:
+        """One job on a new image of `like`'s slide, its results counted in the store."""
+        image = self.store.create(
+            e.Image(f"{like.name} {uuid.uuid4().hex[:8]}", image_set=like.image_set, local_path=like.local_path,
+                    width=like.width, height=like.height, mpp=like.mpp)
+        )  # fmt: skip
+        run = self.queued(like.image_set, [stored_id(image)], 1, warm)
+        run.stored = _stored(self.store, self.plugin, stored_id(image))
+        if run.stored != found:
+            raise RuntimeError(f"the queued job stored {run.stored} results, the plugin found {found}")
+        return run
+
+    def pairs(self, image: e.Image, warm: WarmWorkers) -> _Pairs:
+        """PAIRS pairs of a bare run and a queued job on a warm worker, alternating which goes
+        first; the slide's file read once before, so neither side pays for the disk."""
+        Path(str(image.local_path)).read_bytes()
+        pairs = _Pairs()
+        for pair in range(PAIRS):
+            for queued_side in (False, True) if pair % 2 == 0 else (True, False):
+                if queued_side:
+                    queued = self.first_run(image, warm, pairs.found)
+                    pairs.queued.append(queued.seconds)
+                    pairs.queued_cpu.append(queued.cpu_s)
+                    continue
+                alone, found = _alone(image)
+                if pairs.found and found != pairs.found:
+                    raise RuntimeError(f"the plugin found {found} objects, {pairs.found} in an earlier run")
+                pairs.alone.append(alone.seconds)
+                pairs.alone_cpu.append(alone.cpu_s)
+                pairs.found = found
+        return pairs
 
 
 def _copies(store: SqliteStore, team: int | None, slide: Path) -> int:
