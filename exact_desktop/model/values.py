@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import fields
 from datetime import UTC, datetime
 from operator import attrgetter
@@ -21,6 +21,7 @@ INT_MIN, INT_MAX = -(2**63), 2**63 - 1  # what SQLite and orjson both hold
 YEAR_MIN, YEAR_MAX = 1900, 9999
 MAX_TEXT = 1_000_000  # characters in one text field
 _CANONICAL = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_CANONICAL_LINES = re.compile(r"(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\n)*")
 
 
 _NONE = type(None)
@@ -41,6 +42,12 @@ def canonical_uuid(value: Any, who: str = "value", field: str = "unique_identifi
         return str(uuid.UUID(str(value).strip()))
     except ValueError:
         raise InvalidValueError(who, field, f"{value!r} is not a UUID") from None
+
+
+def all_canonical_uuids(values: Sequence[Any]) -> bool:
+    """True when every value is a UUID as text in its one spelling: one regular expression over
+    the whole column instead of a call per value (500 of them a list create)."""
+    return set(map(type, values)) <= {str} and _CANONICAL_LINES.fullmatch("\n".join(values) + "\n") is not None
 
 
 def check_text(value: str, who: str, field: str) -> None:

@@ -370,3 +370,26 @@ def test_a_list_create_of_results_refuses_one_uuid_twice_and_answers_its_one_spe
     created = braced.json()[0]
     assert created["unique_identifier"] == same
     assert get(served, f"{P}/pluginresultannotations/{created['id']}/").json() == created
+
+
+def test_a_list_in_the_workers_form_that_the_store_refuses_names_each_item(served):
+    """A list with every field a worker sends goes to the store as it is (plain_results.py); what
+    the store refuses is checked item by item, for the same message per item as any other list,
+    and nothing of it is stored."""
+    entry = _entry(served)
+
+    def item(vector, kind=served.seed.box.id):
+        return {"annotation_type": kind, "pluginresultentry": entry, "image": served.seed.image.id, "vector": vector,
+                "score": 0.5, "meta_data": None, "unique_identifier": str(uuid.uuid4())}  # fmt: skip
+
+    fine = {"x1": 1, "y1": 1, "x2": 4, "y2": 4}
+    items = [item(fine), item({"x1": 9, "y1": 1, "x2": 4, "y2": 4}), item(fine, kind=999_999), item(fine)]
+    refused = post(served, f"{P}/pluginresultannotations/", items)
+    assert refused.status_code == 400
+    assert refused.json()["annotation_type"] == ["2: annotation_type 999999 does not exist"]
+    assert [m.split(":")[0] for m in refused.json()["vector"]] == ["1"]
+    store = SqliteStore(served.db)
+    assert store.count(e.PluginResultAnnotation, pluginresultentry=entry) == 0
+    store.close()
+    stored = post(served, f"{P}/pluginresultannotations/", [item(fine), item(fine)])
+    assert stored.status_code == 201 and len(stored.json()) == 2
