@@ -107,15 +107,32 @@ def plan_import(
     if nucleus_type and nucleus is None:
         raise ExchangeError(f"no annotation type named {nucleus_type!r} (for nuclei) in the image set's products")
     cells: list[_Picked] = []
-    for index, feature in enumerate(features):
-        try:
-            cells.append(_pick(feature, index, by_name, default_type))
-        except _BadFeatureError as bad:
-            plan.problems.append(Problem(index, str(bad)))
     with ThreadPoolExecutor(1) as aside:
-        judging = aside.submit(_judged, data, cells, len(features)) if isinstance(data, Decoded) else None
+        judging = aside.submit(_judged, data.rings) if isinstance(data, Decoded) else None
+        for index, feature in enumerate(features):
+            try:
+                cells.append(_pick(feature, index, by_name, default_type))
+            except _BadFeatureError as bad:
+                plan.problems.append(Problem(index, str(bad)))
         _content_uuids([item for item in cells if item.uid is None], image, plan.problems)
+        picked = _distinct(cells, nucleus, plan)
         judged = judging.result() if judging is not None else None
+    bad: dict[int, str] = {}
+    plan.columns, rows_of = _convert(picked, image, simplify, bad, plan.notes, make_valid, judged)
+    plan.problems = sorted(plan.problems + [Problem(i, reason) for i, reason in bad.items()], key=lambda p: p.index)
+    per_feature = Counter(rows_of.tolist())
+    plan.valid_features = len(per_feature)
+    geometry_of = {item.index: item.geometry for item in picked}
+    plan.split = [
+        {"feature": index + 1, "geometry": str((geometry_of[index] or {}).get("type")), "annotations": count}
+        for index, count in sorted(per_feature.items()) if count > 1
+    ]  # fmt: skip
+    return plan
+
+
+def _distinct(cells: list[_Picked], nucleus: AnnotationType | None, plan: ImportPlan) -> list[_Picked]:
+    """The features to convert: each id once (another feature with one id is a conflict, in the
+    plan's problems), and a cell's nucleus after it where a type is given for nuclei."""
     picked: list[_Picked] = []
     ids: dict[str, _Picked] = {}  # a given id -> the first feature with it
     for item in cells:
@@ -135,17 +152,7 @@ def plan_import(
             else:
                 uid = str(uuid.uuid5(_NAMESPACE, f"{item.uid}/nucleus"))
                 picked.append(_Picked(item.index, nucleus, item.nucleus, uid, item.description, in_cell=True))
-    bad: dict[int, str] = {}
-    plan.columns, rows_of = _convert(picked, image, simplify, bad, plan.notes, make_valid, judged)
-    plan.problems = sorted(plan.problems + [Problem(i, reason) for i, reason in bad.items()], key=lambda p: p.index)
-    per_feature = Counter(rows_of.tolist())
-    plan.valid_features = len(per_feature)
-    geometry_of = {item.index: item.geometry for item in picked}
-    plan.split = [
-        {"feature": index + 1, "geometry": str((geometry_of[index] or {}).get("type")), "annotations": count}
-        for index, count in sorted(per_feature.items()) if count > 1
-    ]  # fmt: skip
-    return plan
+    return picked
 
 
 def _pick(feature: Any, index: int, by_name: dict[str, AnnotationType], default: str | None) -> _Picked:
@@ -375,9 +382,9 @@ def _closed_polygons(rings: list[Any], table: np.ndarray) -> tuple[np.ndarray, n
 
 @dataclass(frozen=True)
 class _Judged:
-    """Plain polygons made and judged valid or not on a second thread while this one makes the
-    content UUIDs (GEOS lets go of the GIL, so on two cores the two overlap): by feature, its
-    polygon (None where its ring is not plain) and whether it is valid."""
+    """Plain polygons made and judged valid or not on a second thread while this one picks the
+    features and makes their content UUIDs (GEOS lets go of the GIL, so on two cores the two
+    overlap): by feature, its polygon (None where it has no plain ring) and whether it is valid."""
 
     polygons: np.ndarray
     valid: np.ndarray
@@ -393,20 +400,19 @@ class _Judged:
         return np.flatnonzero(~made).tolist()
 
 
-def _judged(data: Decoded, cells: list[_Picked], features: int) -> _Judged | None:
-    """`_Judged` of the features' plain rings (their positions checked pairs of numbers, as the
-    typed decoding read them), when every picked feature has one and all their positions are
+def _judged(rings: list[list[tuple[float, float]] | None]) -> _Judged | None:
+    """`_Judged` of the features' rings (each feature's one ring, its positions pairs of numbers
+    as the typed decoding checked them; None for any other geometry), when all their positions are
     finite; otherwise they are made the usual way, after the content UUIDs."""
-    rings = [data.rings[item.index] for item in cells]
-    if None in rings:
-        return None
-    table = _checked_coordinates(rings)  # type: ignore[arg-type]  # no None among them
+    at = [index for index, ring in enumerate(rings) if ring is not None]
+    chosen = [rings[index] for index in at]
+    table = _checked_coordinates(chosen) if chosen else None  # type: ignore[arg-type]  # no None among them
     if table is None:
         return None
-    plain, made = _closed_polygons(rings, table)
-    at = np.fromiter((item.index for item in cells), np.int64, len(cells))[plain]
-    polygons, valid = np.full(features, None, dtype=object), np.zeros(features, bool)
-    polygons[at], valid[at] = made, shapely.is_valid(made)
+    plain, made = _closed_polygons(chosen, table)
+    where = np.asarray(at, np.int64)[plain]
+    polygons, valid = np.full(len(rings), None, dtype=object), np.zeros(len(rings), bool)
+    polygons[where], valid[where] = made, shapely.is_valid(made)
     return _Judged(polygons, valid)
 
 
