@@ -23,6 +23,7 @@ from exact_desktop.model.layers import ANNOTATIONS
 from exact_desktop.plugins.brought_types import brought_types
 from exact_desktop.store.base import Store, StoreError, ViewportQuery
 from exact_desktop.ui.annotation_list import AnnotationList
+from exact_desktop.ui.busy import busy
 from exact_desktop.ui.edit_tools_ui import EditToolsUi
 from exact_desktop.ui.help_dialog import HelpDialog
 from exact_desktop.ui.image_finder import ImageFinder
@@ -182,11 +183,13 @@ class AnnotationUi:
         if image is None:
             return None
         try:
-            plan = plan_file(self.store, image, path)
+            with busy(self.window, f"Checking {path.name}\u2026"):
+                plan = plan_file(self.store, image, path)
             if plan.problems and not ask_to_skip(plan):
                 self.window.statusBar().showMessage(f"Nothing imported from {path.name}", 10_000)
                 return None
-            result = carry_out(self.store, plan, self.history)
+            with busy(self.window, f"Importing {plan.annotation_count:,} annotations from {path.name}\u2026"):
+                result = carry_out(self.store, plan, self.history)
         except (ExchangeError, StoreError) as err:
             self.window.show_error(f"Import failed: {err}")
             return None

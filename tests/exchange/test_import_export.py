@@ -276,7 +276,10 @@ def test_command_line_refuses_bad_files_unless_asked_and_exports(project, tmp_pa
         timeout=120,
     )
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout)["stored"] == 6
+    assert json.loads(done.stdout)["stored"] == 6 and "nothing new" not in done.stderr
+    again = subprocess.run(done.args, cwd=PROJECT, capture_output=True, text=True, timeout=120)
+    assert json.loads(again.stdout)["stored"] == 0  # the second time: said in words too, not only by a 0
+    assert "nothing new: its 6 annotations are on the image already" in again.stderr
     out = tmp_path / "out.geojson"
     exported = subprocess.run(
         [*cmd, "export", "--db", db, "--image", str(s.image.id), str(out)],

@@ -21,6 +21,7 @@ from exact_desktop.plugins.registry import PLUGIN_SORT_ORDER, register
 from exact_desktop.project.opening import project_of
 from exact_desktop.store.local_user import login_name
 from exact_desktop.store.sqlite.store import SqliteStore
+from exact_desktop.ui import annotation_ui
 from exact_desktop.ui.help_dialog import HelpDialog
 from exact_desktop.ui.label_keys import shifted_digit
 from exact_desktop.ui.main_window import MainWindow
@@ -396,6 +397,35 @@ def test_import_from_the_file_menu_asks_about_bad_features_and_is_one_undo(qtbot
     assert "Imported 2 annotations" in window.statusBar().currentMessage()
     QTest.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert live(store, s.image.id) == []
+
+
+def test_an_import_shows_what_it_does_while_it_works(qtbot, tmp_path, monkeypatch):
+    """The file dialog closed, a wait cursor and a status line say the file is being checked,
+    then written: a big import otherwise looks like a window that hung."""
+    store, s, _ = project(tmp_path)
+    path = tmp_path / "in.geojson"
+    point = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [10, 10]},
+             "properties": {"classification": {"name": "Mitosis"}}}  # fmt: skip
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [point]}))
+    window = annotating_window(qtbot, store, s.image_set.id)
+    seen = []
+
+    def watched(work):
+        def run(*args, **kwargs):
+            cursor = QApplication.overrideCursor()
+            seen.append((window.statusBar().currentMessage(), cursor is not None and cursor.shape()))
+            return work(*args, **kwargs)
+
+        return run
+
+    monkeypatch.setattr(annotation_ui, "plan_file", watched(annotation_ui.plan_file))
+    monkeypatch.setattr(annotation_ui, "carry_out", watched(annotation_ui.carry_out))
+    assert window.annotation.import_file(path, lambda plan: True).stored == 1
+    assert seen == [
+        ("Checking in.geojson\u2026", Qt.CursorShape.WaitCursor),
+        ("Importing 1 annotations from in.geojson\u2026", Qt.CursorShape.WaitCursor),
+    ]
+    assert QApplication.overrideCursor() is None and "Imported 1 annotations" in window.statusBar().currentMessage()
 
 
 def test_open_without_slides_needs_an_earlier_project(tmp_path):
