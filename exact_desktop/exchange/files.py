@@ -115,6 +115,8 @@ def _counted(store: Store, image: int | None, ids: list[int]) -> int:
 def _first_new(uids: list[str], store: Store, image: int | None) -> np.ndarray:
     """Which of `uids` to add: the first of each UUID the image does not have yet."""
     present = store.present_uuids(image, uids) if image is not None else set()
+    if not present and len(set(uids)) == len(uids):  # the usual import: all new, each once
+        return np.ones(len(uids), bool)
     fresh = np.zeros(len(uids), bool)
     for position, uid in enumerate(uids):
         if uid not in present:
