@@ -15,19 +15,10 @@ from exact_desktop.exchange import geojson
 from exact_desktop.exchange.files import carry_out, plan_file
 from exact_desktop.exchange.plan import ExchangeError
 from exact_desktop.model import entities as e
-from exact_desktop.store.sqlite.store import SqliteStore
 from tests.conftest import PROJECT
-from tests.store.conftest import seed
 
 ID = "5b0f5a9e-1d1f-4bb0-9d9f-6c1d7e2f8a11"
 SQUARE = {"type": "Polygon", "coordinates": [[[10, 10], [40, 10], [40, 40], [10, 40], [10, 10]]]}
-
-
-@pytest.fixture
-def project(tmp_path):
-    store = SqliteStore(tmp_path / "p.db")
-    yield store, seed(store)
-    store.close()
 
 
 def feature(geometry, kind="Tissue", **extra):

@@ -13,22 +13,9 @@ from exact_desktop.exchange import geojson, geojson_typed
 from exact_desktop.exchange.files import image_types, plan_file
 from exact_desktop.exchange.plan import ExchangeError
 from exact_desktop.model import entities as e
-from exact_desktop.store.sqlite.store import SqliteStore
-from tests.store.conftest import seed
+from tests.exchange.test_hostile_geojson import ID, feature
 
-ID = "5b0f5a9e-1d1f-4bb0-9d9f-6c1d7e2f8a11"
 RING = [[10, 10], [40.5, 10], [40.5, 40.25], [10, 40.25], [10, 10]]
-
-
-@pytest.fixture
-def project(tmp_path):
-    store = SqliteStore(tmp_path / "p.db")
-    yield store, seed(store)
-    store.close()
-
-
-def feature(geometry, kind="Tissue", **extra):
-    return {"type": "Feature", "geometry": geometry, "properties": {"classification": {"name": kind}}, **extra}
 
 
 def polygon(*rings, **extra):
