@@ -393,3 +393,21 @@ def test_a_list_in_the_workers_form_that_the_store_refuses_names_each_item(serve
     store.close()
     stored = post(served, f"{P}/pluginresultannotations/", [item(fine), item(fine)])
     assert stored.status_code == 201 and len(stored.json()) == 2
+
+
+def test_a_result_annotation_create_answers_with_the_fields_asked_for(served):
+    """`fields`/`omit` cut a create's answer as EXACT's serializer does (the result writer asks
+    for the ids alone); the rows are stored whole either way."""
+    entry = _entry(served)
+    items = [{"annotation_type": served.seed.box.id, "pluginresultentry": entry, "image": served.seed.image.id,
+              "vector": {"x1": i, "y1": i, "x2": i + 3, "y2": i + 3}, "score": 0.5, "meta_data": None,
+              "unique_identifier": str(uuid.uuid4())} for i in range(3)]  # fmt: skip
+    ids = post(served, f"{P}/pluginresultannotations/", items[:2], params={"fields": "id"})
+    assert ids.status_code == 201 and [set(x) for x in ids.json()] == [{"id"}] * 2
+    stored = [get(served, f"{P}/pluginresultannotations/{x['id']}/").json() for x in ids.json()]
+    assert [(x["unique_identifier"], x["vector"]) for x in stored] == [
+        (i["unique_identifier"], i["vector"]) for i in items[:2]
+    ]
+    without = post(served, f"{P}/pluginresultannotations/", items[2], params={"omit": "vector,meta_data"})
+    assert without.status_code == 201 and {"id", "score"} <= set(without.json())
+    assert not {"vector", "meta_data"} & set(without.json())
