@@ -81,8 +81,12 @@ def run(args: argparse.Namespace) -> int:
             return _cancel(store, args.job)
         return _run(store, args) if args.plugin_command == "run" else _test(store, args)
     except StopSignal as stop:
-        print(f"exact-desktop: stopped by {stop}: the plugin's workers were ended and the run's unfinished jobs "
-              f"marked interrupted (results so far kept); the same command takes them up", file=sys.stderr)  # fmt: skip
+        if args.plugin_command == "test":  # a test ends as a failure does: what it made is gone
+            print(f"exact-desktop: stopped by {stop}: the test was ended; nothing of it was kept", file=sys.stderr)
+        else:
+            print(f"exact-desktop: stopped by {stop}: the plugin's workers were ended and the run's unfinished "
+                  "jobs marked interrupted (results so far kept); the same command takes them up",
+                  file=sys.stderr)  # fmt: skip
         return stop.exit_code
     except (LookupError, ParameterError, PluginRegistryError, StoreError, ValueError) as err:
         return fail(str(err))

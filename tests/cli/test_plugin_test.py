@@ -63,14 +63,14 @@ def test_a_failing_script_says_why_and_an_unknown_image_is_one_line(project):
     assert code == 2 and err.count("\n") == 1 and "no image 999" in err
 
 
-def start_slow_test(store, image: int) -> tuple[subprocess.Popen, e.Plugin]:
+def start_slow_test(store, image: int, stderr=subprocess.DEVNULL) -> tuple[subprocess.Popen, e.Plugin]:
     """A `plugin test` of many boxes that takes a while (about 12 s) and its record, once it has
     stored some of them."""
     earlier = {p.id for p in store.list(e.Plugin)}
     test = subprocess.Popen([sys.executable, "-m", "exact_desktop", "plugin", "test", str(SCRIPTS / "many_boxes.py"),
                              "--image", str(image), "--param", "count=6000", "--param", "pause_s=0.2",
                              "--db", str(store.path)], cwd=PROJECT, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
+                            stderr=stderr, start_new_session=True)  # fmt: skip
     deadline = time.monotonic() + 60
     while True:
         for record in store.list(e.Plugin):
@@ -86,7 +86,8 @@ def test_the_next_test_tidies_a_killed_test_and_leaves_a_running_one_alone(proje
     store, s, _plugin, _third = project
     before = counts(store)
     killed, dead = start_slow_test(store, s.image.id)
-    running, alive = start_slow_test(store, s.image.id)  # another test, running in its own process
+    said = open(store.path.parent / "running-test.err", "w+")  # noqa: SIM115 - read after the process ends
+    running, alive = start_slow_test(store, s.image.id, said)  # another test, running in its own process
     try:
         os.killpg(killed.pid, signal.SIGKILL)  # the test and its worker, as a power cut would
         killed.wait()
@@ -102,4 +103,8 @@ def test_the_next_test_tidies_a_killed_test_and_leaves_a_running_one_alone(proje
     finally:
         running.terminate()  # stopped, not killed: it removes its own record on the way out
         running.wait(timeout=60)
+        said.seek(0)
+        err = said.read()
+        said.close()
+    assert "stopped by SIGTERM: the test was ended; nothing of it was kept" in err  # not a run's "takes them up"
     assert counts(store) == before  # records, jobs, results, the type made for them and their bands: all gone
