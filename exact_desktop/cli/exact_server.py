@@ -183,18 +183,21 @@ def _add(args: argparse.Namespace) -> int:
 
 def _with_server(args: argparse.Namespace, action: Any) -> int:
     from exact_desktop.plugins.registry import PluginRegistryError, local_plugin
+    from exact_desktop.project.test_records import PluginTestRecordError, refuse_a_test
     from exact_desktop.store.base import StoreError
 
     try:
         connection, credentials = connect(args.server)
         store = _project(args)
         try:
+            if store is not None:
+                refuse_a_test(store, args.name)
             plugin = local_plugin(store, args.name)
         finally:
             if store is not None:
                 store.close()
         return action(args, connection, credentials, plugin)
-    except (CredentialsError, PluginRegistryError, StoreError, ValueError) as err:
+    except (CredentialsError, PluginRegistryError, PluginTestRecordError, StoreError, ValueError) as err:
         return fail(str(err))
     except (LookupError, ExactApiError) as err:
         return fail(f"{args.server}: {err}")

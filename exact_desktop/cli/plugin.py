@@ -95,12 +95,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _list(store: Any) -> int:
-    from exact_desktop.model.entities import Plugin
+    from exact_desktop.project.test_records import project_plugins
 
     listed = [
         {"id": p.id, "name": p.name, "script": p.script, "queue": p.queue, "products": p.products,
          "produces": p.produces, "parameters": p.parameter_schema}
-        for p in store.list(Plugin)
+        for p in project_plugins(store)  # not a plugin test's record, as in the window
     ]  # fmt: skip
     print(json.dumps(listed))
     return 0
@@ -127,11 +127,11 @@ def _say_why_skipped(store: Any, plugin_name: str, images: list[int]) -> None:
     """Per state: done ones need --run-again; a queued or running one belongs to another run or
     window, or to one that was killed outright, which `plugin cancel` frees for the next run."""
     from exact_desktop.model import entities as e
-    from exact_desktop.plugins.registry import find_plugin
+    from exact_desktop.project.test_records import project_plugin
 
     if not images:
         return
-    plugin = find_plugin(store, plugin_name)
+    plugin = project_plugin(store, plugin_name)
     jobs = [j for image in images for j in store.list(e.PluginJob, plugin=plugin.id, image=image)]
     done = sum(j.status == "done" for j in jobs)
     if done:
@@ -175,15 +175,15 @@ def say_skipped(summary: dict[str, Any]) -> None:
 def _jobs(store: Any, plugin_name: str | None) -> int:
     from exact_desktop.model import entities as e
     from exact_desktop.plugins.progress import detail_tail
-    from exact_desktop.plugins.registry import find_plugin
+    from exact_desktop.project.test_records import project_plugin, project_plugins
 
-    names = {p.id: p.name for p in store.list(e.Plugin)}
-    only = {"plugin": find_plugin(store, plugin_name).id} if plugin_name else {}
+    names = {p.id: p.name for p in project_plugins(store)}  # a plugin test's job is not listed
+    only = {"plugin": project_plugin(store, plugin_name).id} if plugin_name else {}
     listed = [
         {"job": j.id, "plugin": names.get(j.plugin), "image": j.image, "status": j.status,
          "processing_complete": j.processing_complete, "error": j.error_message or None,
          "detail": detail_tail(j.error_detail) or None}
-        for j in store.list(e.PluginJob, **only)
+        for j in store.list(e.PluginJob, **only) if j.plugin in names
     ]  # fmt: skip
     print(json.dumps(listed))
     return 0

@@ -146,15 +146,6 @@ def produced_types(store: Store, plugin: e.Plugin) -> list[e.AnnotationType]:
     return [t for t in found if t.name in plugin.produces] if plugin.produces else found
 
 
-def find_plugin(store: Store, plugin_name: str) -> e.Plugin:
-    """The project's plugin called `plugin_name`; LookupError names the ones it has."""
-    found = store.list(e.Plugin, name=plugin_name)
-    if not found:
-        names = ", ".join(p.name for p in store.list(e.Plugin)) or "none"
-        raise LookupError(f"no plugin named {plugin_name!r} in this project (registered: {names})")
-    return found[0]
-
-
 def local_plugin(store: Store | None, name: str) -> e.Plugin:
     """The plugin called `name`: the project's record, else a built-in or entry-point plugin
     described on the spot (so a lab's worker machine needs no project to run one)."""

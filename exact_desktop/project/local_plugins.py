@@ -14,6 +14,7 @@ from exact_desktop.plugins.jobs import Submitted, cancel_job, create_jobs, mark_
 from exact_desktop.plugins.warm_workers import WarmWorkers
 from exact_desktop.project.dead_tests import tidy_dead_tests
 from exact_desktop.project.local_run import queue_jobs
+from exact_desktop.project.test_records import project_plugins
 from exact_desktop.server.server import serve_in_thread
 from exact_desktop.store.sqlite.store import SqliteStore
 from exact_desktop.store.sqlite.trial_book import TrialBook
@@ -40,8 +41,7 @@ class LocalPlugins:
 
     def plugins(self) -> list[e.Plugin]:
         """The project's plugins: a `plugin test`'s record, there while it runs, is not one."""
-        tests = TrialBook(self.store).plugins()
-        return [p for p in self.store.list(e.Plugin) if p.id not in tests]
+        return project_plugins(self.store)
 
     def on_server(self) -> None:
         return None  # the plugins are the project's own records

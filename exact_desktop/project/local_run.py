@@ -15,9 +15,10 @@ from exact_desktop.plugins.job_book import StoreJobBook
 from exact_desktop.plugins.jobs import Submitted, create_jobs, mark_interrupted, settle_reruns
 from exact_desktop.plugins.local_queue import LocalQueue, Report, project_env, supervisor_gone
 from exact_desktop.plugins.progress import detail_tail
-from exact_desktop.plugins.registry import check_runnable, find_plugin
+from exact_desktop.plugins.registry import check_runnable
 from exact_desktop.plugins.warm_workers import WarmWorkers
 from exact_desktop.project.dead_tests import tidy_dead_tests
+from exact_desktop.project.test_records import project_plugin
 from exact_desktop.server.server import RunningServer, serve_in_thread
 from exact_desktop.store.base import NotFoundError
 from exact_desktop.store.sqlite.store import SqliteStore
@@ -29,7 +30,7 @@ def run_plugin(
 ) -> dict[str, Any]:  # fmt: skip
     """Everything is checked (plugin, its script, the image set, the parameters) before a job is
     made or a result set aside; earlier results are replaced only by a job that is done."""
-    plugin = find_plugin(store, plugin_name)
+    plugin = project_plugin(store, plugin_name)  # never a test's record: its end takes every job under it
     check_runnable(plugin.script)
     try:
         store.get(e.ImageSet, image_set)

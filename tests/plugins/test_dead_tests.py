@@ -4,10 +4,7 @@ Tests an earlier version left are tidied as well."""
 
 from __future__ import annotations
 
-import json
 import sqlite3
-import subprocess
-import sys
 
 from exact_desktop.model import entities as e
 from exact_desktop.project.dead_tests import tidy_dead_tests
@@ -15,32 +12,14 @@ from exact_desktop.project.local_plugins import LocalPlugins
 from exact_desktop.project.opening import project_of
 from exact_desktop.project.process_mark import ProcessMark
 from exact_desktop.store.sqlite.store import SqliteStore
-from exact_desktop.store.sqlite.trial_book import TrialBook
 from exact_desktop.ui.main_window import MainWindow
-from tests.conftest import PROJECT
+from tests.plugins.conftest import ended_mark, plant_test
 from tests.store.conftest import older_file
-
-_MARK = "import json, dataclasses; from exact_desktop.project.process_mark import ProcessMark; " \
-        "print(json.dumps(dataclasses.asdict(ProcessMark.here())))"  # fmt: skip
-
-
-def plant_test(store, image: int, product: int, mark: ProcessMark) -> e.Plugin:
-    """A test's record as `plugin test` makes it, by the process `mark`, its job running with a result."""
-    made = e.AnnotationType(f"Spot of {mark.pid}", 1, product)
-    plugin = TrialBook(store).begin(e.Plugin(f"Spots (test {mark.pid:06x})", products=[product], produces=[made.name]),
-                                    [made], mark.host, mark.pid, mark.started)  # fmt: skip
-    job = store.create(e.PluginJob(plugin.id, image, status="running", attached_worker=f"local-{mark.pid}-1-1"))
-    result = store.create(e.PluginResult(image, job.id, plugin.id))
-    entry = store.create(e.PluginResultEntry(result.id, "spots"))
-    kind = store.list(e.AnnotationType, name=made.name)[0].id
-    store.create(e.PluginResultAnnotation(kind, entry.id, image, {"x1": 1, "y1": 1, "x2": 5, "y2": 5}))
-    return plugin
 
 
 def test_a_window_tidies_a_dead_test_and_lists_no_test(project):
     store, s, behaviours, _third = project
-    ended = subprocess.run([sys.executable, "-c", _MARK], cwd=PROJECT, capture_output=True, text=True, check=True)
-    gone = ProcessMark(**json.loads(ended.stdout))
+    gone = ended_mark()
     dead = plant_test(store, s.image.id, s.product.id, gone)  # its process has ended
     alive = plant_test(store, s.image.id, s.product.id, ProcessMark.here())  # a test this process runs
     plugins = LocalPlugins(store)
@@ -57,8 +36,7 @@ def test_a_window_tidies_a_dead_test_and_lists_no_test(project):
 def test_tests_an_earlier_version_left_are_taken_in_by_their_name(tmp_path):
     """Files written before tests were recorded: a test's record is known by the name it was made
     with, its process by its job's worker; bands that index nothing for a group gone are removed."""
-    ended = subprocess.run([sys.executable, "-c", _MARK], cwd=PROJECT, capture_output=True, text=True, check=True)
-    gone, here = ProcessMark(**json.loads(ended.stdout)).pid, ProcessMark.here().pid
+    gone, here = ended_mark().pid, ProcessMark.here().pid
     plugin = "INSERT INTO plugin (id, name, author, package, contact, abouturl, icon, script, queue, " \
              "parameter_schema, produces) VALUES ({}, '{}', '', '', '', '', '', 'x.py', 'local', '[]', '[]');"  # fmt: skip
     job = "INSERT INTO plugin_job (plugin, image, created_time, updated_time, processing_complete, " \

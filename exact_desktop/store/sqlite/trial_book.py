@@ -84,6 +84,11 @@ class TrialBook:
         self.store.delete_chosen(choose)
         return ended
 
+    def trial(self, plugin: int) -> Trial | None:
+        """The test whose record `plugin` is; None for a plugin of the project's."""
+        with self.store.engine.connect() as conn:
+            return next((t for t in _trials(conn) if t.plugin == plugin), None)
+
     def plugins(self) -> set[int]:
         """The records of the tests under way (or killed and not yet tidied): not the project's plugins."""
         with self.store.engine.connect() as conn:
