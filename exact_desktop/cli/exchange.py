@@ -57,11 +57,14 @@ def run(args: argparse.Namespace) -> int:
             print(json.dumps({**summary, "imported": 0}))
             return 2
         result = carry_out(store, plan)
-        if result.already_present and not result.imported:  # a second import of one file: say it, not only a 0
+        if result.already_present and not (result.imported or result.restored):  # a second import: say it
             print(f"exact-desktop: {args.file}: nothing new: its {result.already_present:,} annotations are on the "
                   "image already", file=sys.stderr)  # fmt: skip
-        print(json.dumps({**summary, "imported": result.imported, "already_present": result.already_present,
-                          "stored": result.stored}))  # fmt: skip
+        if result.restored:
+            print(f"exact-desktop: {args.file}: {result.restored:,} of its annotations were deleted on the image "
+                  "and are back, as the file has them", file=sys.stderr)  # fmt: skip
+        print(json.dumps({**summary, "imported": result.imported, "restored": result.restored,
+                          "already_present": result.already_present, "stored": result.stored}))  # fmt: skip
         return 0
     except (ExchangeError, StoreError) as err:
         print(f"exact-desktop: {err}", file=sys.stderr)

@@ -2,7 +2,8 @@
 
 An import is planned first (every feature checked) and then carried out in one transaction;
 annotations whose UUID the image already has are left alone, so importing a file twice adds
-nothing the second time. Counts are of what the store holds afterwards, not of what was sent.
+nothing the second time; one deleted here is brought back as the file has it. Counts are of
+what the store holds afterwards, not of what was sent.
 """
 
 from __future__ import annotations
@@ -28,9 +29,10 @@ GEOJSON, EXACT = "geojson", "exact"
 
 @dataclass
 class ImportResult:
-    imported: int
+    imported: int  # new annotations
     already_present: int
-    stored: int  # this import's annotations counted in the project afterwards
+    stored: int  # this import's annotations (new and restored) counted live in the project afterwards
+    restored: int = 0  # annotations deleted on the image earlier, brought back as the file has them
 
 
 def image_types(store: Store, image_id: int) -> list[AnnotationType]:
@@ -81,24 +83,54 @@ def plan_file(
 
 def carry_out(store: Store, plan: ImportPlan, history: EditHistory | None = None) -> ImportResult:
     """Store the plan's annotations in one transaction (one undoable edit with `history`): each
-    UUID once, and none the image has already. GeoJSON's columns go to the store as they are."""
+    UUID once, and none the image has live already. One whose annotation was deleted here (an
+    undone import, a delete) brings that annotation back, as the file has it, in the same
+    transaction. GeoJSON's columns go to the store as they are when nothing is brought back."""
     batch = plan.columns
     uids = batch.unique_identifiers if batch is not None else [a.unique_identifier for a in plan.listed]
     image = batch.image if batch is not None else (plan.listed[0].image if plan.listed else None)
     with gc_paused():
-        fresh = _first_new(uids, store, image)
+        fresh, back = _first_new(uids, store, image)
         if batch is not None and not fresh.all():
             batch = batch.rows(np.flatnonzero(fresh))
-        if batch is not None and history is None:
+        restoring = _restorations(plan, back)
+        if batch is not None and history is None and not restoring:
             ids = store.create_columns(batch)
         else:
             chosen = list(compress(plan.listed, fresh)) if batch is None else batch.annotations()
-            if history is not None:
-                ids = history.create(chosen, f"Import {len(chosen):,} annotations")
+            label = f"Import {len(chosen) + len(restoring):,} annotations"
+            if history is not None and restoring:
+                ids = history.change_and_create(label, restoring, chosen)
+            elif history is not None:
+                ids = history.create(chosen, label)
+            elif restoring:
+                ids = store.change_and_create(restoring, chosen)
             else:
                 ids = store.bulk_create(chosen)
     added = int(fresh.sum())
-    return ImportResult(added, len(uids) - added, _counted(store, image, ids))
+    return ImportResult(
+        added,
+        len(uids) - added - len(back),
+        _counted(store, image, ids) + _counted(store, image, list(restoring)),
+        len(back),
+    )
+
+
+def _restorations(plan: ImportPlan, back: dict[int, int]) -> dict[int, dict[str, Any]]:
+    """Per deleted annotation to bring back (by id), the file's version of it (`back`: position
+    in the plan -> id): what a person re-importing a file expects to see is that file."""
+    if not back:
+        return {}
+    positions = sorted(back)
+    if plan.columns is not None:
+        found = plan.columns.rows(np.array(positions)).annotations()
+    else:
+        found = [plan.listed[p] for p in positions]
+    return {
+        back[p]: {"deleted": False, "annotation_type": a.annotation_type, "vector": a.vector,
+                  "description": a.description, "meta_data": a.meta_data}
+        for p, a in zip(positions, found, strict=True)
+    }  # fmt: skip
 
 
 def _counted(store: Store, image: int | None, ids: list[int]) -> int:
@@ -112,17 +144,22 @@ def _counted(store: Store, image: int | None, ids: list[int]) -> int:
     return store.count(Annotation, id__in=picked, image=image, deleted=False)
 
 
-def _first_new(uids: list[str], store: Store, image: int | None) -> np.ndarray:
-    """Which of `uids` to add: the first of each UUID the image does not have yet."""
+def _first_new(uids: list[str], store: Store, image: int | None) -> tuple[np.ndarray, dict[int, int]]:
+    """Which of `uids` to add (the first of each UUID the image does not have yet), and which
+    to bring back (the first of each UUID of a deleted annotation: its position -> the id)."""
     present = store.present_uuids(image, uids) if image is not None else set()
     if not present and len(set(uids)) == len(uids):  # the usual import: all new, each once
-        return np.ones(len(uids), bool)
+        return np.ones(len(uids), bool), {}
+    deleted = store.deleted_uuids(image, sorted(present)) if image is not None and present else {}
     fresh = np.zeros(len(uids), bool)
+    back: dict[int, int] = {}
     for position, uid in enumerate(uids):
         if uid not in present:
             present.add(uid)
             fresh[position] = True
-    return fresh
+        elif uid in deleted:
+            back[position] = deleted.pop(uid)
+    return fresh, back
 
 
 def export_file(store: Store, image_id: int, path: Path, fmt: str | None = None) -> int:

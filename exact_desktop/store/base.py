@@ -202,6 +202,16 @@ class Store(ABC):
             found.update(a.unique_identifier for a in self.list(Annotation, image=image, unique_identifier__in=picked))
         return found
 
+    def deleted_uuids(self, image: int, uuids: Sequence[str], chunk: int = 500) -> dict[str, int]:
+        """Which of `uuids` the image's deleted annotations have, with their ids: an import of one
+        of them brings that annotation back rather than passing it as already here."""
+        found: dict[str, int] = {}
+        for start in range(0, len(uuids), chunk):
+            picked = list(uuids[start : start + chunk])
+            listed = self.list(Annotation, image=image, unique_identifier__in=picked, deleted=True)
+            found.update((a.unique_identifier, stored_id(a)) for a in listed)
+        return found
+
     def create_columns(self, batch: AnnotationColumns) -> builtins.list[int]:
         """`bulk_create` of new annotations given as columns (an import's): all or none, in one
         transaction; the new ids in order. A store with no column path of its own makes objects."""

@@ -193,8 +193,10 @@ class AnnotationUi:
         except (ExchangeError, StoreError) as err:
             self.window.show_error(f"Import failed: {err}")
             return None
+        back = f" ({result.restored:,} of them deleted here before, now back)" if result.restored else ""
         skipped = f", {result.already_present:,} already here" if result.already_present else ""
-        self.window.statusBar().showMessage(f"Imported {result.stored:,} annotations from {path.name}{skipped}", 15_000)
+        shown = f"Imported {result.stored:,} annotations from {path.name}{back}{skipped}"
+        self.window.statusBar().showMessage(shown, 15_000)
         return result
 
     def _ask_to_skip(self, plan: ImportPlan) -> bool:

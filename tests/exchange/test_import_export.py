@@ -243,6 +243,38 @@ def test_simplify_and_undo_of_an_import(project, tmp_path):
     assert live(store, s.image.id) == []
 
 
+def test_an_annotation_deleted_here_comes_back_as_the_file_has_it_in_one_undo_step(project, tmp_path):
+    """Deleted by hand or by an undone import, an annotation whose UUID comes again in a file is
+    brought back (same row, the file's outline), counted as restored, never as already here."""
+    store, s, _ = project
+    path = write(tmp_path, QUPATH)
+    carry_out(store, plan_file(store, s.image.id, path, default_type="Tissue"))
+    holed = store.list(e.Annotation, unique_identifier=HOLE_ID)[0]
+    history = EditHistory(store)
+    history.delete([holed.id])
+    moved = json.loads(json.dumps(QUPATH))
+    moved["features"][0]["geometry"]["coordinates"] = [[[10, 10], [90, 10], [90, 90], [10, 10]]]
+    new_point = {"type": "Feature", "id": "0f1e2d3c-4b5a-4978-8a6b-5c4d3e2f1a00",
+                 "geometry": {"type": "Point", "coordinates": [7, 7]}, "properties": {"classification": "Mitosis"}}  # fmt: skip
+    moved["features"].append(new_point)
+    result = carry_out(
+        store, plan_file(store, s.image.id, write(tmp_path, moved, "moved.geojson"), default_type="Tissue"), history
+    )
+    assert (result.imported, result.restored, result.already_present, result.stored) == (1, 1, 6, 2)
+    back = store.get(e.Annotation, holed.id)
+    assert not back.deleted and back.vector == {"x1": 10.0, "y1": 10.0, "x2": 90.0, "y2": 10.0, "x3": 90.0, "y3": 90.0}
+    assert back.meta_data in (None, {})  # the file's version has no hole
+    assert history.undo_label() == "Import 2 annotations"
+    history.undo()  # one step: the restored one deleted again, the new one too
+    assert store.get(e.Annotation, holed.id).deleted and len(live(store, s.image.id)) == 6
+    history.undo()  # and the delete undone: as it was after the first import
+    assert store.get(e.Annotation, holed.id).vector["x2"] == 100.0
+    store.update(e.Annotation, holed.id, deleted=True)  # without a history (the command line): the same
+    again = carry_out(store, plan_file(store, s.image.id, path, default_type="Tissue"))
+    assert (again.imported, again.restored, again.already_present, again.stored) == (0, 1, 6, 1)
+    assert not store.get(e.Annotation, holed.id).deleted
+
+
 def test_a_file_that_is_not_json_or_not_annotations_is_named(project, tmp_path):
     store, s, _ = project
     broken = tmp_path / "broken.geojson"

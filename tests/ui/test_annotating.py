@@ -397,6 +397,14 @@ def test_import_from_the_file_menu_asks_about_bad_features_and_is_one_undo(qtbot
     assert "Imported 2 annotations" in window.statusBar().currentMessage()
     QTest.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert live(store, s.image.id) == []
+    again = ui.import_file(path, lambda plan: True)  # the undone import's annotations come back, said so
+    assert (again.imported, again.restored, again.already_present, again.stored) == (0, 2, 0, 2)
+    assert len(live(store, s.image.id)) == 2
+    assert window.statusBar().currentMessage() == (
+        "Imported 2 annotations from in.geojson (2 of them deleted here before, now back)"
+    )
+    QTest.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert live(store, s.image.id) == []
 
 
 def test_an_import_shows_what_it_does_while_it_works(qtbot, tmp_path, monkeypatch):

@@ -375,14 +375,20 @@ class SqliteStore(Store):
     def present_uuids(self, image: int, uuids: Sequence[str], chunk: int = 500) -> set[str]:
         """Straight from the (image, UUID) index: an import asks for 100,000 at a time, where
         SQLAlchemy's compiling of 200 statements cost more than SQLite's lookups."""
-        found: set[str] = set()
+        return {row[0] for row in self._by_uuid(image, uuids, chunk, "unique_identifier", "")}
+
+    def deleted_uuids(self, image: int, uuids: Sequence[str], chunk: int = 500) -> dict[str, int]:
+        return dict(self._by_uuid(image, uuids, chunk, "unique_identifier, id", " AND deleted"))
+
+    def _by_uuid(self, image: int, uuids: Sequence[str], chunk: int, columns: str, where: str) -> builtins.list[Any]:
+        found: builtins.list[Any] = []
         with reading(self.engine) as conn:
             cursor = driver_cursor(conn)
             for start in range(0, len(uuids), chunk):
                 picked = uuids[start : start + chunk]
                 marks = ",".join("?" * len(picked))
-                sql = f"SELECT unique_identifier FROM annotation WHERE image = ? AND unique_identifier IN ({marks})"
-                found.update(row[0] for row in cursor.execute(sql, (image, *picked)))
+                sql = f"SELECT {columns} FROM annotation WHERE image = ? AND unique_identifier IN ({marks}){where}"
+                found.extend(cursor.execute(sql, (image, *picked)))
         return found
 
     def create_columns(self, batch: AnnotationColumns) -> builtins.list[int]:
