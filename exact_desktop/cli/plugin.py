@@ -151,9 +151,10 @@ def _test(store: Any, args: argparse.Namespace) -> int:
     from exact_desktop.project.plugin_trial import try_plugin
 
     params = parse_params(args.param)
+    report = ProgressLines(StoreJobBook(store), every_s=0.5)
     with stop_signals_raise():
-        result = try_plugin(store, args.script, args.image, params, keep=args.keep,
-                            report=ProgressLines(StoreJobBook(store), every_s=0.5))  # fmt: skip
+        result = try_plugin(store, args.script, args.image, params, keep=args.keep, report=report)
+    report.ends(result["jobs"])
     for name in result["tidied"]:
         print(f"exact-desktop: removed what a killed plugin test left: {name}", file=sys.stderr)
     for name, kind in result["by_type"].items():

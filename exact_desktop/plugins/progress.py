@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import TextIO
+from typing import Any, TextIO
 
 from exact_desktop.model.entities import JobStatus
 from exact_desktop.plugins.job_book import JobBook, JobState
@@ -39,6 +39,17 @@ class ProgressLines:
         self._last = time.monotonic()
         for job in sorted(self.book.states(job_ids), key=lambda j: j.id):
             self._say(job)
+
+    def ends(self, jobs: list[dict[str, Any]]) -> None:
+        """The end of each job of a run's summary that was not said while it ran: a job that
+        failed within one round of supervision (and a test's, removed before the last round)
+        otherwise ends without its reason on stderr."""
+        for job in jobs:
+            said = self._said.get(job["job"])
+            if said is None or said[0] not in ENDED:
+                state = JobState(job["job"], job["status"], job["processing_complete"], "", job["error"] or "",
+                                 job["image"], job["detail"] or "")  # fmt: skip
+                self._say(state)
 
     def _say(self, job: JobState) -> None:
         percent = int(job.processing_complete)

@@ -58,6 +58,7 @@ def test_a_failing_script_says_why_and_an_unknown_image_is_one_line(project):
     code, summary, err = plugin_test(str(SCRIPTS / "behaviours.py"), "--image", str(s.image.id),
                                      "--param", "mode=raise", "--db", str(store.path))  # fmt: skip
     assert code == 1 and "RuntimeError: the model file is missing" in summary["errors"][0]["error"]
+    assert "failed: RuntimeError: the model file is missing" in err  # on stderr too, however fast it failed
     assert counts(store) == before
     code, _summary, err = plugin_test(str(SCRIPTS / "behaviours.py"), "--image", "999", "--db", str(store.path))
     assert code == 2 and err.count("\n") == 1 and "no image 999" in err
