@@ -434,6 +434,16 @@ def test_an_import_shows_what_it_does_while_it_works(qtbot, tmp_path, monkeypatc
         ("Importing 1 annotations from in.geojson\u2026", Qt.CursorShape.WaitCursor),
     ]
     assert QApplication.overrideCursor() is None and "Imported 1 annotations" in window.statusBar().currentMessage()
+    seen.clear()  # its undo and redo too: an undone import of 200,000 wrote for a minute with no sign
+    monkeypatch.setattr(window.annotation.history, "undo", watched(window.annotation.history.undo))
+    monkeypatch.setattr(window.annotation.history, "redo", watched(window.annotation.history.redo))
+    QTest.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    QTest.keyClick(window, Qt.Key.Key_Y, Qt.KeyboardModifier.ControlModifier)
+    assert seen == [
+        ("Undoing Import 1 annotations\u2026", Qt.CursorShape.WaitCursor),
+        ("Redoing Import 1 annotations\u2026", Qt.CursorShape.WaitCursor),
+    ]
+    assert QApplication.overrideCursor() is None and len(live(store, s.image.id)) == 1
 
 
 def test_open_without_slides_needs_an_earlier_project(tmp_path):
