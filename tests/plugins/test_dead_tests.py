@@ -7,6 +7,7 @@ from __future__ import annotations
 import sqlite3
 
 from exact_desktop.model import entities as e
+from exact_desktop.plugins.registry import PLUGIN_SORT_ORDER
 from exact_desktop.project.dead_tests import tidy_dead_tests
 from exact_desktop.project.local_plugins import LocalPlugins
 from exact_desktop.project.opening import project_of
@@ -49,13 +50,30 @@ def test_tests_an_earlier_version_left_are_taken_in_by_their_name(tmp_path):
     ]))  # fmt: skip
     store = SqliteStore(path)
     try:
+        made_for_it = adopted_tests_types(store)
         assert tidy_dead_tests(store) == ["HostileT (test 8640d5)", "Never ran (test ffffff)"]
         assert [p.name for p in store.list(e.Plugin)] == ["Nuclei", "Own (test 1a2b3c)"]  # its process runs
         assert [j.plugin for j in store.list(e.PluginJob)] == [3]
         with sqlite3.connect(path) as db:
-            assert db.execute("SELECT count(*) FROM spatial_band").fetchone()[0] == 0
+            assert db.execute("SELECT count(*) FROM spatial_band WHERE band = 7").fetchone()[0] == 0
+        assert made_for_it not in store.list(e.AnnotationType)
+        assert [t.name for t in store.list(e.AnnotationType)] == ["Nucleus", "TPoly", "TUsed"]  # in use, or own
     finally:
         store.close()
+
+
+def adopted_tests_types(store: SqliteStore) -> e.AnnotationType:
+    """What the test an earlier version left (plugin 2) produces, as its version made it: types made
+    for it (from PLUGIN_SORT_ORDER on) and one of the product's own; its record named none of them.
+    One alone is used by nothing else: the one returned."""
+    store.update(e.Plugin, 2, products=[1], produces=["Nucleus", "TBox", "TPoly", "TUsed"])
+    store.update(e.Plugin, 1, products=[1], produces=["TPoly"])
+    own = store.create(e.AnnotationType("Nucleus", 1, 1, sort_order=1))
+    unused, _poly, used = (store.create(e.AnnotationType(name, 1, 1, sort_order=PLUGIN_SORT_ORDER + i))
+                           for i, name in enumerate(["TBox", "TPoly", "TUsed"]))  # fmt: skip
+    store.create(e.Annotation(used.id, 1, {"x1": 1, "y1": 1, "x2": 5, "y2": 5}))
+    assert own.id and unused.id
+    return unused
 
 
 def test_the_plugin_manager_lists_no_test(qtbot, project):

@@ -10,7 +10,7 @@ removes the ones whose process is gone, which only the caller can tell (`tidy`'s
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import orjson
 from sqlalchemy import Connection
@@ -40,6 +40,15 @@ _HEIRS = """
 """
 
 
+# the types a test an earlier version left produces that were made for a plugin (the registry
+# places those from its sort order on): which were made for that test it did not record
+_PRODUCED = """
+    SELECT t.id FROM annotation_type t JOIN plugin_product pp ON pp.product = t.product
+    JOIN plugin p ON p.id = pp.plugin, json_each(p.produces) j
+    WHERE p.id = ? AND j.value = t.name AND t.sort_order >= ?
+"""
+
+
 @dataclass(frozen=True)
 class Trial:
     plugin: int
@@ -48,6 +57,11 @@ class Trial:
     pid: int  # 0: not known
     started: float | None  # the process's start time (seconds since the epoch); None: not recorded
     made_types: list[int]
+
+    @property
+    def adopted(self) -> bool:
+        """Left by an earlier version, taken in by its name (migration 0018): its types not recorded."""
+        return not self.host and self.started is None
 
 
 class TrialBook:
@@ -73,12 +87,19 @@ class TrialBook:
         """The test's record (its job, results and their index go with it) and the types made for it."""
         self.store.delete_chosen(lambda conn: _going(conn, [t for t in _trials(conn) if t.plugin == plugin]))
 
-    def tidy(self, gone: Callable[[Trial], bool]) -> list[Trial]:
-        """Ends every test whose process is `gone`, all in one transaction; those it ended."""
+    def tidy(self, gone: Callable[[Trial], bool], brought_from: int) -> list[Trial]:
+        """Ends every test whose process is `gone`, all in one transaction; those it ended. One an
+        earlier version left takes the types it produces from sort order `brought_from` on (made
+        for a plugin), when nothing else uses them."""
         ended: list[Trial] = []
 
         def choose(conn: Connection) -> list[tuple[type, list[int]]]:
-            ended[:] = [t for t in _trials(conn) if gone(t)]
+            cursor = driver_cursor(conn)
+            ended[:] = [
+                replace(t, made_types=[row[0] for row in cursor.execute(_PRODUCED, (t.plugin, brought_from))])
+                if t.adopted else t
+                for t in _trials(conn) if gone(t)
+            ]  # fmt: skip
             return _going(conn, ended)
 
         self.store.delete_chosen(choose)
