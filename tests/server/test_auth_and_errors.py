@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from contextlib import closing
 
 import requests
 
 from exact_desktop.model import entities as e
 from exact_desktop.store.sqlite.store import SqliteStore
+from exact_desktop.store.sqlite.trial_book import TrialBook
 from tests.conftest import PROJECT
 from tests.server.conftest import start_server, stop_server
 
@@ -156,6 +158,14 @@ def test_jobs_are_created_once_per_image_and_plugin(served):
     assert again.status_code == 400 and "exists already" in again.text
     missing = post(served, "/processing/api/plugin_job/create/", {"image_id": 999, "plugin_id": "x"})
     assert missing.status_code == 400 and set(missing.json()) == {"image_id", "plugin_id"}
+    with closing(SqliteStore(served.db)) as store:  # a `plugin test` under way in another process
+        trial = TrialBook(store).begin(
+            e.Plugin("Spots (test 1a2b3c)", products=[s.product.id]), [], "elsewhere", 1, None
+        )
+    refused = post(served, "/processing/api/plugin_job/create/", {"image_id": s.image.id, "plugin_id": trial.id})
+    assert (
+        refused.status_code == 400 and "Spots (test 1a2b3c) is a plugin test's record" in refused.json()["plugin_id"][0]
+    )
     job = get(served, "/api/v1/processing/pluginjobs/", params={"image_id": s.image.id}).json()["results"][0]
     over = requests.patch(f"{served.url}/api/v1/processing/pluginjobs/{job['id']}/", json={"processing_complete": 150},
                           headers={"Authorization": f"Bearer {served.token}"}, timeout=10)  # fmt: skip

@@ -41,6 +41,7 @@ from exact_desktop.slides.limits import MAX_BITMAP_PIXELS, ImageTooLargeError, c
 from exact_desktop.store.base import NotFoundError, StoreError
 from exact_desktop.store.files import removed_unless_stored
 from exact_desktop.store.sqlite.store import SqliteStore
+from exact_desktop.store.sqlite.trial_book import TrialBook
 
 router = APIRouter(dependencies=[CallerDep], route_class=OrjsonRoute)
 V1 = "/api/v1/processing"
@@ -155,6 +156,10 @@ def create_job(
             errors[name] = [f'Invalid pk "{body[name]}" - object does not exist.']
     if errors:
         raise BadRequest(errors)
+    if ids["plugin_id"] in TrialBook(store).plugins():  # its end would take the job along, unsaid
+        name = store.get(e.Plugin, ids["plugin_id"]).name
+        raise BadRequest({"plugin_id": [f"{name} is a plugin test's record, removed with every job under it when "
+                                        "the test ends; add the script with `exact-desktop plugin add`"]})  # fmt: skip
     try:  # the unique index decides, also between concurrent creates: the second one is refused
         job = store.create(e.PluginJob(ids["plugin_id"], ids["image_id"], creator=caller.user_id))
     except StoreError:
