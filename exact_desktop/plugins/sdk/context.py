@@ -24,6 +24,10 @@ from exact_desktop.rest.errors import UnknownOutcomeError
 from exact_desktop.rest.processing import BITMAPS, ENTRIES, JOBS, RESULTS, Job, item
 
 REPORT_EVERY_S = 0.5  # progress PATCHes and cancel checks at most this often
+# results waiting are sent at a progress report once the last send is this old (and whenever
+# BATCH of them wait): each request costs the server about as much as 600 results, so a job's
+# results go in a few large lists rather than one small list every half second
+SEND_EVERY_S = 2.0
 SHOW_EVERY_S = 2.0  # progress lines on stderr, when asked for
 
 
@@ -46,6 +50,7 @@ class JobContext:
         self._vector_types: dict[int, int] = dict(vector_types or {})  # annotation type id -> vector_type
         self._started = time.monotonic()
         self._last_report = 0.0
+        self._last_sent = time.monotonic()
         self._result: dict[str, Any] | None = None
         self._entries: dict[str, int] = {}
         self._pending: list[dict[str, Any]] = []
@@ -69,7 +74,10 @@ class JobContext:
         if now - self._last_report < REPORT_EVERY_S and fraction < 1:
             return
         self._last_report = now
-        self.flush()
+        if fraction >= 1 or now - self._last_sent >= SEND_EVERY_S:
+            self.flush()
+        else:
+            self.writer.raise_error()
         percent = max(0.0, min(99.9, 100.0 * fraction))  # 100 is said by the worker when all is stored
         fields: dict[str, Any] = {"processing_complete": round(percent, 1), "updated_time": now_iso()}
         if fraction > 0:  # EXACT refuses a null eta_time: leave it out until there is one
@@ -108,8 +116,9 @@ class JobContext:
         self, annotation_type: str | int, vector: dict[str, float], score: float = 1.0,
         entry: str = "results", meta_data: dict[str, Any] | None = None,
     ) -> None:  # fmt: skip
-        """Queue one result annotation; they are sent in batches of 500. The vector is checked
-        here (InvalidVectorError: NaN, too few nodes, ...), so the error points at this call."""
+        """Queue one result annotation; they are sent in lists of up to BATCH (2,000), and at a
+        progress report once they have waited SEND_EVERY_S. The vector is checked here
+        (InvalidVectorError: NaN, too few nodes, ...), so the error points at this call."""
         if isinstance(annotation_type, str):
             if annotation_type not in self._types:
                 known = ", ".join(sorted(self._types)) or "none"
@@ -165,6 +174,7 @@ class JobContext:
         """Hand the queued annotations to the writer (returns at once unless it is far behind)."""
         if self._pending:
             batch, self._pending = self._pending, []
+            self._last_sent = time.monotonic()
             self.writer.send(batch)
         self.writer.raise_error()
 

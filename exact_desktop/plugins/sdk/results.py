@@ -26,7 +26,9 @@ from exact_desktop.rest.connection import IN_FLIGHT, Connection
 from exact_desktop.rest.errors import RefusedError, UnknownOutcomeError
 from exact_desktop.rest.processing import RESULT_ANNOTATIONS, Job
 
-BATCH = 500  # result annotations per list request
+BATCH = 2000  # result annotations per list request at most: a request's own cost is about 10 ms
+# of the server's time (loaded machine), a result's 15 µs; 25,764 results in lists of 250 took
+# 1.45 s of its CPU, in lists of 2,000 0.53 s
 ANSWERED = "id"  # the fields a create answers with: nothing else of the answer is read
 RECONCILE_ROUNDS = 5
 SETTLE_S = 1.0  # before reading back: a request cut on our side may still be landing on the server
