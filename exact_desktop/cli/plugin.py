@@ -160,6 +160,9 @@ def _test(store: Any, args: argparse.Namespace) -> int:
     for name, kind in result["by_type"].items():
         print(f"exact-desktop: {kind['count']:,} {name} (score {kind['score_min']:.3g} to {kind['score_max']:.3g})",
               file=sys.stderr)  # fmt: skip
+    if result.get("removed_jobs"):
+        print(f"exact-desktop: jobs {', '.join(map(str, result['removed_jobs']))} were made under the test's record "
+              "by another command; they went with it, with their results", file=sys.stderr)  # fmt: skip
     if not result["kept"]:
         print("exact-desktop: nothing was kept (--keep adds the plugin and keeps its results)", file=sys.stderr)
     print(json.dumps(result))

@@ -62,8 +62,8 @@ def _trial(
     try:
         summary = _run(store, plugin, image, params, report)
     finally:  # the record, its job and results and the types made for it: one write
-        book.end(stored_id(plugin))
-    summary["plugin"], summary["kept"] = manifest["name"], False
+        others = book.end(stored_id(plugin), stored_id(image))
+    summary["plugin"], summary["kept"], summary["removed_jobs"] = manifest["name"], False, others
     return summary
 
 

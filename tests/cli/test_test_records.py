@@ -9,6 +9,7 @@ import json
 from exact_desktop.cli.main import main
 from exact_desktop.model import entities as e
 from exact_desktop.project.process_mark import ProcessMark
+from exact_desktop.store.sqlite.trial_book import TrialBook
 from tests.plugins.conftest import ended_mark, plant_test
 
 
@@ -32,3 +33,12 @@ def test_list_and_jobs_leave_tests_out_and_run_refuses_one(project, capsys):
     assert main(["plugin", "run", "Nothing", "--image-set", str(s.image_set.id), *db]) == 2
     assert f"(registered: {behaviours.name})" in capsys.readouterr().err  # tests not offered
     assert store.count(e.PluginJob) == jobs and store.count(e.Plugin) == 3  # nothing made, nothing tidied
+
+
+def test_a_tests_end_names_the_jobs_another_command_made_under_its_record(project):
+    """Refused on the command line and the API, still: were one made, the test's end says so."""
+    store, s, _behaviours, _third = project
+    trial = plant_test(store, s.image.id, s.product.id, ProcessMark.here())
+    other = store.create(e.PluginJob(trial.id, s.other_image.id, status="done"))
+    assert TrialBook(store).end(trial.id, s.image.id) == [other.id]
+    assert store.count(e.PluginJob) == 0 and not store.list(e.Plugin, name=trial.name)

@@ -83,9 +83,20 @@ class TrialBook:
         created = self.store.create_with([*new_types, plugin], record)
         return created[-1]  # type: ignore[no-any-return]
 
-    def end(self, plugin: int) -> None:
-        """The test's record (its job, results and their index go with it) and the types made for it."""
-        self.store.delete_chosen(lambda conn: _going(conn, [t for t in _trials(conn) if t.plugin == plugin]))
+    def end(self, plugin: int, image: int) -> list[int]:
+        """The test's record (its job, results and their index go with it) and the types made for it;
+        the jobs of other images that went with the record (none but the test's image's are its own:
+        a command that made them under the record must be told)."""
+        others: list[int] = []
+
+        def choose(conn: Connection) -> list[tuple[type, list[int]]]:
+            found = driver_cursor(conn).execute("SELECT id FROM plugin_job WHERE plugin = ? AND image != ?",
+                                                (plugin, image))  # fmt: skip
+            others[:] = [row[0] for row in found]
+            return _going(conn, [t for t in _trials(conn) if t.plugin == plugin])
+
+        self.store.delete_chosen(choose)
+        return others
 
     def tidy(self, gone: Callable[[Trial], bool], brought_from: int) -> list[Trial]:
         """Ends every test whose process is `gone`, all in one transaction; those it ended. One an
