@@ -52,3 +52,22 @@ def test_a_batch_with_one_bad_member_changes_nothing(store, seeded):
     assert all(a.vector == box(10 * i, 10) and not a.deleted for i, a in enumerate(store.list(e.Annotation)))
     assert store.list(e.AnnotationVersion) == []
     assert len(store.viewport(ViewportQuery(seeded.image.id, WHOLE))) == 50
+
+
+def test_a_batch_rewrites_only_the_columns_it_changes(store, seeded):
+    """An undone import of 200,000 (a delete of each) encoded and wrote back every vector it had
+    not changed: most of its minute. A trigger on the vector column finds any such write."""
+    import sqlite3
+
+    ids = store.bulk_create([e.Annotation(seeded.box.id, seeded.image.id, box(10 * i, 10)) for i in range(20)])
+    plain = sqlite3.connect(store.path)
+    plain.execute("CREATE TRIGGER kept BEFORE UPDATE OF vector ON annotation BEGIN SELECT RAISE(ABORT, 'vector'); END")
+    plain.commit()
+    store.update_many(e.Annotation, {id: {"deleted": True} for id in ids})
+    store.update_many(e.Annotation, {id: {"deleted": False, "description": "back"} for id in ids})
+    assert store.count(e.Annotation, image=seeded.image.id, deleted=False, description="back") == 20
+    plain.execute("DROP TRIGGER kept")
+    plain.commit()
+    plain.close()
+    store.update_many(e.Annotation, {ids[0]: {"vector": box(500, 500)}})
+    assert store.get(e.Annotation, ids[0]).vector == box(500, 500)
