@@ -36,6 +36,7 @@ def run(args: argparse.Namespace) -> int:
     from exact_desktop.cli.opening import opened_store
     from exact_desktop.exchange.files import carry_out, export_file, plan_file
     from exact_desktop.exchange.plan import ExchangeError
+    from exact_desktop.exchange.problem_lines import problem_lines
     from exact_desktop.store.base import StoreError
 
     store = opened_store(args.db)
@@ -46,10 +47,15 @@ def run(args: argparse.Namespace) -> int:
             return 0
         plan = plan_file(store, args.image, args.file, args.type, args.simplify, args.nucleus_type, args.make_valid)
         summary: dict[str, Any] = plan.summary()
-        for problem in plan.problems[:20]:
-            print(f"exact-desktop: {args.file} feature {problem}", file=sys.stderr)
+        for line in problem_lines(plan.problems, 20):
+            print(f"exact-desktop: {args.file} {line}", file=sys.stderr)
         for note in plan.notes[:20]:
             print(f"exact-desktop: {args.file} {note}", file=sys.stderr)
+        if plan.problems and not plan.annotation_count:  # --skip-bad would import nothing either
+            print(f"exact-desktop: nothing can be imported: none of the {plan.features:,} features is valid",
+                  file=sys.stderr)  # fmt: skip
+            print(json.dumps({**summary, "imported": 0}))
+            return 2
         if plan.problems and not args.skip_bad:
             more = f" (and {len(plan.problems) - 20:,} more)" if len(plan.problems) > 20 else ""
             print(f"exact-desktop: {len(plan.problems):,} bad features{more}; nothing imported "

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from typing import Any, TypeGuard
 
 from exact_desktop.exchange.plan import ExchangeError, ImportPlan, Problem
+from exact_desktop.exchange.problem_lines import unknown_type
 from exact_desktop.model.entities import Annotation, AnnotationType, Image, stored_id
 from exact_desktop.model.values import InvalidValueError, canonical_uuid, check_text
 from exact_desktop.model.vectors import InvalidVectorError, validate_vector
@@ -151,7 +152,7 @@ def _type_of(
         name = names.get(value) if value is not None else None
     if name is not None:
         if name not in by_name:
-            raise _BadFeatureError(f"no annotation type named {name!r} in the image set's products")
+            raise _BadFeatureError(unknown_type(repr(name), by_name))
         return by_name[name]
     if _is_id(value) and value in by_id:
         return by_id[value]

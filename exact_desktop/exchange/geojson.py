@@ -26,6 +26,7 @@ from shapely.geometry import LineString, MultiPoint, Point, Polygon, mapping
 
 from exact_desktop.exchange.geojson_typed import Decoded
 from exact_desktop.exchange.plan import ExchangeError, ImportPlan, Problem
+from exact_desktop.exchange.problem_lines import unknown_type
 from exact_desktop.model import shapes
 from exact_desktop.model.entities import Annotation, AnnotationType, Image, VectorType, stored_id, utcnow
 from exact_desktop.model.values import InvalidValueError, canonical_uuid, check_text
@@ -177,10 +178,10 @@ def _picked(
     """A feature's parts checked, whichever way the file was read."""
     name = name or default
     if name is None:
-        raise _BadFeatureError("no classification, and no default type was given")
+        raise _BadFeatureError("no classification, and no type was given for such features (--type NAME)")
     annotation_type = by_name.get(name)
     if annotation_type is None:
-        raise _BadFeatureError(f"no annotation type named {_short(name)} in the image set's products")
+        raise _BadFeatureError(unknown_type(_short(name), by_name))
     if not isinstance(geometry, dict):
         raise _BadFeatureError("no geometry" if geometry is None else "malformed geometry (not an object)")
     if "geometries" in geometry:

@@ -17,6 +17,7 @@ from exact_desktop.annotating.annotator import Annotator
 from exact_desktop.annotating.edit_history import EditHistory
 from exact_desktop.exchange.files import ImportResult, carry_out, export_file, plan_file
 from exact_desktop.exchange.plan import ExchangeError, ImportPlan
+from exact_desktop.exchange.problem_lines import problem_lines
 from exact_desktop.model.entities import AnnotationType, VectorType, stored_id
 from exact_desktop.model.geometry import Rect
 from exact_desktop.model.layers import ANNOTATIONS
@@ -191,6 +192,10 @@ class AnnotationUi:
         try:
             with busy(self.window, f"Checking {path.name}\u2026"):
                 plan = plan_file(self.store, image, path)
+            if plan.problems and not plan.annotation_count:  # no "Import the 0 valid annotations?"
+                lines = "\n".join(problem_lines(plan.problems, 15))
+                self.window.show_error(f"Nothing can be imported from {path.name}: no feature is valid.\n\n{lines}")
+                return None
             if plan.problems and not ask_to_skip(plan):
                 self.window.statusBar().showMessage(f"Nothing imported from {path.name}", 10_000)
                 return None
@@ -206,11 +211,10 @@ class AnnotationUi:
         return result
 
     def _ask_to_skip(self, plan: ImportPlan) -> bool:
-        shown = "\n".join(f"feature {p}" for p in plan.problems[:15])
-        more = f"\n\u2026 and {len(plan.problems) - 15:,} more" if len(plan.problems) > 15 else ""
+        shown = "\n".join(problem_lines(plan.problems, 15))
         answer = QMessageBox.question(
             self.window, "Import annotations",
-            f"{len(plan.problems):,} of {plan.features:,} features cannot be imported:\n\n{shown}{more}\n\n"
+            f"{len(plan.problems):,} of {plan.features:,} features cannot be imported:\n\n{shown}\n\n"
             f"Import the {plan.annotation_count:,} valid annotations?",
         )  # fmt: skip
         return answer == QMessageBox.StandardButton.Yes

@@ -179,7 +179,7 @@ def test_a_classification_that_is_no_name_or_a_very_long_one_is_named_shortly(pr
     assert [p["reason"] for p in json.loads(done.stdout)["bad"]] == [
         "its classification's name is a list, not text",
         "its classification is a number, not a name or an object with one",
-        f"no annotation type named {'x' * 80!r}... (100,000 characters) in the image set's products",
+        f"class {'x' * 80!r}... (100,000 characters) is not a type of this image set (its types: Mitosis, Nucleus, Ruler, Tissue)",
     ]
 
 

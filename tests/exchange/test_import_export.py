@@ -77,7 +77,10 @@ def test_bad_features_are_named_by_index_and_reason(project, tmp_path):
     assert sorted(reasons) == [1, 3, 6, 7, 8]
     assert "Self-intersection" in reasons[1]
     assert "malformed geometry" in reasons[3]
-    assert "no annotation type named 'Necrosis'" in reasons[6]
+    assert (
+        reasons[6]
+        == "class 'Necrosis' is not a type of this image set (its types: Mitosis, Nucleus, Ruler, Tissue, Tumour slide)"
+    )
     assert "outside the image" in reasons[7]
     assert "no classification" in reasons[8]
     assert len(plan.annotations) == 6  # polygon, two points, line, two pieces
@@ -273,6 +276,25 @@ def test_an_annotation_deleted_here_comes_back_as_the_file_has_it_in_one_undo_st
     again = carry_out(store, plan_file(store, s.image.id, path, default_type="Tissue"))
     assert (again.imported, again.restored, again.already_present, again.stored) == (0, 1, 6, 1)
     assert not store.get(e.Annotation, holed.id).deleted
+
+
+def test_features_of_a_class_that_is_no_type_here_are_said_once_naming_the_types(project, tmp_path):
+    """3,000 features of QuPath's "Tumor" made 20 identical lines and a hint to --skip-bad, which
+    would import nothing: one line per reason, the image set's types named, and no such hint."""
+    store, s, _ = project
+    tumor = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [5, 5]}, "properties": {"classification": "Tumor"}}  # fmt: skip
+    plain = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [5, 5]}, "properties": {}}
+    path = write(tmp_path, {"type": "FeatureCollection", "features": [tumor] * 3000 + [plain]})
+    done = subprocess.run([sys.executable, "-m", "exact_desktop", "import", "--db", str(store.path),
+                           "--image", str(s.image.id), str(path)], cwd=PROJECT, capture_output=True, text=True,
+                          timeout=120)  # fmt: skip
+    assert done.returncode == 2 and done.stderr.splitlines() == [
+        f"exact-desktop: {path} 3,000 features (1, 2, 3, ...): class 'Tumor' is not a type of this image set "
+        "(its types: Mitosis, Nucleus, Ruler, Tissue, Tumour slide)",
+        f"exact-desktop: {path} feature #3001: no classification, and no type was given for such features (--type NAME)",
+        "exact-desktop: nothing can be imported: none of the 3,001 features is valid",
+    ]
+    assert json.loads(done.stdout)["imported"] == 0 and live(store, s.image.id) == []
 
 
 def test_a_file_that_is_not_json_or_not_annotations_is_named(project, tmp_path):

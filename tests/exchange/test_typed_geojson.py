@@ -68,7 +68,7 @@ def test_a_file_of_all_kinds_plans_alike_both_ways(project):
         "#9: invalid geometry: Too few points in geometry component[1 1]",
         "#10: malformed geometry (IllegalArgumentException: Points of LinearRing do not form a closed linestring)",
         "#12: no geometry",
-        "#13: no classification, and no default type was given",
+        "#13: no classification, and no type was given for such features (--type NAME)",
     ]
     assert typed.annotation_count == 10  # a MultiPolygon of two, a cell and its nucleus
 

@@ -389,7 +389,12 @@ def test_import_from_the_file_menu_asks_about_bad_features_and_is_one_undo(qtbot
     asked = []
     assert ui.import_file(path, lambda plan: asked.append([str(p) for p in plan.problems]) or False) is None
     assert (
-        asked == [["#2: no annotation type named 'Necrosis' in the image set's products"]]
+        asked
+        == [
+            [
+                "#2: class 'Necrosis' is not a type of this image set (its types: Mitosis, Nucleus, Ruler, Tissue, Tumour slide)"
+            ]
+        ]
         and live(store, s.image.id) == []
     )
     result = ui.import_file(path, lambda plan: True)
@@ -405,6 +410,22 @@ def test_import_from_the_file_menu_asks_about_bad_features_and_is_one_undo(qtbot
     )
     QTest.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert live(store, s.image.id) == []
+
+
+def test_an_import_of_no_valid_feature_says_why_without_asking(qtbot, tmp_path):
+    """No "Import the 0 valid annotations?": nothing can be, and the reasons are said once each."""
+    store, s, _ = project(tmp_path)
+    tumor = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [5, 5]}, "properties": {"classification": "Tumor"}}  # fmt: skip
+    path = tmp_path / "tumor.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [tumor] * 40}))
+    window = annotating_window(qtbot, store, s.image_set.id)
+    asked = []
+    assert window.annotation.import_file(path, lambda plan: asked.append(plan) or True) is None
+    assert asked == [] and live(store, s.image.id) == []
+    assert window.errors[-1] == (
+        "Nothing can be imported from tumor.geojson: no feature is valid.\n\n40 features (1, 2, 3, ...): class 'Tumor' "
+        "is not a type of this image set (its types: Mitosis, Nucleus, Ruler, Tissue, Tumour slide)"
+    )
 
 
 def test_an_import_shows_what_it_does_while_it_works(qtbot, tmp_path, monkeypatch):
