@@ -115,7 +115,7 @@ def _write_rows(conn: Connection, news: list[e.Annotation], changed: set[str]) -
     plain = names <= {"deleted", "last_editor", "last_edit_time"}
     values = []
     for new in news:
-        row = {name: getattr(checked(new), name) for name in names} if plain else column_values(new)
+        row = vars(checked(new)) if plain else column_values(new)
         values.append({"v_id": new.id, **{f"v_{name}": row[name] for name in names}})
     statement = (
         update(t.annotation)
