@@ -37,7 +37,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         code = _dispatch(args)
-        sys.stdout.flush()  # here, not at exit: a reader that has gone is answered below
+        if sys.stdout is not None:  # None when the command was started with standard output closed
+            sys.stdout.flush()  # here, not at exit: a reader that has gone is answered below
         return code
     except CommandRefusedError as refused:
         return fail(str(refused))

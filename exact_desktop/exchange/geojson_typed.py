@@ -88,6 +88,8 @@ def decoded(raw: bytes) -> Decoded | None:
         geometries, rings = _geometries([feature.geometry for feature in features])
     except (msgspec.DecodeError, orjson.JSONDecodeError):  # (a ValidationError is a DecodeError)
         return None
+    except RecursionError:  # msgspec recurses into what it skips; orjson names a file nested past its limit
+        return None
     return Decoded(features, geometries, rings)
 
 

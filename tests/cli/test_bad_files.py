@@ -105,3 +105,12 @@ def test_a_reader_that_stops_reading_is_no_traceback(files):
         said = running.stderr.read().decode()
         code = running.wait(timeout=60)
     assert code == 141 and said == "", said
+
+
+def test_a_command_started_with_its_output_closed_does_its_work_and_ends_well(files):
+    """`exact-desktop plugin list >&-`: Python has no standard output then; the command's answer
+    goes nowhere, as before, without a traceback or a failing exit status."""
+    command = [sys.executable, "-m", "exact_desktop", "plugin", "list", "--db", str(files["good_db"])]
+    done = subprocess.run(command, cwd=PROJECT, stderr=subprocess.PIPE, text=True, timeout=60,
+                          preexec_fn=lambda: os.close(1))  # fmt: skip
+    assert done.returncode == 0 and done.stderr == "", done.stderr

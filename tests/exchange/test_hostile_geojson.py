@@ -51,6 +51,19 @@ def test_a_deep_collection_and_an_unknown_type_are_bad_features_not_tracebacks(p
     assert shallow.problems == [] and shallow.annotations[0].vector == {"x1": 5.0, "y1": 5.0}
 
 
+def test_a_deeply_nested_file_is_read_or_named_never_a_traceback(project, tmp_path):
+    """Lists 1,000 and 3,000 deep in a property the import never reads: the typed decoding
+    recursed until Python's limit (a RecursionError traceback). Now orjson reads the file: the
+    first is imported, the second refused in one line naming its depth."""
+    store, s = project
+    text = json.dumps({"type": "FeatureCollection", "features": [feature(SQUARE, m="DEEP")]})
+    for depth in (1000, 3000):
+        (tmp_path / f"deep{depth}.geojson").write_text(text.replace('"DEEP"', "[" * depth + "]" * depth))
+    assert len(plan_file(store, s.image.id, tmp_path / "deep1000.geojson").annotations) == 1
+    with pytest.raises(ExchangeError, match=r"deep3000\.geojson: not valid JSON \(depth limit exceeded"):
+        plan_file(store, s.image.id, tmp_path / "deep3000.geojson")
+
+
 def test_two_different_features_with_one_id_conflict_and_both_are_named(project, tmp_path):
     other = {"type": "Polygon", "coordinates": [[[50, 50], [90, 50], [90, 90], [50, 50]]]}
     plan = plan_of(project, tmp_path, [feature(SQUARE, id=ID), feature(SQUARE, id=ID), feature(other, id=ID)])
