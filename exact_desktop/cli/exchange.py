@@ -52,14 +52,15 @@ def run(args: argparse.Namespace) -> int:
         for note in plan.notes[:20]:
             print(f"exact-desktop: {args.file} {note}", file=sys.stderr)
         if plan.problems and not plan.annotation_count:  # --skip-bad would import nothing either
-            print(f"exact-desktop: nothing can be imported: none of the {plan.features:,} features is valid",
+            repair = " (--make-valid repairs invalid outlines)" if plan.repairable else ""
+            print(f"exact-desktop: nothing can be imported: none of the {plan.features:,} features is valid{repair}",
                   file=sys.stderr)  # fmt: skip
             print(json.dumps({**summary, "imported": 0}))
             return 2
         if plan.problems and not args.skip_bad:
             more = f" (and {len(plan.problems) - 20:,} more)" if len(plan.problems) > 20 else ""
-            print(f"exact-desktop: {len(plan.problems):,} bad features{more}; nothing imported "
-                  "(--skip-bad imports the valid ones)", file=sys.stderr)  # fmt: skip
+            bad = f"{len(plan.problems):,} bad feature{'s' if len(plan.problems) != 1 else ''}{more}"
+            print(f"exact-desktop: {bad}; nothing imported ({plan.hint()})", file=sys.stderr)
             print(json.dumps({**summary, "imported": 0}))
             return 2
         result = carry_out(store, plan)

@@ -24,6 +24,7 @@ import orjson
 import shapely
 from shapely.geometry import LineString, MultiPoint, Point, Polygon, mapping
 
+from exact_desktop.exchange import reasons
 from exact_desktop.exchange.geojson_typed import Decoded
 from exact_desktop.exchange.plan import ExchangeError, ImportPlan, Problem
 from exact_desktop.exchange.problem_lines import unknown_type
@@ -121,6 +122,8 @@ def plan_import(
     bad: dict[int, str] = {}
     plan.columns, rows_of = _convert(picked, image, simplify, bad, plan.notes, make_valid, judged)
     plan.problems = sorted(plan.problems + [Problem(i, reason) for i, reason in bad.items()], key=lambda p: p.index)
+    if plan.problems:
+        plan.problems = _named(plan.problems, cells)
     per_feature = Counter(rows_of.tolist())
     plan.valid_features = len(per_feature)
     geometry_of = {item.index: item.geometry for item in picked}
@@ -154,6 +157,18 @@ def _distinct(cells: list[_Picked], nucleus: AnnotationType | None, plan: Import
                 uid = str(uuid.uuid5(_NAMESPACE, f"{item.uid}/nucleus"))
                 picked.append(_Picked(item.index, nucleus, item.nucleus, uid, item.description, in_cell=True))
     return picked
+
+
+def _named(problems: list[Problem], cells: list[_Picked]) -> list[Problem]:
+    """Each problem with the feature's name (or else its id), as a person finds it in QuPath, and
+    whether `--make-valid` repairs it."""
+    names = {item.index: item.description or (item.uid if item.given_id else "") for item in cells}
+    named = []
+    for p in problems:
+        name = names.get(p.index) or ""
+        name = "" if name in p.reason else name  # a conflict's reason names its id already
+        named.append(Problem(p.index, str(p.reason), name, isinstance(p.reason, reasons.Repairable)))
+    return named
 
 
 def _pick(feature: Any, index: int, by_name: dict[str, AnnotationType], default: str | None) -> _Picked:
@@ -338,7 +353,7 @@ def _parsed(picked: list[_Picked], bad: dict[int, str], judged: _Judged | None) 
     for position, text in zip(rest, texts, strict=True):
         index = picked[position].index
         if geometries[position] is None and index not in bad:
-            bad[index] = f"malformed geometry ({_why_unreadable(picked[position].geometry, text)})"
+            bad[index] = reasons.unreadable(_why_unreadable(picked[position].geometry, text))
     for item in picked:
         item.text = None  # 40 MB of 100,000 polygons' JSON, not held while the vectors are made
     return geometries, valid
@@ -477,9 +492,11 @@ def _checked(
     if make_valid and invalid.any():
         geometries = geometries.copy()
         geometries[invalid] = shapely.make_valid(geometries[invalid], method="structure", keep_collapsed=False)
+        for p in np.flatnonzero(invalid & shapely.is_empty(geometries)).tolist():
+            bad.setdefault(int(owner[p]), reasons.COLLAPSED)
         invalid = present & ~shapely.is_valid(geometries)
     for p in np.flatnonzero(invalid).tolist():
-        bad.setdefault(int(owner[p]), f"invalid geometry: {shapely.is_valid_reason(geometries[p])}")
+        bad.setdefault(int(owner[p]), reasons.invalid(shapely.is_valid_reason(geometries[p])))
     return geometries
 
 

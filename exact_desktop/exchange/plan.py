@@ -3,10 +3,13 @@ it cannot take, each by index and reason. Nothing is written until the plan is c
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 from exact_desktop.model.entities import Annotation
 from exact_desktop.store.annotation_columns import AnnotationColumns
+
+_NAME_SHOWN = 60  # characters of a feature's name in a message: a message stays one line
 
 
 class ExchangeError(ValueError):
@@ -17,9 +20,13 @@ class ExchangeError(ValueError):
 class Problem:
     index: int  # the feature's (or annotation's) position in the file, from 0
     reason: str
+    name: str = ""  # the feature's name or else its id, as a person finds it in QuPath
+    repairable: bool = False  # an outline `--make-valid` repairs
 
     def __str__(self) -> str:
-        return f"#{self.index + 1}: {self.reason}"  # counted from 1, as a person counts
+        shown = self.name if len(self.name) <= _NAME_SHOWN else f"{self.name[:_NAME_SHOWN]}..."
+        named = f" ({json.dumps(shown, ensure_ascii=False)})" if self.name else ""
+        return f"{self.index + 1}{named}: {self.reason}"  # counted from 1, as a person counts
 
 
 @dataclass
@@ -35,6 +42,16 @@ class ImportPlan:
     split: list[dict[str, object]] = field(default_factory=list)  # features that made more than one
     notes: list[str] = field(default_factory=list)  # what was left out of good features, and why
     conflicts: int = 0  # features with another feature's id (each is among the problems too)
+
+    @property
+    def repairable(self) -> bool:
+        """Some problems are outlines that shapely's make_valid repairs."""
+        return any(p.repairable for p in self.problems)
+
+    def hint(self) -> str:
+        """What a person can do about the problems: the options that repair or leave them out."""
+        repair = "--make-valid repairs invalid outlines, " if self.repairable else ""
+        return f"{repair}--skip-bad leaves the bad features out"
 
     @property
     def annotations(self) -> list[Annotation]:
@@ -57,5 +74,7 @@ class ImportPlan:
             found["notes"] = self.notes
         if self.conflicts:
             found["conflicts"] = self.conflicts
-        found["bad"] = [{"feature": p.index + 1, "reason": p.reason} for p in self.problems]
+        found["bad"] = [
+            {"feature": p.index + 1, **({"name": p.name} if p.name else {}), "reason": p.reason} for p in self.problems
+        ]
         return found

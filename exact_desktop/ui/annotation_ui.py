@@ -36,6 +36,21 @@ from exact_desktop.ui.scrolled import scrolled
 from exact_desktop.ui.type_palette import TypePalette
 from exact_desktop.viewer.hit_test import hit_test
 
+REPAIR = "repair"  # the answer to repair the invalid outlines (shapely's make_valid) and import
+
+
+def import_question(plan: ImportPlan) -> str:
+    """The bad features one a line, as the command line names them, and what can be done."""
+    count = len(plan.problems)
+    shown = "\n".join(problem_lines(plan.problems, 15))
+    repair = "Repair the invalid outlines and import them, or import" if plan.repairable else "Import"
+    return (
+        f"{count:,} of {plan.features:,} feature{'s' if plan.features != 1 else ''} cannot be imported:\n\n"
+        f"{shown}\n\n{repair} the {plan.annotation_count:,} valid annotations and leave the bad "
+        f"feature{'s' if count != 1 else ''} out?"
+    )
+
+
 ANNOTATION_FILTER = "GeoJSON (QuPath) (*.geojson);;EXACT JSON (*.json);;All files (*)"
 _FLY_FILL = 0.35  # a flown-to annotation takes about this share of the view
 
@@ -184,19 +199,26 @@ class AnnotationUi:
         if path:
             self.import_file(Path(path), self._ask_to_skip)
 
-    def import_file(self, path: Path, ask_to_skip: Callable[[ImportPlan], bool]) -> ImportResult | None:
-        """Check the file, ask about bad features (by index and reason), then store the rest as one undoable edit."""
+    def import_file(self, path: Path, ask_to_skip: Callable[[ImportPlan], bool | str]) -> ImportResult | None:
+        """Check the file, ask about bad features (by number, name and reason): repair the outlines
+        that can be (`REPAIR`, asked again about what is left), import the rest (true) or nothing;
+        then store them as one undoable edit."""
         image = self.window.current_image_id()
         if image is None:
             return None
         try:
             with busy(self.window, f"Checking {path.name}\u2026"):
                 plan = plan_file(self.store, image, path)
-            if plan.problems and not plan.annotation_count:  # no "Import the 0 valid annotations?"
+            if plan.problems and not plan.annotation_count and not plan.repairable:  # no "Import the 0 valid?"
                 lines = "\n".join(problem_lines(plan.problems, 15))
                 self.window.show_error(f"Nothing can be imported from {path.name}: no feature is valid.\n\n{lines}")
                 return None
-            if plan.problems and not ask_to_skip(plan):
+            answer = ask_to_skip(plan) if plan.problems else True
+            if answer == REPAIR:
+                with busy(self.window, f"Repairing {path.name}\u2026"):
+                    plan = plan_file(self.store, image, path, make_valid=True)
+                answer = ask_to_skip(plan) if plan.problems else True
+            if answer is not True:
                 self.window.statusBar().showMessage(f"Nothing imported from {path.name}", 10_000)
                 return None
             with busy(self.window, f"Importing {plan.annotation_count:,} annotations from {path.name}\u2026"):
@@ -210,14 +232,13 @@ class AnnotationUi:
         self.window.statusBar().showMessage(shown, 15_000)
         return result
 
-    def _ask_to_skip(self, plan: ImportPlan) -> bool:
-        shown = "\n".join(problem_lines(plan.problems, 15))
-        answer = QMessageBox.question(
-            self.window, "Import annotations",
-            f"{len(plan.problems):,} of {plan.features:,} features cannot be imported:\n\n{shown}\n\n"
-            f"Import the {plan.annotation_count:,} valid annotations?",
-        )  # fmt: skip
-        return answer == QMessageBox.StandardButton.Yes
+    def _ask_to_skip(self, plan: ImportPlan) -> bool | str:
+        box = QMessageBox(QMessageBox.Icon.Question, "Import annotations", import_question(plan), parent=self.window)
+        repair = box.addButton("Repair and import", QMessageBox.ButtonRole.AcceptRole) if plan.repairable else None
+        skip = box.addButton(f"Import the {plan.annotation_count:,} valid", QMessageBox.ButtonRole.AcceptRole)
+        box.setDefaultButton(box.addButton(QMessageBox.StandardButton.Cancel))
+        box.exec()
+        return REPAIR if repair is not None and box.clickedButton() is repair else box.clickedButton() is skip
 
     def choose_export(self) -> None:
         image = self.window.current_image_id()

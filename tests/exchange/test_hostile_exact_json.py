@@ -48,8 +48,8 @@ def test_an_annotation_whose_type_is_a_list_is_a_bad_annotation(project, tmp_pat
                             {"annotation_type": 1, "vector": box()}]}  # fmt: skip
     plan = plan_of(project, tmp_path, data)
     assert [str(p) for p in plan.problems] == [
-        "#1: annotation_type must be a whole number or an object with a name",
-        "#2: annotation_type's name must be text",
+        "1: annotation_type must be a whole number or an object with a name",
+        "2: annotation_type's name must be text",
     ]
     assert len(plan.annotations) == 1
 
@@ -60,9 +60,7 @@ def test_two_different_annotations_with_one_uuid_conflict_and_nothing_is_lost_in
             {"annotation_type": {"name": "Nucleus"}, "vector": box(), "unique_identifier": ID},
             {"annotation_type": {"name": "Nucleus"}, "vector": box(40), "unique_identifier": second}]  # fmt: skip
     plan = plan_of(project, tmp_path, rows)
-    assert [str(p) for p in plan.problems] == [
-        f"#3: conflicts with feature 1: the same id {ID}, a different annotation"
-    ]
+    assert [str(p) for p in plan.problems] == [f"3: conflicts with feature 1: the same id {ID}, a different annotation"]
     assert plan.summary()["conflicts"] == 1
     assert [a.unique_identifier for a in plan.annotations] == [ID, ID]  # the same annotation twice: stored once
     assert carry_out(project[0], plan).imported == 1
@@ -81,7 +79,7 @@ def test_annotations_marked_deleted_stay_deleted_and_a_deleted_that_is_no_boolea
     assert [a.vector["x1"] for a in plan.annotations] == [40, 70]
     assert plan.summary()["notes"] == ["1 marked deleted, left out (they stay deleted)"]
     bad = plan_of(project, tmp_path, {"results": [*rows, {**rows[2], "deleted": "yes"}]})
-    assert [str(p) for p in bad.problems] == ["#4: deleted must be true or false"]
+    assert [str(p) for p in bad.problems] == ["4: deleted must be true or false"]
 
 
 @pytest.mark.parametrize(("description", "reason"), [("a\x00b", "contains a NUL character"),
@@ -92,5 +90,5 @@ def test_a_description_the_store_refuses_is_a_bad_annotation_by_number(project, 
     rows = [{"annotation_type": {"name": "Nucleus"}, "vector": box(), "description": "fine"},
             {"annotation_type": {"name": "Nucleus"}, "vector": box(40), "description": description}]  # fmt: skip
     plan = plan_of(project, tmp_path, {"annotations": rows})
-    assert [str(p) for p in plan.problems] == [f"#2: description {reason}"]
+    assert [str(p) for p in plan.problems] == [f"2: description {reason}"]
     assert [a.description for a in plan.annotations] == ["fine"]

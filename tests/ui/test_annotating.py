@@ -10,10 +10,10 @@ import sys
 import textwrap
 
 import pytest
-from PySide6.QtCore import QEvent, QPoint, QRect, Qt
+from PySide6.QtCore import QEvent, QPoint, QRect, Qt, QTimer
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QDialogButtonBox
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox
 
 from exact_desktop.model import entities as e
 from exact_desktop.paths import resource_path
@@ -392,7 +392,7 @@ def test_import_from_the_file_menu_asks_about_bad_features_and_is_one_undo(qtbot
         asked
         == [
             [
-                "#2: class 'Necrosis' is not a type of this image set (its types: Mitosis, Nucleus, Ruler, Tissue, Tumour slide)"
+                "2: class 'Necrosis' is not a type of this image set (its types: Mitosis, Nucleus, Ruler, Tissue, Tumour slide)"
             ]
         ]
         and live(store, s.image.id) == []
@@ -566,3 +566,37 @@ def test_every_dock_a_saved_layout_hid_can_be_shown_again_from_the_view_menu(qtb
     again.panels_menu.aboutToShow.emit()
     assert "Review" in [a.text() for a in again.panels_menu.actions()]
     again.close()
+
+
+def test_the_import_dialog_names_a_bad_feature_and_repairs_it_when_asked(qtbot, tmp_path):
+    """The dialog says what the command line says (number, name, reason in words) and offers the
+    repair `--make-valid` does: a bow tie comes in as two triangles, one undo step."""
+    store, s, _ = project(tmp_path)
+    square = [[10, 10], [40, 10], [40, 40], [10, 40], [10, 10]]
+    bow_tie = [[100, 100], [200, 200], [200, 100], [100, 200], [100, 100]]
+    path = tmp_path / "in.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [ring]},
+         "properties": {"classification": {"name": "Tissue"}, "name": name}}
+        for ring, name in ((square, "cell 1"), (bow_tie, "cell 2"))]}))  # fmt: skip
+    window = annotating_window(qtbot, store, s.image_set.id)
+    seen = []
+
+    def answer():  # once the dialog is up (the import's checking runs events before it)
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            QTimer.singleShot(10, answer)
+            return
+        seen.append((box.text(), [b.text() for b in box.buttons()]))
+        repair = [b for b in box.buttons() if b.text() == "Repair and import"]
+        repair[0].click() if repair else box.reject()
+
+    QTimer.singleShot(0, answer)
+    result = window.annotation.import_file(path, window.annotation._ask_to_skip)
+    ((text, buttons),) = seen
+    assert 'feature 2 ("cell 2"): its outline crosses itself at (150, 150) px' in text.splitlines()
+    assert sorted(buttons) == ["Cancel", "Import the 1 valid", "Repair and import"]
+    assert (result.imported, result.stored) == (3, 3)  # the square and the bow tie's two triangles
+    assert window.annotation.history.undo_label() == "Import 3 annotations"
+    window.annotation.history.undo()
+    assert live(store, s.image.id) == []
