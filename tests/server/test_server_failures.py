@@ -64,11 +64,11 @@ def test_a_full_disk_is_a_507_a_client_may_retry_and_nothing_is_half_written(ser
         try:
             served.url, served.token = info["url"], info["token"]
             assert post(served, A, box(served)).status_code == 201
-            with (disk / "filler").open("wb") as filler:  # fill the disk to its last block
+            # fill the disk to its last block; unbuffered, so closing the file has nothing left to write
+            with (disk / "filler").open("wb", buffering=0) as filler:
                 try:
                     while True:
                         filler.write(b"\0" * 65536)
-                        filler.flush()
                 except OSError:
                     pass
             items = [box(served, description="x" * 500) for _ in range(2000)]
