@@ -17,8 +17,8 @@ import numpy as np
 import orjson
 
 from exact_desktop.annotating.edit_history import EditHistory
-from exact_desktop.exchange import exact_json, geojson, geojson_typed
-from exact_desktop.exchange.plan import ExchangeError, ImportPlan
+from exact_desktop.exchange import exact_json, geojson, geojson_typed, json_numbers
+from exact_desktop.exchange.plan import ExchangeError, ImportPlan, Problem
 from exact_desktop.exchange.targets import read_regular, write_replacing
 from exact_desktop.model.entities import Annotation, AnnotationType, Image, ImageSet
 from exact_desktop.store.base import Store
@@ -44,6 +44,11 @@ def _parsed(raw: bytes, path: Path) -> Any:
     try:
         return orjson.loads(raw)
     except orjson.JSONDecodeError as err:
+        held = json_numbers.holder(raw) if err.msg == json_numbers.REFUSED else None
+        if held is not None:
+            index, name, number = held
+            reason = f"a number beyond a double's range ({number}); nothing imported"
+            raise ExchangeError(f"{path}: feature {Problem(index, reason, name)}") from None
         raise ExchangeError(f"{path}: not valid JSON ({err})") from None
 
 

@@ -18,6 +18,8 @@ from typing import Annotated, Any, Literal
 import msgspec
 import orjson
 
+from exact_desktop.exchange import json_numbers
+
 INT64 = msgspec.Meta(ge=-(2**63), le=2**63 - 1)  # orjson reads larger integers as floats: left to it
 
 
@@ -77,7 +79,10 @@ class Decoded:
 
 def decoded(raw: bytes) -> Decoded | None:
     """The file as `Decoded`, or None when it is not a FeatureCollection of features in the usual
-    form (or not valid JSON, or not UTF-8 where it is skipped): orjson then reads it whole."""
+    form (or not valid JSON, or not UTF-8 where it is skipped, or may hold a number beyond a double
+    there): orjson then reads it whole."""
+    if json_numbers.may_hold_one(raw):  # msgspec does not look at the numbers it skips either
+        return None
     if not raw.isascii():
         try:
             raw.decode()  # msgspec does not look into the text it skips; orjson refuses the file

@@ -5,6 +5,7 @@ refused whichever way it is read."""
 from __future__ import annotations
 
 import json
+import re
 
 import orjson
 import pytest
@@ -124,3 +125,32 @@ def test_a_file_orjson_refuses_is_refused_though_the_bad_text_is_in_what_an_impo
     path.write_bytes(raw.replace(b"MARK", b"\xff\xfe"))
     with pytest.raises(ExchangeError, match="not valid JSON"):
         plan_file(store, s.image.id, path)
+
+
+@pytest.mark.parametrize("number", ["1e400", "-1e400", "1.7976931348623159e308", "1E+400", "1" + "0" * 309])
+@pytest.mark.parametrize("usual", [True, False])
+def test_a_number_beyond_a_double_is_refused_either_way_naming_its_feature(project, tmp_path, number, usual):
+    """In a measurement the import never reads, typed decoding skipped it unread and imported the
+    file, while orjson (any file not in the usual form) refused it as not valid JSON: one file,
+    two answers. QuPath writes no such number: refused both ways, the feature named."""
+    store, s = project
+    cell = feature(polygon(RING), properties={"classification": "Tissue", "name": "cell 2", "measurements": "MARK"})
+    odd = [] if usual else [{**feature(polygon(RING)), "properties": {"classification": {"names": ["Tissue"]}}}]
+    path = tmp_path / "far.geojson"
+    far = b'{"a": %s}' % number.encode()
+    path.write_bytes(collection([feature(polygon(RING)), cell, *odd]).replace(b'"MARK"', far))
+    refusal = rf"far\.geojson: feature 2 \(\"cell 2\"\): a number beyond a double's range \({re.escape(number[:40])}\)"
+    with pytest.raises(ExchangeError, match=refusal + "; nothing imported$"):
+        plan_file(store, s.image.id, path)
+
+
+def test_numbers_within_a_double_in_what_the_import_skips_are_read_the_usual_way(project, tmp_path):
+    """What QuPath writes (Java's exponents, a non-finite measurement as text) stays on the fast
+    way; what the scan cannot tell apart cheaply (e308 within range) is read by orjson, alike."""
+    store, s = project
+    raw = collection([feature(polygon(RING), properties={"classification": "Tissue", "measurements": "MARK"})])
+    written = b'{"Area": 1.2345678E7, "Small": 1.0E-5, "Missing": "NaN", "Infinite": "-Infinity"}'
+    assert geojson_typed.decoded(raw.replace(b'"MARK"', written)) is not None
+    path = tmp_path / "within.geojson"
+    path.write_bytes(raw.replace(b'"MARK"', b'{"Max": 1.7976931348623157E308, "e100 ": 0.%s}' % (b"1" * 300)))
+    assert len(plan_file(store, s.image.id, path).annotations) == 1
