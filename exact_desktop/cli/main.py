@@ -6,10 +6,12 @@ import argparse
 import os
 import select
 import sys
+from typing import TextIO, cast
 
 from exact_desktop import __version__
 from exact_desktop.cli import bench, check, exact_server, exchange, gui, model, plugin, review, serve, sync
 from exact_desktop.cli.opening import CommandRefusedError, fail
+from exact_desktop.cli.output import GuardedOutput, OutputRefusedError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -35,6 +37,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    given = sys.stdout  # None when the command was started with standard output closed
+    if given is not None:
+        sys.stdout = cast(TextIO, GuardedOutput(given))
     try:
         code = _dispatch(args)
         if sys.stdout is not None:  # None when the command was started with standard output closed
@@ -50,6 +55,11 @@ def main(argv: list[str] | None = None) -> int:
         # `exact-desktop plugin list | head`: the reader has what it wanted; the work was done
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141  # as a shell says of a command ended by SIGPIPE
+    except OutputRefusedError as refused:  # `exact-desktop plugin list > /dev/full`: the work was done
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # what it still holds goes nowhere at exit
+        return fail(f"could not write the output: {refused.strerror}")
+    finally:
+        sys.stdout = given
 
 
 def _reader_gone() -> bool:

@@ -4,6 +4,7 @@ real command runs in a subprocess for each case of the table."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -114,3 +115,23 @@ def test_a_command_started_with_its_output_closed_does_its_work_and_ends_well(fi
     done = subprocess.run(command, cwd=PROJECT, stderr=subprocess.PIPE, text=True, timeout=60,
                           preexec_fn=lambda: os.close(1))  # fmt: skip
     assert done.returncode == 0 and done.stderr == "", done.stderr
+
+
+@pytest.mark.parametrize("unbuffered", ["1", ""], ids=["at-the-print", "at-the-last-flush"])
+@pytest.mark.parametrize("command", ["jobs", "import"])
+def test_an_output_on_a_full_device_is_one_line_not_a_traceback(files, tmp_path, command, unbuffered):
+    """`exact-desktop plugin jobs > /dev/full`: the answer cannot be written (ENOSPC at a print,
+    or at the last flush when output is buffered); the command says so in one line and fails,
+    after the words it had for stderr (an import's refusal)."""
+    bad = tmp_path / "unknown.geojson"
+    point = {"type": "Point", "coordinates": [5, 5]}
+    bad.write_text(json.dumps([{"type": "Feature", "geometry": point, "properties": {"classification": "No"}}] * 500))
+    argv = {"jobs": ["plugin", "jobs"], "import": ["import", "--image", "1", str(bad)]}[command]
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONUNBUFFERED": unbuffered}
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([sys.executable, "-m", "exact_desktop", *argv, "--db", str(files["good_db"])],
+                              cwd=PROJECT, stdout=full, stderr=subprocess.PIPE, text=True, timeout=60, env=env)  # fmt: skip
+    lines = done.stderr.splitlines()
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    assert lines[-1] == "exact-desktop: could not write the output: No space left on device", done.stderr
+    assert len(lines) == (1 if command == "jobs" else 3), done.stderr
