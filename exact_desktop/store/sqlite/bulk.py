@@ -27,6 +27,7 @@ from exact_desktop.store.base import StoreError
 from exact_desktop.store.sqlite import density, spatial
 from exact_desktop.store.sqlite import tables as t
 from exact_desktop.store.sqlite.column_chunk import batch_columns, chunk_columns, result_columns
+from exact_desktop.store.sqlite.hand_over import quick_hand_over
 from exact_desktop.store.sqlite.many_rows import BoundInserts, bound_inserts, column_rows
 from exact_desktop.store.sqlite.prepared import Prepared
 from exact_desktop.store.sqlite.rows import LINKS, checked_all, column_values, dumps, geometry, normalised, table_of
@@ -34,7 +35,8 @@ from exact_desktop.store.sqlite.tables import to_iso
 from exact_desktop.store.sqlite.validation import AnnotationTypes
 
 T = TypeVar("T")
-CHUNK = 20_000
+CHUNK = 16_384  # rows prepared at a time: whole statements of BULK_ROWS
+FIRST_CHUNK = 4_096  # the first: the writing thread waits for it alone, so it is small
 GRID_GROUP = 100_000  # index entries sorted and written together (their lists cost about 200 bytes an entry)
 SET_BASED_OUTBOX_FROM = 200  # rows; below that the trigger costs less than the schema change
 
@@ -74,10 +76,10 @@ def bulk_insert(
         if kind is e.Annotation:
             with _outbox_in_one_statement(cursor, ids):
                 _pipeline(cursor, "annotation", t.ANNOTATION_COLUMNS_SQL, t.ANNOTATION_GRID,
-                          _preparer(conn, entities, ready), entities, ids, log)  # fmt: skip
+                          *_preparer(conn, entities, ready), entities, ids, log)  # fmt: skip
         elif kind is e.PluginResultAnnotation:
             _pipeline(cursor, "plugin_result_annotation", t.RESULT_COLUMNS_SQL, t.RESULT_GRID,
-                      _preparer(conn, entities, ready), entities, ids, log)  # fmt: skip
+                      *_preparer(conn, entities, ready), entities, ids, log)  # fmt: skip
         else:
             conn.execute(insert(table), [{**column_values(x), "id": i} for x, i in zip(entities, ids, strict=True)])
             if kind in LINKS:
@@ -113,8 +115,8 @@ def insert_annotation_columns(
 
     try:
         with _outbox_in_one_statement(cursor, written):
-            _pipeline(cursor, "annotation", t.ANNOTATION_COLUMNS_SQL, t.ANNOTATION_GRID, prepare, batch.rows(order),
-                      written, log)  # fmt: skip
+            _pipeline(cursor, "annotation", t.ANNOTATION_COLUMNS_SQL, t.ANNOTATION_GRID, prepare, FIRST_CHUNK,
+                      batch.rows(order), written, log)  # fmt: skip
     except sqlite3.IntegrityError as err:
         raise StoreError(f"bulk create of {len(batch)} annotations refused, nothing written: {err}") from None
     _all_stored(cursor, written, len(batch))
@@ -162,7 +164,7 @@ def _outbox_in_one_statement(cursor: sqlite3.Cursor, ids: list[int]) -> Iterator
 
 def _pipeline(
     cursor: sqlite3.Cursor, table: str, columns_sql: str, tree: str,
-    prepare: Callable[[Any], Prepared], entities: list[Any] | AnnotationColumns, ids: list[int],
+    prepare: Callable[[Any], Prepared], first: int, entities: list[Any] | AnnotationColumns, ids: list[int],
     log: spatial.ChangeLog | None,
 ) -> None:  # fmt: skip
     """Chunk by chunk, the rows in multi-row statements (many_rows.py: no GIL hand-over per row).
@@ -171,13 +173,14 @@ def _pipeline(
     the one before. The index entries of up to GRID_GROUP rows are sorted together (on that
     thread too) and written after their rows: sorted over 100,000 instead of each 20,000, the
     grid's pages take several entries a visit (1,000,000 entries: 2.9 s of SQLite against 4.0).
-    `prepare` reads nothing from the database: it runs apart from the cursor."""
+    `prepare` reads nothing from the database: it runs apart from the cursor; `first` is the size
+    of the first chunk."""
     names = columns_sql.split(", ")
     limit = cursor.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
 
-    def ready(start: int) -> tuple[BoundInserts, _Places]:
-        chunk = prepare(entities[start : start + CHUNK])
-        chunk_ids = ids[start : start + CHUNK]
+    def ready(start: int, end: int) -> tuple[BoundInserts, _Places]:
+        chunk = prepare(entities[start:end])
+        chunk_ids = ids[start:end]
         rows = bound_inserts(table, column_rows(names, [chunk_ids, *chunk.columns]), limit=limit)
         owned = np.asarray(chunk_ids, np.int64)[chunk.positions]
         return rows, _Places(owned, chunk.owners, chunk.boxes, chunk.scores)
@@ -197,17 +200,17 @@ def _pipeline(
         counts.append((spatial.write_entries(cursor, tree, found, log, counted=False, ready=grid), found.buckets,
                        found.boxes))  # fmt: skip
 
-    starts = range(0, len(entities), CHUNK)
-    with ThreadPoolExecutor(1) if len(starts) > 1 else contextlib.nullcontext() as ahead:
-        upcoming = _later(ahead, ready, 0)
+    bounds = _chunks(len(entities), first)
+    with ThreadPoolExecutor(1) if len(bounds) > 1 else contextlib.nullcontext() as ahead, quick_hand_over():
+        upcoming = _later(ahead, ready, *bounds[0])
         parts: list[_Places] = []
         groups: list[Future[tuple[spatial.Entries, BoundInserts | None]]] = []
-        for start in starts:
+        for k, (_, end) in enumerate(bounds):
             rows, places = upcoming.result()
-            if start + CHUNK < len(entities):
-                upcoming = _later(ahead, ready, start + CHUNK)
+            if end < len(entities):
+                upcoming = _later(ahead, ready, *bounds[k + 1])
             parts.append(places)
-            if start + CHUNK >= len(entities) or sum(len(part.ids) for part in parts) >= GRID_GROUP:
+            if end >= len(entities) or sum(len(part.ids) for part in parts) >= GRID_GROUP:
                 groups.append(_later(ahead, entries_ready, parts))
                 parts = []
             rows.run(cursor)
@@ -217,6 +220,13 @@ def _pipeline(
             write(group)
     bands, buckets, boxes = (np.concatenate(column) for column in zip(*counts, strict=True))
     density.change(cursor, bands, buckets, boxes, 1)
+
+
+def _chunks(count: int, first: int) -> list[tuple[int, int]]:
+    """(start, end) of each chunk of `count` rows: `first` rows first (small, so the writing thread
+    starts as soon as it can: the first chunk's preparation is the one nothing overlaps), then CHUNK each."""
+    starts = [0, *range(min(first, CHUNK, count), count, CHUNK)]
+    return list(zip(starts, [*starts[1:], count], strict=True))
 
 
 @dataclass(frozen=True)
@@ -238,13 +248,15 @@ def _later(ahead: ThreadPoolExecutor | None, work: Callable[..., T], *args: Any)
     return done
 
 
-def _preparer(conn: Connection, entities: list[Any], ready: Ready | None) -> Callable[[list[Any]], Prepared]:
-    """What prepares each chunk: a ready batch (one chunk) is taken as it is while the types are
-    still the ones it was checked against."""
+def _preparer(
+    conn: Connection, entities: list[Any], ready: Ready | None
+) -> tuple[Callable[[list[Any]], Prepared], int]:
+    """What prepares each chunk, and the first chunk's size: a ready batch is taken as it is, as
+    one chunk, while the types are still the ones it was checked against."""
     types = AnnotationTypes(conn)
     if ready is not None and ready.entities is entities and ready.types == types.known:
-        return lambda _items: ready.prepared
-    return _PREPARERS[type(entities[0])](types)
+        return (lambda _items: ready.prepared), len(entities)
+    return _PREPARERS[type(entities[0])](types), FIRST_CHUNK
 
 
 def _annotation_rows(types: AnnotationTypes) -> Callable[[list[e.Annotation]], Prepared]:
