@@ -140,6 +140,8 @@ def _column_is_plain(what: str, values: list[Any]) -> bool:
     anything unusual is then checked value by value, which names the culprit."""
     kinds = set(map(type, values))
     present = values
+    if kinds == {_NONE}:  # an empty column (user, meta_data, remote_id of new annotations)
+        return True
     if _NONE in kinds:
         kinds.discard(_NONE)
         present = [v for v in values if v is not None]

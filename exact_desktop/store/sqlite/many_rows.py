@@ -37,10 +37,12 @@ def insert_rows(cursor: sqlite3.Cursor, head: str, rows: Sequence[Sequence[Any]]
 @dataclass(frozen=True)
 class ColumnRows:
     """Rows given as columns, split for `insert_columns`: the names of the columns that vary and
-    their rows, the names of those that hold one value throughout and those values."""
+    those columns (each `count` values), the names of those that hold one value throughout and
+    those values."""
 
     varying: list[str]
-    rows: list[tuple[Any, ...]]
+    columns: list[Sequence[Any]]
+    count: int
     constant: list[str]
     values: list[Any]
 
@@ -52,7 +54,7 @@ def column_rows(names: Sequence[str], columns: Sequence[Sequence[Any]]) -> Colum
     steady = [] if len(steady) == len(columns) else steady
     varying = [k for k in range(len(columns)) if k not in steady]
     return ColumnRows(
-        [names[k] for k in varying], list(zip(*(columns[k] for k in varying), strict=True)),
+        [names[k] for k in varying], [columns[k] for k in varying], len(columns[0]),
         [names[k] for k in steady], [columns[k][0] for k in steady],
     )  # fmt: skip
 
@@ -96,11 +98,14 @@ def bound_inserts(
         head, tail = f"INSERT INTO {table} ({names}) SELECT {picked} FROM (", ")"
     size_most = _power_of_two_at_most(min(most, (limit - fixed) // width))
     texts, values = [], []
-    start = 0
-    while start < len(rows.rows):
-        size = _power_of_two_at_most(min(size_most, len(rows.rows) - start))
+    start, fixed_values = 0, len(rows.values)
+    while start < rows.count:
+        size = _power_of_two_at_most(min(size_most, rows.count - start))
         texts.append(_statement(head, width, size, tail))
-        values.append([*rows.values, *chain.from_iterable(rows.rows[start : start + size])])
+        flat = rows.values + [None] * (size * width)
+        for k, column in enumerate(rows.columns):  # the rows' values interleaved by slices, in C
+            flat[fixed_values + k :: width] = column[start : start + size]
+        values.append(flat)
         start += size
     return BoundInserts(texts, values)
 
