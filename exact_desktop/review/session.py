@@ -23,7 +23,7 @@ from exact_desktop.model import entities as e
 from exact_desktop.review.audit import DEFAULT_SAMPLE, Estimate, sample_rows, wilson
 from exact_desktop.review.decision_edit import DecisionEdit
 from exact_desktop.review.provenance import KEY, Origin, accepted_uuid, origins, provenance
-from exact_desktop.review.queue import STATES, Filters, ScoreOrder, chosen, ordered
+from exact_desktop.review.queue import STATES, Filters, ScoreOrder, chosen, ordered, score_counts
 from exact_desktop.store.base import Store, StoreError
 from exact_desktop.store.sqlite.review_book import DECISIONS, Candidates, Outcome, Place, ReviewBook, Verdict
 
@@ -353,8 +353,8 @@ class ReviewSession:
         same candidates as "#3 of 28,928" and "Candidates 1-20 of 28,928" (counted among the
         undecided now, it said 28,926 at or above 0.00 beside them: two were decided since)."""
         f = self.filters
-        scores = self.candidates.scores[chosen(self.candidates, Filters(f.entries, f.types, states=f.states))]
-        counts, edges = np.histogram(scores, bins=bins, range=(0.0, 1.0))
+        mask = chosen(self.candidates, Filters(f.entries, f.types, states=f.states))
+        counts, edges = score_counts(self.candidates, mask, bins, self._by_score)
         return counts, edges, int(np.count_nonzero(self.candidates.scores[self.queue] >= self.threshold))
 
     def model_type(self, id: int) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from exact_desktop.review.queue import Filters, ScoreOrder, chosen, ordered
+from exact_desktop.review.queue import STATES, Filters, ScoreOrder, chosen, ordered, score_counts
 from exact_desktop.store.sqlite.review_book import Candidates
 
 
@@ -51,3 +51,24 @@ def test_the_learnt_order_gives_every_tenth_place_to_the_least_sure():
     assert list(np.delete(queue, [9, 19, 29, 39])) == list(range(41))  # the others high first
     no_model = ordered(c, np.ones(45, bool), "learned", learned=np.full(45, np.nan))
     assert np.array_equal(no_model, np.argsort(-c.scores, kind="stable"))  # the plugin's score alone
+
+
+def test_the_histogram_from_bins_placed_once_is_numpys():
+    """Scores on the bins' edges (0, 0.1, ..., 1 itself), outside [0, 1] and NaN are counted
+    where np.histogram counts them, for any mask and number of bins."""
+    c = candidates(3000, seed=5)
+    c.scores[:41] = np.float32([0.0, 1.0, -0.5, 1.5, np.nan, *np.linspace(0, 1, 21, dtype=np.float32), *[1.0] * 15])
+    by_score = ScoreOrder(c)
+    rng = np.random.default_rng(6)
+    for bins in (10, 20, 7):
+        for mask in (np.ones(3000, bool), rng.random(3000) < 0.3, chosen(c, Filters())):
+            counts, edges = score_counts(c, mask, bins, by_score)
+            expected, expected_edges = np.histogram(c.scores[mask], bins=bins, range=(0.0, 1.0))
+            assert np.array_equal(counts, expected) and np.array_equal(edges, expected_edges)
+
+
+def test_the_decision_filter_lets_through_the_states_it_names():
+    c = candidates(500, seed=7)
+    for states in (("undecided",), ("accept", "reject"), ("undecided", "undecided", "relabel"), STATES, ()):
+        expected = np.isin(c.decisions, [STATES.index(s) for s in states])
+        assert np.array_equal(chosen(c, Filters(states=states)), expected)
