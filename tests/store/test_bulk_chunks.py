@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import sys
 import threading
+from datetime import datetime, timedelta, timezone
 
 import numpy as np
+import pytest
 
 from exact_desktop.model import entities as e
+from exact_desktop.store.base import StoreError
 from exact_desktop.store.sqlite import bulk, hand_over
 from tests.store.conftest import box
 
@@ -57,3 +60,18 @@ def test_the_switch_interval_is_short_during_bulk_writes_and_put_back_after_the_
     worker.join(5)
     assert seen == [hand_over.SWITCH_S]
     assert sys.getswitchinterval() == before
+
+
+def test_a_bad_value_shared_by_every_row_or_copied_from_another_column_is_still_named(store, seeded):
+    """A column that holds one object throughout is judged by that object, and a column of the
+    same objects as one judged already is not judged again: a bad one is named all the same."""
+    shared = "a NUL \x00 in every row's description"
+    items = [e.Annotation(seeded.box.id, seeded.image.id, box(i, i), description=shared) for i in range(50)]
+    with pytest.raises(StoreError, match="description"):
+        store.bulk_create(items)
+    late = datetime(9999, 12, 31, 23, 59, tzinfo=timezone(-timedelta(hours=5)))  # year 10000 in UTC
+    items = [e.Annotation(seeded.box.id, seeded.image.id, box(i, i), time=late) for i in range(50)]
+    assert items[0].last_edit_time is items[0].time
+    with pytest.raises(StoreError, match="out of range"):
+        store.bulk_create(items)
+    assert store.count(e.Annotation) == 0
