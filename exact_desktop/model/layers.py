@@ -45,18 +45,16 @@ class LayerList:
     changed: Signal = field(default_factory=Signal, repr=False, compare=False)
 
     def sync(self, image: int, kind: str, fresh: list[Layer]) -> None:
-        """The layers of one kind for `image` are now `fresh`; known ones keep their settings."""
+        """The layers of one kind for `image` are now `fresh`; known ones keep their settings and
+        take the fresh name, details and colour (a result layer's type is known once it has a result)."""
         known = {layer.key: layer for layer in self.layers if layer.image == image and layer.kind == kind}
         wanted = {layer.key for layer in fresh}
         added = [layer for layer in fresh if layer.key not in known]
-        renamed = [
-            layer for layer in fresh
-            if layer.key in known and (known[layer.key].name, known[layer.key].details) != (layer.name, layer.details)
-        ]  # fmt: skip
-        for layer in renamed:
-            known[layer.key].name, known[layer.key].details = layer.name, layer.details
+        described = [layer for layer in fresh if layer.key in known and _looks(known[layer.key]) != _looks(layer)]
+        for layer in described:
+            known[layer.key].name, known[layer.key].details, known[layer.key].colour = _looks(layer)
         kept = [x for x in self.layers if x.image != image or x.kind != kind or x.key in wanted]
-        if added or renamed or len(kept) != len(self.layers):
+        if added or described or len(kept) != len(self.layers):
             self.layers = kept + added
             self.changed.send(self)
 
@@ -88,3 +86,7 @@ class LayerList:
             for name, value in values.items():
                 setattr(layer, name, value)
         self.changed.send(self)
+
+
+def _looks(layer: Layer) -> tuple[str, str, str]:
+    return layer.name, layer.details, layer.colour

@@ -32,6 +32,7 @@ class LayersPanel(QWidget):
         outer.addLayout(self.grid)
         outer.addStretch()
         self.controls: dict[LayerKey, tuple[QCheckBox, QSlider | None, QSlider]] = {}
+        self.swatches: dict[LayerKey, QLabel] = {}  # each layer's colour, as it is now
         self._problems: list[tuple[str, str]] = []
         layers.changed.connect(self.rebuild)
 
@@ -48,12 +49,13 @@ class LayersPanel(QWidget):
                 if threshold is not None:
                     _quietly(threshold, lambda t=threshold, v=layer.threshold: t.setValue(round(v * 100)))
                 box.setText(_title(layer))
+                self.swatches[layer.key].setPixmap(_swatch(layer.colour))
             return
         while self.grid.count():
             item = self.grid.takeAt(0)
             if item.widget():
                 item.widget().deleteLater()
-        self.controls, self._problems = {}, problems
+        self.controls, self.swatches, self._problems = {}, {}, problems
         row = 0
         for heading, kind in (("Plugin results", RESULTS), ("Annotation types", ANNOTATIONS)):
             group = [layer for layer in shown if layer.kind == kind]  # results first, never under the types
@@ -68,10 +70,8 @@ class LayersPanel(QWidget):
     def _add_layer(self, layer: Layer, row: int) -> int:
         """The name on one row, what made a result layer under it, its controls, then a problem."""
         key = layer.key
-        swatch = QLabel()
-        pixmap = QPixmap(12, 12)
-        pixmap.fill(QColor(layer.colour))
-        swatch.setPixmap(pixmap)
+        swatch = self.swatches[key] = QLabel()
+        swatch.setPixmap(_swatch(layer.colour))
         box = QCheckBox(_title(layer))
         tip = "\n".join(x for x in (layer.name, layer.details) if x)
         box.setToolTip(f"{tip}\nCannot be drawn: {layer.problem}" if layer.problem else tip)
@@ -112,6 +112,12 @@ class LayersPanel(QWidget):
 
 def _title(layer: Layer) -> str:
     return f"\u26a0 {layer.name} (cannot be drawn)" if layer.problem else layer.name
+
+
+def _swatch(colour: str) -> QPixmap:
+    pixmap = QPixmap(12, 12)
+    pixmap.fill(QColor(colour))
+    return pixmap
 
 
 def _quietly(widget: QWidget, change: Callable[[], None]) -> None:

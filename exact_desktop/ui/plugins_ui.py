@@ -37,6 +37,7 @@ from exact_desktop.ui.review_panel import ReviewPanel
 from exact_desktop.ui.run_plugin_dialog import RunPluginDialog
 
 PLUGIN_FAILURES = (PluginRegistryError, StoreError, LookupError)
+NOTHING_YET = "#FFFF00"  # a result layer's colour before its entry has a result (and so a type)
 
 
 class PluginsUi:
@@ -47,7 +48,6 @@ class PluginsUi:
         self.interrupted = session.interrupted
         self._shown: int | None = None  # the image shown, as the poller thread may read it
         self.jobs = JobList()
-        self._colours: dict[int, str] = {}
         self.layers, self.overlay, self.layers_panel = window.layers, window.overlay, window.layers_panel
         assert self.overlay is not None, "plugins need a project"
         self.jobs_panel = JobsPanel(self.jobs)
@@ -265,28 +265,26 @@ class PluginsUi:
         results = {r.id: r for r in self.store.list(e.PluginResult, image=image)}
         entries = self.store.list(e.PluginResultEntry, pluginresult__in=list(results)) if results else []
         plugins = {p.id: p.name for p in self.store.list(e.Plugin)}
+        colours = {stored_id(t): t.color_code for t in self.store.list(e.AnnotationType)} if entries else {}
         said = origins(self.store, [stored_id(x) for x in entries])
         fresh = []
         for entry in entries:
             result = results[entry.pluginresult]
             name = f"{plugins.get(result.plugin, 'plugin ' + str(result.plugin))} · {entry.name} · "
             name += f"{result.created_time:%Y-%m-%d %H:%M}"
-            colour = self._entry_colour(entry.id)
+            colour = self._entry_colour(stored_id(entry), colours)
             details = described_origin(said[stored_id(entry)], result.created_time) if stored_id(entry) in said else ""
             fresh.append(Layer(
                 RESULTS, stored_id(entry), name, image, colour, threshold=entry.default_threshold, details=details,
             ))  # fmt: skip
         self.layers.sync(image, RESULTS, fresh)
 
-    def _entry_colour(self, entry: int) -> str:
-        """The colour of the entry's first result's type (dots and counts are drawn in one colour)."""
-        known = self._colours.get(entry)
-        if known is None:
-            first = self.store.list(e.PluginResultAnnotation, limit=1, pluginresultentry=entry)
-            if not first:
-                return "#FFFF00"  # nothing written yet: asked again at the next poll
-            known = self._colours[entry] = self.store.get(e.AnnotationType, first[0].annotation_type).color_code
-        return known
+    def _entry_colour(self, entry: int, colours: dict[int, str]) -> str:
+        """The colour of the entry's first result's type (dots and counts are drawn in one colour),
+        asked at every poll: kept, it stayed the colour of nothing written yet, or of another
+        entry that had the id before (a plugin test's records go with it; ids are used again)."""
+        first = self.store.list(e.PluginResultAnnotation, limit=1, pluginresultentry=entry)
+        return colours.get(first[0].annotation_type, NOTHING_YET) if first else NOTHING_YET
 
     def close(self) -> None:
         self.poller.stop()
