@@ -51,6 +51,11 @@ class ScoreOrder:
     def low(self) -> np.ndarray:
         return np.argsort(self.scores, kind="stable")
 
+    @cached_property
+    def rising(self) -> np.ndarray:
+        """The scores in the `low` order (as float64, as a threshold is): where a threshold falls."""
+        return self.scores.astype(np.float64)[self.low]
+
     def bins(self, count: int) -> tuple[np.ndarray, np.ndarray]:
         """Each candidate's bin of `count` equal ones over [0, 1] (-1: outside them, or no score)
         and their edges, as np.histogram bins the scores (a score on an edge goes to the bin
@@ -140,10 +145,10 @@ def _from_score_order(c: Candidates, mask: np.ndarray, order: str, threshold: fl
         return by.high[mask[by.high]]
     if order == "score_low":
         return by.low[mask[by.low]]
-    high, low = by.high[mask[by.high]], by.low[mask[by.low]]
+    split = int(np.searchsorted(by.rising, threshold, side="left"))  # `low` from here on: at or above it
+    rising, falling = by.low[split:], by.high[len(by.high) - split :]  # each side's rows, nearest first
+    above, below = rising[mask[rising]], falling[mask[falling]]
     scores = c.scores.astype(np.float64)
-    above = low[np.searchsorted(scores[low], threshold, side="left") :]
-    below = high[len(above) :]
     up, down = scores[above] - threshold, threshold - scores[below]
     merged = np.empty(len(above) + len(below), np.int64)
     placed = np.zeros(len(merged), bool)
