@@ -7,7 +7,11 @@ The queue is running, as in a window with the project open: its worker was start
 has imported the SDK and the plugin (`LocalQueue.warm`), and the time runs from the job's
 creation until the queue has seen it end. Each job is its image's first (an image record of
 its own on the same slide file), as a first run of a plugin is: a run again also deletes the
-earlier run's results, which is not the framework's cost around `process`.
+earlier run's results, which is not the framework's cost around `process`. The bare call runs
+with the numeric libraries' threads the queue gives its worker (worker_threads.py: one on two
+cores), so both sides do the same work: OpenBLAS left a thread per core spins a second core
+after each call, 5 s of CPU a nuclei run here that changed nothing of its time, and a bare call
+counted with it against a worker without it would flatter the job's CPU by a third.
 
 One bare run against one queued run moved the ratio by 10 % either way on a shared 2-core
 machine, so they are paired: PAIRS pairs, alternated (bare then queued, queued then bare, ...)
@@ -40,6 +44,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from threadpoolctl import threadpool_limits
+
 from exact_desktop.bench.process_cpu import cpu_snapshot, cpu_spent
 from exact_desktop.demo.project import ensure_demo_project
 from exact_desktop.demo.synthetic_slide import DEMO_SIZE, ensure_demo_slides
@@ -51,6 +57,7 @@ from exact_desktop.plugins.jobs import create_jobs, settle_reruns
 from exact_desktop.plugins.local_queue import LocalQueue, project_env
 from exact_desktop.plugins.sdk.image import ImageHandle
 from exact_desktop.plugins.warm_workers import WarmWorkers
+from exact_desktop.plugins.worker_threads import thread_env
 from exact_desktop.server.server import serve_in_thread
 from exact_desktop.store.sqlite.store import SqliteStore
 
@@ -164,11 +171,20 @@ def _alone(image: e.Image) -> tuple[_Run, int]:
     }
     handle = ImageHandle(None, record)  # type: ignore[arg-type]
     context = CollectingContext({p["name"]: p["default"] for p in nuclei.DESCRIBE["parameters"]})
-    cpu_before, started = cpu_snapshot(), time.perf_counter()
-    nuclei.process(handle, context.params, context)  # type: ignore[arg-type]
-    run = _Run(time.perf_counter() - started, cpu_spent(cpu_before, cpu_snapshot()))
+    with _as_in_a_worker():
+        cpu_before, started = cpu_snapshot(), time.perf_counter()
+        nuclei.process(handle, context.params, context)  # type: ignore[arg-type]
+        run = _Run(time.perf_counter() - started, cpu_spent(cpu_before, cpu_snapshot()))
     handle.close()
     return run, context.found
+
+
+def _as_in_a_worker() -> threadpool_limits:
+    """The BLAS and OpenMP thread pools bounded as the variables the queue gives a worker of a
+    one-worker queue bound them (none that the environment sets already: this process has them too)."""
+    env = thread_env(1)
+    pools = {"blas": "OPENBLAS_NUM_THREADS", "openmp": "OMP_NUM_THREADS"}
+    return threadpool_limits(limits={api: int(env[name]) for api, name in pools.items() if name in env} or None)
 
 
 WARM_WAIT_S = 120.0

@@ -31,6 +31,7 @@ from exact_desktop.model.entities import INTERRUPTED_MESSAGE, JobStatus
 from exact_desktop.plugins.job_book import JobBook, JobState
 from exact_desktop.plugins.warm_workers import WarmWorkers, end_workers
 from exact_desktop.plugins.worker_process import WorkerProcess, start_worker, wait_or_kill
+from exact_desktop.plugins.worker_threads import thread_env
 
 CANCEL_GRACE_S = 2.0
 STOP_GRACE_S = 2.0  # for a worker asked to end (SIGTERM) before it is killed
@@ -93,7 +94,9 @@ class LocalQueue:
 
     @property
     def env(self) -> dict[str, str]:
-        return {**self.connection_env, **self.extra_env}
+        """What its workers get: the connection, the run's own variables, and their numeric
+        libraries' threads bounded to their share of the cores (worker_threads.py)."""
+        return {**thread_env(self.size), **self.connection_env, **self.extra_env}
 
     def warm(self, plugin: e.Plugin, count: int | None = None) -> list[WorkerProcess]:
         """Start workers for `plugin` ahead of its jobs (up to `count`, default the queue's size);

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 
@@ -12,6 +13,7 @@ from exact_desktop.plugins.job_book import StoreJobBook
 from exact_desktop.plugins.jobs import ParameterError, cancel_job, create_jobs
 from exact_desktop.plugins.local_queue import LocalQueue, project_env
 from exact_desktop.plugins.registry import PluginRegistryError, describe, produced_types, register
+from exact_desktop.plugins.worker_threads import THREAD_VARIABLES, threads_per_worker
 from exact_desktop.project.local_run import run_plugin
 from exact_desktop.server.server import serve_in_thread
 from tests.plugins.conftest import SCRIPT
@@ -61,6 +63,18 @@ def test_a_run_writes_scored_results_for_every_image(project):
     rerun = run_plugin(store, "Behaviours", s.image_set.id, {"count": "2"}, run_again=True)
     assert all(j["result_annotations"] == 2 for j in rerun["jobs"])
     assert store.count(e.PluginResultAnnotation) == 6  # the old results were replaced
+
+
+def test_workers_numeric_threads_are_their_share_of_the_cores_unless_the_person_set_them(project, monkeypatch):
+    store, s, _plugin, _ = project
+    for variable in THREAD_VARIABLES:
+        monkeypatch.delenv(variable, raising=False)
+    run_plugin(store, "Behaviours", s.image_set.id, {"mode": "threads"}, workers=1)
+    pools = [r.meta_data["pools"] for r in store.list(e.PluginResultAnnotation)]
+    assert len(pools) == 3 and all(p["blas"] == threads_per_worker(1) < (os.cpu_count() or 2) for p in pools)
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "2")
+    run_plugin(store, "Behaviours", s.image_set.id, {"mode": "threads"}, run_again=True, workers=1)
+    assert [r.meta_data["pools"]["blas"] for r in store.list(e.PluginResultAnnotation)] == [2, 2, 2]
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ DESCRIBE = {
             "name": "mode",
             "type": "str",
             "default": "boxes",
-            "choices": ["boxes", "crash", "hang", "invalid", "slow", "raise", "heatmap", "nan", "chatty"],
+            "choices": ["boxes", "crash", "hang", "invalid", "slow", "raise", "heatmap", "nan", "chatty", "threads"],
         },
         {"name": "count", "type": "int", "default": 3, "min": 1, "max": 100000},
     ],
@@ -44,6 +44,12 @@ def process(image, params, context):
         os.write(1, b'{"idle": true}\n')
     if mode == "nan":  # a division by zero in a plugin's geometry
         context.add_annotation("Spot", {"x1": 0, "y1": 0, "x2": float("nan"), "y2": 5})
+    if mode == "threads":  # the thread pools its numeric libraries have, in the result's meta_data
+        from threadpoolctl import threadpool_info
+
+        pools = {pool["user_api"]: pool["num_threads"] for pool in threadpool_info()}
+        context.add_annotation("Spot", {"x1": 0, "y1": 0, "x2": 4, "y2": 4}, meta_data={"pools": pools})
+        return
     steps = params["count"]
     for i in range(steps):
         context.add_annotation("Spot", {"x1": i, "y1": i, "x2": i + 4, "y2": i + 4}, score=(i + 1) / steps)
