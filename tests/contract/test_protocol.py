@@ -59,7 +59,6 @@ def test_a_plugin_is_found_by_its_exact_name_whatever_the_list_filter_does(serve
 
 
 def test_a_plugin_id_the_server_does_not_have_is_a_404_in_exacts_words(server: Target):
-    """`serve` answers a plugin test's record so too (tests/server): as an id it does not have."""
     answer = server.session().get(f"{server.url}{P}/plugins/987654/", timeout=30)
     assert answer.status_code == 404 and answer.json() == {"detail": "No Plugin matches the given query."}
 

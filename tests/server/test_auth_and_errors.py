@@ -172,24 +172,6 @@ def test_jobs_are_created_once_per_image_and_plugin(served):
     assert over.status_code == 400 and "processing_complete" in over.json()
 
 
-def test_a_plugin_tests_record_is_neither_listed_nor_found_as_a_plugin(served):
-    """`plugin list` and the window leave a running test's record out (jobs for it are refused);
-    the API listed it and answered it. Now it is left out of the list and its id is answered as
-    one the project does not have, in EXACT's words (tests/contract checks them on EXACT)."""
-    with closing(SqliteStore(served.db)) as store:  # a `plugin test` under way in another process
-        trial = TrialBook(store).begin(
-            e.Plugin("Dots (test 9f8e7d)", products=[served.seed.product.id]), [], "elsewhere", 1, None
-        )
-    listed = get(served, "/api/v1/processing/plugins/", params={"limit": 1000}).json()
-    ids = [p["id"] for p in listed["results"]]
-    assert served.plugin.id in ids and trial.id not in ids and listed["count"] == len(ids)
-    assert get(served, "/api/v1/processing/plugins/", params={"id": trial.id}).json()["count"] == 0
-    one, unknown = (get(served, f"/api/v1/processing/plugins/{id}/") for id in (trial.id, 987654))
-    assert one.status_code == unknown.status_code == 404
-    assert one.json() == unknown.json() == {"detail": "No Plugin matches the given query."}
-    assert get(served, f"/api/v1/processing/plugins/{served.plugin.id}/").json()["id"] == served.plugin.id
-
-
 def test_patch_that_breaks_the_vector_is_refused_and_changes_nothing(served):
     s = served.seed
     made = post(

@@ -53,25 +53,18 @@ def _plugins(store: SqliteStore, items: list[e.Plugin]) -> list[dict[str, Any]]:
     return [s.plugin(p, results[stored_id(p)]) for p in items]
 
 
-NO_PLUGIN = "No Plugin matches the given query."  # EXACT's 404 for an id it does not have
-
-
 @router.get(f"{V1}/plugins/")
 def list_plugins(request: Request, store: SqliteStore = StoreDep) -> dict[str, Any]:
-    """The project's plugins: a plugin test's record is none (it goes with the test, taking every
-    job under it along), as the command line's `plugin list` and the window leave it out."""
-    tests = TrialBook(store).plugins()
-    only = {"id__in": [p.id for p in store.list(e.Plugin) if p.id not in tests]} if tests else {}
-    allowed = {"id": "int", "name": "str"}
-    return list_response(request, store, e.Plugin, allowed, lambda items: _plugins(store, items), **only)
+    return list_response(request, store, e.Plugin, {"id": "int", "name": "str"}, lambda items: _plugins(store, items))
+
+
+NO_PLUGIN = "No Plugin matches the given query."  # EXACT's 404 for an id it does not have
 
 
 @router.get(f"{V1}/plugins/{{id}}/")
 def get_plugin(id: int, request: Request, store: SqliteStore = StoreDep) -> dict[str, Any]:
-    """One of the project's plugins; an id it does not have, or a test's record, as EXACT answers
-    an id it does not have."""
-    if id in TrialBook(store).plugins():
-        raise NotFoundError(NO_PLUGIN)
+    """One of the project's plugins, a running test's record too: the test's own workers find
+    their plugin through these answers (jobs for it are refused to anyone else)."""
     try:
         plugin = store.get(e.Plugin, id)
     except NotFoundError:
