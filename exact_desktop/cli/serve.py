@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from exact_desktop.cli.opening import CommandRefusedError, fail, opened_store
+from exact_desktop.cli.output import OutputRefusedError
 from exact_desktop.model.entities import stored_id
 
 
@@ -54,6 +55,8 @@ def serve(args: argparse.Namespace) -> int:
     store = opened_store(args.db)
     try:
         return serve_forever(store, args.host, args.port, args.workers or default_workers())
+    except OutputRefusedError:
+        raise  # listening worked; its first line (address, token) could not be written: main says so
     except OSError as err:
         return fail(f"cannot listen on {args.host}:{args.port}: {err.strerror}")
     finally:

@@ -49,7 +49,7 @@ def holder(raw: bytes) -> tuple[int, str, str] | None:
     ("" without either), and the number as written; None when no feature holds it."""
     try:
         found = msgspec.json.decode(raw, type=_Collection | list[msgspec.Raw])
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, RecursionError):  # not of that form, or nested past its depth: orjson's words
         return None
     features = found.features if isinstance(found, _Collection) else found
     for index, feature in enumerate(features):
@@ -65,7 +65,10 @@ def _name(feature: msgspec.Raw) -> str:
     try:
         named = msgspec.json.decode(feature, type=_Named)
         name = msgspec.json.decode((named.properties or {}).get("name", b"null"), type=str | None)
-    except msgspec.DecodeError:  # a feature of another form, or a name beyond a double: no name
+    except (
+        msgspec.DecodeError,
+        RecursionError,
+    ):  # another form, a name past a double, too deep: no name
         return ""
     return name or (named.id if isinstance(named.id, str) else "")
 

@@ -135,3 +135,15 @@ def test_an_output_on_a_full_device_is_one_line_not_a_traceback(files, tmp_path,
     assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
     assert lines[-1] == "exact-desktop: could not write the output: No space left on device", done.stderr
     assert len(lines) == (1 if command == "jobs" else 3), done.stderr
+
+
+def test_serve_with_its_output_on_a_full_device_says_so_not_that_it_cannot_listen(files):
+    """Listening worked; its first line (address and token) could not be written: said as such,
+    not blamed on the socket (an outside tester's finding)."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONUNBUFFERED": "1"}
+    argv = ["serve", "--workers", "1", "--port", "0", "--db", str(files["good_db"])]
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([sys.executable, "-m", "exact_desktop", *argv], cwd=PROJECT, stdout=full,
+                              stderr=subprocess.PIPE, text=True, timeout=60, env=env)  # fmt: skip
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    assert done.stderr.splitlines()[-1] == "exact-desktop: could not write the output: No space left on device"

@@ -144,6 +144,21 @@ def test_a_number_beyond_a_double_is_refused_either_way_naming_its_feature(proje
         plan_file(store, s.image.id, path)
 
 
+def test_a_number_beyond_a_double_before_a_value_nested_past_any_parser_s_depth_is_one_line(project, tmp_path):
+    """orjson stops at the number; the search for its feature must not then fail on the nesting
+    (msgspec's skipping recursed: a RecursionError traceback, an outside tester's finding)."""
+    store, s = project
+    cell = feature(polygon(RING), properties={"classification": "Tissue", "name": "cell 2", "measurements": "MARK"})
+    deep = feature(polygon(RING), properties={"classification": "Tissue", "m": "DEEP"})
+    path = tmp_path / "far.geojson"
+    nested = b"[" * 3000 + b"1" + b"]" * 3000
+    path.write_bytes(collection([feature(polygon(RING)), cell, deep]).replace(b'"MARK"', b'{"a": 1e400}')
+                     .replace(b'"DEEP"', nested))  # fmt: skip
+    with pytest.raises(ExchangeError, match=r"1e400|infinity") as refused:
+        plan_file(store, s.image.id, path)
+    assert "nothing imported" in str(refused.value) or "not valid JSON" in str(refused.value)
+
+
 def test_numbers_within_a_double_in_what_the_import_skips_are_read_the_usual_way(project, tmp_path):
     """What QuPath writes (Java's exponents, a non-finite measurement as text) stays on the fast
     way; what the scan cannot tell apart cheaply (e308 within range) is read by orjson, alike."""
