@@ -15,6 +15,7 @@ from fastapi.routing import APIRoute
 from exact_desktop.server.auth import Caller
 from exact_desktop.server.expand import expand
 from exact_desktop.server.listing import page, page_params, parse_filters, select_fields
+from exact_desktop.store.many_objects import gc_paused
 from exact_desktop.store.sqlite.store import SqliteStore
 
 
@@ -52,15 +53,33 @@ _UNREAD = object()
 class OrjsonRoute(APIRoute):
     """Bodies parsed by orjson: a push's list of 500 annotations took 3 ms in the json module,
     a fifth of that here. Bodies orjson refuses (lone surrogates, NaN) or whose integers it
-    might round go to the json module as before, so the checks name the field."""
+    might round go to the json module as before, so the checks name the field.
+
+    A POST of JSON is handled with the cycle collector held off (many_objects.gc_paused), from
+    its body's parse to its answer: a list create makes thousands of objects (the parsed items,
+    the rows, the answer) that live until the request ends and none of which is in a cycle,
+    so the collector walked them for nothing and, once they had outlived two of its rounds, the
+    whole heap with them (a full collection, 75 ms, a job). Freed with the request, they are
+    never collected at all. A plugin's job's 13 lists of 2,000 results: the server's CPU 0.36 s
+    against 0.43 (medians of 18, alternated runs, load 4-5)."""
 
     def get_route_handler(self) -> Callable[[Request], Any]:
         handler = super().get_route_handler()
 
         async def with_orjson(request: Request) -> Any:
-            return await handler(_OrjsonRequest(request.scope, request.receive))
+            ours = _OrjsonRequest(request.scope, request.receive)
+            if ours.method != "POST" or not _json_body(ours):
+                return await handler(ours)
+            with gc_paused():
+                response = await handler(ours)
+                del ours  # and the body it parsed, before the collector is back
+            return response
 
         return with_orjson
+
+
+def _json_body(request: Request) -> bool:
+    return request.headers.get("content-type", "").lower().startswith("application/json")
 
 
 StoreDep = Depends(store_of)
