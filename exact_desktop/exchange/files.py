@@ -8,6 +8,7 @@ what the store holds afterwards, not of what was sent.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from itertools import compress
 from pathlib import Path
@@ -42,8 +43,8 @@ def image_types(store: Store, image_id: int) -> list[AnnotationType]:
 
 def _parsed(raw: bytes, path: Path) -> Any:
     try:
-        return orjson.loads(raw)
-    except orjson.JSONDecodeError as err:
+        return json_numbers.loads(raw)
+    except json.JSONDecodeError as err:
         held = json_numbers.holder(raw) if err.msg == json_numbers.REFUSED else None
         if held is not None:
             index, name, number = held

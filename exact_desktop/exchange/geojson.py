@@ -10,6 +10,7 @@ geometry becomes one annotation per part.
 from __future__ import annotations
 
 import hashlib
+import math
 import uuid
 from collections import Counter
 from collections.abc import Iterable
@@ -353,7 +354,7 @@ def _parsed(picked: list[_Picked], bad: dict[int, str], judged: _Judged | None) 
     for position, text in zip(rest, texts, strict=True):
         index = picked[position].index
         if geometries[position] is None and index not in bad:
-            bad[index] = reasons.unreadable(_why_unreadable(picked[position].geometry, text))
+            bad[index] = _unreadable(picked[position].geometry, text)
     for item in picked:
         item.text = None  # 40 MB of 100,000 polygons' JSON, not held while the vectors are made
     return geometries, valid
@@ -462,6 +463,14 @@ def _plain_ring(ring: list[Any]) -> bool:
                for p in ring)  # fmt: skip
 
 
+def _unreadable(raw: dict[str, Any], text: bytes) -> str:
+    """Why GEOS could not read a geometry, in words."""
+    word = _not_finite(raw)
+    if word is not None:  # a bare NaN or Infinity (json_numbers), which orjson writes as null
+        return f"{reasons.NOT_A_NUMBER} ({word})"
+    return reasons.unreadable(_why_unreadable(raw, text))
+
+
 def _why_unreadable(raw: dict[str, Any], text: bytes) -> str:
     kind = raw.get("type")
     if kind not in _NAMES.values() or kind == "LinearRing":
@@ -471,6 +480,18 @@ def _why_unreadable(raw: dict[str, Any], text: bytes) -> str:
     except (shapely.errors.GEOSException, ValueError, TypeError) as err:
         return str(err).splitlines()[0][:200]
     return "unreadable"
+
+
+def _not_finite(geometry: dict[str, Any]) -> str | None:
+    """The first coordinate of `geometry` that is no finite number, as the file wrote it."""
+    members = [geometry.get("coordinates")]
+    while members:
+        item = members.pop()
+        if type(item) is list:
+            members.extend(reversed(item))
+        elif type(item) is float and not math.isfinite(item):
+            return "NaN" if math.isnan(item) else f"{'-' if item < 0 else ''}Infinity"
+    return None
 
 
 def _checked(

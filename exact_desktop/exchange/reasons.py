@@ -8,6 +8,8 @@ import re
 
 _AT = re.compile(r"^(?P<reason>[^\[]+)\[(?P<x>\S+) (?P<y>\S+)\]$")
 
+NOT_A_NUMBER = "a coordinate of it is not a number"
+
 INVALID = {  # shapely's is_valid_reason (GEOS's TopologyValidationError) -> what is wrong, in words
     "Self-intersection": "its outline crosses itself",
     "Ring Self-intersection": "its outline touches itself",
@@ -18,7 +20,7 @@ INVALID = {  # shapely's is_valid_reason (GEOS's TopologyValidationError) -> wha
     "Nested shells": "one of its parts lies inside another",
     "Duplicate Rings": "a ring of it is there twice",
     "Repeated Point": "a point of it is repeated",
-    "Invalid Coordinate": "a coordinate of it is not a number",
+    "Invalid Coordinate": NOT_A_NUMBER,
     "Ring is not closed": "its outline is not closed",
 }
 

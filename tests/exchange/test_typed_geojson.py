@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import reduce
 
 import orjson
 import pytest
@@ -169,3 +170,71 @@ def test_numbers_within_a_double_in_what_the_import_skips_are_read_the_usual_way
     path = tmp_path / "within.geojson"
     path.write_bytes(raw.replace(b'"MARK"', b'{"Max": 1.7976931348623157E308, "e100 ": 0.%s}' % (b"1" * 300)))
     assert len(plan_file(store, s.image.id, path).annotations) == 1
+
+
+QUPATH_04 = b'{"Area": 1.2345678E7, "Missing": NaN, "Far": Infinity, "Near": -Infinity}'  # not JSON, read by 0.5
+QUPATH_05 = b'{"Area": 1.2345678E7, "Missing": "NaN", "Far": "Infinity", "Near": "-Infinity"}'
+
+
+def with_measurements(features, written):
+    """The file of `features`, each one's "MARK" measurements written as `written`."""
+    return collection(features).replace(b'"MARK"', written)
+
+
+def plan_of_bytes(project, tmp_path, raw):
+    store, s = project
+    path = tmp_path / "qupath.geojson"
+    path.write_bytes(raw)
+    return plan_file(store, s.image.id, path, nucleus_type="Tissue")
+
+
+@pytest.mark.parametrize("usual", [True, False])
+def test_qupath_04s_bare_nan_and_infinity_measurements_are_read_either_way(project, tmp_path, usual):
+    """QuPath 0.4 and older wrote a measurement that is no number as a bare NaN, Infinity or
+    -Infinity (not JSON; QuPath 0.5 reads it): the file was refused as not valid JSON. It is
+    read as QuPath 0.5's text for them is, whichever way; the measurements are not kept."""
+    cell = feature(polygon(RING), id=ID, properties={"classification": "Tissue", "name": "c", "measurements": "MARK"})
+    odd = [] if usual else [{**feature(polygon(RING)), "properties": {"classification": {"names": ["Tissue"]}}}]
+    features = [feature(polygon(RING), properties={"classification": "Tissue", "measurements": "MARK"}), cell, *odd]
+    if usual:
+        assert geojson_typed.decoded(with_measurements(features, QUPATH_05)) is not None
+    read = plan_of_bytes(project, tmp_path, with_measurements(features, QUPATH_04))
+    same(read, plan_of_bytes(project, tmp_path, with_measurements(features, QUPATH_05)))
+    assert read.annotation_count == 2 and [str(p) for p in read.problems] == (
+        [] if usual else ["3: no classification, and no type was given for such features (--type NAME)"]
+    )
+
+
+def test_a_bare_nan_or_infinity_in_a_coordinate_makes_its_feature_bad(project, tmp_path):
+    """A coordinate is not read from the word: its feature is bad, named, and the others are
+    read; the text "NaN" there keeps the answer it had. What orjson refuses or reads otherwise is
+    refused or read alike in a file with the words."""
+    features = [
+        feature(
+            polygon([[10, 10], [40, "MARK"], [40, 40], [10, 10]]),
+            properties={"classification": "Tissue", "name": "bare"},
+        ),
+        feature(polygon([[10, 10], [40, "NaN"], [40, 40], [10, 10]])),
+        feature({"type": "Point", "coordinates": ["MARK", 5]}),
+        feature(polygon([[10, 10], [2**64, 10], [40, 40], [10, 10]])),  # past 64 bits: a float, as orjson reads it
+        feature(polygon(RING), properties={"classification": "Tissue", "measurements": "MARK"}),
+    ]
+    raw, words = collection(features), (b"NaN", b"-Infinity", b'{"a": Infinity}')
+    plan = plan_of_bytes(project, tmp_path, reduce(lambda text, word: text.replace(b'"MARK"', word, 1), words, raw))
+    assert [str(p) for p in plan.problems] == [
+        '1 ("bare"): a coordinate of it is not a number (NaN)',
+        "2: malformed geometry (ParseException: Error parsing JSON: "
+        "'[json.exception.type_error.302] type must be number, but is string')",
+        "3: a coordinate of it is not a number (-Infinity)",
+        "4: a coordinate is beyond any slide (at most 1,000,000,000 px)",
+    ]
+    assert plan.annotation_count == 1
+    refused = {
+        b'{"a": NaN, "b": 1e400}': r"feature 5: a number beyond a double\'s range \(1e400\); nothing imported$",
+        b'{"a": NaN, "b": "\\ud800"}': "not valid JSON",  # a lone surrogate, as orjson refuses it
+        b'{"a": NaN, "b": nan}': "not valid JSON",
+        b'{"a": NaN}}': "not valid JSON",
+    }
+    for written, refusal in refused.items():
+        with pytest.raises(ExchangeError, match=refusal):
+            plan_of_bytes(project, tmp_path, raw.replace(b'"MARK"', b"0", 2).replace(b'"MARK"', written))
