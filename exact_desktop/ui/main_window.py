@@ -295,24 +295,29 @@ class MainWindow(ProjectWindow):
 
     def _check_outside_writes(self) -> None:
         """Another process wrote to the project (a pull or an import from the command line):
-        what the window shows is read again, with no restart."""
+        what the window shows is read again, with no restart. The image's types are read again
+        after any commit, this process's own too: a type made here (the plugin manager's, a pull
+        of a server's results) joins the palette and the layers as one made elsewhere does."""
         assert self.store is not None
-        if not self.store.outside_writes().news():
+        writes = self.store.outside_writes()
+        theirs = writes.news()
+        if not writes.commits():  # (theirs is one)
             return
-        if self.overlay is not None:
+        if theirs and self.overlay is not None:
             self.overlay.refresh_all()
         image_id = self.current_image_id()
         if image_id is None:
             return
         annotation = self.annotation
         if annotation is not None:
-            if self._image_types(image_id) != list(annotation.annotator.types.values()):
+            if {stored_id(t): t for t in self._image_types(image_id)} != annotation.annotator.types:
                 self._sync_annotation_layers()  # types came, went or changed: palette and layers anew
-            else:
+            elif theirs:
                 annotation.written_elsewhere()
-        if self.plugins is not None:
-            self.plugins.image_shown()
-        self.view.update()
+        if theirs:
+            if self.plugins is not None:
+                self.plugins.image_shown()
+            self.view.update()
 
     def _layers_changed(self, _sender: object) -> None:
         self.view.update()

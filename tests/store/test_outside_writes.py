@@ -35,3 +35,14 @@ def test_a_closed_store_has_no_news_and_raises_nothing(tmp_path):
     assert writes.news() is False
     writes.ours()  # a commit noted after the close (a sync thread's) raises nothing either
     assert writes.news() is False
+
+
+def test_any_commit_is_said_once_this_process_s_own_included(tmp_path):
+    """What a window follows whoever wrote it (its image's types) is read again after any commit."""
+    store = SqliteStore(tmp_path / "p.db")
+    writes = store.outside_writes()
+    assert not writes.commits()
+    store.create(e.User("here"))
+    assert writes.commits() and not writes.commits() and not writes.news()
+    store.close()
+    assert writes.commits() is False

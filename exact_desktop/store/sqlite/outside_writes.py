@@ -5,6 +5,7 @@ SQLite's `PRAGMA data_version` on a connection of its own changes whenever any o
 commits, this process's own ones included; so the store says when it committed itself
 (`ours`), and what changed the version since is somebody else's. A commit of another process
 in the instant between one of ours and its `ours` is taken for ours: seen at its next change.
+`commits` says a commit of anybody's, for what a window follows whoever wrote it (the types).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ class OutsideWrites:
         self._conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
         self._lock = threading.Lock()
         self._closed = False
-        self._seen = self._version()
+        self._seen = self._committed = self._version()
 
     def _version(self) -> int:
         return int(self._conn.execute("PRAGMA data_version").fetchone()[0])
@@ -39,6 +40,15 @@ class OutsideWrites:
                 return False
             now = self._version()
             changed, self._seen = now != self._seen, now
+            return changed
+
+    def commits(self) -> bool:
+        """True once after each commit, this process's own included (as cheap as `news`)."""
+        with self._lock:
+            if self._closed:
+                return False
+            now = self._version()
+            changed, self._committed = now != self._committed, now
             return changed
 
     def close(self) -> None:
