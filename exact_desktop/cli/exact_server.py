@@ -216,14 +216,16 @@ def _work(args: argparse.Namespace, connection: Connection, credentials: Credent
     import subprocess
 
     from exact_desktop.plugins.exact_runner import server_summary
+    from exact_desktop.plugins.jobs import check_parameters
     from exact_desktop.plugins.registry import command_for
     from exact_desktop.plugins.sdk.worker import find_plugin, worker_name
 
     record = find_plugin(connection, plugin.name)  # fails early, naming the server, if it is not there
     me = worker_name()
     before = _job_states(connection, record["id"])
+    defaults = check_parameters(plugin.parameter_schema, {})  # a server's job carries no parameters
     env = {**os.environ, **credentials.environment(), "EXACT_PLUGIN": plugin.name, "EXACT_WORKER": me,
-           "EXACT_PROGRESS": "stderr"}  # fmt: skip
+           "EXACT_PROGRESS": "stderr", "EXACT_PLUGIN_PARAMS": json.dumps(defaults)}  # fmt: skip
     done = subprocess.run([*command_for(plugin.script), "--idle-exit", str(args.idle_exit)], env=env,
                           stdout=subprocess.DEVNULL, check=False)  # fmt: skip
     after = _job_states(connection, record["id"])

@@ -8,6 +8,8 @@ import os
 import subprocess
 import sys
 
+import requests
+
 from exact_desktop.model import entities as e
 from exact_desktop.plugins.jobs import create_jobs
 from exact_desktop.plugins.registry import register
@@ -17,6 +19,7 @@ from tests.conftest import PROJECT
 from tests.plugins.conftest import SCRIPTS
 
 OWN_NAME = str(SCRIPTS / "own_worker_name.py")  # names its worker itself, as EXACT's guide does
+NEEDS_DEFAULTS = str(SCRIPTS / "needs_its_defaults.py")
 
 
 def cli(url: str, token: str, *args: str) -> tuple[int, str, str]:
@@ -40,6 +43,26 @@ def test_work_reports_the_jobs_a_plugin_without_the_sdk_processed(project):
     ended = {j.id: j for j in store.list(e.PluginJob, plugin=tissue.id)}
     assert code == 0 and all(ended[j.id].status == "done" for j in jobs), err
     assert sorted(j["job"] for j in summary["jobs"]) == sorted(j.id for j in jobs), err
+
+
+def test_a_worker_started_by_hand_gives_process_the_plugins_defaults(project):
+    """A server's job carries no parameters: `plugin work` fills in the manifest's defaults, as
+    the docs say (it gave `{}`: every job failed with a KeyError; an outside tester's finding)."""
+    store, s, _plugin, _third = project
+    plugin = register(store, NEEDS_DEFAULTS, s.product.id)
+    server = serve_in_thread(store)
+    try:
+        made = requests.post(f"{server.url}/processing/api/plugin_job/create/", timeout=30,
+                             json={"image_id": s.image.id, "plugin_id": plugin.id},
+                             headers={"Authorization": f"Bearer {server.token}"})  # fmt: skip
+        assert made.status_code == 201, made.text  # as EXACT makes it: no parameters
+        (job,) = store.list(e.PluginJob, plugin=plugin.id)
+        code, _out, err = cli(server.url, server.token, "plugin", "work", plugin.name, "--server", server.url,
+                              "--db", str(store.path))  # fmt: skip
+    finally:
+        server.stop()
+    assert code == 0 and store.get(e.PluginJob, job.id).status == "done", err
+    assert store.count(e.PluginResultAnnotation, image=s.image.id) == 40
 
 
 def test_a_plugin_the_server_lacks_gets_the_command_that_registers_it(project, tmp_path):
