@@ -59,8 +59,12 @@ def test_a_plugin_is_found_by_its_exact_name_whatever_the_list_filter_does(serve
 
 
 def test_a_plugin_id_the_server_does_not_have_is_a_404_in_exacts_words(server: Target):
-    answer = server.session().get(f"{server.url}{P}/plugins/987654/", timeout=30)
-    assert answer.status_code == 404 and answer.json() == {"detail": "No Plugin matches the given query."}
+    """To a read, a change and a removal: `serve` answers a PATCH or DELETE of a running plugin
+    test's record so too (tests/server)."""
+    session, url = server.session(), f"{server.url}{P}/plugins/987654/"
+    for answer in (session.get(url, timeout=30), session.patch(url, data={"author": "x"}, timeout=30),
+                   session.delete(url, timeout=30)):  # fmt: skip
+        assert answer.status_code == 404 and answer.json() == {"detail": "No Plugin matches the given query."}
 
 
 def test_a_plugins_products_are_products_and_its_types_are_found_inside_them(server: Target, probe: dict):

@@ -172,6 +172,35 @@ def test_jobs_are_created_once_per_image_and_plugin(served):
     assert over.status_code == 400 and "processing_complete" in over.json()
 
 
+def test_a_plugin_tests_record_cannot_be_changed_or_removed_through_the_api(served):
+    """A running `plugin test` removes its record itself, with every job and result under it; a
+    PATCH or DELETE of it from outside (a client cleaning up the list, where the test's own workers
+    find it) changed or removed it under the test. Both are answered as for an id the project does
+    not have, in EXACT's words (tests/contract: an unknown id on EXACT)."""
+    s = served.seed
+    with closing(SqliteStore(served.db)) as store:  # a `plugin test` under way in another process
+        trial = TrialBook(store).begin(
+            e.Plugin("Dots (test 9f8e7d)", products=[s.product.id]), [], "elsewhere", 1, None
+        )
+    headers, nothing = {"Authorization": f"Bearer {served.token}"}, {"detail": "No Plugin matches the given query."}
+    for id in (trial.id, 987654):
+        url = f"{served.url}/api/v1/processing/plugins/{id}/"
+        changed = requests.patch(url, data={"name": "Mine now"}, headers=headers, timeout=10)
+        removed = requests.delete(url, headers=headers, timeout=10)
+        assert (changed.status_code, changed.json(), removed.status_code, removed.json()) == (
+            404,
+            nothing,
+            404,
+            nothing,
+        )
+    with closing(SqliteStore(served.db)) as store:
+        assert store.get(e.Plugin, trial.id).name == "Dots (test 9f8e7d)"
+        assert trial.id in TrialBook(store).plugins()
+    assert get(served, f"/api/v1/processing/plugins/{trial.id}/").json()["name"] == "Dots (test 9f8e7d)"  # its workers'
+    url = f"{served.url}/api/v1/processing/plugins/{served.plugin.id}/"
+    assert requests.patch(url, data={"author": "lab"}, headers=headers, timeout=10).json()["author"] == "lab"
+
+
 def test_patch_that_breaks_the_vector_is_refused_and_changes_nothing(served):
     s = served.seed
     made = post(

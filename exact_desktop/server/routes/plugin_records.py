@@ -18,7 +18,7 @@ from starlette.datastructures import UploadFile
 from exact_desktop.model import entities as e
 from exact_desktop.server.context import CallerDep, OrjsonRoute, StoreDep
 from exact_desktop.server.listing import BadRequest, select_fields
-from exact_desktop.server.routes.processing import V1, _plugins
+from exact_desktop.server.routes.processing import V1, _plugins, changeable_plugin
 from exact_desktop.store.files import removed_unless_stored
 from exact_desktop.store.sqlite.store import SqliteStore
 
@@ -87,7 +87,7 @@ async def create_plugin(request: Request, store: SqliteStore = StoreDep) -> dict
 
 @router.patch(f"{V1}/plugins/{{id}}/")
 async def update_plugin(id: int, request: Request, store: SqliteStore = StoreDep) -> dict[str, Any]:
-    old_icon = store.get(e.Plugin, id).icon
+    old_icon = changeable_plugin(store, id).icon
     values = await _read_form(request, store, creating=False)
     if "icon_bytes" not in values:
         return select_fields(request, _plugins(store, [store.update(e.Plugin, id, **values)])[0])

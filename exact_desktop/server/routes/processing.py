@@ -72,6 +72,24 @@ def get_plugin(id: int, request: Request, store: SqliteStore = StoreDep) -> dict
     return detail_response(request, store, e.Plugin, _plugins(store, [plugin])[0])
 
 
+def changeable_plugin(store: SqliteStore, id: int) -> e.Plugin:
+    """The plugin a PATCH or DELETE may change: a running test's record is answered as an id the
+    project does not have (404, EXACT's words), as the test removes it itself, with every job
+    and result under it, and nothing from outside may change or remove it under the test."""
+    if id in TrialBook(store).plugins():
+        raise NotFoundError(NO_PLUGIN)
+    try:
+        return store.get(e.Plugin, id)
+    except NotFoundError:
+        raise NotFoundError(NO_PLUGIN) from None
+
+
+@router.delete(f"{V1}/plugins/{{id}}/", status_code=204)
+def delete_plugin(id: int, store: SqliteStore = StoreDep) -> None:
+    """Its jobs and results go with it."""
+    store.delete(e.Plugin, stored_id(changeable_plugin(store, id)))
+
+
 # --- jobs ----------------------------------------------------------------------------------------
 class JobPatch(BaseModel):
     model_config = ConfigDict(extra="ignore")
@@ -187,7 +205,6 @@ def _deleter(path: str, kind: type) -> None:
 
 
 for _path, _kind in (
-    (f"{V1}/plugins/{{id}}/", e.Plugin),  # its jobs and results go with it
     (f"{V1}/pluginresults/{{id}}/", e.PluginResult),
     (f"{V1}/pluginresultentrys/{{id}}/", e.PluginResultEntry),
     (f"{V1}/pluginresultannotations/{{id}}/", e.PluginResultAnnotation),
