@@ -13,6 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from sqlalchemy import event
 
 from exact_desktop.model import entities as e
@@ -97,3 +98,23 @@ def test_an_import_survives_its_process_killed_right_after_it_returns(tmp_path):
     again = SqliteStore(path)
     assert again.count(e.Annotation, image=s.image.id, deleted=False) == LATE_CHECKPOINT_FROM
     again.close()
+
+
+def test_a_write_interrupted_at_its_commit_raises_the_interrupt_not_the_clean_up(tmp_path, monkeypatch):
+    """Ctrl+C at a large write's commit (the signal is taken as the commit returns): SQLAlchemy
+    closes the connection, and putting the automatic checkpoint back on it raised 'Cannot
+    operate on a closed database' over the interrupt (a two-part traceback instead of exit 130;
+    an outside tester's finding). What was committed stays."""
+    engine = make_engine(tmp_path / "w.db")
+    write(engine, lambda conn: conn.exec_driver_sql("CREATE TABLE stuff (b BLOB)"))
+
+    def commit_then_interrupt(dbapi_connection: sqlite3.Connection) -> None:
+        dbapi_connection.commit()
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(engine.dialect, "do_commit", commit_then_interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        write(engine, lambda conn: conn.exec_driver_sql("INSERT INTO stuff VALUES (x'00')"), checkpoint=False)
+    monkeypatch.undo()
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM stuff").scalar() == 1

@@ -7,6 +7,7 @@ with BEGIN IMMEDIATE, so two writers never deadlock upgrading a read lock.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import random
 import sqlite3
@@ -139,7 +140,8 @@ def _autocheckpoint_held_off(conn: Connection, held: bool) -> Iterator[None]:
     try:
         yield
     finally:
-        raw.execute(f"PRAGMA wal_autocheckpoint={int(pages)}")
+        with contextlib.suppress(sqlite3.ProgrammingError):  # closed under it (Ctrl+C at the commit): see what ended it
+            raw.execute(f"PRAGMA wal_autocheckpoint={int(pages)}")
 
 
 def checkpoint_passive(engine: Engine) -> None:
