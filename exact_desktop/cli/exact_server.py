@@ -249,7 +249,7 @@ def _job_states(connection: Connection, plugin_id: int) -> dict[int, tuple[str, 
 
 def _run(args: argparse.Namespace, connection: Connection, credentials: Credentials, plugin: Any) -> int:
     from exact_desktop.cli.plugin import parse_params, say_skipped
-    from exact_desktop.plugins.exact_runner import run_on_server
+    from exact_desktop.plugins.exact_runner import RunCutOffError, run_on_server
     from exact_desktop.plugins.job_book import ExactJobBook
     from exact_desktop.plugins.progress import ProgressLines
     from exact_desktop.plugins.stop_signals import StopSignal, stop_signals_raise
@@ -261,6 +261,9 @@ def _run(args: argparse.Namespace, connection: Connection, credentials: Credenti
             summary = run_on_server(connection, credentials.environment(), plugin, args.image_set, params,
                                     run_again=args.run_again, workers=args.workers, report=lines)  # fmt: skip
             lines.flush([j["job"] for j in summary["jobs"]])
+    except RunCutOffError as cut:  # jobs were made: not a refusal with nothing changed (exit 2)
+        print(f"exact-desktop: {connection.url}: {cut}", file=sys.stderr)
+        return 1
     except StopSignal as stop:
         print(f"exact-desktop: stopped by {stop}: the plugin's workers were ended and the run's unfinished jobs on "
               f"{connection.url} marked interrupted; the same command takes them up", file=sys.stderr)  # fmt: skip

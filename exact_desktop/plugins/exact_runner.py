@@ -20,7 +20,7 @@ from exact_desktop.plugins.registry import check_runnable
 from exact_desktop.plugins.sdk.context import now_iso
 from exact_desktop.plugins.sdk.worker import find_plugin
 from exact_desktop.rest.connection import Connection
-from exact_desktop.rest.errors import RefusedError
+from exact_desktop.rest.errors import ExactApiError, RefusedError
 from exact_desktop.rest.processing import (
     JOBS,
     RESULT_ANNOTATIONS,
@@ -93,8 +93,24 @@ def run_on_server(
         ExactJobBook(connection), connection_env, size=workers, timeout_s=timeout_s,
         extra_env={"EXACT_PLUGIN_PARAMS": json.dumps(values)},
     )  # fmt: skip
-    queue.run(plugin, job_ids, report=report)
-    return server_summary(connection, plugin.name, job_ids, skipped)
+    try:
+        queue.run(plugin, job_ids, report=report)
+        return server_summary(connection, plugin.name, job_ids, skipped)
+    except ExactApiError as err:
+        raise RunCutOffError(job_ids, err) from err
+
+
+class RunCutOffError(ExactApiError):
+    """The server stopped answering after the run had made its jobs there: they stay as the
+    server has them (a running one is taken over by a `plugin work` once its lease has run out)."""
+
+    def __init__(self, job_ids: list[int], cause: ExactApiError) -> None:
+        self.job_ids, self.cause = job_ids, cause
+        made = ", ".join(map(str, job_ids)) or "none"
+        super().__init__(
+            f"{cause}: the run stopped after making its jobs there ({made}); they stay as the server has "
+            "them, and `plugin work` takes up a running one once its lease has run out"
+        )
 
 
 def stored_results(connection: Connection, job_id: int) -> tuple[int, int]:

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 import requests
 
@@ -78,3 +79,27 @@ def test_a_plugin_the_server_lacks_gets_the_command_that_registers_it(project, t
     finally:
         server.stop()
         elsewhere.close()
+
+
+def test_a_run_whose_server_stops_answering_after_making_its_jobs_says_so_and_fails(project):
+    """Not exit 2 ("refused, nothing was changed"): its jobs and their first results are on the
+    server (an outside tester's finding). Exit 1, the jobs named, what becomes of them said."""
+    store, s, _plugin, _third = project
+    slow = register(store, str(SCRIPTS / "many_boxes.py"), s.product.id)
+    server = serve_in_thread(store)
+    env = {**os.environ, "EXACT_URL": server.url, "EXACT_TOKEN": server.token, "PYTHONUNBUFFERED": "1"}
+    args = ["plugin", "run", slow.name, "--server", server.url, "--image-set", str(s.image_set.id), "--db",
+            str(store.path), "--param", "count=200000", "--param", "pause_s=0.05"]  # fmt: skip
+    run = subprocess.Popen([sys.executable, "-m", "exact_desktop", *args], cwd=PROJECT, env=env, text=True,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        while not any(j.processing_complete > 0 for j in store.list(e.PluginJob, plugin=slow.id)):
+            assert time.monotonic() < deadline and run.poll() is None, run.stderr.read() if run.stderr else ""
+            time.sleep(0.2)
+    finally:
+        server.stop()
+    _out, err = run.communicate(timeout=120)
+    made = sorted(j.id for j in store.list(e.PluginJob, plugin=slow.id))
+    assert run.returncode == 1, err
+    assert f"the run stopped after making its jobs there ({', '.join(map(str, made))})" in err, err
