@@ -34,7 +34,7 @@ def add_commands(commands: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from exact_desktop.cli.opening import opened_store
-    from exact_desktop.exchange.files import carry_out, export_file, plan_file
+    from exact_desktop.exchange.files import carry_out, export_file, plan_file, stored_of
     from exact_desktop.exchange.plan import ExchangeError
     from exact_desktop.exchange.problem_lines import problem_lines
     from exact_desktop.store.base import StoreError
@@ -63,7 +63,13 @@ def run(args: argparse.Namespace) -> int:
             print(f"exact-desktop: {bad}; nothing imported ({plan.hint()})", file=sys.stderr)
             print(json.dumps({**summary, "imported": 0}))
             return 2
-        result = carry_out(store, plan)
+        try:
+            result = carry_out(store, plan)
+        except KeyboardInterrupt:  # Ctrl+C: the write is whole or not there; say which
+            stored, total = stored_of(store, plan)
+            print(f"exact-desktop: {args.file}: interrupted; {stored:,} of its {total:,} annotations are stored on "
+                  "the image (an import is stored whole or not at all)", file=sys.stderr)  # fmt: skip
+            raise
         if result.already_present and not (result.imported or result.restored):  # a second import: say it
             print(f"exact-desktop: {args.file}: nothing new: its {result.already_present:,} annotations are on the "
                   "image already", file=sys.stderr)  # fmt: skip

@@ -122,6 +122,16 @@ def carry_out(store: Store, plan: ImportPlan, history: EditHistory | None = None
     )
 
 
+def stored_of(store: Store, plan: ImportPlan) -> tuple[int, int]:
+    """How many of the plan's UUIDs the image holds now, and how many the plan has: what an
+    interrupted import can say of itself (its write went in whole, or not at all)."""
+    batch = plan.columns
+    uids = batch.unique_identifiers if batch is not None else [a.unique_identifier for a in plan.listed]
+    image = batch.image if batch is not None else (plan.listed[0].image if plan.listed else None)
+    unique = list(dict.fromkeys(uids))
+    return (len(store.present_uuids(image, unique)) if image is not None else 0), len(unique)
+
+
 def _restorations(plan: ImportPlan, back: dict[int, int]) -> dict[int, dict[str, Any]]:
     """Per deleted annotation to bring back (by id), the file's version of it (`back`: position
     in the plan -> id): what a person re-importing a file expects to see is that file."""
