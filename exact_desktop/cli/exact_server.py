@@ -223,7 +223,8 @@ def _work(args: argparse.Namespace, connection: Connection, credentials: Credent
     record = find_plugin(connection, plugin.name)  # fails early, naming the server, if it is not there
     me = worker_name()
     before = _job_states(connection, record["id"])
-    defaults = check_parameters(plugin.parameter_schema, {})  # a server's job carries no parameters
+    given = json.loads(os.environ.get("EXACT_PLUGIN_PARAMS") or "{}")  # what the person set, if anything
+    defaults = check_parameters(plugin.parameter_schema, given)  # a server's job carries no parameters
     env = {**os.environ, **credentials.environment(), "EXACT_PLUGIN": plugin.name, "EXACT_WORKER": me,
            "EXACT_PROGRESS": "stderr", "EXACT_PLUGIN_PARAMS": json.dumps(defaults)}  # fmt: skip
     done = subprocess.run([*command_for(plugin.script), "--idle-exit", str(args.idle_exit)], env=env,
