@@ -16,6 +16,7 @@ from exact_desktop.review.verification_session import VerificationSession
 from exact_desktop.slides.base import SlideSource
 from exact_desktop.store.base import StoreError
 from exact_desktop.ui.project_window import ProjectWindow
+from exact_desktop.ui.review_keys import ReviewKeysOverSlide
 from exact_desktop.ui.review_panel import ReviewPanel
 from exact_desktop.ui.scrolled import scrolled
 
@@ -93,6 +94,8 @@ def _docked(window: ProjectWindow, session: ReviewSession) -> ReviewPanel:
     panel.follow = follow  # type: ignore[attr-defined]  # held as long as the panel: blinker keeps weak references
     session.changed.connect(follow)
     follow(session)  # the first candidate shown on the slide at once, not after the first decision
+    view = window.view
+    ReviewKeysOverSlide(view, panel, lambda: view.annotator is not None and view.annotator.drawing)
     dock = QDockWidget("Review", window)
     dock.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dock.setWidget(scrolled(panel))

@@ -176,6 +176,16 @@ class ReviewPanel(QWidget):
             return True
         return super().event(event)
 
+    def handles(self, event: QKeyEvent) -> bool:
+        """Whether this key press is one of the review's commands as the panel stands (a number
+        only when it names a type to relabel to, Enter only in the gallery)."""
+        if not _is_review_key(event):
+            return False
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            return self.stack.currentWidget() is self.gallery
+        text = event.text()
+        return not text.isdigit() or 1 <= int(text) <= len(self.relabel_types)
+
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
         key, text = event.key(), event.text()
         in_gallery = self.stack.currentWidget() is self.gallery

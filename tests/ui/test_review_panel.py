@@ -419,3 +419,39 @@ def test_results_arriving_after_the_review_opened_are_said(qtbot, tmp_path, slid
     qtbot.waitUntil(lambda: panel.new_results.isVisibleTo(panel), timeout=5_000)
     assert "Ctrl+R" in panel.new_results.text()
     window.close()
+
+
+def test_the_review_keys_over_the_slide_decide_instead_of_picking_a_tool(qtbot, tmp_path, slide):
+    """A middle-button pan gives the slide view the focus; the review's keys pressed there are the
+    review's (EXACT's d, s, g would pick the knife, scissors and glue, a number a drawing type),
+    and are the tools' and types' again once the review's dock is closed."""
+    from PySide6.QtCore import QPoint
+    from PySide6.QtTest import QTest
+
+    from exact_desktop.annotating.tools.polygon_edit import KnifeTool
+
+    _store, _r, window = reviewing_window(qtbot, tmp_path, slide)
+    panel = window.plugins.open_review()
+    view, annotator = window.view, window.annotation.annotator
+    middle = QPoint(view.width() // 2, view.height() // 2)
+    QTest.mousePress(view, Qt.MouseButton.MiddleButton, Qt.KeyboardModifier.NoModifier, middle)
+    QTest.mouseRelease(view, Qt.MouseButton.MiddleButton, Qt.KeyboardModifier.NoModifier, middle + QPoint(40, 0))
+    assert view.hasFocus()
+    tool = type(annotator.tool)
+    first = panel.session.current().id
+    QTest.keyClick(view, Qt.Key.Key_J)
+    QTest.keyClick(view, Qt.Key.Key_2)  # relabel to Mimic, not the second drawing type
+    QTest.keyClick(view, Qt.Key.Key_D)
+    QTest.keyClick(view, Qt.Key.Key_S)
+    assert type(annotator.tool) is tool and panel.session.position == 2
+    assert window.statusBar().currentMessage() != KnifeTool.refusal(annotator)
+    verdicts = ReviewBook(_store).verdicts([first])
+    assert verdicts[first].decision == "accept" and len(window.annotation.history) == 2
+    QTest.keyClick(view, Qt.Key.Key_G)
+    assert panel.stack.currentWidget() is panel.gallery
+
+    window.findChild(QDockWidget, "review-dock").close()
+    qtbot.waitUntil(lambda: window.findChild(QDockWidget, "review-dock") is None)
+    QTest.keyClick(view, Qt.Key.Key_D)  # with no outline selected, the knife says what it needs
+    assert window.statusBar().currentMessage() == KnifeTool.refusal(annotator)
+    window.close()
