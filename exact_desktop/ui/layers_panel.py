@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor, QPixmap
+from PySide6.QtGui import QColor, QPixmap, QWheelEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QGridLayout,
@@ -126,8 +126,23 @@ def _quietly(widget: QWidget, change: Callable[[], None]) -> None:
     widget.blockSignals(False)
 
 
+class _ClickedSlider(QSlider):
+    """Moved by the wheel only once clicked or tabbed to: the wheel over the panel scrolls its
+    layers, not the opacity or threshold of whichever row passes under the pointer."""
+
+    def __init__(self) -> None:
+        super().__init__(Qt.Orientation.Horizontal)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # not the wheel focus a slider takes otherwise
+
+    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 - Qt's name
+        if self.hasFocus():
+            super().wheelEvent(event)
+        else:
+            event.ignore()  # to the scroll area
+
+
 def _slider(value: float, changed: object) -> QSlider:
-    slider = QSlider(Qt.Orientation.Horizontal)
+    slider = _ClickedSlider()
     slider.setRange(0, 100)
     slider.setValue(round(value * 100))
     slider.setMaximumWidth(90)

@@ -41,3 +41,29 @@ def test_dragging_a_slider_keeps_the_widgets(qtbot) -> None:  # type: ignore[no-
     panel.layers.set((RESULTS, 5), threshold=0.7)  # the panel's own change comes back as values only
     assert panel.controls[(RESULTS, 5)][1] is slider
     assert slider.value() == 70
+
+
+def test_the_wheel_over_a_slider_is_left_to_the_scroll_area_until_the_slider_is_clicked(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """A wheel turn over a row's slider, scrolling the panel, leaves its value alone and goes on
+    to the scroll area (Qt passes an ignored wheel event of the platform's to the parents)."""
+    from PySide6.QtCore import QPoint, QPointF, Qt
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication
+
+    panel = _panel(qtbot)
+    panel.show()
+    qtbot.waitExposed(panel)
+    opacity = panel.controls[(ANNOTATIONS, 0)][2]
+    before = opacity.value()
+
+    def wheel_down() -> bool:
+        at = QPointF(opacity.width() / 2, opacity.height() / 2)
+        event = QWheelEvent(at, QPointF(opacity.mapToGlobal(at.toPoint())), QPoint(), QPoint(0, -120),
+                            Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)  # fmt: skip
+        QApplication.sendEvent(opacity, event)
+        return event.isAccepted()
+
+    assert not wheel_down() and opacity.value() == before
+    opacity.setFocus()  # as a click or Tab gives it
+    qtbot.waitUntil(opacity.hasFocus)
+    assert wheel_down() and opacity.value() != before
