@@ -30,6 +30,7 @@ from exact_desktop.store.sqlite.review_book import DECISIONS, Candidates, Outcom
 ENTRIES = "entries:"  # the scope of a review of result entries: this and their ids
 RATE_WINDOW_S = 300.0  # decisions per minute are counted over the last five minutes
 RATED_UP_TO = 20  # edits of at most this many decisions (a gallery page) count for the pace
+PACE_AFTER = 3  # decisions before a pace is said
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,8 @@ class ReviewSession:
         self.candidates = candidates
         self._by_score = ScoreOrder(self.candidates)
         self.changed = Signal()
-        self._times: deque[float] = deque()
+        self._times: deque[float] = deque()  # when each decision of the pace was made
+        self._opened = time.monotonic()  # the pace's clock starts with the review, not its first decision
         settings, current = self.book.place(self.scope) or self._earlier_place() or ({}, None)
         self.order: str = settings.get("order", self.default_order)
         self.threshold: float = settings.get("threshold", threshold)
@@ -342,8 +344,9 @@ class ReviewSession:
         while self._times and self._times[0] < now - RATE_WINDOW_S:
             self._times.popleft()
         per_minute = 0.0
-        if len(self._times) > 1:
-            per_minute = len(self._times) / max((now - self._times[0]) / 60.0, 1 / 60)
+        if len(self._times) >= PACE_AFTER:  # over the time looked, not from the first decision on:
+            looked = now - max(now - RATE_WINDOW_S, self._opened)  # a page after a single read thousands
+            per_minute = len(self._times) / max(looked / 60.0, 1 / 60)
         left = remaining / per_minute * 60.0 if per_minute > 0 else None
         return Counts(decided, remaining, per_minute, left)
 

@@ -231,8 +231,9 @@ class ReviewPanel(QWidget):
             self._show_single()
         self._show_no_model()
         c = self.session.counts()
+        pace = f" · {c.per_minute:.0f} a minute" if c.per_minute > 0 else ""  # none said before the third decision
         left = f", about {c.seconds_left / 60:.0f} min left" if c.seconds_left is not None else ""
-        self.counts.setText(f"{c.decided:,} decided · {c.remaining:,} to go · {c.per_minute:.0f} a minute{left}")
+        self.counts.setText(f"{c.decided:,} decided · {c.remaining:,} to go{pace}{left}")
 
     def _model_said(self, text: str) -> None:
         self.model.setText(text)

@@ -238,3 +238,29 @@ def test_new_learnt_scores_keep_the_candidate_on_screen_and_the_best_come_next(r
     undecided = np.flatnonzero(session.candidates.decisions == 0)
     best = [int(session.candidates.ids[row]) for row in undecided[np.argsort(-learned[undecided])]]
     assert next_up.id == next(id for id in best if id != shown.id)
+
+
+def test_the_pace_is_decisions_over_the_time_looked_not_since_the_first_decision(results, monkeypatch):
+    """A gallery page one second after a single decision is no pace of 1,260 a minute: the pace
+    counts the time from the review's opening (at most the last five minutes), and is said from
+    the third decision on."""
+    import exact_desktop.review.session as session_module
+
+    store, r, history = results
+    clock = [1000.0]
+    monkeypatch.setattr(session_module.time, "monotonic", lambda: clock[0])
+    session = ReviewSession(store, history, [r.entry.id])
+    clock[0] += 30
+    session.accept()
+    clock[0] += 1
+    session.accept()
+    assert session.counts().per_minute == 0  # two decisions say no pace yet
+    page = [session.at(i).id for i in range(2, 22)]
+    session.decide({id: None for id in page}, "Review a page of 20")
+    assert session.counts().per_minute == pytest.approx(22 / 31 * 60)
+    clock[0] += 600  # ten minutes away: the five minutes counted hold no decision
+    assert session.counts().per_minute == 0 and session.counts().seconds_left is None
+    clock[0] += 10
+    for _ in range(3):
+        session.accept()
+    assert session.counts().per_minute == pytest.approx(3 / 5)  # three in the last five minutes
