@@ -105,6 +105,13 @@ class ReviewSession:
         self._build_queue(keep=current)
         history.changed.connect(self._history_changed)
 
+    def close(self) -> None:
+        """The review's panel is gone: the window's edits are no longer followed and nothing is
+        told of this session's changes (a closed panel's widgets are deleted, their Python side
+        may live on until a collection, and a refresh of them ended the process)."""
+        self.history.changed.disconnect(self._history_changed)
+        self.changed = Signal()
+
     def _earlier_place(self) -> tuple[dict[str, Any], int | None] | None:
         """Where a review of results these share most entries with stopped (the latest of equals):
         new results of a plugin make a new scope, and the review goes on in its order and threshold."""

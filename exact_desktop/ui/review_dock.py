@@ -16,7 +16,7 @@ from exact_desktop.review.verification_session import VerificationSession
 from exact_desktop.slides.base import SlideSource
 from exact_desktop.store.base import StoreError
 from exact_desktop.ui.project_window import ProjectWindow
-from exact_desktop.ui.review_keys import ReviewKeysOverSlide
+from exact_desktop.ui.review_keys import ReviewKeys
 from exact_desktop.ui.review_panel import ReviewPanel
 from exact_desktop.ui.scrolled import scrolled
 
@@ -94,13 +94,11 @@ def _docked(window: ProjectWindow, session: ReviewSession) -> ReviewPanel:
     panel.follow = follow  # type: ignore[attr-defined]  # held as long as the panel: blinker keeps weak references
     session.changed.connect(follow)
     follow(session)  # the first candidate shown on the slide at once, not after the first decision
-    view = window.view
-    ReviewKeysOverSlide(view, panel, lambda: view.annotator is not None and view.annotator.drawing)
+    _review_keys(window).panel = panel
     dock = QDockWidget("Review", window)
     dock.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dock.setWidget(scrolled(panel))
-    learning = panel.learning
-    dock.destroyed.connect(lambda _dock: learning.stop())  # a closed review stops scoring for the model
+    dock.destroyed.connect(lambda _dock: panel.close_review())  # nothing tells its deleted widgets anything
     old = window.findChild(QDockWidget, "review-dock")
     if old is not None:  # the new review takes the old one's place
         old.setObjectName("")  # the new one is the review dock from now on, before the old one is deleted
@@ -114,6 +112,16 @@ def _docked(window: ProjectWindow, session: ReviewSession) -> ReviewPanel:
     dock.raise_()
     panel.setFocus()
     return panel
+
+
+def _review_keys(window: ProjectWindow) -> ReviewKeys:
+    """The window's one watcher of the review's keys (made with its first review)."""
+    keys: ReviewKeys | None = getattr(window, "review_keys", None)
+    if keys is None:
+        view = window.view
+        keys = ReviewKeys(window, lambda: view.annotator is not None and view.annotator.drawing)
+        window.review_keys = keys  # type: ignore[attr-defined]
+    return keys
 
 
 def _placed_as(window: ProjectWindow, dock: QDockWidget, old: QDockWidget) -> None:

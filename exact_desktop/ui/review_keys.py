@@ -1,39 +1,48 @@
-"""While a review is open, its keys pressed over the slide view are the review's: a pan or a
-click on the slide gives the view the focus, and j, k, d, s, g, Space and the numbers would
-otherwise pick a tool (EXACT's d, s, g: knife, scissors, glue) or a drawing type, the candidate
-undecided. The Tools menu still lends the edit tools; other docks keep their own keys."""
+"""While a review is shown, its keys are the review's wherever they are pressed in the window:
+over the slide view (a pan or a click there gives it the focus, and d, s, g would pick EXACT's
+knife, scissors and glue, a number a drawing type, the candidate undecided) and in the dock's
+own lists (a magnification list took `1` as "10x"). Not in a text field, and not while the
+review's dock is behind another tab or closed: then the tools and types have their keys back."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+import shiboken6
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QWidget
+from PySide6.QtGui import QGuiApplication, QKeyEvent
+from PySide6.QtWidgets import QAbstractSpinBox, QLineEdit, QPlainTextEdit, QTextEdit, QWidget
 
 from exact_desktop.ui.review_panel import ReviewPanel
 
+_TYPING = (QLineEdit, QTextEdit, QPlainTextEdit, QAbstractSpinBox)
 
-class ReviewKeysOverSlide(QObject):
-    """An event filter on the slide view, owned by the panel (it goes with the review's dock).
-    `drawing()`: the view's annotator is drawing, so Enter finishes the drawing there."""
 
-    def __init__(self, view: QWidget, panel: ReviewPanel, drawing: Callable[[], bool]) -> None:
-        super().__init__(panel)
-        self.panel, self.drawing = panel, drawing
-        view.installEventFilter(self)
+class ReviewKeys(QObject):
+    """One per window, watching the application's key presses; `panel` is the review shown now
+    (None: none). `drawing()`: the slide view's annotator is drawing, so Enter finishes it."""
 
-    def eventFilter(self, _watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+    def __init__(self, window: QWidget, drawing: Callable[[], bool]) -> None:
+        super().__init__(window)
+        self.window, self.drawing = window, drawing
+        self.panel: ReviewPanel | None = None
+        QGuiApplication.instance().installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
         kind = event.type()
-        if kind not in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress) or not isinstance(event, QKeyEvent):
+        if kind not in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress):
             return False
-        key = event
-        if not self.panel.isVisible() or not self.panel.handles(key):
+        if not isinstance(event, QKeyEvent) or not isinstance(watched, QWidget) or isinstance(watched, _TYPING):
             return False
-        if key.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.drawing():
+        panel = self.panel
+        if panel is None or panel.closed or not shiboken6.isValid(panel):
+            return False
+        if watched.window() not in (self.window, panel.window()) or not panel.handles(event):
+            return False
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.drawing():
             return False
         if kind == QEvent.Type.ShortcutOverride:
-            key.accept()  # the window's shortcut for the same key does not fire
+            event.accept()  # the window's shortcut for the same key does not fire
         else:
-            self.panel.keyPressEvent(key)
+            panel.keyPressEvent(event)
         return True

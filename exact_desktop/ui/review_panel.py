@@ -6,9 +6,10 @@ every decision is the session's, one undoable edit each (Ctrl+Z in the window un
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, Qt, QThread, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage, QKeyEvent, QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
@@ -66,6 +67,8 @@ class ReviewPanel(QWidget):
         self.crops = CropCache(session, source_of)
         self.relabel_types = _relabel_types(session)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.closed = False  # close_review: its dock is gone
+        self._gui_thread = threading.get_ident()
 
         self.title = QLabel(session.title)
         self.title.setStyleSheet("font-weight: bold")
@@ -167,26 +170,33 @@ class ReviewPanel(QWidget):
         self.results.currentTextChanged.connect(choose)
         self.results_row.show()
 
+    def close_review(self) -> None:
+        """The dock is gone (its widgets deleted with it): the session and the store stop telling
+        this panel anything, and the learning stops. Touches no Qt object of the panel's."""
+        self.closed = True
+        self.session.close()
+        if self.session.scored:
+            self.session.store.changed.disconnect(self._store_changed)
+        self.learning.stop()
+
     # --- commands from keys ----------------------------------------------------------------
-    def event(self, event: QEvent) -> bool:
-        """The review's keys win over the window's shortcuts (number keys pick a drawing type
-        there) while the panel has the focus."""
-        if event.type() == QEvent.Type.ShortcutOverride and _is_review_key(event):  # type: ignore[arg-type]
-            event.accept()
-            return True
-        return super().event(event)
+    def shown(self) -> bool:
+        """On screen: not closed, nor behind another dock's tab."""
+        return not self.closed and self.isVisible() and not self.visibleRegion().isEmpty()
 
     def handles(self, event: QKeyEvent) -> bool:
-        """Whether this key press is one of the review's commands as the panel stands (a number
-        only when it names a type to relabel to, Enter only in the gallery)."""
-        if not _is_review_key(event):
+        """Whether this key press is one of the review's commands while the panel is shown (any
+        number: those past the types to relabel to do nothing; Enter only in the gallery)."""
+        if not _is_review_key(event) or not self.shown():
             return False
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             return self.stack.currentWidget() is self.gallery
-        text = event.text()
-        return not text.isdigit() or 1 <= int(text) <= len(self.relabel_types)
+        return True
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
+        if not self.handles(event):  # behind another tab, the panel keeps no keys
+            super().keyPressEvent(event)
+            return
         key, text = event.key(), event.text()
         in_gallery = self.stack.currentWidget() is self.gallery
         if key == Qt.Key.Key_G:
@@ -211,8 +221,6 @@ class ReviewPanel(QWidget):
             self.session.skip()
         elif text.isdigit() and 1 <= int(text) <= len(self.relabel_types):
             self.session.accept(self.relabel_types[int(text) - 1].id)
-        else:
-            super().keyPressEvent(event)
 
     def decide_page(self) -> None:
         """The gallery page: accepted, but for the marked crops, which are rejected; one edit."""
@@ -314,7 +322,7 @@ class ReviewPanel(QWidget):
     def _store_changed(self, _sender: object, changes: list = ()) -> None:  # type: ignore[assignment]
         """Results written on another thread (a plugin's, through the embedded API); the review's
         own decisions redraw results too, but on this panel's thread."""
-        if QThread.currentThread() is not self.thread() and any(c.kind == "results" for c in changes):
+        if threading.get_ident() != self._gui_thread and any(c.kind == "results" for c in changes):
             with contextlib.suppress(RuntimeError):  # the panel's Qt side is gone: nothing to tell
                 self._resultsArrived.emit()
 

@@ -455,3 +455,55 @@ def test_the_review_keys_over_the_slide_decide_instead_of_picking_a_tool(qtbot, 
     QTest.keyClick(view, Qt.Key.Key_D)  # with no outline selected, the knife says what it needs
     assert window.statusBar().currentMessage() == KnifeTool.refusal(annotator)
     window.close()
+
+
+def test_a_review_closed_and_opened_again_twice_keeps_deciding(qtbot, tmp_path, slide):
+    """A closed review's panel, whose widgets are gone while its Python side lives on until a
+    collection (kept here), is told nothing more: a decision in the next review refreshed it and
+    ended the process (an outside tester's finding)."""
+    from PySide6.QtCore import QCoreApplication, QEvent
+    from PySide6.QtTest import QTest
+
+    store, _r, window = reviewing_window(qtbot, tmp_path, slide)
+    closed = []
+    for round in range(3):
+        panel = window.plugins.open_review()
+        QTest.keyClick(window.view, Qt.Key.Key_J)
+        assert panel.session.counts().decided == round + 1 and f"{round + 1} decided" in panel.counts.text()
+        window.findChild(QDockWidget, "review-dock").close()
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        closed.append(panel)
+    assert all(p.closed for p in closed)
+    assert len(ReviewBook(store).verdicts([x.id for x in store.list(e.PluginResultAnnotation)])) == 3
+    window.annotation.undo_action.trigger()  # an edit of a closed review's, undone with none open
+    assert len(ReviewBook(store).verdicts([x.id for x in store.list(e.PluginResultAnnotation)])) == 2
+    window.close()
+
+
+def test_the_review_keys_are_the_tools_again_behind_another_tab_and_the_reviews_in_its_lists(qtbot, tmp_path, slide):
+    """Behind the Layers tab the review keeps no keys (d is the knife's again, a number picks a
+    drawing type); in the dock's magnification list, j and 1 are the review's, not the list's."""
+    from PySide6.QtTest import QTest
+
+    from exact_desktop.annotating.tools.polygon_edit import KnifeTool
+
+    _store, _r, window = reviewing_window(qtbot, tmp_path, slide)
+    panel = window.plugins.open_review()
+    annotator = window.annotation.annotator
+    panel.zoom.setFocus()
+    qtbot.waitUntil(panel.zoom.hasFocus)
+    zoom = panel.zoom.currentIndex()
+    QTest.keyClick(panel.zoom, Qt.Key.Key_J)
+    QTest.keyClick(panel.zoom, Qt.Key.Key_1)  # relabel to the first type, not the list's "10x"
+    assert panel.session.position == 2 and panel.zoom.currentIndex() == zoom
+
+    window.layers_dock.raise_()  # the Review tab behind Layers
+    qtbot.waitUntil(lambda: not panel.shown())
+    window.view.setFocus()
+    active = annotator.active
+    QTest.keyClick(window.view, Qt.Key.Key_D)
+    assert window.statusBar().currentMessage() == KnifeTool.refusal(annotator)
+    QTest.keyClick(window.view, Qt.Key.Key_J)
+    QTest.keyClick(window.view, Qt.Key.Key_2)
+    assert panel.session.position == 2 and annotator.active != active
+    window.close()
