@@ -53,6 +53,8 @@ def test_the_wheel_over_a_slider_is_left_to_the_scroll_area_until_the_slider_is_
     panel = _panel(qtbot)
     panel.show()
     qtbot.waitExposed(panel)
+    panel.activateWindow()  # focus goes to the active window only (on xcb without a window manager too)
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is panel, timeout=5_000)
     opacity = panel.controls[(ANNOTATIONS, 0)][2]
     before = opacity.value()
 

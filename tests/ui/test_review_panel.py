@@ -38,6 +38,14 @@ def reviewing_window(qtbot, tmp_path, slide):
     return store, r, open_window(qtbot, store, r.seed.image_set.id)
 
 
+def made_active(qtbot, window):
+    """Focus and the shortcuts work in the active window only (on xcb without a window manager too)."""
+    from PySide6.QtWidgets import QApplication
+
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=5_000)
+
+
 def test_thirty_candidates_by_keyboard_and_a_gallery_page_then_undo(qtbot, tmp_path, slide):
     store, r, window = reviewing_window(qtbot, tmp_path, slide)
     panel = window.plugins.open_review()
@@ -431,6 +439,7 @@ def test_the_review_keys_over_the_slide_decide_instead_of_picking_a_tool(qtbot, 
     from exact_desktop.annotating.tools.polygon_edit import KnifeTool
 
     _store, _r, window = reviewing_window(qtbot, tmp_path, slide)
+    made_active(qtbot, window)
     panel = window.plugins.open_review()
     view, annotator = window.view, window.annotation.annotator
     middle = QPoint(view.width() // 2, view.height() // 2)
@@ -488,6 +497,7 @@ def test_the_review_keys_are_the_tools_again_behind_another_tab_and_the_reviews_
     from exact_desktop.annotating.tools.polygon_edit import KnifeTool
 
     _store, _r, window = reviewing_window(qtbot, tmp_path, slide)
+    made_active(qtbot, window)
     panel = window.plugins.open_review()
     annotator = window.annotation.annotator
     panel.zoom.setFocus()
