@@ -440,6 +440,9 @@ class ReviewSession:
             c.decisions[row] = DECISIONS.index(verdict.decision) + 1 if verdict else 0
             c.chosen[row] = verdict.annotation_type if verdict and verdict.annotation_type is not None else -1
         if edit is self.history.last_undone:  # an undo: back to the candidate (the page's first) it undid
+            if len(ids) <= RATED_UP_TO:  # and its decisions no longer count for the pace
+                for _ in range(min(len(ids), len(self._times))):
+                    self._times.pop()
             found = np.flatnonzero(np.isin(self.queue, [self._row_of(id) for id in ids]))
             if len(found):
                 self.position = int(found.min())

@@ -258,6 +258,9 @@ def test_the_pace_is_decisions_over_the_time_looked_not_since_the_first_decision
     page = [session.at(i).id for i in range(2, 22)]
     session.decide({id: None for id in page}, "Review a page of 20")
     assert session.counts().per_minute == pytest.approx(22 / 31 * 60)
+    history.undo()  # the page undone: its 20 no longer count, two decisions say no pace
+    assert session.counts().per_minute == 0
+    history.redo()
     clock[0] += 600  # ten minutes away: the five minutes counted hold no decision
     assert session.counts().per_minute == 0 and session.counts().seconds_left is None
     clock[0] += 10
