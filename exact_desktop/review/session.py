@@ -304,9 +304,14 @@ class ReviewSession:
         here = self._place(self.position)
         there = here if go_to is None else self._place(self._clamped(go_to))
         edit = DecisionEdit(label or default, results[ids[0]].image, tuple(before), tuple(after), here, there)
-        self.history.do(edit)  # applied, stored, undoable; _history_changed updates the arrays and the position
-        if len(after) <= RATED_UP_TO:  # a bulk accept is no pace a reviewer keeps
-            self._times.extend([time.monotonic()] * len(after))
+        rated = len(after) if len(after) <= RATED_UP_TO else 0  # a bulk accept is no pace a reviewer keeps
+        self._times.extend([time.monotonic()] * rated)  # before the edit: the panel's redraw counts them
+        try:
+            self.history.do(edit)  # applied, stored, undoable; _history_changed updates the arrays and the position
+        except BaseException:
+            for _ in range(rated):
+                self._times.pop()
+            raise
         return edit
 
     def bulk_accept(self, ids: Sequence[int] | None = None, audit: Estimate | None = None) -> int:

@@ -250,6 +250,8 @@ def test_the_pace_is_decisions_over_the_time_looked_not_since_the_first_decision
     clock = [1000.0]
     monkeypatch.setattr(session_module.time, "monotonic", lambda: clock[0])
     session = ReviewSession(store, history, [r.entry.id])
+    told = []  # what a panel redrawing at each change reads
+    session.changed.connect(lambda _s: told.append(session.counts().per_minute), weak=False)
     clock[0] += 30
     session.accept()
     clock[0] += 1
@@ -257,7 +259,7 @@ def test_the_pace_is_decisions_over_the_time_looked_not_since_the_first_decision
     assert session.counts().per_minute == 0  # two decisions say no pace yet
     page = [session.at(i).id for i in range(2, 22)]
     session.decide({id: None for id in page}, "Review a page of 20")
-    assert session.counts().per_minute == pytest.approx(22 / 31 * 60)
+    assert session.counts().per_minute == pytest.approx(22 / 31 * 60) == told[-1]  # the page's redraw counts it
     history.undo()  # the page undone: its 20 no longer count, two decisions say no pace
     assert session.counts().per_minute == 0
     history.redo()
