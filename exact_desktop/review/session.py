@@ -144,6 +144,13 @@ class ReviewSession:
             found.setdefault(plugin_of[entry.pluginresult], []).append(entry.id)
         return found
 
+    @staticmethod
+    def decided_by_plugin(store: Store, images: Sequence[int], plugin: str) -> tuple[int, int]:
+        """How many of a plugin's results on these images were decided in a review, and how many
+        of those rejected: what running it again on them would forget (accepted annotations stay)."""
+        entries = ReviewSession.entries_by_plugin(store, images).get(plugin, [])
+        return ReviewBook(store).decided_in(entries) if entries else (0, 0)  # type: ignore[arg-type]
+
     @classmethod
     def of_images(
         cls, store: Store, history: EditHistory, images: Sequence[int], entry_names: Sequence[str] | None = None,

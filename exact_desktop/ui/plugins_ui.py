@@ -161,6 +161,8 @@ class PluginsUi:
     def run(
         self, plugin: e.Plugin, params: dict[str, object], images: list[int] | None = None, run_again: bool = False
     ) -> list[int]:
+        if run_again and not self._forgetting_decisions_confirmed(plugin, images):
+            return []
         try:
             ids, skipped = self.session.submit(plugin, params, self.window.image_set_id, images, run_again)  # type: ignore[arg-type]
         except (ParameterError, ExactApiError) as err:
@@ -172,6 +174,20 @@ class PluginsUi:
             self.jobs_dock.show()  # a job queued is seen, even where a saved layout had hidden the jobs
             self.jobs_dock.raise_()
         return ids
+
+    def _forgetting_decisions_confirmed(self, plugin: e.Plugin, images: list[int] | None) -> bool:
+        """Running again replaces the plugin's results on the images, and the review decisions on
+        them go too: said, and asked, before any is lost (an outside tester lost 128 unwarned)."""
+        chosen = images if images is not None else [id for id in self.window.image_ids if id is not None]
+        decided, rejected = ReviewSession.decided_by_plugin(self.store, chosen, plugin.name)
+        if not decided:
+            return True
+        text = (f"Running {plugin.name} again replaces its results on these images, and the "
+                f"{decided:,} review decisions on them are forgotten ({rejected:,} of them rejections, "
+                f"which the review would offer again). The annotations the review accepted stay.")  # fmt: skip
+        no, yes = QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes
+        answer = QMessageBox.question(self.window, "Run again", text + "\n\nRun again?", yes | no, no)  # No by default
+        return answer == QMessageBox.StandardButton.Yes
 
     def cancel(self, job_id: int) -> None:
         self.session.cancel(job_id)

@@ -517,3 +517,31 @@ def test_the_review_keys_are_the_tools_again_behind_another_tab_and_the_reviews_
     QTest.keyClick(window.view, Qt.Key.Key_2)
     assert panel.session.position == 2 and annotator.active != active
     window.close()
+
+
+def test_running_a_plugin_again_says_which_review_decisions_it_forgets_and_asks_first(
+    qtbot, tmp_path, slide, monkeypatch
+):
+    """Run again replaces the plugin's results, and their decisions with them: the window says how
+    many (and how many rejections) and runs nothing unless told to (an outside tester lost 128)."""
+    from PySide6.QtWidgets import QMessageBox
+
+    store, r, window = reviewing_window(qtbot, tmp_path, slide)
+    plugin = store.get(e.Plugin, store.get(e.PluginResult, r.entry.pluginresult).plugin)
+    asked = []
+
+    def answer(_parent, _title, text, _buttons, default):
+        asked.append(text)
+        assert default == QMessageBox.StandardButton.No  # Enter keeps the decisions
+        return QMessageBox.StandardButton.No
+
+    monkeypatch.setattr(QMessageBox, "question", answer)
+    assert window.plugins._forgetting_decisions_confirmed(plugin, None) and not asked  # nothing decided yet
+    panel = window.plugins.open_review()
+    for key in "jjk":
+        qtbot.keyClick(panel, key)
+    jobs_before = store.count(e.PluginJob)
+    assert window.plugins.run(plugin, {}, None, run_again=True) == []
+    assert len(asked) == 1 and "the 3 review decisions on them are forgotten (1 of them rejections" in asked[0]
+    assert store.count(e.PluginJob) == jobs_before and panel.session.counts().decided == 3
+    window.close()

@@ -136,6 +136,15 @@ class ReviewBook:
             for id, kind, entry, image, vector, score, meta, uuid, made, remote in rows
         }
 
+    def decided_in(self, entries: Sequence[int]) -> tuple[int, int]:
+        """How many results of these entries have a decision, and how many of those are rejections."""
+        rows = self._read_in(
+            "SELECT count(*), coalesce(sum(d.decision = 'reject'), 0) FROM review_decision d "
+            "JOIN plugin_result_annotation r ON r.id = d.result_annotation WHERE r.pluginresultentry IN ({ids})",
+            entries,
+        )
+        return sum(int(row[0]) for row in rows), sum(int(row[1]) for row in rows)
+
     def verdicts(self, ids: Sequence[int]) -> dict[int, Verdict]:
         rows = self._read_in(
             "SELECT result_annotation, decision, annotation_type, reviewer, time FROM review_decision "
