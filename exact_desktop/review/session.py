@@ -456,7 +456,9 @@ class ReviewSession:
                 for _ in range(min(len(ids), len(self._times))):
                     self._times.pop()
             found = np.flatnonzero(np.isin(self.queue, [self._row_of(id) for id in ids]))
-            if len(found):
+            if len(found) < len(ids):  # decided before this review opened, so left out of its queue
+                self._build_queue(keep=ids[0])  # an earlier review's page: the queue takes them in again
+            elif len(found):
                 self.position = int(found.min())
         elif edit.place_after is not None and edit.place_after.scope == self.scope:  # a do or redo: on past it
             row = self._row_of(edit.place_after.current) if edit.place_after.current is not None else None

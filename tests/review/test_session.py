@@ -269,3 +269,20 @@ def test_the_pace_is_decisions_over_the_time_looked_not_since_the_first_decision
     for _ in range(3):
         session.accept()
     assert session.counts().per_minute == pytest.approx(3 / 5)  # three in the last five minutes
+
+
+def test_undoing_an_earlier_reviews_decision_brings_its_candidate_into_this_queue(results):
+    """A review opened after decisions were made leaves them out of its queue (undecided only);
+    their undo makes them undecided again, so the queue takes them in and shows the first (they
+    were out of reach, and the counts short, until the review was opened again)."""
+    store, r, history = results
+    earlier = ReviewSession(store, history, [r.entry.id])
+    decided = []
+    for _ in range(3):
+        decided.append(earlier.current().id)
+        earlier.accept()
+    earlier.close()  # its dock closed
+    session = ReviewSession(store, history, [r.entry.id])
+    assert session.counts().remaining == 27 and decided[-1] not in [session.at(i).id for i in range(27)]
+    history.undo()
+    assert session.counts().remaining == 28 and session.current().id == decided[-1]
