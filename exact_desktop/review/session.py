@@ -297,6 +297,10 @@ class ReviewSession:
             return None
         ids = list(changing)
         results = self.book.results(ids)
+        gone = [id for id in ids if id not in results]
+        if gone:  # read before they went: a plugin run again replaces its results
+            raise StoreError(f"{len(gone):,} of these candidates are no longer in the project (a plugin run "
+                             "again replaces its results): Ctrl+R reviews the results there are now")  # fmt: skip
         now = e.utcnow()
         extra = audit.as_dict() if audit is not None else None
         after = []

@@ -182,9 +182,10 @@ class PluginsUi:
         decided, rejected = ReviewSession.decided_by_plugin(self.store, chosen, plugin.name)
         if not decided:
             return True
-        text = (f"Running {plugin.name} again replaces its results on these images, and the "
-                f"{decided:,} review decisions on them are forgotten ({rejected:,} of them rejections, "
-                f"which the review would offer again). The annotations the review accepted stay.")  # fmt: skip
+        text = (f"Running {plugin.name} again replaces its results on these images with new ones, reviewed "
+                f"from the start: the {decided:,} review decisions on the old results are forgotten "
+                f"({rejected:,} of them rejections). The {decided - rejected:,} annotations the review accepted "
+                "stay, and accepting their new twins would add second copies.")  # fmt: skip
         no, yes = QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes
         answer = QMessageBox.question(self.window, "Run again", text + "\n\nRun again?", yes | no, no)  # No by default
         return answer == QMessageBox.StandardButton.Yes

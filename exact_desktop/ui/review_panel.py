@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from exact_desktop.model import entities as e
 from exact_desktop.review.session import Candidate, ReviewSession
 from exact_desktop.slides.base import SlideSource
+from exact_desktop.store.base import StoreError
 from exact_desktop.ui.review_crops import CropCache
 from exact_desktop.ui.review_gallery import CROP_PX, Gallery
 from exact_desktop.ui.review_learning import LEARN_EVERY, ReviewLearning
@@ -197,7 +198,12 @@ class ReviewPanel(QWidget):
         if not self.handles(event):  # behind another tab, the panel keeps no keys
             super().keyPressEvent(event)
             return
-        key, text = event.key(), event.text()
+        try:
+            self._command(event.key(), event.text())
+        except StoreError as err:
+            self._refused(err)
+
+    def _command(self, key: int, text: str) -> None:
         in_gallery = self.stack.currentWidget() is self.gallery
         if key == Qt.Key.Key_G:
             self.gallery_button.toggle()
@@ -208,7 +214,7 @@ class ReviewPanel(QWidget):
         elif in_gallery and key == Qt.Key.Key_S:
             self.session.go(self._page_start() - self.gallery.size)
         elif in_gallery:
-            super().keyPressEvent(event)
+            return
         elif key == Qt.Key.Key_J:
             self.session.accept()
         elif key == Qt.Key.Key_K:
@@ -227,7 +233,17 @@ class ReviewPanel(QWidget):
         if not self.gallery.ids:
             return
         choices = {id: None if id in self.gallery.marked else self.session.model_type(id) for id in self.gallery.ids}
-        self.session.decide(choices, f"Review a page of {len(choices)}", go_to=self._page_start() + self.gallery.size)
+        try:
+            self.session.decide(
+                choices, f"Review a page of {len(choices)}", go_to=self._page_start() + self.gallery.size
+            )
+        except StoreError as err:
+            self._refused(err)
+
+    def _refused(self, err: StoreError) -> None:
+        """A decision the store refused: said in the line above the crops, nothing changed."""
+        self.new_results.setText(f"Not decided: {err}")
+        self.new_results.show()
 
     # --- showing ---------------------------------------------------------------------------
     def refresh(self) -> None:

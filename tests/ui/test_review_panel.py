@@ -542,6 +542,26 @@ def test_running_a_plugin_again_says_which_review_decisions_it_forgets_and_asks_
         qtbot.keyClick(panel, key)
     jobs_before = store.count(e.PluginJob)
     assert window.plugins.run(plugin, {}, None, run_again=True) == []
-    assert len(asked) == 1 and "the 3 review decisions on them are forgotten (1 of them rejections" in asked[0]
+    assert (
+        len(asked) == 1
+        and "the 3 review decisions on the old results are forgotten (1 of them rejections). The 2 annotations"
+        in asked[0]
+    )
     assert store.count(e.PluginJob) == jobs_before and panel.session.counts().decided == 3
+    window.close()
+
+
+def test_a_candidate_gone_from_the_project_is_not_decided_and_the_panel_says_why(qtbot, tmp_path, slide):
+    """A review left open while its plugin runs again holds results that are gone: a key on one
+    says so above the crops instead of a KeyError traceback each press (an outside tester's
+    finding), and nothing is stored."""
+    store, _r, window = reviewing_window(qtbot, tmp_path, slide)
+    panel = window.plugins.open_review()
+    gone = panel.session.current().id
+    store.delete(e.PluginResultAnnotation, gone)
+    qtbot.keyClick(panel, "j")
+    assert panel.new_results.isVisibleTo(panel) and panel.new_results.text().startswith(
+        "Not decided: 1 of these candidates are no longer in the project"
+    )
+    assert panel.session.counts().decided == 0 and len(window.annotation.history) == 0
     window.close()
