@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from pathlib import Path
 
@@ -23,6 +24,16 @@ def data_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path / "home"
     monkeypatch.setenv("EXACT_DESKTOP_HOME", str(home))
     return home
+
+
+@pytest.fixture
+def collector_on():
+    """Python's cycle collector on for the test (as it is in the app), as it was after."""
+    was_on = gc.isenabled()
+    gc.enable()
+    yield
+    if not was_on:
+        gc.disable()
 
 
 @pytest.fixture(scope="session")

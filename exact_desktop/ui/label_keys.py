@@ -21,7 +21,7 @@ _US_SHIFTED = {
 }
 _X_KEYCODES = {19: 0, 10: 1, 11: 2, 12: 3, 13: 4}  # the number row's X keycodes (evdev + 8): xcb, wayland
 _MAC_KEYCODES = {0x1D: 0, 0x12: 1, 0x13: 2, 0x14: 3, 0x15: 4}  # kVK_ANSI_0 ... kVK_ANSI_4
-_TYPING = (QLineEdit, QTextEdit, QPlainTextEdit, QAbstractSpinBox)
+TYPING = (QLineEdit, QTextEdit, QPlainTextEdit, QAbstractSpinBox)  # widgets whose keys are text, not commands
 
 
 def shifted_digit(event: QKeyEvent, platform: str) -> int | None:
@@ -55,7 +55,7 @@ class LabelKeys(QObject):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
         if event.type() != QEvent.Type.KeyPress or not isinstance(watched, QWidget):
             return False
-        if watched.window() is not self.window or isinstance(watched, _TYPING):
+        if watched.window() is not self.window or isinstance(watched, TYPING):
             return False
         digit = shifted_digit(event, QGuiApplication.platformName())  # type: ignore[arg-type]
         if digit is None:

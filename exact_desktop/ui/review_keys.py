@@ -11,11 +11,10 @@ from collections.abc import Callable
 import shiboken6
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QGuiApplication, QKeyEvent
-from PySide6.QtWidgets import QAbstractSpinBox, QLineEdit, QPlainTextEdit, QTextEdit, QWidget
+from PySide6.QtWidgets import QWidget
 
+from exact_desktop.ui.label_keys import TYPING
 from exact_desktop.ui.review_panel import ReviewPanel
-
-_TYPING = (QLineEdit, QTextEdit, QPlainTextEdit, QAbstractSpinBox)
 
 
 class ReviewKeys(QObject):
@@ -32,7 +31,7 @@ class ReviewKeys(QObject):
         kind = event.type()
         if kind not in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress):
             return False
-        if not isinstance(event, QKeyEvent) or not isinstance(watched, QWidget) or isinstance(watched, _TYPING):
+        if not isinstance(event, QKeyEvent) or not isinstance(watched, QWidget) or isinstance(watched, TYPING):
             return False
         panel = self.panel
         if panel is None or panel.closed or not shiboken6.isValid(panel):
@@ -44,5 +43,5 @@ class ReviewKeys(QObject):
         if kind == QEvent.Type.ShortcutOverride:
             event.accept()  # the window's shortcut for the same key does not fire
         else:
-            panel.keyPressEvent(event)
+            panel.command(event)  # handles() asked above
         return True

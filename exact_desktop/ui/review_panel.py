@@ -195,9 +195,13 @@ class ReviewPanel(QWidget):
         return True
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
-        if not self.handles(event):  # behind another tab, the panel keeps no keys
+        if self.handles(event):
+            self.command(event)
+        else:  # behind another tab, the panel keeps no keys
             super().keyPressEvent(event)
-            return
+
+    def command(self, event: QKeyEvent) -> None:
+        """Carries out a key press `handles` took; a decision the store refuses is said, not raised."""
         try:
             self._command(event.key(), event.text())
         except StoreError as err:

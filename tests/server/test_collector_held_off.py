@@ -6,8 +6,6 @@ from __future__ import annotations
 import gc
 import threading
 
-import pytest
-
 from exact_desktop.model import entities as e
 from exact_desktop.model.entities import stored_id
 from exact_desktop.rest.connection import Connection
@@ -17,15 +15,6 @@ from exact_desktop.store.sqlite.store import SqliteStore
 from tests.store.conftest import seed
 
 ITEMS = 3000  # several thousand objects parsed and made: many of the collector's rounds, left alone
-
-
-@pytest.fixture
-def collector_on():
-    was = gc.isenabled()
-    gc.enable()
-    yield
-    if not was:
-        gc.disable()
 
 
 def test_a_list_create_runs_no_collection_on_the_servers_threads_while_it_lasts(tmp_path, collector_on):

@@ -10,14 +10,7 @@ import pytest
 
 from exact_desktop.store.many_objects import dropped_aside, gc_paused
 
-
-@pytest.fixture(autouse=True)
-def collector_on():
-    was_on = gc.isenabled()
-    gc.enable()
-    yield
-    if not was_on:
-        gc.disable()
+pytestmark = pytest.mark.usefixtures("collector_on")  # tests/conftest.py
 
 
 def test_pauses_on_two_threads_keep_the_collector_off_until_the_last_one_ends():

@@ -36,20 +36,21 @@ class OutsideWrites:
         """True once after each commit of another process (cheap: a window asks every second).
         False once the store is closed: a window's timer may fire after its project closed."""
         with self._lock:
-            if self._closed:
-                return False
-            now = self._version()
-            changed, self._seen = now != self._seen, now
+            changed, self._seen = self._moved_from(self._seen)
             return changed
 
     def commits(self) -> bool:
         """True once after each commit, this process's own included (as cheap as `news`)."""
         with self._lock:
-            if self._closed:
-                return False
-            now = self._version()
-            changed, self._committed = now != self._committed, now
+            changed, self._committed = self._moved_from(self._committed)
             return changed
+
+    def _moved_from(self, known: int) -> tuple[bool, int]:
+        """Whether the version moved past `known`, and the version now (unmoved once closed)."""
+        if self._closed:
+            return False, known
+        now = self._version()
+        return now != known, now
 
     def close(self) -> None:
         with self._lock:
