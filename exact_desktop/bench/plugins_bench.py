@@ -15,7 +15,11 @@ counted with it against a worker without it would flatter the job's CPU by a thi
 
 One bare run against one queued run moved the ratio by 10 % either way on a shared 2-core
 machine, so they are paired: PAIRS pairs, alternated (bare then queued, queued then bare, ...)
-so neither side always runs first, on the same slide with its file read beforehand.
+so neither side always runs first, on the same slide with its file read beforehand. Five, not
+three: a timeline of a queued job's requests puts the framework's own time at about 0.1 s of
+8 (claim to process() 0.07 s, process() returning to the queue seeing the end 0.03 s), yet a
+quiet machine's bare call alone varies by 3-7 % from run to run, and the median of three pairs
+read 0.96-1.07 over three runs; the median of five moves less with one slow run.
 `overhead_ratio` is the median of the pairs' ratios (queued / bare), `overhead_ratio_pairs`
 each pair's, `overhead_ratio_spread` their largest minus their smallest; `process_alone_s`
 and `job_through_queue_s` are the medians of each side. `overhead_cpu_ratio` is the same
@@ -62,7 +66,7 @@ from exact_desktop.server.server import serve_in_thread
 from exact_desktop.store.sqlite.store import SqliteStore
 
 COPIES = 8
-PAIRS = 3
+PAIRS = 5
 
 
 class CollectingContext:
