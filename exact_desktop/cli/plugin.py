@@ -119,6 +119,10 @@ def _run(store: Any, args: argparse.Namespace) -> int:
                             workers=args.workers, report=lines)  # fmt: skip
         lines.flush([j["job"] for j in result["jobs"]])
     _say_why_skipped(store, args.name, result["skipped_images"])
+    if "review_decisions" in result:
+        before, kept = result["review_decisions"]["before"], result["review_decisions"]["kept"]
+        print(f"exact-desktop: review decisions on the old results: {kept:,} of {before:,} kept on the results "
+              f"found again, {before - kept:,} went with the results not found again", file=sys.stderr)  # fmt: skip
     print(json.dumps(result))
     return 1 if result["errors"] else 0
 

@@ -126,8 +126,9 @@ def settle_reruns(store: Store, job_ids: list[int]) -> None:
 
 
 def settle_job(store: Store, job_id: int) -> None:
-    """A job done replaces the results set aside for it; any other outcome keeps them (they are
-    the job's again) and drops the partial results of the run that did not end."""
+    """A job done replaces the results set aside for it, the review decisions on them kept for
+    the new results that repeat them; any other outcome keeps them (they are the job's again)
+    and drops the partial results of the run that did not end."""
     try:
         job = store.get(e.PluginJob, job_id)
     except NotFoundError:
@@ -136,7 +137,7 @@ def settle_job(store: Store, job_id: int) -> None:
     if not earlier:
         return
     if job.status == JobStatus.DONE:
-        store.move_job_results(job_id, {"set_aside": []}, drop=earlier)
+        store.move_job_results(job_id, {"set_aside": []}, drop=earlier, carry=True)
         return
     partial = [r.id for r in store.list(e.PluginResult, job=job_id) if r.id not in earlier]
     note = "; the results of the earlier run are kept"

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from exact_desktop.model import entities as e
+from exact_desktop.model.entities import stored_id
 from exact_desktop.plugins.job_book import StoreJobBook
 from exact_desktop.plugins.jobs import Submitted, create_jobs, mark_interrupted, settle_reruns
 from exact_desktop.plugins.local_queue import LocalQueue, Report, project_env, supervisor_gone
@@ -19,6 +20,7 @@ from exact_desktop.plugins.registry import check_runnable
 from exact_desktop.plugins.warm_workers import WarmWorkers
 from exact_desktop.project.dead_tests import tidy_dead_tests
 from exact_desktop.project.test_records import project_plugin
+from exact_desktop.review.session import ReviewSession
 from exact_desktop.server.server import RunningServer, serve_in_thread
 from exact_desktop.store.base import NotFoundError
 from exact_desktop.store.sqlite.store import SqliteStore
@@ -39,8 +41,14 @@ def run_plugin(
     tidy_dead_tests(store)
     # a run killed outright (SIGKILL, a crash of the machine) left its jobs running: take them up
     mark_interrupted(store, lambda job: supervisor_gone(job.attached_worker))
+    images = [stored_id(i) for i in store.list(e.Image, image_set=image_set)] if run_again else []
+    decided_before, _rejected = ReviewSession.decided_by_plugin(store, images, plugin.name) if images else (0, 0)
     submitted = create_jobs(store, plugin, image_set, params, run_again=run_again)
-    return run_jobs(store, plugin, submitted, workers, timeout_s, report)
+    done = run_jobs(store, plugin, submitted, workers, timeout_s, report)
+    if decided_before:  # a run again keeps them only on the results it found again (carried_decisions.py)
+        kept, _rejected = ReviewSession.decided_by_plugin(store, images, plugin.name)
+        done["review_decisions"] = {"before": decided_before, "kept": kept}
+    return done
 
 
 def run_jobs(

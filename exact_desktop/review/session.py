@@ -147,7 +147,7 @@ class ReviewSession:
     @staticmethod
     def decided_by_plugin(store: Store, images: Sequence[int], plugin: str) -> tuple[int, int]:
         """How many of a plugin's results on these images were decided in a review, and how many
-        of those rejected: what running it again on them would forget (accepted annotations stay)."""
+        of those rejected: what running it again could forget (a result it finds again keeps its decision)."""
         entries = ReviewSession.entries_by_plugin(store, images).get(plugin, [])
         return ReviewBook(store).decided_in(entries) if entries else (0, 0)  # type: ignore[arg-type]
 

@@ -176,11 +176,13 @@ class Store(ABC):
     @abstractmethod
     def move_job_results(
         self, job_id: int, job_changes: dict[str, Any], set_aside: bool = False, relink: Sequence[int] = (),
-        drop: Sequence[int] = (),
+        drop: Sequence[int] = (), carry: bool = False,
     ) -> Any:  # fmt: skip
         """A plugin job changed with its results in one transaction: `drop` deleted, `relink` the
         job's again, and with `set_aside` the results it holds now unlinked and recorded in its
-        `set_aside` (a run again: whoever takes the job up next settles them); the new job."""
+        `set_aside` (a run again: whoever takes the job up next settles them); the new job. With
+        `carry`, the review decisions on the dropped results go to the job's results that repeat
+        them first (carried_decisions.py)."""
 
     @abstractmethod
     def delete(self, kind: type[Any], id: int) -> None: ...

@@ -176,16 +176,18 @@ class PluginsUi:
         return ids
 
     def _forgetting_decisions_confirmed(self, plugin: e.Plugin, images: list[int] | None) -> bool:
-        """Running again replaces the plugin's results on the images, and the review decisions on
-        them go too: said, and asked, before any is lost (an outside tester lost 128 unwarned)."""
+        """Running again replaces the plugin's results on the images: a new result that repeats a
+        decided one keeps its decision (carried_decisions.py), the others' decisions go. Said, and
+        asked, before any is lost (an outside tester lost 128 unwarned)."""
         chosen = images if images is not None else [id for id in self.window.image_ids if id is not None]
         decided, rejected = ReviewSession.decided_by_plugin(self.store, chosen, plugin.name)
         if not decided:
             return True
-        text = (f"Running {plugin.name} again replaces its results on these images with new ones, reviewed "
-                f"from the start: the {decided:,} review decisions on the old results are forgotten "
-                f"({rejected:,} of them rejections). The {decided - rejected:,} annotations the review accepted "
-                "stay, and accepting their new twins would add second copies.")  # fmt: skip
+        text = (f"Running {plugin.name} again replaces its results on these images with new ones. "
+                f"{decided:,} of the old results have review decisions ({rejected:,} of them rejections): "
+                "a new result that repeats one (the same box or outline, of the same type) keeps its decision "
+                "and the annotation an accept made; the decisions on results the new run does not find "
+                "again are forgotten.")  # fmt: skip
         no, yes = QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes
         answer = QMessageBox.question(self.window, "Run again", text + "\n\nRun again?", yes | no, no)  # No by default
         return answer == QMessageBox.StandardButton.Yes

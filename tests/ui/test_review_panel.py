@@ -519,11 +519,12 @@ def test_the_review_keys_are_the_tools_again_behind_another_tab_and_the_reviews_
     window.close()
 
 
-def test_running_a_plugin_again_says_which_review_decisions_it_forgets_and_asks_first(
+def test_running_a_plugin_again_says_which_review_decisions_it_may_forget_and_asks_first(
     qtbot, tmp_path, slide, monkeypatch
 ):
-    """Run again replaces the plugin's results, and their decisions with them: the window says how
-    many (and how many rejections) and runs nothing unless told to (an outside tester lost 128)."""
+    """Run again replaces the plugin's results; decisions stay only on the results it finds again:
+    the window says how many there are (and how many rejections) and runs nothing unless told to
+    (an outside tester lost 128)."""
     from PySide6.QtWidgets import QMessageBox
 
     store, r, window = reviewing_window(qtbot, tmp_path, slide)
@@ -544,7 +545,7 @@ def test_running_a_plugin_again_says_which_review_decisions_it_forgets_and_asks_
     assert window.plugins.run(plugin, {}, None, run_again=True) == []
     assert (
         len(asked) == 1
-        and "the 3 review decisions on the old results are forgotten (1 of them rejections). The 2 annotations"
+        and "3 of the old results have review decisions (1 of them rejections): a new result that repeats one"
         in asked[0]
     )
     assert store.count(e.PluginJob) == jobs_before and panel.session.counts().decided == 3

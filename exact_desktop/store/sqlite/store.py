@@ -32,6 +32,7 @@ from exact_desktop.store.sqlite import spatial
 from exact_desktop.store.sqlite import tables as t
 from exact_desktop.store.sqlite.annotation_batch import VERSIONED_FIELDS, update_annotations, write_versions
 from exact_desktop.store.sqlite.bulk import bulk_insert, insert_annotation_columns, preparable, prepare
+from exact_desktop.store.sqlite.carried_decisions import carry_decisions
 from exact_desktop.store.sqlite.engine import checkpoint_passive, make_engine, reading, write
 from exact_desktop.store.sqlite.json_pages import annotation_page_json
 from exact_desktop.store.sqlite.outside_writes import OutsideWrites
@@ -310,7 +311,7 @@ class SqliteStore(Store):
 
     def move_job_results(
         self, job_id: int, job_changes: dict[str, Any], set_aside: bool = False, relink: Sequence[int] = (),
-        drop: Sequence[int] = (),
+        drop: Sequence[int] = (), carry: bool = False,
     ) -> e.PluginJob:  # fmt: skip
         files: builtins.list[str] = []
         result = t.plugin_result
@@ -318,6 +319,8 @@ class SqliteStore(Store):
         def work(conn: Connection) -> e.PluginJob:
             files.clear()  # a retried transaction starts again
             changes = dict(job_changes)
+            if carry:
+                carry_decisions(driver_cursor(conn), job_id, list(dict.fromkeys(drop)))
             for id in dict.fromkeys(drop):
                 if conn.execute(select(result.c.id).where(result.c.id == id)).first() is not None:
                     files.extend(self._delete(conn, e.PluginResult, id))

@@ -1,0 +1,45 @@
+"""A plugin run again keeps the review decisions on the results it finds again (an outside tester
+lost 128 to a rerun, and accepting a result whose twin was accepted made a second annotation)."""
+
+from __future__ import annotations
+
+from exact_desktop.annotating.edit_history import EditHistory
+from exact_desktop.model import entities as e
+from exact_desktop.project.local_run import run_plugin
+from exact_desktop.review.provenance import accepted_uuid
+from exact_desktop.review.session import ReviewSession
+
+
+def spots(store, image: int) -> dict[float, e.PluginResultAnnotation]:
+    """The image's Behaviours results by their x1 (the plugin puts result i at (i, i, i+4, i+4))."""
+    return {r.vector["x1"]: r for r in store.list(e.PluginResultAnnotation, image=image)}
+
+
+def test_a_rerun_keeps_the_decisions_on_the_results_it_repeats_and_the_accepted_annotation_is_theirs(project):
+    store, s, _plugin, _third = project
+    assert run_plugin(store, "Behaviours", s.image_set.id, {"count": "5"}, workers=1)["errors"] == []
+    history = EditHistory(store)
+    session = ReviewSession.of_images(store, history, [s.image.id])
+    first = spots(store, s.image.id)
+    spot = first[0].annotation_type
+    session.decide({first[0].id: spot, first[1].id: None, first[4].id: None})
+    assert store.count(e.Annotation, image=s.image.id, deleted=False) == 1
+    session.close()
+
+    # results 0, 1 and 2 come again; 3 and 4 do not
+    rerun = run_plugin(store, "Behaviours", s.image_set.id, {"count": "3"}, run_again=True, workers=1)
+    assert rerun["errors"] == [] and rerun["review_decisions"] == {"before": 3, "kept": 2}
+    again = spots(store, s.image.id)
+    assert sorted(again) == [0, 1, 2] and not {r.id for r in again.values()} & {r.id for r in first.values()}
+    session = ReviewSession.of_images(store, history, [s.image.id])
+    assert session.counts().decided == 2  # the accept and the reject of results found again; 4's went with it
+    states = session.book.candidates(session.entries)
+    decided = dict(zip(states.ids.tolist(), states.decisions.tolist(), strict=True))
+    assert decided[again[0].id] != 0 and decided[again[1].id] != 0 and decided[again[2].id] == 0
+
+    accepted = store.list(e.Annotation, image=s.image.id, deleted=False)
+    assert len(accepted) == 1 and accepted[0].unique_identifier == accepted_uuid(again[0].unique_identifier)
+    assert session.decide({again[0].id: spot}) is None  # accepted already: nothing to change
+    session.decide({again[1].id: spot})  # the rejection taken back: its one annotation made
+    assert store.count(e.Annotation, image=s.image.id, deleted=False) == 2
+    session.close()
