@@ -80,8 +80,16 @@ class ReviewLearning(QObject):
 
     def _session_changed(self, _sender: object) -> None:
         decided, labels = self.loop.labels()
-        if self.worker is None and len(decided) >= self.learnt_from + LEARN_EVERY:
+        if self.worker is not None:
+            return  # the next change after it ends looks again
+        if len(decided) >= self.learnt_from + LEARN_EVERY:
             self.retrain_now(decided, labels)
+        elif len(decided) < self.learnt_from:  # decisions it learnt from were undone: it learns again without them
+            if len(decided) >= LEARN_EVERY:
+                self.retrain_now(decided, labels)
+            else:
+                self.learnt_from, self.quality = len(decided), None
+                self.status.emit(f"Model: the decisions it learnt from were undone; it learns again at {LEARN_EVERY}")
 
     def retrain_now(self, decided: np.ndarray | None = None, labels: np.ndarray | None = None) -> None:
         if decided is None or labels is None:

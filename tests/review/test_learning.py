@@ -137,3 +137,15 @@ def test_decisions_whose_candidates_could_not_be_described_are_said_as_such():
         Learner().fit(np.full((40, 5), np.nan, np.float32), labels)
     with pytest.raises(LearningError, match=r"^no decisions yet"):
         Learner().fit(np.zeros((0, 5), np.float32), labels[:0])
+
+
+def test_a_model_no_better_than_chance_says_so():
+    """An outside tester read "40% balanced accuracy" as a model at work: below chance it says so."""
+    from exact_desktop.review.learning.learner import REJECTED, Quality
+
+    kinds = (1, REJECTED)
+    assert str(Quality(10, kinds, 0.4, 5.0)) == (
+        "no better than chance (50%) yet, its order a guess: 40% balanced accuracy (out-of-bag) from 10 decisions"
+    )
+    assert str(Quality(10, kinds, 0.8, 5.0)) == "80% balanced accuracy (out-of-bag) from 10 decisions"
+    assert str(Quality(12, (1, 2, REJECTED), 0.3, 5.0)).startswith("no better than chance (33%) yet")

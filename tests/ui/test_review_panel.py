@@ -304,6 +304,8 @@ def test_the_model_says_its_quality_before_scoring_the_rest_and_a_reopened_panel
     assert again.model.text() == "Model: learning from 10 decisions…"
     qtbot.waitUntil(lambda: again.session.learned is not None, timeout=60_000)
     assert again.model.text().endswith("from 10 decisions")
+    window.annotation.history.undo()  # one of the ten it learnt from: the line said "from 10 decisions" on
+    assert again.model.text() == "Model: the decisions it learnt from were undone; it learns again at 10"
     window.close()
 
 

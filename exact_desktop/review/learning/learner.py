@@ -44,7 +44,11 @@ class Quality:
                 "decide at least one the other way to learn"
             )
         accuracy = "not yet measurable" if self.balanced_accuracy is None else f"{self.balanced_accuracy:.0%}"
-        return f"{accuracy} balanced accuracy (out-of-bag) from {self.decisions} decisions"
+        said = f"{accuracy} balanced accuracy (out-of-bag) from {self.decisions} decisions"
+        chance = 1 / len(self.classes)
+        if self.balanced_accuracy is not None and self.balanced_accuracy <= chance:
+            return f"no better than chance ({chance:.0%}) yet, its order a guess: {said}"
+        return said
 
 
 class Learner:
