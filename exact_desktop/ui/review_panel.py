@@ -31,6 +31,7 @@ from exact_desktop.ui.review_gallery import CROP_PX, Gallery
 from exact_desktop.ui.review_learning import LEARN_EVERY, ReviewLearning
 from exact_desktop.ui.scaled_picture import ScaledPicture
 from exact_desktop.ui.score_histogram import ScoreHistogram
+from exact_desktop.ui.settings import remember_review_magnification, review_magnification
 
 SINGLE_PX = 384
 SMALLEST_SINGLE_PX = 128
@@ -66,6 +67,8 @@ class ReviewPanel(QWidget):
         super().__init__(parent)
         self.session, self.source_of = session, source_of
         self.crops = CropCache(session, source_of)
+        # the magnification the last review was left at
+        self.crops.magnification = review_magnification(MAGNIFICATIONS) or self.crops.magnification
         self.relabel_types = _relabel_types(session)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.closed = False  # close_review: its dock is gone
@@ -331,6 +334,7 @@ class ReviewPanel(QWidget):
 
     def _zoom_changed(self, _index: int) -> None:
         self.crops.magnification = self.zoom.currentData()
+        remember_review_magnification(self.crops.magnification)
         self.refresh()
 
     def _mode_changed(self, gallery: bool) -> None:

@@ -1,5 +1,5 @@
-"""What the window remembers between runs: its layout, the last project, image set and image, and
-the projects opened lately.
+"""What the window remembers between runs: its layout, the last project, image set and image,
+the projects opened lately and the review's magnification.
 
 Kept in `window.ini` in the data folder (EXACT_DESKTOP_HOME in tests), never credentials.
 """
@@ -93,4 +93,19 @@ def remember_recent(project: RecentProject) -> None:
         s.setValue("image_set", "" if p.image_set is None else p.image_set)
         s.setValue("server", p.server or "")
     s.endArray()
+    s.sync()
+
+
+def review_magnification(offered: tuple[float, ...]) -> float | None:
+    """The crops' magnification the review was left at, if it is one of those `offered`."""
+    try:
+        value = float(settings().value("review/magnification", "") or "nan")  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return value if value in offered else None
+
+
+def remember_review_magnification(value: float) -> None:
+    s = settings()
+    s.setValue("review/magnification", value)
     s.sync()

@@ -471,7 +471,8 @@ def test_the_review_keys_over_the_slide_decide_instead_of_picking_a_tool(qtbot, 
 def test_a_review_closed_and_opened_again_twice_keeps_deciding(qtbot, tmp_path, slide):
     """A closed review's panel, whose widgets are gone while its Python side lives on until a
     collection (kept here), is told nothing more: a decision in the next review refreshed it and
-    ended the process (an outside tester's finding)."""
+    ended the process (an outside tester's finding). The crops' magnification chosen in the first
+    is the next ones' (it went back to 20x)."""
     from PySide6.QtCore import QCoreApplication, QEvent
     from PySide6.QtTest import QTest
 
@@ -479,6 +480,9 @@ def test_a_review_closed_and_opened_again_twice_keeps_deciding(qtbot, tmp_path, 
     closed = []
     for round in range(3):
         panel = window.plugins.open_review()
+        if round == 0:
+            panel.zoom.setCurrentIndex(panel.zoom.findData(40.0))
+        assert panel.zoom.currentData() == panel.crops.magnification == 40.0
         QTest.keyClick(window.view, Qt.Key.Key_J)
         assert panel.session.counts().decided == round + 1 and f"{round + 1} decided" in panel.counts.text()
         window.findChild(QDockWidget, "review-dock").close()
