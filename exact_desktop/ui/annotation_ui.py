@@ -156,13 +156,17 @@ class AnnotationUi:
         label = self.history.undo_label()
         if label is not None:
             with busy(self.window, f"Undoing {label}\u2026"):  # an undone import of 200,000 writes for seconds
-                self._guarded("Undo", self.history.undo)
+                done = self._guarded("Undo", self.history.undo)
+            if done is not None:  # said: an undo may change what is not on screen (a closed review's decision)
+                self.window.statusBar().showMessage(f"Undone: {label}", 10_000)
 
     def redo(self) -> None:
         label = self.history.redo_label()
         if label is not None:
             with busy(self.window, f"Redoing {label}\u2026"):
-                self._guarded("Redo", self.history.redo)
+                done = self._guarded("Redo", self.history.redo)
+            if done is not None:
+                self.window.statusBar().showMessage(f"Redone: {label}", 10_000)
 
     def delete_selected(self) -> None:
         self._guarded("Delete", self.annotator.delete_selected)

@@ -490,8 +490,9 @@ def test_a_review_closed_and_opened_again_twice_keeps_deciding(qtbot, tmp_path, 
         closed.append(panel)
     assert all(p.closed for p in closed)
     assert len(ReviewBook(store).verdicts([x.id for x in store.list(e.PluginResultAnnotation)])) == 3
-    window.annotation.undo_action.trigger()  # an edit of a closed review's, undone with none open
+    window.annotation.undo_action.trigger()  # an edit of a closed review's, undone with none open: said
     assert len(ReviewBook(store).verdicts([x.id for x in store.list(e.PluginResultAnnotation)])) == 2
+    assert window.statusBar().currentMessage().startswith("Undone: ")
     window.close()
 
 
