@@ -33,6 +33,7 @@ class LayersPanel(QWidget):
         outer.addStretch()
         self.controls: dict[LayerKey, tuple[QCheckBox, QSlider | None, QSlider]] = {}
         self.swatches: dict[LayerKey, QLabel] = {}  # each layer's colour, as it is now
+        self.score_labels: dict[LayerKey, QLabel] = {}  # "score ≥ 0.45": a result layer's threshold, as a number
         self._problems: list[tuple[str, str]] = []
         layers.changed.connect(self.rebuild)
 
@@ -48,6 +49,7 @@ class LayersPanel(QWidget):
                 _quietly(opacity, lambda o=opacity, v=layer.opacity: o.setValue(round(v * 100)))
                 if threshold is not None:
                     _quietly(threshold, lambda t=threshold, v=layer.threshold: t.setValue(round(v * 100)))
+                    self.score_labels[layer.key].setText(_score_text(threshold.value()))
                 box.setText(_title(layer))
                 self.swatches[layer.key].setPixmap(_swatch(layer.colour))
             return
@@ -55,7 +57,7 @@ class LayersPanel(QWidget):
             item = self.grid.takeAt(0)
             if item.widget():
                 item.widget().deleteLater()
-        self.controls, self.swatches, self._problems = {}, {}, problems
+        self.controls, self.swatches, self.score_labels, self._problems = {}, {}, {}, problems
         row = 0
         for heading, kind in (("Plugin results", RESULTS), ("Annotation types", ANNOTATIONS)):
             group = [layer for layer in shown if layer.kind == kind]  # results first, never under the types
@@ -96,7 +98,9 @@ class LayersPanel(QWidget):
             accept = QPushButton("Accept")
             accept.setToolTip("Turn the objects above the threshold into annotations")
             accept.clicked.connect(lambda _=False, entry=layer.group: self.acceptRequested.emit(entry))
-            self.grid.addWidget(QLabel("score ≥"), row, 3)
+            score = self.score_labels[key] = QLabel(_score_text(threshold.value()))
+            threshold.valueChanged.connect(lambda v, label=score: label.setText(_score_text(v)))
+            self.grid.addWidget(score, row, 3)
             self.grid.addWidget(threshold, row, 4)
             self.grid.addWidget(accept, row, 5)
         row += 1
@@ -112,6 +116,10 @@ class LayersPanel(QWidget):
 
 def _title(layer: Layer) -> str:
     return f"\u26a0 {layer.name} (cannot be drawn)" if layer.problem else layer.name
+
+
+def _score_text(slider_value: int) -> str:
+    return f"score ≥ {slider_value / 100:.2f}"
 
 
 def _swatch(colour: str) -> QPixmap:

@@ -43,6 +43,18 @@ def test_dragging_a_slider_keeps_the_widgets(qtbot) -> None:  # type: ignore[no-
     assert slider.value() == 70
 
 
+def test_a_result_layers_threshold_is_shown_as_a_number(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """The slider alone gave no number (an outside tester had to guess the threshold)."""
+    panel = _panel(qtbot)
+    label, slider = panel.score_labels[(RESULTS, 5)], panel.controls[(RESULTS, 5)][1]
+    assert slider is not None and label.text() == f"score ≥ {slider.value() / 100:.2f}"
+    slider.setValue(63)  # dragged
+    layer = panel.layers.get((RESULTS, 5))
+    assert label.text() == "score ≥ 0.63" and layer is not None and layer.threshold == 0.63
+    panel.layers.set((RESULTS, 5), threshold=0.25)  # set elsewhere (the review's threshold)
+    assert label.text() == "score ≥ 0.25"
+
+
 def test_the_wheel_over_a_slider_is_left_to_the_scroll_area_until_the_slider_is_clicked(qtbot) -> None:  # type: ignore[no-untyped-def]
     """A wheel turn over a row's slider, scrolling the panel, leaves its value alone and goes on
     to the scroll area (Qt passes an ignored wheel event of the platform's to the parents)."""
