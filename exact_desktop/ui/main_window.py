@@ -33,6 +33,7 @@ from exact_desktop.ui.plugins_ui import PluginsUi
 from exact_desktop.ui.project_menu import ProjectMenu, remembered
 from exact_desktop.ui.project_window import ProjectWindow
 from exact_desktop.ui.settings import last_image, remember_project, remember_recent, settings
+from exact_desktop.viewer.candidate_marker import CandidateMarker
 from exact_desktop.viewer.overlay_painter import OverlayPainter
 from exact_desktop.viewer.slide_view import SlideView
 
@@ -69,6 +70,8 @@ class MainWindow(ProjectWindow):
         )
         if self.overlay is not None:
             self.view.add_overlay(self.overlay)
+        self.candidate_marker = CandidateMarker(self.current_image_id)
+        self.view.add_overlay(self.candidate_marker)  # over the layers, under the tools' preview
         self.layers.changed.connect(self._layers_changed)
         self.layers_panel = LayersPanel(self.layers, self.current_image_id)
         layers_dock = self.layers_dock = QDockWidget("Layers", self)

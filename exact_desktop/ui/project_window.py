@@ -13,6 +13,7 @@ from exact_desktop.slides.base import SlideError, SlideSource
 from exact_desktop.store.base import Store
 from exact_desktop.sync.exact_mirror import ExactMirror
 from exact_desktop.ui.layers_panel import LayersPanel
+from exact_desktop.viewer.candidate_marker import CandidateMarker
 from exact_desktop.viewer.overlay_painter import OverlayPainter
 from exact_desktop.viewer.slide_view import SlideView
 
@@ -24,6 +25,7 @@ class ProjectWindow(QMainWindow):
     view: SlideView
     layers: LayerList
     overlay: OverlayPainter | None
+    candidate_marker: CandidateMarker  # the review's current candidate on the slide
     layers_panel: LayersPanel
     layers_dock: QDockWidget
     images: QListWidget

@@ -6,6 +6,8 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
+import shiboken6
+
 from PySide6.QtCore import QCoreApplication, QEvent, Qt
 from PySide6.QtWidgets import QDockWidget
 
@@ -83,7 +85,9 @@ def _docked(window: ProjectWindow, session: ReviewSession) -> ReviewPanel:
         the crops' magnification where it would be too small to see (never zoomed out)."""
         current = session.current()
         if current is None or not (current.image == window.current_image_id() or window.show_image(current.image)):
+            window.candidate_marker.mark(None, None)
             return
+        window.candidate_marker.mark(current.image, current.box)  # which of the many objects the crop shows
         state, source = window.view.state, window.view.source
         x0, y0, x1, y1 = current.box
         side = max(x1 - x0, y1 - y0)
@@ -98,7 +102,7 @@ def _docked(window: ProjectWindow, session: ReviewSession) -> ReviewPanel:
     dock = QDockWidget("Review", window)
     dock.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dock.setWidget(scrolled(panel))
-    dock.destroyed.connect(lambda _dock: panel.close_review())  # nothing tells its deleted widgets anything
+    dock.destroyed.connect(lambda _dock: _closed(window, panel))
     old = window.findChild(QDockWidget, "review-dock")
     if old is not None:  # the new review takes the old one's place
         old.setObjectName("")  # the new one is the review dock from now on, before the old one is deleted
@@ -112,6 +116,15 @@ def _docked(window: ProjectWindow, session: ReviewSession) -> ReviewPanel:
     dock.raise_()
     panel.setFocus()
     return panel
+
+
+def _closed(window: ProjectWindow, panel: ReviewPanel) -> None:
+    """The dock is gone: nothing tells its deleted widgets anything, and its candidate is no
+    longer marked on the slide (unless a review opened since has marked its own, or the window
+    itself is going, its view deleted before the dock)."""
+    panel.close_review()
+    if shiboken6.isValid(window.view) and _review_keys(window).panel is panel:
+        window.candidate_marker.mark(None, None)
 
 
 def _review_keys(window: ProjectWindow) -> ReviewKeys:

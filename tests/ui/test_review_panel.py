@@ -193,6 +193,35 @@ def test_the_dock_follows_the_first_candidate_and_an_undo_returns_to_its_candida
     panel.grab().save(str(tmp_path / "review-undone.png"))
 
 
+def test_the_slide_marks_the_candidate_the_crop_shows_until_the_review_closes(qtbot, tmp_path, slide):
+    """The slide view was centred on the candidate with nothing to tell it from its neighbours of
+    the same colour (an outside tester's finding): yellow brackets around it, moving with the queue."""
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    from exact_desktop.viewer.candidate_marker import MARGIN_PX
+
+    _store, _r, window = reviewing_window(qtbot, tmp_path, slide)
+    panel = window.plugins.open_review()
+    marker = window.candidate_marker
+    first = panel.session.current()
+    assert (marker.image, marker.box) == (first.image, first.box)
+    qtbot.keyClick(panel, "j")
+    second = panel.session.current()
+    assert second.id != first.id and (marker.image, marker.box) == (second.image, second.box)
+    picture = window.view.grab().toImage()
+    x, y = window.view.state.l0_to_screen(second.box[0], second.box[1])
+    near = [
+        picture.pixelColor(round(x - MARGIN_PX) + dx, round(y - MARGIN_PX) + dy)
+        for dx in (-1, 0, 1)
+        for dy in (-1, 0, 1)
+    ]
+    assert any(c.red() > 200 and c.green() > 160 and c.blue() < 90 for c in near), [c.name() for c in near]
+    window.findChild(QDockWidget, "review-dock").close()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    assert marker.box is None
+    window.close()
+
+
 def test_a_decided_candidate_is_drawn_in_its_new_look_and_its_neighbours_are_read_ahead(qtbot, tmp_path, slide):
     """The crop cache keys a drawing by the candidate's decision (an accepted one goes back to
     solid from the same pixels), and the pixels next to the one on screen, both ways, are being
