@@ -7,7 +7,6 @@ import math
 from collections.abc import Callable
 
 import shiboken6
-
 from PySide6.QtCore import QCoreApplication, QEvent, Qt
 from PySide6.QtWidgets import QDockWidget
 

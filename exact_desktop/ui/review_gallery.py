@@ -40,17 +40,19 @@ class Gallery(QWidget):
             grid.addWidget(tile, tile.index // columns, tile.index % columns)
             tile.clicked.connect(self.toggle)
         self.ids: list[int] = []
-        self.marked: set[int] = set()
+        self.marked: set[int] = set()  # candidates clicked as wrong, on this page or another, until decided
 
     @property
     def size(self) -> int:
         return len(self.tiles)
 
     def show_page(self, crops: list[tuple[int, QImage, str]]) -> None:
-        """(candidate id, crop, caption) per tile; tiles past the end go blank."""
-        self.ids, self.marked = [id for id, _image, _caption in crops], set()
+        """(candidate id, crop, caption) per tile; tiles past the end go blank. A crop marked
+        before stays marked when its page is shown again (after another page, a new threshold
+        or the model's new order: the marks went with every redraw)."""
+        self.ids = [id for id, _image, _caption in crops]
         for i, tile in enumerate(self.tiles):
-            tile.show_marked(False)
+            tile.show_marked(i < len(crops) and crops[i][0] in self.marked)
             if i < len(crops):
                 tile.setPixmap(QPixmap.fromImage(crops[i][1]))
                 tile.setToolTip(crops[i][2])

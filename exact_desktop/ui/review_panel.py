@@ -298,11 +298,18 @@ class ReviewPanel(QWidget):
         self.info.setText(self._caption(current))
         self._prefetch(1, SINGLE_PX)
 
+    def _undecided(self, id: int) -> bool:
+        try:
+            return self.session.state_of(id) == "undecided"
+        except StoreError:  # no longer in the review (a plugin run again)
+            return False
+
     def _show_page(self) -> None:
         start = self._page_start()
         page = [self.session.at(p) for p in range(start, start + self.gallery.size)]
         shown = [c for c in page if c is not None]
         crops = self.crops.crops(shown, CROP_PX)
+        self.gallery.marked = {id for id in self.gallery.marked if self._undecided(id)}  # a mark lasts until decided
         self.gallery.show_page([(c.id, crop, self._caption(c)) for c, crop in zip(shown, crops, strict=True)])
         end = start + len(shown)
         self.info.setText(f"Candidates {start + 1:,}-{end:,} of {len(self.session):,}: click the wrong ones")

@@ -114,6 +114,27 @@ def test_thirty_candidates_by_keyboard_and_a_gallery_page_then_undo(qtbot, tmp_p
     window.close()
 
 
+def test_gallery_marks_last_across_pages_and_redraws_until_the_page_is_decided(qtbot, tmp_path, slide):
+    """Every redraw of the gallery (another page and back, a threshold, the model's new order)
+    dropped the crops clicked as wrong (an outside tester's finding): Enter then accepted them."""
+    store, _r, window = reviewing_window(qtbot, tmp_path, slide)
+    panel = window.plugins.open_review()
+    panel.session.arrange(threshold=0.0)
+    qtbot.keyClick(panel, "g")
+    page = list(panel.gallery.ids)
+    qtbot.mouseClick(panel.gallery.tiles[2], Qt.MouseButton.LeftButton)
+    qtbot.keyClick(panel, "d")  # the next page, then back
+    assert panel.gallery.ids != page and not any(t.styleSheet().count("#e02020") for t in panel.gallery.tiles)
+    qtbot.keyClick(panel, "s")
+    assert panel.gallery.ids == page and "#e02020" in panel.gallery.tiles[2].styleSheet()
+    panel.refresh()  # as the model's new order or a new result redraws it
+    qtbot.keyClick(panel, Qt.Key.Key_Return)
+    verdicts = ReviewBook(store).verdicts(page)
+    assert [id for id in page if verdicts[id].decision == "reject"] == [page[2]]
+    assert not panel.gallery.marked  # decided: the mark is spent
+    window.close()
+
+
 def test_an_audited_accept_records_the_samples_precision(qtbot, tmp_path, slide):
     store, r, window = reviewing_window(qtbot, tmp_path, slide)
     ui = window.plugins
