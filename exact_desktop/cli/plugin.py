@@ -121,8 +121,8 @@ def _run(store: Any, args: argparse.Namespace) -> int:
     _say_why_skipped(store, args.name, result["skipped_images"])
     if "review_decisions" in result:
         before, kept = result["review_decisions"]["before"], result["review_decisions"]["kept"]
-        print(f"exact-desktop: review decisions on the old results: {kept:,} of {before:,} kept on the results "
-              f"found again, {before - kept:,} went with the results not found again", file=sys.stderr)  # fmt: skip
+        print(f"exact-desktop: review decisions: {before:,} on the old results, {kept:,} on the new ones (a "
+              "result found again keeps its decision, or the accept its annotation holds)", file=sys.stderr)  # fmt: skip
     print(json.dumps(result))
     return 1 if result["errors"] else 0
 

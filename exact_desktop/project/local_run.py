@@ -45,9 +45,10 @@ def run_plugin(
     decided_before, _rejected = ReviewSession.decided_by_plugin(store, images, plugin.name) if images else (0, 0)
     submitted = create_jobs(store, plugin, image_set, params, run_again=run_again)
     done = run_jobs(store, plugin, submitted, workers, timeout_s, report)
-    if decided_before:  # a run again keeps them only on the results it found again (carried_decisions.py)
+    if images:  # a run again keeps them only on the results it found again (carried_decisions.py)
         kept, _rejected = ReviewSession.decided_by_plugin(store, images, plugin.name)
-        done["review_decisions"] = {"before": decided_before, "kept": kept}
+        if decided_before or kept:
+            done["review_decisions"] = {"before": decided_before, "kept": kept}
     return done
 
 

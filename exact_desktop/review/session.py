@@ -299,8 +299,9 @@ class ReviewSession:
         results = self.book.results(ids)
         gone = [id for id in ids if id not in results]
         if gone:  # read before they went: a plugin run again replaces its results
-            raise StoreError(f"{len(gone):,} of these candidates are no longer in the project (a plugin run "
-                             "again replaces its results): Ctrl+R reviews the results there are now")  # fmt: skip
+            gone_said = "1 of these candidates is" if len(gone) == 1 else f"{len(gone):,} of these candidates are"
+            raise StoreError(f"{gone_said} no longer in the project (a plugin run again replaces its results): "
+                             "Ctrl+R reviews the results there are now")  # fmt: skip
         now = e.utcnow()
         extra = audit.as_dict() if audit is not None else None
         after = []

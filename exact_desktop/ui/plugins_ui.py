@@ -187,7 +187,9 @@ class PluginsUi:
                 f"{decided:,} of the old results have review decisions ({rejected:,} of them rejections): "
                 "a new result that repeats one (the same box or outline, of the same type) keeps its decision "
                 "and the annotation an accept made; the decisions on results the new run does not find "
-                "again are forgotten.")  # fmt: skip
+                "again are forgotten (the annotations accepts made stay, and a result found again in a later "
+                "run takes its accept back). Other parameters usually change the boxes a plugin finds, and "
+                "with them which results are found again.")  # fmt: skip
         no, yes = QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes
         answer = QMessageBox.question(self.window, "Run again", text + "\n\nRun again?", yes | no, no)  # No by default
         return answer == QMessageBox.StandardButton.Yes

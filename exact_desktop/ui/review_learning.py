@@ -9,6 +9,7 @@ learns at once."""
 from __future__ import annotations
 
 import numpy as np
+import shiboken6
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 
 from exact_desktop.review.learning.learner import LearningError, Quality
@@ -71,6 +72,7 @@ class ReviewLearning(QObject):
         self.worker: RetrainWorker | None = None
         self.learnt_from = 0
         self.quality: Quality | None = None
+        self._stopped = False  # the panel closed: nothing more is learnt
         session.changed.connect(self._session_changed)
 
     def resume(self) -> None:
@@ -79,16 +81,16 @@ class ReviewLearning(QObject):
             self.retrain_now()
 
     def _session_changed(self, _sender: object) -> None:
+        if self.worker is not None or self._stopped:
+            return  # a worker looks again when it ends (_finished)
         decided, labels = self.loop.labels()
-        if self.worker is not None:
-            return  # the next change after it ends looks again
         if len(decided) >= self.learnt_from + LEARN_EVERY:
             self.retrain_now(decided, labels)
         elif len(decided) < self.learnt_from:  # decisions it learnt from were undone: it learns again without them
             if len(decided) >= LEARN_EVERY:
                 self.retrain_now(decided, labels)
             else:
-                self.learnt_from, self.quality = len(decided), None
+                self.learnt_from, self.quality = 0, None  # learns at LEARN_EVERY, as it says
                 self.status.emit(f"Model: the decisions it learnt from were undone; it learns again at {LEARN_EVERY}")
 
     def retrain_now(self, decided: np.ndarray | None = None, labels: np.ndarray | None = None) -> None:
@@ -135,11 +137,13 @@ class ReviewLearning(QObject):
         if worker is not None:
             worker.wait()  # finished is said just before the thread ends: let it end before letting go
             _RUNNING.discard(worker)
+        self._session_changed(None)  # decisions made while it worked: it said "from 10" with 26 made
 
     def stop(self) -> None:
         """The panel is closing: the worker stops after its chunk (the features kept so far are
         read again by the next panel's)."""
-        if self.worker is not None:
+        self._stopped = True
+        if self.worker is not None and shiboken6.isValid(self.worker):  # at quit Qt may have deleted it first
             self.worker.requestInterruption()
 
 

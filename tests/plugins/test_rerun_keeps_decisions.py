@@ -43,3 +43,27 @@ def test_a_rerun_keeps_the_decisions_on_the_results_it_repeats_and_the_accepted_
     session.decide({again[1].id: spot})  # the rejection taken back: its one annotation made
     assert store.count(e.Annotation, image=s.image.id, deleted=False) == 2
     session.close()
+
+
+def test_a_result_found_again_after_a_run_that_lost_it_keeps_the_accept_its_annotation_holds(project):
+    """Accepted at one setting, not found at a second, found again at the first: the review
+    offered it as new, and an accept made an exact copy of the annotation (an outside tester's
+    finding). It is the accepted annotation's candidate again; a rejection has nothing to keep."""
+    store, s, _plugin, _third = project
+    run_plugin(store, "Behaviours", s.image_set.id, {"count": "5"}, workers=1)
+    history = EditHistory(store)
+    session = ReviewSession.of_images(store, history, [s.image.id])
+    first = spots(store, s.image.id)
+    session.decide({first[4].id: first[4].annotation_type, first[3].id: None})
+    session.close()
+    run_plugin(store, "Behaviours", s.image_set.id, {"count": "3"}, run_again=True, workers=1)  # 3 and 4 not found
+    rerun = run_plugin(store, "Behaviours", s.image_set.id, {"count": "5"}, run_again=True, workers=1)
+    assert rerun["review_decisions"] == {"before": 0, "kept": 1}
+    again = spots(store, s.image.id)
+    session = ReviewSession.of_images(store, history, [s.image.id])
+    assert session.state_of(again[4].id) == "accept" and session.state_of(again[3].id) == "undecided"
+    accepted = store.list(e.Annotation, image=s.image.id, deleted=False)
+    assert [a.unique_identifier for a in accepted] == [accepted_uuid(again[4].unique_identifier)]
+    assert session.decide({again[4].id: again[4].annotation_type}) is None
+    assert store.count(e.Annotation, image=s.image.id, deleted=False) == 1
+    session.close()

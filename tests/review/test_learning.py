@@ -149,3 +149,22 @@ def test_a_model_no_better_than_chance_says_so():
     )
     assert str(Quality(10, kinds, 0.8, 5.0)) == "80% balanced accuracy (out-of-bag) from 10 decisions"
     assert str(Quality(12, (1, 2, REJECTED), 0.3, 5.0)).startswith("no better than chance (33%) yet")
+
+
+def test_features_of_candidates_gone_meanwhile_are_not_kept_and_raise_nothing(tmp_path):
+    """A review's learning kept features of candidates a plugin run again had removed under it:
+    a FOREIGN KEY IntegrityError traceback at each progress report (an outside tester's finding)."""
+    from exact_desktop.store.sqlite.review_book import ReviewBook
+    from exact_desktop.store.sqlite.store import SqliteStore
+    from tests.review.conftest import add_results
+
+    store = SqliteStore(tmp_path / "p.db")
+    r = add_results(store, count=3)
+    ids = [x.id for x in store.list(e.PluginResultAnnotation, pluginresultentry=r.entry.id)]
+    store.delete(e.PluginResultAnnotation, ids[0])
+    book = ReviewBook(store)
+    book.keep_features(np.array(ids), np.ones((3, 4), np.float32), "v1")
+    with store.engine.connect() as conn:
+        kept = sorted(row[0] for row in conn.exec_driver_sql("SELECT result_annotation FROM candidate_features"))
+    assert kept == ids[1:]
+    store.close()

@@ -356,6 +356,25 @@ def test_the_model_says_its_quality_before_scoring_the_rest_and_a_reopened_panel
     assert again.model.text().endswith("from 10 decisions")
     window.annotation.history.undo()  # one of the ten it learnt from: the line said "from 10 decisions" on
     assert again.model.text() == "Model: the decisions it learnt from were undone; it learns again at 10"
+    qtbot.keyClick(again, "j")  # the tenth again: it learns at ten, as it said (it waited for nineteen)
+    assert again.model.text() == "Model: learning from 10 decisions…"
+    qtbot.waitUntil(lambda: again.learning.worker is None, timeout=60_000)
+    window.close()
+
+
+def test_decisions_made_while_the_model_learns_are_learnt_from_when_it_is_done(qtbot, tmp_path, slide):
+    """A model still scoring let ten more decisions pass; when it ended nothing looked again, and
+    the line said "from 10 decisions" with 26 made (an outside tester's finding)."""
+    _store, _r, window = reviewing_window(qtbot, tmp_path, slide)
+    panel = window.plugins.open_review()
+    for i in range(10):
+        qtbot.keyClick(panel, "j" if i % 2 == 0 else "k")
+    assert panel.learning.worker is not None and panel.learning.learnt_from == 10
+    for i in range(10):  # while it learns
+        qtbot.keyClick(panel, "k" if i % 2 == 0 else "j")
+    qtbot.waitUntil(lambda: panel.learning.learnt_from == 20, timeout=60_000)
+    qtbot.waitUntil(lambda: panel.learning.worker is None and panel.model.text().endswith("from 20 decisions"),
+                    timeout=60_000)  # fmt: skip
     window.close()
 
 
@@ -619,7 +638,7 @@ def test_a_candidate_gone_from_the_project_is_not_decided_and_the_panel_says_why
     store.delete(e.PluginResultAnnotation, gone)
     qtbot.keyClick(panel, "j")
     assert panel.new_results.isVisibleTo(panel) and panel.new_results.text().startswith(
-        "Not decided: 1 of these candidates are no longer in the project"
+        "Not decided: 1 of these candidates is no longer in the project"
     )
     assert panel.session.counts().decided == 0 and len(window.annotation.history) == 0
     window.close()

@@ -43,8 +43,9 @@ class Quality:
                 f"{self.decisions} decisions of one kind only: the candidates least like them come first; "
                 "decide at least one the other way to learn"
             )
-        accuracy = "not yet measurable" if self.balanced_accuracy is None else f"{self.balanced_accuracy:.0%}"
-        said = f"{accuracy} balanced accuracy (out-of-bag) from {self.decisions} decisions"
+        if self.balanced_accuracy is None:
+            return f"no accuracy yet (too few of one kind to measure), learnt from {self.decisions} decisions"
+        said = f"{self.balanced_accuracy:.0%} balanced accuracy (out-of-bag) from {self.decisions} decisions"
         chance = 1 / len(self.classes)
         if self.balanced_accuracy is not None and self.balanced_accuracy <= chance:
             return f"no better than chance ({chance:.0%}) yet, its order a guess: {said}"

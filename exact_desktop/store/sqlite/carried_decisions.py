@@ -14,9 +14,12 @@ from __future__ import annotations
 import sqlite3
 from collections import defaultdict
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
+
+from exact_desktop.store.sqlite.tables import to_iso
 
 _Key = tuple[int, str, int, Any]  # image, entry name, annotation type, geometry
 
@@ -39,23 +42,20 @@ _ROWS = (
 
 def carry_decisions(cursor: sqlite3.Cursor, job_id: int, earlier: Sequence[int]) -> int:
     """Moves the decisions on the result annotations of the `earlier` results (about to be
-    dropped) to the job's results that repeat them; how many moved. Part of the caller's
-    transaction: the drop that follows must not take them."""
+    dropped) to the job's results that repeat them, then gives back their accepts to the job's
+    results that a review accepted before a run in between lost them (`_adopt`); how many
+    decisions the job's results hold so. Part of the caller's transaction: the drop that
+    follows must not take them."""
     if not earlier:
-        return 0
+        return 0  # a first run: nothing was decided on its results
     marks = ",".join("?" * len(earlier))
     decided = cursor.execute(
         _ROWS + f"JOIN review_decision d ON d.result_annotation = a.id WHERE en.pluginresult IN ({marks}) "
         "ORDER BY a.id",
         list(earlier),
     ).fetchall()
-    if not decided:
-        return 0
-    images = sorted({row[1] for row in decided})
     fresh = cursor.execute(
-        _ROWS + "JOIN plugin_result r ON r.id = en.pluginresult "
-        f"WHERE r.job = ? AND a.image IN ({','.join('?' * len(images))}) ORDER BY a.id",
-        [job_id, *images],
+        _ROWS + "JOIN plugin_result r ON r.id = en.pluginresult WHERE r.job = ? ORDER BY a.id", [job_id]
     ).fetchall()
     free: dict[_Key, list[int]] = defaultdict(list)
     for id, image, entry, kind, vector, _uuid in fresh:
@@ -72,4 +72,82 @@ def carry_decisions(cursor: sqlite3.Cursor, job_id: int, earlier: Sequence[int])
         "UPDATE review_decision SET result_annotation = ? WHERE result_annotation = ?",
         [(new, old) for old, new, _ in moves],
     )
-    return len(moves)
+    moved = {new for _, new, _ in moves}
+    undecided = [row for row in fresh if row[0] not in moved]
+    return len(moves) + _adopt(cursor, job_id, undecided, earlier)
+
+
+_ACCEPTED = (
+    "SELECT a.image, a.annotation_type, a.vector, json_extract(a.meta_data, '$.review.result_annotation'), "
+    "json_extract(a.meta_data, '$.review.decision'), json_extract(a.meta_data, '$.review.reviewer'), "
+    "json_extract(a.meta_data, '$.review.time') FROM annotation a "
+    "WHERE a.image = ? AND a.deleted = 0 AND a.meta_data LIKE '%\"review\"%' "
+    "AND json_extract(a.meta_data, '$.review.plugin') = ? "
+    "AND json_extract(a.meta_data, '$.review.decision') IN ('accept', 'relabel')"
+)
+
+
+def _adopt(cursor: sqlite3.Cursor, job_id: int, undecided: list[tuple[Any, ...]], earlier: Sequence[int]) -> int:
+    """A result found again whose box a review of the same plugin accepted (or relabelled)
+    before, the decision lost since (a run in between, with other parameters, did not find it;
+    or code before this kept no decisions): it takes the UUID the accepted annotation was made
+    from and an accept again, so it is not offered as new and accepting it makes no copy (an
+    outside tester's review made exact duplicates so). Rejections leave nothing to find: they
+    are offered again."""
+    plugin = cursor.execute(
+        "SELECT p.name FROM plugin_job j JOIN plugin p ON p.id = j.plugin WHERE j.id = ?", (job_id,)
+    ).fetchone()
+    if plugin is None or not undecided:
+        return 0
+    unmatched: dict[tuple[int, Any], list[tuple[int, int, str]]] = defaultdict(list)
+    for id, image, _entry, kind, vector, uuid in undecided:
+        unmatched[(image, _geometry(vector))].append((id, kind, uuid))
+    held = _uuids_held(cursor, sorted({image for image, _ in unmatched}), earlier)
+    rows, renamed = [], []
+    for image in sorted({image for image, _ in unmatched}):
+        for _image, kind, vector, uuid, decision, reviewer, time in cursor.execute(_ACCEPTED, (image, plugin[0])):
+            if not isinstance(uuid, str) or uuid in held:
+                continue  # a result holds it: linked already
+            twins = unmatched.get((image, _geometry(vector)), [])
+            twin = next((t for t in twins if decision == "relabel" or t[1] == kind), None)
+            if twin is None:
+                continue
+            twins.remove(twin)
+            held.add(uuid)
+            renamed.append((uuid, twin[0]))
+            rows.append((twin[0], decision, kind, _user(cursor, reviewer), _when(time)))
+    cursor.executemany("UPDATE plugin_result_annotation SET unique_identifier = ? WHERE id = ?", renamed)
+    cursor.executemany(
+        "INSERT INTO review_decision (result_annotation, decision, annotation_type, reviewer, time) "
+        "VALUES (?, ?, ?, ?, ?)",
+        rows,
+    )
+    return len(rows)
+
+
+def _uuids_held(cursor: sqlite3.Cursor, images: list[int], earlier: Sequence[int]) -> set[str]:
+    """The UUIDs of the images' result annotations, but for those of the results being dropped."""
+    entries = ",".join("?" * len(earlier))
+    places = ",".join("?" * len(images))
+    return {
+        row[0]
+        for row in cursor.execute(
+            "SELECT a.unique_identifier FROM plugin_result_annotation a "
+            "JOIN plugin_result_entry en ON en.id = a.pluginresultentry "
+            f"WHERE a.image IN ({places}) AND en.pluginresult NOT IN ({entries})",
+            [*images, *earlier],
+        )
+    }
+
+
+def _user(cursor: sqlite3.Cursor, username: Any) -> int | None:
+    found = cursor.execute('SELECT id FROM "user" WHERE username = ?', (username,)).fetchone() if username else None
+    return found[0] if found else None
+
+
+def _when(said: Any) -> str:
+    """The provenance's time as the decision table keeps times; now where it cannot be read."""
+    try:
+        return to_iso(datetime.fromisoformat(str(said)))
+    except ValueError:
+        return to_iso(datetime.now(UTC))

@@ -250,14 +250,16 @@ class ReviewBook:
         return np.array(positions, np.int64), np.array(rows, np.float32).reshape(-1, width)
 
     def keep_features(self, ids: np.ndarray, rows: np.ndarray, version: str) -> None:
-        """Store these candidates' features (replacing any older version), in one transaction."""
+        """Store these candidates' features (replacing any older version), in one transaction; of
+        candidates gone meanwhile (a plugin run again under an open review) nothing is kept."""
         values = [
-            (int(id), version, np.ascontiguousarray(row, np.float32).tobytes())
+            (int(id), version, np.ascontiguousarray(row, np.float32).tobytes(), int(id))
             for id, row in zip(ids, rows, strict=True)
         ]
         if values:
             self.store.transaction(lambda conn: driver_cursor(conn).executemany(
-                "INSERT OR REPLACE INTO candidate_features (result_annotation, version, features) VALUES (?, ?, ?)",
+                "INSERT OR REPLACE INTO candidate_features (result_annotation, version, features) "
+                "SELECT ?, ?, ? WHERE EXISTS (SELECT 1 FROM plugin_result_annotation WHERE id = ?)",
                 values,
             ))  # fmt: skip
 
