@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from exact_desktop.cli.counts import processes
 from exact_desktop.cli.opening import fail, opened_store
 
 
@@ -29,7 +30,7 @@ def add_commands(plugin_commands: Any) -> None:
         "--run-again", action="store_true",
         help="also images whose job of this plugin has finished (their results are replaced once the new job is done)",
     )  # fmt: skip
-    run.add_argument("--workers", type=int, help="worker processes (default: cores - 1, at least 1)")
+    run.add_argument("--workers", type=processes, help="worker processes (default: cores - 1, at least 1)")
     run.add_argument("--json", action="store_true", help="print the summary as JSON (the default)")
     run.add_argument("--db", type=Path, metavar="FILE", help="project database")
     run.add_argument("--server", metavar="URL", help="run on that EXACT server's image set (jobs made there)")
@@ -121,8 +122,8 @@ def _run(store: Any, args: argparse.Namespace) -> int:
     _say_why_skipped(store, args.name, result["skipped_images"])
     if "review_decisions" in result:
         before, kept = result["review_decisions"]["before"], result["review_decisions"]["kept"]
-        print(f"exact-desktop: review decisions: {before:,} on the old results, {kept:,} on the new ones (a "
-              "result found again keeps its decision, or the accept its annotation holds)", file=sys.stderr)  # fmt: skip
+        print(f"exact-desktop: review decisions on the plugin's results of the image set: {before:,} before the "
+              f"run, {kept:,} now (a result found again keeps its decision)", file=sys.stderr)  # fmt: skip
     print(json.dumps(result))
     return 1 if result["errors"] else 0
 

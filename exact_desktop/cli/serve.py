@@ -8,19 +8,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from exact_desktop.cli.counts import processes
 from exact_desktop.cli.opening import CommandRefusedError, fail, opened_store
 from exact_desktop.cli.output import OutputRefusedError
 from exact_desktop.model.entities import stored_id
-
-
-def _workers(text: str) -> int:
-    try:
-        count = int(text)
-    except ValueError:
-        count = 0
-    if not 1 <= count <= 64:
-        raise argparse.ArgumentTypeError(f"expected a number of processes from 1 to 64, got {text!r}")
-    return count
 
 
 def add_commands(commands: Any) -> None:
@@ -32,7 +23,7 @@ def add_commands(commands: Any) -> None:
     serve.add_argument("--port", type=int, default=0, help="port (default: a free one, printed on the first line)")
     serve.add_argument("--allow-remote", action="store_true", help="allow a non-loopback --host")
     serve.add_argument(
-        "--workers", type=_workers, default=None, metavar="N",
+        "--workers", type=processes, default=None, metavar="N",
         help="processes answering requests (default: 2 on a machine with 2 or more cores; always 1 without fork)",
     )  # fmt: skip
 

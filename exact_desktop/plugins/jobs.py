@@ -188,11 +188,13 @@ def mark_interrupted(
 
 
 def retry_job(store: Store, job_id: int) -> e.PluginJob:
-    """Queue a failed, cancelled or interrupted job again (its old results are replaced)."""
+    """Queue a failed, cancelled or interrupted job again. Its results are set aside as a run
+    again's are (settle_job): replaced when the new run is done, with the review decisions on
+    the results it finds again; kept if it fails too (they were deleted at once, decisions and
+    all, and a retry that failed as well left nothing)."""
     settle_job(store, job_id)
-    for result in store.list(e.PluginResult, job=job_id):
-        store.delete(e.PluginResult, stored_id(result))
-    return store.update(
-        e.PluginJob, job_id, status=JobStatus.PENDING, error_message="", error_detail="", attached_worker="",
-        processing_complete=0.0, eta_time=None,
-    )  # fmt: skip
+    again = {
+        "status": JobStatus.PENDING, "error_message": "", "error_detail": "", "attached_worker": "",
+        "processing_complete": 0.0, "eta_time": None,
+    }  # fmt: skip
+    return store.move_job_results(job_id, again, set_aside=True)  # type: ignore[no-any-return]

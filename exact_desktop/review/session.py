@@ -20,6 +20,7 @@ from blinker import Signal
 
 from exact_desktop.annotating.edit_history import EditHistory
 from exact_desktop.model import entities as e
+from exact_desktop.model.entities import stored_id
 from exact_desktop.review.audit import DEFAULT_SAMPLE, Estimate, sample_rows, wilson
 from exact_desktop.review.decision_edit import DecisionEdit
 from exact_desktop.review.provenance import KEY, Origin, accepted_uuid, origins, provenance
@@ -297,7 +298,7 @@ class ReviewSession:
             return None
         ids = list(changing)
         results = self.book.results(ids)
-        gone = [id for id in ids if id not in results]
+        gone = [id for id in ids if id not in results or not self._same(rows[id], results[id])]  # type: ignore[arg-type]
         if gone:  # read before they went: a plugin run again replaces its results
             gone_said = "1 of these candidates is" if len(gone) == 1 else f"{len(gone):,} of these candidates are"
             raise StoreError(f"{gone_said} no longer in the project (a plugin run again replaces its results): "
@@ -310,7 +311,7 @@ class ReviewSession:
             kept = changing[id]
             decision = "reject" if kept is None else ("accept" if kept == result.annotation_type else "relabel")
             verdict = Verdict(decision, kept, self.reviewer, now)
-            after.append(Outcome(id, verdict, self._annotation(result, verdict, extra)))
+            after.append(Outcome(id, verdict, self._annotation(result, verdict, extra), result.unique_identifier))
         before = self._outcomes_now(results, ids)
         default = f"{after[0].verdict.decision.capitalize()} candidate" if len(after) == 1 else "Review"  # type: ignore[union-attr]
         here = self._place(self.position)
@@ -441,13 +442,13 @@ class ReviewSession:
             annotation = made.get(accepted_uuid(result.unique_identifier))
             if annotation is None or verdict is None or verdict.decision == "reject":
                 annotation = self._annotation(result, Verdict("reject", None, self.reviewer, e.utcnow()), None)
-            outcomes.append(Outcome(id, verdict, annotation))
+            outcomes.append(Outcome(id, verdict, annotation, result.unique_identifier))
         return outcomes
 
     def _history_changed(self, _sender: object, edit: object = None) -> None:
         if not isinstance(edit, DecisionEdit):
             return
-        ids = [id for id in edit.candidates if self._row_of(id) is not None]
+        ids = self._edited(edit)
         if not ids:
             return
         verdicts = self.book.verdicts(ids)
@@ -471,6 +472,35 @@ class ReviewSession:
             if len(found):
                 self.position = int(found[0])
         self.changed.send(self)
+
+    def _same(self, row: int, result: e.PluginResultAnnotation) -> bool:
+        """The stored result under a candidate's id is still the candidate: SQLite gives the ids of
+        results removed (a run cancelled) to the next ones made, and a review open across that
+        wrote a decision onto another plugin's result (an outside attacker's finding)."""
+        c = self.candidates
+        return (result.image, result.pluginresultentry, result.annotation_type) == (
+            int(c.images[row]),
+            int(c.entries[row]),
+            int(c.types[row]),
+        ) and abs(float(c.scores[row]) - result.score) <= 1e-6 * max(1.0, abs(result.score))
+
+    def _edited(self, edit: DecisionEdit) -> list[int]:
+        """The candidates of this review an edit changed: by id, or, for an edit made before a
+        plugin run again replaced its results, the results now holding their UUIDs."""
+        ids = [id for id in edit.candidates if self._row_of(id) is not None]
+        if len(ids) == len(edit.after):
+            return ids
+        followed: dict[int, list[str]] = {}
+        for o in edit.after:
+            if self._row_of(o.result_annotation) is None and o.result_uuid is not None:
+                followed.setdefault(o.annotation.image, []).append(o.result_uuid)
+        for image, uuids in followed.items():
+            for start in range(0, len(uuids), 500):
+                listed = self.store.list(
+                    e.PluginResultAnnotation, image=image, unique_identifier__in=uuids[start : start + 500]
+                )
+                ids += [r.id for r in listed if self._row_of(stored_id(r)) is not None]  # type: ignore[misc]
+        return ids
 
     def _clamped(self, position: int) -> int:
         return min(max(position, 0), max(len(self.queue) - 1, 0))

@@ -145,3 +145,13 @@ def test_commands_that_read_a_project_refuse_a_missing_file_and_make_no_folders(
     assert not (tmp_path / "no").exists()
     code, _out, err = finished("plugin", "list", env={**os.environ, "EXACT_DESKTOP_HOME": str(tmp_path / "home")})
     assert code == 2 and "exact-desktop demo" in err and not (tmp_path / "home" / "projects").exists()
+
+
+def test_a_number_of_workers_below_one_is_refused_before_anything_runs(project):
+    """`--workers -3` was taken, and the run then said every worker process had died (an outside
+    attacker's finding)."""
+    store, s, _plugin, _third = project
+    code, _out, err = finished("plugin", "run", "Behaviours", "--image-set", str(s.image_set.id),
+                               "--workers", "-3", "--db", str(store.path))  # fmt: skip
+    assert code == 2 and "--workers: expected a number of processes from 1 to 64, got '-3'" in err
+    assert "Traceback" not in err and store.count(e.PluginJob) == 0

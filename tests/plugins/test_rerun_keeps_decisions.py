@@ -67,3 +67,73 @@ def test_a_result_found_again_after_a_run_that_lost_it_keeps_the_accept_its_anno
     assert session.decide({again[4].id: again[4].annotation_type}) is None
     assert store.count(e.Annotation, image=s.image.id, deleted=False) == 1
     session.close()
+
+
+def test_a_decision_made_before_a_rerun_is_undone_and_redone_on_the_results_that_repeat_it(project):
+    """Undo of an accept made before a run again soft-deleted its annotation and left the carried
+    "accept"; redo failed on the foreign key to the old result (an outside attacker's finding)."""
+    store, s, _plugin, _third = project
+    run_plugin(store, "Behaviours", s.image_set.id, {"count": "5"}, workers=1)
+    history = EditHistory(store)
+    session = ReviewSession.of_images(store, history, [s.image.id])
+    first = spots(store, s.image.id)
+    session.decide({first[0].id: first[0].annotation_type, first[1].id: None})
+    session.close()
+    run_plugin(store, "Behaviours", s.image_set.id, {"count": "5"}, run_again=True, workers=1)
+    again = spots(store, s.image.id)
+    session = ReviewSession.of_images(store, history, [s.image.id])
+    assert session.counts().decided == 2
+    history.undo()
+    assert session.state_of(again[0].id) == session.state_of(again[1].id) == "undecided"
+    assert session.counts().decided == 0 and store.count(e.Annotation, image=s.image.id, deleted=False) == 0
+    history.redo()
+    assert (session.state_of(again[0].id), session.state_of(again[1].id)) == ("accept", "reject")
+    accepted = store.list(e.Annotation, image=s.image.id, deleted=False)
+    assert [a.unique_identifier for a in accepted] == [accepted_uuid(again[0].unique_identifier)]
+    session.close()
+
+
+def test_a_retry_of_a_failed_rerun_that_fails_too_keeps_the_results_and_their_decisions(project):
+    """Retry deleted the job's results, decisions and all, before its run: one that failed as
+    well left nothing (an outside attacker's finding). Now they are set aside as a run again's."""
+    from exact_desktop.plugins.jobs import Submitted, retry_job
+    from exact_desktop.project.local_run import queue_jobs
+
+    store, s, plugin, _third = project
+    run_plugin(store, "Behaviours", s.image_set.id, {"count": "5"}, workers=1)
+    history = EditHistory(store)
+    session = ReviewSession.of_images(store, history, [s.image.id])
+    first = spots(store, s.image.id)
+    session.decide({first[0].id: first[0].annotation_type})
+    session.close()
+    failed = run_plugin(store, "Behaviours", s.image_set.id, {"mode": "raise"}, run_again=True, workers=1)
+    job = next(j["job"] for j in failed["jobs"] if j["image"] == s.image.id)
+    assert failed["review_decisions"] == {"before": 1, "kept": 1}
+    queue_jobs(
+        store, plugin, Submitted(created=[retry_job(store, job)]), workers=1
+    )  # the job's parameters: fails again
+    assert store.get(e.PluginJob, job).status == "failed"
+    assert sorted(spots(store, s.image.id)) == [0, 1, 2, 3, 4]
+    session = ReviewSession.of_images(store, history, [s.image.id])
+    assert session.counts().decided == 1
+    session.close()
+
+
+def test_a_decision_goes_to_the_new_result_holding_its_uuid_and_no_uuid_is_given_twice():
+    """A plugin that keeps its UUIDs: the carry gave an old result's UUID to a new one of the same
+    place while another new result held that UUID already, two results of one image with one
+    UUID (an outside attacker's finding: one accept's annotation then served both)."""
+    from exact_desktop.store.sqlite.carried_decisions import _twins
+
+    here, there = '{"x1": 0, "y1": 0, "x2": 4, "y2": 4}', '{"x1": 9, "y1": 9, "x2": 13, "y2": 13}'
+    decided = [(1, 7, "results", 3, here, "u-1"), (2, 7, "results", 3, there, "u-9")]
+    fresh = [
+        (10, 7, "results", 3, here, "u-2"),
+        (11, 7, "results", 3, there, "u-1"),
+        (12, 7, "results", 3, there, "u-3"),
+    ]
+    moves = _twins(decided, fresh)
+    assert moves[0] == (1, 11, "u-1")  # the plugin's own word: the new result with its UUID
+    assert moves[1:] == [(2, 12, "u-9")]  # then by place, among those not taken
+    uuids = {id: uuid for id, *_rest, uuid in fresh} | {new: uuid for _old, new, uuid in moves}
+    assert len(set(uuids.values())) == len(uuids)

@@ -16,6 +16,7 @@ from exact_desktop.store.base import StoreError
 from exact_desktop.store.sqlite.review_book import ReviewBook
 from exact_desktop.store.sqlite.store import SqliteStore
 from tests.review.conftest import add_results
+from tests.store.conftest import box
 
 
 def live(store, image):
@@ -286,3 +287,18 @@ def test_undoing_an_earlier_reviews_decision_brings_its_candidate_into_this_queu
     assert session.counts().remaining == 27 and decided[-1] not in [session.at(i).id for i in range(27)]
     history.undo()
     assert session.counts().remaining == 28 and session.current().id == decided[-1]
+
+
+def test_a_candidate_whose_id_another_result_took_is_not_decided(results):
+    """SQLite gives a removed result's id to the next result made: a review open across a run
+    that was cancelled, then another plugin's run, decided that plugin's result as a relabel
+    (an outside attacker's finding). It is said to be gone instead, and nothing is written."""
+    store, r, history = results
+    session = ReviewSession(store, history, [r.entry.id])
+    last = max(session.candidates.ids.tolist())
+    store.delete(e.PluginResultAnnotation, last)
+    other = store.create(e.PluginResultAnnotation(r.mimic.id, r.entry.id, r.seed.image.id, box(5, 5), 0.123))
+    assert other.id == last  # the id taken again
+    with pytest.raises(StoreError, match="1 of these candidates is no longer in the project"):
+        session.decide({last: r.seed.box.id})
+    assert ReviewBook(store).verdicts([last]) == {} and len(history) == 0

@@ -12,7 +12,7 @@ run does not repeat (other parameters, another model) is new and undecided.
 from __future__ import annotations
 
 import sqlite3
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -57,14 +57,7 @@ def carry_decisions(cursor: sqlite3.Cursor, job_id: int, earlier: Sequence[int])
     fresh = cursor.execute(
         _ROWS + "JOIN plugin_result r ON r.id = en.pluginresult WHERE r.job = ? ORDER BY a.id", [job_id]
     ).fetchall()
-    free: dict[_Key, list[int]] = defaultdict(list)
-    for id, image, entry, kind, vector, _uuid in fresh:
-        free[(image, entry, kind, _geometry(vector))].append(id)
-    moves = []
-    for old, image, entry, kind, vector, uuid in decided:
-        twins = free.get((image, entry, kind, _geometry(vector)))
-        if twins:
-            moves.append((old, twins.pop(0), uuid))
+    moves = _twins(decided, fresh)
     cursor.executemany(
         "UPDATE plugin_result_annotation SET unique_identifier = ? WHERE id = ?", [(u, new) for _, new, u in moves]
     )
@@ -75,6 +68,44 @@ def carry_decisions(cursor: sqlite3.Cursor, job_id: int, earlier: Sequence[int])
     moved = {new for _, new, _ in moves}
     undecided = [row for row in fresh if row[0] not in moved]
     return len(moves) + _adopt(cursor, job_id, undecided, earlier)
+
+
+def _twins(decided: list[tuple[Any, ...]], fresh: list[tuple[Any, ...]]) -> list[tuple[int, int, str]]:
+    """(old result, the new one that repeats it, the old one's UUID), one new result per old one.
+    A new result holding the old one's UUID is its twin by the plugin's own word (a plugin may
+    keep its UUIDs stable); otherwise the one of the same place. A UUID is never given to a
+    result while another of the job's holds it: two results of one image with one UUID would
+    share the annotation an accept makes (an outside attacker's finding)."""
+    free: dict[_Key, deque[int]] = defaultdict(deque)
+    by_uuid: dict[tuple[int, str], int] = {}
+    uuid_of: dict[int, str] = {}
+    for id, image, entry, kind, vector, uuid in fresh:
+        free[(image, entry, kind, _geometry(vector))].append(id)
+        by_uuid.setdefault((image, uuid), id)
+        uuid_of[id] = uuid
+    taken: set[int] = set()
+    moves, later = [], []
+    for row in decided:
+        twin = by_uuid.get((row[1], row[5]))
+        if twin is not None and twin not in taken:
+            taken.add(twin)
+            moves.append((row[0], twin, row[5]))
+        else:
+            later.append(row)
+    held = {(image, uuid) for image, uuid in by_uuid}
+    for old, image, entry, kind, vector, uuid in later:
+        if (image, uuid) in held:
+            continue  # another result of the job holds it
+        twins = free.get((image, entry, kind, _geometry(vector)), deque())
+        while twins and twins[0] in taken:
+            twins.popleft()
+        if twins:
+            twin = twins.popleft()
+            taken.add(twin)
+            held.discard((image, uuid_of[twin]))
+            held.add((image, uuid))
+            moves.append((old, twin, uuid))
+    return moves
 
 
 _ACCEPTED = (

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -47,6 +47,7 @@ class Outcome:
     result_annotation: int
     verdict: Verdict | None
     annotation: e.Annotation
+    result_uuid: str | None = None  # the candidate's own UUID: a run again's result holding it is the same candidate
 
     @property
     def live(self) -> bool:
@@ -311,6 +312,7 @@ def _write(conn: Connection, outcomes: list[Outcome], place: Place | None) -> No
         write_place(cursor, place)
     if not outcomes:
         return
+    outcomes, gone = _followed(cursor, outcomes)
     ids = [o.result_annotation for o in outcomes]
     _redraw(conn, cursor, ids)
     for start in range(0, len(ids), CHUNK):
@@ -319,7 +321,7 @@ def _write(conn: Connection, outcomes: list[Outcome], place: Place | None) -> No
     rows = [
         (o.result_annotation, o.verdict.decision, o.verdict.annotation_type, o.verdict.reviewer, to_iso(o.verdict.time))
         for o in outcomes
-        if o.verdict is not None
+        if o.verdict is not None and o.result_annotation not in gone
     ]
     insert_rows(
         cursor, "INSERT INTO review_decision (result_annotation, decision, annotation_type, reviewer, time)", rows, 5
@@ -349,6 +351,39 @@ def _write(conn: Connection, outcomes: list[Outcome], place: Place | None) -> No
     if changes:
         update_annotations(conn, cursor, changes, spatial_log(conn))
     write_verifications(cursor, verdicts)
+
+
+def _followed(cursor: Any, outcomes: list[Outcome]) -> tuple[list[Outcome], set[int]]:
+    """Outcomes of candidates a plugin's run again replaced since (an undo or redo of a decision
+    made before it) go to the result now holding the candidate's UUID on its image
+    (carried_decisions.py); where none does, the annotation part alone is written, as no decision
+    can point at a result that is gone (an undo soft-deleted the annotation and left the carried
+    "accept", and a redo failed on the foreign key). The outcomes, and the ids of those gone."""
+    ids = [o.result_annotation for o in outcomes]
+    present: set[int] = set()
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        found = cursor.execute(
+            f"SELECT id FROM plugin_result_annotation WHERE id IN ({','.join('?' * len(chunk))})", chunk
+        )
+        present.update(row[0] for row in found)
+    if len(present) == len(set(ids)):
+        return outcomes, set()
+    followed, gone = [], set()
+    for o in outcomes:
+        now = None
+        if o.result_annotation not in present and o.result_uuid is not None:
+            now = cursor.execute(
+                "SELECT id FROM plugin_result_annotation WHERE image = ? AND unique_identifier = ?",
+                (o.annotation.image, o.result_uuid),
+            ).fetchone()
+        if now is not None:
+            followed.append(replace(o, result_annotation=now[0]))
+            continue
+        if o.result_annotation not in present:
+            gone.add(o.result_annotation)
+        followed.append(o)
+    return followed, gone
 
 
 def _redraw(conn: Connection, cursor: Any, ids: list[int]) -> None:
