@@ -8,6 +8,8 @@ poller follows them and the result layers of the shown image appear while they r
 
 from __future__ import annotations
 
+from typing import Any
+
 import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
@@ -121,12 +123,22 @@ class PluginsUi:
             self.window.show_error("Run a plugin: open an image set of a project with registered plugins first.")
             return None
         selected = len(self.window.images.selectedItems())
-        dialog = self.run_dialog = RunPluginDialog(plugins, selected, self.window)
+        dialog = self.run_dialog = RunPluginDialog(plugins, selected, self.window, self._last_values)
         dialog.accepted.connect(self._dialog_accepted)
         dialog.open()
         if plugins is None:
             in_background(dialog, self.session.plugins, dialog.set_plugins, PLUGIN_FAILURES, "read-plugins")
         return dialog
+
+    def _last_values(self, plugin: e.Plugin) -> dict[str, Any]:
+        """The parameters of the plugin's latest job on the shown image set (a local project's:
+        a server's plugin records are not this project's)."""
+        images = [id for id in self.window.image_ids if id is not None]
+        if self.session.on_server() is not None or not images or plugin.id is None:
+            return {}
+        jobs = self.store.list(e.PluginJob, plugin=plugin.id, image__in=images)
+        latest = max(jobs, key=lambda j: (j.created_time, stored_id(j)), default=None)
+        return dict(latest.parameters or {}) if latest is not None else {}
 
     def show_manager(self) -> PluginManager | ExactPluginManager:
         server = self.session.on_server()

@@ -6,6 +6,7 @@ installed ones first), it shows that it is reading them and fills in when they a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtWidgets import (
@@ -31,9 +32,15 @@ from exact_desktop.model.entities import Plugin
 
 
 class RunPluginDialog(QDialog):
-    def __init__(self, plugins: list[Plugin] | None, selected_images: int, parent: QWidget | None = None) -> None:
-        """`plugins` None: not known yet, `set_plugins` brings them."""
+    def __init__(
+        self, plugins: list[Plugin] | None, selected_images: int, parent: QWidget | None = None,
+        last_values: Callable[[Plugin], dict[str, Any]] | None = None,
+    ) -> None:  # fmt: skip
+        """`plugins` None: not known yet, `set_plugins` brings them. `last_values`: a plugin's
+        parameters as its last run here had them, filled in instead of its defaults (a run again
+        went back to the defaults: the same run repeated found other results)."""
         super().__init__(parent)
+        self.last_values = last_values or (lambda _plugin: {})
         self.setWindowTitle("Run plugin on image set")
         self.plugins: list[Plugin] = []
         self.plugin_box = QComboBox()
@@ -95,8 +102,9 @@ class RunPluginDialog(QDialog):
         self.fields = {}
         if not self.plugins:
             return
+        last = self.last_values(self.plugin)
         for spec in self.plugin.parameter_schema:
-            widget = _field(spec)
+            widget = _field(spec, last.get(spec["name"], spec.get("default")))
             widget.setToolTip(spec.get("help", ""))
             self.form.addRow(spec["name"], widget)
             self.fields[spec["name"]] = widget
@@ -138,9 +146,10 @@ class FileField(QWidget):
             self.path.setText(path)
 
 
-def _field(spec: dict[str, Any]) -> QWidget:
-    """The widget for a parameter: ranges and choices are enforced by the widget itself."""
-    kind, default = spec.get("type", "str"), spec.get("default")
+def _field(spec: dict[str, Any], value: Any) -> QWidget:
+    """The widget for a parameter showing `value` (the default where it is not one the widget
+    can show): ranges and choices are enforced by the widget itself."""
+    kind, default = spec.get("type", "str"), _shown(spec, value)
     if "choices" in spec:
         combo = QComboBox()
         combo.addItems([str(c) for c in spec["choices"]])
@@ -164,3 +173,18 @@ def _field(spec: dict[str, Any]) -> QWidget:
     if spec.get("file"):
         return FileField(str(default or ""), str(spec["file"]))
     return QLineEdit(str(default or ""))
+
+
+def _shown(spec: dict[str, Any], value: Any) -> Any:
+    """`value` when it fits the parameter's kind, else its default."""
+    kind = spec.get("type", "str")
+    try:
+        if "choices" in spec:
+            return value if str(value) in [str(c) for c in spec["choices"]] else spec.get("default")
+        if kind == "int":
+            return int(value)
+        if kind == "float":
+            return float(value)
+    except (TypeError, ValueError):
+        return spec.get("default")
+    return value

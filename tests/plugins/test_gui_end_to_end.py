@@ -76,6 +76,10 @@ def test_run_plugin_on_image_set_from_the_menu(qtbot, tmp_path):
     window.annotation.undo_action.trigger()  # one edit, undone at once
     assert store.count(e.Annotation, image=s.image.id, deleted=False) == 0
     assert ui.accept(layer.entry) == 21 and store.count(e.Annotation, image=s.image.id) == 21
+    ui.run_action.trigger()  # again: the form holds the last run's values (it went back to the defaults)
+    again = ui.run_dialog
+    assert again is not dialog and again.fields["mode"].currentText() == "slow" and again.fields["count"].value() == 40
+    again.reject()
     window.close()
 
 
