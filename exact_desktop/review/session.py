@@ -114,16 +114,20 @@ class ReviewSession:
         self.changed = Signal()
 
     def _earlier_place(self) -> tuple[dict[str, Any], int | None] | None:
-        """Where a review of results these share most entries with stopped (the latest of equals):
-        new results of a plugin make a new scope, and the review goes on in its order and threshold."""
+        """Where a review of results these share most entries with stopped (the latest of equals),
+        else the latest review of results of the same title (a plugin run again replaces all its
+        entries): new results of a plugin make a new scope, and the review goes on in its order and
+        threshold (after a run again it went back to the defaults)."""
         if not self.scope.startswith(ENTRIES):
             return None
-        mine, best, found = set(self.entries), (0, 0), None
+        mine, best, found, same_title = set(self.entries), (0, 0), None, (0, None)
         for scope, settings, current in self.book.places(ENTRIES):
             theirs = {int(x) for x in scope.removeprefix(ENTRIES).split(",") if x.isdigit()}
             if theirs and (len(mine & theirs), max(theirs)) > best:
                 best, found = (len(mine & theirs), max(theirs)), (settings, current)
-        return found if best[0] else None
+            if theirs and settings.get("title") == self.title and max(theirs) > same_title[0]:
+                same_title = (max(theirs), (settings, None))  # its candidate is of the results replaced
+        return found if best[0] else same_title[1]
 
     def source_name(self, c: Candidate) -> str:
         """Who said this candidate is one: its plugin."""
@@ -174,7 +178,7 @@ class ReviewSession:
     def settings(self) -> dict[str, Any]:
         filters = {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self.filters).items()}
         filters = {k: v for k, v in filters.items() if v not in (float("inf"), float("-inf"))}
-        return {"order": self.order, "threshold": self.threshold, "filters": filters}
+        return {"order": self.order, "threshold": self.threshold, "filters": filters, "title": self.title}
 
     def arrange(self, order: str | None = None, filters: Filters | None = None, threshold: float | None = None) -> None:
         """A new order, filters or threshold: the queue starts again from its first candidate."""

@@ -24,6 +24,7 @@ def test_a_rerun_keeps_the_decisions_on_the_results_it_repeats_and_the_accepted_
     spot = first[0].annotation_type
     session.decide({first[0].id: spot, first[1].id: None, first[4].id: None})
     assert store.count(e.Annotation, image=s.image.id, deleted=False) == 1
+    session.arrange(order="score_low", threshold=0.2)
     session.close()
 
     # results 0, 1 and 2 come again; 3 and 4 do not
@@ -33,6 +34,7 @@ def test_a_rerun_keeps_the_decisions_on_the_results_it_repeats_and_the_accepted_
     assert sorted(again) == [0, 1, 2] and not {r.id for r in again.values()} & {r.id for r in first.values()}
     session = ReviewSession.of_images(store, history, [s.image.id])
     assert session.counts().decided == 2  # the accept and the reject of results found again; 4's went with it
+    assert (session.order, session.threshold) == ("score_low", 0.2)  # the review goes on as it was left
     states = session.book.candidates(session.entries)
     decided = dict(zip(states.ids.tolist(), states.decisions.tolist(), strict=True))
     assert decided[again[0].id] != 0 and decided[again[1].id] != 0 and decided[again[2].id] == 0
