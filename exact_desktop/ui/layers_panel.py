@@ -100,9 +100,10 @@ class LayersPanel(QWidget):
             accept.clicked.connect(lambda _=False, entry=layer.group: self.acceptRequested.emit(entry))
             score = self.score_labels[key] = QLabel(_score_text(threshold.value()))
             threshold.valueChanged.connect(lambda v, label=score: label.setText(_score_text(v)))
-            self.grid.addWidget(score, row, 3)
-            self.grid.addWidget(threshold, row, 4)
-            self.grid.addWidget(accept, row, 5)
+            row += 1  # a row of its own: beside the opacity, Accept was cut off in a dock of the default width
+            self.grid.addWidget(score, row, 1)
+            self.grid.addWidget(threshold, row, 2)
+            self.grid.addWidget(accept, row, 3)
         row += 1
         if layer.problem:
             reason = QLabel(layer.problem)

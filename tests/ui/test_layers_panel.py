@@ -53,6 +53,9 @@ def test_a_result_layers_threshold_is_shown_as_a_number(qtbot) -> None:  # type:
     assert label.text() == "score ≥ 0.63" and layer is not None and layer.threshold == 0.63
     panel.layers.set((RESULTS, 5), threshold=0.25)  # set elsewhere (the review's threshold)
     assert label.text() == "score ≥ 0.25"
+    opacity = panel.controls[(RESULTS, 5)][2]
+    row_of = {id(w): panel.grid.getItemPosition(panel.grid.indexOf(w))[0] for w in (label, slider, opacity)}
+    assert row_of[id(label)] == row_of[id(slider)] > row_of[id(opacity)]  # a row of its own: Accept was cut off
 
 
 def test_the_wheel_over_a_slider_is_left_to_the_scroll_area_until_the_slider_is_clicked(qtbot) -> None:  # type: ignore[no-untyped-def]
