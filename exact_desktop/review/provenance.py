@@ -1,13 +1,10 @@
-"""Where an accepted annotation came from, and the UUID it gets from its candidate.
+"""Where an accepted annotation came from (its UUID: model/accepted_uuid.py).
 
-The UUID is derived (uuid5) from the result annotation's own, so accepting a candidate twice,
-or on two machines, makes one annotation. The provenance goes into the annotation's
-`meta_data`, which EXACT stores and syncs as it is.
+The provenance goes into the annotation's `meta_data`, which EXACT stores and syncs as it is.
 """
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -16,13 +13,8 @@ from exact_desktop.model import entities as e
 from exact_desktop.model.entities import stored_id
 from exact_desktop.store.base import Store
 
-NAMESPACE = uuid.UUID("6f1c0f55-2d0a-5b8e-9a57-8d2f1a3c4e61")  # fixed forever: changing it forks every UUID
 KEY = "review"  # the meta_data key holding the provenance
 _DONE = {"accept": "accepted", "relabel": "relabelled"}
-
-
-def accepted_uuid(result_uuid: str) -> str:
-    return str(uuid.uuid5(NAMESPACE, result_uuid.lower()))
 
 
 @dataclass(frozen=True)

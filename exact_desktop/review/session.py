@@ -20,10 +20,11 @@ from blinker import Signal
 
 from exact_desktop.annotating.edit_history import EditHistory
 from exact_desktop.model import entities as e
+from exact_desktop.model.accepted_uuid import accepted_uuid
 from exact_desktop.model.entities import stored_id
 from exact_desktop.review.audit import DEFAULT_SAMPLE, Estimate, sample_rows, wilson
 from exact_desktop.review.decision_edit import DecisionEdit
-from exact_desktop.review.provenance import KEY, Origin, accepted_uuid, origins, provenance
+from exact_desktop.review.provenance import KEY, Origin, origins, provenance
 from exact_desktop.review.queue import STATES, Filters, ScoreOrder, chosen, ordered, score_counts
 from exact_desktop.store.base import Store, StoreError
 from exact_desktop.store.sqlite.review_book import DECISIONS, Candidates, Outcome, Place, ReviewBook, Verdict

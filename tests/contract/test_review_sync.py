@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from exact_desktop.annotating.edit_history import EditHistory
 from exact_desktop.model import entities as e
+from exact_desktop.model.accepted_uuid import accepted_uuid
 from exact_desktop.rest.connection import Connection
 from exact_desktop.rest.exact_api import ExactApi
-from exact_desktop.review.provenance import KEY, accepted_uuid
+from exact_desktop.review.provenance import KEY
 from exact_desktop.review.session import ReviewSession
 from exact_desktop.sync.engine import Synchroniser, SyncSummary
 from tests.contract.conftest import Target

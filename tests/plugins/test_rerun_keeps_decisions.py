@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from exact_desktop.annotating.edit_history import EditHistory
 from exact_desktop.model import entities as e
+from exact_desktop.model.accepted_uuid import accepted_uuid
+from exact_desktop.model.entities import stored_id
 from exact_desktop.project.local_run import run_plugin
-from exact_desktop.review.provenance import accepted_uuid
 from exact_desktop.review.session import ReviewSession
+from exact_desktop.store.sqlite.review_book import ReviewBook
 
 
 def spots(store, image: int) -> dict[float, e.PluginResultAnnotation]:
@@ -139,3 +141,54 @@ def test_a_decision_goes_to_the_new_result_holding_its_uuid_and_no_uuid_is_given
     assert moves[1:] == [(2, 12, "u-9")]  # then by place, among those not taken
     uuids = {id: uuid for id, *_rest, uuid in fresh} | {new: uuid for _old, new, uuid in moves}
     assert len(set(uuids.values())) == len(uuids)
+
+
+def test_an_accept_is_given_back_only_from_an_annotation_made_by_it_to_a_result_of_the_type_reviewed(tmp_path):
+    """The giving back of lost accepts (carried_decisions._adopt), attacked: a relabel went to a
+    result of another type at the same box and took the accept of that one; an annotation with
+    copied provenance but its own UUID invented an accept; a provenance time past what a UTC
+    datetime holds raised OverflowError in every later run (an outside attacker's findings)."""
+    from exact_desktop.store.sqlite.store import SqliteStore
+    from tests.store.conftest import box, seed
+
+    store = SqliteStore(tmp_path / "p.db")
+    s = seed(store)
+    kind_b = store.create(e.AnnotationType("B kind", 1, s.product.id))
+    kind_c = store.create(e.AnnotationType("C kind", 1, s.product.id))
+    plugin = store.create(e.Plugin("Nuclei", package="nuclei 1"))
+    job = store.create(e.PluginJob(plugin.id, s.image.id))
+    earlier = store.create(e.PluginResult(s.image.id, None, plugin.id))
+    result = store.create(e.PluginResult(s.image.id, job.id, plugin.id))
+    entry = store.create(e.PluginResultEntry(result.id, "nuclei"))
+    here, there = box(100, 100), box(300, 300)
+    ids = store.bulk_create([
+        e.PluginResultAnnotation(s.box.id, entry.id, s.image.id, here, 0.9),
+        e.PluginResultAnnotation(kind_b.id, entry.id, s.image.id, here, 0.8),
+        e.PluginResultAnnotation(s.box.id, entry.id, s.image.id, there, 0.7),
+    ])  # fmt: skip
+    said_a, said_b, said_c = (
+        "11111111-1111-4111-8111-111111111111",
+        "22222222-2222-4222-8222-222222222222",
+        "33333333-3333-4333-8333-333333333333",
+    )
+
+    def accepted(kind: int, vector: dict, said: str, decision: str, shown: str, own: str | None = None) -> e.Annotation:
+        review = {"plugin": "Nuclei", "result_annotation": said, "decision": decision, "model_type": shown,
+                  "reviewer": s.user.username, "time": "9999-12-31T23:59:59-12:00"}  # fmt: skip
+        return e.Annotation(kind, s.image.id, vector, unique_identifier=own or accepted_uuid(said),
+                            meta_data={"review": review})  # fmt: skip
+
+    store.bulk_create([
+        accepted(kind_c.id, here, said_b, "relabel", "B kind"),  # first: the relabel of the B result
+        accepted(s.box.id, here, said_a, "accept", s.box.name),
+        accepted(s.box.id, there, said_c, "accept", s.box.name, own="44444444-4444-4444-8444-444444444444"),
+    ])  # fmt: skip
+    store.move_job_results(stored_id(job), {"set_aside": []}, drop=[stored_id(earlier)], carry=True)
+    verdicts = ReviewBook(store).verdicts(ids)
+    assert {id: (v.decision, v.annotation_type) for id, v in verdicts.items()} == {
+        ids[0]: ("accept", s.box.id),
+        ids[1]: ("relabel", kind_c.id),
+    }  # the copied provenance (its own UUID) gave nothing to the third
+    held = {r.id: r.unique_identifier for r in store.list(e.PluginResultAnnotation, image=s.image.id)}
+    assert (held[ids[0]], held[ids[1]]) == (said_a, said_b)
+    store.close()

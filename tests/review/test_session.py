@@ -8,8 +8,9 @@ import pytest
 from exact_desktop.annotating.edit_history import EditHistory
 from exact_desktop.exchange.geojson import export_features
 from exact_desktop.model import entities as e
+from exact_desktop.model.accepted_uuid import accepted_uuid
 from exact_desktop.review.audit import wilson
-from exact_desktop.review.provenance import KEY, accepted_uuid
+from exact_desktop.review.provenance import KEY
 from exact_desktop.review.queue import Filters
 from exact_desktop.review.session import ReviewSession
 from exact_desktop.store.base import StoreError
@@ -302,3 +303,19 @@ def test_a_candidate_whose_id_another_result_took_is_not_decided(results):
     with pytest.raises(StoreError, match="1 of these candidates is no longer in the project"):
         session.decide({last: r.seed.box.id})
     assert ReviewBook(store).verdicts([last]) == {} and len(history) == 0
+
+
+def test_a_redo_does_not_write_a_decision_onto_a_result_that_took_the_candidates_id(results):
+    """Undo and redo followed a candidate by its id alone: after its result was removed and the
+    id given to a new result, a redo wrote the accept onto that one (an outside attacker's finding)."""
+    store, r, history = results
+    session = ReviewSession(store, history, [r.entry.id])
+    last = max(session.candidates.ids.tolist())
+    session.decide({last: r.seed.box.id})
+    store.delete(e.PluginResultAnnotation, last)
+    other = store.create(e.PluginResultAnnotation(r.seed.box.id, r.entry.id, r.seed.image.id, box(5, 5), 0.5))
+    assert other.id == last
+    history.undo()
+    history.redo()
+    assert ReviewBook(store).verdicts([last]) == {}  # the new result is undecided
+    assert store.count(e.Annotation, image=r.seed.image.id, deleted=False) == 1  # the accept's annotation is back

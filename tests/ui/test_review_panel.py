@@ -12,8 +12,9 @@ from PySide6.QtWidgets import QDockWidget, QInputDialog
 
 from exact_desktop.demo.synthetic_slide import ensure_demo_slide
 from exact_desktop.model import entities as e
+from exact_desktop.model.accepted_uuid import accepted_uuid
 from exact_desktop.model.layers import RESULTS
-from exact_desktop.review.provenance import KEY, accepted_uuid
+from exact_desktop.review.provenance import KEY
 from exact_desktop.review.queue import Filters
 from exact_desktop.store.sqlite.review_book import ReviewBook
 from exact_desktop.store.sqlite.store import SqliteStore

@@ -19,6 +19,7 @@ from typing import Any
 
 import orjson
 
+from exact_desktop.model.accepted_uuid import accepted_uuid
 from exact_desktop.store.sqlite.tables import to_iso
 
 _Key = tuple[int, str, int, Any]  # image, entry name, annotation type, geometry
@@ -109,9 +110,9 @@ def _twins(decided: list[tuple[Any, ...]], fresh: list[tuple[Any, ...]]) -> list
 
 
 _ACCEPTED = (
-    "SELECT a.image, a.annotation_type, a.vector, json_extract(a.meta_data, '$.review.result_annotation'), "
+    "SELECT a.annotation_type, a.vector, a.unique_identifier, json_extract(a.meta_data, '$.review.result_annotation'), "
     "json_extract(a.meta_data, '$.review.decision'), json_extract(a.meta_data, '$.review.reviewer'), "
-    "json_extract(a.meta_data, '$.review.time') FROM annotation a "
+    "json_extract(a.meta_data, '$.review.time'), json_extract(a.meta_data, '$.review.model_type') FROM annotation a "
     "WHERE a.image = ? AND a.deleted = 0 AND a.meta_data LIKE '%\"review\"%' "
     "AND json_extract(a.meta_data, '$.review.plugin') = ? "
     "AND json_extract(a.meta_data, '$.review.decision') IN ('accept', 'relabel')"
@@ -123,30 +124,38 @@ def _adopt(cursor: sqlite3.Cursor, job_id: int, undecided: list[tuple[Any, ...]]
     before, the decision lost since (a run in between, with other parameters, did not find it;
     or code before this kept no decisions): it takes the UUID the accepted annotation was made
     from and an accept again, so it is not offered as new and accepting it makes no copy (an
-    outside tester's review made exact duplicates so). Rejections leave nothing to find: they
-    are offered again."""
+    outside tester's review made exact duplicates so). Only an annotation whose own UUID is the
+    one an accept of that result makes counts (provenance alone can be copied or forged), and
+    only a result of the type the review was shown (the annotation's for an accept, the
+    provenance's for a relabel). Rejections leave nothing to find: they are offered again."""
     plugin = cursor.execute(
         "SELECT p.name FROM plugin_job j JOIN plugin p ON p.id = j.plugin WHERE j.id = ?", (job_id,)
     ).fetchone()
     if plugin is None or not undecided:
         return 0
-    unmatched: dict[tuple[int, Any], list[tuple[int, int, str]]] = defaultdict(list)
-    for id, image, _entry, kind, vector, uuid in undecided:
-        unmatched[(image, _geometry(vector))].append((id, kind, uuid))
-    held = _uuids_held(cursor, sorted({image for image, _ in unmatched}), earlier)
+    unmatched: dict[tuple[int, Any, int], deque[int]] = defaultdict(deque)  # (image, geometry, type) -> results
+    for id, image, _entry, kind, vector, _uuid in undecided:
+        unmatched[(image, _geometry(vector), kind)].append(id)
+    named: dict[str, list[int]] = defaultdict(list)
+    for type_id, name in cursor.execute("SELECT id, name FROM annotation_type"):
+        named[name].append(type_id)
+    images = sorted({key[0] for key in unmatched})
+    held = {uuid.lower() for uuid in _uuids_held(cursor, images, earlier)}
     rows, renamed = [], []
-    for image in sorted({image for image, _ in unmatched}):
-        for _image, kind, vector, uuid, decision, reviewer, time in cursor.execute(_ACCEPTED, (image, plugin[0])):
-            if not isinstance(uuid, str) or uuid in held:
-                continue  # a result holds it: linked already
-            twins = unmatched.get((image, _geometry(vector)), [])
-            twin = next((t for t in twins if decision == "relabel" or t[1] == kind), None)
-            if twin is None:
-                continue
-            twins.remove(twin)
-            held.add(uuid)
-            renamed.append((uuid, twin[0]))
-            rows.append((twin[0], decision, kind, _user(cursor, reviewer), _when(time)))
+    for image in images:
+        accepted = cursor.execute(_ACCEPTED, (image, plugin[0])).fetchall()  # read whole: the loop asks the cursor more
+        for kind, vector, own, said, decision, reviewer, time, shown in accepted:
+            if not isinstance(said, str) or said.lower() in held or str(own).lower() != accepted_uuid(said):
+                continue  # linked already, or not made by accepting that result
+            geometry = _geometry(vector)
+            for shown_type in [kind] if decision == "accept" else named.get(str(shown), []):
+                twins = unmatched.get((image, geometry, shown_type))
+                if twins:
+                    twin = twins.popleft()
+                    held.add(said.lower())
+                    renamed.append((said.lower(), twin))
+                    rows.append((twin, decision, kind, _user(cursor, reviewer), _when(time)))
+                    break
     cursor.executemany("UPDATE plugin_result_annotation SET unique_identifier = ? WHERE id = ?", renamed)
     cursor.executemany(
         "INSERT INTO review_decision (result_annotation, decision, annotation_type, reviewer, time) "
@@ -180,5 +189,5 @@ def _when(said: Any) -> str:
     """The provenance's time as the decision table keeps times; now where it cannot be read."""
     try:
         return to_iso(datetime.fromisoformat(str(said)))
-    except ValueError:
+    except (ValueError, OverflowError):  # 9999-12-31T23:59:59-12:00 is past what a UTC datetime holds
         return to_iso(datetime.now(UTC))

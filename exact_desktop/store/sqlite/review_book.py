@@ -313,15 +313,15 @@ def _write(conn: Connection, outcomes: list[Outcome], place: Place | None) -> No
     if not outcomes:
         return
     outcomes, gone = _followed(cursor, outcomes)
-    ids = [o.result_annotation for o in outcomes]
+    ids = [o.result_annotation for i, o in enumerate(outcomes) if i not in gone]
     _redraw(conn, cursor, ids)
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
         cursor.execute(f"DELETE FROM review_decision WHERE result_annotation IN ({','.join('?' * len(chunk))})", chunk)
     rows = [
         (o.result_annotation, o.verdict.decision, o.verdict.annotation_type, o.verdict.reviewer, to_iso(o.verdict.time))
-        for o in outcomes
-        if o.verdict is not None and o.result_annotation not in gone
+        for i, o in enumerate(outcomes)
+        if o.verdict is not None and i not in gone
     ]
     insert_rows(
         cursor, "INSERT INTO review_decision (result_annotation, decision, annotation_type, reviewer, time)", rows, 5
@@ -358,31 +358,41 @@ def _followed(cursor: Any, outcomes: list[Outcome]) -> tuple[list[Outcome], set[
     made before it) go to the result now holding the candidate's UUID on its image
     (carried_decisions.py); where none does, the annotation part alone is written, as no decision
     can point at a result that is gone (an undo soft-deleted the annotation and left the carried
-    "accept", and a redo failed on the foreign key). The outcomes, and the ids of those gone."""
+    "accept", and a redo failed on the foreign key). A result under the candidate's id but of
+    another UUID is another result (SQLite gives removed ids to new rows): not this candidate.
+    The outcomes, and the positions of those gone."""
     ids = [o.result_annotation for o in outcomes]
-    present: set[int] = set()
+    uuids: dict[int, str] = {}
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
         found = cursor.execute(
-            f"SELECT id FROM plugin_result_annotation WHERE id IN ({','.join('?' * len(chunk))})", chunk
+            f"SELECT id, unique_identifier FROM plugin_result_annotation WHERE id IN ({','.join('?' * len(chunk))})",
+            chunk,
         )
-        present.update(row[0] for row in found)
-    if len(present) == len(set(ids)):
+        uuids.update((id, uuid) for id, uuid in found)
+
+    def still(o: Outcome) -> bool:
+        return o.result_annotation in uuids and (o.result_uuid is None or uuids[o.result_annotation] == o.result_uuid)
+
+    if all(still(o) for o in outcomes):
         return outcomes, set()
-    followed, gone = [], set()
+    followed: list[Outcome] = []
+    gone: set[int] = set()
     for o in outcomes:
+        if still(o):
+            followed.append(o)
+            continue
         now = None
-        if o.result_annotation not in present and o.result_uuid is not None:
+        if o.result_uuid is not None:
             now = cursor.execute(
                 "SELECT id FROM plugin_result_annotation WHERE image = ? AND unique_identifier = ?",
                 (o.annotation.image, o.result_uuid),
             ).fetchone()
         if now is not None:
             followed.append(replace(o, result_annotation=now[0]))
-            continue
-        if o.result_annotation not in present:
-            gone.add(o.result_annotation)
-        followed.append(o)
+        else:
+            gone.add(len(followed))
+            followed.append(o)
     return followed, gone
 
 
