@@ -102,6 +102,9 @@ def _docked(window: ProjectWindow, session: ReviewSession) -> ReviewPanel:
     dock.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dock.setWidget(scrolled(panel))
     dock.destroyed.connect(lambda _dock: _closed(window, panel))
+    # marked only while the review is on screen: behind another tab its keys are the tools' again
+    window.candidate_marker.wanted = lambda: shiboken6.isValid(panel) and panel.shown()
+    dock.visibilityChanged.connect(lambda _visible: window.view.update())
     old = window.findChild(QDockWidget, "review-dock")
     if old is not None:  # the new review takes the old one's place
         old.setObjectName("")  # the new one is the review dock from now on, before the old one is deleted

@@ -31,6 +31,7 @@ class CandidateMarker:
 
     def __init__(self, image_of_view: Callable[[], int | None]) -> None:
         self.image_of_view = image_of_view
+        self.wanted: Callable[[], bool] = lambda: True  # the review on screen (not behind another tab)
         self.image: int | None = None
         self.box: Box | None = None
         self._repaint: AreaReady | None = None
@@ -48,6 +49,8 @@ class CandidateMarker:
     def paint(self, painter: QPainter, state: ViewState) -> None:
         box = self.box
         if box is None or self.image is None or self.image != self.image_of_view() or any(map(math.isnan, box)):
+            return
+        if not self.wanted():
             return
         x0, y0, x1, y1 = box
         corners = [state.l0_to_screen(x, y) for x, y in ((x0, y0), (x1, y0), (x1, y1), (x0, y1))]
