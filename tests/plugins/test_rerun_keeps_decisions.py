@@ -17,6 +17,18 @@ def spots(store, image: int) -> dict[float, e.PluginResultAnnotation]:
     return {r.vector["x1"]: r for r in store.list(e.PluginResultAnnotation, image=image)}
 
 
+def decided_in_a_first_run(store, s, choices) -> EditHistory:
+    """The Behaviours plugin's five results on the first image, `choices(results by x1)` decided in
+    a review that is closed again; the edit history."""
+    run_plugin(store, "Behaviours", s.image_set.id, {"count": "5"}, workers=1)
+    history = EditHistory(store)
+    session = ReviewSession.of_images(store, history, [s.image.id])
+    first = spots(store, s.image.id)
+    session.decide(choices(first))
+    session.close()
+    return history
+
+
 def test_a_rerun_keeps_the_decisions_on_the_results_it_repeats_and_the_accepted_annotation_is_theirs(project):
     store, s, _plugin, _third = project
     assert run_plugin(store, "Behaviours", s.image_set.id, {"count": "5"}, workers=1)["errors"] == []
@@ -54,12 +66,7 @@ def test_a_result_found_again_after_a_run_that_lost_it_keeps_the_accept_its_anno
     offered it as new, and an accept made an exact copy of the annotation (an outside tester's
     finding). It is the accepted annotation's candidate again; a rejection has nothing to keep."""
     store, s, _plugin, _third = project
-    run_plugin(store, "Behaviours", s.image_set.id, {"count": "5"}, workers=1)
-    history = EditHistory(store)
-    session = ReviewSession.of_images(store, history, [s.image.id])
-    first = spots(store, s.image.id)
-    session.decide({first[4].id: first[4].annotation_type, first[3].id: None})
-    session.close()
+    history = decided_in_a_first_run(store, s, lambda first: {first[4].id: first[4].annotation_type, first[3].id: None})
     run_plugin(store, "Behaviours", s.image_set.id, {"count": "3"}, run_again=True, workers=1)  # 3 and 4 not found
     rerun = run_plugin(store, "Behaviours", s.image_set.id, {"count": "5"}, run_again=True, workers=1)
     assert rerun["review_decisions"] == {"before": 0, "kept": 1}
@@ -77,12 +84,7 @@ def test_a_decision_made_before_a_rerun_is_undone_and_redone_on_the_results_that
     """Undo of an accept made before a run again soft-deleted its annotation and left the carried
     "accept"; redo failed on the foreign key to the old result (an outside attacker's finding)."""
     store, s, _plugin, _third = project
-    run_plugin(store, "Behaviours", s.image_set.id, {"count": "5"}, workers=1)
-    history = EditHistory(store)
-    session = ReviewSession.of_images(store, history, [s.image.id])
-    first = spots(store, s.image.id)
-    session.decide({first[0].id: first[0].annotation_type, first[1].id: None})
-    session.close()
+    history = decided_in_a_first_run(store, s, lambda first: {first[0].id: first[0].annotation_type, first[1].id: None})
     run_plugin(store, "Behaviours", s.image_set.id, {"count": "5"}, run_again=True, workers=1)
     again = spots(store, s.image.id)
     session = ReviewSession.of_images(store, history, [s.image.id])
@@ -104,12 +106,7 @@ def test_a_retry_of_a_failed_rerun_that_fails_too_keeps_the_results_and_their_de
     from exact_desktop.project.local_run import queue_jobs
 
     store, s, plugin, _third = project
-    run_plugin(store, "Behaviours", s.image_set.id, {"count": "5"}, workers=1)
-    history = EditHistory(store)
-    session = ReviewSession.of_images(store, history, [s.image.id])
-    first = spots(store, s.image.id)
-    session.decide({first[0].id: first[0].annotation_type})
-    session.close()
+    history = decided_in_a_first_run(store, s, lambda first: {first[0].id: first[0].annotation_type})
     failed = run_plugin(store, "Behaviours", s.image_set.id, {"mode": "raise"}, run_again=True, workers=1)
     job = next(j["job"] for j in failed["jobs"] if j["image"] == s.image.id)
     assert failed["review_decisions"] == {"before": 1, "kept": 1}

@@ -47,7 +47,7 @@ class Quality:
             return f"no accuracy yet (too few of one kind to measure), learnt from {self.decisions} decisions"
         said = f"{self.balanced_accuracy:.0%} balanced accuracy (out-of-bag) from {self.decisions} decisions"
         chance = 1 / len(self.classes)
-        if self.balanced_accuracy is not None and self.balanced_accuracy <= chance:
+        if self.balanced_accuracy <= chance:
             return f"no better than chance ({chance:.0%}) yet, its order a guess: {said}"
         return said
 

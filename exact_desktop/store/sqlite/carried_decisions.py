@@ -4,7 +4,7 @@
 A run again replaces a job's results. Without this, every review decision on them went with the
 old rows (an outside tester lost 128), the rejections were offered again, and accepting a result
 whose twin was accepted made a second annotation. Taking the UUID keeps the link the review
-draws from a candidate to the annotation an accept made (provenance.accepted_uuid), so that
+draws from a candidate to the annotation an accept made (model/accepted_uuid.py), so that
 annotation is the new result's too and accepting it again changes nothing. A result the new
 run does not repeat (other parameters, another model) is new and undecided.
 """
@@ -41,14 +41,13 @@ _ROWS = (
 )
 
 
-def carry_decisions(cursor: sqlite3.Cursor, job_id: int, earlier: Sequence[int]) -> int:
+def carry_decisions(cursor: sqlite3.Cursor, job_id: int, earlier: Sequence[int]) -> None:
     """Moves the decisions on the result annotations of the `earlier` results (about to be
     dropped) to the job's results that repeat them, then gives back their accepts to the job's
-    results that a review accepted before a run in between lost them (`_adopt`); how many
-    decisions the job's results hold so. Part of the caller's transaction: the drop that
-    follows must not take them."""
+    results that a review accepted before a run in between lost them (`_adopt`). Part of the
+    caller's transaction: the drop that follows must not take them."""
     if not earlier:
-        return 0  # a first run: nothing was decided on its results
+        return  # a first run: nothing was decided on its results
     marks = ",".join("?" * len(earlier))
     decided = cursor.execute(
         _ROWS + f"JOIN review_decision d ON d.result_annotation = a.id WHERE en.pluginresult IN ({marks}) "
@@ -67,8 +66,7 @@ def carry_decisions(cursor: sqlite3.Cursor, job_id: int, earlier: Sequence[int])
         [(new, old) for old, new, _ in moves],
     )
     moved = {new for _, new, _ in moves}
-    undecided = [row for row in fresh if row[0] not in moved]
-    return len(moves) + _adopt(cursor, job_id, undecided, earlier)
+    _adopt(cursor, job_id, [row for row in fresh if row[0] not in moved], earlier)
 
 
 def _twins(decided: list[tuple[Any, ...]], fresh: list[tuple[Any, ...]]) -> list[tuple[int, int, str]]:
@@ -119,7 +117,7 @@ _ACCEPTED = (
 )
 
 
-def _adopt(cursor: sqlite3.Cursor, job_id: int, undecided: list[tuple[Any, ...]], earlier: Sequence[int]) -> int:
+def _adopt(cursor: sqlite3.Cursor, job_id: int, undecided: list[tuple[Any, ...]], earlier: Sequence[int]) -> None:
     """A result found again whose box a review of the same plugin accepted (or relabelled)
     before, the decision lost since (a run in between, with other parameters, did not find it;
     or code before this kept no decisions): it takes the UUID the accepted annotation was made
@@ -132,7 +130,7 @@ def _adopt(cursor: sqlite3.Cursor, job_id: int, undecided: list[tuple[Any, ...]]
         "SELECT p.name FROM plugin_job j JOIN plugin p ON p.id = j.plugin WHERE j.id = ?", (job_id,)
     ).fetchone()
     if plugin is None or not undecided:
-        return 0
+        return
     unmatched: dict[tuple[int, Any, int], deque[int]] = defaultdict(deque)  # (image, geometry, type) -> results
     for id, image, _entry, kind, vector, _uuid in undecided:
         unmatched[(image, _geometry(vector), kind)].append(id)
@@ -162,7 +160,6 @@ def _adopt(cursor: sqlite3.Cursor, job_id: int, undecided: list[tuple[Any, ...]]
         "VALUES (?, ?, ?, ?, ?)",
         rows,
     )
-    return len(rows)
 
 
 def _uuids_held(cursor: sqlite3.Cursor, images: list[int], earlier: Sequence[int]) -> set[str]:

@@ -374,8 +374,6 @@ def _followed(cursor: Any, outcomes: list[Outcome]) -> tuple[list[Outcome], set[
     def still(o: Outcome) -> bool:
         return o.result_annotation in uuids and (o.result_uuid is None or uuids[o.result_annotation] == o.result_uuid)
 
-    if all(still(o) for o in outcomes):
-        return outcomes, set()
     followed: list[Outcome] = []
     gone: set[int] = set()
     for o in outcomes:
